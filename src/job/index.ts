@@ -1,0 +1,2 @@
+export * from "./failure.js";
+export * from "./types.js";

@@ -1,0 +1,146 @@
+// How values become text: `to_string` (print, interpolation, job output) and `to_debug`
+// (debug, and elements inside containers), following the reference's Display and Debug.
+
+import { Blob, Char, Float, FnPtr, RHAI_TYPE_NAME, Range, Timestamp, type Value } from "./value.js";
+
+/** Rust's `{:e}` for f64: shortest mantissa, exponent without sign padding ("1e20", "1.5e-14"). */
+function rustExp(x: number): string {
+  const [mantissa = "", exponent = "0"] = x.toExponential().split("e");
+  return `${mantissa}e${Number(exponent)}`;
+}
+
+/** Rust's Display for f64: never an exponent, shortest round-trip digits. */
+function rustPlain(x: number): string {
+  const abs = Math.abs(x);
+  if (abs !== 0 && (abs >= 1e21 || abs < 1e-6)) {
+    // JS would switch to exponent form here; Rust writes every digit.
+    const s = abs.toExponential();
+    const [m = "", e = "0"] = s.split("e");
+    const exp = Number(e);
+    const digits = m.replace(".", "");
+    const pointAt = 1 + exp;
+    let out: string;
+    if (pointAt <= 0) out = `0.${"0".repeat(-pointAt)}${digits}`;
+    else if (pointAt >= digits.length) out = digits + "0".repeat(pointAt - digits.length);
+    else out = `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
+    return x < 0 ? `-${out}` : out;
+  }
+  return String(x);
+}
+
+/** The reference's Display of a FLOAT. */
+export function floatToString(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const abs = Math.abs(x);
+  if (abs === 0) return "0.0";
+  if (abs > 1e13 || abs < 1e-13) return rustExp(x);
+  const s = rustPlain(x);
+  return Number.isInteger(x) ? `${s}.0` : s;
+}
+
+/** Rust's Debug of f64 (used inside arrays and maps, and by `debug`). */
+export function floatToDebug(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const abs = Math.abs(x);
+  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) return rustExp(x);
+  const s = rustPlain(x);
+  return Number.isInteger(x) ? `${s}.0` : s;
+}
+
+function escapeDebug(s: string, quote: '"' | "'"): string {
+  let out = "";
+  for (const ch of s) {
+    switch (ch) {
+      case "\\":
+        out += "\\\\";
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case "\r":
+        out += "\\r";
+        break;
+      case "\t":
+        out += "\\t";
+        break;
+      case "\0":
+        out += "\\0";
+        break;
+      case '"':
+      case "'":
+        out += ch === quote ? `\\${ch}` : ch;
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return quote + out + quote;
+}
+
+function sortedEntries(m: Map<string, Value>): [string, Value][] {
+  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
+/** Text shared by both renderings for containers and opaque values. */
+function containerText(v: Value): string | undefined {
+  if (Array.isArray(v)) return `[${v.map(toDebug).join(", ")}]`;
+  if (v instanceof Map) {
+    return `#{${sortedEntries(v)
+      .map(([k, x]) => `${escapeDebug(k, '"')}: ${toDebug(x)}`)
+      .join(", ")}}`;
+  }
+  if (v instanceof Blob) return `[${v.bytes.map(hex2).join("")}]`;
+  if (v instanceof Range) return `${v.start}${v.inclusive ? "..=" : ".."}${v.end}`;
+  if (v instanceof FnPtr) return `Fn(${v.name})`;
+  if (v instanceof Timestamp) return "<timestamp>";
+  return undefined;
+}
+
+/** `to_string` of any value. */
+export function toDisplay(v: Value): string {
+  switch (typeof v) {
+    case "undefined":
+      return "";
+    case "string":
+      return v;
+    case "number":
+    case "bigint":
+    case "boolean":
+      return String(v);
+  }
+  if (v instanceof Float) return floatToString(v.value);
+  if (v instanceof Char) return v.value;
+  return containerText(v) ?? hostText(v);
+}
+
+/** `to_debug` of any value. */
+export function toDebug(v: Value): string {
+  switch (typeof v) {
+    case "undefined":
+      return "()";
+    case "string":
+      return escapeDebug(v, '"');
+    case "number":
+    case "bigint":
+    case "boolean":
+      return String(v);
+  }
+  if (v instanceof Float) return floatToDebug(v.value);
+  if (v instanceof Char) return escapeDebug(v.value, "'");
+  return containerText(v) ?? hostText(v);
+}
+
+function hostText(v: Value): string {
+  const custom = (v as { toString?: () => string }).toString;
+  if (typeof custom === "function" && custom !== Object.prototype.toString) {
+    return custom.call(v);
+  }
+  const name = (v as { [RHAI_TYPE_NAME]?: string })[RHAI_TYPE_NAME];
+  return `<${name ?? "unknown"}>`;
+}
