@@ -23,6 +23,14 @@ export interface NativeCallContext {
   readonly position: Position;
   /** Calls a function pointer (script function, closure or native) with these arguments. */
   callFnPtr(fn: FnPtr, args: Value[]): Value;
+  /**
+   * Calls a function pointer with `this` bound to `thisRef.value`; whatever the function
+   * assigns to `this` is left in `thisRef.value` (array callbacks such as
+   * `x.for_each(|| this += 1)` need it). Optional: without it, packages call `callFnPtr`
+   * and `this` stays unbound. Errors as `callFnPtr` (a wrong arity is ErrorFunctionNotFound
+   * whose detail starts with the function's name, which packages rely on to retry).
+   */
+  callFnPtrWithThis?(fn: FnPtr, thisRef: { value: Value }, args: Value[]): Value;
   /** Calls any function by name, resolved as a script call would be. */
   callFn(name: string, args: Value[]): Value;
   /** Engine limits, so functions that grow data can refuse with ErrorDataTooLarge. */
