@@ -1,1 +1,9 @@
+// Public surface of the script sandbox: worker pool, host bridge, limits.
+
+export { BridgeValueError, decodeValue, encodeValue, type WireValue } from "./codec.js";
 export type * from "./host.js";
+export { DEFAULT_ENGINE_LIMITS, DEFAULT_HEAP_MB, engineLimits } from "./limits.js";
+export { HostModuleError } from "./modules.js";
+export type { RunOptions } from "./pool.js";
+export type { HostModuleSpec, ScriptJob } from "./protocol.js";
+export { createSandbox, type Sandbox, type SandboxOptions } from "./sandbox.js";

@@ -1,0 +1,50 @@
+// The limits a job's script runs under, by default. A runner may override any of them.
+//
+// Two layers guard the runner. The worker's V8 heap limit (`heapMb`) and the job's
+// wall-clock timeout are absolute: the worker is terminated and the job fails, whatever the
+// script was doing. The engine's limits come first and fail the script itself with a clear
+// Rhai error and a position, before the heap or the clock give out.
+
+import type { EngineLimits } from "../rhai/index.js";
+
+/**
+ * Engine limits for job scripts.
+ *
+ * - `maxOperations` is 0 (unlimited) on purpose: every job has a wall-clock timeout that the
+ *   job's author chose, and that is the time bound that means something to them; a fixed
+ *   operation count would fail long but legitimate jobs at a point that has nothing to do
+ *   with their timeout. A runner that wants the engine's error instead can set one.
+ * - Call levels and expression depths follow the reference engine's release defaults; they
+ *   keep deep recursion an engine error rather than a JS stack overflow.
+ * - Sizes: a string of 16 Mi characters, an array or map of 1 Mi entries. Together with the
+ *   heap limit they turn "allocate without end" into an early, readable error.
+ */
+export const DEFAULT_ENGINE_LIMITS: Readonly<EngineLimits> = Object.freeze({
+  maxOperations: 0,
+  maxCallLevels: 64,
+  maxExprDepth: 64,
+  maxFunctionExprDepth: 32,
+  maxStringSize: 16 * 1024 * 1024,
+  maxArraySize: 1024 * 1024,
+  maxMapSize: 1024 * 1024,
+  maxVariables: 10_000,
+  maxFunctions: 1_000,
+  maxModules: 100,
+});
+
+/** Heap of each worker (V8 old generation), in MB. */
+export const DEFAULT_HEAP_MB = 256;
+
+/** The engine limits for a pool: the defaults, with what the runner chose on top. */
+export function engineLimits(overrides: Partial<EngineLimits> = {}): EngineLimits {
+  const limits = { ...DEFAULT_ENGINE_LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new RangeError(`engine limit ${name} must be a whole number >= 0 (got ${value})`);
+    }
+  }
+  if (limits.maxCallLevels === 0) {
+    throw new RangeError("engine limit maxCallLevels must be at least 1");
+  }
+  return limits;
+}

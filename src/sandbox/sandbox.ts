@@ -1,0 +1,83 @@
+// The sandbox as the Rhai executors use it: a pool of workers with the host modules
+// loaded, where `run` executes one job's script under its timeout, signal and limits.
+
+import { availableParallelism } from "node:os";
+import type { EngineLimits } from "../rhai/index.js";
+import { DEFAULT_HEAP_MB, engineLimits } from "./limits.js";
+import { MainHost } from "./main-host.js";
+import { moduleHref } from "./modules.js";
+import { type RunOptions, WorkerPool } from "./pool.js";
+import type { HostModuleSpec, ScriptJob } from "./protocol.js";
+
+export interface SandboxOptions {
+  /** Host modules given to every script (SAL, Osiris, test modules). */
+  readonly modules?: readonly HostModuleSpec[];
+  /** Number of workers, i.e. of jobs run at once (default: available cores). */
+  readonly size?: number;
+  /** Engine limits on top of DEFAULT_ENGINE_LIMITS. */
+  readonly limits?: Partial<EngineLimits>;
+  /** Heap limit of each worker, in MB (default DEFAULT_HEAP_MB). */
+  readonly heapMb?: number;
+  /** The worker entry to start; only tests replace it. */
+  readonly workerUrl?: URL;
+}
+
+export interface Sandbox {
+  /**
+   * Runs a job's script. Resolves with its final value as `to_string` renders it; rejects
+   * with a JobFailure whose `errorKind` is `timeout`, `cancelled`, `resources`, `script`
+   * (with line and column), `crashed`, or what a host function said (e.g. `unauthorized`).
+   */
+  run(job: ScriptJob, opts?: RunOptions): Promise<string>;
+  /** Terminates the workers (running jobs end as `cancelled`) and closes the host modules. */
+  close(): Promise<void>;
+  /** Workers alive or starting. */
+  readonly workerCount: number;
+}
+
+/**
+ * The compiled worker entry. Under vitest this file runs from its TypeScript source, and a
+ * worker cannot start from that: use the build in dist/ (the test setup builds it first).
+ */
+export function defaultWorkerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith(".ts")
+    ? new URL("../../dist/sandbox/worker.js", here)
+    : new URL("./worker.js", here);
+}
+
+/** Loads the host modules, starts the workers and waits until they are ready. */
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const specs = options.modules ?? [];
+  const heapMb = options.heapMb ?? DEFAULT_HEAP_MB;
+  if (!(heapMb >= 16)) throw new RangeError(`heapMb must be at least 16 (got ${heapMb})`);
+  const host = await MainHost.load(specs);
+  const pool = new WorkerPool({
+    workerUrl: options.workerUrl ?? defaultWorkerUrl(),
+    size: options.size ?? availableParallelism(),
+    init: {
+      modules: specs.map((m) => ({ href: moduleHref(m.url), options: { ...(m.options ?? {}) } })),
+      limits: engineLimits(options.limits),
+    },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    host,
+  });
+  try {
+    await pool.start();
+  } catch (e) {
+    await pool.close();
+    await host.close();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    run: (job, opts) => pool.run(job, opts),
+    close: () => {
+      closing ??= pool.close().then(() => host.close());
+      return closing;
+    },
+    get workerCount() {
+      return pool.workerCount;
+    },
+  };
+}

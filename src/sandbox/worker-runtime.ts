@@ -1,0 +1,134 @@
+// What a sandbox worker does, apart from the engine itself: load the host modules once,
+// register their functions, then run jobs one at a time as the pool sends them.
+//
+// The engine is behind a small interface so the pool and bridge can be exercised by a
+// stand-in (tests) and the real entry (`worker.ts`) only adds the Rhai glue.
+
+import { parentPort, workerData } from "node:worker_threads";
+import { type ErrorKind, errorKindOf } from "../job/index.js";
+import { isRhaiError, type NativeFunction, toDisplay, type Value } from "../rhai/index.js";
+import { BridgeClient } from "./bridge.js";
+import type { HostJobInfo, HostModule, WorkerSideContext } from "./host.js";
+import { loadHostModule } from "./modules.js";
+import type { FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
+
+/** The job as the script sees it (constants and ENV). */
+export type ScriptWorld = ScriptJob;
+
+/** The part of a sandbox worker that knows the language. */
+export interface ScriptEngine {
+  /** Adds a host function. */
+  register(fn: NativeFunction): void;
+  /** Runs a script with the job's world in scope and returns its final value. */
+  run(job: ScriptWorld): Value;
+}
+
+/** Sends print/debug lines of the running job to its log. */
+export type LogSink = (line: string) => void;
+
+/** Starts the worker's loop. `makeEngine` builds the engine once, with the worker's limits. */
+export async function startSandboxWorker(
+  makeEngine: (init: WorkerInit, log: LogSink) => ScriptEngine,
+): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error("the sandbox worker entry must run in a worker thread");
+  const init = workerData as WorkerInit;
+  const post = (msg: FromWorker): void => port.postMessage(msg);
+
+  // The run being served; host functions and print hooks read it when called.
+  let runId = 0;
+  let current: ScriptJob | undefined;
+  const log: LogSink = (line) => {
+    if (current !== undefined) post({ type: "log", runId, line });
+  };
+
+  const bridge = new BridgeClient(init.bridgeState, init.replyPort, post);
+  const engine = makeEngine(init, log);
+  const modules = await Promise.all(init.modules.map((m) => loadHostModule(m.href)));
+  modules.forEach((module, moduleIndex) => {
+    const options = init.modules[moduleIndex]?.options ?? {};
+    const ctx = workerContext(
+      options,
+      () => current,
+      log,
+      (name, args) => bridge.call(runId, { qualified: name }, args),
+    );
+    registerModule(engine, module, moduleIndex, ctx, (target, args) =>
+      bridge.call(runId, target, args),
+    );
+  });
+
+  port.on("message", (msg: ToWorker) => {
+    if (msg.type !== "run") return;
+    runId = msg.runId;
+    current = msg.job;
+    try {
+      const value = engine.run(msg.job);
+      post({ type: "done", runId, ok: true, output: toDisplay(value) });
+    } catch (e) {
+      const { kind, message } = describeFailure(e);
+      post({ type: "done", runId, ok: false, kind, message });
+    } finally {
+      current = undefined;
+    }
+  });
+  post({ type: "ready" });
+}
+
+function workerContext(
+  options: Record<string, unknown>,
+  currentJob: () => ScriptJob | undefined,
+  log: LogSink,
+  callMain: (qualifiedName: string, args: Value[]) => Value,
+): WorkerSideContext {
+  return {
+    get job(): HostJobInfo {
+      const job = currentJob();
+      if (job === undefined) throw new Error("no job is running in this worker");
+      return {
+        jobId: job.jobId,
+        callerId: job.callerId,
+        contextId: job.contextId,
+        signatories: job.signatories,
+        envVars: job.envVars,
+        options,
+      };
+    },
+    callMain,
+    log,
+  };
+}
+
+function registerModule(
+  engine: ScriptEngine,
+  module: HostModule,
+  moduleIndex: number,
+  ctx: WorkerSideContext,
+  callMain: (target: { module: number; fn: number }, args: Value[]) => Value,
+): void {
+  module.functions.forEach((f, fnIndex) => {
+    const base = { name: f.name, params: f.params, doc: f.doc };
+    if (f.side === "worker") {
+      engine.register({
+        ...base,
+        fn: (_call, args) => f.run(ctx, args),
+        ...(f.mutatesFirst === undefined ? {} : { mutatesFirst: f.mutatesFirst }),
+      });
+    } else {
+      const target = { module: moduleIndex, fn: fnIndex };
+      engine.register({ ...base, fn: (_call, args) => callMain(target, args) });
+    }
+  });
+}
+
+/** How a job that threw ends: its kind and the message the job's result carries. */
+export function describeFailure(e: unknown): { kind: ErrorKind; message: string } {
+  const message = e instanceof Error ? e.message : String(e);
+  const kind = errorKindOf(e) ?? errorKindOf((e as { cause?: unknown } | null)?.cause);
+  if (kind !== undefined) return { kind, message };
+  if (isRhaiError(e)) return { kind: "script", message };
+  // The JS stack or an engine-internal allocation gave out before the engine's own limits.
+  if (e instanceof RangeError)
+    return { kind: "resources", message: `out of resources: ${message}` };
+  return { kind: "script", message };
+}
