@@ -1,2 +1,8 @@
+// Jobs: the type, validation, the canonical form, keys and signatures. The bottom layer:
+// imports nothing else from the project.
+export * from "./canonical.js";
+export * from "./create.js";
+export * from "./crypto.js";
 export * from "./failure.js";
+export * from "./schema.js";
 export * from "./types.js";

@@ -1,1 +1,7 @@
+// The runner loop and everything around it: policy, logs, the shared command-line front.
+export * from "./cli.js";
 export type * from "./executor.js";
+export * from "./logger.js";
+export * from "./policy.js";
+export * from "./runner.js";
+export * from "./version.js";

@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// `horus`: the supervisor's side on the command line. Exit codes: 0 success, 1 the job (or
+// the request) failed, 2 bad usage.
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { HorusClient, WaitTimeoutError } from "../client/index.js";
+import { DEFAULT_TIMEOUT_S, generateKeyPair, type Job } from "../job/index.js";
+import { DEFAULT_REDIS_URL, type JobRecord } from "../protocol/index.js";
+import { packageVersion } from "../runtime/index.js";
+
+class UsageError extends Error {}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`horus: ${message}\n`);
+  process.exit(code);
+}
+
+function clientOf(cmd: Command): HorusClient {
+  const opts = cmd.optsWithGlobals<{ redisUrl: string; namespace: string }>();
+  return new HorusClient({ redisUrl: opts.redisUrl, namespace: opts.namespace });
+}
+
+function readScript(source: string): string {
+  try {
+    return readFileSync(source === "-" ? 0 : source, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read script ${source}: ${(e as Error).message}`);
+  }
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--env takes KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+interface JobFlags {
+  runner: string;
+  script: string;
+  executor?: string;
+  timeout: number;
+  env: string[];
+  context: string;
+  caller: string;
+  key?: string;
+}
+
+function jobFromFlags(flags: JobFlags): Job {
+  const key = flags.key ?? process.env.HORUS_SIGNING_KEY;
+  if (!key) throw new UsageError("no signing key: give --key HEX or set HORUS_SIGNING_KEY (`horus keygen` makes one)");
+  try {
+    return HorusClient.signedJob(
+      {
+        payload: readScript(flags.script),
+        runner: flags.runner,
+        executor: flags.executor ?? "",
+        timeout: flags.timeout,
+        env_vars: parseEnv(flags.env),
+        context_id: flags.context,
+        caller_id: flags.caller,
+      },
+      [key],
+    );
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function addJobOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption("--runner <id>", "runner id to send the job to")
+    .requiredOption("--script <file>", "file holding the payload, or - for standard input")
+    .option("--executor <name>", "hero, sal or osiris (informational)")
+    .addOption(
+      new Option("--timeout <seconds>", "job timeout").argParser(Number).default(DEFAULT_TIMEOUT_S),
+    )
+    .option("--env <KEY=VALUE...>", "environment variable for the job (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--context <id>", "context id", "")
+    .option("--caller <id>", "caller id", "")
+    .option("--key <hex>", "signing private key (or HORUS_SIGNING_KEY)");
+}
+
+function printRecord(record: JobRecord): void {
+  const out: Record<string, unknown> = {
+    id: record.id,
+    status: record.status,
+    ...(record.result && "success" in record.result ? { output: record.result.success } : {}),
+    ...(record.error !== undefined ? { error: record.error, error_kind: record.error_kind } : {}),
+    created_at: record.created_at,
+    started_at: record.started_at,
+    finished_at: record.finished_at,
+    attempts: record.attempts,
+    runner_instance: record.runner_instance,
+  };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+/** Runs an action with a client, closing it afterwards and mapping errors to exit codes. */
+function withClient(action: (client: HorusClient, ...args: never[]) => Promise<number>) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const client = clientOf(cmd);
+    let code = 0;
+    try {
+      code = await action(client, ...(args as never[]));
+    } catch (e) {
+      if (e instanceof UsageError) fail(e.message, 2);
+      if (e instanceof WaitTimeoutError) fail(e.message, 1);
+      fail((e as Error).message, 1);
+    } finally {
+      await client.close();
+    }
+    process.exit(code);
+  };
+}
+
+const program = new Command("horus")
+  .description("Submit signed jobs to Horus runners and follow them")
+  .version(packageVersion(), "-V, --version")
+  .addOption(new Option("--redis-url <url>", "Redis the runners read").env("HORUS_REDIS_URL").default(DEFAULT_REDIS_URL))
+  .addOption(new Option("--namespace <ns>", "prefix of every Redis key").env("HORUS_NAMESPACE").default(""))
+  .showHelpAfterError();
+
+program
+  .command("keygen")
+  .description("make a secp256k1 key pair; prints {private_key, public_key} as JSON")
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(generateKeyPair())}\n`);
+  });
+
+addJobOptions(program.command("run"))
+  .description("sign and submit a job, wait for it, print its output")
+  .option("--json", "print the whole record as JSON")
+  .action(
+    withClient(async (client, flags: JobFlags & { json?: boolean }) => {
+      const job = jobFromFlags(flags);
+      const record = await client.run(job);
+      if (flags.json) printRecord(record);
+      if (record.status === "finished") {
+        if (!flags.json) process.stdout.write(`${record.result && "success" in record.result ? record.result.success : ""}\n`);
+        return 0;
+      }
+      if (!flags.json) process.stderr.write(`horus: job ${record.id} failed (${record.error_kind}): ${record.error}\n`);
+      return 1;
+    }),
+  );
+
+addJobOptions(program.command("submit"))
+  .description("sign and submit a job; prints its id")
+  .action(
+    withClient(async (client, flags: JobFlags) => {
+      const id = await client.submit(jobFromFlags(flags));
+      process.stdout.write(`${id}\n`);
+      return 0;
+    }),
+  );
+
+program
+  .command("status <id>")
+  .description("print a job's status record as JSON")
+  .action(
+    withClient(async (client, id: string) => {
+      const record = await client.status(id);
+      if (!record) throw new Error(`no job with id ${id}`);
+      printRecord(record);
+      return 0;
+    }),
+  );
+
+program
+  .command("result <id>")
+  .description('print a job\'s result: {"success": ...} or {"error": ...}')
+  .action(
+    withClient(async (client, id: string) => {
+      const result = await client.store.result(id);
+      if (!result) throw new Error(`job ${id} has no result (yet)`);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return "success" in result ? 0 : 1;
+    }),
+  );
+
+program
+  .command("logs <id>")
+  .description("print a job's log lines")
+  .option("-f, --follow", "keep printing new lines until the job ends")
+  .action(
+    withClient(async (client, id: string, flags: { follow?: boolean }) => {
+      const print = (line: string) => process.stdout.write(`${line}\n`);
+      if (flags.follow) {
+        await client.followLogs(id, print);
+      } else {
+        if (!(await client.status(id))) throw new Error(`no job with id ${id}`);
+        (await client.logs(id)).forEach(print);
+      }
+      return 0;
+    }),
+  );
+
+program
+  .command("cancel <id>")
+  .description("stop a job: a queued one never starts, a running one is stopped")
+  .action(
+    withClient(async (client, id: string) => {
+      const outcome = await client.cancel(id);
+      const words = {
+        cancelled: "cancelled before it started",
+        signalled: "its runner was asked to stop it",
+        missing: "no such job",
+        "already-ended": "it had already ended",
+      } as const;
+      process.stdout.write(`${id}: ${words[outcome]}\n`);
+      return outcome === "cancelled" || outcome === "signalled" ? 0 : 1;
+    }),
+  );
+
+program
+  .command("runners [runner_id]")
+  .description("list live runner instances (from their heartbeats)")
+  .option("--json", "print JSON")
+  .action(
+    withClient(async (client, runnerId: string | undefined, flags: { json?: boolean }) => {
+      const list = await client.runners(runnerId);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        return 0;
+      }
+      if (list.length === 0) process.stdout.write("no live runners\n");
+      for (const r of list) {
+        process.stdout.write(
+          `${r.runner_id}\t${r.instance}\t${r.kind}\tconcurrency=${r.concurrency}\trunning=${r.jobs_running}\tdone=${r.jobs_done}\tsince=${r.started_at}\n`,
+        );
+      }
+      return 0;
+    }),
+  );
+
+program.parseAsync(process.argv).catch((e: Error) => fail(e.message, 2));

@@ -1,0 +1,125 @@
+// The supervisor's side as a library: build and sign jobs, submit them, wait for results,
+// read status and logs, cancel, list live runners.
+import type { Redis } from "ioredis";
+import { createJob, type Job, type NewJob, signJob } from "../job/index.js";
+import {
+  closeRedis,
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  type InstanceInfo,
+  type JobRecord,
+  JobStore,
+  listInstances,
+} from "../protocol/index.js";
+
+export interface ClientOptions {
+  redisUrl?: string;
+  namespace?: string;
+}
+
+/** How long past a job's own timeout a waiter keeps waiting (queueing, clock skew). */
+const WAIT_MARGIN_S = 30;
+/** BLPOP in slices so a waiter notices a Redis restart and a caller's abort. */
+const WAIT_SLICE_S = 5;
+
+export class WaitTimeoutError extends Error {
+  override readonly name = "WaitTimeoutError";
+}
+
+export class HorusClient {
+  readonly store: JobStore;
+  private readonly redis: Redis;
+  private blocking: Redis | undefined;
+
+  constructor(private readonly options: ClientOptions = {}) {
+    this.redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, { persistent: true, name: "horus:client" });
+    this.store = new JobStore(this.redis, options.namespace);
+  }
+
+  /** A connection for blocking waits, so they never hold up ordinary commands. */
+  private blockingConnection(): Redis {
+    this.blocking ??= connectRedis(this.options.redisUrl ?? DEFAULT_REDIS_URL, {
+      persistent: true,
+      name: "horus:client:wait",
+    });
+    return this.blocking;
+  }
+
+  /** A new job signed with each of the given private keys. */
+  static signedJob(spec: NewJob, privateKeys: readonly string[]): Job {
+    let job = createJob(spec);
+    for (const key of privateKeys) job = signJob(job, key);
+    return job;
+  }
+
+  async submit(job: Job): Promise<string> {
+    await this.store.submit(job);
+    return job.id;
+  }
+
+  /**
+   * Waits until the job ends and returns its record. Waits at most `timeoutS` (default: the
+   * job's own timeout plus a margin); throws WaitTimeoutError after that.
+   */
+  async wait(id: string, timeoutS?: number): Promise<JobRecord> {
+    let limit = timeoutS;
+    if (limit === undefined) {
+      const hash = await this.store.loadHash(id);
+      limit = Number(hash.timeout ?? 60) + WAIT_MARGIN_S;
+    }
+    const deadline = Date.now() + limit * 1000;
+    for (;;) {
+      const record = await this.store.record(id);
+      if (record === undefined) throw new Error(`no job with id ${id}`);
+      if (record.status === "finished" || record.status === "error") return record;
+      const left = (deadline - Date.now()) / 1000;
+      if (left <= 0) throw new WaitTimeoutError(`job ${id} did not end within ${limit} s (status ${record.status})`);
+      const slice = Math.max(0.1, Math.min(WAIT_SLICE_S, left));
+      await this.store.waitForReply(this.blockingConnection(), id, slice);
+    }
+  }
+
+  /** Submits and waits. */
+  async run(job: Job, timeoutS?: number): Promise<JobRecord> {
+    await this.submit(job);
+    return this.wait(job.id, timeoutS ?? job.timeout + WAIT_MARGIN_S);
+  }
+
+  status(id: string): Promise<JobRecord | undefined> {
+    return this.store.record(id);
+  }
+
+  logs(id: string, from = 0): Promise<string[]> {
+    return this.store.logs(id, from);
+  }
+
+  /**
+   * Calls `onLine` for each log line of the job as it arrives, until the job has ended and
+   * its last lines are read.
+   */
+  async followLogs(jobId: string, onLine: (line: string) => void, pollMs = 200): Promise<JobRecord> {
+    let seen = 0;
+    for (;;) {
+      const record = await this.store.record(jobId);
+      if (record === undefined) throw new Error(`no job with id ${jobId}`);
+      const lines = await this.store.logs(jobId, seen);
+      for (const line of lines) onLine(line);
+      seen += lines.length;
+      if (record.status === "finished" || record.status === "error") return record;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  cancel(jobId: string) {
+    return this.store.cancel(jobId);
+  }
+
+  runners(runnerId?: string): Promise<InstanceInfo[]> {
+    return listInstances(this.redis, this.store.keys, runnerId);
+  }
+
+  async close(): Promise<void> {
+    if (this.blocking) await closeRedis(this.blocking);
+    await closeRedis(this.redis);
+  }
+}

@@ -1,0 +1,2 @@
+// The supervisor's side: library behind the `horus` command.
+export * from "./client.js";

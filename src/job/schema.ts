@@ -1,0 +1,140 @@
+// Turns untrusted input (JSON from a client, a hash from Redis) into a `Job`, or into an
+// error that names the field and what is wrong with it.
+import { z } from "zod";
+import type { Job } from "./types.js";
+
+/** Size limits on what a job may carry (hostile input must not exhaust a runner). */
+export const JOB_LIMITS = {
+  payloadBytes: 4 * 1024 * 1024,
+  envVars: 256,
+  envValueBytes: 64 * 1024,
+  signatures: 16,
+  idLength: 128,
+} as const;
+
+const hex = z.string().regex(/^(0x)?[0-9a-fA-F]+$/, "must be a hex string");
+
+const rfc3339 = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
+    message: "must be an RFC 3339 timestamp",
+  });
+
+const jobSchema = z.object({
+  id: z
+    .string()
+    .min(1, "must not be empty")
+    .max(JOB_LIMITS.idLength, `must be at most ${JOB_LIMITS.idLength} characters`)
+    .regex(/^[A-Za-z0-9._:-]+$/, "may hold only letters, digits and . _ : -"),
+  caller_id: z.string().default(""),
+  context_id: z.string().default(""),
+  payload: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, "utf8") <= JOB_LIMITS.payloadBytes, {
+      message: `is larger than ${JOB_LIMITS.payloadBytes} bytes`,
+    }),
+  runner: z.string().min(1, "must not be empty"),
+  executor: z.string().default(""),
+  timeout: z.number().positive("must be > 0").max(7 * 24 * 3600, "must be at most 7 days"),
+  env_vars: z
+    .record(
+      z.string(),
+      z.string().refine((s) => Buffer.byteLength(s, "utf8") <= JOB_LIMITS.envValueBytes, {
+        message: `is larger than ${JOB_LIMITS.envValueBytes} bytes`,
+      }),
+    )
+    .refine((r) => Object.keys(r).length <= JOB_LIMITS.envVars, {
+      message: `has more than ${JOB_LIMITS.envVars} variables`,
+    })
+    .default({}),
+  created_at: rfc3339,
+  updated_at: rfc3339.optional(),
+  signatures: z
+    .array(z.object({ public_key: hex, signature: hex }))
+    .max(JOB_LIMITS.signatures, `has more than ${JOB_LIMITS.signatures} signatures`)
+    .default([]),
+});
+
+export class InvalidJobError extends Error {
+  override readonly name = "InvalidJobError";
+  readonly errorKind = "invalid_job" as const;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join(".") : "job";
+      return `${path}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+/** Validates a job object (upstream spelling `runner_id` accepted for `runner`). */
+export function parseJob(input: unknown): Job {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    throw new InvalidJobError("invalid job: expected a JSON object");
+  }
+  const raw = { ...(input as Record<string, unknown>) };
+  if (raw.runner === undefined && raw.runner_id !== undefined) raw.runner = raw.runner_id;
+  delete raw.runner_id;
+  const result = jobSchema.safeParse(raw);
+  if (!result.success) throw new InvalidJobError(`invalid job: ${describeIssues(result.error)}`);
+  const job = result.data;
+  return { ...job, updated_at: job.updated_at ?? job.created_at };
+}
+
+/** Validates a job given as JSON text. */
+export function parseJobJson(text: string): Job {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InvalidJobError(`invalid job: not JSON (${(e as Error).message})`);
+  }
+  return parseJob(value);
+}
+
+function parseJsonField(hash: Record<string, string>, field: string, fallback: unknown): unknown {
+  const text = hash[field];
+  if (text === undefined || text === "") return fallback;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidJobError(`invalid job: field ${field} is not valid JSON`);
+  }
+}
+
+/** The job stored as a Redis hash (DESIGN §3): JSON fields decoded, numbers parsed. */
+export function jobFromHash(hash: Record<string, string>): Job {
+  const timeout = hash.timeout === undefined ? undefined : Number(hash.timeout);
+  return parseJob({
+    id: hash.id,
+    caller_id: hash.caller_id,
+    context_id: hash.context_id,
+    payload: hash.payload,
+    runner: hash.runner ?? hash.runner_id,
+    executor: hash.executor,
+    timeout,
+    env_vars: parseJsonField(hash, "env_vars", {}),
+    created_at: hash.created_at,
+    updated_at: hash.updated_at || undefined,
+    signatures: parseJsonField(hash, "signatures", []),
+  });
+}
+
+/** The job's fields as a Redis hash. */
+export function jobToHash(job: Job): Record<string, string> {
+  return {
+    id: job.id,
+    caller_id: job.caller_id,
+    context_id: job.context_id,
+    payload: job.payload,
+    runner: job.runner,
+    executor: job.executor,
+    timeout: String(job.timeout),
+    env_vars: JSON.stringify(job.env_vars),
+    created_at: job.created_at,
+    updated_at: job.updated_at,
+    signatures: JSON.stringify(job.signatures),
+  };
+}

@@ -1,0 +1,5 @@
+// Redis keys and operations (DESIGN §3): the only layer that knows key strings.
+export * from "./connection.js";
+export * from "./instances.js";
+export * from "./keys.js";
+export * from "./store.js";

@@ -1,0 +1,168 @@
+// Every state change that touches more than one key runs as one Lua script, so a crash or a
+// second runner can never see half of it. Each script states its KEYS, ARGV and return
+// codes at the top; `codes.ts` turns the negative codes into words in one place.
+
+export interface ScriptDef {
+  readonly name: string;
+  readonly keys: number;
+  readonly lua: string;
+}
+
+/** Store a new job and queue it; a job id that exists already is refused. */
+export const SUBMIT: ScriptDef = {
+  name: "horusSubmit",
+  keys: 2,
+  lua: `
+-- KEYS[1] job hash, KEYS[2] runner queue
+-- ARGV[1] job id, ARGV[2..] field, value pairs of the job hash (status included)
+-- returns 1 queued, -1 the id exists already
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('LPUSH', KEYS[2], ARGV[1])
+return 1
+`,
+};
+
+/** Store a job without queueing it (the supervisor's jobs.create). */
+export const STORE: ScriptDef = {
+  name: "horusStore",
+  keys: 1,
+  lua: `
+-- KEYS[1] job hash
+-- ARGV[1..] field, value pairs of the job hash (status included)
+-- returns 1 stored, -1 the id exists already
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`,
+};
+
+/**
+ * A runner claims a job it took: it must exist, not be finished, and never have been
+ * claimed before (the claim key outlives the maximum job age, which is what makes a
+ * replayed job id visible). Marks it started by this instance.
+ */
+export const START: ScriptDef = {
+  name: "horusStart",
+  keys: 2,
+  lua: `
+-- KEYS[1] job hash, KEYS[2] claim key
+-- ARGV[1] instance, ARGV[2] now (RFC 3339), ARGV[3] claim ttl seconds
+-- returns 1 started, -1 no such job, -2 already run (terminal or claimed), -3 cancelled
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'finished' or status == 'error' then
+  if redis.call('HGET', KEYS[1], 'error_kind') == 'cancelled' then return -3 end
+  return -2
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(ARGV[3])) == false then return -2 end
+redis.call('HSET', KEYS[1], 'status', 'started', 'runner_instance', ARGV[1],
+  'started_at', ARGV[2], 'updated_at', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+return 1
+`,
+};
+
+/**
+ * Records the end of a job exactly once: status, result, reply for waiters, and expiry of
+ * every key of the job. With ARGV[2] = "holder" only the instance that started the job may
+ * write (a second writer loses); with "open" any non-terminal job may be ended (rejections
+ * before start, cancel of a queued job).
+ */
+export const FINISH: ScriptDef = {
+  name: "horusFinish",
+  keys: 6,
+  lua: `
+-- KEYS[1] job hash, KEYS[2] result, KEYS[3] reply list, KEYS[4] logs, KEYS[5] claim,
+-- KEYS[6] active list of the instance ("" key name allowed: nothing to remove)
+-- ARGV[1] instance, ARGV[2] mode "holder"|"open", ARGV[3] status finished|error,
+-- ARGV[4] result JSON, ARGV[5] error message, ARGV[6] error kind, ARGV[7] now,
+-- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON
+-- returns 1 written, -1 no such job, -2 already terminal, -4 held by another instance
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'finished' or status == 'error' then return -2 end
+if ARGV[2] == 'holder' then
+  if status ~= 'started' or redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[1] then
+    return -4
+  end
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finished_at', ARGV[7], 'updated_at', ARGV[7])
+if ARGV[3] == 'error' then
+  redis.call('HSET', KEYS[1], 'error', ARGV[5], 'error_kind', ARGV[6])
+end
+redis.call('SET', KEYS[2], ARGV[4])
+redis.call('DEL', KEYS[3])
+redis.call('LPUSH', KEYS[3], ARGV[10])
+if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
+local ttl = tonumber(ARGV[8])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+  redis.call('EXPIRE', KEYS[4], ttl)
+end
+return 1
+`,
+};
+
+/**
+ * Gives a started job back to its queue (graceful shutdown): it becomes `dispatched`
+ * again, its claim is released and it goes to the front of the queue.
+ */
+export const HAND_BACK: ScriptDef = {
+  name: "horusHandBack",
+  keys: 4,
+  lua: `
+-- KEYS[1] job hash, KEYS[2] queue, KEYS[3] active list, KEYS[4] claim
+-- ARGV[1] job id, ARGV[2] instance, ARGV[3] now
+-- returns 1 handed back, -4 not held by this instance (nothing changed but the active list)
+redis.call('LREM', KEYS[3], 0, ARGV[1])
+if redis.call('HGET', KEYS[1], 'status') ~= 'started'
+  or redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[2] then
+  return -4
+end
+redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[3])
+redis.call('HDEL', KEYS[1], 'runner_instance', 'started_at')
+redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+redis.call('DEL', KEYS[4])
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+`,
+};
+
+/**
+ * Asks for a job to stop. A job still waiting in its queue ends `error`/`cancelled` here
+ * and will never start; a running one is flagged (the caller then tells its runner).
+ */
+export const CANCEL: ScriptDef = {
+  name: "horusCancel",
+  keys: 3,
+  lua: `
+-- KEYS[1] job hash, KEYS[2] result, KEYS[3] reply list
+-- ARGV[1] now, ARGV[2] retention seconds, ARGV[3] message, ARGV[4] result JSON,
+-- ARGV[5] reply JSON
+-- returns 1 cancelled before start, 2 running (flagged), -1 no such job, -2 already ended
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'finished' or status == 'error' then return -2 end
+if status == 'started' then
+  redis.call('HSET', KEYS[1], 'cancel_requested', ARGV[1])
+  return 2
+end
+redis.call('HSET', KEYS[1], 'status', 'error', 'error', ARGV[3], 'error_kind', 'cancelled',
+  'finished_at', ARGV[1], 'updated_at', ARGV[1])
+redis.call('SET', KEYS[2], ARGV[4])
+redis.call('DEL', KEYS[3])
+redis.call('LPUSH', KEYS[3], ARGV[5])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+return 1
+`,
+};
+
+export const ALL_SCRIPTS: readonly ScriptDef[] = [SUBMIT, STORE, START, FINISH, HAND_BACK, CANCEL];

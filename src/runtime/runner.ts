@@ -1,0 +1,384 @@
+// The runner loop: take a job id from the queue, check the job, run it under its timeout,
+// record how it ended. Every job taken is always ended or handed back, whatever happens.
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { type ErrorKind, errorKindOf, InvalidJobError, type Job, jobFromHash } from "../job/index.js";
+import {
+  closeRedis,
+  connectRedis,
+  DEFAULT_RETENTION_S,
+  type EndOptions,
+  type InstanceInfo,
+  JobStore,
+  removeHeartbeat,
+  writeHeartbeat,
+} from "../protocol/index.js";
+import type { ExecutionContext, Executor } from "./executor.js";
+import type { Logger } from "./logger.js";
+import { type AcceptancePolicy, checkJob } from "./policy.js";
+
+export interface RunnerOptions {
+  runnerId: string;
+  redisUrl: string;
+  namespace?: string;
+  concurrency?: number;
+  policy: Omit<AcceptancePolicy, "runnerId">;
+  /** How long running jobs may take to finish on a graceful stop before they are handed back. */
+  gracePeriodS?: number;
+  /** How long a finished job and its keys are kept. */
+  retentionS?: number;
+  heartbeatS?: number;
+  version?: string;
+}
+
+/** Why a running job's AbortController was aborted. */
+type StopReason = "timeout" | "cancelled" | "shutdown";
+
+interface RunningJob {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  return String(e);
+}
+
+export class Runner {
+  readonly instance: string;
+  private readonly runnerId: string;
+  private readonly concurrency: number;
+  private readonly retentionS: number;
+  private readonly gracePeriodS: number;
+  private readonly heartbeatS: number;
+  private readonly policy: AcceptancePolicy;
+
+  private readonly commands: Redis;
+  private readonly taker: Redis;
+  private readonly control: Redis;
+  private readonly store: JobStore;
+
+  private readonly running = new Map<string, RunningJob>();
+  private slotFreed: (() => void) | undefined;
+  private stopping = false;
+  private stopPromise: Promise<void> | undefined;
+  private loopPromise: Promise<void> | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private redisDown = false;
+  private jobsDone = 0;
+  private readonly startedAt = new Date().toISOString();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: RunnerOptions,
+    private readonly executor: Executor,
+    logger: Logger,
+  ) {
+    this.runnerId = options.runnerId;
+    this.instance = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.log = logger.child({ instance: this.instance });
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.retentionS = options.retentionS ?? DEFAULT_RETENTION_S;
+    this.gracePeriodS = options.gracePeriodS ?? 30;
+    this.heartbeatS = options.heartbeatS ?? 5;
+    this.policy = { ...options.policy, runnerId: options.runnerId };
+    const name = `horus:${options.runnerId}:${this.instance}`;
+    this.commands = connectRedis(options.redisUrl, { persistent: true, name });
+    this.taker = connectRedis(options.redisUrl, { persistent: true, name: `${name}:take` });
+    this.control = connectRedis(options.redisUrl, { persistent: true, name: `${name}:control` });
+    this.store = new JobStore(this.commands, options.namespace);
+    this.watchConnection(this.commands);
+  }
+
+  /** Logs Redis going away and coming back once per change, not once per retry. */
+  private watchConnection(redis: Redis): void {
+    redis.on("error", (e: Error) => {
+      if (!this.redisDown && !this.stopping) {
+        this.redisDown = true;
+        this.log.warn({ err: e.message }, "redis unreachable; retrying with backoff");
+      }
+    });
+    redis.on("ready", () => {
+      if (this.redisDown) {
+        this.redisDown = false;
+        this.log.info("redis reachable again");
+      }
+    });
+  }
+
+  private instanceInfo(): InstanceInfo {
+    return {
+      runner_id: this.runnerId,
+      instance: this.instance,
+      host: hostname(),
+      pid: process.pid,
+      kind: this.executor.kind,
+      version: this.options.version ?? "",
+      concurrency: this.concurrency,
+      started_at: this.startedAt,
+      jobs_done: this.jobsDone,
+      jobs_running: this.running.size,
+    };
+  }
+
+  private beat(): void {
+    writeHeartbeat(this.commands, this.store.keys, this.instanceInfo(), this.heartbeatS * 3).catch(
+      () => {
+        // Redis is away: the connection watcher has said so already.
+      },
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.executor.start?.();
+    await this.control.subscribe(this.store.keys.control(this.runnerId));
+    this.control.on("message", (_channel: string, message: string) => this.onControl(message));
+    this.beat();
+    this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeatS * 1000);
+    this.heartbeatTimer.unref();
+    this.log.info(
+      { concurrency: this.concurrency, kind: this.executor.kind, trusted_keys: this.policy.trustedKeys.size },
+      "runner started",
+    );
+    this.loopPromise = this.takeLoop();
+  }
+
+  private onControl(message: string): void {
+    let id: unknown;
+    try {
+      id = (JSON.parse(message) as { cancel?: unknown }).cancel;
+    } catch {
+      return;
+    }
+    if (typeof id !== "string") return;
+    const job = this.running.get(id);
+    if (job) {
+      this.log.info({ job_id: id }, "cancel requested");
+      job.controller.abort("cancelled" satisfies StopReason);
+    }
+  }
+
+  private waitForFreeSlot(): Promise<void> {
+    if (this.running.size < this.concurrency) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.slotFreed = resolve;
+    });
+  }
+
+  private async takeLoop(): Promise<void> {
+    const queue = this.store.keys.queue(this.runnerId);
+    const active = this.store.keys.active(this.runnerId, this.instance);
+    let failures = 0;
+    while (!this.stopping) {
+      await this.waitForFreeSlot();
+      if (this.stopping) break;
+      let id: string | null;
+      try {
+        id = await this.taker.blmove(queue, active, "RIGHT", "LEFT", 1);
+        failures = 0;
+      } catch (e) {
+        if (this.stopping) break;
+        failures += 1;
+        if (failures === 1) this.log.warn({ err: describe(e) }, "cannot take jobs; retrying");
+        await sleep(Math.min(100 * 2 ** failures, 2000));
+        continue;
+      }
+      if (id === null) continue;
+      this.launch(id);
+    }
+  }
+
+  private launch(id: string): void {
+    const controller = new AbortController();
+    const entry: RunningJob = {
+      controller,
+      done: this.handle(id, controller)
+        .catch((e) => this.log.error({ job_id: id, err: describe(e) }, "job handling failed"))
+        .finally(() => {
+          this.running.delete(id);
+          this.jobsDone += 1;
+          const wake = this.slotFreed;
+          this.slotFreed = undefined;
+          wake?.();
+        }),
+    };
+    this.running.set(id, entry);
+  }
+
+  private endOptions(mode: EndOptions["mode"]): EndOptions {
+    return {
+      instance: this.instance,
+      mode,
+      active: { runnerId: this.runnerId, instance: this.instance },
+      retentionS: this.retentionS,
+    };
+  }
+
+  /** Ends a job that never started (bad input, refused by the policy). */
+  private async reject(id: string, kind: ErrorKind, message: string): Promise<void> {
+    this.log.warn({ job_id: id, error_kind: kind }, `job refused: ${message}`);
+    await this.store.fail(id, kind, message, this.endOptions("open"));
+  }
+
+  private async dropItem(item: string, reason: string): Promise<void> {
+    this.log.warn({ item: item.slice(0, 80) }, `queue item dropped: ${reason}`);
+    await this.store.keepInvalid(this.runnerId, item, reason);
+    await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, item);
+  }
+
+  private async handle(id: string, controller: AbortController): Promise<void> {
+    if (!ID_PATTERN.test(id)) return this.dropItem(id, "not a job id");
+    const hash = await this.store.loadHash(id);
+    if (Object.keys(hash).length === 0) return this.dropItem(id, "no such job");
+
+    let job: Job;
+    try {
+      job = jobFromHash(hash);
+    } catch (e) {
+      if (e instanceof InvalidJobError) return this.reject(id, "invalid_job", e.message);
+      throw e;
+    }
+    if (job.id !== id) return this.reject(id, "invalid_job", `job hash holds id "${job.id}", queued as "${id}"`);
+
+    const verdict = checkJob(job, this.policy);
+    if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
+
+    const claimTtl = this.policy.maxJobAgeS + this.policy.clockSkewS + job.timeout + 60;
+    const outcome = await this.store.start(id, this.instance, claimTtl);
+    if (outcome !== "started") {
+      if (outcome === "already-run") {
+        await this.reject(id, "unauthorized", `job id ${id} was run before; a replay is refused`);
+      } else {
+        this.log.info({ job_id: id, outcome }, "job not started");
+        await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, id);
+      }
+      return;
+    }
+    await this.execute(job, verdict.signatories, controller);
+  }
+
+  private async execute(job: Job, signatories: string[], controller: AbortController): Promise<void> {
+    const jobLog = this.log.child({ job_id: job.id });
+    const started = performance.now();
+    const logWrites: Promise<void>[] = [];
+    const timer = setTimeout(() => controller.abort("timeout" satisfies StopReason), job.timeout * 1000);
+    timer.unref();
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+    });
+    aborted.catch(() => {});
+
+    const ctx: ExecutionContext = {
+      job,
+      signal: controller.signal,
+      envVars: job.env_vars,
+      signatories,
+      logger: {
+        info: (msg, extra) => jobLog.info(extra ?? {}, msg),
+        warn: (msg, extra) => jobLog.warn(extra ?? {}, msg),
+        error: (msg, extra) => jobLog.error(extra ?? {}, msg),
+        debug: (msg, extra) => jobLog.debug(extra ?? {}, msg),
+      },
+      log: (line) => {
+        logWrites.push(this.store.appendLog(job.id, line).catch(() => {}));
+      },
+    };
+
+    jobLog.info({ executor: this.executor.kind, timeout_s: job.timeout }, "job started");
+    let output: string | undefined;
+    let failure: { kind: ErrorKind; message: string } | undefined;
+    try {
+      output = await Promise.race([this.executor.execute(ctx), aborted]);
+    } catch (e) {
+      const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
+      if (reason === "shutdown") {
+        clearTimeout(timer);
+        await Promise.all(logWrites);
+        const back = await this.store.handBack(this.runnerId, job.id, this.instance);
+        jobLog.info({ handed_back: back }, "job handed back to the queue");
+        return;
+      }
+      if (reason === "timeout") failure = { kind: "timeout", message: `job timed out after ${job.timeout} s` };
+      else if (reason === "cancelled") failure = { kind: "cancelled", message: "job was cancelled" };
+      else failure = { kind: errorKindOf(e) ?? "script", message: describe(e) };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!controller.signal.aborted) controller.abort("finished");
+    await Promise.all(logWrites);
+
+    const ms = Math.round(performance.now() - started);
+    const outcome =
+      failure === undefined
+        ? await this.store.succeed(job.id, output ?? "", this.endOptions("holder"))
+        : await this.store.fail(job.id, failure.kind, failure.message, this.endOptions("holder"));
+    if (failure === undefined) jobLog.info({ duration_ms: ms }, "job finished");
+    else jobLog.warn({ duration_ms: ms, error_kind: failure.kind, error: failure.message }, "job failed");
+    if (outcome !== "written") jobLog.warn({ outcome }, "job result not recorded: another writer ended it");
+  }
+
+  /**
+   * Stops the runner. Graceful: take nothing new, let running jobs finish within the grace
+   * period, hand back the rest. Forceful: hand back running jobs at once. Idempotent; a
+   * forceful call during a graceful stop escalates it.
+   */
+  stop(mode: "graceful" | "forceful" = "graceful"): Promise<void> {
+    if (mode === "forceful") this.abortAll();
+    if (this.stopPromise) return this.stopPromise;
+    this.stopping = true;
+    this.stopPromise = this.shutdown(mode);
+    return this.stopPromise;
+  }
+
+  private abortAll(): void {
+    for (const job of this.running.values()) job.controller.abort("shutdown" satisfies StopReason);
+  }
+
+  /** Ids left in our active list that no job handler owns go back to the queue's front. */
+  private async returnUntouched(): Promise<void> {
+    const active = this.store.keys.active(this.runnerId, this.instance);
+    const queue = this.store.keys.queue(this.runnerId);
+    while ((await this.commands.lmove(active, queue, "RIGHT", "RIGHT")) !== null) {
+      // keep moving until the list is empty
+    }
+  }
+
+  private async shutdown(mode: "graceful" | "forceful"): Promise<void> {
+    this.log.info({ mode, running: this.running.size }, "stopping");
+    this.slotFreed?.();
+    // Interrupts a blocking BLMOVE at once; an id it had already moved stays in our active
+    // list and is returned to the queue below.
+    this.taker.disconnect();
+    await this.loopPromise?.catch(() => {});
+    if (mode === "graceful" && this.running.size > 0) {
+      const all = Promise.all([...this.running.values()].map((j) => j.done));
+      const deadline = sleep(this.gracePeriodS * 1000);
+      await Promise.race([all, deadline]);
+    }
+    this.abortAll();
+    await Promise.all([...this.running.values()].map((j) => j.done));
+    const steps: [string, () => Promise<unknown>][] = [
+      ["untouched jobs", () => this.returnUntouched()],
+      ["heartbeat", async () => clearInterval(this.heartbeatTimer)],
+      ["instance key", () => removeHeartbeat(this.commands, this.store.keys, this.runnerId, this.instance)],
+      ["executor", async () => this.executor.close?.()],
+      ["control connection", () => closeRedis(this.control)],
+      ["commands connection", () => closeRedis(this.commands)],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (e) {
+        this.log.error({ err: describe(e) }, `stopping: ${what} failed`);
+      }
+    }
+    this.log.info({ jobs_done: this.jobsDone }, "stopped");
+  }
+}
