@@ -69,4 +69,90 @@ describe("sandbox pool (stand-in engine)", () => {
     expect(failure.errorKind).toBe("cancelled");
     expect(await sandbox.run(scriptJob("return cleanups_run();"))).toBe("1");
   });
+
+  it("runs two jobs side by side: a stuck one times out, the other finishes", async () => {
+    const stuck = failureOf(sandbox.run(scriptJob("for(;;){}"), { timeoutMs: 800 }));
+    const started = Date.now();
+    expect(await sandbox.run(scriptJob("echo(1); return 'quick';"), { timeoutMs: 800 })).toBe(
+      "quick",
+    );
+    expect(Date.now() - started).toBeLessThan(500);
+    expect((await stuck).errorKind).toBe("timeout");
+  });
+
+  it("never starts a job cancelled before it runs", async () => {
+    const controller = new AbortController();
+    controller.abort("cancelled");
+    const lines: string[] = [];
+    const failure = await failureOf(
+      sandbox.run(scriptJob("print('ran');"), {
+        signal: controller.signal,
+        onLog: (l) => lines.push(l),
+      }),
+    );
+    expect(failure.errorKind).toBe("cancelled");
+    expect(lines).toEqual([]);
+  });
+
+  it("passes large values both ways", async () => {
+    const out = await sandbox.run(scriptJob("return echo(big_text(10 * 1024 * 1024)).length;"));
+    expect(out).toBe(String(10 * 1024 * 1024));
+  });
+
+  it("gives main-side functions the job and the module's options", async () => {
+    const job = scriptJob("const m = job_info(); return [m.get('job'), m.get('tag')].join(' ');");
+    expect(await sandbox.run(job)).toBe(`${job.jobId} t1`);
+  });
+
+  it("refills the pool after killing workers", async () => {
+    await failureOf(sandbox.run(scriptJob("for(;;){}"), { timeoutMs: 100 }));
+    expect(sandbox.workerCount).toBe(2);
+  });
+});
+
+describe("sandbox pool with one worker (stand-in engine)", () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await createSandbox({
+      size: 1,
+      heapMb: 64,
+      workerUrl: fixture("standin-worker.mjs"),
+      modules: [{ url: fixture("test-module.mjs") }],
+    });
+  });
+  afterAll(() => sandbox.close());
+
+  it("queues jobs and times out one still waiting for a worker", async () => {
+    const first = sandbox.run(scriptJob("for(let i = 0; i < 3e8; i++){} return 'first';"));
+    const waiting = failureOf(sandbox.run(scriptJob("return 'never';"), { timeoutMs: 50 }));
+    expect((await waiting).errorKind).toBe("timeout");
+    expect(await first).toBe("first");
+  });
+
+  it("fails an allocation bomb as resources and carries on", async () => {
+    const failure = await failureOf(
+      sandbox.run(scriptJob("const a = []; for(;;) a.push(new Array(1e6).fill(1.5));")),
+    );
+    expect(failure.errorKind).toBe("resources");
+    expect(failure.message).toMatch(/out of memory.*64 MB/);
+    expect(await sandbox.run(scriptJob("return 'alive';"))).toBe("alive");
+  });
+
+  it("ends jobs still running or waiting when closed", async () => {
+    const other = await createSandbox({ size: 1, workerUrl: fixture("standin-worker.mjs") });
+    const running = failureOf(other.run(scriptJob("for(;;){}")));
+    const queued = failureOf(other.run(scriptJob("return 1;")));
+    await other.close();
+    expect((await running).errorKind).toBe("cancelled");
+    expect((await queued).errorKind).toBe("cancelled");
+    expect((await failureOf(other.run(scriptJob("return 1;")))).message).toMatch(/closed/);
+  });
+});
+
+describe("sandbox set-up", () => {
+  it("rejects a host module that does not load, naming it", async () => {
+    await expect(
+      createSandbox({ size: 1, modules: [{ url: fixture("missing.mjs") }] }),
+    ).rejects.toThrow(/cannot load host module .*missing\.mjs/);
+  });
 });
