@@ -1,0 +1,187 @@
+// The playbook engine: runs a script's actions in order through a registry of handlers.
+// Every action is checked before the first one runs, so a misspelt action at the end of a
+// script fails the script before it changes anything. An action that fails stops the run
+// with an `ActionError` naming the action and its line.
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { ActionError } from "./errors.js";
+import { type Action, actionName, type Heroscript, parseHeroscript } from "./parser.js";
+import { replacePlaceholders, scopedLookup } from "./placeholders.js";
+import type { ActionRegistry, PlayContext } from "./registry.js";
+
+export interface PlayOptions {
+  /** The session environment to start with (a job's env vars, say). */
+  env?: Readonly<Record<string, string>>;
+  /** Stops the run between actions and inside actions that wait (processes). */
+  signal?: AbortSignal;
+  /** Called for each output line as it is printed. */
+  print?(line: string): void;
+  /** Called for each log-only line (what actions report without printing). */
+  log?(line: string): void;
+  /** Where relative paths of the top-level script resolve; default: the current folder. */
+  baseDir?: string;
+}
+
+export interface PlayResult {
+  /** What the actions printed, one line per print line. */
+  readonly output: string;
+  /** The session environment at the end. */
+  readonly env: ReadonlyMap<string, string>;
+}
+
+/** Thrown when the run stops because its signal was aborted; `cause` is the signal's reason. */
+export class PlayAbortedError extends Error {
+  override readonly name = "PlayAbortedError";
+}
+
+/** Script files a folder include picks up. */
+const SCRIPT_FILE = /\.(hero|heroscript)$/;
+
+export class PlaybookEngine {
+  constructor(readonly registry: ActionRegistry) {}
+
+  /** Runs a script given as text. */
+  async run(text: string, options: PlayOptions = {}): Promise<PlayResult> {
+    const session = new PlaySession(this.registry, options);
+    await session.play(parseHeroscript(text), options.baseDir ?? process.cwd(), new Map());
+    return session.result();
+  }
+
+  /** Runs a script file; its includes resolve against its folder. */
+  async runFile(path: string, options: PlayOptions = {}): Promise<PlayResult> {
+    const session = new PlaySession(this.registry, options);
+    await session.playFile(resolve(options.baseDir ?? process.cwd(), path), path, new Map());
+    return session.result();
+  }
+
+  /** Fails (with the first problem) unless every action of the script has a handler. */
+  check(script: Heroscript): void {
+    for (const action of script.actions) this.#checkAction(action, script.source);
+  }
+
+  #checkAction(action: Action, source: string | undefined): void {
+    const name = actionName(action);
+    if (action.bangs !== 2) {
+      throw new ActionError(
+        name,
+        action.line,
+        `only '!!' actions run; '${"!".repeat(action.bangs)}' actions are read but have no handlers`,
+        source,
+      );
+    }
+    if (this.registry.get(name) !== undefined) return;
+    const close = this.registry.closeNames(name);
+    const hint =
+      close.length > 0
+        ? `close names: ${close.join(", ")}`
+        : `known actors: ${[...new Set(this.registry.names.map((n) => n.split(".")[0]))].join(", ")}`;
+    throw new ActionError(name, action.line, `unknown action (${hint})`, source);
+  }
+}
+
+/** The state of one run: environment, output, files already included. */
+class PlaySession {
+  readonly env: Map<string, string>;
+  readonly #lines: string[] = [];
+  readonly #included = new Set<string>();
+  readonly #signal: AbortSignal;
+  readonly #engine: PlaybookEngine;
+
+  constructor(
+    readonly registry: ActionRegistry,
+    readonly options: PlayOptions,
+  ) {
+    this.env = new Map(Object.entries(options.env ?? {}));
+    this.#signal = options.signal ?? new AbortController().signal;
+    this.#engine = new PlaybookEngine(registry);
+  }
+
+  result(): PlayResult {
+    return { output: this.#lines.join("\n"), env: this.env };
+  }
+
+  async play(
+    script: Heroscript,
+    baseDir: string,
+    vars: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    this.#engine.check(script);
+    for (const action of script.actions) {
+      this.#throwIfAborted();
+      await this.#runAction(action, script.source, baseDir, vars);
+    }
+  }
+
+  /** Runs one file (`shown` is how messages name it), unless it already ran. */
+  async playFile(path: string, shown: string, vars: ReadonlyMap<string, string>): Promise<void> {
+    const real = await realpath(path);
+    if (this.#included.has(real)) {
+      this.options.log?.(`${shown}: already included, skipped`);
+      return;
+    }
+    this.#included.add(real);
+    const script = parseHeroscript(await readFile(real, "utf8"), { source: shown });
+    await this.play(script, dirname(real), vars);
+  }
+
+  async #include(path: string, baseDir: string, vars: ReadonlyMap<string, string>): Promise<void> {
+    const full = resolve(baseDir, path);
+    const info = await stat(full).catch(() => undefined);
+    if (info === undefined) throw new Error(`cannot include '${path}': no such file or folder`);
+    if (!info.isDirectory()) {
+      await this.playFile(full, full, vars);
+      return;
+    }
+    const entries = await readdir(full, { recursive: true, withFileTypes: true });
+    const files = entries
+      .filter((e) => e.isFile() && SCRIPT_FILE.test(e.name))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    for (const file of files) await this.playFile(file, file, vars);
+  }
+
+  async #runAction(
+    action: Action,
+    source: string | undefined,
+    baseDir: string,
+    vars: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    const name = actionName(action);
+    const definition = this.registry.get(name);
+    if (definition === undefined)
+      throw new ActionError(name, action.line, "unknown action", source);
+    const lookup = scopedLookup(vars, this.env);
+    const ctx: PlayContext = {
+      action,
+      params: action.params.mapValues((v) => replacePlaceholders(v, lookup)),
+      env: this.env,
+      signal: this.#signal,
+      baseDir,
+      print: (text) => this.#print(text),
+      log: (line) => this.options.log?.(line),
+      include: (path, includeVars) => this.#include(path, baseDir, includeVars),
+    };
+    try {
+      await definition.run(ctx);
+    } catch (e) {
+      this.#throwIfAborted();
+      const detail = e instanceof Error ? e.message : String(e);
+      throw new ActionError(name, action.line, detail, source, { cause: e });
+    }
+  }
+
+  #print(text: string): void {
+    const lines = text.split("\n");
+    if (lines.length > 1 && lines.at(-1) === "") lines.pop();
+    for (const line of lines) {
+      this.#lines.push(line);
+      this.options.print?.(line);
+    }
+  }
+
+  #throwIfAborted(): void {
+    if (this.#signal.aborted) {
+      throw new PlayAbortedError("the run was stopped", { cause: this.#signal.reason });
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Heroscript: parser, writer, playbook engine and built-in actions.
+export { builtinActions } from "./actions/index.js";
+export {
+  childEnvironment,
+  describeExit,
+  type ProcessOutcome,
+  type RunProcessOptions,
+  runProcess,
+} from "./child-process.js";
+export {
+  PlayAbortedError,
+  PlaybookEngine,
+  type PlayOptions,
+  type PlayResult,
+} from "./engine.js";
+export { ActionError, HeroscriptSyntaxError, ParamError, type SourcePosition } from "./errors.js";
+export { type Arg, type Param, Params, parseDuration, parseSize } from "./params.js";
+export { ParamsReader, parseParams } from "./params-reader.js";
+export {
+  ACTION_KINDS,
+  type Action,
+  actionName,
+  type Bangs,
+  type Heroscript,
+  parseHeroscript,
+} from "./parser.js";
+export { type Lookup, replacePlaceholders, scopedLookup } from "./placeholders.js";
+export {
+  type ActionDefinition,
+  type ActionHandler,
+  ActionRegistry,
+  type PlayContext,
+} from "./registry.js";
+export { writeAction, writeHeroscript } from "./writer.js";

@@ -1,0 +1,36 @@
+// Placeholders in parameter values: `@key`, `${key}` and `{key}` are replaced by the value
+// of `key` from the session environment (`!!session.env_set`, the job's env vars) and the
+// arguments of the `!!play.include` that brought the script in. An unknown key is left as
+// written, so braces and '@' in ordinary text (JSON, e-mail addresses) survive.
+
+const PLACEHOLDER =
+  /\$\{([A-Za-z_][A-Za-z0-9_.]*)\}|\{([A-Za-z_][A-Za-z0-9_.]*)\}|@([A-Za-z_][A-Za-z0-9_]*)/g;
+
+export type Lookup = (key: string) => string | undefined;
+
+/** Replaces known placeholders in `text`. */
+export function replacePlaceholders(text: string, lookup: Lookup): string {
+  if (!/[@{]/.test(text)) return text;
+  return text.replace(PLACEHOLDER, (whole, braced?: string, curly?: string, at?: string) => {
+    const key = (braced ?? curly ?? at) as string;
+    return lookup(key) ?? whole;
+  });
+}
+
+/**
+ * A lookup over several scopes, first match wins. Keys match exactly first, then without
+ * regard to case (parameter keys are lowercase, environment names usually are not).
+ */
+export function scopedLookup(...scopes: ReadonlyMap<string, string>[]): Lookup {
+  return (key) => {
+    for (const scope of scopes) {
+      const exact = scope.get(key);
+      if (exact !== undefined) return exact;
+    }
+    const lower = key.toLowerCase();
+    for (const scope of scopes) {
+      for (const [k, v] of scope) if (k.toLowerCase() === lower) return v;
+    }
+    return undefined;
+  };
+}

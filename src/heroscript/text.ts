@@ -1,0 +1,46 @@
+// Small text helpers shared by the parser and the writer.
+
+/** Leading indentation width, counting a tab as four spaces (as heroscript does). */
+export function indentWidth(line: string): number {
+  let width = 0;
+  for (const ch of line) {
+    if (ch === " ") width += 1;
+    else if (ch === "\t") width += 4;
+    else break;
+  }
+  return width;
+}
+
+/**
+ * Removes the indentation all non-blank lines share (tabs counted as four spaces);
+ * blank lines become empty.
+ */
+export function dedentLines(lines: readonly string[]): string[] {
+  const expanded = lines.map((l) => expandLeadingTabs(l));
+  const widths = expanded.filter((l) => l.trim() !== "").map((l) => indentWidth(l));
+  const common = widths.length === 0 ? 0 : Math.min(...widths);
+  return expanded.map((l) => (l.trim() === "" ? "" : l.slice(common)));
+}
+
+function expandLeadingTabs(line: string): string {
+  const m = /^[ \t]*/.exec(line) as RegExpExecArray;
+  return " ".repeat(indentWidth(m[0])) + line.slice(m[0].length);
+}
+
+/** Levenshtein distance, for suggesting names close to a misspelt one. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + cost,
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
