@@ -34,8 +34,9 @@ describe("bridge value codec", () => {
     expect(back[0]).toBe(1);
     const m = back[1] as Map<string, Value[]>;
     expect(m).toBeInstanceOf(Map);
-    expect((m.get("x")?.[0] as Float).value).toBe(0.5);
-    expect(m.get("x")?.[1]).toBe("s");
+    const x = m.get("x") ?? [];
+    expect((x[0] as Float).value).toBe(0.5);
+    expect(x[1]).toBe("s");
     expect(back[2]).toEqual([]);
   });
 
