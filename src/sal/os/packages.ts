@@ -1,0 +1,125 @@
+// System packages through the platform's manager: apt on Debian/Ubuntu, Homebrew on macOS.
+// Package names are checked and passed as separate arguments (never through a shell), and
+// the manager runs as a child of the job, so it is killed if the job ends.
+
+import type { Value } from "../../rhai/index.js";
+import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
+import { mainFn } from "../define.js";
+import { jobState } from "../job-state.js";
+import { runProcess } from "../process/spawn.js";
+import { argNonEmpty, guard } from "../values.js";
+import { whichCommand } from "./find.js";
+
+type Manager = "apt" | "brew";
+
+const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9+._:@/=~-]*$/;
+
+async function manager(ctx: MainSideContext): Promise<Manager> {
+  if ((await whichCommand(ctx, "apt-get")) !== "") return "apt";
+  if ((await whichCommand(ctx, "brew")) !== "") return "brew";
+  throw new Error("no supported package manager (apt-get or brew) on this machine");
+}
+
+async function exec(ctx: MainSideContext, command: string, args: string[]) {
+  const r = await runProcess(ctx, {
+    command,
+    args,
+    cwd: jobState(ctx).cwd,
+    env: { DEBIAN_FRONTEND: "noninteractive" },
+  });
+  if (r.code !== 0) {
+    const detail = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-5).join("\n");
+    throw new Error(`${command} ${args.join(" ")} failed (exit code ${r.code}): ${detail}`);
+  }
+  return r.stdout;
+}
+
+function packageArg(fn: string, args: readonly Value[]): string {
+  const name = argNonEmpty(fn, args, 0, "package name").trim();
+  if (!PACKAGE_NAME.test(name))
+    throw new Error(`not a valid package name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+async function installedPackages(ctx: MainSideContext): Promise<string[]> {
+  const out =
+    (await manager(ctx)) === "apt"
+      ? // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+        await exec(ctx, "dpkg-query", ["-W", "-f=${db:Status-Abbrev} ${Package}\\n"])
+      : await exec(ctx, "brew", ["list", "--formula", "-1"]);
+  const names = out
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    // dpkg lists removed-but-configured packages too: keep only "ii" (installed) ones.
+    .map((line) =>
+      /^[a-z][a-zA-Z] /.test(line) ? (line.startsWith("ii ") ? line.slice(3).trim() : "") : line,
+    )
+    .filter((name) => name !== "");
+  return [...new Set(names)].sort();
+}
+
+export const packageFunctions: HostFunction[] = [
+  mainFn({
+    name: "package_install",
+    params: ["string"],
+    returns: "string",
+    doc: "Installs a system package (apt-get install -y, or brew install); needs the rights to do so.",
+    example: 'package_install("jq");',
+    run: (ctx, args) =>
+      guard("package_install", async () => {
+        const name = packageArg("package_install", args);
+        if ((await manager(ctx)) === "apt")
+          await exec(ctx, "apt-get", ["install", "-y", "-q", name]);
+        else await exec(ctx, "brew", ["install", name]);
+        return name;
+      }),
+  }),
+  mainFn({
+    name: "package_remove",
+    params: ["string"],
+    returns: "string",
+    doc: "Removes a system package (apt-get remove -y, or brew uninstall).",
+    example: 'package_remove("jq");',
+    run: (ctx, args) =>
+      guard("package_remove", async () => {
+        const name = packageArg("package_remove", args);
+        if ((await manager(ctx)) === "apt")
+          await exec(ctx, "apt-get", ["remove", "-y", "-q", name]);
+        else await exec(ctx, "brew", ["uninstall", name]);
+        return name;
+      }),
+  }),
+  mainFn({
+    name: "package_update",
+    params: [],
+    returns: "string",
+    doc: "Refreshes the package lists (apt-get update, or brew update).",
+    example: "package_update();",
+    run: (ctx) =>
+      guard("package_update", async () => {
+        if ((await manager(ctx)) === "apt") return exec(ctx, "apt-get", ["update", "-q"]);
+        return exec(ctx, "brew", ["update"]);
+      }),
+  }),
+  mainFn({
+    name: "package_list",
+    params: [],
+    returns: "array",
+    doc: "Names of the installed packages, sorted.",
+    example: "let pkgs = package_list(); print(pkgs.len());",
+    run: (ctx) => guard("package_list", () => installedPackages(ctx)),
+  }),
+  mainFn({
+    name: "package_is_installed",
+    params: ["string"],
+    returns: "bool",
+    doc: "Whether a package is installed.",
+    example: 'if !package_is_installed("curl") { package_install("curl"); }',
+    run: (ctx, args) =>
+      guard("package_is_installed", async () => {
+        const name = packageArg("package_is_installed", args);
+        return (await installedPackages(ctx)).includes(name);
+      }),
+  }),
+];

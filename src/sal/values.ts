@@ -1,0 +1,118 @@
+// Small helpers every SAL module uses: reading arguments with clear errors, building the
+// maps scripts receive, and turning any failure into a catchable Rhai error.
+
+import {
+  Float,
+  type Int,
+  type RhaiMap,
+  RhaiRuntimeError,
+  typeName,
+  type Value,
+} from "../rhai/index.js";
+
+/** The error scripts catch: `ErrorRuntime` with a message that names the function. */
+export function salError(fn: string, message: string): RhaiRuntimeError {
+  return new RhaiRuntimeError("ErrorRuntime", `${fn}: ${message}`);
+}
+
+/** Why something failed, in one line, whatever was thrown (Error, string, other). */
+export function reason(e: unknown): string {
+  if (e instanceof RhaiRuntimeError) return e.detail;
+  if (e instanceof Error) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const cause = e.cause instanceof Error ? `: ${e.cause.message}` : "";
+    const msg = e.message || code || e.name;
+    return code && !msg.includes(code) ? `${msg} (${code})${cause}` : `${msg}${cause}`;
+  }
+  return String(e);
+}
+
+/** Runs `body`, and rewrites anything it throws as a SAL error of `fn` (errors of ours pass). */
+export async function guard<T>(fn: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof RhaiRuntimeError) throw e;
+    throw salError(fn, reason(e));
+  }
+}
+
+export function argString(fn: string, args: readonly Value[], i: number, what: string): string {
+  const v = args[i];
+  if (typeof v !== "string") {
+    throw salError(fn, `${what} must be a string, got ${typeName(v)}`);
+  }
+  return v;
+}
+
+export function argNonEmpty(fn: string, args: readonly Value[], i: number, what: string): string {
+  const s = argString(fn, args, i, what);
+  if (s.trim() === "") throw salError(fn, `${what} must not be empty`);
+  return s;
+}
+
+/** An INT argument as a JS number (SAL's integers are ports, sizes, seconds: all small). */
+export function argInt(fn: string, args: readonly Value[], i: number, what: string): number {
+  const v = args[i];
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") throw salError(fn, `${what} is out of range: ${v}`);
+  throw salError(fn, `${what} must be an integer, got ${typeName(v)}`);
+}
+
+/** A number of seconds (INT or FLOAT), > 0. */
+export function argSeconds(fn: string, args: readonly Value[], i: number, what: string): number {
+  const v = args[i];
+  const n = typeof v === "number" ? v : v instanceof Float ? v.value : Number.NaN;
+  if (!Number.isFinite(n) || n <= 0) {
+    throw salError(fn, `${what} must be a positive number of seconds, got ${describe(v)}`);
+  }
+  return n;
+}
+
+export function argMap(fn: string, args: readonly Value[], i: number, what: string): RhaiMap {
+  const v = args[i];
+  if (!(v instanceof Map)) throw salError(fn, `${what} must be a map, got ${typeName(v)}`);
+  return v;
+}
+
+export function argArray(fn: string, args: readonly Value[], i: number, what: string): Value[] {
+  const v = args[i];
+  if (!Array.isArray(v)) throw salError(fn, `${what} must be an array, got ${typeName(v)}`);
+  return v;
+}
+
+/** A short rendering of a value for error messages. */
+export function describe(v: Value): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
+  if (v instanceof Float) return String(v.value);
+  return typeName(v);
+}
+
+/** A Rhai map from plain entries (insertion order is irrelevant: maps print sorted). */
+export function rhaiMap(entries: Record<string, Value>): RhaiMap {
+  return new Map(Object.entries(entries));
+}
+
+/** A JS number as the Rhai value it stands for: INT when integral, FLOAT otherwise. */
+export function numberValue(n: number): Int | Float {
+  return Number.isSafeInteger(n) ? n : new Float(n);
+}
+
+/** Checks that an options map holds only known keys, so a typo is an error, not a no-op. */
+export function checkKeys(fn: string, map: RhaiMap, allowed: readonly string[]): void {
+  for (const key of map.keys()) {
+    if (!allowed.includes(key)) {
+      throw salError(fn, `unknown option "${key}" (allowed: ${allowed.join(", ")})`);
+    }
+  }
+}
+
+/** Reads a boolean option from a map; absent means `fallback`. */
+export function optBool(fn: string, map: RhaiMap, key: string, fallback: boolean): boolean {
+  const v = map.get(key);
+  if (v === undefined) return fallback;
+  if (typeof v !== "boolean")
+    throw salError(fn, `option "${key}" must be a bool, got ${typeName(v)}`);
+  return v;
+}
