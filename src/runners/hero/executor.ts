@@ -1,0 +1,95 @@
+// The hero executor: runs a job's heroscript payload with our playbook engine, or hands it
+// to a `hero` binary (`hero run -s <payload>`) when one is configured.
+import {
+  builtinActions,
+  childEnvironment,
+  describeExit,
+  PlayAbortedError,
+  PlaybookEngine,
+  runProcess,
+} from "../../heroscript/index.js";
+import { JobFailure } from "../../job/index.js";
+import type { ExecutionContext, Executor } from "../../runtime/index.js";
+
+export interface HeroExecutorOptions {
+  /** A `hero` binary to delegate to; without it the built-in playbook engine runs the script. */
+  heroBin?: string;
+  /** Where relative paths in scripts resolve (default: the runner's working folder). */
+  baseDir?: string;
+}
+
+/** How many lines of the binary's stderr a failure message quotes. */
+const STDERR_TAIL_LINES = 10;
+
+/**
+ * The variables a script sees: the job's env vars plus who and what the job is, the same
+ * names the Rhai runners give their scripts.
+ */
+export function jobEnvironment(ctx: ExecutionContext): Record<string, string> {
+  return {
+    ...ctx.envVars,
+    JOB_ID: ctx.job.id,
+    CALLER_ID: ctx.job.caller_id,
+    CONTEXT_ID: ctx.job.context_id,
+    SIGNATORIES: ctx.signatories.join(","),
+  };
+}
+
+export function createHeroExecutor(options: HeroExecutorOptions = {}): Executor {
+  const { heroBin } = options;
+  if (heroBin !== undefined) {
+    return { kind: "hero", execute: (ctx) => runWithHeroBin(heroBin, ctx) };
+  }
+  const engine = new PlaybookEngine(builtinActions());
+  return { kind: "hero", execute: (ctx) => runWithEngine(engine, ctx, options.baseDir) };
+}
+
+async function runWithEngine(
+  engine: PlaybookEngine,
+  ctx: ExecutionContext,
+  baseDir: string | undefined,
+): Promise<string> {
+  try {
+    const result = await engine.run(ctx.job.payload, {
+      env: jobEnvironment(ctx),
+      signal: ctx.signal,
+      print: (line) => ctx.log(line),
+      log: (line) => ctx.log(line),
+      ...(baseDir === undefined ? {} : { baseDir }),
+    });
+    return result.output;
+  } catch (e) {
+    if (e instanceof PlayAbortedError || ctx.signal.aborted) throw abortFailure(ctx.signal);
+    // Syntax and action errors already say where: "line 4: !!file.write: ...".
+    throw new JobFailure("script", e instanceof Error ? e.message : String(e), { cause: e });
+  }
+}
+
+async function runWithHeroBin(heroBin: string, ctx: ExecutionContext): Promise<string> {
+  const outcome = await runProcess({
+    file: heroBin,
+    args: ["run", "-s", ctx.job.payload],
+    env: childEnvironment(jobEnvironment(ctx)),
+    signal: ctx.signal,
+    onStdoutLine: (line) => ctx.log(line),
+    onStderrLine: (line) => ctx.log(`stderr: ${line}`),
+  }).catch((e: unknown) => {
+    throw new JobFailure("internal", (e as Error).message, { cause: e });
+  });
+  if (outcome.killed === "aborted") throw abortFailure(ctx.signal);
+  if (outcome.code !== 0) {
+    const tail = outcome.stderr.trimEnd().split("\n").slice(-STDERR_TAIL_LINES).join("\n");
+    throw new JobFailure(
+      "script",
+      `${heroBin} ${describeExit(outcome)}${tail === "" ? "" : `: ${tail}`}`,
+    );
+  }
+  return outcome.stdout.replace(/\n+$/, "");
+}
+
+/** The error for a run stopped by its signal; the runner knows (and records) the reason. */
+function abortFailure(signal: AbortSignal): JobFailure {
+  const reason = signal.reason;
+  const kind = reason === "timeout" ? "timeout" : "cancelled";
+  return new JobFailure(kind, `stopped (${String(reason)})`);
+}

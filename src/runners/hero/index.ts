@@ -1,0 +1,2 @@
+// The hero runner's wiring: the executor `herorunner` runs jobs with.
+export { createHeroExecutor, type HeroExecutorOptions, jobEnvironment } from "./executor.js";
