@@ -1,0 +1,128 @@
+// Named arithmetic functions on numbers (`abs`, `sign`, `is_zero`, `is_odd`, `is_even`).
+// The operators themselves (`+`, `-`, `*`, ...) are built into the engine.
+
+import * as int from "../int.js";
+import type { Package } from "../native.js";
+import { Float, type Int, type Value } from "../value.js";
+import { arithmeticError } from "./util.js";
+
+function isOdd(x: Int): boolean {
+  return typeof x === "number" ? x % 2 !== 0 : x % 2n !== 0n;
+}
+
+export const arithmeticPackage: Package = (lib) => {
+  const pure = { pure: true };
+  lib.fn(
+    "abs",
+    ["i64"],
+    (_ctx, [x]) => {
+      const v = x as Int;
+      if (v >= 0) return v;
+      const r = int.neg(v);
+      if (r === null) throw arithmeticError(`Negation overflow: -${v}`);
+      return r;
+    },
+    { ...pure, doc: "Absolute value of the integer; `abs(-42)` is 42." },
+  );
+  lib.fn(
+    "sign",
+    ["i64"],
+    (_ctx, [x]) => {
+      const v = x as Int;
+      return v > 0 ? 1 : v < 0 ? -1 : 0;
+    },
+    { ...pure, doc: "Sign of the integer: -1, 0 or 1." },
+  );
+  lib.fn("is_zero", ["i64"], (_ctx, [x]) => x === 0, {
+    ...pure,
+    doc: "True if the integer is zero.",
+  });
+  lib.fn("is_odd", ["i64"], (_ctx, [x]) => isOdd(x as Int), {
+    ...pure,
+    doc: "True if the integer is odd.",
+  });
+  lib.fn("is_even", ["i64"], (_ctx, [x]) => !isOdd(x as Int), {
+    ...pure,
+    doc: "True if the integer is even.",
+  });
+
+  lib.fn("abs", ["f64"], (_ctx, [x]) => new Float(Math.abs((x as Float).value)), {
+    ...pure,
+    doc: "Absolute value of the float; `abs(-1.5)` is 1.5.",
+  });
+  lib.fn(
+    "sign",
+    ["f64"],
+    (_ctx, [x]) => {
+      const v = (x as Float).value;
+      if (Number.isNaN(v)) throw arithmeticError("Sign of NaN is undefined");
+      return v > 0 ? 1 : v < 0 ? -1 : 0;
+    },
+    { ...pure, doc: "Sign of the float as an integer: -1, 0 or 1 (NaN is an error)." },
+  );
+  lib.fn("is_zero", ["f64"], (_ctx, [x]) => (x as Float).value === 0, {
+    ...pure,
+    doc: "True if the float is zero.",
+  });
+};
+
+/** `min`/`max` on numbers, strings and characters. */
+export const logicPackage: Package = (lib) => {
+  const pure = { pure: true };
+  const pick = (
+    a: Value,
+    b: Value,
+    wantMax: boolean,
+    less: (a: Value, b: Value) => boolean,
+  ): Value => {
+    if (wantMax) return less(a, b) ? b : a; // x >= y ? x : y
+    return less(b, a) ? b : a; // x <= y ? x : y
+  };
+  const intLess = (a: Value, b: Value) => int.compare(a as Int, b as Int) < 0;
+  const fl = (v: Value) => (v instanceof Float ? v.value : Number(v as Int));
+  for (const [name, wantMax] of [
+    ["max", true],
+    ["min", false],
+  ] as const) {
+    const word = wantMax ? "larger" : "smaller";
+    lib.fn(name, ["i64", "i64"], (_ctx, [a, b]) => pick(a, b, wantMax, intLess), {
+      ...pure,
+      doc: `The ${word} of two integers; \`${name}(42, 123)\`.`,
+    });
+    for (const params of [
+      ["f64", "f64"],
+      ["i64", "f64"],
+      ["f64", "i64"],
+    ]) {
+      lib.fn(
+        name,
+        params,
+        (_ctx, [a, b]) => {
+          const x = fl(a);
+          const y = fl(b);
+          return new Float(wantMax ? Math.max(x, y) : Math.min(x, y));
+        },
+        { ...pure, doc: `The ${word} of two numbers, as a float.` },
+      );
+    }
+    lib.fn(
+      name,
+      ["string", "string"],
+      (_ctx, [a, b]) => pick(a, b, wantMax, (x, y) => (x as string) < (y as string)),
+      {
+        ...pure,
+        doc: `The lexically ${word} of two strings.`,
+      },
+    );
+    lib.fn(
+      name,
+      ["char", "char"],
+      (_ctx, [a, b]) => {
+        const x = (a as { value: string }).value.codePointAt(0) ?? 0;
+        const y = (b as { value: string }).value.codePointAt(0) ?? 0;
+        return wantMax ? (x >= y ? a : b) : x <= y ? a : b;
+      },
+      { ...pure, doc: `The ${word} of two characters.` },
+    );
+  }
+};
