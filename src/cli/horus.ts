@@ -107,6 +107,7 @@ function withClient(action: (client: HorusClient, ...args: never[]) => Promise<n
     const client = clientOf(cmd);
     let code = 0;
     try {
+      await client.ready();
       code = await action(client, ...(args as never[]));
     } catch (e) {
       if (e instanceof UsageError) fail(e.message, 2);

@@ -10,6 +10,7 @@ import {
   type JobRecord,
   JobStore,
   listInstances,
+  whenReady,
 } from "../protocol/index.js";
 
 export interface ClientOptions {
@@ -34,6 +35,11 @@ export class HorusClient {
   constructor(private readonly options: ClientOptions = {}) {
     this.redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, { persistent: true, name: "horus:client" });
     this.store = new JobStore(this.redis, options.namespace);
+  }
+
+  /** Waits for the first connection; rejects with a clear message when Redis does not answer. */
+  ready(timeoutMs = 5000): Promise<void> {
+    return whenReady(this.redis, this.options.redisUrl ?? DEFAULT_REDIS_URL, timeoutMs);
   }
 
   /** A connection for blocking waits, so they never hold up ordinary commands. */

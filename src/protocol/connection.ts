@@ -28,7 +28,27 @@ export function connectRedis(url: string = DEFAULT_REDIS_URL, options: ConnectOp
     enableOfflineQueue: true,
     connectionName: options.name,
   };
-  return new Redis(url, redisOptions);
+  const redis = new Redis(url, redisOptions);
+  // Connection errors also reject the commands that were waiting, and callers watch the
+  // events they care about; without a listener ioredis prints every retry to stderr.
+  redis.on("error", () => {});
+  return redis;
+}
+
+/** Resolves once the connection is ready; rejects with a clear message after `timeoutMs`. */
+export function whenReady(redis: Redis, url: string, timeoutMs = 5000): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off("ready", onReady);
+      reject(new Error(`cannot reach Redis at ${url} (no answer within ${timeoutMs / 1000} s)`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once("ready", onReady);
+  });
 }
 
 /** Closes a connection, waiting for pending replies, but never hanging on a dead server. */
