@@ -23,10 +23,14 @@ function portAnswers(port: number): Promise<boolean> {
 export default async function setup(): Promise<void> {
   // tsc emits even when it finds type errors; those are reported by `npm run typecheck`
   // (part of `npm test`), so here a type error only warns and the suite still runs.
-  const build = spawnSync("npx", ["--no-install", "tsc", "-p", "tsconfig.build.json"], { encoding: "utf8" });
+  const build = spawnSync("npx", ["--no-install", "tsc", "-p", "tsconfig.build.json"], {
+    encoding: "utf8",
+  });
   if (build.status !== 0) {
     const errors = (build.stdout.match(/error TS/g) ?? []).length;
-    process.stderr.write(`global setup: tsc reported ${errors} type error(s); dist/ was emitted anyway\n`);
+    process.stderr.write(
+      `global setup: tsc reported ${errors} type error(s); dist/ was emitted anyway\n`,
+    );
   }
   if (!(await portAnswers(6379))) {
     throw new Error("Redis does not answer on 127.0.0.1:6379: run `npm test` (it starts it)");

@@ -51,7 +51,10 @@ interface JobFlags {
 
 function jobFromFlags(flags: JobFlags): Job {
   const key = flags.key ?? process.env.HORUS_SIGNING_KEY;
-  if (!key) throw new UsageError("no signing key: give --key HEX or set HORUS_SIGNING_KEY (`horus keygen` makes one)");
+  if (!key)
+    throw new UsageError(
+      "no signing key: give --key HEX or set HORUS_SIGNING_KEY (`horus keygen` makes one)",
+    );
   try {
     return HorusClient.signedJob(
       {
@@ -79,7 +82,12 @@ function addJobOptions(cmd: Command): Command {
     .addOption(
       new Option("--timeout <seconds>", "job timeout").argParser(Number).default(DEFAULT_TIMEOUT_S),
     )
-    .option("--env <KEY=VALUE...>", "environment variable for the job (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      "--env <KEY=VALUE...>",
+      "environment variable for the job (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option("--context <id>", "context id", "")
     .option("--caller <id>", "caller id", "")
     .option("--key <hex>", "signing private key (or HORUS_SIGNING_KEY)");
@@ -123,8 +131,14 @@ function withClient(action: (client: HorusClient, ...args: never[]) => Promise<n
 const program = new Command("horus")
   .description("Submit signed jobs to Horus runners and follow them")
   .version(packageVersion(), "-V, --version")
-  .addOption(new Option("--redis-url <url>", "Redis the runners read").env("HORUS_REDIS_URL").default(DEFAULT_REDIS_URL))
-  .addOption(new Option("--namespace <ns>", "prefix of every Redis key").env("HORUS_NAMESPACE").default(""))
+  .addOption(
+    new Option("--redis-url <url>", "Redis the runners read")
+      .env("HORUS_REDIS_URL")
+      .default(DEFAULT_REDIS_URL),
+  )
+  .addOption(
+    new Option("--namespace <ns>", "prefix of every Redis key").env("HORUS_NAMESPACE").default(""),
+  )
   .showHelpAfterError();
 
 program
@@ -143,10 +157,16 @@ addJobOptions(program.command("run"))
       const record = await client.run(job);
       if (flags.json) printRecord(record);
       if (record.status === "finished") {
-        if (!flags.json) process.stdout.write(`${record.result && "success" in record.result ? record.result.success : ""}\n`);
+        if (!flags.json)
+          process.stdout.write(
+            `${record.result && "success" in record.result ? record.result.success : ""}\n`,
+          );
         return 0;
       }
-      if (!flags.json) process.stderr.write(`horus: job ${record.id} failed (${record.error_kind}): ${record.error}\n`);
+      if (!flags.json)
+        process.stderr.write(
+          `horus: job ${record.id} failed (${record.error_kind}): ${record.error}\n`,
+        );
       return 1;
     }),
   );

@@ -33,7 +33,10 @@ export class HorusClient {
   private blocking: Redis | undefined;
 
   constructor(private readonly options: ClientOptions = {}) {
-    this.redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, { persistent: true, name: "horus:client" });
+    this.redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, {
+      persistent: true,
+      name: "horus:client",
+    });
     this.store = new JobStore(this.redis, options.namespace);
   }
 
@@ -79,7 +82,10 @@ export class HorusClient {
       if (record === undefined) throw new Error(`no job with id ${id}`);
       if (record.status === "finished" || record.status === "error") return record;
       const left = (deadline - Date.now()) / 1000;
-      if (left <= 0) throw new WaitTimeoutError(`job ${id} did not end within ${limit} s (status ${record.status})`);
+      if (left <= 0)
+        throw new WaitTimeoutError(
+          `job ${id} did not end within ${limit} s (status ${record.status})`,
+        );
       const slice = Math.max(0.1, Math.min(WAIT_SLICE_S, left));
       await this.store.waitForReply(this.blockingConnection(), id, slice);
     }
@@ -103,7 +109,11 @@ export class HorusClient {
    * Calls `onLine` for each log line of the job as it arrives, until the job has ended and
    * its last lines are read.
    */
-  async followLogs(jobId: string, onLine: (line: string) => void, pollMs = 200): Promise<JobRecord> {
+  async followLogs(
+    jobId: string,
+    onLine: (line: string) => void,
+    pollMs = 200,
+  ): Promise<JobRecord> {
     let seen = 0;
     for (;;) {
       const record = await this.store.record(jobId);

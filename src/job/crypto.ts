@@ -13,7 +13,10 @@ export interface KeyPair {
 
 export function generateKeyPair(): KeyPair {
   const secret = secp256k1.utils.randomSecretKey();
-  return { private_key: bytesToHex(secret), public_key: bytesToHex(secp256k1.getPublicKey(secret)) };
+  return {
+    private_key: bytesToHex(secret),
+    public_key: bytesToHex(secp256k1.getPublicKey(secret)),
+  };
 }
 
 function decodeHex(hex: string, what: string): Uint8Array {

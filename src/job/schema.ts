@@ -28,14 +28,15 @@ const jobSchema = z.object({
     .regex(/^[A-Za-z0-9._:-]+$/, "may hold only letters, digits and . _ : -"),
   caller_id: z.string().default(""),
   context_id: z.string().default(""),
-  payload: z
-    .string()
-    .refine((s) => Buffer.byteLength(s, "utf8") <= JOB_LIMITS.payloadBytes, {
-      message: `is larger than ${JOB_LIMITS.payloadBytes} bytes`,
-    }),
+  payload: z.string().refine((s) => Buffer.byteLength(s, "utf8") <= JOB_LIMITS.payloadBytes, {
+    message: `is larger than ${JOB_LIMITS.payloadBytes} bytes`,
+  }),
   runner: z.string().min(1, "must not be empty"),
   executor: z.string().default(""),
-  timeout: z.number().positive("must be > 0").max(7 * 24 * 3600, "must be at most 7 days"),
+  timeout: z
+    .number()
+    .positive("must be > 0")
+    .max(7 * 24 * 3600, "must be at most 7 days"),
   env_vars: z
     .record(
       z.string(),

@@ -25,16 +25,31 @@ export async function writeHeartbeat(
   await redis.set(keys.instance(info.runner_id, info.instance), JSON.stringify(info), "EX", ttlS);
 }
 
-export async function removeHeartbeat(redis: Redis, keys: RedisKeys, runnerId: string, instance: string): Promise<void> {
+export async function removeHeartbeat(
+  redis: Redis,
+  keys: RedisKeys,
+  runnerId: string,
+  instance: string,
+): Promise<void> {
   await redis.del(keys.instance(runnerId, instance));
 }
 
 /** Every live instance (of one runner id, or of all), found with SCAN (never KEYS). */
-export async function listInstances(redis: Redis, keys: RedisKeys, runnerId?: string): Promise<InstanceInfo[]> {
+export async function listInstances(
+  redis: Redis,
+  keys: RedisKeys,
+  runnerId?: string,
+): Promise<InstanceInfo[]> {
   const found: string[] = [];
   let cursor = "0";
   do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", keys.instancePattern(runnerId), "COUNT", 500);
+    const [next, batch] = await redis.scan(
+      cursor,
+      "MATCH",
+      keys.instancePattern(runnerId),
+      "COUNT",
+      500,
+    );
     cursor = next;
     found.push(...batch);
   } while (cursor !== "0");
@@ -49,5 +64,7 @@ export async function listInstances(redis: Redis, keys: RedisKeys, runnerId?: st
       // A key someone else wrote under our pattern: not an instance of ours.
     }
   }
-  return out.sort((a, b) => a.runner_id.localeCompare(b.runner_id) || a.instance.localeCompare(b.instance));
+  return out.sort(
+    (a, b) => a.runner_id.localeCompare(b.runner_id) || a.instance.localeCompare(b.instance),
+  );
 }

@@ -80,7 +80,12 @@ export class JobStore {
   /** Stores a job without queueing it. */
   async store(job: Job): Promise<void> {
     const fields = { ...jobToHash(job), status: "dispatched", attempts: "0" };
-    const code = await runScript(this.redis, STORE, [this.keys.job(job.id)], Object.entries(fields).flat());
+    const code = await runScript(
+      this.redis,
+      STORE,
+      [this.keys.job(job.id)],
+      Object.entries(fields).flat(),
+    );
     if (code === -1) throw new JobExistsError(`a job with id ${job.id} exists already`);
   }
 
@@ -222,11 +227,7 @@ export class JobStore {
   /** Appends a line to the job's capped log. */
   async appendLog(id: string, line: string): Promise<void> {
     const key = this.keys.logs(id);
-    await this.redis
-      .multi()
-      .rpush(key, clip(line))
-      .ltrim(key, -LOG_LINES_MAX, -1)
-      .exec();
+    await this.redis.multi().rpush(key, clip(line)).ltrim(key, -LOG_LINES_MAX, -1).exec();
   }
 
   async logs(id: string, from = 0): Promise<string[]> {
@@ -274,7 +275,10 @@ export class JobStore {
     const key = this.keys.invalid(runnerId);
     await this.redis
       .multi()
-      .lpush(key, JSON.stringify({ item: item.slice(0, 1024), reason, at: new Date().toISOString() }))
+      .lpush(
+        key,
+        JSON.stringify({ item: item.slice(0, 1024), reason, at: new Date().toISOString() }),
+      )
       .ltrim(key, 0, 999)
       .exec();
   }

@@ -41,14 +41,16 @@ export interface RunnerCommandSpec {
 function positiveInt(what: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a whole number >= 1`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${what} must be a whole number >= 1`);
     return n;
   };
 }
 
 function positiveSeconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a number of seconds > 0");
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError("must be a number of seconds > 0");
   return n;
 }
 
@@ -77,15 +79,26 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
     .version(packageVersion(), "-V, --version")
     .argument("<runner_id>", "the runner id whose queue this process serves")
     .addOption(
-      new Option("--redis-url <url>", "Redis to take jobs from").env("HORUS_REDIS_URL").default(DEFAULT_REDIS_URL),
+      new Option("--redis-url <url>", "Redis to take jobs from")
+        .env("HORUS_REDIS_URL")
+        .default(DEFAULT_REDIS_URL),
     )
-    .addOption(new Option("--concurrency <n>", "jobs run at once").argParser(positiveInt("concurrency")).default(1))
     .addOption(
-      new Option("--trusted-keys <keys>", "public keys (hex) whose signatures are accepted: HEX,HEX or @FILE").env(
-        "HORUS_TRUSTED_KEYS",
-      ),
+      new Option("--concurrency <n>", "jobs run at once")
+        .argParser(positiveInt("concurrency"))
+        .default(1),
     )
-    .addOption(new Option("--namespace <ns>", "prefix of every Redis key").env("HORUS_NAMESPACE").default(""))
+    .addOption(
+      new Option(
+        "--trusted-keys <keys>",
+        "public keys (hex) whose signatures are accepted: HEX,HEX or @FILE",
+      ).env("HORUS_TRUSTED_KEYS"),
+    )
+    .addOption(
+      new Option("--namespace <ns>", "prefix of every Redis key")
+        .env("HORUS_NAMESPACE")
+        .default(""),
+    )
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .addOption(
       new Option("--max-job-age <seconds>", "refuse jobs created longer ago than this")
@@ -93,7 +106,10 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
         .default(DEFAULT_MAX_JOB_AGE_S),
     )
     .addOption(
-      new Option("--grace-period <seconds>", "on stop, how long running jobs may take before being handed back")
+      new Option(
+        "--grace-period <seconds>",
+        "on stop, how long running jobs may take before being handed back",
+      )
         .argParser(positiveSeconds)
         .default(30),
     )
@@ -118,7 +134,10 @@ const COMMON_KEYS = new Set([
 ]);
 
 /** Parses the command line, starts the runner and stops it on SIGTERM/SIGINT. */
-export async function runRunnerCommand(spec: RunnerCommandSpec, argv: string[] = process.argv): Promise<void> {
+export async function runRunnerCommand(
+  spec: RunnerCommandSpec,
+  argv: string[] = process.argv,
+): Promise<void> {
   const cmd = buildRunnerCommand(spec);
   cmd.exitOverride((err) => {
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);

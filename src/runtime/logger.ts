@@ -1,6 +1,6 @@
 // Structured logs: JSON lines when the output is not a terminal (for machines), readable
 // lines on a terminal (for people).
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export type { Logger };
 
@@ -13,7 +13,10 @@ export function createLogger(level: LogLevel, base: Record<string, unknown>): Lo
     return pino({
       level,
       base,
-      transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" } },
+      transport: {
+        target: "pino-pretty",
+        options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" },
+      },
     });
   }
   return pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime });

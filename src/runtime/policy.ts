@@ -35,7 +35,10 @@ export function checkJob(job: Job, policy: AcceptancePolicy, now: Date = new Dat
     );
   }
   if (-ageS > policy.clockSkewS) {
-    return refuse("invalid_job", `job comes from the future: created_at is ${Math.round(-ageS)} s ahead`);
+    return refuse(
+      "invalid_job",
+      `job comes from the future: created_at is ${Math.round(-ageS)} s ahead`,
+    );
   }
   if (job.signatures.length === 0) return refuse("unauthorized", "job is not signed");
   const report = verifyJobSignatures(job);
@@ -58,7 +61,9 @@ export function parseTrustedKeys(keys: readonly string[]): Set<string> {
     try {
       out.add(normalisePublicKey(key));
     } catch (e) {
-      throw new Error(`trusted key "${key.slice(0, 20)}…" is not a secp256k1 public key: ${(e as Error).message}`);
+      throw new Error(
+        `trusted key "${key.slice(0, 20)}…" is not a secp256k1 public key: ${(e as Error).message}`,
+      );
     }
   }
   return out;

@@ -1,9 +1,16 @@
 // The runner loop: take a job id from the queue, check the job, run it under its timeout,
 // record how it ended. Every job taken is always ended or handed back, whatever happens.
-import { hostname } from "node:os";
+
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Redis } from "ioredis";
-import { type ErrorKind, errorKindOf, InvalidJobError, type Job, jobFromHash } from "../job/index.js";
+import {
+  type ErrorKind,
+  errorKindOf,
+  InvalidJobError,
+  type Job,
+  jobFromHash,
+} from "../job/index.js";
 import {
   closeRedis,
   connectRedis,
@@ -144,7 +151,11 @@ export class Runner {
     this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeatS * 1000);
     this.heartbeatTimer.unref();
     this.log.info(
-      { concurrency: this.concurrency, kind: this.executor.kind, trusted_keys: this.policy.trustedKeys.size },
+      {
+        concurrency: this.concurrency,
+        kind: this.executor.kind,
+        trusted_keys: this.policy.trustedKeys.size,
+      },
       "runner started",
     );
     this.loopPromise = this.takeLoop();
@@ -245,7 +256,8 @@ export class Runner {
       if (e instanceof InvalidJobError) return this.reject(id, "invalid_job", e.message);
       throw e;
     }
-    if (job.id !== id) return this.reject(id, "invalid_job", `job hash holds id "${job.id}", queued as "${id}"`);
+    if (job.id !== id)
+      return this.reject(id, "invalid_job", `job hash holds id "${job.id}", queued as "${id}"`);
 
     const verdict = checkJob(job, this.policy);
     if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
@@ -264,14 +276,23 @@ export class Runner {
     await this.execute(job, verdict.signatories, controller);
   }
 
-  private async execute(job: Job, signatories: string[], controller: AbortController): Promise<void> {
+  private async execute(
+    job: Job,
+    signatories: string[],
+    controller: AbortController,
+  ): Promise<void> {
     const jobLog = this.log.child({ job_id: job.id });
     const started = performance.now();
     const logWrites: Promise<void>[] = [];
-    const timer = setTimeout(() => controller.abort("timeout" satisfies StopReason), job.timeout * 1000);
+    const timer = setTimeout(
+      () => controller.abort("timeout" satisfies StopReason),
+      job.timeout * 1000,
+    );
     timer.unref();
     const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
+        once: true,
+      });
     });
     aborted.catch(() => {});
 
@@ -297,7 +318,9 @@ export class Runner {
     try {
       output = await Promise.race([this.executor.execute(ctx), aborted]);
     } catch (e) {
-      const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
+      const reason = controller.signal.aborted
+        ? (controller.signal.reason as StopReason)
+        : undefined;
       if (reason === "shutdown") {
         clearTimeout(timer);
         await Promise.all(logWrites);
@@ -305,8 +328,10 @@ export class Runner {
         jobLog.info({ handed_back: back }, "job handed back to the queue");
         return;
       }
-      if (reason === "timeout") failure = { kind: "timeout", message: `job timed out after ${job.timeout} s` };
-      else if (reason === "cancelled") failure = { kind: "cancelled", message: "job was cancelled" };
+      if (reason === "timeout")
+        failure = { kind: "timeout", message: `job timed out after ${job.timeout} s` };
+      else if (reason === "cancelled")
+        failure = { kind: "cancelled", message: "job was cancelled" };
       else failure = { kind: errorKindOf(e) ?? "script", message: describe(e) };
     } finally {
       clearTimeout(timer);
@@ -320,8 +345,13 @@ export class Runner {
         ? await this.store.succeed(job.id, output ?? "", this.endOptions("holder"))
         : await this.store.fail(job.id, failure.kind, failure.message, this.endOptions("holder"));
     if (failure === undefined) jobLog.info({ duration_ms: ms }, "job finished");
-    else jobLog.warn({ duration_ms: ms, error_kind: failure.kind, error: failure.message }, "job failed");
-    if (outcome !== "written") jobLog.warn({ outcome }, "job result not recorded: another writer ended it");
+    else
+      jobLog.warn(
+        { duration_ms: ms, error_kind: failure.kind, error: failure.message },
+        "job failed",
+      );
+    if (outcome !== "written")
+      jobLog.warn({ outcome }, "job result not recorded: another writer ended it");
   }
 
   /**
@@ -367,7 +397,10 @@ export class Runner {
     const steps: [string, () => Promise<unknown>][] = [
       ["untouched jobs", () => this.returnUntouched()],
       ["heartbeat", async () => clearInterval(this.heartbeatTimer)],
-      ["instance key", () => removeHeartbeat(this.commands, this.store.keys, this.runnerId, this.instance)],
+      [
+        "instance key",
+        () => removeHeartbeat(this.commands, this.store.keys, this.runnerId, this.instance),
+      ],
       ["executor", async () => this.executor.close?.()],
       ["control connection", () => closeRedis(this.control)],
       ["commands connection", () => closeRedis(this.commands)],

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { HorusClient } from "../../src/client/index.js";
-import { type Proc, ROOT, distBin, runToEnd, startRunner } from "../helpers/processes.js";
+import { distBin, type Proc, ROOT, runToEnd, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 
 const ns = uniqueNamespace("cli");
@@ -14,10 +14,14 @@ let runner: Proc;
 let keys: { private_key: string; public_key: string };
 
 function horus(args: string[], input?: string, env: Record<string, string> = {}) {
-  return runToEnd(process.execPath, [distBin("horus"), "--redis-url", REDIS_URL, "--namespace", ns, ...args], {
-    input,
-    env,
-  });
+  return runToEnd(
+    process.execPath,
+    [distBin("horus"), "--redis-url", REDIS_URL, "--namespace", ns, ...args],
+    {
+      input,
+      env,
+    },
+  );
 }
 
 beforeAll(async () => {
@@ -47,9 +51,13 @@ describe("horus", () => {
   });
 
   test("run --script - prints the output and exits 0; env and key from the environment", async () => {
-    const r = await horus(["run", "--runner", "cli", "--script", "-", "--env", "WHO=world"], "echo hello\nenv WHO", {
-      HORUS_SIGNING_KEY: keys.private_key,
-    });
+    const r = await horus(
+      ["run", "--runner", "cli", "--script", "-", "--env", "WHO=world"],
+      "echo hello\nenv WHO",
+      {
+        HORUS_SIGNING_KEY: keys.private_key,
+      },
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("hello\nworld\n");
@@ -61,15 +69,32 @@ describe("horus", () => {
     const r = await horus(["run", "--runner", "cli", "--script", file, "--key", keys.private_key]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/failed \(script\): it broke/);
-    const j = await horus(["run", "--runner", "cli", "--script", file, "--key", keys.private_key, "--json"]);
+    const j = await horus([
+      "run",
+      "--runner",
+      "cli",
+      "--script",
+      file,
+      "--key",
+      keys.private_key,
+      "--json",
+    ]);
     expect(j.code).toBe(1);
     const record = JSON.parse(j.stdout);
-    expect(record).toMatchObject({ status: "error", error: "it broke", error_kind: "script", attempts: 1 });
+    expect(record).toMatchObject({
+      status: "error",
+      error: "it broke",
+      error_kind: "script",
+      attempts: 1,
+    });
     expect(Date.parse(record.finished_at)).toBeGreaterThanOrEqual(Date.parse(record.started_at));
   });
 
   test("submit, then status, result, logs and logs --follow", async () => {
-    const s = await horus(["submit", "--runner", "cli", "--script", "-", "--key", keys.private_key], "log one\nsleep 300\nlog two\necho out");
+    const s = await horus(
+      ["submit", "--runner", "cli", "--script", "-", "--key", keys.private_key],
+      "log one\nsleep 300\nlog two\necho out",
+    );
     expect(s.code).toBe(0);
     const id = s.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -82,7 +107,10 @@ describe("horus", () => {
   });
 
   test("cancel a running job", async () => {
-    const s = await horus(["submit", "--runner", "cli", "--script", "-", "--key", keys.private_key], "sleep 10000");
+    const s = await horus(
+      ["submit", "--runner", "cli", "--script", "-", "--key", keys.private_key],
+      "sleep 10000",
+    );
     const id = s.stdout.trim();
     await runner.waitFor(id);
     const c = await horus(["cancel", id]);
@@ -102,7 +130,9 @@ describe("horus", () => {
   });
 
   test("usage errors exit 2 with a clear message", async () => {
-    const r = await horus(["run", "--runner", "cli", "--script", "-"], "echo x", { HORUS_SIGNING_KEY: "" });
+    const r = await horus(["run", "--runner", "cli", "--script", "-"], "echo x", {
+      HORUS_SIGNING_KEY: "",
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no signing key");
     const missing = await horus(["status", "no-such-job"]);
@@ -111,7 +141,13 @@ describe("horus", () => {
   });
 
   test("an unreachable Redis is reported, not waited on forever", async () => {
-    const r = await runToEnd(process.execPath, [distBin("horus"), "--redis-url", "redis://127.0.0.1:1", "status", "x"]);
+    const r = await runToEnd(process.execPath, [
+      distBin("horus"),
+      "--redis-url",
+      "redis://127.0.0.1:1",
+      "status",
+      "x",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("cannot reach Redis at redis://127.0.0.1:1");
   });

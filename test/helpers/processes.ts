@@ -32,7 +32,9 @@ export class Proc {
     };
     child.stdout?.on("data", split(this.lines, true));
     child.stderr?.on("data", split(this.stderrLines, true));
-    this.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
   }
 
   private notify(line: string): void {
@@ -47,7 +49,9 @@ export class Proc {
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`no line with "${text}" within ${timeoutMs} ms; output:\n${this.output()}`));
+        reject(
+          new Error(`no line with "${text}" within ${timeoutMs} ms; output:\n${this.output()}`),
+        );
       }, timeoutMs);
       this.waiters.push({
         test: (l) => l.includes(text),
@@ -63,7 +67,9 @@ export class Proc {
     return [...this.lines, ...this.stderrLines].join("\n");
   }
 
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(
+    signal: NodeJS.Signals = "SIGTERM",
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }

@@ -47,7 +47,11 @@ export class OwnRedis {
       ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, ...persistence],
       { stdio: "ignore" },
     );
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      retryStrategy: () => 50,
+      maxRetriesPerRequest: 1,
+    });
     probe.on("error", () => {});
     try {
       for (let i = 0; i < 100; i++) {

@@ -1,5 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { createJob, InvalidJobError, JOB_LIMITS, jobFromHash, jobToHash, parseJob, parseJobJson } from "../../src/job/index.js";
+import {
+  createJob,
+  InvalidJobError,
+  JOB_LIMITS,
+  jobFromHash,
+  jobToHash,
+  parseJob,
+  parseJobJson,
+} from "../../src/job/index.js";
 
 const valid = createJob({ payload: "x", runner: "r1", env_vars: { A: "1" } });
 
@@ -24,7 +32,10 @@ describe("parseJob", () => {
     [{ id: "a b" }, "id: may hold only"],
     [{ env_vars: { A: 1 } }, "env_vars.A"],
     [{ created_at: "yesterday" }, "created_at: must be an RFC 3339 timestamp"],
-    [{ signatures: [{ public_key: "xyz", signature: "00" }] }, "signatures.0.public_key: must be a hex string"],
+    [
+      { signatures: [{ public_key: "xyz", signature: "00" }] },
+      "signatures.0.public_key: must be a hex string",
+    ],
     [{ payload: "x".repeat(JOB_LIMITS.payloadBytes + 1) }, "payload: is larger than"],
     [{ runner: undefined }, "runner"],
   ])("refuses %o naming the field", (change, message) => {
@@ -39,6 +50,8 @@ describe("parseJob", () => {
 
   test("hash round trip; broken JSON fields are named", () => {
     expect(jobFromHash(jobToHash(valid))).toEqual(valid);
-    expect(() => jobFromHash({ ...jobToHash(valid), env_vars: "{broken" })).toThrow("field env_vars is not valid JSON");
+    expect(() => jobFromHash({ ...jobToHash(valid), env_vars: "{broken" })).toThrow(
+      "field env_vars is not valid JSON",
+    );
   });
 });

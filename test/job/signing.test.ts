@@ -16,7 +16,10 @@ import {
 const keys = generateKeyPair();
 
 function job(overrides: Partial<Job> = {}): Job {
-  return { ...createJob({ payload: "echo hi", runner: "r1", env_vars: { B: "2", A: "1" } }), ...overrides };
+  return {
+    ...createJob({ payload: "echo hi", runner: "r1", env_vars: { B: "2", A: "1" } }),
+    ...overrides,
+  };
 }
 
 describe("canonical form", () => {
@@ -32,7 +35,9 @@ describe("canonical form", () => {
     const text = new TextDecoder().decode(canonicalBytes(j));
     expect(text).not.toContain("signatures");
     expect(text).not.toContain("updated_at");
-    expect(canonicalBytes({ ...j, updated_at: "2030-01-01T00:00:00.000Z" })).toEqual(canonicalBytes(j));
+    expect(canonicalBytes({ ...j, updated_at: "2030-01-01T00:00:00.000Z" })).toEqual(
+      canonicalBytes(j),
+    );
   });
 
   test("escapes strings as JSON does (unicode kept as UTF-8)", () => {
@@ -73,7 +78,10 @@ describe("signatures", () => {
     const signed = signJob(job(), keys.private_key);
     const sig = signed.signatures[0]?.signature ?? "";
     const flipped = (sig[10] === "0" ? "1" : "0") + sig.slice(1);
-    const report = verifyJobSignatures({ ...signed, signatures: [{ public_key: keys.public_key, signature: flipped }] });
+    const report = verifyJobSignatures({
+      ...signed,
+      signatures: [{ public_key: keys.public_key, signature: flipped }],
+    });
     expect(report.valid).toEqual([]);
   });
 
@@ -84,7 +92,10 @@ describe("signatures", () => {
     const der = bytesToHex(secp256k1.Signature.fromBytes(compact, "compact").toBytes("der"));
     const uncompressed = bytesToHex(secp256k1.getPublicKey(hexToBytes(keys.private_key), false));
     expect(uncompressed).toHaveLength(130);
-    const report = verifyJobSignatures({ ...j, signatures: [{ public_key: uncompressed, signature: der }] });
+    const report = verifyJobSignatures({
+      ...j,
+      signatures: [{ public_key: uncompressed, signature: der }],
+    });
     expect(report).toEqual({ valid: [keys.public_key], invalid: [] });
   });
 
@@ -93,7 +104,9 @@ describe("signatures", () => {
     let signed = signJob(job(), keys.private_key);
     signed = signJob(signed, other.private_key);
     signed = signJob(signed, keys.private_key);
-    expect(signed.signatures.map((s) => s.public_key).sort()).toEqual([keys.public_key, other.public_key].sort());
+    expect(signed.signatures.map((s) => s.public_key).sort()).toEqual(
+      [keys.public_key, other.public_key].sort(),
+    );
     expect(verifyJobSignatures(signed).valid).toHaveLength(2);
   });
 
@@ -113,6 +126,6 @@ describe("signatures", () => {
   test("public keys normalise to compressed form; private keys give their public key", () => {
     expect(publicKeyOf(keys.private_key)).toBe(keys.public_key);
     expect(normalisePublicKey(keys.public_key.toUpperCase())).toBe(keys.public_key);
-    expect(() => normalisePublicKey("02" + "00".repeat(32))).toThrow();
+    expect(() => normalisePublicKey(`02${"00".repeat(32)}`)).toThrow();
   });
 });

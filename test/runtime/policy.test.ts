@@ -18,13 +18,32 @@ function signed(overrides = {}, key = trusted.private_key) {
 describe("acceptance policy", () => {
   test("accepts a job signed by a trusted key and reports the signatories", () => {
     const job = signJob(signed(), stranger.private_key);
-    expect(checkJob(job, policy)).toEqual({ ok: true, signatories: [trusted.public_key, stranger.public_key] });
+    expect(checkJob(job, policy)).toEqual({
+      ok: true,
+      signatories: [trusted.public_key, stranger.public_key],
+    });
   });
 
   test.each([
-    ["no signatures", (j: ReturnType<typeof signed>) => ({ ...j, signatures: [] }), "unauthorized", "not signed"],
-    ["tampered payload", (j: ReturnType<typeof signed>) => ({ ...j, payload: "q" }), "unauthorized", "invalid signature"],
-    ["wrong runner", (j: ReturnType<typeof signed>) => signJob({ ...j, runner: "r2", signatures: [] }, trusted.private_key), "invalid_job", 'for runner "r2"'],
+    [
+      "no signatures",
+      (j: ReturnType<typeof signed>) => ({ ...j, signatures: [] }),
+      "unauthorized",
+      "not signed",
+    ],
+    [
+      "tampered payload",
+      (j: ReturnType<typeof signed>) => ({ ...j, payload: "q" }),
+      "unauthorized",
+      "invalid signature",
+    ],
+    [
+      "wrong runner",
+      (j: ReturnType<typeof signed>) =>
+        signJob({ ...j, runner: "r2", signatures: [] }, trusted.private_key),
+      "invalid_job",
+      'for runner "r2"',
+    ],
   ])("refuses %s", (_name, change, kind, message) => {
     const verdict = checkJob(change(signed()), policy);
     expect(verdict).toMatchObject({ ok: false, kind });
@@ -40,12 +59,15 @@ describe("acceptance policy", () => {
   test("one bad signature among good ones is refused", () => {
     const job = signed();
     const bad = { public_key: stranger.public_key, signature: job.signatures[0]?.signature ?? "" };
-    expect(checkJob({ ...job, signatures: [...job.signatures, bad] }, policy)).toMatchObject({ ok: false });
+    expect(checkJob({ ...job, signatures: [...job.signatures, bad] }, policy)).toMatchObject({
+      ok: false,
+    });
   });
 
   test("refuses jobs too old or from the future, with the skew allowed", () => {
     const now = new Date("2030-01-01T12:00:00Z");
-    const at = (s: number) => signed({ created_at: new Date(now.getTime() + s * 1000).toISOString() });
+    const at = (s: number) =>
+      signed({ created_at: new Date(now.getTime() + s * 1000).toISOString() });
     expect(checkJob(at(-3601), policy, now)).toMatchObject({ ok: false, kind: "invalid_job" });
     expect(checkJob(at(-3599), policy, now)).toMatchObject({ ok: true });
     expect(checkJob(at(30), policy, now)).toMatchObject({ ok: true });
@@ -53,7 +75,9 @@ describe("acceptance policy", () => {
   });
 
   test("trusted keys are normalised and a bad one is named", () => {
-    expect(parseTrustedKeys([` ${trusted.public_key.toUpperCase()} `, ""])).toEqual(new Set([trusted.public_key]));
+    expect(parseTrustedKeys([` ${trusted.public_key.toUpperCase()} `, ""])).toEqual(
+      new Set([trusted.public_key]),
+    );
     expect(() => parseTrustedKeys(["beef"])).toThrow('trusted key "beef');
   });
 });

@@ -27,7 +27,10 @@ test("a job running while Redis restarts still ends with its result", async () =
     redisUrl: server.url,
   });
   const client = new HorusClient({ redisUrl: server.url, namespace: "outage" });
-  const job = signJob(createJob({ payload: "sleep 2500\necho after the outage", runner: "r1", timeout: 30 }), keys.private_key);
+  const job = signJob(
+    createJob({ payload: "sleep 2500\necho after the outage", runner: "r1", timeout: 30 }),
+    keys.private_key,
+  );
   await client.submit(job);
   await runner.waitFor('"msg":"job started"');
   await server.stop();

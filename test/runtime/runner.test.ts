@@ -84,7 +84,11 @@ describe("runner process", () => {
   test("a failing job ends in error with kind script and its message", async () => {
     const s = await setup();
     const record = await s.client.run(s.job("fail something broke"));
-    expect(record).toMatchObject({ status: "error", error_kind: "script", error: "something broke" });
+    expect(record).toMatchObject({
+      status: "error",
+      error_kind: "script",
+      error: "something broke",
+    });
     expect(record.result).toEqual({ error: "something broke" });
   });
 
@@ -106,11 +110,19 @@ describe("runner process", () => {
     const tampered = { ...s.job("echo original"), payload: "echo evil" };
     const untrusted = s.job("echo who", {}, stranger.private_key);
     const unsigned = { ...s.job("echo nobody"), signatures: [] };
-    const wrongRunner = signJob({ ...createJob({ payload: "echo x", runner: "other" }) }, trusted.private_key);
-    const old = s.job("echo old", { created_at: new Date(Date.now() - 2 * 24 * 3600 * 1000).toISOString() });
+    const wrongRunner = signJob(
+      { ...createJob({ payload: "echo x", runner: "other" }) },
+      trusted.private_key,
+    );
+    const old = s.job("echo old", {
+      created_at: new Date(Date.now() - 2 * 24 * 3600 * 1000).toISOString(),
+    });
     const store = new JobStore(redis, s.ns);
     // A job for another runner pushed onto our queue by hand (the client would route it away).
-    await redis.hset(s.keys.job(wrongRunner.id), { ...jobToHash(wrongRunner), status: "dispatched" });
+    await redis.hset(s.keys.job(wrongRunner.id), {
+      ...jobToHash(wrongRunner),
+      status: "dispatched",
+    });
     await redis.lpush(s.keys.queue("r1"), wrongRunner.id);
     for (const j of [tampered, untrusted, unsigned, old]) await store.submit(j);
     await store.submit(good);
@@ -154,7 +166,11 @@ describe("runner process", () => {
     const s = await setup();
     const queue = s.keys.queue("r1");
     const broken = s.job("echo broken");
-    await redis.hset(s.keys.job(broken.id), { ...jobToHash(broken), env_vars: "{not json", status: "dispatched" });
+    await redis.hset(s.keys.job(broken.id), {
+      ...jobToHash(broken),
+      env_vars: "{not json",
+      status: "dispatched",
+    });
     const huge = createJob({ payload: "x".repeat(10 * 1024 * 1024), runner: "r1" });
     await redis.hset(s.keys.job(huge.id), { ...jobToHash(huge), status: "dispatched" });
     await redis.lpush(queue, "not a job id at all!", "no-such-job", "", broken.id, huge.id);
@@ -162,11 +178,16 @@ describe("runner process", () => {
     await s.client.submit(after);
 
     expect((await s.client.wait(after.id)).result).toEqual({ success: "still alive" });
-    expect(await s.client.wait(broken.id, 5)).toMatchObject({ status: "error", error_kind: "invalid_job" });
+    expect(await s.client.wait(broken.id, 5)).toMatchObject({
+      status: "error",
+      error_kind: "invalid_job",
+    });
     const hugeRecord = await s.client.wait(huge.id, 5);
     expect(hugeRecord).toMatchObject({ status: "error", error_kind: "invalid_job" });
     expect(hugeRecord.error).toContain("payload: is larger than");
-    const invalid = (await redis.lrange(s.keys.invalid("r1"), 0, -1)).map((x) => JSON.parse(x).reason);
+    const invalid = (await redis.lrange(s.keys.invalid("r1"), 0, -1)).map(
+      (x) => JSON.parse(x).reason,
+    );
     expect(invalid.sort()).toEqual(["no such job", "not a job id", "not a job id"]);
     expect(await s.executed()).toEqual([after.id]);
   });
@@ -225,8 +246,14 @@ describe("runner process", () => {
     await s.client.submit(queued);
     expect(await s.client.cancel(queued.id)).toBe("cancelled");
     expect(await s.client.cancel(blocker.id)).toBe("signalled");
-    expect(await s.client.wait(blocker.id, 5)).toMatchObject({ status: "error", error_kind: "cancelled" });
-    expect(await s.client.wait(queued.id, 5)).toMatchObject({ status: "error", error_kind: "cancelled" });
+    expect(await s.client.wait(blocker.id, 5)).toMatchObject({
+      status: "error",
+      error_kind: "cancelled",
+    });
+    expect(await s.client.wait(queued.id, 5)).toMatchObject({
+      status: "error",
+      error_kind: "cancelled",
+    });
     const marker = s.job("echo marker");
     await s.client.run(marker);
     expect(await s.executed()).toEqual([blocker.id, marker.id]);
@@ -236,6 +263,11 @@ describe("runner process", () => {
     const s = await setup(["--concurrency", "3"]);
     const list = await s.client.runners("r1");
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ runner_id: "r1", kind: "test", concurrency: 3, pid: s.runner.child.pid });
+    expect(list[0]).toMatchObject({
+      runner_id: "r1",
+      kind: "test",
+      concurrency: 3,
+      pid: s.runner.child.pid,
+    });
   });
 });
