@@ -46,7 +46,9 @@ describe("AccessControl", () => {
     expect(await acl.list()).toEqual({ admins: [owner], writers: [], readers: [] });
     expect(await acl.require([owner], "admin")).toBe("granted");
     const message = await denial(acl.require([stranger], "read"));
-    expect(message).toBe(`key ${stranger} lacks the read right on context 'ctx': it is not in the access list`);
+    expect(message).toBe(
+      `key ${stranger} lacks the read right on context 'ctx': it is not in the access list`,
+    );
   });
 
   test("readers read, writers write, only admins change the list", async () => {
@@ -60,9 +62,9 @@ describe("AccessControl", () => {
     expect(await denial(acl.grant([writer], "writer", stranger))).toBe(
       `key ${writer} lacks the admin right on context 'ctx': it is only a writer`,
     );
-    expect(await denial(acl.replace([stranger], { admins: [stranger], writers: [], readers: [] }))).toContain(
-      `key ${stranger} lacks the admin right`,
-    );
+    expect(
+      await denial(acl.replace([stranger], { admins: [stranger], writers: [], readers: [] })),
+    ).toContain(`key ${stranger} lacks the admin right`);
     // The refused change changed nothing.
     expect(await acl.list()).toEqual({ admins: [owner], writers: [writer], readers: [reader] });
   });
@@ -82,17 +84,25 @@ describe("AccessControl", () => {
     expect(await acl.require([stranger], "read")).toBe("granted");
     await acl.revoke([owner], stranger);
     await denial(acl.require([stranger], "read"));
-    await expect(acl.revoke([owner], owner)).rejects.toThrow("context 'ctx' must keep at least one admin");
+    await expect(acl.revoke([owner], owner)).rejects.toThrow(
+      "context 'ctx' must keep at least one admin",
+    );
     await acl.grant([owner], "admin", writer);
     await acl.revoke([writer], owner);
     expect(await acl.list()).toEqual({ admins: [writer], writers: [], readers: [] });
   });
 
   test("a job without signatories cannot write, and bad keys are refused", async () => {
-    expect(await denial(acl.require([], "write"))).toBe("the job has no signatories, so it lacks the write right on context 'ctx'");
+    expect(await denial(acl.require([], "write"))).toBe(
+      "the job has no signatories, so it lacks the write right on context 'ctx'",
+    );
     expect(await acl.list()).toBeUndefined();
-    await expect(acl.replace([owner], { admins: ["zz"], writers: [], readers: [] })).rejects.toThrow('invalid public key "zz"');
-    await expect(acl.replace([owner], { admins: [], writers: [writer], readers: [] })).rejects.toThrow("at least one admin");
+    await expect(
+      acl.replace([owner], { admins: ["zz"], writers: [], readers: [] }),
+    ).rejects.toThrow('invalid public key "zz"');
+    await expect(
+      acl.replace([owner], { admins: [], writers: [writer], readers: [] }),
+    ).rejects.toThrow("at least one admin");
   });
 
   test("of many racing first writers exactly one becomes the admin", async () => {
@@ -100,12 +110,18 @@ describe("AccessControl", () => {
     const conns = keys.map(() => connect());
     try {
       const results = await Promise.allSettled(
-        keys.map((k, i) => new AccessControl(conns[i] as Redis, new ContextKeys("ctx", ns), "ctx").require([k], "write")),
+        keys.map((k, i) =>
+          new AccessControl(conns[i] as Redis, new ContextKeys("ctx", ns), "ctx").require(
+            [k],
+            "write",
+          ),
+        ),
       );
       const winners = keys.filter((_, i) => results[i]?.status === "fulfilled");
       expect(winners).toHaveLength(1);
       expect(await acl.list()).toEqual({ admins: winners, writers: [], readers: [] });
-      for (const r of results) if (r.status === "rejected") expect(errorKindOf(r.reason)).toBe("unauthorized");
+      for (const r of results)
+        if (r.status === "rejected") expect(errorKindOf(r.reason)).toBe("unauthorized");
     } finally {
       await Promise.all(conns.map((c) => c.quit()));
     }

@@ -35,7 +35,9 @@ afterEach(async () => {
 describe("ContextStore", () => {
   test("saves a note and reads it back by id with the store's times", async () => {
     const before = Math.floor(Date.now() / 1000) - 5;
-    const saved = await store.save(note({ title: "Groceries", content: "milk", tags: map({ topic: "home" }) }));
+    const saved = await store.save(
+      note({ title: "Groceries", content: "milk", tags: map({ topic: "home" }) }),
+    );
     expect(saved.created).toBe(true);
     const got = await store.get("notes", saved.id);
     expect(got?.get("id")).toBe(saved.id);
@@ -65,10 +67,14 @@ describe("ContextStore", () => {
     const a = await store.save(note({ title: "Alpha", tags: map({ topic: "rust" }) }));
     const b = await store.save(note({ title: "Beta", tags: map({ topic: "rust", level: "1" }) }));
     expect((await store.query("notes", "title", "Alpha")).map((o) => o.get("id"))).toEqual([a.id]);
-    expect((await store.query("notes", "tags:topic", "rust")).map((o) => o.get("id")).sort()).toEqual([a.id, b.id].sort());
+    expect(
+      (await store.query("notes", "tags:topic", "rust")).map((o) => o.get("id")).sort(),
+    ).toEqual([a.id, b.id].sort());
     expect((await store.query("notes", "tags:level", 1)).map((o) => o.get("id"))).toEqual([b.id]);
     expect(await store.query("notes", "content", "x")).toEqual([]);
-    await expect(store.query("notes", "bad field", "x")).rejects.toThrow('invalid field name "bad field"');
+    await expect(store.query("notes", "bad field", "x")).rejects.toThrow(
+      'invalid field name "bad field"',
+    );
   });
 
   test("updating a title moves the object in the index and keeps created_at", async () => {
@@ -77,7 +83,9 @@ describe("ContextStore", () => {
     expect(second.created).toBe(false);
     expect(second.createdAt).toBe(first.createdAt);
     expect(await store.query("notes", "title", "Old")).toEqual([]);
-    expect((await store.query("notes", "title", "New")).map((o) => o.get("title"))).toEqual(["New"]);
+    expect((await store.query("notes", "title", "New")).map((o) => o.get("title"))).toEqual([
+      "New",
+    ]);
     expect(await store.query("notes", "tags:b", "2")).toEqual([]);
     expect(await store.query("notes", "tags:a", "1")).toHaveLength(1);
     expect(await store.count("notes")).toBe(1);
@@ -86,7 +94,9 @@ describe("ContextStore", () => {
   });
 
   test("delete removes the object from every index", async () => {
-    const { id } = await store.save(note({ title: "Gone", content: "soon", tags: map({ t: "x" }) }));
+    const { id } = await store.save(
+      note({ title: "Gone", content: "soon", tags: map({ t: "x" }) }),
+    );
     const kept = await store.save(note({ title: "Kept", tags: map({ t: "x" }) }));
     expect(await store.delete("notes", id)).toBe(true);
     expect(await store.delete("notes", id)).toBe(false);
@@ -124,9 +134,11 @@ describe("ContextStore", () => {
 
   test("an id holding one type cannot be overwritten by another", async () => {
     await store.save(note({ id: "x1", title: "a note" }));
-    await expect(store.save(prepareObject(map({ type: "event", ns: "notes", id: "x1", title: "e", start_time: 1 })))).rejects.toThrow(
-      "id x1 in namespace notes holds a note: cannot save a event over it",
-    );
+    await expect(
+      store.save(
+        prepareObject(map({ type: "event", ns: "notes", id: "x1", title: "e", start_time: 1 })),
+      ),
+    ).rejects.toThrow("id x1 in namespace notes holds a note: cannot save a event over it");
   });
 
   test("search: every word, any case, over indexed and text fields", async () => {
@@ -134,13 +146,17 @@ describe("ContextStore", () => {
     await store.save(note({ title: "Work", content: "eggs for the team" }));
     const c = await store.save(note({ title: "Other", tags: map({ where: "Shopping-mall" }) }));
     expect((await store.search("notes", "EGGS milk")).map((o) => o.get("id"))).toEqual([a.id]);
-    expect((await store.search("notes", "shopping")).map((o) => o.get("id")).sort()).toEqual([a.id, c.id].sort());
+    expect((await store.search("notes", "shopping")).map((o) => o.get("id")).sort()).toEqual(
+      [a.id, c.id].sort(),
+    );
     expect(await store.search("notes", "nothing-like-this")).toEqual([]);
   });
 
   test("list is oldest first; generic objects are queried by their declared index", async () => {
     const o = (id: string, size: Value) =>
-      prepareObject(map({ type: "object", ns: "things", id, size, color: "red", indexed: ["size"] }));
+      prepareObject(
+        map({ type: "object", ns: "things", id, size, color: "red", indexed: ["size"] }),
+      );
     await store.save(o("b", 3));
     await store.save(o("a", 4));
     const listed = await store.list("things");
@@ -164,7 +180,12 @@ describe("ContextStore", () => {
           for (let batch = 0; batch < 10; batch++) {
             const saved = await Promise.all(
               Array.from({ length: 25 }, (_, i) =>
-                s.save(note({ title: `w${w}-${batch}-${i}`, tags: map({ run: "bulk", writer: String(w) }) })),
+                s.save(
+                  note({
+                    title: `w${w}-${batch}-${i}`,
+                    tags: map({ run: "bulk", writer: String(w) }),
+                  }),
+                ),
               ),
             );
             mine.push(...saved.map((r) => r.id));
@@ -179,7 +200,8 @@ describe("ContextStore", () => {
       expect(byTag).toHaveLength(1000);
       expect(new Set(byTag.map((o) => o.get("id")))).toEqual(new Set(all));
       expect(await store.list("notes")).toHaveLength(1000);
-      for (let w = 0; w < 4; w++) expect(await store.query("notes", "tags:writer", String(w))).toHaveLength(250);
+      for (let w = 0; w < 4; w++)
+        expect(await store.query("notes", "tags:writer", String(w))).toHaveLength(250);
     } finally {
       await Promise.all(writers.map((c) => c.quit()));
     }
@@ -192,7 +214,9 @@ describe("ContextStore", () => {
       await Promise.all(
         writers.map((conn, w) => {
           const s = new ContextStore(conn, "ctx-a", ns);
-          return Promise.all(Array.from({ length: 50 }, (_, i) => s.save(note({ id: "hot", title: `t-${w}-${i}` }))));
+          return Promise.all(
+            Array.from({ length: 50 }, (_, i) => s.save(note({ id: "hot", title: `t-${w}-${i}` }))),
+          );
         }),
       );
       const final = (await store.get("notes", "hot"))?.get("title");
