@@ -16,6 +16,7 @@ import {
 import type {
   HostFunction,
   HostJobInfo,
+  MainFunction,
   MainSideContext,
   WorkerSideContext,
 } from "../../src/sandbox/index.js";
@@ -75,7 +76,7 @@ class Job {
       callMain: (qualified, callArgs) => {
         const [module, fnName] = qualified.split(".");
         expect(module).toBe(osirisModule.name);
-        const target = resolve(fnName as string, callArgs, "main");
+        const target = resolve(fnName as string, callArgs, "main") as MainFunction;
         bridged = Promise.resolve(
           target.run(this.mainContext(), callArgs) as Value | Promise<Value>,
         );

@@ -43,7 +43,7 @@ describe("ContextStore", () => {
     expect(got?.get("id")).toBe(saved.id);
     expect(got?.get("title")).toBe("Groceries");
     expect(got?.get("content")).toBe("milk");
-    expect((got?.get("tags") as RhaiMap).get("topic")).toBe("home");
+    expect((got?.get("tags") as RhaiMap | undefined)?.get("topic")).toBe("home");
     expect(got?.get("created_at")).toBe(saved.createdAt);
     expect(got?.get("modified_at")).toBe(saved.modifiedAt);
     expect(saved.createdAt).toBeGreaterThanOrEqual(before);
