@@ -1,0 +1,88 @@
+// The demo: a fresh key pair, one runner process of each kind trusting it, one signed job
+// for each, and what came back. Everything it starts it stops again.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { HorusClient } from "../dist/client/index.js";
+import { generateKeyPair } from "../dist/job/index.js";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const REDIS_URL = process.env.HORUS_REDIS_URL ?? "redis://127.0.0.1:6379";
+const NAMESPACE = `demo-${process.pid}`;
+
+/** One runner per kind, and the job the demo gives it. */
+const DEMOS = [
+  {
+    bin: "herorunner",
+    runnerId: "demo-hero",
+    executor: "hero",
+    title: "heroscript: echo, environment placeholder",
+    payload: [
+      "!!session.env_set key:GREETING value:'hello from heroscript'",
+      "!!play.echo content:'${GREETING}'",
+      "!!play.echo content:'job ran for ${WHO}'",
+    ].join("\n"),
+    env: { WHO: "the demo" },
+  },
+];
+
+function startRunner(demo, publicKey) {
+  const child = spawn(
+    process.execPath,
+    [`${ROOT}dist/cli/${demo.bin}.js`, demo.runnerId, "--redis-url", REDIS_URL, "--namespace", NAMESPACE,
+      "--trusted-keys", publicKey, "--log-level", "warn"],
+    { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, HORUS_LOG_JSON: "1" } },
+  );
+  return { child, exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
+}
+
+async function waitForInstance(client, runnerId) {
+  for (let i = 0; i < 100; i++) {
+    if ((await client.runners(runnerId)).length > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`runner ${runnerId} did not come up`);
+}
+
+const keys = generateKeyPair();
+console.log(`signing key: public ${keys.public_key}`);
+const client = new HorusClient({ redisUrl: REDIS_URL, namespace: NAMESPACE });
+await client.ready();
+const runners = DEMOS.map((d) => startRunner(d, keys.public_key));
+let failed = 0;
+try {
+  for (const demo of DEMOS) await waitForInstance(client, demo.runnerId);
+  console.log(`runners up: ${DEMOS.map((d) => d.bin).join(", ")}\n`);
+  for (const demo of DEMOS) {
+    const job = HorusClient.signedJob(
+      { payload: demo.payload, runner: demo.runnerId, executor: demo.executor, timeout: 30, env_vars: demo.env ?? {} },
+      [keys.private_key],
+    );
+    const t0 = performance.now();
+    const record = await client.run(job);
+    const ms = (performance.now() - t0).toFixed(1);
+    console.log(`== ${demo.bin}: ${demo.title} (${record.status}, ${ms} ms)`);
+    if (record.status === "finished") {
+      console.log(record.result.success);
+    } else {
+      failed += 1;
+      console.log(`error (${record.error_kind}): ${record.error}`);
+    }
+    const logs = await client.logs(job.id);
+    if (logs.length > 0) console.log(`-- log: ${logs.join(" | ")}`);
+    console.log();
+  }
+} finally {
+  for (const r of runners) r.child.kill("SIGTERM");
+  const codes = await Promise.all(runners.map((r) => r.exited));
+  console.log(`runners stopped (exit codes ${codes.join(", ")})`);
+  // Leave nothing behind in Redis.
+  const redis = client.store.redis;
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", `${NAMESPACE}:*`, "COUNT", 1000);
+    cursor = next;
+    if (found.length > 0) await redis.del(...found);
+  } while (cursor !== "0");
+  await client.close();
+}
+process.exit(failed === 0 ? 0 : 1);
