@@ -11,7 +11,7 @@ import type {
   Package,
 } from "../../../src/rhai/native.js";
 import { standardPackages } from "../../../src/rhai/packages/index.js";
-import { FnPtr, type Value, typeName } from "../../../src/rhai/value.js";
+import { FnPtr, typeName, type Value } from "../../../src/rhai/value.js";
 
 export type ScriptFn = (self: { value: Value } | undefined, ...args: Value[]) => Value;
 
@@ -111,7 +111,10 @@ export class TestEngine {
     }
     const f = this.lib.resolve(name, args);
     if (!f) {
-      throw new RhaiRuntimeError("ErrorFunctionNotFound", `${name} (${args.map(typeName).join(", ")})`);
+      throw new RhaiRuntimeError(
+        "ErrorFunctionNotFound",
+        `${name} (${args.map(typeName).join(", ")})`,
+      );
     }
     return f.fn({ ...this.ctx, fnName: name }, args);
   }
@@ -120,7 +123,8 @@ export class TestEngine {
   mutate(name: string, ...args: Value[]): [Value, Value] {
     const f = this.lib.resolve(name, args);
     if (!f) throw new Error(`no ${name} for ${args.map(typeName).join(", ")}`);
-    if (!f.mutatesFirst) throw new Error(`${name} is not registered as mutating its first argument`);
+    if (!f.mutatesFirst)
+      throw new Error(`${name} is not registered as mutating its first argument`);
     const r = f.fn({ ...this.ctx, fnName: name }, args);
     return [r, args[0]];
   }
