@@ -15,7 +15,7 @@ export { TemplateBuilder } from "./text/index.js";
 export { netModule, osModule, postgresModule, processModule, redisModule, textModule };
 
 /** Every SAL module, in the order the reference page lists them. */
-export const salModules: readonly HostModule[] = [
+export const salModules: HostModule[] = [
   osModule,
   processModule,
   netModule,
