@@ -10,6 +10,7 @@ import {
   PlaybookEngine,
   type PlayOptions,
 } from "../../src/heroscript/index.js";
+import { alive, waitUntil } from "./helpers.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -22,25 +23,6 @@ afterEach(async () => {
 const engine = new PlaybookEngine(builtinActions());
 const play = (script: string, options: PlayOptions = {}) =>
   engine.run(script, { baseDir: dir, ...options });
-
-/** True while a process with this pid exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 describe("file actions", () => {
   test("write (creating folders), append, read, copy, move, delete, mkdir", async () => {
