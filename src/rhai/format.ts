@@ -1,7 +1,8 @@
 // How values become text: `to_string` (print, interpolation, job output) and `to_debug`
 // (debug, and elements inside containers), following the reference's Display and Debug.
 
-import { Blob, Char, Float, FnPtr, RHAI_TYPE_NAME, Range, Timestamp, type Value } from "./value.js";
+import { I64_MAX } from "./int.js";
+import { Blob, Char, Float, FnPtr, Range, RHAI_TYPE_NAME, Timestamp, type Value } from "./value.js";
 
 /** Rust's `{:e}` for f64: shortest mantissa, exponent without sign padding ("1e20", "1.5e-14"). */
 function rustExp(x: number): string {
@@ -42,6 +43,7 @@ export function floatToString(x: number): string {
 /** Rust's Debug of f64 (used inside arrays and maps, and by `debug`). */
 export function floatToDebug(x: number): string {
   if (Number.isNaN(x)) return "NaN";
+  if (Object.is(x, -0)) return "-0.0";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
   const abs = Math.abs(x);
   if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) return rustExp(x);
@@ -72,8 +74,11 @@ function escapeDebug(s: string, quote: '"' | "'"): string {
       case "'":
         out += ch === quote ? `\\${ch}` : ch;
         break;
-      default:
-        out += ch;
+      default: {
+        // Rust escapes control characters as \u{..} (lower-case hex, no padding).
+        const code = ch.codePointAt(0) ?? 0;
+        out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\u{${code.toString(16)}}` : ch;
+      }
     }
   }
   return quote + out + quote;
@@ -87,6 +92,16 @@ function hex2(n: number): string {
   return n.toString(16).padStart(2, "0");
 }
 
+/** A BLOB as hex bytes, a space after every eighth byte: `[01020304 05060708 09]`. */
+function blobText(bytes: readonly number[]): string {
+  let out = "[";
+  bytes.forEach((b, i) => {
+    if (i > 0 && i % 8 === 0) out += " ";
+    out += hex2(b);
+  });
+  return `${out}]`;
+}
+
 /** Text shared by both renderings for containers and opaque values. */
 function containerText(v: Value): string | undefined {
   if (Array.isArray(v)) return `[${v.map(toDebug).join(", ")}]`;
@@ -95,8 +110,12 @@ function containerText(v: Value): string | undefined {
       .map(([k, x]) => `${escapeDebug(k, '"')}: ${toDebug(x)}`)
       .join(", ")}}`;
   }
-  if (v instanceof Blob) return `[${v.bytes.map(hex2).join("")}]`;
-  if (v instanceof Range) return `${v.start}${v.inclusive ? "..=" : ".."}${v.end}`;
+  if (v instanceof Blob) return blobText(v.bytes);
+  if (v instanceof Range) {
+    // An end of i64::MAX is how the reference stores an open range such as `2..`.
+    const end = v.end === I64_MAX ? "" : String(v.end);
+    return `${v.start}${v.inclusive ? "..=" : ".."}${end}`;
+  }
   if (v instanceof FnPtr) return `Fn(${v.name})`;
   if (v instanceof Timestamp) return "<timestamp>";
   return undefined;
