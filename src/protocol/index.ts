@@ -2,4 +2,5 @@
 export * from "./connection.js";
 export * from "./instances.js";
 export * from "./keys.js";
+export * from "./recovery.js";
 export * from "./store.js";

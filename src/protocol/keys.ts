@@ -31,6 +31,18 @@ export class RedisKeys {
   active(runnerId: string, instance: string): string {
     return `${this.prefix}runner:${runnerId}:active:${instance}`;
   }
+  /** Pattern matching the active lists of every instance of a runner. */
+  activePattern(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:active:*`;
+  }
+  /** The instance an active list belongs to (inverse of `active`). */
+  instanceOfActive(runnerId: string, activeKey: string): string {
+    return activeKey.slice(`${this.prefix}runner:${runnerId}:active:`.length);
+  }
+  /** Held for a moment by the one instance that sweeps for crashed instances' jobs. */
+  sweepGuard(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:sweep`;
+  }
   instance(runnerId: string, instance: string): string {
     return `${this.prefix}runner:${runnerId}:instance:${instance}`;
   }

@@ -165,4 +165,62 @@ return 1
 `,
 };
 
-export const ALL_SCRIPTS: readonly ScriptDef[] = [SUBMIT, STORE, START, FINISH, HAND_BACK, CANCEL];
+/**
+ * Recovers one job from the active list of an instance whose heartbeat has expired (it
+ * crashed or was killed). A job it had taken but not started goes back to the front of the
+ * queue; a started one is retried while its attempts allow, else ends `error`/`crashed`; a
+ * job that had ended (the holder died before cleaning up) is left as it is.
+ */
+export const RECOVER: ScriptDef = {
+  name: "horusRecover",
+  keys: 8,
+  lua: `
+-- KEYS[1] job hash, KEYS[2] queue, KEYS[3] dead instance's active list, KEYS[4] claim,
+-- KEYS[5] result, KEYS[6] reply list, KEYS[7] logs, KEYS[8] dead instance's heartbeat key
+-- ARGV[1] job id, ARGV[2] dead instance, ARGV[3] max attempts, ARGV[4] now,
+-- ARGV[5] retention seconds, ARGV[6] message, ARGV[7] result JSON, ARGV[8] reply JSON
+-- returns 0 no such job, 1 had ended, 2 requeued (never started), 3 held by another
+-- instance, 4 retried, 5 ended as crashed, -5 the instance is alive after all (untouched)
+if redis.call('EXISTS', KEYS[8]) == 1 then return -5 end
+redis.call('LREM', KEYS[3], 0, ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'finished' or status == 'error' then return 1 end
+if status ~= 'started' then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 2
+end
+if redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[2] then return 3 end
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
+if attempts < tonumber(ARGV[3]) then
+  redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[4])
+  redis.call('HDEL', KEYS[1], 'runner_instance', 'started_at')
+  redis.call('DEL', KEYS[4])
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 4
+end
+redis.call('HSET', KEYS[1], 'status', 'error', 'error', ARGV[6], 'error_kind', 'crashed',
+  'finished_at', ARGV[4], 'updated_at', ARGV[4])
+redis.call('SET', KEYS[5], ARGV[7])
+redis.call('DEL', KEYS[6])
+redis.call('LPUSH', KEYS[6], ARGV[8])
+local ttl = tonumber(ARGV[5])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[5], ttl)
+  redis.call('EXPIRE', KEYS[6], ttl)
+  redis.call('EXPIRE', KEYS[7], ttl)
+end
+return 5
+`,
+};
+
+export const ALL_SCRIPTS: readonly ScriptDef[] = [
+  SUBMIT,
+  STORE,
+  START,
+  FINISH,
+  HAND_BACK,
+  CANCEL,
+  RECOVER,
+];

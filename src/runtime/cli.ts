@@ -25,6 +25,8 @@ export interface RunnerCliOptions {
   maxJobAgeS: number;
   gracePeriodS: number;
   resultTtlS: number;
+  maxAttempts: number;
+  heartbeatS: number;
   /** The runner's own extra options (as commander parsed them). */
   extra: Record<string, unknown>;
 }
@@ -117,6 +119,22 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
       new Option("--result-ttl <seconds>", "how long finished jobs are kept")
         .argParser(positiveSeconds)
         .default(7 * 24 * 3600),
+    )
+    .addOption(
+      new Option(
+        "--max-attempts <n>",
+        "times a job may be started in all; a job whose runner crashed is retried only below this",
+      )
+        .argParser(positiveInt("max-attempts"))
+        .default(1),
+    )
+    .addOption(
+      new Option(
+        "--heartbeat <seconds>",
+        "heartbeat interval; an instance silent for 3 intervals is taken as gone",
+      )
+        .argParser(positiveSeconds)
+        .default(5),
     );
   spec.extraOptions?.(cmd);
   return cmd;
@@ -131,6 +149,8 @@ const COMMON_KEYS = new Set([
   "maxJobAge",
   "gracePeriod",
   "resultTtl",
+  "maxAttempts",
+  "heartbeat",
 ]);
 
 /** Parses the command line, starts the runner and stops it on SIGTERM/SIGINT. */
@@ -173,6 +193,8 @@ export async function runRunnerCommand(
     maxJobAgeS: raw.maxJobAge as number,
     gracePeriodS: raw.gracePeriod as number,
     resultTtlS: raw.resultTtl as number,
+    maxAttempts: raw.maxAttempts as number,
+    heartbeatS: raw.heartbeat as number,
     extra,
   };
   const logger = createLogger(options.logLevel, { runner_id: runnerId });
@@ -188,6 +210,8 @@ export async function runRunnerCommand(
         concurrency: options.concurrency,
         gracePeriodS: options.gracePeriodS,
         retentionS: options.resultTtlS,
+        maxAttempts: options.maxAttempts,
+        heartbeatS: options.heartbeatS,
         version: packageVersion(),
         policy: { trustedKeys, maxJobAgeS: options.maxJobAgeS, clockSkewS: DEFAULT_CLOCK_SKEW_S },
       },

@@ -19,6 +19,7 @@ import {
   type InstanceInfo,
   JobStore,
   removeHeartbeat,
+  sweepCrashedInstances,
   writeHeartbeat,
 } from "../protocol/index.js";
 import type { ExecutionContext, Executor } from "./executor.js";
@@ -35,7 +36,12 @@ export interface RunnerOptions {
   gracePeriodS?: number;
   /** How long a finished job and its keys are kept. */
   retentionS?: number;
+  /** Seconds between heartbeats; the heartbeat (the lease on the instance's jobs) lives 3x that. */
   heartbeatS?: number;
+  /** How many times a job may be started in all (a crash of its runner counts). */
+  maxAttempts?: number;
+  /** Seconds between sweeps for crashed instances' jobs. */
+  sweepIntervalS?: number;
   version?: string;
 }
 
@@ -78,6 +84,9 @@ export class Runner {
   private stopPromise: Promise<void> | undefined;
   private loopPromise: Promise<void> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly maxAttempts: number;
+  private readonly sweepIntervalS: number;
   private redisDown = false;
   private jobsDone = 0;
   private readonly startedAt = new Date().toISOString();
@@ -95,6 +104,8 @@ export class Runner {
     this.retentionS = options.retentionS ?? DEFAULT_RETENTION_S;
     this.gracePeriodS = options.gracePeriodS ?? 30;
     this.heartbeatS = options.heartbeatS ?? 5;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 1);
+    this.sweepIntervalS = options.sweepIntervalS ?? 2 * this.heartbeatS;
     this.policy = { ...options.policy, runnerId: options.runnerId };
     const name = `horus:${options.runnerId}:${this.instance}`;
     this.commands = connectRedis(options.redisUrl, { persistent: true, name });
@@ -150,6 +161,9 @@ export class Runner {
     this.beat();
     this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeatS * 1000);
     this.heartbeatTimer.unref();
+    this.sweep();
+    this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalS * 1000);
+    this.sweepTimer.unref();
     this.log.info(
       {
         concurrency: this.concurrency,
@@ -159,6 +173,26 @@ export class Runner {
       "runner started",
     );
     this.loopPromise = this.takeLoop();
+  }
+
+  /** Recovers the jobs of instances whose heartbeat expired (one sweeper at a time). */
+  private sweep(): void {
+    if (this.stopping) return;
+    sweepCrashedInstances(this.commands, this.store.keys, this.runnerId, {
+      self: this.instance,
+      maxAttempts: this.maxAttempts,
+      retentionS: this.retentionS,
+      guardMs: Math.max(500, this.sweepIntervalS * 1000 - 100),
+    }).then(
+      (r) => {
+        if (r.requeued + r.retried + r.crashed + r.cleaned > 0) {
+          this.log.warn({ ...r }, "recovered jobs of a stopped instance");
+        }
+      },
+      () => {
+        // Redis is away: the next sweep tries again.
+      },
+    );
   }
 
   private onControl(message: string): void {
@@ -396,7 +430,13 @@ export class Runner {
     await Promise.all([...this.running.values()].map((j) => j.done));
     const steps: [string, () => Promise<unknown>][] = [
       ["untouched jobs", () => this.returnUntouched()],
-      ["heartbeat", async () => clearInterval(this.heartbeatTimer)],
+      [
+        "timers",
+        async () => {
+          clearInterval(this.heartbeatTimer);
+          clearInterval(this.sweepTimer);
+        },
+      ],
       [
         "instance key",
         () => removeHeartbeat(this.commands, this.store.keys, this.runnerId, this.instance),
