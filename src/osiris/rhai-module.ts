@@ -326,7 +326,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
       model.constructorName,
       ["string"],
       T,
-      `Starts a ${T} in a namespace. ${model.doc}`,
+      `Starts a new ${T} in a namespace. ${model.doc}`,
       `let x = ${sample};`,
       (_ctx, [ns]) => {
         return new ModelObject(model, ns as string);

@@ -130,7 +130,7 @@ export class ContextStore {
       if (m) {
         throw new RhaiRuntimeError(
           "ErrorRuntime",
-          `id ${obj.id} in namespace ${obj.ns} holds a ${m[1]}: cannot save a ${obj.type} over it (delete it first)`,
+          `id ${obj.id} in namespace ${obj.ns} holds an object of type ${m[1]}: cannot save one of type ${obj.type} over it (delete it first)`,
         );
       }
       throw e;

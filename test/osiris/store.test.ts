@@ -138,7 +138,9 @@ describe("ContextStore", () => {
       store.save(
         prepareObject(map({ type: "event", ns: "notes", id: "x1", title: "e", start_time: 1 })),
       ),
-    ).rejects.toThrow("id x1 in namespace notes holds a note: cannot save a event over it");
+    ).rejects.toThrow(
+      "id x1 in namespace notes holds an object of type note: cannot save one of type event over it",
+    );
   });
 
   test("search: every word, any case, over indexed and text fields", async () => {
