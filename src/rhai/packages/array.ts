@@ -567,8 +567,9 @@ function registerFunctional(lib: FunctionLibrary): void {
     a: Arr,
     fp: FnPtr,
     visit: (result: Value, index: number) => boolean | undefined,
+    moveTo: number | null = 0,
   ) => {
-    const cb = new Callback(ctx, caller, fp, 0);
+    const cb = new Callback(ctx, caller, fp, moveTo ?? undefined);
     for (let i = 0; i < a.length; i++) {
       const item = { value: a[i] };
       const r = cb.call(item, [], [i]);
@@ -581,7 +582,8 @@ function registerFunctional(lib: FunctionLibrary): void {
     "for_each",
     ["array", "Fn"],
     (ctx, [a, f]) => {
-      each(ctx, "for_each", a as Arr, f as FnPtr, () => true);
+      // The element is only ever `this` here (never an argument): `|i| this += i` works.
+      each(ctx, "for_each", a as Arr, f as FnPtr, () => true, null);
       return undefined;
     },
     "Calls the function for every element, bound to `this`; `x.for_each(|| this *= 2)`.",
@@ -696,7 +698,7 @@ function registerFunctional(lib: FunctionLibrary): void {
       const fp = f as FnPtr;
       dedupWith(ctx, a as Arr, (prev, next) => {
         try {
-          return ctx.callFnPtr(fp, [next, prev]) === true;
+          return ctx.callFnPtr(fp, [prev, next]) === true;
         } catch {
           return false;
         }

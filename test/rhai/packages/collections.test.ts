@@ -134,6 +134,26 @@ describe("arrays", () => {
     expect(s).toEqual([new Char("a"), new Char("b")]);
   });
 
+  it("binds the element to `this` and passes the index to for_each", () => {
+    const e = new TestEngine();
+    const addIndex = e.define("add_index", 1, (self, i) => {
+      if (!self) throw new Error("for_each must bind this");
+      self.value = (self.value as number) + (i as number);
+      return undefined;
+    });
+    const x = [1, 2, 3];
+    e.mutate("for_each", x, addIndex);
+    expect(x).toEqual([1, 3, 5]);
+  });
+
+  it("dedups with a comparer given (previous, next)", () => {
+    const e = new TestEngine();
+    const declining = e.define("declining", 2, (_self, a, b) => (a as number) >= (b as number));
+    const x = [1, 2, 2, 2, 3, 1, 2, 3, 4, 3, 3, 2, 1];
+    e.mutate("dedup", x, declining);
+    expect(x).toEqual([1, 2, 3, 4]);
+  });
+
   it("zips", () => {
     const e = new TestEngine();
     const add = e.define("add2", 2, (_self, a, b) => (a as number) + (b as number));
