@@ -17,11 +17,11 @@ import {
 } from "./protocol.js";
 
 /**
- * A main-side function failed. It is a Rhai runtime error, so a script can catch it (the
- * caught value is the message); an `errorKind` the function gave (e.g. `unauthorized`)
- * travels with it so an uncaught one still sets the job's error_kind.
+ * A host function failed. It is a Rhai runtime error, so a script can catch it (the caught
+ * value is the message); an `errorKind` the function gave (e.g. `unauthorized`) travels
+ * with it so an uncaught one still sets the job's error_kind.
  */
-export class HostCallError extends RhaiRuntimeError {
+export class HostFunctionError extends RhaiRuntimeError {
   constructor(
     message: string,
     readonly errorKind?: ErrorKind,
@@ -49,7 +49,7 @@ export class BridgeClient {
     try {
       wireArgs = args.map(encodeValue);
     } catch (e) {
-      throw new HostCallError(`cannot pass the arguments: ${(e as Error).message}`);
+      throw new HostFunctionError(`cannot pass the arguments: ${(e as Error).message}`);
     }
     Atomics.store(this.word, 0, BRIDGE_WAITING);
     this.post({ type: "call", runId, callId, target, args: wireArgs });
@@ -60,7 +60,7 @@ export class BridgeClient {
     if (reply === undefined || reply.callId !== callId) {
       throw new Error(`host bridge out of step: expected the reply to call ${callId}`);
     }
-    if (!reply.ok) throw new HostCallError(reply.message, reply.errorKind);
+    if (!reply.ok) throw new HostFunctionError(reply.message, reply.errorKind);
     return decodeValue(reply.value);
   }
 }

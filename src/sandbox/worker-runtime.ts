@@ -7,7 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { type ErrorKind, errorKindOf } from "../job/index.js";
 import { isRhaiError, type NativeFunction, toDisplay, type Value } from "../rhai/index.js";
-import { BridgeClient } from "./bridge.js";
+import { BridgeClient, HostFunctionError } from "./bridge.js";
 import type { HostJobInfo, HostModule, WorkerSideContext } from "./host.js";
 import { loadHostModule } from "./modules.js";
 import type { FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
@@ -111,7 +111,13 @@ function registerModule(
     if (f.side === "worker") {
       engine.register({
         ...base,
-        fn: (_call, args) => f.run(ctx, args),
+        fn: (_call, args) => {
+          try {
+            return f.run(ctx, args);
+          } catch (e) {
+            throw asScriptError(e);
+          }
+        },
         ...(f.mutatesFirst === undefined ? {} : { mutatesFirst: f.mutatesFirst }),
       });
     } else {
@@ -121,10 +127,32 @@ function registerModule(
   });
 }
 
+/**
+ * A worker-side function's failure as the script sees it: a catchable runtime error with the
+ * function's message, like a main-side failure. Engine errors (a callback's, a size limit)
+ * and JS stack overflows pass through for the engine to handle as it does its own.
+ */
+function asScriptError(e: unknown): unknown {
+  if (isRhaiError(e) || e instanceof RangeError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new HostFunctionError(message, errorKindOf(e));
+}
+
+/** The error kind carried by an error or anything it wraps (function-call wrappers, causes). */
+function kindWithin(e: unknown): ErrorKind | undefined {
+  let x = e as { inner?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; x !== null && x !== undefined && depth < 64; depth++) {
+    const kind = errorKindOf(x);
+    if (kind !== undefined) return kind;
+    x = (x.inner ?? x.cause) as typeof x;
+  }
+  return undefined;
+}
+
 /** How a job that threw ends: its kind and the message the job's result carries. */
 export function describeFailure(e: unknown): { kind: ErrorKind; message: string } {
   const message = e instanceof Error ? e.message : String(e);
-  const kind = errorKindOf(e) ?? errorKindOf((e as { cause?: unknown } | null)?.cause);
+  const kind = kindWithin(e);
   if (kind !== undefined) return { kind, message };
   if (isRhaiError(e)) return { kind: "script", message };
   // The JS stack or an engine-internal allocation gave out before the engine's own limits.
