@@ -178,17 +178,22 @@ export function checkTagKey(key: string): string {
   return key;
 }
 
-/** The text an indexed value is kept under: the same for `ctx.save` and `ctx.query`. */
-export function indexText(value: Value, what: string): string {
-  let text: string;
-  if (typeof value === "string") text = value;
-  else if (isInt(value) || typeof value === "boolean") text = String(value);
-  else if (value instanceof Float) text = floatToString(value.value);
-  else if (value instanceof Char) text = value.value;
-  else
-    return invalid(
-      `${what} is indexed, so it must be a string, number or bool, not ${typeName(value)}`,
-    );
+/**
+ * The text an indexed value is kept under, the same for `ctx.save` and `ctx.query`; undefined
+ * for values that cannot be indexed (arrays, maps, unit...).
+ */
+export function indexText(value: Value): string | undefined {
+  if (typeof value === "string") return value;
+  if (isInt(value) || typeof value === "boolean") return String(value);
+  if (value instanceof Float) return floatToString(value.value);
+  if (value instanceof Char) return value.value;
+  return undefined;
+}
+
+function indexedValue(value: Value, what: string): string {
+  const text = indexText(value);
+  if (text === undefined)
+    invalid(`${what} is indexed, so it must be a string, number or bool, not ${typeName(value)}`);
   if (text.length > MAX_INDEXED_LENGTH)
     invalid(`${what} is indexed and longer than ${MAX_INDEXED_LENGTH} characters`);
   return text;
@@ -320,7 +325,7 @@ export function prepareObject(input: RhaiMap): PreparedObject {
     }
     if (indexed) {
       if (value === undefined) continue;
-      const text = indexText(value, `${model.rhaiType}.${name}`);
+      const text = indexedValue(value, `${model.rhaiType}.${name}`);
       entries.push(ContextKeys.entry(name, text));
       search.push(text);
     } else if (spec?.searchable) {

@@ -10,7 +10,7 @@
 // (rhai-module.ts); it is the TypeScript API both of those use.
 
 import type { Redis } from "ioredis";
-import { type RhaiMap, RhaiRuntimeError, type Value } from "../rhai/index.js";
+import { type RhaiMap, RhaiRuntimeError, typeName, type Value } from "../rhai/index.js";
 import { fromJson } from "./json.js";
 import { ContextKeys, checkId, checkNamespace } from "./keys.js";
 import { LuaScript } from "./lua.js";
@@ -41,12 +41,20 @@ local fresh = 1
 local old = redis.call('GET', KEYS[1])
 if old then
   fresh = 0
-  local ok, decoded = pcall(cjson.decode, old)
-  if ok and type(decoded) == 'table' then
-    if decoded['type'] ~= ARGV[2] then
-      return redis.error_reply('OSIRIS_TYPE ' .. tostring(decoded['type']))
+  -- This script always writes the times, id and type first: read them without decoding
+  -- the whole (possibly large) object; decode only what someone else wrote.
+  local was_created, was_type = string.match(old, '^{"created_at":(%-?%d+),"modified_at":%-?%d+,"id":"[^"]*","type":"([^"]*)"')
+  if was_created then
+    created = tonumber(was_created)
+  else
+    local ok, decoded = pcall(cjson.decode, old)
+    if ok and type(decoded) == 'table' then
+      was_type = decoded['type']
+      if type(decoded['created_at']) == 'number' then created = decoded['created_at'] end
     end
-    if type(decoded['created_at']) == 'number' then created = decoded['created_at'] end
+  end
+  if was_type and was_type ~= ARGV[2] then
+    return redis.error_reply('OSIRIS_TYPE ' .. tostring(was_type))
   end
 end
 local wanted = {}
@@ -165,9 +173,14 @@ export class ContextStore {
    * field that nothing indexes finds nothing.
    */
   async query(ns: string, field: string, value: Value): Promise<RhaiMap[]> {
-    const ids = await this.redis.smembers(
-      this.keys.index(ns, checkQueryField(field), indexText(value, `the value of ${field}`)),
-    );
+    const text = indexText(value);
+    if (text === undefined) {
+      throw new RhaiRuntimeError(
+        "ErrorRuntime",
+        `a query compares with a string, number or bool, not ${typeName(value)}`,
+      );
+    }
+    const ids = await this.redis.smembers(this.keys.index(ns, checkQueryField(field), text));
     return this.fetch(ns, ids);
   }
 
@@ -181,6 +194,9 @@ export class ContextStore {
       .toLowerCase()
       .split(/\s+/)
       .filter((w) => w !== "");
+    if (wanted.length === 0) {
+      throw new RhaiRuntimeError("ErrorRuntime", "a search needs at least one word");
+    }
     const key = this.keys.scanIndex(ns);
     const found: string[] = [];
     let cursor = "0";

@@ -143,6 +143,27 @@ describe("ContextStore", () => {
     );
   });
 
+  test("an object written by another client keeps its created_at and type", async () => {
+    // Not in the order this store writes: the save script must decode it.
+    const raw =
+      '{"type":"note","ns":"notes","id":"ext","title":"T","created_at":123,"modified_at":124}';
+    await redis.set(store.keys.object("notes", "ext"), raw);
+    const saved = await store.save(note({ id: "ext", title: "U" }));
+    expect(saved.created).toBe(false);
+    expect(saved.createdAt).toBe(123);
+    await redis.set(store.keys.object("notes", "ext2"), raw.replace('"note"', '"event"'));
+    await expect(store.save(note({ id: "ext2", title: "x" }))).rejects.toThrow(
+      "holds an object of type event",
+    );
+  });
+
+  test("a query value must be indexable, a search needs a word", async () => {
+    await expect(store.query("notes", "title", [])).rejects.toThrow(
+      "a query compares with a string, number or bool, not array",
+    );
+    await expect(store.search("notes", "  ")).rejects.toThrow("a search needs at least one word");
+  });
+
   test("search: every word, any case, over indexed and text fields", async () => {
     const a = await store.save(note({ title: "Shopping", content: "Milk, eggs and bread" }));
     await store.save(note({ title: "Work", content: "eggs for the team" }));
