@@ -12,6 +12,7 @@ import {
   Callback,
   checkArraySize,
   checkedIndex,
+  copyOf,
   num,
   offsetLen,
   rangeStartLen,
@@ -24,7 +25,7 @@ type Arr = Value[];
 function extract(a: Arr, start: number, len: number): Arr {
   if (a.length === 0 || len <= 0) return [];
   const [from, count] = offsetLen(a.length, start, len);
-  return a.slice(from, from + count);
+  return a.slice(from, from + count).map(copyOf);
 }
 
 function splice(a: Arr, start: number, len: number, replace: Arr): void {
@@ -185,7 +186,7 @@ function registerAccess(lib: FunctionLibrary): void {
       const arr = a as Arr;
       if (arr.length === 0) return undefined;
       const [at] = offsetLen(arr.length, num(i), 0);
-      return at < arr.length ? arr[at] : undefined;
+      return at < arr.length ? copyOf(arr[at]) : undefined;
     },
     { ...pure, doc: "A copy of the element at a position (negative from the end), or `()`." },
   );
@@ -196,7 +197,7 @@ function registerAccess(lib: FunctionLibrary): void {
       const arr = a as Arr;
       if (arr.length === 0) return undefined;
       const [at] = offsetLen(arr.length, num(i), 0);
-      if (at < arr.length) arr[at] = v;
+      if (at < arr.length) arr[at] = copyOf(v);
       return undefined;
     },
     { ...edit, doc: "Replaces the element at a position; out of bounds does nothing." },
@@ -207,7 +208,7 @@ function registerAccess(lib: FunctionLibrary): void {
     (ctx, [a, v]) => {
       const arr = a as Arr;
       checkArraySize(ctx, arr.length + 1);
-      arr.push(v);
+      arr.push(copyOf(v));
       return undefined;
     },
     { ...edit, doc: "Adds an element at the end; `x.push(4)`." },
@@ -220,7 +221,7 @@ function registerAccess(lib: FunctionLibrary): void {
         const arr = a as Arr;
         const more = b as Arr;
         checkArraySize(ctx, arr.length + more.length);
-        for (const v of more) arr.push(v);
+        for (const v of more) arr.push(copyOf(v));
         return undefined;
       },
       { ...edit, doc: "Adds all the elements of another array at the end; `x.append([4, 5])`." },
@@ -232,7 +233,7 @@ function registerAccess(lib: FunctionLibrary): void {
     (ctx, [a, v]) => {
       const arr = a as Arr;
       checkArraySize(ctx, arr.length + 1);
-      arr.push(v);
+      arr.push(copyOf(v));
       return undefined;
     },
     { ...edit, doc: "Adds an element at the end; `x += 4`." },
@@ -241,7 +242,7 @@ function registerAccess(lib: FunctionLibrary): void {
     "+",
     ["array", "array"],
     (ctx, [a, b]) => {
-      const out = (a as Arr).concat(b as Arr);
+      const out = (a as Arr).concat(b as Arr).map(copyOf);
       checkArraySize(ctx, out.length);
       return out;
     },
@@ -254,12 +255,12 @@ function registerAccess(lib: FunctionLibrary): void {
       const arr = a as Arr;
       checkArraySize(ctx, arr.length + 1);
       if (arr.length === 0) {
-        arr.push(v);
+        arr.push(copyOf(v));
         return undefined;
       }
       const [at] = offsetLen(arr.length, num(i), 0);
-      if (at >= arr.length) arr.push(v);
-      else arr.splice(at, 0, v);
+      if (at >= arr.length) arr.push(copyOf(v));
+      else arr.splice(at, 0, copyOf(v));
       return undefined;
     },
     {
@@ -275,7 +276,7 @@ function registerAccess(lib: FunctionLibrary): void {
       const len = num(l);
       if (len <= arr.length) return undefined;
       checkArraySize(ctx, len);
-      while (arr.length < len) arr.push(v);
+      while (arr.length < len) arr.push(copyOf(v));
       return undefined;
     },
     { ...edit, doc: "Pads the array with copies of a value to at least `len` elements." },
@@ -494,7 +495,7 @@ function registerSearch(lib: FunctionLibrary): void {
   );
   const find = (ctx: NativeCallContext, a: Arr, fp: FnPtr, start: number) => {
     const i = indexOfFilter(ctx, "find", a, fp, start);
-    return i < 0 ? undefined : a[i];
+    return i < 0 ? undefined : copyOf(a[i]);
   };
   lib.fn("find", ["array", "Fn"], (ctx, [a, f]) => find(ctx, a as Arr, f as FnPtr, 0), {
     ...pure,
@@ -609,7 +610,7 @@ function registerFunctional(lib: FunctionLibrary): void {
       const arr = a as Arr;
       const out: Arr = [];
       each(ctx, "filter", arr, f as FnPtr, (r, i) => {
-        if (r === true) out.push(arr[i]);
+        if (r === true) out.push(copyOf(arr[i]));
         return true;
       });
       return out;

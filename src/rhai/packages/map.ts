@@ -5,7 +5,7 @@ import { RhaiRuntimeError } from "../errors.js";
 import { toDebug } from "../format.js";
 import type { NativeCallContext, Package } from "../native.js";
 import { Float, FnPtr, type RhaiMap, type Value } from "../value.js";
-import { Callback, checkMapSize, valuesEqual } from "./util.js";
+import { Callback, checkMapSize, copyOf, valuesEqual } from "./util.js";
 
 function sortedKeys(m: RhaiMap): string[] {
   return [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -46,7 +46,7 @@ export const mapPackage: Package = (lib) => {
     ...pure,
     doc: 'True if the map has the property; also drives `in`; `m.contains("a")`.',
   });
-  lib.fn("get", ["map", "string"], (_ctx, [m, k]) => (m as RhaiMap).get(k as string), {
+  lib.fn("get", ["map", "string"], (_ctx, [m, k]) => copyOf((m as RhaiMap).get(k as string)), {
     ...pure,
     doc: "A copy of the property's value, or `()`.",
   });
@@ -55,7 +55,7 @@ export const mapPackage: Package = (lib) => {
     ["map", "string", "any"],
     (ctx, [m, k, v]) => {
       const map = m as RhaiMap;
-      map.set(k as string, v);
+      map.set(k as string, copyOf(v));
       checkSize(ctx, map);
       return undefined;
     },
@@ -87,7 +87,7 @@ export const mapPackage: Package = (lib) => {
       ["map", "map"],
       (ctx, [m, n]) => {
         const map = m as RhaiMap;
-        for (const [k, v] of n as RhaiMap) map.set(k, v);
+        for (const [k, v] of n as RhaiMap) map.set(k, copyOf(v));
         checkSize(ctx, map);
         return undefined;
       },
@@ -101,8 +101,8 @@ export const mapPackage: Package = (lib) => {
     "+",
     ["map", "map"],
     (ctx, [m, n]) => {
-      const out = new Map(m as RhaiMap);
-      for (const [k, v] of n as RhaiMap) out.set(k, v);
+      const out = copyOf(m) as RhaiMap;
+      for (const [k, v] of n as RhaiMap) out.set(k, copyOf(v));
       checkSize(ctx, out);
       return out;
     },
@@ -113,7 +113,7 @@ export const mapPackage: Package = (lib) => {
     ["map", "map"],
     (ctx, [m, n]) => {
       const map = m as RhaiMap;
-      for (const [k, v] of n as RhaiMap) if (!map.has(k)) map.set(k, v);
+      for (const [k, v] of n as RhaiMap) if (!map.has(k)) map.set(k, copyOf(v));
       checkSize(ctx, map);
       return undefined;
     },
@@ -136,7 +136,7 @@ export const mapPackage: Package = (lib) => {
     ["map"],
     (_ctx, [m]) => {
       const map = m as RhaiMap;
-      return sortedKeys(map).map((k) => map.get(k));
+      return sortedKeys(map).map((k) => copyOf(map.get(k)));
     },
     { ...pure, doc: "The property values, in the order of the sorted names." },
   );
@@ -173,7 +173,7 @@ export const mapPackage: Package = (lib) => {
     (ctx, [m, f]) => {
       const out: RhaiMap = new Map();
       visit(ctx, "filter", m as RhaiMap, f as FnPtr, (k, v, r) => {
-        if (r === true) out.set(k, v);
+        if (r === true) out.set(k, copyOf(v));
       });
       return out;
     },

@@ -3,7 +3,7 @@
 
 import { RhaiRuntimeError } from "../errors.js";
 import type { NativeCallContext } from "../native.js";
-import { Char, Float, FnPtr, type Int, Range, typeName, type Value } from "../value.js";
+import { Blob, Char, Float, FnPtr, type Int, Range, typeName, type Value } from "../value.js";
 
 /** An Int as a JS number, clamped to the safe range (sizes and positions never need more). */
 export function num(v: Value): number {
@@ -316,4 +316,21 @@ export function intOf(v: Value): Int {
 
 export function isRange(v: Value): v is Range {
   return v instanceof Range;
+}
+
+/**
+ * A copy with value semantics: arrays, maps and BLOBs are copied deeply (they are values in
+ * Rhai, never shared), everything else is immutable and returned as is. Functions that copy
+ * elements into or out of a container use it, so no two places ever share one array.
+ */
+export function copyOf(v: Value): Value {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyOf);
+  if (v instanceof Map) {
+    const m = new Map<string, Value>();
+    for (const [k, x] of v) m.set(k, copyOf(x));
+    return m;
+  }
+  if (v instanceof Blob) return new Blob(v.bytes.slice());
+  return v;
 }

@@ -319,3 +319,25 @@ describe("blobs", () => {
     expect(e.call("+", "x", new Blob([104, 105]))).toBe("xhi");
   });
 });
+
+describe("value semantics", () => {
+  it("pads with independent copies of an array", () => {
+    const e = new TestEngine();
+    const matrix: Value[] = [];
+    e.mutate("pad", matrix, 2, [0, 0]);
+    (matrix[0] as Value[])[0] = 9;
+    expect(matrix[1]).toEqual([0, 0]);
+  });
+
+  it("never shares an element between a container and what is read out of it", () => {
+    const e = new TestEngine();
+    const inner = [1];
+    const outer: Value[] = [];
+    e.mutate("push", outer, inner);
+    inner.push(2);
+    expect(outer).toEqual([[1]]);
+    const got = e.call("get", outer, 0) as Value[];
+    got.push(3);
+    expect(outer).toEqual([[1]]);
+  });
+});
