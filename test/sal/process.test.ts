@@ -86,6 +86,7 @@ describe("run_command and friends", () => {
     try {
       const r = (await proc(
         "run_silent",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not JS
         'echo "$GREETING|${SAL_TEST_RUNNER_SECRET:-unset}|$PATH"',
       )) as Map<string, Value>;
       expect(r.get("stdout")).toBe(`hello from the job|unset|${process.env.PATH}\n`);

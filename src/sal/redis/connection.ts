@@ -30,6 +30,18 @@ export function safeUrl(url: string): string {
   }
 }
 
+const lastErrors = new WeakMap<Redis, Error>();
+
+/** Why a command failed, in words: the connection problem behind a retry error if any. */
+export function redisFailure(client: Redis, e: unknown): string {
+  const connection = lastErrors.get(client);
+  if (connection && client.status !== "ready") {
+    const code = (connection as NodeJS.ErrnoException).code;
+    return `cannot connect: ${code ?? connection.message}`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
 export async function redisClient(ctx: MainSideContext): Promise<Redis> {
   const url = redisUrl(ctx);
   const key = CLIENT_PREFIX + url;
@@ -44,8 +56,10 @@ export async function redisClient(ctx: MainSideContext): Promise<Redis> {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     connectionName: "horus-sal",
   });
-  // Errors reach the caller through the failed command; this only keeps them off stderr.
-  client.on("error", () => {});
+  // Connection errors are remembered for the failed command's message (ioredis itself only
+  // says it ran out of retries), and kept off stderr.
+  client.on("error", (e: Error) => lastErrors.set(client, e));
+  client.on("ready", () => lastErrors.delete(client));
   ctx.shared.set(key, client);
   return client;
 }

@@ -5,8 +5,8 @@ import type { Redis } from "ioredis";
 import { Float, typeName, type Value } from "../../rhai/index.js";
 import type { HostModule, MainFunction, MainSideContext } from "../../sandbox/index.js";
 import { mainFn } from "../define.js";
-import { argInt, argString, reason, salError } from "../values.js";
-import { closeRedisClients, redisClient, redisUrl, safeUrl } from "./connection.js";
+import { argInt, argString, salError } from "../values.js";
+import { closeRedisClients, redisClient, redisFailure, redisUrl, safeUrl } from "./connection.js";
 
 /** A value to store: strings as they are, numbers and bools as their text. */
 function storable(fn: string, v: Value): string {
@@ -35,7 +35,7 @@ function redisFn(
         return await body(client, args, spec.name);
       } catch (e) {
         if (e instanceof Error && e.name === "RhaiRuntimeError") throw e;
-        throw salError(spec.name, `Redis at ${safeUrl(redisUrl(ctx))}: ${reason(e)}`);
+        throw salError(spec.name, `Redis at ${safeUrl(redisUrl(ctx))}: ${redisFailure(client, e)}`);
       }
     },
   });
