@@ -60,8 +60,17 @@ export class RhaiRuntimeError extends Error {
     readonly detail: string,
     public position: Position = NO_POSITION,
     readonly value?: unknown,
+    /** For `ErrorInFunctionCall`: the error raised inside the function. */
+    readonly inner?: RhaiRuntimeError,
   ) {
     super(detail + where(position));
+  }
+
+  /** The innermost error, looking through `ErrorInFunctionCall` wrappers. */
+  innermost(): RhaiRuntimeError {
+    let e: RhaiRuntimeError = this;
+    while (e.code === "ErrorInFunctionCall" && e.inner !== undefined) e = e.inner;
+    return e;
   }
 
   /** Sets the position once (the innermost call site wins) and refreshes the message. */

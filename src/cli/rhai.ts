@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The `rhai` command: run a script file, evaluate a snippet, or check the engine against
+// the conformance corpus.
+
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { runFile } from "../rhai/conformance.js";
+import { Engine, isRhaiError, toDisplay } from "../rhai/index.js";
+
+function fail(e: unknown): never {
+  if (isRhaiError(e)) {
+    const where =
+      e.position.line > 0 ? ` (line ${e.position.line}, position ${e.position.column})` : "";
+    process.stderr.write(`${e.code}: ${e.detail}${where}\n`);
+  } else {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  }
+  process.exit(1);
+}
+
+function newEngine(): Engine {
+  return new Engine()
+    .onPrint((text) => process.stdout.write(`${text}\n`))
+    .onDebug((text) => process.stdout.write(`${text}\n`));
+}
+
+const program = new Command();
+program.name("rhai").description("Run Rhai scripts with the Horus engine").version("0.1.0");
+
+program
+  .command("run")
+  .description("run a script file; prints what the script prints")
+  .argument("<file>", "the .rhai script")
+  .action((file: string) => {
+    let src: string;
+    try {
+      src = readFileSync(file, "utf8");
+    } catch (e) {
+      fail(e);
+    }
+    try {
+      newEngine().run(src);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("eval")
+  .description("evaluate a script given on the command line and print its value")
+  .argument("<script>", "the Rhai source")
+  .action((script: string) => {
+    try {
+      const value = newEngine().eval(script);
+      if (value !== undefined) process.stdout.write(`${toDisplay(value)}\n`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("conformance")
+  .description("run conformance corpus files; one line per failing case, then the totals")
+  .argument("<files...>", "JSON-lines corpus files")
+  .action((files: string[]) => {
+    let passed = 0;
+    let failed = 0;
+    for (const file of files) {
+      const report = runFile(file);
+      for (const r of report.results) if (!r.pass) process.stdout.write(`FAIL ${r.id}: ${r.why}\n`);
+      passed += report.passed;
+      failed += report.failed;
+    }
+    process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  });
+
+program.parse();

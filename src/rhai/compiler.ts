@@ -1,0 +1,1601 @@
+// The compiler: syntax tree to JavaScript closures.
+//
+// Every node becomes a function `(frame) => value`. Variables were resolved by the parser
+// to their declarations; here each declaration gets a slot in its function's frame array,
+// so a variable read is an array access. Variables captured by closures live in `Cell`s.
+// Integer arithmetic and comparisons take a fast path on JS numbers before anything else;
+// calls to script functions are bound at compile time, native calls are resolved at run
+// time and cached per call site by argument types.
+
+import type { FnDef, Node, NodeOf, Script, VarDecl } from "./ast.js";
+import type { Engine } from "./engine.js";
+import {
+  NO_POSITION,
+  type Position,
+  RhaiParseError,
+  RhaiRuntimeError,
+  type RuntimeErrorCode,
+} from "./errors.js";
+import { toDebug } from "./format.js";
+import * as int from "./int.js";
+import type { NativeCallContext, NativeFunction } from "./native.js";
+import { builtinBinary, copy, dataSizes, NONE, valuesEqual } from "./ops.js";
+import { switchKey } from "./parser.js";
+import {
+  BREAK,
+  Cell,
+  CONTINUE,
+  type DynScope,
+  type Eval,
+  FIRST_SLOT,
+  type Frame,
+  FrameView,
+  isSignal,
+  LocalScope,
+  NO_THIS,
+  RETURN,
+  type RunState,
+} from "./runtime.js";
+import {
+  Blob,
+  Char,
+  char,
+  Float,
+  FnPtr,
+  type Int,
+  Range,
+  type RhaiMap,
+  typeName,
+  type Value,
+} from "./value.js";
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MIN_SAFE = Number.MIN_SAFE_INTEGER;
+
+function err(
+  code: RuntimeErrorCode,
+  detail: string,
+  pos: Position,
+  value?: unknown,
+): RhaiRuntimeError {
+  return new RhaiRuntimeError(code, detail, pos, value);
+}
+
+/** Sets the position on an error from a native function; converts foreign errors. */
+export function atPos(e: unknown, pos: Position): unknown {
+  if (e instanceof RhaiRuntimeError) return e.at(pos);
+  if (isSignal(e) || e instanceof RhaiParseError) return e;
+  if (e instanceof RangeError) return err("ErrorStackOverflow", "Stack overflow", pos);
+  const msg = e instanceof Error ? e.message : String(e);
+  return err("ErrorSystem", msg, pos);
+}
+
+const SYSTEM_ERRORS = new Set<string>([
+  "ErrorSystem",
+  "ErrorCustomSyntax",
+  "ErrorTooManyOperations",
+  "ErrorTooManyModules",
+  "ErrorTooManyVariables",
+  "ErrorStackOverflow",
+  "ErrorDataTooLarge",
+  "ErrorTerminated",
+]);
+
+export function isCatchable(e: RhaiRuntimeError): boolean {
+  return !SYSTEM_ERRORS.has(e.innermost().code);
+}
+
+/** A compiled script function or closure. */
+export interface CompiledFn {
+  readonly name: string;
+  readonly arity: number;
+  nslots: number;
+  readonly paramSlots: number[];
+  readonly paramCaptured: boolean[];
+  readonly captureSlots: number[];
+  body: Eval;
+  readonly def: FnDef;
+  readonly program: Program;
+}
+
+/** What a closure's function pointer points at. */
+export class ClosureTarget {
+  constructor(
+    readonly fn: CompiledFn,
+    readonly cells: readonly Cell[],
+  ) {}
+}
+
+/** A compiled script: its main body and its functions. */
+export class Program {
+  readonly fns = new Map<string, CompiledFn>();
+  main: Eval = () => undefined;
+  nslots = FIRST_SLOT;
+  /** Top-level variables, for writing back to a host scope. */
+  readonly topLevel: { name: string; slot: number; captured: boolean; constant: boolean }[] = [];
+  /** Frame of the running main body (for `global::CONST`). */
+  mainFrame: Frame | undefined;
+  constructor(
+    readonly script: Script,
+    readonly parent: Program | undefined,
+  ) {}
+
+  lookup(name: string, arity: number): CompiledFn | undefined {
+    return this.fns.get(`${name}/${arity}`) ?? this.parent?.lookup(name, arity);
+  }
+
+  hasName(name: string): boolean {
+    for (const f of this.fns.values()) if (f.name === name) return true;
+    return this.parent?.hasName(name) ?? false;
+  }
+
+  globalConst(name: string): { slot: number; captured: boolean } | undefined {
+    for (let i = this.topLevel.length - 1; i >= 0; i--) {
+      const t = this.topLevel[i];
+      if (t !== undefined && t.name === name && t.constant) return t;
+    }
+    return this.parent?.globalConst(name);
+  }
+}
+
+interface SlotInfo {
+  slot: number;
+  captured: boolean;
+  constant: boolean;
+}
+
+/** Per-function compile state: slot allocation and the variables visible so far. */
+class FnScope {
+  readonly slots = new Map<VarDecl, number>();
+  next = FIRST_SLOT;
+  readonly visible: VarDecl[] = [];
+  constructor(readonly isFunction: boolean) {}
+
+  declare(decl: VarDecl): number {
+    const s = this.next++;
+    this.slots.set(decl, s);
+    this.visible.push(decl);
+    return s;
+  }
+
+  slotOf(decl: VarDecl): number | undefined {
+    return this.slots.get(decl);
+  }
+
+  /** Visible names and their slots, innermost declaration winning. */
+  view(): Map<string, SlotInfo> {
+    const m = new Map<string, SlotInfo>();
+    for (const d of this.visible) {
+      const slot = this.slots.get(d) as number;
+      m.set(d.name, { slot, captured: d.captured, constant: d.constant });
+    }
+    return m;
+  }
+}
+
+/** A place a value can be read from and written back to (variable, element, property). */
+interface Ref {
+  get: Eval;
+  set: (f: Frame, v: Value) => void;
+  /** Name of the root variable, and whether it is a constant. */
+  readonly rootName: string;
+  readonly constant: boolean;
+}
+
+/** Call-site cache of a native resolution by argument types. */
+class CallSite implements NativeCallContext {
+  types: string[] = [];
+  fn: NativeFunction | undefined;
+  version = -1;
+  constructor(
+    readonly engine: Engine,
+    readonly fnName: string,
+    readonly position: Position,
+  ) {}
+
+  resolve(args: Value[]): NativeFunction | undefined {
+    const lib = this.engine.lib;
+    if (this.version === lib.version && this.types.length === args.length) {
+      let same = true;
+      for (let i = 0; i < args.length; i++) {
+        if (typeName(args[i]) !== this.types[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.fn;
+    }
+    const types = args.map((a) => typeName(a));
+    this.types = types;
+    this.version = lib.version;
+    this.fn = lib.resolveTypes(this.fnName, types);
+    return this.fn;
+  }
+
+  get limits() {
+    return this.engine.limits;
+  }
+  callFnPtr(fn: FnPtr, args: Value[]): Value {
+    return this.engine.callFnPtr(fn, args, NO_THIS, this.position);
+  }
+  callFn(name: string, args: Value[]): Value {
+    return this.engine.callByName(name, args, this.position);
+  }
+  print(text: string): void {
+    this.engine.emitPrint(text);
+  }
+  debug(text: string, position: Position): void {
+    this.engine.emitDebug(text, position);
+  }
+  tick(count = 1): void {
+    const rt = this.engine.rt;
+    rt.ops += count;
+    if (rt.ops > rt.opsLimit) rt.checkOps();
+  }
+}
+
+function fnSignature(name: string, args: readonly Value[]): string {
+  return `${name} (${args.map((a) => typeName(a)).join(", ")})`;
+}
+
+function isRefNode(n: Node): boolean {
+  return (
+    n.type === "Var" ||
+    n.type === "Index" ||
+    n.type === "Prop" ||
+    n.type === "This" ||
+    n.type === "GlobalVar"
+  );
+}
+
+function isContainer(v: Value): boolean {
+  return Array.isArray(v) || v instanceof Map || v instanceof Blob;
+}
+
+/** Whether `break`/`continue` for this loop can occur in `n` (not inside nested loops or functions). */
+function hasLoopJump(n: Node | undefined): boolean {
+  if (n === undefined) return false;
+  switch (n.type) {
+    case "Break":
+    case "Continue":
+      return true;
+    case "While":
+    case "Do":
+    case "For":
+      return n.type === "For"
+        ? hasLoopJump(n.iterable)
+        : n.type === "While"
+          ? hasLoopJump(n.cond)
+          : hasLoopJump(n.cond);
+    case "Closure":
+      return false;
+    default:
+      return childNodes(n).some(hasLoopJump);
+  }
+}
+
+function childNodes(n: Node): Node[] {
+  switch (n.type) {
+    case "Interp":
+      return [...n.parts];
+    case "Array":
+      return [...n.items];
+    case "MapLit":
+      return n.entries.map((e) => e[1]);
+    case "Unary":
+      return [n.arg];
+    case "Binary":
+    case "And":
+    case "Or":
+    case "Coalesce":
+      return [n.left, n.right];
+    case "Index":
+      return [n.target, n.index];
+    case "Prop":
+      return [n.target];
+    case "Call":
+      return [...n.args];
+    case "Method":
+      return [n.target, ...n.args];
+    case "Block":
+      return [...n.body];
+    case "If":
+      return n.else ? [n.cond, n.then, n.else] : [n.cond, n.then];
+    case "Switch": {
+      const out: Node[] = [n.subject];
+      for (const list of n.table.values())
+        for (const c of list) out.push(...(c.condition ? [c.condition, c.body] : [c.body]));
+      for (const r of n.ranges)
+        out.push(...(r.case.condition ? [r.case.condition, r.case.body] : [r.case.body]));
+      if (n.default) out.push(n.default);
+      return out;
+    }
+    case "While":
+      return n.cond ? [n.cond, n.body] : [n.body];
+    case "Do":
+      return [n.body, n.cond];
+    case "For":
+      return [n.iterable, n.body];
+    case "Break":
+    case "Return":
+    case "Throw":
+      return n.value ? [n.value] : [];
+    case "Try":
+      return [n.body, n.catchBody];
+    case "Let":
+      return n.value ? [n.value] : [];
+    case "Assign":
+      return [n.target, n.value];
+    case "Import":
+      return [n.path];
+    default:
+      return [];
+  }
+}
+
+/** Compiles one script (or `eval` text) into a Program bound to an engine. */
+export class Compiler {
+  private fs: FnScope;
+  private readonly rt: RunState;
+  readonly program: Program;
+
+  constructor(
+    private readonly engine: Engine,
+    script: Script,
+    parent?: Program,
+  ) {
+    this.rt = engine.rt;
+    this.program = new Program(script, parent);
+    this.fs = new FnScope(false);
+  }
+
+  compile(): Program {
+    const p = this.program;
+    // Declare every function first so calls bind at compile time (recursion, any order).
+    const pending: [CompiledFn, FnDef][] = [];
+    for (const def of p.script.functions) {
+      const cf = this.newFn(def);
+      p.fns.set(`${def.name}/${def.params.length}`, cf);
+      pending.push([cf, def]);
+    }
+    for (const [cf, def] of pending) this.compileFnBody(cf, def);
+    const body = this.block(p.script.body, false);
+    p.main = body;
+    p.nslots = this.fs.next;
+    for (const d of this.fs.visible) {
+      p.topLevel.push({
+        name: d.name,
+        slot: this.fs.slots.get(d) as number,
+        captured: d.captured,
+        constant: d.constant,
+      });
+    }
+    return p;
+  }
+
+  private newFn(def: FnDef): CompiledFn {
+    return {
+      name: def.name,
+      arity: def.params.length,
+      nslots: 0,
+      paramSlots: [],
+      paramCaptured: [],
+      captureSlots: [],
+      body: () => undefined,
+      def,
+      program: this.program,
+    };
+  }
+
+  private compileFnBody(cf: CompiledFn, def: FnDef): void {
+    const saved = this.fs;
+    this.fs = new FnScope(true);
+    for (const c of def.captures) cf.captureSlots.push(this.fs.declare(c.inner));
+    for (const p of def.params) {
+      cf.paramSlots.push(this.fs.declare(p));
+      cf.paramCaptured.push(p.captured);
+    }
+    const body = def.body.type === "Block" ? this.block(def.body.body, false) : this.expr(def.body);
+    cf.body = body;
+    cf.nslots = this.fs.next;
+    this.fs = saved;
+  }
+
+  // ---- statements and blocks --------------------------------------------------------
+
+  private block(stmts: readonly Node[], scoped = true): Eval {
+    const mark = this.fs.visible.length;
+    const compiled = stmts.map((s) => this.expr(s));
+    if (scoped) this.fs.visible.length = mark;
+    const rt = this.rt;
+    const n = compiled.length;
+    if (n === 0) return () => undefined;
+    if (n === 1) {
+      const s0 = compiled[0] as Eval;
+      return (f) => {
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        return s0(f);
+      };
+    }
+    if (n === 2) {
+      const s0 = compiled[0] as Eval;
+      const s1 = compiled[1] as Eval;
+      return (f) => {
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        s0(f);
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        return s1(f);
+      };
+    }
+    return (f) => {
+      let v: Value;
+      for (let i = 0; i < n; i++) {
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        v = (compiled[i] as Eval)(f);
+      }
+      return v;
+    };
+  }
+
+  /** An expression whose value is stored somewhere: containers read from variables are copied. */
+  private stored(n: Node): Eval {
+    const e = this.expr(n);
+    if (!isRefNode(n)) return e;
+    return (f) => {
+      const v = e(f);
+      return typeof v === "object" ? copy(v) : v;
+    };
+  }
+
+  expr(n: Node): Eval {
+    switch (n.type) {
+      case "Const": {
+        const v = n.value;
+        return () => v;
+      }
+      case "Interp":
+        return this.interp(n);
+      case "Var":
+        return this.varGet(n);
+      case "GlobalVar":
+        return this.globalVar(n);
+      case "This": {
+        const pos = n.position;
+        return (f) => {
+          const t = f[0];
+          if (t === NO_THIS) throw err("ErrorUnboundThis", "'this' is not bound", pos);
+          return t as Value;
+        };
+      }
+      case "Array":
+        return this.arrayLit(n);
+      case "MapLit":
+        return this.mapLit(n);
+      case "Unary":
+        return this.unary(n);
+      case "Binary":
+        return this.binary(n);
+      case "And": {
+        const l = this.expr(n.left);
+        const r = this.expr(n.right);
+        const pos = n.position;
+        return (f) => {
+          const a = l(f);
+          if (a === false) return false;
+          if (a !== true) throw this.mismatch("bool", a, n.left.position);
+          const b = r(f);
+          if (typeof b !== "boolean") throw this.mismatch("bool", b, pos);
+          return b;
+        };
+      }
+      case "Or": {
+        const l = this.expr(n.left);
+        const r = this.expr(n.right);
+        const pos = n.position;
+        return (f) => {
+          const a = l(f);
+          if (a === true) return true;
+          if (a !== false) throw this.mismatch("bool", a, n.left.position);
+          const b = r(f);
+          if (typeof b !== "boolean") throw this.mismatch("bool", b, pos);
+          return b;
+        };
+      }
+      case "Coalesce": {
+        const l = this.expr(n.left);
+        const r = this.expr(n.right);
+        return (f) => {
+          const a = l(f);
+          return a === undefined ? r(f) : a;
+        };
+      }
+      case "Index":
+      case "Prop":
+        return this.chainGet(n);
+      case "Call":
+        return this.call(n);
+      case "Method":
+        return this.method(n);
+      case "Closure":
+        return this.closure(n);
+      case "Block":
+        return this.block(n.body);
+      case "If":
+        return this.ifExpr(n);
+      case "Switch":
+        return this.switchExpr(n);
+      case "While":
+        return this.whileLoop(n);
+      case "Do":
+        return this.doLoop(n);
+      case "For":
+        return this.forLoop(n);
+      case "Break": {
+        const v = n.value ? this.expr(n.value) : undefined;
+        return (f) => {
+          BREAK.value = v ? v(f) : undefined;
+          throw BREAK;
+        };
+      }
+      case "Continue":
+        return () => {
+          throw CONTINUE;
+        };
+      case "Return": {
+        const v = n.value ? this.expr(n.value) : undefined;
+        return (f) => {
+          RETURN.value = v ? v(f) : undefined;
+          throw RETURN;
+        };
+      }
+      case "Throw": {
+        const v = n.value ? this.expr(n.value) : undefined;
+        const pos = n.position;
+        return (f) => {
+          const x = v ? v(f) : undefined;
+          throw err(
+            "ErrorRuntime",
+            x === undefined ? "Runtime error" : this.engine.display(x),
+            pos,
+            x,
+          );
+        };
+      }
+      case "Try":
+        return this.tryCatch(n);
+      case "Let":
+        return this.letStmt(n);
+      case "Assign":
+        return this.assign(n);
+      case "Import":
+        return this.importStmt(n);
+      case "Export":
+        return () => undefined;
+      case "Noop":
+        return () => undefined;
+    }
+  }
+
+  private mismatch(expected: string, v: Value, pos: Position): RhaiRuntimeError {
+    return err(
+      "ErrorMismatchDataType",
+      `Data type incorrect: ${typeName(v)} (expecting ${expected})`,
+      pos,
+    );
+  }
+
+  // ---- variables ------------------------------------------------------------------
+
+  private varGet(n: NodeOf<"Var">): Eval {
+    const pos = n.position;
+    const name = n.name;
+    if (n.decl !== undefined) {
+      const slot = this.fs.slotOf(n.decl);
+      if (slot !== undefined) {
+        if (n.decl.captured) return (f) => (f[slot] as Cell).v;
+        return (f) => f[slot] as Value;
+      }
+    }
+    if (name.includes("::")) {
+      return () => {
+        throw err("ErrorModuleNotFound", `Module not found: ${name.split("::")[0]}`, pos);
+      };
+    }
+    return (f) => {
+      const dyn = f[1] as DynScope | null;
+      const v = dyn?.find(name);
+      if (v === undefined)
+        throw err("ErrorVariableNotFound", `Variable not found: ${name}`, pos, name);
+      return v.v;
+    };
+  }
+
+  private globalVar(n: NodeOf<"GlobalVar">): Eval {
+    const pos = n.position;
+    const name = n.name;
+    const program = this.program;
+    return () => {
+      const frame = program.mainFrame;
+      const g = program.globalConst(name);
+      if (frame !== undefined && g !== undefined && g.slot in frame) {
+        const x = frame[g.slot];
+        return (g.captured ? (x as Cell).v : x) as Value;
+      }
+      throw err(
+        "ErrorVariableNotFound",
+        `Variable not found: global::${name}`,
+        pos,
+        `global::${name}`,
+      );
+    };
+  }
+
+  private letStmt(n: NodeOf<"Let">): Eval {
+    const value = n.value ? this.stored(n.value) : undefined;
+    const count = this.fs.visible.length;
+    const slot = this.fs.declare(n.decl);
+    const limits = this.engine.limits;
+    const pos = n.position;
+    const check = (f: Frame) => {
+      if (limits.maxVariables > 0) {
+        const dyn = f[1];
+        const extra =
+          dyn !== null && dyn !== undefined && "size" in (dyn as object)
+            ? ((dyn as { size: number }).size ?? 0)
+            : 0;
+        if (count + extra >= limits.maxVariables)
+          throw err("ErrorTooManyVariables", "Too many variables", pos);
+      }
+    };
+    if (n.decl.captured) {
+      return (f) => {
+        check(f);
+        f[slot] = new Cell(value ? value(f) : undefined);
+        return undefined;
+      };
+    }
+    if (value === undefined) {
+      return (f) => {
+        check(f);
+        f[slot] = undefined;
+        return undefined;
+      };
+    }
+    return (f) => {
+      if (limits.maxVariables > 0) check(f);
+      f[slot] = value(f);
+      return undefined;
+    };
+  }
+
+  /** Compiles an assignable place. */
+  private ref(n: Node): Ref {
+    const pos = n.position;
+    switch (n.type) {
+      case "Var": {
+        const name = n.name;
+        const constant = n.decl?.constant ?? false;
+        if (n.decl !== undefined) {
+          const slot = this.fs.slotOf(n.decl);
+          if (slot !== undefined) {
+            if (n.decl.captured) {
+              return {
+                get: (f) => (f[slot] as Cell).v,
+                set: (f, v) => {
+                  (f[slot] as Cell).v = v;
+                },
+                rootName: name,
+                constant,
+              };
+            }
+            return {
+              get: (f) => f[slot] as Value,
+              set: (f, v) => {
+                f[slot] = v;
+              },
+              rootName: name,
+              constant,
+            };
+          }
+        }
+        const find = (f: Frame) => {
+          const v = (f[1] as DynScope | null)?.find(name);
+          if (v === undefined)
+            throw err("ErrorVariableNotFound", `Variable not found: ${name}`, pos, name);
+          return v;
+        };
+        return {
+          get: (f) => find(f).v,
+          set: (f, v) => {
+            const d = find(f);
+            if (d.constant)
+              throw err("ErrorAssignmentToConstant", `Cannot modify constant ${name}`, pos, name);
+            d.v = v;
+          },
+          rootName: name,
+          constant: false,
+        };
+      }
+      case "This":
+        return {
+          get: (f) => {
+            const t = f[0];
+            if (t === NO_THIS) throw err("ErrorUnboundThis", "'this' is not bound", pos);
+            return t as Value;
+          },
+          set: (f, v) => {
+            if (f[0] === NO_THIS) throw err("ErrorUnboundThis", "'this' is not bound", pos);
+            f[0] = v;
+          },
+          rootName: "this",
+          constant: false,
+        };
+      case "Index": {
+        const parent = this.ref(n.target);
+        const idx = this.expr(n.index);
+        const safe = n.safe;
+        return {
+          get: (f) => {
+            const c = parent.get(f);
+            if (safe && c === undefined) return undefined;
+            return this.engine.indexGet(c, idx(f), pos);
+          },
+          set: (f, v) => {
+            if (parent.constant) {
+              throw err(
+                "ErrorAssignmentToConstant",
+                `Cannot modify constant ${parent.rootName}`,
+                pos,
+                parent.rootName,
+              );
+            }
+            const c = parent.get(f);
+            const r = this.engine.indexSet(c, idx(f), v, pos);
+            if (r !== c) parent.set(f, r);
+          },
+          rootName: parent.rootName,
+          constant: parent.constant,
+        };
+      }
+      case "Prop": {
+        const parent = this.ref(n.target);
+        const name = n.name;
+        const safe = n.safe;
+        return {
+          get: (f) => {
+            const o = parent.get(f);
+            if (safe && o === undefined) return undefined;
+            return this.engine.propGet(o, name, pos);
+          },
+          set: (f, v) => {
+            if (parent.constant) {
+              throw err(
+                "ErrorAssignmentToConstant",
+                `Cannot modify constant ${parent.rootName}`,
+                pos,
+                parent.rootName,
+              );
+            }
+            const o = parent.get(f);
+            const r = this.engine.propSet(o, name, v, pos);
+            if (r !== o) parent.set(f, r);
+          },
+          rootName: parent.rootName,
+          constant: parent.constant,
+        };
+      }
+      default: {
+        // A temporary: reads evaluate it, writes go nowhere.
+        const e = this.expr(n);
+        return { get: e, set: () => {}, rootName: "", constant: false };
+      }
+    }
+  }
+
+  private chainGet(n: NodeOf<"Index"> | NodeOf<"Prop">): Eval {
+    const pos = n.position;
+    const target = this.expr(n.target);
+    const safe = n.safe;
+    const engine = this.engine;
+    if (n.type === "Index") {
+      const idx = this.expr(n.index);
+      return (f) => {
+        const c = target(f);
+        if (safe && c === undefined) return undefined;
+        const i = idx(f);
+        if (Array.isArray(c) && typeof i === "number") {
+          const len = c.length;
+          if (i >= 0 && i < len) return c[i];
+          if (i < 0 && -i <= len) return c[len + i];
+        }
+        return engine.indexGet(c, i, pos);
+      };
+    }
+    const name = n.name;
+    return (f) => {
+      const o = target(f);
+      if (safe && o === undefined) return undefined;
+      if (o instanceof Map) {
+        const v = o.get(name);
+        if (v !== undefined || o.has(name)) return v;
+      }
+      return engine.propGet(o, name, pos);
+    };
+  }
+
+  private assign(n: NodeOf<"Assign">): Eval {
+    const target = this.ref(n.target);
+    const pos = n.position;
+    const engine = this.engine;
+    const limits = engine.limits;
+    const checkSize = (f: Frame) => {
+      if (limits.maxArraySize > 0 || limits.maxMapSize > 0 || limits.maxStringSize > 0) {
+        engine.checkDataSize(target.get(f), pos);
+      }
+    };
+    if (target.constant && n.target.type === "Var") {
+      const name = target.rootName;
+      return () => {
+        throw err("ErrorAssignmentToConstant", `Cannot modify constant ${name}`, pos, name);
+      };
+    }
+    if (n.op === "=") {
+      const value = this.stored(n.value);
+      return (f) => {
+        target.set(f, value(f));
+        checkSize(f);
+        return undefined;
+      };
+    }
+    const op = n.op.slice(0, -1);
+    const value = this.stored(n.value);
+    const site = new CallSite(engine, n.op, pos);
+    const opSite = new CallSite(engine, op, pos);
+    if (op === "+" || op === "-") {
+      const plus = op === "+";
+      return (f) => {
+        const b = value(f);
+        const a = target.get(f);
+        if (typeof a === "number" && typeof b === "number") {
+          const r = plus ? a + b : a - b;
+          if (r <= MAX_SAFE && r >= MIN_SAFE) {
+            target.set(f, r);
+            return undefined;
+          }
+        }
+        target.set(f, engine.opAssign(op, a, b, site, opSite, pos));
+        checkSize(f);
+        return undefined;
+      };
+    }
+    return (f) => {
+      const b = value(f);
+      const a = target.get(f);
+      target.set(f, engine.opAssign(op, a, b, site, opSite, pos));
+      checkSize(f);
+      return undefined;
+    };
+  }
+
+  // ---- literals --------------------------------------------------------------------
+
+  private interp(n: NodeOf<"Interp">): Eval {
+    const parts = n.parts.map((p) => this.expr(p));
+    const engine = this.engine;
+    const pos = n.position;
+    return (f) => {
+      let s = "";
+      for (const p of parts) {
+        const v = p(f);
+        s += typeof v === "string" ? v : engine.display(v);
+      }
+      if (engine.limits.maxStringSize > 0) engine.checkDataSize(s, pos);
+      return s;
+    };
+  }
+
+  private arrayLit(n: NodeOf<"Array">): Eval {
+    const items = n.items.map((i) => this.stored(i));
+    const rt = this.rt;
+    const engine = this.engine;
+    const pos = n.position;
+    return (f) => {
+      const out = new Array<Value>(items.length);
+      for (let i = 0; i < items.length; i++) {
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        out[i] = (items[i] as Eval)(f);
+      }
+      const l = engine.limits;
+      if (l.maxArraySize > 0 || l.maxMapSize > 0 || l.maxStringSize > 0)
+        engine.checkDataSize(out, pos);
+      return out;
+    };
+  }
+
+  private mapLit(n: NodeOf<"MapLit">): Eval {
+    const entries = n.entries.map(([k, v]) => [k, this.stored(v)] as const);
+    const rt = this.rt;
+    const engine = this.engine;
+    const pos = n.position;
+    return (f) => {
+      const m: RhaiMap = new Map();
+      for (const [k, v] of entries) {
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        m.set(k, v(f));
+      }
+      const l = engine.limits;
+      if (l.maxArraySize > 0 || l.maxMapSize > 0 || l.maxStringSize > 0)
+        engine.checkDataSize(m, pos);
+      return m;
+    };
+  }
+
+  private closure(n: NodeOf<"Closure">): Eval {
+    const def = n.fn;
+    const cf = this.newFn(def);
+    this.program.fns.set(`${def.name}/${def.params.length}`, cf);
+    const outerSlots = def.captures.map((c) => this.fs.slotOf(c.outer));
+    this.compileFnBody(cf, def);
+    const name = def.name;
+    const pos = n.position;
+    if (outerSlots.length === 0) {
+      const target = new ClosureTarget(cf, []);
+      const ptr = new FnPtr(name, [], target);
+      return () => ptr;
+    }
+    return (f) => {
+      const cells = outerSlots.map((s) => {
+        if (s === undefined) throw err("ErrorVariableNotFound", "Captured variable not found", pos);
+        return f[s] as Cell;
+      });
+      return new FnPtr(name, [], new ClosureTarget(cf, cells));
+    };
+  }
+
+  // ---- operators --------------------------------------------------------------------
+
+  private unary(n: NodeOf<"Unary">): Eval {
+    const a = this.expr(n.arg);
+    const pos = n.position;
+    const engine = this.engine;
+    const site = new CallSite(engine, n.op, pos);
+    switch (n.op) {
+      case "-":
+        return (f) => {
+          const v = a(f);
+          if (typeof v === "number") return v === 0 ? 0 : -v;
+          if (typeof v === "bigint") {
+            const r = int.neg(v);
+            if (r === null) throw err("ErrorArithmetic", `Negation overflow: -${v}`, pos);
+            return r;
+          }
+          if (v instanceof Float) return new Float(-v.value);
+          return engine.callNative(site, [v], pos);
+        };
+      case "+":
+        return (f) => {
+          const v = a(f);
+          if (typeof v === "number" || typeof v === "bigint" || v instanceof Float) return v;
+          return engine.callNative(site, [v], pos);
+        };
+      default:
+        return (f) => {
+          const v = a(f);
+          if (typeof v === "boolean") return !v;
+          return engine.callNative(site, [v], pos);
+        };
+    }
+  }
+
+  private binary(n: NodeOf<"Binary">): Eval {
+    const op = n.op;
+    const pos = n.position;
+    const engine = this.engine;
+    // Open-ended range `a..` in an index.
+    const l = this.expr(n.left);
+    const r = this.expr(n.right);
+    const site = new CallSite(engine, op, pos);
+    const slow = (a: Value, b: Value) => engine.binaryOp(op, a, b, site, pos);
+    switch (op) {
+      case "+":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") {
+            const x = a + b;
+            if (x <= MAX_SAFE && x >= MIN_SAFE) return x;
+          }
+          return slow(a, b);
+        };
+      case "-":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") {
+            const x = a - b;
+            if (x <= MAX_SAFE && x >= MIN_SAFE) return x;
+          }
+          return slow(a, b);
+        };
+      case "*":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") {
+            const x = a * b;
+            if (x <= MAX_SAFE && x >= MIN_SAFE) return x === 0 ? 0 : x;
+          }
+          return slow(a, b);
+        };
+      case "/":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number" && b !== 0) {
+            const x = Math.trunc(a / b);
+            return x === 0 ? 0 : x;
+          }
+          return slow(a, b);
+        };
+      case "%":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number" && b !== 0) {
+            const x = a % b;
+            return x === 0 ? 0 : x;
+          }
+          return slow(a, b);
+        };
+      case "<":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") return a < b;
+          return slow(a, b);
+        };
+      case "<=":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") return a <= b;
+          return slow(a, b);
+        };
+      case ">":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") return a > b;
+          return slow(a, b);
+        };
+      case ">=":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") return a >= b;
+          return slow(a, b);
+        };
+      case "==":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") return a === b;
+          return slow(a, b);
+        };
+      case "!=":
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === "number" && typeof b === "number") return a !== b;
+          return slow(a, b);
+        };
+      case "in":
+        return (f) => engine.contains(r(f), l(f), pos);
+      case "!in":
+        return (f) => !engine.contains(r(f), l(f), pos);
+      default:
+        return (f) => slow(l(f), r(f));
+    }
+  }
+
+  // ---- control flow ---------------------------------------------------------------
+
+  private bool(e: Eval, pos: Position): (f: Frame) => boolean {
+    return (f) => {
+      const v = e(f);
+      if (v === true || v === false) return v;
+      throw this.mismatch("bool", v, pos);
+    };
+  }
+
+  private ifExpr(n: NodeOf<"If">): Eval {
+    const cond = this.bool(this.expr(n.cond), n.cond.position);
+    const then = this.expr(n.then);
+    const otherwise = n.else ? this.expr(n.else) : undefined;
+    if (otherwise === undefined) return (f) => (cond(f) ? then(f) : undefined);
+    return (f) => (cond(f) ? then(f) : otherwise(f));
+  }
+
+  private switchExpr(n: NodeOf<"Switch">): Eval {
+    const subject = this.expr(n.subject);
+    const compileCase = (c: { condition?: Node; body: Node }) => ({
+      cond: c.condition ? this.bool(this.expr(c.condition), c.condition.position) : undefined,
+      body: this.expr(c.body),
+    });
+    const table = new Map<unknown, { cond?: (f: Frame) => boolean; body: Eval }[]>();
+    for (const [k, list] of n.table) table.set(k, list.map(compileCase));
+    const ranges = n.ranges.map((r) => ({
+      start: r.start as Int,
+      end: r.end as Int,
+      inclusive: r.inclusive,
+      ...compileCase(r.case),
+    }));
+    const def = n.default ? this.expr(n.default) : undefined;
+    return (f) => {
+      const v = subject(f);
+      const list = table.get(switchKey(v));
+      if (list !== undefined) {
+        for (const c of list) if (c.cond === undefined || c.cond(f)) return c.body(f);
+      }
+      if ((typeof v === "number" || typeof v === "bigint") && ranges.length > 0) {
+        for (const r of ranges) {
+          if (
+            int.compare(v, r.start) >= 0 &&
+            (r.inclusive ? int.compare(v, r.end) <= 0 : int.compare(v, r.end) < 0)
+          ) {
+            if (r.cond === undefined || r.cond(f)) return r.body(f);
+          }
+        }
+      }
+      return def ? def(f) : undefined;
+    };
+  }
+
+  private whileLoop(n: NodeOf<"While">): Eval {
+    const cond = n.cond ? this.bool(this.expr(n.cond), n.cond.position) : undefined;
+    const body = this.expr(n.body);
+    const rt = this.rt;
+    if (!hasLoopJump(n.body)) {
+      return (f) => {
+        for (;;) {
+          if (++rt.ops > rt.opsLimit) rt.checkOps();
+          if (cond !== undefined && !cond(f)) return undefined;
+          body(f);
+        }
+      };
+    }
+    return (f) => {
+      for (;;) {
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (cond !== undefined && !cond(f)) return undefined;
+        try {
+          body(f);
+        } catch (e) {
+          if (e === BREAK) {
+            const v = BREAK.value;
+            BREAK.value = undefined;
+            return v;
+          }
+          if (e !== CONTINUE) throw e;
+        }
+      }
+    };
+  }
+
+  private doLoop(n: NodeOf<"Do">): Eval {
+    const cond = this.bool(this.expr(n.cond), n.cond.position);
+    const body = this.expr(n.body);
+    const rt = this.rt;
+    const until = n.until;
+    return (f) => {
+      for (;;) {
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        try {
+          body(f);
+        } catch (e) {
+          if (e === BREAK) {
+            const v = BREAK.value;
+            BREAK.value = undefined;
+            return v;
+          }
+          if (e !== CONTINUE) throw e;
+        }
+        if (cond(f) === until) return undefined;
+      }
+    };
+  }
+
+  private forLoop(n: NodeOf<"For">): Eval {
+    const iterable = this.expr(n.iterable);
+    const mark = this.fs.visible.length;
+    const itemSlot = this.fs.declare(n.item);
+    const counterSlot = n.counter ? this.fs.declare(n.counter) : -1;
+    const itemCaptured = n.item.captured;
+    const counterCaptured = n.counter?.captured ?? false;
+    const body = this.expr(n.body);
+    this.fs.visible.length = mark;
+    const rt = this.rt;
+    const engine = this.engine;
+    const pos = n.iterable.position;
+    const jumps = hasLoopJump(n.body);
+    const copyItems = isRefNode(n.iterable);
+    // Runs one iteration; returns true to stop the loop.
+    const step = (f: Frame, item: Value, index: number): boolean => {
+      if (++rt.ops > rt.opsLimit) rt.checkOps();
+      f[itemSlot] = itemCaptured ? new Cell(item) : item;
+      if (counterSlot >= 0) f[counterSlot] = counterCaptured ? new Cell(index) : index;
+      if (!jumps) {
+        body(f);
+        return false;
+      }
+      try {
+        body(f);
+      } catch (e) {
+        if (e === BREAK) return true;
+        if (e !== CONTINUE) throw e;
+      }
+      return false;
+    };
+    const result = (): Value => {
+      const v = BREAK.value;
+      BREAK.value = undefined;
+      return v;
+    };
+    return (f) => {
+      const it = iterable(f);
+      if (it instanceof Range) {
+        const { start, end } = it;
+        if (typeof start === "number" && typeof end === "number" && end < MAX_SAFE) {
+          const stop = it.inclusive ? end + 1 : end;
+          let index = 0;
+          for (let i = start; i < stop; i++) {
+            if (step(f, i, index++)) return result();
+          }
+          return undefined;
+        }
+        let i = int.toBig(start);
+        const e = int.toBig(end);
+        let index = 0;
+        while (it.inclusive ? i <= e : i < e) {
+          if (step(f, int.normalise(i), index++)) return result();
+          i++;
+        }
+        return undefined;
+      }
+      if (Array.isArray(it)) {
+        const arr = copyItems ? it.slice() : it;
+        for (let i = 0; i < arr.length; i++) {
+          const x = arr[i];
+          if (step(f, copyItems && typeof x === "object" ? copy(x) : x, i)) return result();
+        }
+        return undefined;
+      }
+      if (typeof it === "string") {
+        let index = 0;
+        for (const ch of it) if (step(f, char(ch), index++)) return result();
+        return undefined;
+      }
+      if (it instanceof Blob) {
+        const bytes = it.bytes.slice();
+        for (let i = 0; i < bytes.length; i++) if (step(f, bytes[i], i)) return result();
+        return undefined;
+      }
+      const iter = engine.lib.iteratorFor(typeName(it));
+      if (iter === undefined)
+        throw err("ErrorFor", `For loop expects an iterable type, not ${typeName(it)}`, pos);
+      let index = 0;
+      for (const x of iter(it)) if (step(f, x, index++)) return result();
+      return undefined;
+    };
+  }
+
+  private tryCatch(n: NodeOf<"Try">): Eval {
+    const body = this.expr(n.body);
+    const mark = this.fs.visible.length;
+    const errSlot = n.errVar ? this.fs.declare(n.errVar) : -1;
+    const errCaptured = n.errVar?.captured ?? false;
+    const catchBody = this.expr(n.catchBody);
+    this.fs.visible.length = mark;
+    const engine = this.engine;
+    return (f) => {
+      try {
+        return body(f);
+      } catch (e0) {
+        if (isSignal(e0)) throw e0;
+        const e = atPos(e0, n.position);
+        if (!(e instanceof RhaiRuntimeError) || !isCatchable(e)) throw e;
+        if (errSlot >= 0) {
+          const v = engine.errorValue(e);
+          f[errSlot] = errCaptured ? new Cell(v) : v;
+        }
+        try {
+          catchBody(f);
+          return undefined;
+        } catch (e2) {
+          if (
+            e2 instanceof RhaiRuntimeError &&
+            e2.code === "ErrorRuntime" &&
+            e2.value === undefined
+          ) {
+            throw e;
+          }
+          throw e2;
+        }
+      }
+    };
+  }
+
+  private importStmt(n: NodeOf<"Import">): Eval {
+    const path = this.expr(n.path);
+    const pos = n.position;
+    return (f) => {
+      const p = path(f);
+      if (typeof p !== "string") throw this.mismatch("string", p, pos);
+      throw err("ErrorModuleNotFound", `Module not found: ${p} (no module resolver)`, pos, p);
+    };
+  }
+
+  // ---- calls ----------------------------------------------------------------------
+
+  private args(nodes: readonly Node[]): Eval[] {
+    return nodes.map((a) => this.stored(a));
+  }
+
+  private call(n: NodeOf<"Call">): Eval {
+    const name = n.name;
+    const pos = n.position;
+    const engine = this.engine;
+    const argc = n.args.length;
+    if (n.namespace !== undefined) {
+      const ns = n.namespace;
+      const args = this.args(n.args);
+      if (ns === "global") {
+        const program = this.program;
+        return (f) => {
+          const fn = program.lookup(name, argc);
+          const argv = args.map((a) => a(f));
+          if (fn === undefined)
+            throw err(
+              "ErrorFunctionNotFound",
+              `Function not found: ${fnSignature(name, argv)}`,
+              pos,
+            );
+          return engine.callScript(fn, argv, NO_THIS, undefined, null, pos);
+        };
+      }
+      return () => {
+        throw err("ErrorModuleNotFound", `Module not found: ${ns}`, pos, ns);
+      };
+    }
+    const intrinsic = this.intrinsic(n);
+    if (intrinsic !== undefined) return intrinsic;
+
+    const script = this.program.lookup(name, argc);
+    if (script !== undefined) {
+      const args = this.args(n.args);
+      const view = n.capture ? this.fs.view() : undefined;
+      if (argc === 1 && view === undefined) {
+        const a0 = args[0] as Eval;
+        return (f) => engine.callScript1(script, a0(f), pos);
+      }
+      return (f) => {
+        const argv = new Array<Value>(argc);
+        for (let i = 0; i < argc; i++) argv[i] = (args[i] as Eval)(f);
+        const dyn = view !== undefined ? new FrameView(f, view, f[1] as DynScope | null) : null;
+        return engine.callScript(script, argv, NO_THIS, undefined, dyn, pos);
+      };
+    }
+
+    // Native function; the first argument is passed by reference when it is a variable.
+    const site = new CallSite(engine, name, pos);
+    const first = n.args[0];
+    const firstRef =
+      first !== undefined &&
+      (first.type === "Var" || first.type === "Index" || first.type === "Prop")
+        ? this.ref(first)
+        : undefined;
+    const args = n.args.map((a, i) =>
+      i === 0 && firstRef !== undefined ? firstRef.get : this.stored(a),
+    );
+    const program = this.program;
+    const fnVar = this.fs.visible.some((d) => d.name === name)
+      ? this.varGet({
+          type: "Var",
+          name,
+          decl: [...this.fs.visible].reverse().find((d) => d.name === name),
+          position: pos,
+        })
+      : undefined;
+    return (f) => {
+      const argv = new Array<Value>(argc);
+      for (let i = 0; i < argc; i++) argv[i] = (args[i] as Eval)(f);
+      const fn = site.resolve(argv);
+      if (fn !== undefined) {
+        const a0 = argv[0];
+        let r: Value;
+        try {
+          r = fn.fn(site, argv);
+        } catch (e) {
+          throw atPos(e, pos);
+        }
+        if (fn.mutatesFirst && firstRef !== undefined && argv[0] !== a0) {
+          if (firstRef.constant) {
+            throw err(
+              "ErrorNonPureMethodCallOnConstant",
+              `Cannot call ${name} on constant ${firstRef.rootName}`,
+              pos,
+              firstRef.rootName,
+            );
+          }
+          firstRef.set(f, argv[0]);
+        }
+        return r;
+      }
+      // A variable holding a function pointer can be called like a function.
+      if (fnVar !== undefined) {
+        const fp = fnVar(f);
+        if (fp instanceof FnPtr) return engine.callFnPtr(fp, argv, NO_THIS, pos);
+      }
+      const late = program.lookup(name, argc);
+      if (late !== undefined) return engine.callScript(late, argv, NO_THIS, undefined, null, pos);
+      throw engine.notFound(name, argv, pos);
+    };
+  }
+
+  /** The functions built into the language itself. */
+  private intrinsic(n: NodeOf<"Call">): Eval | undefined {
+    const name = n.name;
+    const argc = n.args.length;
+    const pos = n.position;
+    const engine = this.engine;
+    switch (name) {
+      case "type_of":
+        if (argc === 1) {
+          const a = this.expr(n.args[0] as Node);
+          return (f) => typeName(a(f));
+        }
+        return undefined;
+      case "print":
+      case "debug": {
+        if (argc > 1) return undefined;
+        const a = argc === 1 ? this.expr(n.args[0] as Node) : () => "";
+        if (name === "print") {
+          return (f) => {
+            engine.emitPrint(engine.display(a(f)));
+            return undefined;
+          };
+        }
+        return (f) => {
+          const v = a(f);
+          engine.emitDebug(typeof v === "string" ? toDebug(v) : engine.debugText(v), pos);
+          return undefined;
+        };
+      }
+      case "is_def_var": {
+        if (argc !== 1) return undefined;
+        const a = this.expr(n.args[0] as Node);
+        const names = new Set(this.fs.visible.map((d) => d.name));
+        return (f) => {
+          const v = a(f);
+          if (typeof v !== "string") throw this.mismatch("string", v, pos);
+          return names.has(v) || (f[1] as DynScope | null)?.find(v) !== undefined;
+        };
+      }
+      case "is_def_fn": {
+        if (argc !== 2 && argc !== 3) return undefined;
+        const args = n.args.map((x) => this.expr(x));
+        const program = this.program;
+        return (f) => {
+          const argv = args.map((x) => x(f));
+          const fname = argv[argc - 2];
+          const arity = argv[argc - 1];
+          if (typeof fname !== "string") throw this.mismatch("string", fname, pos);
+          if (typeof arity !== "number") throw this.mismatch("i64", arity, pos);
+          return program.lookup(fname, arity) !== undefined;
+        };
+      }
+      case "Fn": {
+        if (argc !== 1) return undefined;
+        const a = this.expr(n.args[0] as Node);
+        const program = this.program;
+        return (f) => {
+          const v = a(f);
+          if (typeof v !== "string") throw this.mismatch("string", v, pos);
+          return engine.makeFnPtr(v, program, pos);
+        };
+      }
+      case "call": {
+        if (argc < 1) return undefined;
+        const args = this.args(n.args);
+        return (f) => {
+          const argv = args.map((x) => x(f));
+          const fp = argv[0];
+          if (!(fp instanceof FnPtr)) throw this.mismatch("Fn", fp, pos);
+          return engine.callFnPtr(fp, argv.slice(1), NO_THIS, pos);
+        };
+      }
+      case "curry": {
+        if (argc < 1) return undefined;
+        const args = this.args(n.args);
+        return (f) => {
+          const argv = args.map((x) => x(f));
+          const fp = argv[0];
+          if (!(fp instanceof FnPtr)) throw this.mismatch("Fn", fp, pos);
+          return new FnPtr(fp.name, [...fp.curried, ...argv.slice(1)], fp.target);
+        };
+      }
+      case "is_shared": {
+        if (argc !== 1) return undefined;
+        const a0 = n.args[0] as Node;
+        if (a0.type === "Var" && a0.decl !== undefined) {
+          const captured = a0.decl.captured;
+          return () => captured;
+        }
+        const a = this.expr(a0);
+        return (f) => {
+          a(f);
+          return false;
+        };
+      }
+      case "eval": {
+        if (argc !== 1) return undefined;
+        const a = this.expr(n.args[0] as Node);
+        const view = this.fs.view();
+        const program = this.program;
+        return (f) => {
+          const src = a(f);
+          if (typeof src !== "string") throw this.mismatch("string", src, pos);
+          let dyn = f[1] as DynScope | null;
+          if (!(dyn instanceof LocalScope)) {
+            dyn = new LocalScope(dyn);
+            f[1] = dyn;
+          }
+          const scope = new FrameView(f, view, dyn);
+          return engine.evalInScope(src, scope, program, f[0], pos);
+        };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private method(n: NodeOf<"Method">): Eval {
+    const name = n.name;
+    const pos = n.position;
+    const engine = this.engine;
+    const argc = n.args.length;
+    const lvalue =
+      n.target.type === "Var" ||
+      n.target.type === "This" ||
+      n.target.type === "Index" ||
+      n.target.type === "Prop";
+    const target = lvalue ? this.ref(n.target) : undefined;
+    const get = target ? target.get : this.expr(n.target);
+    const args = this.args(n.args);
+    const site = new CallSite(engine, name, pos);
+    const program = this.program;
+    const safe = n.safe;
+    return (f) => {
+      const obj = get(f);
+      if (safe && obj === undefined) return undefined;
+      const argv = new Array<Value>(argc + 1);
+      argv[0] = obj;
+      for (let i = 0; i < argc; i++) argv[i + 1] = (args[i] as Eval)(f);
+      return engine.callMethod(name, argv, site, program, target, f, pos);
+    };
+  }
+
+  /** Exposed for the engine: the ref type. */
+  static readonly _ref: Ref | undefined = undefined;
+}
+
+export type { Ref };
+
+/** Gets an `i64` argument as a plain number (index positions). */
+export function indexNumber(v: Value): number | undefined {
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+  return undefined;
+}
+
+export { builtinBinary, Char, dataSizes, isContainer, NO_POSITION, NONE, valuesEqual };

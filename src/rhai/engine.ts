@@ -1,0 +1,1174 @@
+// The engine: options and limits, the function library, compiling scripts, and the run-time
+// operations the compiled code delegates to on its slow paths (calls, indexing, properties,
+// operators on non-integers).
+
+import type { Script } from "./ast.js";
+import {
+  atPos,
+  ClosureTarget,
+  type CompiledFn,
+  Compiler,
+  type Program,
+  type Ref,
+} from "./compiler.js";
+import { type Position, RhaiParseError, RhaiRuntimeError } from "./errors.js";
+import { toDebug, toDisplay } from "./format.js";
+import * as int from "./int.js";
+import { Library } from "./library.js";
+import type { EngineLimits, NativeFunction, Package } from "./native.js";
+import { builtinBinary, copy, dataSizes, NONE, valuesEqual } from "./ops.js";
+import { standardPackages } from "./packages/index.js";
+import {
+  DEFAULT_PARSE_OPTIONS,
+  type ParseOptions,
+  parseExpression,
+  parseScript,
+} from "./parser.js";
+import { Cell, type DynScope, type Frame, NO_THIS, RETURN, RunState, Scope } from "./runtime.js";
+import {
+  Blob,
+  Char,
+  char,
+  Float,
+  FnPtr,
+  type Int,
+  Range,
+  RHAI_TYPE_NAME,
+  type RhaiMap,
+  Timestamp,
+  typeName,
+  type Value,
+} from "./value.js";
+
+/** Limits of a release build of the reference engine. */
+export const DEFAULT_LIMITS: EngineLimits = {
+  maxOperations: 0,
+  maxCallLevels: 64,
+  maxExprDepth: 64,
+  maxFunctionExprDepth: 32,
+  maxStringSize: 0,
+  maxArraySize: 0,
+  maxMapSize: 0,
+  maxVariables: 0,
+  maxFunctions: 0,
+  maxModules: 0,
+};
+
+/** Language options, as the reference's `set_allow_*` and friends. */
+export interface EngineOptions {
+  strictVariables: boolean;
+  failOnInvalidMapProperty: boolean;
+  allowIfExpression: boolean;
+  allowSwitchExpression: boolean;
+  allowStatementExpression: boolean;
+  allowAnonymousFn: boolean;
+  allowLooping: boolean;
+  allowLoopExpressions: boolean;
+  allowShadowing: boolean;
+  /** Accepted for compatibility; this engine does no AST optimisation. */
+  optimizationLevel: "None" | "Simple" | "Full";
+}
+
+const DEFAULT_OPTIONS: EngineOptions = {
+  strictVariables: false,
+  failOnInvalidMapProperty: false,
+  allowIfExpression: true,
+  allowSwitchExpression: true,
+  allowStatementExpression: true,
+  allowAnonymousFn: true,
+  allowLooping: true,
+  allowLoopExpressions: true,
+  allowShadowing: true,
+  optimizationLevel: "Simple",
+};
+
+/** A compiled script, reusable for many runs on the engine that compiled it. */
+export class AST {
+  /** @internal */
+  program: Program | undefined;
+  constructor(
+    readonly script: Script,
+    /** @internal */ readonly engine: Engine,
+  ) {}
+}
+
+function rtErr(
+  code: ConstructorParameters<typeof RhaiRuntimeError>[0],
+  detail: string,
+  pos: Position,
+  value?: unknown,
+) {
+  return new RhaiRuntimeError(code, detail, pos, value);
+}
+
+const STANDARD_CLASSES = [Float, Char, Blob, Range, Timestamp, FnPtr, Map, Array];
+
+export class Engine {
+  readonly lib = new Library();
+  readonly limits: EngineLimits = { ...DEFAULT_LIMITS };
+  readonly options: EngineOptions = { ...DEFAULT_OPTIONS };
+  readonly disabledSymbols = new Set<string>();
+  /** @internal */ readonly rt = new RunState();
+  private printHook: (text: string) => void = (t) => console.log(t);
+  private debugHook: (text: string, pos: Position) => void = (t) => console.log(t);
+  private currentProgram: Program | undefined;
+
+  /** An engine with the standard packages (or the packages given). */
+  constructor(packages: readonly Package[] = standardPackages) {
+    for (const p of packages) p(this.lib);
+  }
+
+  /** An engine without any package: only the operators and the language's own functions. */
+  static raw(): Engine {
+    return new Engine([]);
+  }
+
+  registerPackage(p: Package): this {
+    p(this.lib);
+    return this;
+  }
+
+  onPrint(hook: (text: string) => void): this {
+    this.printHook = hook;
+    return this;
+  }
+
+  onDebug(hook: (text: string, position: Position) => void): this {
+    this.debugHook = hook;
+    return this;
+  }
+
+  /** Called every few thousand operations; returning false stops the script (ErrorTerminated). */
+  onProgress(hook: ((ops: number) => boolean | undefined | void) | undefined): this {
+    this.rt.progress = hook;
+    return this;
+  }
+
+  /** Stops a running script when the signal aborts (ErrorTerminated). */
+  setAbortSignal(signal: AbortSignal | undefined): this {
+    this.rt.signal = signal;
+    return this;
+  }
+
+  // ---- configuration with the reference's names (used by the conformance runner) ----
+
+  /** Applies a reference-style configuration call, e.g. `("set_max_operations", [500])`. */
+  configure(call: string, args: readonly unknown[]): void {
+    const n = (i = 0) => Number(args[i]);
+    const b = (i = 0) => Boolean(args[i]);
+    const l = this.limits;
+    const o = this.options;
+    switch (call) {
+      case "set_max_operations":
+        l.maxOperations = n();
+        return;
+      case "set_max_call_levels":
+        l.maxCallLevels = n();
+        return;
+      case "set_max_expr_depths":
+        l.maxExprDepth = n(0);
+        l.maxFunctionExprDepth = n(1);
+        return;
+      case "set_max_string_size":
+        l.maxStringSize = n();
+        return;
+      case "set_max_array_size":
+        l.maxArraySize = n();
+        return;
+      case "set_max_map_size":
+        l.maxMapSize = n();
+        return;
+      case "set_max_variables":
+        l.maxVariables = n();
+        return;
+      case "set_max_functions":
+        l.maxFunctions = n();
+        return;
+      case "set_max_modules":
+        l.maxModules = n();
+        return;
+      case "debug_default_limits":
+        l.maxCallLevels = 8;
+        l.maxExprDepth = 32;
+        l.maxFunctionExprDepth = 16;
+        return;
+      case "set_strict_variables":
+        o.strictVariables = b();
+        return;
+      case "set_fail_on_invalid_map_property":
+        o.failOnInvalidMapProperty = b();
+        return;
+      case "set_allow_if_expression":
+        o.allowIfExpression = b();
+        return;
+      case "set_allow_switch_expression":
+        o.allowSwitchExpression = b();
+        return;
+      case "set_allow_statement_expression":
+        o.allowStatementExpression = b();
+        return;
+      case "set_allow_anonymous_fn":
+        o.allowAnonymousFn = b();
+        return;
+      case "set_allow_looping":
+        o.allowLooping = b();
+        return;
+      case "set_allow_loop_expressions":
+        o.allowLoopExpressions = b();
+        return;
+      case "set_allow_shadowing":
+        o.allowShadowing = b();
+        return;
+      case "set_optimization_level":
+        o.optimizationLevel = String(args[0]) as EngineOptions["optimizationLevel"];
+        return;
+      case "disable_symbol":
+        this.disabledSymbols.add(String(args[0]));
+        return;
+      default:
+        throw new Error(`Unknown engine setting: ${call}`);
+    }
+  }
+
+  // ---- compiling and running ----------------------------------------------------------
+
+  private parseOptions(scope?: Scope): ParseOptions {
+    const l = this.limits;
+    const o = this.options;
+    return {
+      ...DEFAULT_PARSE_OPTIONS,
+      maxExprDepth: l.maxExprDepth,
+      maxFunctionExprDepth: l.maxFunctionExprDepth,
+      maxStringSize: l.maxStringSize,
+      maxArraySize: l.maxArraySize,
+      maxMapSize: l.maxMapSize,
+      maxFunctions: l.maxFunctions,
+      allowIfExpression: o.allowIfExpression,
+      allowSwitchExpression: o.allowSwitchExpression,
+      allowStatementExpression: o.allowStatementExpression,
+      allowAnonymousFn: o.allowAnonymousFn,
+      allowLooping: o.allowLooping,
+      allowLoopExpressions: o.allowLoopExpressions,
+      allowShadowing: o.allowShadowing,
+      strictVariables: o.strictVariables,
+      disabledSymbols: this.disabledSymbols,
+      knownVariables: scope ? new Set(scope.names()) : undefined,
+    };
+  }
+
+  /** Parses a script once; the result can be run many times. Throws RhaiParseError. */
+  compile(src: string, scope?: Scope): AST {
+    return new AST(parseScript(src, this.parseOptions(scope)), this);
+  }
+
+  /** Parses a source that must be a single expression. */
+  compileExpression(src: string, scope?: Scope): AST {
+    return new AST(parseExpression(src, this.parseOptions(scope)), this);
+  }
+
+  private programOf(ast: AST): Program {
+    if (ast.engine !== this) ast = new AST(ast.script, this);
+    if (ast.program === undefined) ast.program = new Compiler(this, ast.script).compile();
+    return ast.program;
+  }
+
+  /** Runs a script (text or compiled) and returns its value. */
+  eval(script: string | AST, scope?: Scope): Value {
+    const ast = typeof script === "string" ? this.compile(script, scope) : script;
+    return this.runProgram(this.programOf(ast), scope);
+  }
+
+  /** Runs a script for its effects. */
+  run(script: string | AST, scope?: Scope): void {
+    this.eval(script, scope);
+  }
+
+  /** Evaluates a single expression. */
+  evalExpression(src: string, scope?: Scope): Value {
+    return this.runProgram(this.programOf(this.compileExpression(src, scope)), scope);
+  }
+
+  /** Calls a script function of a compiled script by name. */
+  callFn(ast: AST, name: string, args: Value[]): Value {
+    const program = this.programOf(ast);
+    const fn = program.lookup(name, args.length);
+    if (fn === undefined) {
+      throw rtErr("ErrorFunctionNotFound", `Function not found: ${name}`, { line: 0, column: 0 });
+    }
+    return this.withRun(program, () =>
+      this.callScript(fn, args, NO_THIS, undefined, null, { line: 0, column: 0 }),
+    );
+  }
+
+  private withRun<T>(program: Program, body: () => T): T {
+    const rt = this.rt;
+    const outer = this.currentProgram;
+    const nested = outer !== undefined;
+    const saved = { ops: rt.ops, depth: rt.depth };
+    if (!nested) rt.reset(this.limits.maxOperations);
+    this.currentProgram = program;
+    try {
+      return body();
+    } catch (e) {
+      throw this.finalError(e);
+    } finally {
+      this.currentProgram = outer;
+      if (nested) rt.depth = saved.depth;
+    }
+  }
+
+  private finalError(e: unknown): unknown {
+    if (e === RETURN) return e;
+    if (e instanceof RhaiRuntimeError || e instanceof RhaiParseError) return e;
+    return atPos(e, { line: 0, column: 0 });
+  }
+
+  private runProgram(program: Program, scope?: Scope): Value {
+    return this.withRun(program, () => {
+      const f: Frame = new Array(program.nslots);
+      f[0] = NO_THIS;
+      f[1] = scope ?? null;
+      const savedMain = program.mainFrame;
+      program.mainFrame = f;
+      let value: Value;
+      try {
+        value = program.main(f);
+      } catch (e) {
+        if (e !== RETURN) throw e;
+        value = RETURN.value;
+        RETURN.value = undefined;
+      } finally {
+        program.mainFrame = savedMain;
+      }
+      if (scope !== undefined) {
+        for (const t of program.topLevel) {
+          if (!(t.slot in f)) continue;
+          const x = f[t.slot];
+          scope.define(t.name, (t.captured ? (x as Cell).v : x) as Value, t.constant);
+        }
+      }
+      return value;
+    });
+  }
+
+  /** @internal `eval(text)` inside a script: runs in the caller's scope. */
+  evalInScope(
+    src: string,
+    scope: DynScope,
+    parent: Program,
+    thisVal: unknown,
+    pos: Position,
+  ): Value {
+    let script: Script;
+    try {
+      script = parseScript(src, { ...this.parseOptions(), strictVariables: false });
+    } catch (e) {
+      if (e instanceof RhaiParseError) {
+        throw rtErr("ErrorParsing", e.message, pos, e.code);
+      }
+      throw e;
+    }
+    const program = new Compiler(this, script, parent).compile();
+    const f: Frame = new Array(program.nslots);
+    f[0] = thisVal;
+    f[1] = scope;
+    program.mainFrame = parent.mainFrame;
+    let value: Value;
+    try {
+      value = program.main(f);
+    } catch (e) {
+      if (e !== RETURN) throw e;
+      value = RETURN.value;
+      RETURN.value = undefined;
+    }
+    for (const t of program.topLevel) {
+      if (!(t.slot in f)) continue;
+      const x = f[t.slot];
+      scope.define(t.name, (t.captured ? (x as Cell).v : x) as Value, t.constant);
+    }
+    return value;
+  }
+
+  // ---- output ---------------------------------------------------------------------
+
+  /** @internal */
+  emitPrint(text: string): void {
+    this.printHook(text);
+  }
+
+  /** @internal */
+  emitDebug(text: string, pos: Position): void {
+    this.debugHook(text, pos);
+  }
+
+  /** `to_string` of a value; host types may register their own `to_string`. */
+  display(v: Value): string {
+    if (typeof v === "object" && v !== null && !STANDARD_CLASSES.some((c) => v instanceof c)) {
+      const f = this.lib.resolve("to_string", [v]);
+      if (f !== undefined) return String(f.fn(this.nativeCtx("to_string"), [v]));
+    }
+    return toDisplay(v);
+  }
+
+  /** `to_debug` of a value; host types may register their own `to_debug`. */
+  debugText(v: Value): string {
+    if (typeof v === "object" && v !== null && !STANDARD_CLASSES.some((c) => v instanceof c)) {
+      const f = this.lib.resolve("to_debug", [v]);
+      if (f !== undefined) return String(f.fn(this.nativeCtx("to_debug"), [v]));
+    }
+    return toDebug(v);
+  }
+
+  private nativeCtx(name: string, pos: Position = { line: 0, column: 0 }) {
+    return {
+      fnName: name,
+      position: pos,
+      limits: this.limits,
+      callFnPtr: (fp: FnPtr, args: Value[]) => this.callFnPtr(fp, args, NO_THIS, pos),
+      callFn: (n: string, args: Value[]) => this.callByName(n, args, pos),
+      print: (t: string) => this.emitPrint(t),
+      debug: (t: string, p: Position) => this.emitDebug(t, p),
+      tick: (count = 1) => {
+        this.rt.ops += count;
+        if (this.rt.ops > this.rt.opsLimit) this.rt.checkOps();
+      },
+    };
+  }
+
+  // ---- calls ----------------------------------------------------------------------
+
+  /** @internal Calls a compiled script function. */
+  callScript(
+    fn: CompiledFn,
+    args: readonly Value[],
+    thisVal: unknown,
+    cells: readonly Cell[] | undefined,
+    dyn: DynScope | null,
+    pos: Position,
+  ): Value {
+    const rt = this.rt;
+    if (rt.depth >= this.limits.maxCallLevels) {
+      throw rtErr("ErrorStackOverflow", `Stack overflow calling ${fn.name}`, pos);
+    }
+    rt.depth++;
+    const f: Frame = new Array(fn.nslots);
+    f[0] = thisVal;
+    f[1] = dyn;
+    const ps = fn.paramSlots;
+    for (let i = 0; i < ps.length; i++) {
+      const a = args[i];
+      f[ps[i] as number] = fn.paramCaptured[i] ? new Cell(a) : a;
+    }
+    if (cells !== undefined) {
+      const cs = fn.captureSlots;
+      for (let i = 0; i < cs.length; i++) f[cs[i] as number] = cells[i];
+    }
+    if (++rt.ops > rt.opsLimit) rt.checkOps();
+    try {
+      return fn.body(f);
+    } catch (e) {
+      if (e === RETURN) {
+        const v = RETURN.value;
+        RETURN.value = undefined;
+        return v;
+      }
+      throw this.wrapFnError(e, fn, pos);
+    } finally {
+      rt.depth--;
+      this.lastThis = f[0];
+    }
+  }
+
+  /** @internal `this` as the last called script function left it. */
+  lastThis: unknown = NO_THIS;
+
+  /** @internal Fast path: a one-parameter script function without `this`. */
+  callScript1(fn: CompiledFn, a0: Value, pos: Position): Value {
+    const rt = this.rt;
+    if (rt.depth >= this.limits.maxCallLevels) {
+      throw rtErr("ErrorStackOverflow", `Stack overflow calling ${fn.name}`, pos);
+    }
+    rt.depth++;
+    const f: Frame = new Array(fn.nslots);
+    f[0] = NO_THIS;
+    f[1] = null;
+    f[fn.paramSlots[0] as number] = fn.paramCaptured[0] ? new Cell(a0) : a0;
+    if (++rt.ops > rt.opsLimit) rt.checkOps();
+    try {
+      return fn.body(f);
+    } catch (e) {
+      if (e === RETURN) {
+        const v = RETURN.value;
+        RETURN.value = undefined;
+        return v;
+      }
+      throw this.wrapFnError(e, fn, pos);
+    } finally {
+      rt.depth--;
+    }
+  }
+
+  private wrapFnError(e: unknown, fn: CompiledFn, pos: Position): unknown {
+    const x = atPos(e, pos);
+    if (!(x instanceof RhaiRuntimeError)) return x;
+    switch (x.code) {
+      case "ErrorSystem":
+      case "ErrorTooManyOperations":
+      case "ErrorTooManyModules":
+      case "ErrorStackOverflow":
+      case "ErrorDataTooLarge":
+      case "ErrorTerminated":
+      case "ErrorTooManyVariables":
+        return x;
+    }
+    if (
+      x.code === "ErrorInFunctionCall" &&
+      x.detail.startsWith(`Error in call to function '${fn.name}'`)
+    )
+      return x;
+    return new RhaiRuntimeError(
+      "ErrorInFunctionCall",
+      `Error in call to function '${fn.def.isClosure ? "anonymous function" : fn.name}': ${x.message}`,
+      pos,
+      undefined,
+      x,
+    );
+  }
+
+  /** @internal A function pointer to a named function (checked to be a valid name). */
+  makeFnPtr(name: string, program: Program, pos: Position): FnPtr {
+    if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(name)) {
+      throw rtErr("ErrorFunctionNotFound", `Invalid function name: '${name}'`, pos, name);
+    }
+    for (let a = 0; a < 16; a++) {
+      const fn = program.lookup(name, a);
+      if (fn !== undefined && fn.def.isClosure)
+        return new FnPtr(name, [], new ClosureTarget(fn, []));
+    }
+    return new FnPtr(name);
+  }
+
+  /** @internal Calls a function pointer, with `this` bound when given. */
+  callFnPtr(fp: FnPtr, args: readonly Value[], thisVal: unknown, pos: Position): Value {
+    const all = fp.curried.length > 0 ? [...fp.curried, ...args] : args;
+    const target = fp.target;
+    if (target instanceof ClosureTarget) {
+      const fn = target.fn;
+      if (fn.arity !== all.length) {
+        throw rtErr(
+          "ErrorFunctionNotFound",
+          `Function not found: ${fnSignatureOf(fp.name, all)}`,
+          pos,
+        );
+      }
+      return this.callScript(fn, all, thisVal, target.cells, null, pos);
+    }
+    const program = this.currentProgram;
+    const fn = program?.lookup(fp.name, all.length);
+    if (fn !== undefined) return this.callScript(fn, all, thisVal, undefined, null, pos);
+    if (thisVal !== NO_THIS) {
+      return this.callNativeByName(fp.name, [thisVal as Value, ...all], pos);
+    }
+    return this.callNativeByName(fp.name, [...all], pos);
+  }
+
+  /** @internal Any function by name, as a script call resolves it. */
+  callByName(name: string, args: Value[], pos: Position): Value {
+    const fn = this.currentProgram?.lookup(name, args.length);
+    if (fn !== undefined) return this.callScript(fn, args, NO_THIS, undefined, null, pos);
+    return this.callNativeByName(name, args, pos);
+  }
+
+  private callNativeByName(name: string, args: Value[], pos: Position): Value {
+    const f = this.lib.resolve(name, args);
+    if (f === undefined) {
+      const builtin = this.builtinFallback(name, args, pos);
+      if (builtin !== NONE) return builtin as Value;
+      throw this.notFound(name, args, pos);
+    }
+    try {
+      return f.fn(this.nativeCtx(name, pos), args);
+    } catch (e) {
+      throw atPos(e, pos);
+    }
+  }
+
+  /** Operators called by name (e.g. `call(Fn("+"), 1, 2)` or a package calling `==`). */
+  private builtinFallback(name: string, args: Value[], pos: Position): Value | typeof NONE {
+    if (args.length === 2) {
+      const r = builtinBinary(name, args[0], args[1]);
+      if (r !== NONE) return r;
+      if (name === "==") return valuesEqual(args[0], args[1]);
+      if (name === "!=") return !valuesEqual(args[0], args[1]);
+    }
+    if (name === "type_of" && args.length === 1) return typeName(args[0]);
+    void pos;
+    return NONE;
+  }
+
+  /** @internal */
+  notFound(name: string, args: readonly Value[], pos: Position): RhaiRuntimeError {
+    return rtErr(
+      "ErrorFunctionNotFound",
+      `Function not found: ${fnSignatureOf(name, args)}`,
+      pos,
+      fnSignatureOf(name, args),
+    );
+  }
+
+  /** @internal A native call through a call-site cache. */
+  callNative(
+    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
+    args: Value[],
+    pos: Position,
+  ): Value {
+    const f = site.resolve(args);
+    if (f === undefined) throw this.notFound(site.fnName, args, pos);
+    try {
+      return f.fn(site as never, args);
+    } catch (e) {
+      throw atPos(e, pos);
+    }
+  }
+
+  /** @internal A method call `obj.name(args)`; `argv[0]` is the object. */
+  callMethod(
+    name: string,
+    argv: Value[],
+    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
+    program: Program,
+    target: Ref | undefined,
+    f: Frame,
+    pos: Position,
+  ): Value {
+    const obj = argv[0];
+    // Function pointers: `f.call(...)`, `f.curry(...)`.
+    if (obj instanceof FnPtr) {
+      if (name === "call") return this.callFnPtr(obj, argv.slice(1), NO_THIS, pos);
+      if (name === "curry")
+        return new FnPtr(obj.name, [...obj.curried, ...argv.slice(1)], obj.target);
+      if (name === "is_anonymous" && argv.length === 1)
+        return obj.target instanceof ClosureTarget && obj.target.fn.def.isClosure;
+    }
+    // `x.call(fp, args)` calls the pointer with `this` bound to x.
+    if (name === "call" && argv[1] instanceof FnPtr) {
+      const r = this.callFnPtr(argv[1], argv.slice(2), obj, pos);
+      this.writeBackThis(target, obj, f, pos);
+      return r;
+    }
+    if (name === "type_of" && argv.length === 1) return typeName(obj);
+    if (name === "is_shared" && argv.length === 1) return false;
+    // A script function called as a method binds `this`.
+    const script = program.lookup(name, argv.length - 1);
+    if (script !== undefined) {
+      const r = this.callScript(script, argv.slice(1), obj, undefined, null, pos);
+      this.writeBackThis(target, obj, f, pos);
+      return r;
+    }
+    // A map property holding a function pointer is a method of that map.
+    if (obj instanceof Map) {
+      const fp = obj.get(name);
+      if (fp instanceof FnPtr) {
+        const r = this.callFnPtr(fp, argv.slice(1), obj, pos);
+        this.writeBackThis(target, obj, f, pos);
+        return r;
+      }
+    }
+    const native = site.resolve(argv);
+    if (native !== undefined) {
+      if (native.mutatesFirst && target?.constant) {
+        throw rtErr(
+          "ErrorNonPureMethodCallOnConstant",
+          `Cannot call method ${name} on constant ${target.rootName}`,
+          pos,
+          target.rootName,
+        );
+      }
+      let r: Value;
+      try {
+        r = native.fn(site as never, argv);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+      if (native.mutatesFirst && target !== undefined) {
+        if (argv[0] !== obj) target.set(f, argv[0]);
+        const l = this.limits;
+        if (l.maxArraySize > 0 || l.maxMapSize > 0 || l.maxStringSize > 0)
+          this.checkDataSize(argv[0], pos);
+      }
+      return r;
+    }
+    const builtin = this.builtinFallback(name, argv, pos);
+    if (builtin !== NONE) return builtin as Value;
+    throw this.notFound(name, argv, pos);
+  }
+
+  private writeBackThis(target: Ref | undefined, before: Value, f: Frame, pos: Position): void {
+    const after = this.lastThis;
+    this.lastThis = NO_THIS;
+    if (target === undefined || after === NO_THIS || after === before) return;
+    if (target.constant) {
+      throw rtErr(
+        "ErrorNonPureMethodCallOnConstant",
+        `Cannot modify constant ${target.rootName}`,
+        pos,
+        target.rootName,
+      );
+    }
+    target.set(f, after as Value);
+  }
+
+  // ---- operators ------------------------------------------------------------------
+
+  /** @internal The slow path of a binary operator. */
+  binaryOp(
+    op: string,
+    a: Value,
+    b: Value,
+    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
+    pos: Position,
+  ): Value {
+    let r: Value | typeof NONE;
+    try {
+      r = builtinBinary(op, a, b);
+    } catch (e) {
+      throw atPos(e, pos);
+    }
+    if (r !== NONE) {
+      if (typeof r === "string" && this.limits.maxStringSize > 0) this.checkDataSize(r, pos);
+      else if (
+        typeof r === "object" &&
+        (this.limits.maxArraySize > 0 || this.limits.maxMapSize > 0)
+      ) {
+        this.checkDataSize(r, pos);
+      }
+      return r;
+    }
+    const args = [a, b];
+    const f = site.resolve(args);
+    if (f !== undefined) {
+      try {
+        return f.fn(site as never, args);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+    }
+    switch (op) {
+      case "==":
+        return valuesEqual(a, b);
+      case "!=":
+        return !valuesEqual(a, b);
+      case "<":
+      case "<=":
+      case ">":
+      case ">=":
+        return false;
+    }
+    throw this.notFound(op, args, pos);
+  }
+
+  /** @internal `a op= b`: in place for containers, otherwise `a op b`. */
+  opAssign(
+    op: string,
+    a: Value,
+    b: Value,
+    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
+    opSite: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
+    pos: Position,
+  ): Value {
+    if (op === "+") {
+      if (Array.isArray(a)) {
+        if (Array.isArray(b)) a.push(...b);
+        else a.push(b);
+        return a;
+      }
+      if (a instanceof Map && b instanceof Map) {
+        for (const [k, v] of b) a.set(k, v);
+        return a;
+      }
+      if (a instanceof Blob) {
+        if (b instanceof Blob) a.bytes.push(...b.bytes);
+        else if (typeof b === "number") a.bytes.push(b & 0xff);
+        else if (typeof b === "string") a.bytes.push(...new TextEncoder().encode(b));
+        else if (b instanceof Char) a.bytes.push(...new TextEncoder().encode(b.value));
+        return a;
+      }
+    }
+    if (typeof a === "object" && !(a instanceof Float) && !(a instanceof Char)) {
+      const args = [a, b];
+      const f = site.resolve(args);
+      if (f !== undefined) {
+        try {
+          f.fn(site as never, args);
+        } catch (e) {
+          throw atPos(e, pos);
+        }
+        return args[0];
+      }
+    }
+    return this.binaryOp(op, a, b, opSite, pos);
+  }
+
+  /** @internal `x in container`. */
+  contains(container: Value, x: Value, pos: Position): boolean {
+    if (Array.isArray(container)) {
+      for (const v of container) if (valuesEqual(v, x) || this.userEquals(v, x, pos)) return true;
+      return false;
+    }
+    if (container instanceof Map) {
+      if (typeof x === "string") return container.has(x);
+      if (x instanceof Char) return container.has(x.value);
+    }
+    if (typeof container === "string") {
+      if (typeof x === "string") return container.includes(x);
+      if (x instanceof Char) return container.includes(x.value);
+    }
+    if (container instanceof Range && (typeof x === "number" || typeof x === "bigint")) {
+      return (
+        int.compare(x, container.start) >= 0 &&
+        (container.inclusive
+          ? int.compare(x, container.end) <= 0
+          : int.compare(x, container.end) < 0)
+      );
+    }
+    if (container instanceof Blob && typeof x === "number") return container.bytes.includes(x);
+    const f = this.lib.resolve("contains", [container, x]);
+    if (f !== undefined) {
+      try {
+        return f.fn(this.nativeCtx("contains", pos), [container, x]) === true;
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+    }
+    throw this.notFound("contains", [container, x], pos);
+  }
+
+  private userEquals(a: Value, b: Value, pos: Position): boolean {
+    if (typeof a !== "object" || a === null || STANDARD_CLASSES.some((c) => a instanceof c))
+      return false;
+    const f = this.lib.resolve("==", [a, b]);
+    if (f === undefined) return false;
+    try {
+      return f.fn(this.nativeCtx("==", pos), [a, b]) === true;
+    } catch (e) {
+      throw atPos(e, pos);
+    }
+  }
+
+  // ---- indexing and properties -------------------------------------------------------
+
+  /** @internal `c[i]`. */
+  indexGet(c: Value, i: Value, pos: Position): Value {
+    if (Array.isArray(c)) {
+      if (typeof i === "number" || typeof i === "bigint") {
+        const n = Number(i);
+        const len = c.length;
+        const k = n < 0 ? len + n : n;
+        if (k < 0 || k >= len) {
+          throw rtErr("ErrorArrayBounds", `Array index ${i} out of bounds: 0 to ${len - 1}`, pos, [
+            len,
+            i,
+          ]);
+        }
+        return c[k];
+      }
+      if (i instanceof Range) {
+        const [from, to] = this.rangeBounds(i, c.length);
+        return c.slice(from, to);
+      }
+      throw rtErr("ErrorIndexingType", `Array index must be an integer, not ${typeName(i)}`, pos);
+    }
+    if (c instanceof Map) {
+      if (typeof i === "string") {
+        const v = c.get(i);
+        if (v === undefined && !c.has(i) && this.options.failOnInvalidMapProperty) {
+          throw rtErr("ErrorPropertyNotFound", `Property not found: ${i}`, pos, i);
+        }
+        return v;
+      }
+      if (i instanceof Char) return c.get(i.value);
+      throw rtErr(
+        "ErrorIndexingType",
+        `Object map index must be a string, not ${typeName(i)}`,
+        pos,
+      );
+    }
+    if (typeof c === "string") {
+      if (typeof i === "number" || typeof i === "bigint") {
+        const chars = [...c];
+        const n = Number(i);
+        const k = n < 0 ? chars.length + n : n;
+        if (k < 0 || k >= chars.length) {
+          throw rtErr(
+            "ErrorStringBounds",
+            `String index ${i} out of bounds: 0 to ${chars.length - 1}`,
+            pos,
+          );
+        }
+        return char(chars[k] as string);
+      }
+      if (i instanceof Range) {
+        const chars = [...c];
+        const [from, to] = this.rangeBounds(i, chars.length);
+        return chars.slice(from, to).join("");
+      }
+      throw rtErr("ErrorIndexingType", `String index must be an integer, not ${typeName(i)}`, pos);
+    }
+    if (c instanceof Blob) {
+      if (typeof i === "number") {
+        const len = c.bytes.length;
+        const k = i < 0 ? len + i : i;
+        if (k < 0 || k >= len)
+          throw rtErr("ErrorArrayBounds", `Blob index ${i} out of bounds`, pos);
+        return c.bytes[k];
+      }
+      if (i instanceof Range) {
+        const [from, to] = this.rangeBounds(i, c.bytes.length);
+        return new Blob(c.bytes.slice(from, to));
+      }
+      throw rtErr("ErrorIndexingType", `Blob index must be an integer, not ${typeName(i)}`, pos);
+    }
+    if (typeof c === "number" || typeof c === "bigint") {
+      const big = int.toBig(c);
+      if (typeof i === "number") {
+        const bit = i < 0 ? 64 + i : i;
+        if (bit < 0 || bit >= 64)
+          throw rtErr("ErrorBitFieldBounds", `Bit index ${i} out of bounds`, pos);
+        return ((big >> BigInt(bit)) & 1n) === 1n;
+      }
+      if (i instanceof Range) {
+        const [from, to] = this.rangeBounds(i, 64);
+        if (to <= from) return 0;
+        const mask = (1n << BigInt(to - from)) - 1n;
+        return int.wrapI64((BigInt.asUintN(64, big) >> BigInt(from)) & mask);
+      }
+    }
+    const f = this.lib.resolve("index$get", [c, i]);
+    if (f !== undefined) {
+      try {
+        return f.fn(this.nativeCtx("index$get", pos), [c, i]);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+    }
+    throw rtErr("ErrorIndexingType", `Cannot index ${typeName(c)} with ${typeName(i)}`, pos);
+  }
+
+  private rangeBounds(r: Range, len: number): [number, number] {
+    let from = Number(r.start);
+    let to = Number(r.end);
+    if (r.inclusive) to += 1;
+    if (from < 0) from = Math.max(0, len + from);
+    if (to < 0) to = Math.max(0, len + to);
+    from = Math.min(from, len);
+    to = Math.min(Math.max(to, from), len);
+    return [from, to];
+  }
+
+  /** @internal `c[i] = v`; returns the container (a new one for value types). */
+  indexSet(c: Value, i: Value, v: Value, pos: Position): Value {
+    if (Array.isArray(c)) {
+      if (typeof i === "number" || typeof i === "bigint") {
+        const n = Number(i);
+        const len = c.length;
+        const k = n < 0 ? len + n : n;
+        if (k < 0 || k >= len) {
+          throw rtErr("ErrorArrayBounds", `Array index ${i} out of bounds: 0 to ${len - 1}`, pos, [
+            len,
+            i,
+          ]);
+        }
+        c[k] = v;
+        return c;
+      }
+      throw rtErr("ErrorIndexingType", `Array index must be an integer, not ${typeName(i)}`, pos);
+    }
+    if (c instanceof Map) {
+      if (typeof i === "string") {
+        c.set(i, v);
+        return c;
+      }
+      if (i instanceof Char) {
+        c.set(i.value, v);
+        return c;
+      }
+      throw rtErr(
+        "ErrorIndexingType",
+        `Object map index must be a string, not ${typeName(i)}`,
+        pos,
+      );
+    }
+    if (typeof c === "string") {
+      const chars = [...c];
+      if (typeof i === "number" || typeof i === "bigint") {
+        const n = Number(i);
+        const k = n < 0 ? chars.length + n : n;
+        if (k < 0 || k >= chars.length) {
+          throw rtErr(
+            "ErrorStringBounds",
+            `String index ${i} out of bounds: 0 to ${chars.length - 1}`,
+            pos,
+          );
+        }
+        if (!(v instanceof Char))
+          throw rtErr("ErrorMismatchDataType", `Expecting char, not ${typeName(v)}`, pos);
+        chars[k] = v.value;
+        return chars.join("");
+      }
+      if (i instanceof Range) {
+        const [from, to] = this.rangeBounds(i, chars.length);
+        const text = typeof v === "string" ? v : v instanceof Char ? v.value : this.display(v);
+        return chars.slice(0, from).join("") + text + chars.slice(to).join("");
+      }
+      throw rtErr("ErrorIndexingType", `String index must be an integer, not ${typeName(i)}`, pos);
+    }
+    if (c instanceof Blob) {
+      if (typeof i === "number") {
+        const len = c.bytes.length;
+        const k = i < 0 ? len + i : i;
+        if (k < 0 || k >= len)
+          throw rtErr("ErrorArrayBounds", `Blob index ${i} out of bounds`, pos);
+        if (typeof v !== "number")
+          throw rtErr("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`, pos);
+        c.bytes[k] = v & 0xff;
+        return c;
+      }
+    }
+    if (typeof c === "number" || typeof c === "bigint") {
+      const big = int.toBig(c);
+      if (typeof i === "number") {
+        const bit = i < 0 ? 64 + i : i;
+        if (bit < 0 || bit >= 64)
+          throw rtErr("ErrorBitFieldBounds", `Bit index ${i} out of bounds`, pos);
+        if (typeof v !== "boolean")
+          throw rtErr("ErrorMismatchDataType", `Expecting bool, not ${typeName(v)}`, pos);
+        const m = 1n << BigInt(bit);
+        return int.wrapI64(v ? big | m : big & ~m);
+      }
+      if (i instanceof Range) {
+        const [from, to] = this.rangeBounds(i, 64);
+        if (typeof v !== "number" && typeof v !== "bigint") {
+          throw rtErr("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`, pos);
+        }
+        if (to <= from) return c;
+        const mask = ((1n << BigInt(to - from)) - 1n) << BigInt(from);
+        const val = (int.toBig(v) << BigInt(from)) & mask;
+        return int.wrapI64((big & ~mask) | val);
+      }
+    }
+    const f = this.lib.resolve("index$set", [c, i, v]);
+    if (f !== undefined) {
+      const args = [c, i, v];
+      try {
+        f.fn(this.nativeCtx("index$set", pos), args);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+      return args[0];
+    }
+    throw rtErr("ErrorIndexingType", `Cannot index ${typeName(c)} with ${typeName(i)}`, pos);
+  }
+
+  /** @internal `o.name`. */
+  propGet(o: Value, name: string, pos: Position): Value {
+    if (o instanceof Map) {
+      const v = o.get(name);
+      if (v === undefined && !o.has(name) && this.options.failOnInvalidMapProperty) {
+        throw rtErr("ErrorPropertyNotFound", `Property not found: ${name}`, pos, name);
+      }
+      return v;
+    }
+    const getter = `get$${name}`;
+    const f = this.lib.resolve(getter, [o]);
+    if (f !== undefined) {
+      try {
+        return f.fn(this.nativeCtx(getter, pos), [o]);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+    }
+    const script = this.currentProgram?.lookup(getter, 0);
+    if (script !== undefined) return this.callScript(script, [], o, undefined, null, pos);
+    const idx = this.lib.resolve("index$get", [o, name]);
+    if (idx !== undefined) {
+      try {
+        return idx.fn(this.nativeCtx("index$get", pos), [o, name]);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+    }
+    throw rtErr("ErrorDotExpr", `Unknown property '${name}' of ${typeName(o)}`, pos, name);
+  }
+
+  /** @internal `o.name = v`; returns the object (a new one for value types). */
+  propSet(o: Value, name: string, v: Value, pos: Position): Value {
+    if (o instanceof Map) {
+      o.set(name, v);
+      return o;
+    }
+    const setter = `set$${name}`;
+    const args = [o, v];
+    const f = this.lib.resolve(setter, args);
+    if (f !== undefined) {
+      try {
+        f.fn(this.nativeCtx(setter, pos), args);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+      return args[0];
+    }
+    const idx = this.lib.resolve("index$set", [o, name, v]);
+    if (idx !== undefined) {
+      const a = [o, name, v];
+      try {
+        idx.fn(this.nativeCtx("index$set", pos), a);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+      return a[0];
+    }
+    throw rtErr("ErrorDotExpr", `Cannot set property '${name}' of ${typeName(o)}`, pos, name);
+  }
+
+  // ---- limits and errors ------------------------------------------------------------
+
+  /** @internal Fails with ErrorDataTooLarge when a value exceeds the size limits. */
+  checkDataSize(v: Value, pos: Position): void {
+    const l = this.limits;
+    if (typeof v === "string") {
+      if (l.maxStringSize > 0 && [...v].length > l.maxStringSize) {
+        throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
+      }
+      return;
+    }
+    if (typeof v !== "object") return;
+    const [arrays, maps, strings] = dataSizes(v);
+    if (l.maxArraySize > 0 && arrays > l.maxArraySize)
+      throw rtErr("ErrorDataTooLarge", "Size of array too large", pos);
+    if (l.maxMapSize > 0 && maps > l.maxMapSize)
+      throw rtErr("ErrorDataTooLarge", "Size of object map too large", pos);
+    if (l.maxStringSize > 0 && strings > l.maxStringSize) {
+      throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
+    }
+  }
+
+  /** @internal The value a `catch (e)` sees for an error. */
+  errorValue(e: RhaiRuntimeError): Value {
+    const inner = e.innermost();
+    if (inner.code === "ErrorRuntime") return copy(inner.value as Value);
+    const m: RhaiMap = new Map();
+    m.set("message", inner.detail);
+    if (inner.position.line > 0) {
+      m.set("line", inner.position.line);
+      m.set("position", inner.position.column);
+    }
+    return m;
+  }
+}
+
+function fnSignatureOf(name: string, args: readonly Value[]): string {
+  return `${name} (${args.map((a) => typeName(a)).join(", ")})`;
+}
+
+export type { Int };
+export { RHAI_TYPE_NAME, Scope };

@@ -1,0 +1,685 @@
+// The Rhai lexer: source text to a flat list of tokens.
+//
+// Tokens are plain data. Operators come from one table (`SYMBOLS`) that also carries their
+// binary precedence; keywords and reserved words live in one map. Back-tick strings with
+// `${...}` interpolation are lexed recursively: the token holds the literal pieces and,
+// for each interpolation, the tokens of the embedded expression.
+
+import { type Position, RhaiParseError } from "./errors.js";
+import { parseIntLiteral } from "./int.js";
+import type { Int } from "./value.js";
+
+export type TokenKind =
+  | "int"
+  | "float"
+  | "string"
+  | "char"
+  | "interp"
+  | "ident"
+  | "keyword"
+  | "symbol"
+  | "reserved"
+  | "eof";
+
+export interface Token {
+  readonly kind: TokenKind;
+  /** The identifier, keyword, symbol text, or the decoded string/char. */
+  readonly text: string;
+  readonly line: number;
+  readonly column: number;
+  /** Integer literal value; `overflow` marks 9223372036854775808 (only valid negated). */
+  readonly int?: Int;
+  readonly overflow?: boolean;
+  readonly float?: number;
+  /** Interpolated string: literal pieces and embedded expression token lists, in order. */
+  readonly parts?: readonly (string | Token[])[];
+}
+
+/** Binary operators and their precedence (higher binds tighter); `**` binds to the right. */
+export const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
+  "||": 30,
+  "|": 30,
+  "^": 30,
+  "&&": 60,
+  "&": 60,
+  "==": 90,
+  "!=": 90,
+  in: 110,
+  "!in": 110,
+  "<": 130,
+  "<=": 130,
+  ">": 130,
+  ">=": 130,
+  "??": 135,
+  "..": 140,
+  "..=": 140,
+  "+": 150,
+  "-": 150,
+  "*": 180,
+  "/": 180,
+  "%": 180,
+  "**": 190,
+  "<<": 210,
+  ">>": 210,
+};
+
+/** Every symbol the lexer knows, longest first so that maximal munch works. */
+const SYMBOLS: readonly string[] = [
+  "::<",
+  "...",
+  "..=",
+  "<<=",
+  ">>=",
+  "**=",
+  "===",
+  "!==",
+  "?.",
+  "?[",
+  "??",
+  "..",
+  "::",
+  "=>",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "<<",
+  ">>",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "&=",
+  "|=",
+  "^=",
+  "**",
+  "->",
+  "<-",
+  ":=",
+  ":;",
+  "++",
+  "--",
+  "(*",
+  "*)",
+  "#{",
+  "|>",
+  "<|",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "^",
+  "&",
+  "|",
+  "!",
+  "=",
+  "<",
+  ">",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  ";",
+  ":",
+  ".",
+  "?",
+  "#",
+  "@",
+  "$",
+  "~",
+];
+
+/** Symbols Rhai reserves: using one is a lex error with a hint. */
+const IMPROPER_SYMBOLS: Readonly<Record<string, string>> = {
+  "===": "'===' is not a valid operator. This is not JavaScript! Should it be '=='?",
+  "!==": "'!==' is not a valid operator. This is not JavaScript! Should it be '!='?",
+  "->": "'->' is not a valid symbol. This is not C or C++!",
+  "<-": "'<-' is not a valid symbol. This is not Go! Should it be '<='?",
+  ":=": "':=' is not a valid assignment operator. This is not Go or Pascal! Should it be simply '='?",
+  ":;": "':;' is not a valid symbol. Should it be '::'?",
+  "::<": "'::<>' is not a valid symbol. This is not Rust! Should it be '::'?",
+  "(*": "'(* .. *)' is not a valid comment format. This is not Pascal! Should it be '/* .. */'?",
+  "*)": "'(* .. *)' is not a valid comment format. This is not Pascal! Should it be '/* .. */'?",
+  "++": "'++' is not a valid operator. This is not C! Should it be '+= 1'?",
+  "--": "'--' is not a valid operator. This is not C! Should it be '-= 1'?",
+  "...": "'...' is not a valid symbol. Should it be '..'?",
+  "#": "'#' is not a valid symbol. Should it be '#{'?",
+  "@": "'@' is a reserved symbol.",
+  $: "'$' is a reserved symbol.",
+  "~": "'~' is a reserved symbol.",
+  "|>": "'|>' is a reserved symbol.",
+  "<|": "'<|' is a reserved symbol.",
+};
+
+/** Keywords of the language proper. */
+export const KEYWORDS: ReadonlySet<string> = new Set([
+  "true",
+  "false",
+  "let",
+  "const",
+  "if",
+  "else",
+  "switch",
+  "do",
+  "while",
+  "until",
+  "loop",
+  "for",
+  "in",
+  "continue",
+  "break",
+  "return",
+  "throw",
+  "try",
+  "catch",
+  "import",
+  "export",
+  "as",
+  "fn",
+  "private",
+  "global",
+]);
+
+/** Words reserved for future use: an error wherever they appear. */
+export const RESERVED_WORDS: ReadonlySet<string> = new Set([
+  "public",
+  "protected",
+  "super",
+  "new",
+  "use",
+  "module",
+  "package",
+  "var",
+  "static",
+  "shared",
+  "with",
+  "is",
+  "goto",
+  "exit",
+  "match",
+  "case",
+  "default",
+  "void",
+  "null",
+  "nil",
+  "spawn",
+  "thread",
+  "go",
+  "sync",
+  "async",
+  "await",
+  "yield",
+]);
+
+/** Names that are functions built into the language: callable, but not definable as variables. */
+export const KEYWORD_FUNCTIONS: ReadonlySet<string> = new Set([
+  "print",
+  "debug",
+  "type_of",
+  "eval",
+  "Fn",
+  "call",
+  "curry",
+  "is_def_var",
+  "is_def_fn",
+  "is_shared",
+  "this",
+]);
+
+function lexError(lexErr: string, detail: string, line: number, column: number): RhaiParseError {
+  return new RhaiParseError("BadInput", detail, { line, column }, lexErr, [detail]);
+}
+
+function isIdStart(c: string): boolean {
+  return /[\p{L}_]/u.test(c);
+}
+
+function isIdChar(c: string): boolean {
+  return /[\p{L}\p{N}_]/u.test(c);
+}
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= "0" && c <= "9";
+}
+
+export interface LexOptions {
+  /** Symbols and keywords the host disabled: using one is `Reserved`. */
+  readonly disabled?: ReadonlySet<string>;
+}
+
+/** Lexes a whole source into tokens ending with an `eof` token. */
+export function tokenize(src: string, options: LexOptions = {}): Token[] {
+  const lexer = new Lexer(src, 0, 1, 1, options);
+  const tokens = lexer.run(false);
+  return tokens;
+}
+
+class Lexer {
+  constructor(
+    private readonly src: string,
+    private pos: number,
+    private line: number,
+    private col: number,
+    private readonly options: LexOptions,
+  ) {}
+
+  /** Where lexing stopped (for an interpolation's closing brace). */
+  state(): { pos: number; line: number; col: number } {
+    return { pos: this.pos, line: this.line, col: this.col };
+  }
+
+  private peek(offset = 0): string | undefined {
+    const c = this.src[this.pos + offset];
+    return c;
+  }
+
+  /** Advances one UTF-16 unit, keeping line/column (columns count code points). */
+  private advance(): string {
+    const c = this.src[this.pos++] as string;
+    if (c === "\n") {
+      this.line++;
+      this.col = 1;
+    } else {
+      const code = c.charCodeAt(0);
+      // A high surrogate and its low surrogate count as one column.
+      if (!(code >= 0xd800 && code <= 0xdbff)) this.col++;
+    }
+    return c;
+  }
+
+  /**
+   * Lexes tokens. With `untilBrace`, stops at the `}` that closes an interpolation (not
+   * consumed into the list) and returns the tokens before it.
+   */
+  run(untilBrace: boolean): Token[] {
+    const tokens: Token[] = [];
+    let depth = 0;
+    for (;;) {
+      this.skipTrivia();
+      if (this.pos >= this.src.length) {
+        if (untilBrace) {
+          throw lexError(
+            "UnterminatedString",
+            "Open string is not terminated",
+            this.line,
+            this.col,
+          );
+        }
+        tokens.push({ kind: "eof", text: "", line: this.line, column: this.col });
+        return tokens;
+      }
+      const c = this.peek() as string;
+      if (untilBrace) {
+        if (c === "{") depth++;
+        else if (c === "}") {
+          if (depth === 0) {
+            tokens.push({ kind: "eof", text: "", line: this.line, column: this.col });
+            this.advance();
+            return tokens;
+          }
+          depth--;
+        }
+      }
+      const tok = this.next();
+      if (untilBrace && tok.kind === "symbol" && tok.text === "#{") depth++;
+      tokens.push(tok);
+    }
+  }
+
+  private skipTrivia(): void {
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined) return;
+      if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\uFEFF" || /\s/.test(c)) {
+        this.advance();
+        continue;
+      }
+      if (c === "/" && this.peek(1) === "/") {
+        while (this.pos < this.src.length && this.peek() !== "\n") this.advance();
+        continue;
+      }
+      if (c === "/" && this.peek(1) === "*") {
+        const line = this.line;
+        const col = this.col;
+        this.advance();
+        this.advance();
+        let depth = 1;
+        while (depth > 0) {
+          if (this.pos >= this.src.length) {
+            throw lexError("UnterminatedString", "Comment is not terminated", line, col);
+          }
+          if (this.peek() === "/" && this.peek(1) === "*") {
+            this.advance();
+            this.advance();
+            depth++;
+          } else if (this.peek() === "*" && this.peek(1) === "/") {
+            this.advance();
+            this.advance();
+            depth--;
+          } else this.advance();
+        }
+        continue;
+      }
+      if (c === "#" && this.peek(1) === "!" && this.pos === 0) {
+        // A shebang line at the very start.
+        while (this.pos < this.src.length && this.peek() !== "\n") this.advance();
+        continue;
+      }
+      return;
+    }
+  }
+
+  private next(): Token {
+    const line = this.line;
+    const column = this.col;
+    const c = this.peek() as string;
+    if (isDigit(c)) return this.number(line, column);
+    if (c === '"') {
+      this.advance();
+      return { kind: "string", text: this.quoted('"', line, column), line, column };
+    }
+    if (c === "`") return this.backtick(line, column);
+    if (c === "'") return this.charLiteral(line, column);
+    if (c === "#" && (this.peek(1) === '"' || this.peek(1) === "#")) {
+      const raw = this.rawString(line, column);
+      if (raw !== undefined) return raw;
+    }
+    const code = c.codePointAt(0) as number;
+    const ch = String.fromCodePoint(code);
+    if (isIdStart(ch)) return this.word(line, column);
+    for (const sym of SYMBOLS) {
+      if (this.src.startsWith(sym, this.pos)) {
+        for (let i = 0; i < sym.length; i++) this.advance();
+        if (this.options.disabled?.has(sym)) return { kind: "reserved", text: sym, line, column };
+        const hint = IMPROPER_SYMBOLS[sym];
+        if (hint !== undefined) throw lexError("ImproperSymbol", hint, line, column);
+        return { kind: "symbol", text: sym, line, column };
+      }
+    }
+    throw lexError("UnexpectedInput", `Unexpected '${ch}'`, line, column);
+  }
+
+  private word(line: number, column: number): Token {
+    let text = "";
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined) break;
+      const code = this.src.codePointAt(this.pos) as number;
+      const ch = String.fromCodePoint(code);
+      if (!isIdChar(ch)) break;
+      text += ch;
+      for (let i = 0; i < ch.length; i++) this.advance();
+    }
+    if (this.options.disabled?.has(text)) {
+      // A disabled keyword is reserved; a disabled function-like keyword is improper input.
+      if (KEYWORD_FUNCTIONS.has(text)) {
+        throw lexError("ImproperSymbol", text, line, column);
+      }
+      return { kind: "reserved", text, line, column };
+    }
+    if (RESERVED_WORDS.has(text)) return { kind: "reserved", text, line, column };
+    if (KEYWORDS.has(text)) return { kind: "keyword", text, line, column };
+    return { kind: "ident", text, line, column };
+  }
+
+  private number(line: number, column: number): Token {
+    const start = this.pos;
+    let radix: 10 | 16 | 8 | 2 = 10;
+    if (this.peek() === "0" && /[xXoObB]/.test(this.peek(1) ?? "")) {
+      const p = (this.peek(1) as string).toLowerCase();
+      radix = p === "x" ? 16 : p === "o" ? 8 : 2;
+      this.advance();
+      this.advance();
+      let digits = "";
+      const valid = radix === 16 ? /[0-9a-fA-F_]/ : radix === 8 ? /[0-7_]/ : /[01_]/;
+      while (this.peek() !== undefined && valid.test(this.peek() as string)) {
+        digits += this.advance();
+      }
+      if (this.peek() !== undefined && isIdChar(this.peek() as string)) {
+        while (this.peek() !== undefined && isIdChar(this.peek() as string)) this.advance();
+        throw lexError("MalformedNumber", this.src.slice(start, this.pos), line, column);
+      }
+      const clean = digits.replace(/_/g, "");
+      const value = clean === "" ? null : parseIntLiteral(clean, radix);
+      if (value === null) {
+        throw lexError("MalformedNumber", this.src.slice(start, this.pos), line, column);
+      }
+      return { kind: "int", text: this.src.slice(start, this.pos), int: value, line, column };
+    }
+    let text = "";
+    let isFloat = false;
+    while (isDigit(this.peek()) || this.peek() === "_") text += this.advance();
+    if (this.peek() === ".") {
+      const after = this.peek(1);
+      if (isDigit(after)) {
+        isFloat = true;
+        text += this.advance();
+        while (isDigit(this.peek()) || this.peek() === "_") text += this.advance();
+      } else if (after !== "." && after !== "_" && !(after !== undefined && isIdStart(after))) {
+        // `1.` followed by a symbol or space is the float 1.0.
+        isFloat = true;
+        this.advance();
+        text += ".0";
+      }
+    }
+    if (
+      (this.peek() === "e" || this.peek() === "E") &&
+      (isDigit(this.peek(1)) ||
+        ((this.peek(1) === "+" || this.peek(1) === "-") && isDigit(this.peek(2))))
+    ) {
+      isFloat = true;
+      text += this.advance();
+      if (this.peek() === "+" || this.peek() === "-") text += this.advance();
+      while (isDigit(this.peek()) || this.peek() === "_") text += this.advance();
+    }
+    if (this.peek() !== undefined && isIdChar(this.peek() as string) && this.peek() !== "_") {
+      // Digits running into letters (`123abc`) are a malformed number.
+      const c = this.peek() as string;
+      if (!(isFloat || c === "e" || c === "E")) {
+        // allow `1.abs()` style only through the '.' path; `12a` is malformed
+      }
+      if (isIdChar(c)) {
+        while (this.peek() !== undefined && isIdChar(this.peek() as string)) this.advance();
+        throw lexError("MalformedNumber", this.src.slice(start, this.pos), line, column);
+      }
+    }
+    const clean = text.replace(/_/g, "");
+    if (isFloat) {
+      const f = Number(clean);
+      if (Number.isNaN(f)) throw lexError("MalformedNumber", text, line, column);
+      return { kind: "float", text, float: f, line, column };
+    }
+    const value = parseIntLiteral(clean, 10);
+    if (value === null) {
+      if (BigInt(clean) === 9223372036854775808n) {
+        return { kind: "int", text, int: 0, overflow: true, line, column };
+      }
+      throw lexError("MalformedNumber", text, line, column);
+    }
+    return { kind: "int", text, int: value, line, column };
+  }
+
+  /** Reads an escape sequence after a backslash; returns the decoded text. */
+  private escape(quote: string, line: number, column: number): string {
+    const c = this.peek();
+    if (c === undefined)
+      throw lexError("UnterminatedString", "Open string is not terminated", line, column);
+    const escLine = this.line;
+    const escCol = this.col - 1;
+    this.advance();
+    switch (c) {
+      case "n":
+        return "\n";
+      case "t":
+        return "\t";
+      case "r":
+        return "\r";
+      case "0":
+        return "\0";
+      case "\\":
+        return "\\";
+      case '"':
+        return '"';
+      case "'":
+        return "'";
+      case "x":
+      case "u":
+      case "U": {
+        const len = c === "x" ? 2 : c === "u" ? 4 : 8;
+        let hex = "";
+        for (let i = 0; i < len; i++) {
+          const h = this.peek();
+          if (h === undefined || !/[0-9a-fA-F]/.test(h)) {
+            throw lexError("MalformedEscapeSequence", `\\${c}${hex}`, escLine, escCol);
+          }
+          hex += this.advance();
+        }
+        const code = Number.parseInt(hex, 16);
+        if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+          throw lexError("MalformedEscapeSequence", `\\${c}${hex}`, escLine, escCol);
+        }
+        return String.fromCodePoint(code);
+      }
+      default:
+        if (c === quote) return c;
+        throw lexError("MalformedEscapeSequence", `\\${c}`, escLine, escCol);
+    }
+  }
+
+  /** A `"..."` string (opening quote consumed), or a char body for `'`. */
+  private quoted(quote: string, line: number, column: number): string {
+    let out = "";
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined) {
+        throw lexError("UnterminatedString", "Open string is not terminated", line, column);
+      }
+      if (c === quote) {
+        this.advance();
+        // A doubled quote inside a string stands for the quote itself.
+        if (quote === '"' && this.peek() === '"') {
+          this.advance();
+          out += '"';
+          continue;
+        }
+        return out;
+      }
+      if (c === "\\") {
+        this.advance();
+        const n = this.peek();
+        if (n === "\n" || (n === "\r" && this.peek(1) === "\n")) {
+          // Line continuation: skip the line break and the next line's indentation.
+          if (n === "\r") this.advance();
+          this.advance();
+          while (this.peek() === " " || this.peek() === "\t") this.advance();
+          continue;
+        }
+        out += this.escape(quote, line, column);
+        continue;
+      }
+      if (c === "\n") {
+        throw lexError("UnterminatedString", "Open string is not terminated", line, column);
+      }
+      out += this.advance();
+    }
+  }
+
+  private charLiteral(line: number, column: number): Token {
+    this.advance();
+    let out = "";
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined || c === "\n") {
+        throw lexError("MalformedChar", out, line, column);
+      }
+      if (c === "'") {
+        this.advance();
+        break;
+      }
+      if (c === "\\") {
+        this.advance();
+        out += this.escape("'", line, column);
+        continue;
+      }
+      out += this.advance();
+    }
+    if ([...out].length !== 1) throw lexError("MalformedChar", out, line, column);
+    return { kind: "char", text: out, line, column };
+  }
+
+  /** `#"..."#`, `##"..."##`: no escapes, may span lines. */
+  private rawString(line: number, column: number): Token | undefined {
+    let hashes = 0;
+    while (this.peek(hashes) === "#") hashes++;
+    if (this.peek(hashes) !== '"') return undefined;
+    for (let i = 0; i <= hashes; i++) this.advance();
+    const close = `"${"#".repeat(hashes)}`;
+    let out = "";
+    for (;;) {
+      if (this.pos >= this.src.length) {
+        throw lexError("UnterminatedString", "Open string is not terminated", line, column);
+      }
+      if (this.src.startsWith(close, this.pos)) {
+        for (let i = 0; i < close.length; i++) this.advance();
+        return { kind: "string", text: out, line, column };
+      }
+      out += this.advance();
+    }
+  }
+
+  /** A back-tick string: multi-line, no escapes except a doubled back-tick, `${}` inside. */
+  private backtick(line: number, column: number): Token {
+    this.advance();
+    // A line break right after the opening back-tick is not part of the string.
+    if (this.peek() === "\r" && this.peek(1) === "\n") {
+      this.advance();
+      this.advance();
+    } else if (this.peek() === "\n") this.advance();
+    const parts: (string | Token[])[] = [];
+    let buf = "";
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined) {
+        throw lexError("UnterminatedString", "Open string is not terminated", line, column);
+      }
+      if (c === "`") {
+        this.advance();
+        if (this.peek() === "`") {
+          this.advance();
+          buf += "`";
+          continue;
+        }
+        break;
+      }
+      if (c === "$" && this.peek(1) === "{") {
+        this.advance();
+        this.advance();
+        parts.push(buf);
+        buf = "";
+        const inner = new Lexer(this.src, this.pos, this.line, this.col, this.options);
+        const tokens = inner.run(true);
+        const st = inner.state();
+        this.pos = st.pos;
+        this.line = st.line;
+        this.col = st.col;
+        parts.push(tokens);
+        continue;
+      }
+      buf += this.advance();
+    }
+    if (parts.length === 0) return { kind: "string", text: buf, line, column };
+    parts.push(buf);
+    return { kind: "interp", text: "", parts, line, column };
+  }
+}
+
+export function positionOf(t: Token): Position {
+  return { line: t.line, column: t.column };
+}
