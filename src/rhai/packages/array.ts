@@ -13,6 +13,7 @@ import {
   checkArraySize,
   checkedIndex,
   copyOf,
+  notFoundSignature,
   num,
   offsetLen,
   rangeStartLen,
@@ -82,10 +83,6 @@ function indexOfFilter(
   return -1;
 }
 
-function isNotFound(e: unknown): boolean {
-  return e instanceof RhaiRuntimeError && e.code === "ErrorFunctionNotFound";
-}
-
 /**
  * `index_of` given a string: the deprecated API treats it as a function's name; when no
  * such function exists, the string is searched for as a value.
@@ -95,7 +92,7 @@ function indexOfString(ctx: NativeCallContext, a: Arr, name: string, start: numb
     return indexOfFilter(ctx, "index_of", a, toFnPtr(name), start);
   } catch (e) {
     const inner = e instanceof RhaiRuntimeError && e.code === "ErrorInFunctionCall" ? e.value : e;
-    if (isNotFound(inner) && (inner as RhaiRuntimeError).detail.startsWith(name)) {
+    if (notFoundSignature(inner)?.startsWith(name)) {
       return indexOfValue(ctx, a, name, start);
     }
     throw e;

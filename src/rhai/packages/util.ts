@@ -199,12 +199,16 @@ function viaEngine(ctx: NativeCallContext, a: Value, b: Value): boolean {
   }
 }
 
+/** The signature an ErrorFunctionNotFound names (its detail, without a message prefix). */
+export function notFoundSignature(e: unknown): string | undefined {
+  if (!(e instanceof RhaiRuntimeError) || e.code !== "ErrorFunctionNotFound") return undefined;
+  const prefix = "Function not found: ";
+  return e.detail.startsWith(prefix) ? e.detail.slice(prefix.length) : e.detail;
+}
+
+/** True when `e` says the pointer's own function does not exist with these arguments. */
 function isNotFoundFor(e: unknown, fp: FnPtr): boolean {
-  return (
-    e instanceof RhaiRuntimeError &&
-    e.code === "ErrorFunctionNotFound" &&
-    e.detail.startsWith(fp.name)
-  );
+  return notFoundSignature(e)?.startsWith(fp.name) === true;
 }
 
 /** Wraps an error raised inside a callback as the reference does (ErrorInFunctionCall). */
