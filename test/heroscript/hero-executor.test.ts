@@ -121,7 +121,16 @@ describe("--hero-bin", () => {
     expect(await waitUntil(() => !alive(pid), 3000)).toBe(true);
   });
 
-  test("a binary that does not exist is a clear error", async () => {
+  test("start() refuses a binary that is missing or not executable", async () => {
+    const missing = join(dir, "no-such-hero");
+    await expect(createHeroExecutor({ heroBin: missing }).start?.()).rejects.toThrow(
+      `hero binary ${missing} is not an executable file`,
+    );
+    const heroBin = await writeFakeHero(dir);
+    await expect(createHeroExecutor({ heroBin }).start?.()).resolves.toBeUndefined();
+  });
+
+  test("a binary that disappears after start is a clear error", async () => {
     await expect(
       createHeroExecutor({ heroBin: join(dir, "no-such-hero") }).execute(context("x")),
     ).rejects.toThrow(`cannot start '${join(dir, "no-such-hero")}'`);

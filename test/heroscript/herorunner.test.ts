@@ -9,7 +9,7 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { HorusClient } from "../../src/client/index.js";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
-import { distBin, type Proc, startRunner } from "../helpers/processes.js";
+import { distBin, type Proc, runToEnd, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { alive, waitUntil, writeFakeHero } from "./helpers.js";
 
@@ -124,4 +124,24 @@ test("--hero-bin hands the payload to that binary, and the job's timeout kills i
   expect(timedOut).toMatchObject({ status: "error", error_kind: "timeout" });
   const pid = Number(await readFile(pidFile, "utf8"));
   expect(await waitUntil(() => !alive(pid), 3000)).toBe(true);
+});
+
+test("a --hero-bin that is not an executable file stops the runner at start with a clear word", async () => {
+  const missing = join(dir, "no-such-hero");
+  const ns = uniqueNamespace("hero");
+  const r = await runToEnd(process.execPath, [
+    distBin("herorunner"),
+    "hero1",
+    "--redis-url",
+    REDIS_URL,
+    "--namespace",
+    ns,
+    "--trusted-keys",
+    key.public_key,
+    "--hero-bin",
+    missing,
+  ]);
+  await dropNamespace(redis, ns);
+  expect(r.code).toBe(1);
+  expect(r.stdout + r.stderr).toContain(`hero binary ${missing} is not an executable file`);
 });

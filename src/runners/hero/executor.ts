@@ -1,5 +1,7 @@
 // The hero executor: runs a job's heroscript payload with our playbook engine, or hands it
 // to a `hero` binary (`hero run -s <payload>`) when one is configured.
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
 import {
   builtinActions,
   childEnvironment,
@@ -38,7 +40,12 @@ export function jobEnvironment(ctx: ExecutionContext): Record<string, string> {
 export function createHeroExecutor(options: HeroExecutorOptions = {}): Executor {
   const { heroBin } = options;
   if (heroBin !== undefined) {
-    return { kind: "hero", execute: (ctx) => runWithHeroBin(heroBin, ctx) };
+    return {
+      kind: "hero",
+      // Refuse to start rather than fail every job later.
+      start: () => checkExecutable(heroBin),
+      execute: (ctx) => runWithHeroBin(heroBin, ctx),
+    };
   }
   const engine = new PlaybookEngine(builtinActions());
   return { kind: "hero", execute: (ctx) => runWithEngine(engine, ctx, options.baseDir) };
@@ -85,6 +92,16 @@ async function runWithHeroBin(heroBin: string, ctx: ExecutionContext): Promise<s
     );
   }
   return outcome.stdout.replace(/\n+$/, "");
+}
+
+async function checkExecutable(path: string): Promise<void> {
+  try {
+    await access(path, constants.X_OK);
+  } catch (e) {
+    throw new Error(`hero binary ${path} is not an executable file: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
 }
 
 /** The error for a run stopped by its signal; the runner knows (and records) the reason. */
