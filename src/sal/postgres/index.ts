@@ -35,6 +35,9 @@ async function query(
   let dropped = false;
   const onAbort = () => {
     dropped = true;
+    // Closing our socket does not stop the server's work: cancel the statement there too.
+    const backend = (client as unknown as { processID?: number }).processID;
+    if (backend) pool.query("select pg_cancel_backend($1)", [backend]).catch(() => {});
     client.release(new Error("the job ended during the query"));
   };
   ctx.signal.addEventListener("abort", onAbort, { once: true });
