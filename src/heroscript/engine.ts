@@ -114,13 +114,20 @@ class PlaySession {
 
   /** Runs one file (`shown` is how messages name it), unless it already ran. */
   async playFile(path: string, shown: string, vars: ReadonlyMap<string, string>): Promise<void> {
-    const real = await realpath(path);
+    let real: string;
+    let text: string;
+    try {
+      real = await realpath(path);
+      text = this.#included.has(real) ? "" : await readFile(real, "utf8");
+    } catch (e) {
+      throw new Error(`cannot read script '${shown}': ${(e as Error).message}`, { cause: e });
+    }
     if (this.#included.has(real)) {
       this.options.log?.(`${shown}: already included, skipped`);
       return;
     }
     this.#included.add(real);
-    const script = parseHeroscript(await readFile(real, "utf8"), { source: shown });
+    const script = parseHeroscript(text, { source: shown });
     await this.play(script, dirname(real), vars);
   }
 

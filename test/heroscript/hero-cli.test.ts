@@ -42,6 +42,12 @@ test("a failing script exits 1 with the action and line on stderr", async () => 
   );
 });
 
+test("a script file that cannot be read exits 1 and says which", async () => {
+  const r = await hero("run", "-p", join(dir, "missing.hero"));
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`hero: cannot read script '${join(dir, "missing.hero")}': ENOENT`);
+});
+
 test("-v shows log lines on stderr", async () => {
   const r = await hero("run", "-v", "-s", "!!process.run cmd:'echo warn >&2'");
   expect(r).toEqual({ code: 0, stdout: "", stderr: "stderr: warn\n" });

@@ -213,6 +213,15 @@ describe("comments and other text", () => {
     expect(s.actions.map((a) => a.comments)).toEqual([["first", "second"], ["third"]]);
     expect(s.otherText).toEqual([]);
   });
+  test("blank lines between comments and their action are fine", () => {
+    expect(parseHeroscript("// about b\n\n!!a.b").actions[0]?.comments).toEqual(["about b"]);
+  });
+  test("Windows line ends read the same", () => {
+    expect(read("!!a.b x:1\r\n  y:'two'\r\n!!c.d text:'\r\n    l1\r\n  '\r\n")).toEqual([
+      { name: "a.b", params: { x: "1", y: "two" } },
+      { name: "c.d", params: { text: "l1\n" } },
+    ]);
+  });
   test("other text is kept aside, with comments not followed by an action", () => {
     const s = parseHeroscript("# Title\n// a note\nprose\n!!a.b x:1\n\nmore prose\n// trailing");
     expect(s.actions.map(digest)).toEqual([{ name: "a.b", params: { x: "1" } }]);
