@@ -273,7 +273,13 @@ function registerAccess(lib: FunctionLibrary): void {
       const len = num(l);
       if (len <= arr.length) return undefined;
       checkArraySize(ctx, len);
-      while (arr.length < len) arr.push(copyOf(v));
+      if (typeof v !== "object" || v === null) {
+        const from = arr.length;
+        arr.length = len;
+        arr.fill(v, from);
+      } else {
+        while (arr.length < len) arr.push(copyOf(v));
+      }
       return undefined;
     },
     { ...edit, doc: "Pads the array with copies of a value to at least `len` elements." },
