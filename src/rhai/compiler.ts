@@ -27,6 +27,7 @@ import {
   CONTINUE,
   type DynScope,
   type Eval,
+  EvalScope,
   FIRST_SLOT,
   type Frame,
   FrameView,
@@ -149,7 +150,11 @@ class FnScope {
   readonly slots = new Map<VarDecl, number>();
   next = FIRST_SLOT;
   readonly visible: VarDecl[] = [];
-  constructor(readonly isFunction: boolean) {}
+  constructor(
+    readonly isFunction: boolean,
+    /** The body calls `eval`: variables it defines may shadow compiled ones. */
+    readonly usesEval = false,
+  ) {}
 
   declare(decl: VarDecl): number {
     const s = this.next++;
@@ -217,6 +222,9 @@ class CallSite implements NativeCallContext {
   }
   callFnPtr(fn: FnPtr, args: Value[]): Value {
     return this.engine.callFnPtr(fn, args, NO_THIS, this.position);
+  }
+  callFnPtrWithThis(fn: FnPtr, thisRef: { value: Value }, args: Value[]): Value {
+    return this.engine.callFnPtrBound(fn, thisRef, args, this.position);
   }
   callFn(name: string, args: Value[]): Value {
     return this.engine.callByName(name, args, this.position);
@@ -333,6 +341,13 @@ function childNodes(n: Node): Node[] {
   }
 }
 
+/** Whether `eval` is called in this code (not counting nested closures). */
+function callsEval(n: Node): boolean {
+  if (n.type === "Call" && n.name === "eval") return true;
+  if (n.type === "Closure") return false;
+  return childNodes(n).some(callsEval);
+}
+
 /** Compiles one script (or `eval` text) into a Program bound to an engine. */
 export class Compiler {
   private fs: FnScope;
@@ -346,7 +361,7 @@ export class Compiler {
   ) {
     this.rt = engine.rt;
     this.program = new Program(script, parent);
-    this.fs = new FnScope(false);
+    this.fs = new FnScope(false, script.body.some(callsEval));
   }
 
   compile(): Program {
@@ -389,7 +404,7 @@ export class Compiler {
 
   private compileFnBody(cf: CompiledFn, def: FnDef): void {
     const saved = this.fs;
-    this.fs = new FnScope(true);
+    this.fs = new FnScope(true, callsEval(def.body));
     for (const c of def.captures) cf.captureSlots.push(this.fs.declare(c.inner));
     for (const p of def.params) {
       cf.paramSlots.push(this.fs.declare(p));
@@ -410,6 +425,22 @@ export class Compiler {
     const rt = this.rt;
     const n = compiled.length;
     if (n === 0) return () => undefined;
+    if (scoped && this.fs.usesEval) {
+      // Variables an `eval` defines inside the block end with it.
+      return (f) => {
+        const saved = f[1];
+        try {
+          let v: Value;
+          for (let i = 0; i < n; i++) {
+            if (++rt.ops > rt.opsLimit) rt.checkOps();
+            v = (compiled[i] as Eval)(f);
+          }
+          return v;
+        } finally {
+          f[1] = saved;
+        }
+      };
+    }
     if (n === 1) {
       const s0 = compiled[0] as Eval;
       return (f) => {
@@ -592,7 +623,19 @@ export class Compiler {
     if (n.decl !== undefined) {
       const slot = this.fs.slotOf(n.decl);
       if (slot !== undefined) {
-        if (n.decl.captured) return (f) => (f[slot] as Cell).v;
+        const captured = n.decl.captured;
+        if (this.fs.usesEval) {
+          return (f) => {
+            const d = f[1];
+            if (d instanceof LocalScope) {
+              const v = d.findLocal(name);
+              if (v !== undefined) return v.v;
+            }
+            const x = f[slot];
+            return (captured ? (x as Cell).v : x) as Value;
+          };
+        }
+        if (captured) return (f) => (f[slot] as Cell).v;
         return (f) => f[slot] as Value;
       }
     }
@@ -601,11 +644,16 @@ export class Compiler {
         throw err("ErrorModuleNotFound", `Module not found: ${name.split("::")[0]}`, pos);
       };
     }
+    const program = this.program;
+    const engine = this.engine;
     return (f) => {
       const dyn = f[1] as DynScope | null;
       const v = dyn?.find(name);
-      if (v === undefined)
+      if (v === undefined) {
+        // A function's name used as a value is a pointer to it.
+        if (program.hasName(name) || engine.lib.has(name)) return new FnPtr(name);
         throw err("ErrorVariableNotFound", `Variable not found: ${name}`, pos, name);
+      }
       return v.v;
     };
   }
@@ -616,6 +664,11 @@ export class Compiler {
     const program = this.program;
     return () => {
       const frame = program.mainFrame;
+      const layer = frame?.[1];
+      if (layer instanceof LocalScope) {
+        const v = layer.findLocal(name);
+        if (v?.constant) return v.v;
+      }
       const g = program.globalConst(name);
       if (frame !== undefined && g !== undefined && g.slot in frame) {
         const x = frame[g.slot];
@@ -677,6 +730,29 @@ export class Compiler {
         const constant = n.decl?.constant ?? false;
         if (n.decl !== undefined) {
           const slot = this.fs.slotOf(n.decl);
+          if (slot !== undefined && this.fs.usesEval) {
+            const captured = n.decl.captured;
+            const local = (f: Frame) => {
+              const d = f[1];
+              return d instanceof LocalScope ? d.findLocal(name) : undefined;
+            };
+            return {
+              get: (f) => {
+                const l = local(f);
+                if (l !== undefined) return l.v;
+                const x = f[slot];
+                return (captured ? (x as Cell).v : x) as Value;
+              },
+              set: (f, v) => {
+                const l = local(f);
+                if (l !== undefined) l.v = v;
+                else if (captured) (f[slot] as Cell).v = v;
+                else f[slot] = v;
+              },
+              rootName: name,
+              constant,
+            };
+          }
           if (slot !== undefined) {
             if (n.decl.captured) {
               return {
@@ -750,6 +826,7 @@ export class Compiler {
               );
             }
             const c = parent.get(f);
+            if (safe && c === undefined) return;
             const r = this.engine.indexSet(c, idx(f), v, pos);
             if (r !== c) parent.set(f, r);
           },
@@ -777,6 +854,7 @@ export class Compiler {
               );
             }
             const o = parent.get(f);
+            if (safe && o === undefined) return;
             const r = this.engine.propSet(o, name, v, pos);
             if (r !== o) parent.set(f, r);
           },
@@ -1137,7 +1215,13 @@ export class Compiler {
       if (list !== undefined) {
         for (const c of list) if (c.cond === undefined || c.cond(f)) return c.body(f);
       }
-      if ((typeof v === "number" || typeof v === "bigint") && ranges.length > 0) {
+      if (v instanceof Range) {
+        for (const r of ranges) {
+          if (r.start === v.start && r.end === v.end && r.inclusive === v.inclusive) {
+            if (r.cond === undefined || r.cond(f)) return r.body(f);
+          }
+        }
+      } else if ((typeof v === "number" || typeof v === "bigint") && ranges.length > 0) {
         for (const r of ranges) {
           if (
             int.compare(v, r.start) >= 0 &&
@@ -1220,10 +1304,15 @@ export class Compiler {
     const jumps = hasLoopJump(n.body);
     const copyItems = isRefNode(n.iterable);
     // Runs one iteration; returns true to stop the loop.
+    // A captured loop variable is one shared cell for the whole loop, as in the reference.
     const step = (f: Frame, item: Value, index: number): boolean => {
       if (++rt.ops > rt.opsLimit) rt.checkOps();
-      f[itemSlot] = itemCaptured ? new Cell(item) : item;
-      if (counterSlot >= 0) f[counterSlot] = counterCaptured ? new Cell(index) : index;
+      if (itemCaptured) (f[itemSlot] as Cell).v = item;
+      else f[itemSlot] = item;
+      if (counterSlot >= 0) {
+        if (counterCaptured) (f[counterSlot] as Cell).v = index;
+        else f[counterSlot] = index;
+      }
       if (!jumps) {
         body(f);
         return false;
@@ -1243,6 +1332,8 @@ export class Compiler {
     };
     return (f) => {
       const it = iterable(f);
+      if (itemCaptured) f[itemSlot] = new Cell(undefined);
+      if (counterCaptured) f[counterSlot] = new Cell(0);
       if (it instanceof Range) {
         const { start, end } = it;
         if (typeof start === "number" && typeof end === "number" && end < MAX_SAFE) {
@@ -1354,12 +1445,7 @@ export class Compiler {
         return (f) => {
           const fn = program.lookup(name, argc);
           const argv = args.map((a) => a(f));
-          if (fn === undefined)
-            throw err(
-              "ErrorFunctionNotFound",
-              `Function not found: ${fnSignature(name, argv)}`,
-              pos,
-            );
+          if (fn === undefined) throw err("ErrorFunctionNotFound", fnSignature(name, argv), pos);
           return engine.callScript(fn, argv, NO_THIS, undefined, null, pos);
         };
       }
@@ -1507,11 +1593,13 @@ export class Compiler {
       case "call": {
         if (argc < 1) return undefined;
         const args = this.args(n.args);
+        const view = n.capture ? this.fs.view() : undefined;
         return (f) => {
           const argv = args.map((x) => x(f));
           const fp = argv[0];
           if (!(fp instanceof FnPtr)) throw this.mismatch("Fn", fp, pos);
-          return engine.callFnPtr(fp, argv.slice(1), NO_THIS, pos);
+          const dyn = view !== undefined ? new FrameView(f, view, f[1] as DynScope | null) : null;
+          return engine.callFnPtr(fp, argv.slice(1), NO_THIS, pos, dyn);
         };
       }
       case "curry": {
@@ -1545,12 +1633,11 @@ export class Compiler {
         return (f) => {
           const src = a(f);
           if (typeof src !== "string") throw this.mismatch("string", src, pos);
-          let dyn = f[1] as DynScope | null;
-          if (!(dyn instanceof LocalScope)) {
-            dyn = new LocalScope(dyn);
-            f[1] = dyn;
-          }
-          const scope = new FrameView(f, view, dyn);
+          const base = f[1] as DynScope | null;
+          const layer = new LocalScope(base);
+          f[1] = layer;
+          const host = base instanceof LocalScope ? base.host() : base;
+          const scope = new EvalScope(layer, new FrameView(f, view, host));
           return engine.evalInScope(src, scope, program, f[0], pos);
         };
       }
@@ -1575,12 +1662,29 @@ export class Compiler {
     const site = new CallSite(engine, name, pos);
     const program = this.program;
     const safe = n.safe;
+    const tv = n.target.type === "Var" ? n.target : undefined;
+    if (name === "is_shared" && argc === 0 && tv?.decl !== undefined) {
+      const captured = tv.decl.captured;
+      return () => captured;
+    }
+    // Calling a closure with `this` bound to a variable the closure captured is a data race.
+    const raceSlot = name === "call" && tv?.decl?.captured ? this.fs.slotOf(tv.decl) : undefined;
     return (f) => {
       const obj = get(f);
       if (safe && obj === undefined) return undefined;
       const argv = new Array<Value>(argc + 1);
       argv[0] = obj;
       for (let i = 0; i < argc; i++) argv[i + 1] = (args[i] as Eval)(f);
+      if (raceSlot !== undefined) {
+        const fp = argv[1];
+        if (
+          fp instanceof FnPtr &&
+          fp.target instanceof ClosureTarget &&
+          fp.target.cells.includes(f[raceSlot] as Cell)
+        ) {
+          throw err("ErrorDataRace", `Data race on variable ${tv?.name}`, pos, tv?.name);
+        }
+      }
       return engine.callMethod(name, argv, site, program, target, f, pos);
     };
   }

@@ -263,7 +263,14 @@ export class Engine {
 
   /** Parses a source that must be a single expression. */
   compileExpression(src: string, scope?: Scope): AST {
-    return new AST(parseExpression(src, this.parseOptions(scope)), this);
+    // An expression has no statements: no blocks, loops or closures.
+    const options = {
+      ...this.parseOptions(scope),
+      allowStatementExpression: false,
+      allowLoopExpressions: false,
+      allowAnonymousFn: false,
+    };
+    return new AST(parseExpression(src, options), this);
   }
 
   private programOf(ast: AST): Program {
@@ -293,7 +300,7 @@ export class Engine {
     const program = this.programOf(ast);
     const fn = program.lookup(name, args.length);
     if (fn === undefined) {
-      throw rtErr("ErrorFunctionNotFound", `Function not found: ${name}`, { line: 0, column: 0 });
+      throw rtErr("ErrorFunctionNotFound", name, { line: 0, column: 0 });
     }
     return this.withRun(program, () =>
       this.callScript(fn, args, NO_THIS, undefined, null, { line: 0, column: 0 }),
@@ -425,6 +432,8 @@ export class Engine {
       position: pos,
       limits: this.limits,
       callFnPtr: (fp: FnPtr, args: Value[]) => this.callFnPtr(fp, args, NO_THIS, pos),
+      callFnPtrWithThis: (fp: FnPtr, thisRef: { value: Value }, args: Value[]) =>
+        this.callFnPtrBound(fp, thisRef, args, pos),
       callFn: (n: string, args: Value[]) => this.callByName(n, args, pos),
       print: (t: string) => this.emitPrint(t),
       debug: (t: string, p: Position) => this.emitDebug(t, p),
@@ -548,24 +557,36 @@ export class Engine {
     return new FnPtr(name);
   }
 
+  /** @internal Calls a function pointer with `this` bound to a place it may change. */
+  callFnPtrBound(fp: FnPtr, thisRef: { value: Value }, args: Value[], pos: Position): Value {
+    this.lastThis = NO_THIS;
+    const r = this.callFnPtr(fp, args, thisRef.value, pos);
+    const after = this.lastThis;
+    this.lastThis = NO_THIS;
+    if (after !== NO_THIS) thisRef.value = after as Value;
+    return r;
+  }
+
   /** @internal Calls a function pointer, with `this` bound when given. */
-  callFnPtr(fp: FnPtr, args: readonly Value[], thisVal: unknown, pos: Position): Value {
+  callFnPtr(
+    fp: FnPtr,
+    args: readonly Value[],
+    thisVal: unknown,
+    pos: Position,
+    dyn: DynScope | null = null,
+  ): Value {
     const all = fp.curried.length > 0 ? [...fp.curried, ...args] : args;
     const target = fp.target;
     if (target instanceof ClosureTarget) {
       const fn = target.fn;
       if (fn.arity !== all.length) {
-        throw rtErr(
-          "ErrorFunctionNotFound",
-          `Function not found: ${fnSignatureOf(fp.name, all)}`,
-          pos,
-        );
+        throw rtErr("ErrorFunctionNotFound", fnSignatureOf(fp.name, all), pos);
       }
-      return this.callScript(fn, all, thisVal, target.cells, null, pos);
+      return this.callScript(fn, all, thisVal, target.cells, dyn, pos);
     }
     const program = this.currentProgram;
     const fn = program?.lookup(fp.name, all.length);
-    if (fn !== undefined) return this.callScript(fn, all, thisVal, undefined, null, pos);
+    if (fn !== undefined) return this.callScript(fn, all, thisVal, undefined, dyn, pos);
     if (thisVal !== NO_THIS) {
       return this.callNativeByName(fp.name, [thisVal as Value, ...all], pos);
     }
@@ -610,7 +631,7 @@ export class Engine {
   notFound(name: string, args: readonly Value[], pos: Position): RhaiRuntimeError {
     return rtErr(
       "ErrorFunctionNotFound",
-      `Function not found: ${fnSignatureOf(name, args)}`,
+      fnSignatureOf(name, args),
       pos,
       fnSignatureOf(name, args),
     );
@@ -909,8 +930,8 @@ export class Engine {
       }
       if (i instanceof Range) {
         const chars = [...c];
-        const [from, to] = this.rangeBounds(i, chars.length);
-        return chars.slice(from, to).join("");
+        const [from, count] = this.stringSlice(i, chars.length, pos);
+        return chars.slice(from, from + count).join("");
       }
       throw rtErr("ErrorIndexingType", `String index must be an integer, not ${typeName(i)}`, pos);
     }
@@ -937,10 +958,10 @@ export class Engine {
         return ((big >> BigInt(bit)) & 1n) === 1n;
       }
       if (i instanceof Range) {
-        const [from, to] = this.rangeBounds(i, 64);
-        if (to <= from) return 0;
-        const mask = (1n << BigInt(to - from)) - 1n;
-        return int.wrapI64((BigInt.asUintN(64, big) >> BigInt(from)) & mask);
+        const [shift, width] = this.bitRange(i, pos);
+        if (width === 0) return 0;
+        const mask = (1n << BigInt(width)) - 1n;
+        return int.wrapI64((BigInt.asUintN(64, big) >> BigInt(shift)) & mask);
       }
     }
     const f = this.lib.resolve("index$get", [c, i]);
@@ -952,6 +973,48 @@ export class Engine {
       }
     }
     throw rtErr("ErrorIndexingType", `Cannot index ${typeName(c)} with ${typeName(i)}`, pos);
+  }
+
+  /** Start and length of a string slice by range, with the reference's rules. */
+  private stringSlice(r: Range, count: number, pos: Position): [number, number] {
+    if (count === 0) return [0, 0];
+    const at = (x: Int, isEnd: boolean): number => {
+      const n = Number(x);
+      if (n >= 0) return n;
+      const k = count + n;
+      if (k < 0) {
+        if (isEnd) return 0;
+        throw rtErr("ErrorStringBounds", `String index ${x} out of bounds`, pos);
+      }
+      return k;
+    };
+    const start = at(r.start, false);
+    const end = at(r.end, true);
+    const from = Math.min(start, count);
+    if (r.inclusive) {
+      if (start === 0 && end >= count - 1) return [0, count];
+      return [from, Math.min(end > start ? end - start + 1 : 0, count - from)];
+    }
+    if (start === 0 && end >= count) return [0, count];
+    return [from, Math.min(Math.max(end - start, 0), count - from)];
+  }
+
+  /** Shift and width of a bit-field range, with the reference's bounds checks. */
+  private bitRange(r: Range, pos: Position): [number, number] {
+    const bad = (x: Int) => rtErr("ErrorBitFieldBounds", `Bit-field index ${x} out of bounds`, pos);
+    const idx = (x: Int, allowEnd: boolean) => {
+      const n = Number(x);
+      if (n < 0 || n > 64 || (n === 64 && !allowEnd)) throw bad(x);
+      return n;
+    };
+    const max = r.end === 9223372036854775807n;
+    const start = idx(r.start, false);
+    if (r.inclusive) {
+      const end = max ? 63 : idx(r.end, false);
+      return end < start ? [0, 0] : [start, end - start + 1];
+    }
+    const end = max ? 64 : idx(r.end, true);
+    return end <= start ? [0, 0] : [start, end - start];
   }
 
   private rangeBounds(r: Range, len: number): [number, number] {
@@ -1016,9 +1079,9 @@ export class Engine {
         return chars.join("");
       }
       if (i instanceof Range) {
-        const [from, to] = this.rangeBounds(i, chars.length);
+        const [from, count] = this.stringSlice(i, chars.length, pos);
         const text = typeof v === "string" ? v : v instanceof Char ? v.value : this.display(v);
-        return chars.slice(0, from).join("") + text + chars.slice(to).join("");
+        return chars.slice(0, from).join("") + text + chars.slice(from + count).join("");
       }
       throw rtErr("ErrorIndexingType", `String index must be an integer, not ${typeName(i)}`, pos);
     }
@@ -1046,13 +1109,13 @@ export class Engine {
         return int.wrapI64(v ? big | m : big & ~m);
       }
       if (i instanceof Range) {
-        const [from, to] = this.rangeBounds(i, 64);
+        const [shift, width] = this.bitRange(i, pos);
         if (typeof v !== "number" && typeof v !== "bigint") {
           throw rtErr("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`, pos);
         }
-        if (to <= from) return c;
-        const mask = ((1n << BigInt(to - from)) - 1n) << BigInt(from);
-        const val = (int.toBig(v) << BigInt(from)) & mask;
+        if (width === 0) return c;
+        const mask = ((1n << BigInt(width)) - 1n) << BigInt(shift);
+        const val = (int.toBig(v) << BigInt(shift)) & mask;
         return int.wrapI64((big & ~mask) | val);
       }
     }

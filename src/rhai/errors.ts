@@ -44,6 +44,11 @@ export type RuntimeErrorCode =
   | "ErrorCustomSyntax"
   | "ErrorRuntime";
 
+/** The human message of a runtime error: some codes carry only a name as their detail. */
+function describe(code: string, detail: string): string {
+  return code === "ErrorFunctionNotFound" ? `Function not found: ${detail}` : detail;
+}
+
 function where(pos: Position): string {
   return pos.line > 0 ? ` (line ${pos.line}, position ${pos.column})` : "";
 }
@@ -63,7 +68,7 @@ export class RhaiRuntimeError extends Error {
     /** For `ErrorInFunctionCall`: the error raised inside the function. */
     readonly inner?: RhaiRuntimeError,
   ) {
-    super(detail + where(position));
+    super(describe(code, detail) + where(position));
   }
 
   /** The innermost error, looking through `ErrorInFunctionCall` wrappers. */
@@ -77,7 +82,7 @@ export class RhaiRuntimeError extends Error {
   at(pos: Position): this {
     if (this.position.line === 0 && pos.line > 0) {
       this.position = pos;
-      this.message = this.detail + where(pos);
+      this.message = describe(this.code, this.detail) + where(pos);
     }
     return this;
   }

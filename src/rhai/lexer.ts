@@ -238,11 +238,11 @@ function lexError(lexErr: string, detail: string, line: number, column: number):
 }
 
 function isIdStart(c: string): boolean {
-  return /[\p{L}_]/u.test(c);
+  return /[A-Za-z_]/.test(c);
 }
 
 function isIdChar(c: string): boolean {
-  return /[\p{L}\p{N}_]/u.test(c);
+  return /[A-Za-z0-9_]/.test(c);
 }
 
 function isDigit(c: string | undefined): boolean {
@@ -417,6 +417,9 @@ class Lexer {
       text += ch;
       for (let i = 0; i < ch.length; i++) this.advance();
     }
+    if (text !== "_" && !/[A-Za-z]/.test(text)) {
+      throw lexError("MalformedIdentifier", text, line, column);
+    }
     if (this.options.disabled?.has(text)) {
       // A disabled keyword is reserved; a disabled function-like keyword is improper input.
       if (KEYWORD_FUNCTIONS.has(text)) {
@@ -575,10 +578,12 @@ class Lexer {
         this.advance();
         const n = this.peek();
         if (n === "\n" || (n === "\r" && this.peek(1) === "\n")) {
-          // Line continuation: skip the line break and the next line's indentation.
+          // Line continuation: skip the line break and the next line's indentation, up to
+          // the column of the opening quote (as the reference does).
           if (n === "\r") this.advance();
           this.advance();
-          while (this.peek() === " " || this.peek() === "\t") this.advance();
+          while ((this.peek() === " " || this.peek() === "\t") && this.col <= column)
+            this.advance();
           continue;
         }
         out += this.escape(quote, line, column);

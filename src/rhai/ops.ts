@@ -128,19 +128,53 @@ function floatOp(op: string, a: number, b: number): Builtin {
     case "**":
       return new Float(a ** b);
     case "==":
-      return a === b;
     case "!=":
-      return a !== b;
     case "<":
-      return a < b;
     case "<=":
-      return a <= b;
     case ">":
-      return a > b;
     case ">=":
-      return a >= b;
+      return floatCompare(op, a, b);
   }
   return NONE;
+}
+
+/**
+ * Float comparison with a tolerance of one epsilon relative to the larger operand (an
+ * absolute epsilon against zero), as the reference compares floats.
+ */
+function floatCompare(op: string, x: number, y: number): boolean {
+  if (!Number.isFinite(x) || !Number.isFinite(y)) {
+    switch (op) {
+      case "==":
+        return x === y;
+      case "!=":
+        return x !== y;
+      case "<":
+        return x < y;
+      case "<=":
+        return x <= y;
+      case ">":
+        return x > y;
+      default:
+        return x >= y;
+    }
+  }
+  const eps = Number.EPSILON;
+  const diff = x === 0 || y === 0 ? eps : Math.max(Math.abs(x), Math.abs(y)) * eps;
+  switch (op) {
+    case "==":
+      return Math.abs(x - y) < diff;
+    case "!=":
+      return Math.abs(x - y) >= diff;
+    case ">":
+      return x - y >= diff;
+    case ">=":
+      return x - y >= -diff;
+    case "<":
+      return y - x >= diff;
+    default:
+      return y - x >= -diff;
+  }
 }
 
 function compareOp(op: string, c: number): Builtin {

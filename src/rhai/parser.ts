@@ -9,6 +9,10 @@
 import type { CaptureRef, FnDef, Node, Script, SwitchCase, SwitchRange, VarDecl } from "./ast.js";
 import { type Position, RhaiParseError } from "./errors.js";
 import { neg } from "./int.js";
+
+/** The end of an open range (`a..`): the reference uses i64::MAX. */
+const I64_MAX = 9223372036854775807n;
+
 import { BINARY_PRECEDENCE, KEYWORD_FUNCTIONS, type Token, tokenize } from "./lexer.js";
 import { Char, char, Float, type Value } from "./value.js";
 
@@ -369,14 +373,8 @@ class Parser {
       case "Prop": {
         let n: Node = lhs;
         while (n.type === "Index" || n.type === "Prop") n = n.target;
-        if (n.type === "Var" || n.type === "This") {
-          if (n.type === "Var" && n.decl?.constant) {
-            throw perr("AssignmentToConstant", `Cannot assign to constant ${n.name}`, n.position, [
-              n.name,
-            ]);
-          }
-          return;
-        }
+        // A constant root is reported at run time (ErrorAssignmentToConstant).
+        if (n.type === "Var" || n.type === "This") return;
         if (n.type === "Const") {
           throw perr("AssignmentToConstant", "Cannot assign to a constant value", n.position, [""]);
         }
@@ -717,6 +715,16 @@ class Parser {
         if (op === "!in") this.nextTok();
         this.enter(posOf(opTok));
         levels++;
+        if ((op === ".." || op === "..=") && !this.startsExpression()) {
+          // An open-ended range `a..` runs to the end.
+          left = this.makeBinary(
+            op,
+            left,
+            { type: "Const", value: I64_MAX, position: posOf(opTok) },
+            posOf(opTok),
+          );
+          continue;
+        }
         let right = this.unary();
         for (;;) {
           const next = this.binaryOp();
@@ -746,8 +754,30 @@ class Parser {
     }
   }
 
+  /** Whether the current token can begin an expression (for open-ended ranges). */
+  private startsExpression(): boolean {
+    const t = this.tok;
+    if (t.kind === "eof") return false;
+    return !(t.kind === "symbol" && ["]", ")", ",", ";", "}", "=>"].includes(t.text));
+  }
+
   private unary(): Node {
     const t = this.tok;
+    if (t.kind === "symbol" && (t.text === ".." || t.text === "..=")) {
+      // `..b`, `..=b`, `..`: a range from the start.
+      this.nextTok();
+      const pos = posOf(t);
+      const zero: Node = { type: "Const", value: 0, position: pos };
+      if (!this.startsExpression()) {
+        return this.makeBinary(t.text, zero, { type: "Const", value: I64_MAX, position: pos }, pos);
+      }
+      this.enter(pos);
+      try {
+        return this.makeBinary(t.text, zero, this.binary(141, this.unary()), pos);
+      } finally {
+        this.leave();
+      }
+    }
     if (t.kind === "symbol" && (t.text === "-" || t.text === "+" || t.text === "!")) {
       this.nextTok();
       this.enter(posOf(t));
@@ -824,6 +854,10 @@ class Parser {
       case "(": {
         this.nextTok();
         if (this.isSym(")")) {
+          const close = this.tok;
+          if (close.line !== t.line || close.column !== t.column + 1) {
+            throw perr("BadInput", "Expecting an expression inside the parentheses", posOf(close));
+          }
           this.nextTok();
           return { type: "Const", value: undefined, position: pos };
         }
@@ -1031,7 +1065,7 @@ class Parser {
     }
     let body: Node;
     try {
-      body = this.expr();
+      body = this.statement(false);
     } finally {
       this.depth = savedDepth;
     }
@@ -1086,12 +1120,13 @@ class Parser {
       case "fn":
       case "private":
         throw perr("WrongFnDefinition", "Function definitions must be at global level", pos);
-      case "let":
-      case "const":
       case "break":
       case "continue":
       case "return":
       case "throw":
+        return this.statement(false);
+      case "let":
+      case "const":
       case "import":
       case "export":
         throw perr("BadInput", `Unexpected '${t.text}'`, pos, [t.text]);
@@ -1173,13 +1208,16 @@ class Parser {
   private postfix(base: Node): Node {
     let e = base;
     let levels = 0;
+    // After `?.` or `?[`, the rest of the chain also stops at `()`.
+    let chainSafe = false;
     try {
       for (;;) {
         const t = this.tok;
         if (t.kind !== "symbol") return e;
         if (t.text === "." || t.text === "?.") {
           this.nextTok();
-          const safe = t.text === "?.";
+          const safe: boolean = t.text === "?." || chainSafe;
+          chainSafe = safe;
           const nameTok = this.tok;
           if (nameTok.kind !== "ident" && nameTok.kind !== "keyword") {
             if (nameTok.kind === "reserved") throw this.reserved(nameTok);
@@ -1214,7 +1252,9 @@ class Parser {
           const index = this.expr();
           this.expectSym("]", "to close the index expression");
           this.checkIndex(e, index);
-          e = { type: "Index", target: e, index, safe: t.text === "?[", position: posOf(t) };
+          const safe: boolean = t.text === "?[" || chainSafe;
+          chainSafe = safe;
+          e = { type: "Index", target: e, index, safe, position: posOf(t) };
           this.enter(posOf(t));
           levels++;
           continue;
@@ -1243,6 +1283,12 @@ class Parser {
     ) {
       if (isStrIdx) bad("Array, string or bit-field expects numeric index, not a string");
     }
+    const literal =
+      target.type === "Array" ||
+      target.type === "MapLit" ||
+      target.type === "Const" ||
+      target.type === "Interp";
+    if (!literal) return;
     if (index.type === "Const" && !isIntIdx && !isStrIdx) {
       if (v instanceof Float) bad("Array access expects integer index, not a float");
       if (v instanceof Char) bad("Array access expects integer index, not a character");
@@ -1286,7 +1332,13 @@ class Parser {
         isDefault = true;
       } else {
         for (;;) {
-          const e = this.expr();
+          this.enter(posOf(this.tok));
+          let e: Node;
+          try {
+            e = this.binary(31, this.unary());
+          } finally {
+            this.leave();
+          }
           const c = this.constValue(e);
           if (c === NOT_CONST) {
             throw perr("ExprExpected", "Expecting a constant", e.position, ["a constant"]);

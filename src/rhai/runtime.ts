@@ -102,15 +102,47 @@ export class Scope implements DynScope {
   }
 }
 
-/** Variables defined at run time inside a function frame (by `eval`), chained to a parent. */
+/**
+ * Variables `eval` defined in a running function: one layer per `eval` call, chained to
+ * the layers before it and, at the bottom, to the host's scope. A block drops the layers
+ * made inside it when it ends, as the reference drops the variables.
+ */
 export class LocalScope implements DynScope {
   private readonly vars = new Map<string, DynVar>();
   constructor(readonly parent: DynScope | null) {}
   find(name: string): DynVar | undefined {
     return this.vars.get(name) ?? this.parent?.find(name) ?? undefined;
   }
+  /** Looks only through the `eval` layers, not the host scope below them. */
+  findLocal(name: string): DynVar | undefined {
+    for (let s: DynScope | null = this; s instanceof LocalScope; s = s.parent) {
+      const v = s.vars.get(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+  /** The first scope below the `eval` layers (the host's), if any. */
+  host(): DynScope | null {
+    let s: DynScope | null = this.parent;
+    while (s instanceof LocalScope) s = s.parent;
+    return s;
+  }
   define(name: string, value: Value, constant: boolean): void {
     this.vars.set(name, { v: value, constant });
+  }
+}
+
+/** What `eval`'d code sees: variables of earlier `eval`s, then the caller's, then the host's. */
+export class EvalScope implements DynScope {
+  constructor(
+    private readonly layer: LocalScope,
+    private readonly frame: DynScope,
+  ) {}
+  find(name: string): DynVar | undefined {
+    return this.layer.findLocal(name) ?? this.frame.find(name);
+  }
+  define(name: string, value: Value, constant: boolean): void {
+    this.layer.define(name, value, constant);
   }
 }
 
