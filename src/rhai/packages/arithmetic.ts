@@ -33,18 +33,25 @@ export const arithmeticPackage: Package = (lib) => {
     },
     { ...pure, doc: "Sign of the integer: -1, 0 or 1." },
   );
-  lib.fn("is_zero", ["i64"], (_ctx, [x]) => x === 0, {
-    ...pure,
-    doc: "True if the integer is zero.",
-  });
-  lib.fn("is_odd", ["i64"], (_ctx, [x]) => isOdd(x as Int), {
-    ...pure,
-    doc: "True if the integer is odd.",
-  });
-  lib.fn("is_even", ["i64"], (_ctx, [x]) => !isOdd(x as Int), {
-    ...pure,
-    doc: "True if the integer is even.",
-  });
+  // Also properties (`x.is_even`), so each is registered as a `get$` getter too.
+  for (const prefix of ["", "get$"]) {
+    lib.fn(`${prefix}is_zero`, ["i64"], (_ctx, [x]) => x === 0, {
+      ...pure,
+      doc: "True if the integer is zero.",
+    });
+    lib.fn(`${prefix}is_odd`, ["i64"], (_ctx, [x]) => isOdd(x as Int), {
+      ...pure,
+      doc: "True if the integer is odd.",
+    });
+    lib.fn(`${prefix}is_even`, ["i64"], (_ctx, [x]) => !isOdd(x as Int), {
+      ...pure,
+      doc: "True if the integer is even.",
+    });
+    lib.fn(`${prefix}is_zero`, ["f64"], (_ctx, [x]) => (x as Float).value === 0, {
+      ...pure,
+      doc: "True if the float is zero.",
+    });
+  }
 
   lib.fn("abs", ["f64"], (_ctx, [x]) => new Float(Math.abs((x as Float).value)), {
     ...pure,
@@ -60,10 +67,6 @@ export const arithmeticPackage: Package = (lib) => {
     },
     { ...pure, doc: "Sign of the float as an integer: -1, 0 or 1 (NaN is an error)." },
   );
-  lib.fn("is_zero", ["f64"], (_ctx, [x]) => (x as Float).value === 0, {
-    ...pure,
-    doc: "True if the float is zero.",
-  });
 };
 
 /** `min`/`max` on numbers, strings and characters. */

@@ -22,12 +22,20 @@ function shifted(t: Timestamp, offset: Value, sign: 1 | -1): Timestamp {
   return new Timestamp(t.millis + sign * ms);
 }
 
+/**
+ * Now, in milliseconds rounded to 1/1024 ms: a binary fraction, so adding whole seconds or
+ * milliseconds and subtracting again is exact (`(t + 2) - t` is exactly 2.0).
+ */
+function now(): number {
+  return Math.round(performance.now() * 1024) / 1024;
+}
+
 export const timePackage: Package = (lib) => {
-  lib.fn("timestamp", [], () => new Timestamp(performance.now()), {
+  lib.fn("timestamp", [], () => new Timestamp(now()), {
     doc: "The current time, for measuring durations; `let t = timestamp();`.",
   });
   const elapsed = (_ctx: unknown, [t]: Value[]) => {
-    const diff = performance.now() - (t as Timestamp).millis;
+    const diff = now() - (t as Timestamp).millis;
     if (diff < 0) throw arithmeticError("Time-stamp is later than now");
     return new Float(diff / 1000);
   };
