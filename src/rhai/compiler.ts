@@ -978,6 +978,7 @@ export class Compiler {
     const engine = this.engine;
     const pos = n.position;
     return (f) => {
+      if (++rt.ops > rt.opsLimit) rt.checkOps();
       const out = new Array<Value>(items.length);
       for (let i = 0; i < items.length; i++) {
         if (++rt.ops > rt.opsLimit) rt.checkOps();
@@ -996,6 +997,7 @@ export class Compiler {
     const engine = this.engine;
     const pos = n.position;
     return (f) => {
+      if (++rt.ops > rt.opsLimit) rt.checkOps();
       const m: RhaiMap = new Map();
       for (const [k, v] of entries) {
         if (++rt.ops > rt.opsLimit) rt.checkOps();

@@ -16,7 +16,7 @@ import { toDebug, toDisplay } from "./format.js";
 import * as int from "./int.js";
 import { Library } from "./library.js";
 import type { EngineLimits, NativeFunction, Package } from "./native.js";
-import { builtinBinary, copy, dataSizes, NONE, valuesEqual } from "./ops.js";
+import { builtinBinary, copy, dataSizes, NONE, utf8Length, valuesEqual } from "./ops.js";
 import { standardPackages } from "./packages/index.js";
 import {
   DEFAULT_PARSE_OPTIONS,
@@ -1199,7 +1199,7 @@ export class Engine {
   checkDataSize(v: Value, pos: Position): void {
     const l = this.limits;
     if (typeof v === "string") {
-      if (l.maxStringSize > 0 && [...v].length > l.maxStringSize) {
+      if (l.maxStringSize > 0 && utf8Length(v) > l.maxStringSize) {
         throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
       }
       return;

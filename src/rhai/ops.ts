@@ -323,12 +323,27 @@ export function copy(v: Value): Value {
   return v;
 }
 
-/** Totals of array elements, map entries and string characters inside a value. */
+/** Length of a string in UTF-8 bytes (the reference's string sizes are byte counts). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Totals of array elements, map entries and string bytes inside a value. */
 export function dataSizes(
   v: Value,
   acc: [number, number, number] = [0, 0, 0],
 ): [number, number, number] {
-  if (typeof v === "string") acc[2] += v.length;
+  if (typeof v === "string") acc[2] += utf8Length(v);
   else if (Array.isArray(v)) {
     acc[0] += v.length;
     for (const x of v) if (typeof x === "object" || typeof x === "string") dataSizes(x, acc);

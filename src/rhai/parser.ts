@@ -9,6 +9,7 @@
 import type { CaptureRef, FnDef, Node, Script, SwitchCase, SwitchRange, VarDecl } from "./ast.js";
 import { type Position, RhaiParseError } from "./errors.js";
 import { neg } from "./int.js";
+import { utf8Length } from "./ops.js";
 
 /** The end of an open range (`a..`): the reference uses i64::MAX. */
 const I64_MAX = 9223372036854775807n;
@@ -276,6 +277,16 @@ class Parser {
   }
 
   private statement(topLevel: boolean): Node {
+    // A statement is one level of nesting, as in the reference's depth count.
+    this.enter(posOf(this.tok));
+    try {
+      return this.statementInner(topLevel);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private statementInner(topLevel: boolean): Node {
     const t = this.tok;
     const pos = posOf(t);
     if (t.kind === "reserved") throw this.reserved(t);
@@ -884,7 +895,7 @@ class Parser {
 
   private checkString(s: string, pos: Position): void {
     const max = this.opt.maxStringSize;
-    if (max > 0 && [...s].length > max) {
+    if (max > 0 && utf8Length(s) > max) {
       throw perr("LiteralTooLarge", "Length of string literal exceeds the maximum limit", pos, [
         "Length of string",
         max,
@@ -897,7 +908,7 @@ class Parser {
     let total = 0;
     for (const part of t.parts ?? []) {
       if (typeof part === "string") {
-        total += [...part].length;
+        total += utf8Length(part);
         if (part !== "") parts.push({ type: "Const", value: part, position: posOf(t) });
         continue;
       }
