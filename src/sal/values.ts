@@ -4,15 +4,21 @@
 import {
   Float,
   type Int,
+  NO_POSITION,
   type RhaiMap,
   RhaiRuntimeError,
   typeName,
   type Value,
 } from "../rhai/index.js";
 
-/** The error scripts catch: `ErrorRuntime` with a message that names the function. */
+/**
+ * The error scripts catch: `ErrorRuntime` with a message that names the function. The
+ * message is also the error's value, so `catch (e)` gets the text (as for `throw "text"`),
+ * whether the function ran in the worker or across the bridge.
+ */
 export function salError(fn: string, message: string): RhaiRuntimeError {
-  return new RhaiRuntimeError("ErrorRuntime", `${fn}: ${message}`);
+  const text = `${fn}: ${message}`;
+  return new RhaiRuntimeError("ErrorRuntime", text, NO_POSITION, text);
 }
 
 /** Why something failed, in one line, whatever was thrown (Error, string, other). */
