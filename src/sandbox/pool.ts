@@ -216,7 +216,7 @@ export class WorkerPool {
         reject(abortFailure(signal.reason));
         return;
       }
-      const task = new Task(job, opts, resolve, reject);
+      const task = new Task(plainJob(job), opts, resolve, reject);
       if (timeoutMs !== undefined) {
         if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0 (got ${timeoutMs})`);
         task.timer = setTimeout(() => this.stop(task, timeoutFailure(timeoutMs)), timeoutMs);
@@ -319,4 +319,18 @@ export class WorkerPool {
     this.workers.add(w);
     return w;
   }
+}
+
+/** The job's fields only, as plain data: whatever else the caller's object holds stays here. */
+function plainJob(job: ScriptJob): ScriptJob {
+  if (typeof job.source !== "string")
+    throw new JobFailure("invalid_job", "the job's source must be a string");
+  return {
+    source: job.source,
+    jobId: String(job.jobId),
+    callerId: String(job.callerId),
+    contextId: String(job.contextId),
+    signatories: job.signatories.map(String),
+    envVars: Object.fromEntries(Object.entries(job.envVars).map(([k, v]) => [k, String(v)])),
+  };
 }

@@ -1,0 +1,60 @@
+// The sandbox worker entry (compiled to dist/sandbox/worker.js): one Rhai engine per worker,
+// with the standard packages, the pool's limits and every host module's functions, reused
+// for every job the worker runs.
+
+import { type AST, Engine, Scope, type Value } from "../rhai/index.js";
+import type { ScriptJob } from "./protocol.js";
+import { startSandboxWorker } from "./worker-runtime.js";
+
+/** Compiled scripts kept per worker: runners often see the same script again. */
+const AST_CACHE_SIZE = 64;
+/** Longer sources are not kept, so the cache cannot hold much memory. */
+const AST_CACHE_MAX_SOURCE = 64 * 1024;
+
+/** The script's world: constants for the job, and its env_vars as the map ENV. */
+function jobScope(job: ScriptJob): Scope {
+  return new Scope()
+    .pushConstant("JOB_ID", job.jobId)
+    .pushConstant("CALLER_ID", job.callerId)
+    .pushConstant("CONTEXT_ID", job.contextId)
+    .pushConstant("SIGNATORIES", [...job.signatories])
+    .pushConstant("ENV", new Map<string, Value>(Object.entries(job.envVars)));
+}
+
+/** A small least-recently-used map of compiled scripts by source text. */
+class AstCache {
+  private readonly entries = new Map<string, AST>();
+
+  get(engine: Engine, source: string, scope: Scope): AST {
+    let ast = this.entries.get(source);
+    if (ast !== undefined) {
+      this.entries.delete(source);
+      this.entries.set(source, ast);
+      return ast;
+    }
+    ast = engine.compile(source, scope);
+    if (source.length <= AST_CACHE_MAX_SOURCE) {
+      this.entries.set(source, ast);
+      if (this.entries.size > AST_CACHE_SIZE) {
+        const oldest = this.entries.keys().next().value as string;
+        this.entries.delete(oldest);
+      }
+    }
+    return ast;
+  }
+}
+
+await startSandboxWorker((init, log) => {
+  const engine = new Engine();
+  Object.assign(engine.limits, init.limits);
+  engine.onPrint((text) => log(text));
+  engine.onDebug((text) => log(text));
+  const cache = new AstCache();
+  return {
+    register: (fn) => engine.lib.add(fn),
+    run: (job) => {
+      const scope = jobScope(job);
+      return engine.eval(cache.get(engine, job.source, scope), scope);
+    },
+  };
+});

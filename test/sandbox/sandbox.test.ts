@@ -1,0 +1,203 @@
+// The sandbox end to end with the real Rhai engine: real worker threads, real host modules
+// (one reading Redis on 127.0.0.1:6379 through the bridge), real timeouts and heap limits.
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { failureOf, fixture, scriptJob } from "./helpers.js";
+
+describe("sandbox with the Rhai engine", () => {
+  let sandbox: Sandbox;
+  let redis: Redis;
+  const keys: string[] = [];
+
+  beforeAll(async () => {
+    redis = new Redis("redis://127.0.0.1:6379");
+    sandbox = await createSandbox({
+      size: 2,
+      modules: [
+        { url: fixture("test-module.mjs"), options: { tag: "t1" } },
+        { url: fixture("redis-module.mjs"), options: { url: "redis://127.0.0.1:6379" } },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it("returns the script's final value as to_string renders it", async () => {
+    expect(await sandbox.run(scriptJob("40 + 2"))).toBe("42");
+    expect(await sandbox.run(scriptJob("[1, \"a\", 'c', 2.5, #{x: ()}]"))).toBe(
+      '[1, "a", \'c\', 2.5, #{"x": ()}]',
+    );
+    expect(await sandbox.run(scriptJob("let x = 1;"))).toBe("");
+  });
+
+  it("gives the script its job constants and ENV", async () => {
+    const job = scriptJob(
+      'JOB_ID + "|" + CALLER_ID + "|" + CONTEXT_ID + "|" + SIGNATORIES.len() + "|" + ENV.FOO',
+      { envVars: { FOO: "bar" }, signatories: ["02aa", "03bb"] },
+    );
+    expect(await sandbox.run(job)).toBe(`${job.jobId}|tester|ctx-1|2|bar`);
+    expect(await sandbox.run(scriptJob("SIGNATORIES[1]"))).toBe("03bb");
+  });
+
+  it("reads Redis through a bridged host function", async () => {
+    const key = `sandbox-test:${randomUUID()}`;
+    keys.push(key);
+    await redis.set(key, "hello from redis");
+    expect(await sandbox.run(scriptJob(`redis_get("${key}")`))).toBe("hello from redis");
+    expect(await sandbox.run(scriptJob(`type_of(redis_get("${key}:missing"))`))).toBe("()");
+  });
+
+  it("carries values across the bridge both ways", async () => {
+    expect(await sandbox.run(scriptJob("echo([1, 2.5, 'c', \"s\", #{a: true}, ()])"))).toBe(
+      '[1, 2.5, \'c\', "s", #{"a": true}, ()]',
+    );
+    expect(await sandbox.run(scriptJob("echo(9223372036854775807)"))).toBe("9223372036854775807");
+    expect(await sandbox.run(scriptJob("echo_via_worker(7) + twice(4)"))).toBe("15");
+    expect(await sandbox.run(scriptJob("job_info().tag"))).toBe("t1");
+  });
+
+  it("lets a script catch a main-side error with its message", async () => {
+    const script =
+      'let r = "not caught";\ntry { fail("boom"); } catch (e) { r = `caught: ${e}`; }\nr';
+    expect(await sandbox.run(scriptJob(script))).toBe("caught: boom");
+  });
+
+  it("fails the job with the host's message and position when the error is not caught", async () => {
+    const failure = await failureOf(sandbox.run(scriptJob('let x = 1;\nfail("no way");')));
+    expect(failure.errorKind).toBe("script");
+    expect(failure.message).toMatch(/no way.*line 2/);
+  });
+
+  it("keeps the error kind a host function gives, even through a script function", async () => {
+    const direct = await failureOf(sandbox.run(scriptJob("deny()")));
+    expect(direct.errorKind).toBe("unauthorized");
+    expect(direct.message).toContain("caller may not do this");
+    const nested = await failureOf(sandbox.run(scriptJob("fn f() { deny() }\nf()")));
+    expect(nested.errorKind).toBe("unauthorized");
+  });
+
+  it("reports script errors with line and column", async () => {
+    const parse = await failureOf(sandbox.run(scriptJob("let a = 1;\nlet = 2;")));
+    expect(parse.errorKind).toBe("script");
+    expect(parse.message).toMatch(/line 2, position \d+/);
+    const runtime = await failureOf(sandbox.run(scriptJob("let a = 1;\n  a + undefined_var")));
+    expect(runtime.errorKind).toBe("script");
+    expect(runtime.message).toMatch(/undefined_var.*line 2, position 7/);
+  });
+
+  it("times out `loop {}` within 3 s and then runs the next job", async () => {
+    const started = Date.now();
+    const failure = await failureOf(sandbox.run(scriptJob("loop {}"), { timeoutMs: 2000 }));
+    expect(failure.errorKind).toBe("timeout");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1990);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await sandbox.run(scriptJob("1 + 1"), { timeoutMs: 2000 })).toBe("2");
+  });
+
+  it("runs two jobs in parallel: the stuck one times out, the other finishes on time", async () => {
+    // A pool of its own, so no worker is still being replaced after an earlier test.
+    const pair = await createSandbox({ size: 2, modules: [{ url: fixture("test-module.mjs") }] });
+    try {
+      let stuckEnded = false;
+      const stuck = failureOf(pair.run(scriptJob("loop {}"), { timeoutMs: 2000 })).finally(() => {
+        stuckEnded = true;
+      });
+      const started = Date.now();
+      const quick = await pair.run(scriptJob("let s = 0; for i in 0..1000 { s += i } echo(s)"), {
+        timeoutMs: 2000,
+      });
+      expect(quick).toBe("499500");
+      expect(stuckEnded).toBe(false);
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect((await stuck).errorKind).toBe("timeout");
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it("sends print and debug lines while the job runs", async () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    // The job never ends on its own: it is cancelled from the log callback, so the lines
+    // must have arrived while it was running.
+    const failure = await failureOf(
+      sandbox.run(scriptJob('print("hello"); debug("dbg"); loop {}'), {
+        signal: controller.signal,
+        timeoutMs: 10_000,
+        onLog: (line) => {
+          lines.push(line);
+          if (lines.length === 2) controller.abort("cancelled");
+        },
+      }),
+    );
+    expect(failure.errorKind).toBe("cancelled");
+    expect(lines[0]).toBe("hello");
+    expect(lines[1]).toContain('"dbg"');
+  });
+
+  it("never starts a job cancelled before it runs", async () => {
+    const key = `sandbox-test:${randomUUID()}`;
+    keys.push(key);
+    const controller = new AbortController();
+    controller.abort("cancelled");
+    const lines: string[] = [];
+    const failure = await failureOf(
+      sandbox.run(scriptJob('print("started")'), {
+        signal: controller.signal,
+        onLog: (l) => lines.push(l),
+      }),
+    );
+    expect(failure.errorKind).toBe("cancelled");
+    expect(lines).toEqual([]);
+  });
+
+  it("cancels a job blocked in a host call and runs the call's cleanups", async () => {
+    const before = Number(await sandbox.run(scriptJob("cleanups_run()")));
+    const controller = new AbortController();
+    const running = sandbox.run(scriptJob("hold()"), { signal: controller.signal });
+    setTimeout(() => controller.abort("cancelled"), 300);
+    expect((await failureOf(running)).errorKind).toBe("cancelled");
+    expect(Number(await sandbox.run(scriptJob("cleanups_run()")))).toBe(before + 1);
+  });
+});
+
+describe("sandbox memory limits with the Rhai engine", () => {
+  it("fails an allocation bomb on the worker's heap and keeps serving", async () => {
+    // Engine size limits off, so only the heap limit can stop it.
+    const sandbox = await createSandbox({
+      size: 1,
+      heapMb: 64,
+      limits: { maxArraySize: 0, maxStringSize: 0, maxMapSize: 0 },
+    });
+    try {
+      const failure = await failureOf(
+        sandbox.run(scriptJob("let all = []; loop { all.push([1, 2, 3, 4, 5, 6, 7, 8]); }"), {
+          timeoutMs: 30_000,
+        }),
+      );
+      expect(failure.errorKind).toBe("resources");
+      expect(await sandbox.run(scriptJob('"still here"'))).toBe("still here");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("stops an allocation bomb early with the engine's size limits by default", async () => {
+    const sandbox = await createSandbox({ size: 1 });
+    try {
+      const failure = await failureOf(
+        sandbox.run(scriptJob('let s = "x"; loop { s += s; }'), { timeoutMs: 30_000 }),
+      );
+      expect(failure.errorKind).toBe("script");
+      expect(failure.message).toMatch(/too large|size/i);
+      expect(await sandbox.run(scriptJob("1"))).toBe("1");
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
