@@ -6,6 +6,7 @@
 import { type RhaiMap, RhaiRuntimeError, typeName, type Value } from "../rhai/index.js";
 import type { WorkerFunction } from "../sandbox/index.js";
 import { copy, ModelObject, OsirisContext } from "./builders.js";
+import { toJson } from "./json.js";
 import {
   checkField,
   checkFieldName,
@@ -177,6 +178,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
               `${T}: ${JSON.stringify(field)} cannot be set with set(); it is kept by the store or has its own setter`,
             );
           }
+          toJson(v, `${T}.${field}`); // refuses what cannot be stored, here rather than at save
           return builderOf(b).with(field, copy(v));
         },
       ),
@@ -206,11 +208,10 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
   return fns;
 }
 
+/** `Note(notes/n1) {"title":"Groceries",...}`: the builder as print shows it. */
 function describe(o: ModelObject): string {
-  const fields = [...o.fields].map(
-    ([k, v]) => `${k}: ${JSON.stringify(v instanceof Map ? Object.fromEntries(v) : v)}`,
-  );
-  return `${o.model.rhaiType}(${o.ns}/${o.id ?? "new"}) {${fields.join(", ")}}`;
+  const fields = [...o.fields].map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`);
+  return `${o.model.rhaiType}(${o.ns}/${o.id ?? "new"}) {${fields.join(",")}}`;
 }
 
 function osirisCtx(v: Value): OsirisContext {

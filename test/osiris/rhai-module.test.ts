@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { errorKindOf } from "../../src/job/index.js";
 import { osirisModule } from "../../src/osiris/index.js";
 import {
+  FnPtr,
   RHAI_TYPE_NAME,
   type RhaiMap,
   RhaiRuntimeError,
@@ -204,6 +205,13 @@ describe("the osiris host module", () => {
     ).toEqual([id]);
     expect(await j.call("query", ctx, "things", "color", "red")).toEqual([]);
     await expect(j.call("set", o, "id", "x")).rejects.toThrow('"id" cannot be set with set()');
+    await expect(j.call("set", o, "f", new FnPtr("x"))).rejects.toThrow(
+      "OsirisObject.f is a Fn, which cannot be stored",
+    );
+    const big = await j.call("set", o, "big", 2n ** 60n);
+    expect(await j.call("to_string", big)).toBe(
+      'OsirisObject(things/new) {"color":"red","size":3,"big":1152921504606846976}',
+    );
   });
 
   test("validation errors are catchable script errors, not job failures", async () => {
