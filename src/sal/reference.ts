@@ -52,13 +52,13 @@ export function renderSalReference(modules: readonly HostModule[]): string {
     "A function whose first parameter is a builder (`CommandBuilder`, `TemplateBuilder`) is",
     'called as a method: `run("ls").cwd("/tmp").execute()`.',
     "",
-    "| Module | Functions |",
-    "|---|---|",
+    "Modules:",
+    "",
     ...modules.map(
       (m) =>
-        `| [${m.name}](#module-${m.name}) | ${byName(m.functions)
+        `- [${m.name}](#module-${m.name}): ${byName(m.functions)
           .map(([f]) => `\`${(f as HostFunction).name}\``)
-          .join(", ")} |`,
+          .join(", ")}`,
     ),
     "",
   ];
