@@ -63,7 +63,7 @@ describe("sandbox with the Rhai engine", () => {
 
   it("lets a script catch a main-side error with its message", async () => {
     const script =
-      'let r = "not caught";\ntry { fail("boom"); } catch (e) { r = `caught: ${e}`; }\nr';
+      'let r = "not caught";\ntry { fail("boom"); } catch (e) { r = "caught: " + e; }\nr';
     expect(await sandbox.run(scriptJob(script))).toBe("caught: boom");
   });
 
