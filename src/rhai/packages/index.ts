@@ -1,7 +1,8 @@
 // The standard packages, composed as the reference composes them: CorePackage is
 // LanguageCore + Arithmetic + BasicString + BasicIterator + BasicFn; StandardPackage adds
 // bit fields, logic, math, arrays, blobs, maps, more string functions and time.
-import type { Package } from "../native.js";
+import type { FunctionLibrary, NativeFunction, Package, ParamType } from "../native.js";
+import type { Value } from "../value.js";
 import { arithmeticPackage, logicPackage } from "./arithmetic.js";
 import { arrayPackage } from "./array.js";
 import { bitFieldPackage } from "./bit-field.js";
@@ -33,6 +34,32 @@ export {
   timePackage,
 };
 
+/**
+ * A package that builds its function records once and hands the same (immutable, stateless)
+ * records to every later library: creating an engine then costs a few hundred `add` calls
+ * instead of rebuilding every closure.
+ */
+export function recorded(pkg: Package): Package {
+  let functions: NativeFunction[] | undefined;
+  let iterators: [ParamType, (value: Value) => Iterable<Value>][] = [];
+  return (lib) => {
+    if (functions === undefined) {
+      const fns: NativeFunction[] = [];
+      const its: [ParamType, (value: Value) => Iterable<Value>][] = [];
+      const recorder: FunctionLibrary = {
+        add: (fn) => fns.push(fn),
+        fn: (name, params, fn, options) => fns.push({ ...options, name, params, fn }),
+        iterator: (type, iterate) => its.push([type, iterate]),
+      };
+      pkg(recorder);
+      functions = fns;
+      iterators = its;
+    }
+    for (const fn of functions) lib.add(fn);
+    for (const [type, iterate] of iterators) lib.iterator(type, iterate);
+  };
+}
+
 /** LanguageCore + arithmetic + basic string + basic iterators + basic fn. */
 export const corePackages: readonly Package[] = [
   languageCorePackage,
@@ -40,17 +67,19 @@ export const corePackages: readonly Package[] = [
   basicStringPackage,
   iteratorPackage,
   basicFnPackage,
-];
+].map(recorded);
 
 /** Core plus bit fields, logic, math, arrays, blobs, maps, more strings, time. */
 export const standardPackages: readonly Package[] = [
   ...corePackages,
-  bitFieldPackage,
-  logicPackage,
-  mathPackage,
-  arrayPackage,
-  blobPackage,
-  mapPackage,
-  moreStringPackage,
-  timePackage,
+  ...[
+    bitFieldPackage,
+    logicPackage,
+    mathPackage,
+    arrayPackage,
+    blobPackage,
+    mapPackage,
+    moreStringPackage,
+    timePackage,
+  ].map(recorded),
 ];
