@@ -44,17 +44,21 @@ return 1
  */
 export const START: ScriptDef = {
   name: "horusStart",
-  keys: 2,
+  keys: 3,
   lua: `
--- KEYS[1] job hash, KEYS[2] claim key
--- ARGV[1] instance, ARGV[2] now (RFC 3339), ARGV[3] claim ttl seconds
--- returns 1 started, -1 no such job, -2 already run (terminal or claimed), -3 cancelled
+-- KEYS[1] job hash, KEYS[2] claim key, KEYS[3] the instance's active list
+-- ARGV[1] instance, ARGV[2] now (RFC 3339), ARGV[3] claim ttl seconds, ARGV[4] job id
+-- returns 1 started, -1 no such job, -2 already run (terminal or claimed), -3 cancelled,
+-- -6 no longer held (a sweep took it back from an instance it believed gone)
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'finished' or status == 'error' then
   if redis.call('HGET', KEYS[1], 'error_kind') == 'cancelled' then return -3 end
   return -2
 end
+if redis.call('LPOS', KEYS[3], ARGV[4]) == false then return -6 end
+-- A retried call of our own (the reply was lost to a dropped connection) is not a replay.
+if status == 'started' and redis.call('GET', KEYS[2]) == ARGV[1] then return 1 end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(ARGV[3])) == false then return -2 end
 redis.call('HSET', KEYS[1], 'status', 'started', 'runner_instance', ARGV[1],
   'started_at', ARGV[2], 'updated_at', ARGV[2])

@@ -38,7 +38,7 @@ export class JobExistsError extends Error {
   override readonly name = "JobExistsError";
 }
 
-export type StartOutcome = "started" | "missing" | "already-run" | "cancelled";
+export type StartOutcome = "started" | "missing" | "already-run" | "cancelled" | "not-held";
 export type FinishOutcome = "written" | "missing" | "already-ended" | "not-holder";
 
 function clip(line: string): string {
@@ -106,12 +106,17 @@ export class JobStore {
     return jobFromHash(hash);
   }
 
-  async start(id: string, instance: string, claimTtlS: number): Promise<StartOutcome> {
+  async start(
+    id: string,
+    runnerId: string,
+    instance: string,
+    claimTtlS: number,
+  ): Promise<StartOutcome> {
     const code = await runScript(
       this.redis,
       START,
-      [this.keys.job(id), this.keys.claim(id)],
-      [instance, new Date().toISOString(), Math.max(1, Math.ceil(claimTtlS))],
+      [this.keys.job(id), this.keys.claim(id), this.keys.active(runnerId, instance)],
+      [instance, new Date().toISOString(), Math.max(1, Math.ceil(claimTtlS)), id],
     );
     switch (code) {
       case 1:
@@ -120,6 +125,8 @@ export class JobStore {
         return "missing";
       case -3:
         return "cancelled";
+      case -6:
+        return "not-held";
       default:
         return "already-run";
     }

@@ -79,6 +79,8 @@ export class Runner {
   private readonly store: JobStore;
 
   private readonly running = new Map<string, RunningJob>();
+  /** Ids seen in our active list with no handler at the last check (see adoptOrphans). */
+  private orphanSuspects = new Set<string>();
   private slotFreed: (() => void) | undefined;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
@@ -175,9 +177,33 @@ export class Runner {
     this.loopPromise = this.takeLoop();
   }
 
+  /**
+   * An id can sit in our own active list with nobody handling it: BLMOVE ran on the server
+   * but its reply was lost with the connection, and the retried command took another id.
+   * An id seen unhandled at two checks in a row (far longer than a reply takes) is ours to
+   * run.
+   */
+  private async adoptOrphans(): Promise<void> {
+    const ids = await this.commands.lrange(
+      this.store.keys.active(this.runnerId, this.instance),
+      0,
+      -1,
+    );
+    const unhandled = new Set(ids.filter((id) => !this.running.has(id)));
+    for (const id of unhandled) {
+      if (this.orphanSuspects.has(id) && !this.stopping) {
+        this.log.warn({ job_id: id }, "adopting a job taken by a command whose reply was lost");
+        this.launch(id);
+        unhandled.delete(id);
+      }
+    }
+    this.orphanSuspects = unhandled;
+  }
+
   /** Recovers the jobs of instances whose heartbeat expired (one sweeper at a time). */
   private sweep(): void {
     if (this.stopping) return;
+    this.adoptOrphans().catch(() => {});
     sweepCrashedInstances(this.commands, this.store.keys, this.runnerId, {
       self: this.instance,
       maxAttempts: this.maxAttempts,
@@ -241,6 +267,11 @@ export class Runner {
   }
 
   private launch(id: string): void {
+    // The same id twice in our list (queued twice by hand, say): one handler is enough.
+    if (this.running.has(id)) {
+      this.log.warn({ job_id: id }, "job id taken twice; already handling it");
+      return;
+    }
     const controller = new AbortController();
     const entry: RunningJob = {
       controller,
@@ -297,7 +328,7 @@ export class Runner {
     if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
 
     const claimTtl = this.policy.maxJobAgeS + this.policy.clockSkewS + job.timeout + 60;
-    const outcome = await this.store.start(id, this.instance, claimTtl);
+    const outcome = await this.store.start(id, this.runnerId, this.instance, claimTtl);
     if (outcome !== "started") {
       if (outcome === "already-run") {
         await this.reject(id, "unauthorized", `job id ${id} was run before; a replay is refused`);

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { HorusClient } from "../../src/client/index.js";
 import { createJob, generateKeyPair, type Job, jobToHash, signJob } from "../../src/job/index.js";
 import { RedisKeys } from "../../src/protocol/index.js";
+import { executedIds } from "../helpers/executions.js";
 import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 
@@ -50,7 +51,7 @@ async function world(maxAttempts: number) {
   });
   const job = (payload: string): Job =>
     signJob(createJob({ payload, runner: "r1", timeout: 20 }), keys.private_key);
-  const executed = () => redis.lrange(recordKey, 0, -1);
+  const executed = () => executedIds(redis, recordKey);
   /** Waits until the executor has recorded the job (it records as its first act). */
   const executing = async (id: string) => {
     for (let i = 0; i < 200 && !(await executed()).includes(id); i++)

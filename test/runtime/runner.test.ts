@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { HorusClient } from "../../src/client/index.js";
 import { createJob, generateKeyPair, type Job, jobToHash, signJob } from "../../src/job/index.js";
 import { JobStore, RedisKeys } from "../../src/protocol/index.js";
+import { executedIds } from "../helpers/executions.js";
 import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 
@@ -58,7 +59,7 @@ async function setup(args: string[] = [], runnerId = "r1"): Promise<Setup> {
     client,
     runner,
     recordKey,
-    executed: () => redis.lrange(recordKey, 0, -1),
+    executed: () => executedIds(redis, recordKey),
     job: (payload, extra = {}, key = trusted.private_key) =>
       signJob({ ...createJob({ payload, runner: runnerId, timeout: 10 }), ...extra }, key),
   };
