@@ -4,6 +4,7 @@ export { ModelObject, OsirisContext } from "./builders.js";
 export { fromJson, toJson } from "./json.js";
 export { ContextKeys } from "./keys.js";
 export * from "./models.js";
+export { osirisModuleUrl } from "./module-url.js";
 export { osirisReference } from "./reference.js";
 export { default as osirisModule } from "./rhai-module.js";
 export { ContextStore, type SaveResult } from "./store.js";

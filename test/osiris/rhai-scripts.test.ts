@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { osirisModuleUrl } from "../../src/osiris/index.js";
 import type { Sandbox, ScriptJob } from "../../src/sandbox/index.js";
 import { connect, publicKey, REDIS_URL, removeNamespace, uniqueNamespace } from "./helpers.js";
 
@@ -45,9 +46,7 @@ describe.skipIf(workerUrl === undefined)("the .rhai fixtures on the Rhai engine"
     sandbox = await createSandbox({
       size: 4,
       ...(workerUrl ? { workerUrl } : {}),
-      modules: [
-        { url: dist("osiris/rhai-module.js"), options: { dataUrl: REDIS_URL, namespace: ns } },
-      ],
+      modules: [{ url: osirisModuleUrl(), options: { dataUrl: REDIS_URL, namespace: ns } }],
     });
   });
   afterAll(async () => {

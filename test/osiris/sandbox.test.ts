@@ -5,10 +5,11 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { osirisModuleUrl } from "../../src/osiris/index.js";
 import type { Sandbox, ScriptJob } from "../../src/sandbox/index.js";
 import { connect, publicKey, REDIS_URL, removeNamespace, uniqueNamespace } from "./helpers.js";
 
-const MODULE_URL = new URL("../../dist/osiris/rhai-module.js", import.meta.url);
+const MODULE_URL = osirisModuleUrl();
 const WORKER_URL = new URL("./fixtures/js-worker.mjs", import.meta.url);
 // The main thread must use the same build as the module it loads from dist/: the codec's
 // classes (Float...) have to be the ones the module's `instanceof` checks know.
