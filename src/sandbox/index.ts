@@ -2,7 +2,13 @@
 
 export { BridgeValueError, decodeValue, encodeValue, type WireValue } from "./codec.js";
 export type * from "./host.js";
-export { DEFAULT_ENGINE_LIMITS, DEFAULT_HEAP_MB, engineLimits } from "./limits.js";
+export {
+  DEFAULT_ENGINE_LIMITS,
+  DEFAULT_HEAP_MB,
+  DEFAULT_LOG_LIMITS,
+  engineLimits,
+  type LogLimits,
+} from "./limits.js";
 export { HostModuleError } from "./modules.js";
 export type { RunOptions } from "./pool.js";
 export type { HostModuleSpec, ScriptJob } from "./protocol.js";

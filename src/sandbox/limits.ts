@@ -32,6 +32,23 @@ export const DEFAULT_ENGINE_LIMITS: Readonly<EngineLimits> = Object.freeze({
   maxModules: 100,
 });
 
+/** How much one job may write to its log. */
+export interface LogLimits {
+  /** Lines after this many are dropped (one notice says so). */
+  readonly maxLines: number;
+  /** Longer lines are cut to this many characters. */
+  readonly maxLineChars: number;
+}
+
+/**
+ * A script printing in a tight loop would otherwise queue messages on the runner's main
+ * thread faster than they can be stored, and the main thread has no heap limit of its own.
+ */
+export const DEFAULT_LOG_LIMITS: Readonly<LogLimits> = Object.freeze({
+  maxLines: 10_000,
+  maxLineChars: 16 * 1024,
+});
+
 /** Heap of each worker (V8 old generation), in MB. */
 export const DEFAULT_HEAP_MB = 256;
 
@@ -45,6 +62,16 @@ export function engineLimits(overrides: Partial<EngineLimits> = {}): EngineLimit
   }
   if (limits.maxCallLevels === 0) {
     throw new RangeError("engine limit maxCallLevels must be at least 1");
+  }
+  return limits;
+}
+
+export function logLimits(overrides: Partial<LogLimits> = {}): LogLimits {
+  const limits = { ...DEFAULT_LOG_LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`log limit ${name} must be a whole number >= 1 (got ${value})`);
+    }
   }
   return limits;
 }

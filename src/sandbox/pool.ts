@@ -23,7 +23,7 @@ export interface RunOptions {
 export interface PoolConfig {
   readonly workerUrl: URL;
   readonly size: number;
-  readonly init: Pick<WorkerInit, "modules" | "limits">;
+  readonly init: Pick<WorkerInit, "modules" | "limits" | "logLimits">;
   readonly resourceLimits: ResourceLimits;
   readonly host: MainHost;
 }

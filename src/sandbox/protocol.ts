@@ -11,6 +11,7 @@ import type { MessagePort } from "node:worker_threads";
 import type { ErrorKind } from "../job/index.js";
 import type { EngineLimits } from "../rhai/index.js";
 import type { WireValue } from "./codec.js";
+import type { LogLimits } from "./limits.js";
 
 /** A host module to load into every worker (and on the main thread for main-side calls). */
 export interface HostModuleSpec {
@@ -35,6 +36,7 @@ export interface ScriptJob {
 export interface WorkerInit {
   readonly modules: readonly { readonly href: string; readonly options: Record<string, unknown> }[];
   readonly limits: EngineLimits;
+  readonly logLimits: LogLimits;
   /** Int32[0] is the bridge's wake-up word (see BRIDGE_*). */
   readonly bridgeState: SharedArrayBuffer;
   /** Replies to bridged calls arrive here; the worker reads it synchronously. */

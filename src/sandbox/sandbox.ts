@@ -3,7 +3,7 @@
 
 import { availableParallelism } from "node:os";
 import type { EngineLimits } from "../rhai/index.js";
-import { DEFAULT_HEAP_MB, engineLimits } from "./limits.js";
+import { DEFAULT_HEAP_MB, engineLimits, type LogLimits, logLimits } from "./limits.js";
 import { MainHost } from "./main-host.js";
 import { moduleHref } from "./modules.js";
 import { type RunOptions, WorkerPool } from "./pool.js";
@@ -16,6 +16,8 @@ export interface SandboxOptions {
   readonly size?: number;
   /** Engine limits on top of DEFAULT_ENGINE_LIMITS. */
   readonly limits?: Partial<EngineLimits>;
+  /** How much one job may log, on top of DEFAULT_LOG_LIMITS. */
+  readonly logLimits?: Partial<LogLimits>;
   /** Heap limit of each worker, in MB (default DEFAULT_HEAP_MB). */
   readonly heapMb?: number;
   /** The worker entry to start; only tests replace it. */
@@ -58,6 +60,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     init: {
       modules: specs.map((m) => ({ href: moduleHref(m.url), options: { ...(m.options ?? {}) } })),
       limits: engineLimits(options.limits),
+      logLimits: logLimits(options.logLimits),
     },
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     host,

@@ -38,8 +38,23 @@ export async function startSandboxWorker(
   // The run being served; host functions and print hooks read it when called.
   let runId = 0;
   let current: ScriptJob | undefined;
+  let linesLogged = 0;
+  const { maxLines, maxLineChars } = init.logLimits;
   const log: LogSink = (line) => {
-    if (current !== undefined) post({ type: "log", runId, line });
+    if (current === undefined) return;
+    linesLogged += 1;
+    if (linesLogged > maxLines) {
+      if (linesLogged === maxLines + 1) {
+        post({
+          type: "log",
+          runId,
+          line: `[log limit of ${maxLines} lines reached: the rest is dropped]`,
+        });
+      }
+      return;
+    }
+    const text = line.length > maxLineChars ? `${line.slice(0, maxLineChars)} [line cut]` : line;
+    post({ type: "log", runId, line: text });
   };
 
   const bridge = new BridgeClient(init.bridgeState, init.replyPort, post);
@@ -62,6 +77,7 @@ export async function startSandboxWorker(
     if (msg.type !== "run") return;
     runId = msg.runId;
     current = msg.job;
+    linesLogged = 0;
     try {
       const value = engine.run(msg.job);
       post({ type: "done", runId, ok: true, output: toDisplay(value) });

@@ -140,6 +140,18 @@ describe("sandbox with the Rhai engine", () => {
     expect(lines[1]).toContain('"dbg"');
   });
 
+  it("caps how much one job may log", async () => {
+    const lines: string[] = [];
+    const script =
+      'let long = ""; long.pad(20000, "x"); print(long); for i in 0..10005 { print(i) } "ok"';
+    const out = await sandbox.run(scriptJob(script), { onLog: (l) => lines.push(l) });
+    expect(out).toBe("ok");
+    expect(lines).toHaveLength(10_001);
+    expect(lines[0]).toBe(`${"x".repeat(16 * 1024)} [line cut]`);
+    expect(lines[9_999]).toBe("9998");
+    expect(lines[10_000]).toMatch(/log limit of 10000 lines reached/);
+  });
+
   it("never starts a job cancelled before it runs", async () => {
     const key = `sandbox-test:${randomUUID()}`;
     keys.push(key);
