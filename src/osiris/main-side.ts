@@ -251,7 +251,7 @@ export const MAIN_FUNCTIONS: readonly MainFunction[] = [
     'Gives a public key a role: "admin", "writer" or "reader" (admins only).',
     'osiris_grant("reader", key)',
     async (s, [role, key]) => {
-      const r = ROLES[role as string];
+      const r = Object.hasOwn(ROLES, role as string) ? ROLES[role as string] : undefined;
       if (!r)
         runtimeError(
           `unknown role ${JSON.stringify(role)}: expected "admin", "writer" or "reader"`,

@@ -241,6 +241,10 @@ describe("the osiris host module", () => {
       ]),
     );
 
+    await expect(o.call("grant", octx, "constructor", reader)).rejects.toThrow(
+      'unknown role "constructor"',
+    );
+
     const r = job([reader]);
     const rctx = await r.call("get_context");
     expect(await r.call("count", rctx, "notes")).toBe(1);
