@@ -1,7 +1,7 @@
 // Public surface of the SAL host modules: each module, the list a runner registers, and the
 // reference page rendered from their declarations.
 
-import type { HostModule } from "../sandbox/index.js";
+import type { HostModule, HostModuleSpec } from "../sandbox/index.js";
 import netModule from "./net/index.js";
 import osModule from "./os/index.js";
 import postgresModule from "./postgres/index.js";
@@ -24,15 +24,27 @@ export const salModules: HostModule[] = [
   textModule,
 ];
 
+/** What a runner tells the SAL modules (each function sees it as `ctx.job.options`). */
+export interface SalOptions {
+  /** Redis for scripts' redis_* calls when the job sets no REDIS_URL (never the queue's client). */
+  readonly redisUrl?: string;
+  /** PostgreSQL for pg_* calls when the job's env names none. */
+  readonly databaseUrl?: string;
+  /** Initial working directory of every job (default: the runner's own). */
+  readonly workDir?: string;
+}
+
+const MODULE_DIRS = ["os", "process", "net", "redis", "postgres", "text"] as const;
+
 /**
- * Where each module's file lives, for a sandbox that loads host modules into its worker by
- * URL (each file's default export is the module).
+ * The sandbox's module specs for SAL: each module's file (whose default export is the
+ * module, loaded by URL in every worker) with the same options for all, so every module
+ * agrees on the job's working directory. Under vitest this file runs from its TypeScript
+ * source, which a worker cannot import: the specs then point at the build in dist/.
  */
-export const salModuleUrls: readonly URL[] = [
-  new URL("./os/index.js", import.meta.url),
-  new URL("./process/index.js", import.meta.url),
-  new URL("./net/index.js", import.meta.url),
-  new URL("./redis/index.js", import.meta.url),
-  new URL("./postgres/index.js", import.meta.url),
-  new URL("./text/index.js", import.meta.url),
-];
+export function salModuleSpecs(options: SalOptions = {}): HostModuleSpec[] {
+  const here = import.meta.url;
+  const base = here.endsWith(".ts") ? new URL("../../dist/sal/", here) : new URL("./", here);
+  const clean = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return MODULE_DIRS.map((dir) => ({ url: new URL(`${dir}/index.js`, base), options: clean }));
+}

@@ -10,13 +10,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { salModuleSpecs } from "../../src/sal/index.js";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { tempDir } from "./helpers.js";
 
-const DIST = new URL("../../dist/sal/", import.meta.url);
-const MODULES = ["os", "process", "net", "redis", "postgres", "text"].map((m) => ({
-  url: new URL(`${m}/index.js`, DIST),
-}));
 const PG_ENV = { POSTGRES_HOST: "127.0.0.1", POSTGRES_DB: "test", POSTGRES_USER: "root" };
 
 const fixture = (name: string) =>
@@ -55,7 +52,7 @@ function alive(pid: number): boolean {
 
 beforeAll(async () => {
   sandbox = await createSandbox({
-    modules: MODULES,
+    modules: salModuleSpecs(),
     size: 2,
     workerUrl: new URL("./fixtures/rhai-worker.mjs", import.meta.url),
   });
@@ -192,6 +189,38 @@ describe("SAL scripts through the sandbox and the Rhai engine", () => {
       http.close();
       expect(output).toBe("port 80\nport 443\nWEB|pong|CommandBuilder");
     } finally {
+      await remove();
+    }
+  });
+
+  test("the runner's options reach every module: working directory and data Redis", async () => {
+    const { dir, remove } = await tempDir();
+    const key = `sal-e2e-opt:${process.pid}:${Date.now()}`;
+    const direct = new Redis("redis://127.0.0.1:6379/6");
+    const own = await createSandbox({
+      modules: salModuleSpecs({ workDir: dir, redisUrl: "redis://127.0.0.1:6379/6" }),
+      size: 1,
+      workerUrl: new URL("./fixtures/rhai-worker.mjs", import.meta.url),
+    });
+    try {
+      const source = `file_write("made.txt", "x"); redis_set("${key}", "six"); run_silent("ls").stdout`;
+      const output = await own.run(
+        {
+          source,
+          jobId: `sal-e2e-o-${counter++}`,
+          callerId: "t",
+          contextId: "c",
+          signatories: [],
+          envVars: {},
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(output).toBe("made.txt\n");
+      expect(await direct.get(key)).toBe("six");
+    } finally {
+      await own.close();
+      await direct.del(key);
+      direct.disconnect();
       await remove();
     }
   });
