@@ -91,7 +91,7 @@ function indexOfString(ctx: NativeCallContext, a: Arr, name: string, start: numb
   try {
     return indexOfFilter(ctx, "index_of", a, toFnPtr(name), start);
   } catch (e) {
-    const inner = e instanceof RhaiRuntimeError && e.code === "ErrorInFunctionCall" ? e.value : e;
+    const inner = e instanceof RhaiRuntimeError && e.code === "ErrorInFunctionCall" ? e.inner : e;
     if (notFoundSignature(inner)?.startsWith(name)) {
       return indexOfValue(ctx, a, name, start);
     }

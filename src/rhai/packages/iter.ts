@@ -16,7 +16,7 @@ import {
   type Value,
 } from "../value.js";
 import { getBits } from "./bit-field.js";
-import { num, rangeStartLen, str } from "./util.js";
+import { inFunctionCall, num, rangeStartLen, str } from "./util.js";
 
 /**
  * A lazily evaluated sequence a `for` loop can walk (the reference's StepRange, CharsStream
@@ -45,12 +45,7 @@ export const BIT_RANGE = "BitRange";
 
 function stepZero(): RhaiRuntimeError {
   const inner = new RhaiRuntimeError("ErrorArithmetic", "step value cannot be zero");
-  return new RhaiRuntimeError(
-    "ErrorInFunctionCall",
-    `Error in call to function 'range': ${inner.detail}`,
-    undefined,
-    inner,
-  );
+  return inFunctionCall("range", inner) as RhaiRuntimeError;
 }
 
 /**

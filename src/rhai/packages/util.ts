@@ -212,12 +212,23 @@ function isNotFoundFor(e: unknown, fp: FnPtr): boolean {
 }
 
 /** Wraps an error raised inside a callback as the reference does (ErrorInFunctionCall). */
-function inFunctionCall(caller: string, e: unknown): unknown {
+export function inFunctionCall(caller: string, e: unknown): unknown {
   if (e instanceof RhaiRuntimeError && e.code !== "ErrorInFunctionCall") {
-    if (e.code === "ErrorTerminated" || e.code === "ErrorTooManyOperations") return e;
+    switch (e.code) {
+      // Limits and termination pass through unwrapped, as the engine does for its own calls.
+      case "ErrorTerminated":
+      case "ErrorTooManyOperations":
+      case "ErrorStackOverflow":
+      case "ErrorDataTooLarge":
+      case "ErrorTooManyVariables":
+      case "ErrorTooManyModules":
+      case "ErrorSystem":
+        return e;
+    }
     return new RhaiRuntimeError(
       "ErrorInFunctionCall",
-      `Error in call to closure '${caller}': ${e.detail}`,
+      `Error in call to function '${caller}': ${e.message}`,
+      undefined,
       undefined,
       e,
     );
