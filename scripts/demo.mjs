@@ -1,6 +1,9 @@
 // The demo: a fresh key pair, one runner process of each kind trusting it, one signed job
 // for each, and what came back. Everything it starts it stops again.
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HorusClient } from "../dist/client/index.js";
 import { generateKeyPair } from "../dist/job/index.js";
@@ -8,6 +11,9 @@ import { generateKeyPair } from "../dist/job/index.js";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const REDIS_URL = process.env.HORUS_REDIS_URL ?? "redis://127.0.0.1:6379";
 const NAMESPACE = `demo-${process.pid}`;
+const WORK_DIR = mkdtempSync(join(tmpdir(), "horus-demo-"));
+// The scripts the tests also run, so the demo shows what is tested.
+const script = (path) => readFileSync(`${ROOT}${path}`, "utf8");
 
 /** One runner per kind, and the job the demo gives it. */
 const DEMOS = [
@@ -23,13 +29,42 @@ const DEMOS = [
     ].join("\n"),
     env: { WHO: "the demo" },
   },
+  {
+    bin: "runner_sal",
+    runnerId: "demo-sal",
+    executor: "sal",
+    title: "Rhai + SAL: write a file, run a command, query PostgreSQL",
+    payload: script("test/sal/fixtures/demo.rhai"),
+    env: {
+      WORK_DIR,
+      DATABASE_URL: process.env.DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
+    },
+  },
+  {
+    bin: "runner_osiris",
+    runnerId: "demo-osiris",
+    executor: "osiris",
+    title: "Rhai + Osiris: save two notes, find one by tag",
+    payload: script("test/osiris/fixtures/demo.rhai"),
+    context: "demo-notes",
+  },
 ];
 
 function startRunner(demo, publicKey) {
   const child = spawn(
     process.execPath,
-    [`${ROOT}dist/cli/${demo.bin}.js`, demo.runnerId, "--redis-url", REDIS_URL, "--namespace", NAMESPACE,
-      "--trusted-keys", publicKey, "--log-level", "warn"],
+    [
+      `${ROOT}dist/cli/${demo.bin}.js`,
+      demo.runnerId,
+      "--redis-url",
+      REDIS_URL,
+      "--namespace",
+      NAMESPACE,
+      "--trusted-keys",
+      publicKey,
+      "--log-level",
+      "warn",
+    ],
     { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, HORUS_LOG_JSON: "1" } },
   );
   return { child, exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
@@ -54,7 +89,14 @@ try {
   console.log(`runners up: ${DEMOS.map((d) => d.bin).join(", ")}\n`);
   for (const demo of DEMOS) {
     const job = HorusClient.signedJob(
-      { payload: demo.payload, runner: demo.runnerId, executor: demo.executor, timeout: 30, env_vars: demo.env ?? {} },
+      {
+        payload: demo.payload,
+        runner: demo.runnerId,
+        executor: demo.executor,
+        timeout: 30,
+        env_vars: demo.env ?? {},
+        context_id: demo.context ?? "",
+      },
       [keys.private_key],
     );
     const t0 = performance.now();
@@ -84,5 +126,6 @@ try {
     if (found.length > 0) await redis.del(...found);
   } while (cursor !== "0");
   await client.close();
+  rmSync(WORK_DIR, { recursive: true, force: true });
 }
 process.exit(failed === 0 ? 0 : 1);

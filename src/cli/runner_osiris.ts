@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `runner_osiris <runner_id>`: Rhai jobs with the Osiris object store.
+import { Option } from "commander";
+import { osirisModuleUrl } from "../osiris/index.js";
+import { addRhaiOptions, createRhaiExecutor, rhaiLimitsFrom } from "../runners/rhai/index.js";
+import { runRunnerCommand } from "../runtime/index.js";
+
+await runRunnerCommand({
+  name: "runner_osiris",
+  description: "Runs Rhai jobs with the Osiris object store from a Redis queue",
+  extraOptions: (cmd) => {
+    addRhaiOptions(cmd);
+    cmd.addOption(
+      new Option("--data-url <url>", "Redis holding the objects (default: --redis-url)").env(
+        "HORUS_DATA_URL",
+      ),
+    );
+  },
+  createExecutor(options) {
+    const extra = options.extra;
+    return createRhaiExecutor({
+      kind: "osiris",
+      workers: options.concurrency,
+      modules: [
+        {
+          url: osirisModuleUrl(),
+          options: {
+            dataUrl: (extra.dataUrl as string | undefined) ?? options.redisUrl,
+            namespace: options.namespace,
+          },
+        },
+      ],
+      ...rhaiLimitsFrom(extra),
+    });
+  },
+});

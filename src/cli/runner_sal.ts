@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `runner_sal <runner_id>`: Rhai jobs with the System Abstraction Layer (files, processes,
+// network, Redis, PostgreSQL).
+import { Option } from "commander";
+import { addRhaiOptions, createRhaiExecutor, rhaiLimitsFrom } from "../runners/rhai/index.js";
+import { runRunnerCommand } from "../runtime/index.js";
+import { salModuleSpecs } from "../sal/index.js";
+
+await runRunnerCommand({
+  name: "runner_sal",
+  description: "Runs Rhai jobs with the System Abstraction Layer from a Redis queue",
+  extraOptions: (cmd) => {
+    addRhaiOptions(cmd);
+    cmd
+      .addOption(
+        new Option(
+          "--data-redis-url <url>",
+          "Redis for scripts' redis_* calls when a job sets no REDIS_URL (default: --redis-url, on its own connection)",
+        ),
+      )
+      .addOption(
+        new Option("--database-url <url>", "PostgreSQL for pg_* calls when a job names none").env(
+          "DATABASE_URL",
+        ),
+      )
+      .addOption(
+        new Option("--work-dir <dir>", "working directory jobs start in (default: the runner's)"),
+      );
+  },
+  createExecutor(options) {
+    const extra = options.extra;
+    return createRhaiExecutor({
+      kind: "sal",
+      workers: options.concurrency,
+      modules: salModuleSpecs({
+        redisUrl: (extra.dataRedisUrl as string | undefined) ?? options.redisUrl,
+        databaseUrl: extra.databaseUrl as string | undefined,
+        workDir: extra.workDir as string | undefined,
+      }),
+      ...rhaiLimitsFrom(extra),
+    });
+  },
+});
