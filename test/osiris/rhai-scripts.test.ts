@@ -105,6 +105,25 @@ describe.skipIf(workerUrl === undefined)("the .rhai fixtures on the Rhai engine"
     );
   });
 
+  test("the example scripts in docs/osiris.md run and end as described", async () => {
+    const page = readFileSync(new URL("../../docs/osiris.md", import.meta.url), "utf8");
+    const examples = [...page.matchAll(/```rhai\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(examples).toHaveLength(2);
+    const run = (source: string) =>
+      sandbox.run({
+        source,
+        jobId: randomUUID(),
+        callerId: "tester",
+        contextId: `c-${randomUUID()}`,
+        signatories: [owner],
+        envVars: {},
+      });
+    // The first ends with ctx.delete(..) of the note it saved; the second with the query.
+    expect(await run(examples[0] as string)).toBe("true");
+    const found = await run(examples[1] as string);
+    expect(found).toMatch(/^\[#\{.*"color": "red".*"name": "chair".*\}\]$/);
+  });
+
   test("the demo script", async () => {
     expect(await sandbox.run(job("demo.rhai", [owner], `c-${randomUUID()}`))).toBe(
       "found: Buy milk",
