@@ -153,6 +153,13 @@ describe("run_command and friends", () => {
     expect(await waitDead(pid)).toBe(true);
   });
 
+  test("only groups with processes left are remembered for the job's end", async () => {
+    await proc("run_silent", "true");
+    expect([...jobState(ctx).processGroups]).toEqual([]);
+    await proc("run_silent", "sleep 30 >/dev/null 2>&1 &");
+    expect(jobState(ctx).processGroups.size).toBe(1);
+  });
+
   test("an empty command is an error", async () => {
     expect((await rejection(proc("run_command", "  "))).message).toBe(
       "run_command: the command is empty",

@@ -90,6 +90,16 @@ class Capture {
   }
 }
 
+/** Whether any process is still in the group. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * Runs a process to completion for the job of `ctx`. Rejects when it cannot start (with a
  * message naming what is missing) or when the job ends first (its group is then killed);
@@ -160,6 +170,9 @@ export function runProcess(ctx: MainSideContext, req: SpawnRequest): Promise<Spa
       const finish = () => {
         if (settled) return;
         cleanup();
+        // Forget a group nobody is left in, so its id (which the system may hand out again)
+        // is not signalled when the job ends; one with background children stays listed.
+        if (pgid !== undefined && !groupAlive(pgid)) state.processGroups.delete(pgid);
         child.stdout.destroy();
         child.stderr.destroy();
         let exitCode = code ?? -1;
