@@ -83,6 +83,7 @@ class PoolWorker {
       this.rejectReady = reject;
       this.worker.on("message", (msg: FromWorker) => {
         if (msg.type === "ready") {
+          if (this.state !== "starting") return;
           this.state = "idle";
           this.worker.unref();
           resolve();

@@ -180,12 +180,7 @@ describe("sandbox with the Rhai engine", () => {
 
 describe("sandbox memory limits with the Rhai engine", () => {
   it("fails an allocation bomb on the worker's heap and keeps serving", async () => {
-    // Engine size limits off, so only the heap limit can stop it.
-    const sandbox = await createSandbox({
-      size: 1,
-      heapMb: 64,
-      limits: { maxArraySize: 0, maxStringSize: 0, maxMapSize: 0 },
-    });
+    const sandbox = await createSandbox({ size: 1, heapMb: 64 });
     try {
       const failure = await failureOf(
         sandbox.run(scriptJob("let all = []; loop { all.push([1, 2, 3, 4, 5, 6, 7, 8]); }"), {
@@ -193,23 +188,30 @@ describe("sandbox memory limits with the Rhai engine", () => {
         }),
       );
       expect(failure.errorKind).toBe("resources");
+      expect(failure.message).toMatch(/out of memory/);
       expect(await sandbox.run(scriptJob('"still here"'))).toBe("still here");
     } finally {
       await sandbox.close();
     }
   });
 
-  it("stops an allocation bomb early with the engine's size limits by default", async () => {
-    const sandbox = await createSandbox({ size: 1 });
+  it("stops an allocation bomb early with engine size limits when the runner sets them", async () => {
+    const sandbox = await createSandbox({ size: 1, limits: { maxStringSize: 100_000 } });
     try {
       const failure = await failureOf(
-        sandbox.run(scriptJob('let s = "x"; loop { s += s; }'), { timeoutMs: 30_000 }),
+        sandbox.run(scriptJob('let s = "x";\nloop { s += s; }'), { timeoutMs: 30_000 }),
       );
       expect(failure.errorKind).toBe("script");
-      expect(failure.message).toMatch(/too large|size/i);
+      expect(failure.message).toMatch(/too large.*line 2/);
       expect(await sandbox.run(scriptJob("1"))).toBe("1");
     } finally {
       await sandbox.close();
     }
+  });
+
+  it("refuses engine limits that make no sense", async () => {
+    await expect(createSandbox({ size: 1, limits: { maxCallLevels: -1 } })).rejects.toThrow(
+      /maxCallLevels must be a whole number/,
+    );
   });
 });
