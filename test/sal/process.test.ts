@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { RhaiRuntimeError, type Value } from "../../src/rhai/index.js";
 import { type CommandBuilder, processModule } from "../../src/sal/index.js";
+import { jobState } from "../../src/sal/job-state.js";
 import {
   callMain,
   callWorker,
