@@ -31,6 +31,12 @@ export interface NativeCallContext {
    * whose detail starts with the function's name, which packages rely on to retry).
    */
   callFnPtrWithThis?(fn: FnPtr, thisRef: { value: Value }, args: Value[]): Value;
+  /**
+   * How many arguments the function a pointer names still takes (its parameters minus the
+   * curried ones), when the engine knows it (closures, script functions); undefined
+   * otherwise. Optional: it lets packages pick how to call a callback without trying.
+   */
+  fnPtrArity?(fn: FnPtr): number | undefined;
   /** Calls any function by name, resolved as a script call would be. */
   callFn(name: string, args: Value[]): Value;
   /** Engine limits, so functions that grow data can refuse with ErrorDataTooLarge. */

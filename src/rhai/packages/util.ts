@@ -254,21 +254,33 @@ export class Callback {
 
   call(item: { value: Value } | undefined, args: Value[], extras: Value[]): Value {
     try {
-      switch (this.shape) {
-        case 1:
-          return this.withThis(item, args);
-        case 2:
-          return this.ctx.callFnPtr(this.fp, this.moved(item, args));
-        case 3:
-          return this.withExtras(item, args, extras);
-      }
-      return this.search(item, args, extras);
+      return this.shape === 0 ? this.search(item, args, extras) : this.dispatch(item, args, extras);
     } catch (e) {
       throw inFunctionCall(this.caller, e);
     }
   }
 
+  private dispatch(item: { value: Value } | undefined, args: Value[], extras: Value[]): Value {
+    switch (this.shape) {
+      case 1:
+        return this.withThis(item, args);
+      case 2:
+        return this.ctx.callFnPtr(this.fp, this.moved(item, args));
+      default:
+        return this.withExtras(item, args, extras);
+    }
+  }
+
   private search(item: { value: Value } | undefined, args: Value[], extras: Value[]): Value {
+    const arity = this.ctx.fnPtrArity?.(this.fp);
+    if (arity !== undefined) {
+      // The engine knows the parameter count: choose the shape without trial calls.
+      const moved = this.moveTo !== undefined && item !== undefined;
+      if (arity === args.length) this.shape = 1;
+      else if (moved && arity === args.length + 1) this.shape = 2;
+      else if (arity === args.length + extras.length + (moved ? 1 : 0)) this.shape = 3;
+      if (this.shape !== 0) return this.dispatch(item, args, extras);
+    }
     try {
       const r = this.withThis(item, args);
       this.shape = 1;

@@ -72,6 +72,27 @@ describe("arrays", () => {
     expect(e.call("index_of", [1, 2, 3], gt2)).toBe(2);
   });
 
+  it("calls callbacks in the right shape when the engine knows their arity", () => {
+    const e = new TestEngine();
+    e.knowsArity = true;
+    // Without the arity, the first try binds the element to `this`; with it, no try is made.
+    let thisCalls = 0;
+    const withThis = e.ctx.callFnPtrWithThis;
+    Object.assign(e.ctx, {
+      callFnPtrWithThis: (...a: Parameters<NonNullable<typeof withThis>>) => {
+        thisCalls++;
+        return withThis?.(...a);
+      },
+    });
+    const gt2 = e.define("gt2", 1, (_self, v) => (v as number) > 2);
+    const mulIndex = e.define("mul_index", 2, (_self, v, i) => (v as number) * (i as number));
+    expect(e.call("filter", [1, 2, 3], gt2)).toEqual([3]);
+    expect(thisCalls).toBe(0);
+    expect(e.call("map", [1, 2, 3], mulIndex)).toEqual([0, 2, 6]);
+    const sum = e.define("sum", 2, (_self, s, v) => ((s as number) ?? 0) + (v as number));
+    expect(e.call("reduce", [1, 2, 3], sum, 0)).toBe(6);
+  });
+
   it("reduces from either end", () => {
     const e = new TestEngine();
     const sumSquares = e.define(

@@ -72,6 +72,8 @@ export class TestEngine {
   readonly lib = new TestLibrary();
   readonly scripts = new Map<string, { arity: number; fn: ScriptFn }>();
   limits: EngineLimits = { ...DEFAULT_LIMITS };
+  /** Whether the stand-in tells packages the arity of script functions (fnPtrArity). */
+  knowsArity = false;
   readonly printed: string[] = [];
 
   constructor(packages: readonly Package[] = standardPackages) {
@@ -90,6 +92,13 @@ export class TestEngine {
     callFnPtr: (fp, args) => this.callPtr(fp, undefined, args),
     callFnPtrWithThis: (fp, thisRef, args) => this.callPtr(fp, thisRef, args),
     callFn: (name, args) => this.call(name, ...args),
+    fnPtrArity: (fp) => {
+      if (!this.knowsArity) return undefined;
+      for (const [key, script] of this.scripts) {
+        if (key.startsWith(`${fp.name}/`)) return script.arity - fp.curried.length;
+      }
+      return undefined;
+    },
     limits: this.limits,
     print: (text) => this.printed.push(text),
     debug: (text) => this.printed.push(text),
