@@ -3,6 +3,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { Engine } from "../../src/rhai/index.js";
 import { renderSalReference, salModules } from "../../src/sal/index.js";
 
 const PAGE = new URL("../../docs/sal.md", import.meta.url);
@@ -57,6 +58,15 @@ describe("SAL reference", () => {
         expect(f.doc, `${m.name}.${f.name}`).toMatch(/\S/);
         expect(f.example, `${m.name}.${f.name}`).toMatch(/\S/);
         expect(rendered).toContain(`${f.name}(${f.params.join(", ")}) -> ${f.returns}`);
+      }
+    }
+  });
+
+  test("every example is valid Rhai (it parses)", () => {
+    const engine = new Engine();
+    for (const m of salModules) {
+      for (const f of m.functions) {
+        expect(() => engine.compile(f.example), `${m.name}.${f.name}: ${f.example}`).not.toThrow();
       }
     }
   });

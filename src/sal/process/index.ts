@@ -79,7 +79,7 @@ const processModule: HostModule = {
       params: ["string"],
       returns: "map",
       doc: "As run_command, but the output stays out of the job's log.",
-      example: 'let v = run_silent("uname -r").stdout.trim();',
+      example: 'let v = run_silent("uname -r").stdout; v.trim(); // trim works in place',
       run: (ctx, args) =>
         runShellCommand(ctx, "run_silent", argString("run_silent", args, 0, "command"), {
           ...defaultOptions(),
