@@ -1,7 +1,7 @@
 // End to end: the .rhai fixtures (the scripts runner_sal's integration tests will submit)
 // run in the real sandbox (worker pool, shared-memory bridge) with the real Rhai engine and
 // the SAL modules as built in dist/, against real files, processes, ports, Redis and
-// PostgreSQL. The worker entry is a test fixture until the sandbox ships its own.
+// PostgreSQL.
 
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
@@ -54,7 +54,6 @@ beforeAll(async () => {
   sandbox = await createSandbox({
     modules: salModuleSpecs(),
     size: 2,
-    workerUrl: new URL("./fixtures/rhai-worker.mjs", import.meta.url),
   });
 });
 afterAll(() => sandbox?.close());
@@ -200,7 +199,6 @@ describe("SAL scripts through the sandbox and the Rhai engine", () => {
     const own = await createSandbox({
       modules: salModuleSpecs({ workDir: dir, redisUrl: "redis://127.0.0.1:6379/6" }),
       size: 1,
-      workerUrl: new URL("./fixtures/rhai-worker.mjs", import.meta.url),
     });
     try {
       const source = `file_write("made.txt", "x"); redis_set("${key}", "six"); run_silent("ls").stdout`;
