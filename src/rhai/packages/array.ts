@@ -147,18 +147,14 @@ function sortWith(ctx: NativeCallContext, a: Arr, fp: FnPtr): void {
   });
 }
 
-function dedupWith(
-  ctx: NativeCallContext,
-  a: Arr,
-  same: (prev: Value, next: Value) => boolean,
-): void {
+/** Keeps the first of each run of consecutive elements that `same(kept, next)` calls equal. */
+function dedupWith(a: Arr, same: (prev: Value, next: Value) => boolean): void {
   if (a.length <= 1) return;
   let w = 1;
   for (let r = 1; r < a.length; r++) {
     if (!same(a[w - 1], a[r])) a[w++] = a[r];
   }
   a.length = w;
-  void ctx;
 }
 
 function registerAccess(lib: FunctionLibrary): void {
@@ -654,10 +650,7 @@ function registerFunctional(lib: FunctionLibrary): void {
     });
     return !found;
   };
-  lib.fn("none", ["array", "Fn"], none, {
-    ...pure,
-    doc: "True if the predicate accepts no element.",
-  });
+  both("none", ["array", "Fn"], none, "True if the predicate accepts no element.");
 
   const reduce = (
     ctx: NativeCallContext,
@@ -700,7 +693,7 @@ function registerFunctional(lib: FunctionLibrary): void {
     ["array", "Fn"],
     (ctx, [a, f]) => {
       const fp = f as FnPtr;
-      dedupWith(ctx, a as Arr, (prev, next) => {
+      dedupWith(a as Arr, (prev, next) => {
         try {
           return ctx.callFnPtr(fp, [prev, next]) === true;
         } catch {
@@ -716,7 +709,7 @@ function registerFunctional(lib: FunctionLibrary): void {
     "dedup",
     ["array"],
     (ctx, [a]) => {
-      dedupWith(ctx, a as Arr, (prev, next) => {
+      dedupWith(a as Arr, (prev, next) => {
         try {
           return valuesEqual(ctx, next, prev);
         } catch {
