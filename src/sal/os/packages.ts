@@ -41,21 +41,22 @@ function packageArg(fn: string, args: readonly Value[]): string {
   return name;
 }
 
+/** dpkg lists removed-but-configured packages too: only status "ii" means installed. */
+function dpkgInstalled(line: string): string | undefined {
+  const m = /^(\S+)\s+(\S+)$/.exec(line.trim());
+  return m && m[1] === "ii" ? m[2] : undefined;
+}
+
 async function installedPackages(ctx: MainSideContext): Promise<string[]> {
-  const out =
-    (await manager(ctx)) === "apt"
-      ? // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
-        await exec(ctx, "dpkg-query", ["-W", "-f=${db:Status-Abbrev} ${Package}\\n"])
-      : await exec(ctx, "brew", ["list", "--formula", "-1"]);
+  const apt = (await manager(ctx)) === "apt";
+  const out = apt
+    ? // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+      await exec(ctx, "dpkg-query", ["-W", "-f=${db:Status-Abbrev} ${Package}\\n"])
+    : await exec(ctx, "brew", ["list", "--formula", "-1"]);
   const names = out
     .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "")
-    // dpkg lists removed-but-configured packages too: keep only "ii" (installed) ones.
-    .map((line) =>
-      /^[a-z][a-zA-Z] /.test(line) ? (line.startsWith("ii ") ? line.slice(3).trim() : "") : line,
-    )
-    .filter((name) => name !== "");
+    .map((line) => (apt ? dpkgInstalled(line) : line.trim() || undefined))
+    .filter((name): name is string => name !== undefined);
   return [...new Set(names)].sort();
 }
 
