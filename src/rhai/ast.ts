@@ -28,6 +28,8 @@ export interface FnDef {
   /** Whether the body mentions `this` (such a function is a method). */
   readonly usesThis: boolean;
   readonly isClosure: boolean;
+  /** `fn TYPE.name()`: callable as a method only on values of this `type_of` name. */
+  readonly thisType?: string;
 }
 
 /** A captured variable: the outer declaration and the closure's own parameter for it. */

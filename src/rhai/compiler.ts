@@ -125,6 +125,15 @@ export class Program {
     return this.fns.get(`${name}/${arity}`) ?? this.parent?.lookup(name, arity);
   }
 
+  /** A method for `this` of the given type: a typed definition first, then an untyped one. */
+  lookupMethod(type: string, name: string, arity: number): CompiledFn | undefined {
+    return (
+      this.fns.get(`${type}.${name}/${arity}`) ??
+      this.parent?.lookupMethod(type, name, arity) ??
+      this.lookup(name, arity)
+    );
+  }
+
   hasName(name: string): boolean {
     for (const f of this.fns.values()) if (f.name === name) return true;
     return this.parent?.hasName(name) ?? false;
@@ -370,7 +379,8 @@ export class Compiler {
     const pending: [CompiledFn, FnDef][] = [];
     for (const def of p.script.functions) {
       const cf = this.newFn(def);
-      p.fns.set(`${def.name}/${def.params.length}`, cf);
+      const prefix = def.thisType === undefined ? "" : `${def.thisType}.`;
+      p.fns.set(`${prefix}${def.name}/${def.params.length}`, cf);
       pending.push([cf, def]);
     }
     for (const [cf, def] of pending) this.compileFnBody(cf, def);
@@ -903,12 +913,16 @@ export class Compiler {
 
   private assign(n: NodeOf<"Assign">): Eval {
     const target = this.ref(n.target);
+    // Sizes are checked on the whole value of the variable the chain starts from.
+    let root: Node = n.target;
+    while (root.type === "Index" || root.type === "Prop") root = root.target;
+    const rootGet = root === n.target ? target.get : this.ref(root).get;
     const pos = n.position;
     const engine = this.engine;
     const limits = engine.limits;
     const checkSize = (f: Frame) => {
       if (limits.maxArraySize > 0 || limits.maxMapSize > 0 || limits.maxStringSize > 0) {
-        engine.checkDataSize(target.get(f), pos);
+        engine.checkDataSize(rootGet(f), pos);
       }
     };
     if (target.constant && n.target.type === "Var") {

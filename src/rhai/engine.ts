@@ -139,7 +139,7 @@ export class Engine {
   }
 
   /** Called every few thousand operations; returning false stops the script (ErrorTerminated). */
-  onProgress(hook: ((ops: number) => boolean | undefined | void) | undefined): this {
+  onProgress(hook: ((ops: number) => unknown) | undefined): this {
     this.rt.progress = hook;
     return this;
   }
@@ -551,8 +551,7 @@ export class Engine {
     }
     for (let a = 0; a < 16; a++) {
       const fn = program.lookup(name, a);
-      if (fn !== undefined && fn.def.isClosure)
-        return new FnPtr(name, [], new ClosureTarget(fn, []));
+      if (fn?.def.isClosure) return new FnPtr(name, [], new ClosureTarget(fn, []));
     }
     return new FnPtr(name);
   }
@@ -680,7 +679,7 @@ export class Engine {
     if (name === "type_of" && argv.length === 1) return typeName(obj);
     if (name === "is_shared" && argv.length === 1) return false;
     // A script function called as a method binds `this`.
-    const script = program.lookup(name, argv.length - 1);
+    const script = program.lookupMethod(typeName(obj), name, argv.length - 1);
     if (script !== undefined) {
       const r = this.callScript(script, argv.slice(1), obj, undefined, null, pos);
       this.writeBackThis(target, obj, f, pos);

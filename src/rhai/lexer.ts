@@ -237,12 +237,31 @@ function lexError(lexErr: string, detail: string, line: number, column: number):
   return new RhaiParseError("BadInput", detail, { line, column }, lexErr, [detail]);
 }
 
+const NO_SYMBOLS: readonly string[] = [];
+
+/** Symbols grouped by their first character, longest first. */
+const SYMBOLS_BY_FIRST: ReadonlyMap<string, readonly string[]> = (() => {
+  const m = new Map<string, string[]>();
+  for (const s of SYMBOLS) {
+    const first = s[0] as string;
+    const list = m.get(first) ?? [];
+    list.push(s);
+    m.set(first, list);
+  }
+  return m;
+})();
+
+function isIdCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
 function isIdStart(c: string): boolean {
-  return /[A-Za-z_]/.test(c);
+  const k = c.charCodeAt(0);
+  return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95;
 }
 
 function isIdChar(c: string): boolean {
-  return /[A-Za-z0-9_]/.test(c);
+  return isIdCode(c.charCodeAt(0));
 }
 
 function isDigit(c: string | undefined): boolean {
@@ -337,7 +356,14 @@ class Lexer {
     for (;;) {
       const c = this.peek();
       if (c === undefined) return;
-      if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\uFEFF" || /\s/.test(c)) {
+      if (
+        c === " " ||
+        c === "\t" ||
+        c === "\n" ||
+        c === "\r" ||
+        c === "\uFEFF" ||
+        (c.charCodeAt(0) > 127 && /\s/.test(c))
+      ) {
         this.advance();
         continue;
       }
@@ -391,12 +417,13 @@ class Lexer {
       const raw = this.rawString(line, column);
       if (raw !== undefined) return raw;
     }
-    const code = c.codePointAt(0) as number;
-    const ch = String.fromCodePoint(code);
-    if (isIdStart(ch)) return this.word(line, column);
-    for (const sym of SYMBOLS) {
+    if (isIdStart(c)) return this.word(line, column);
+    const ch = String.fromCodePoint(c.codePointAt(0) as number);
+    for (const sym of SYMBOLS_BY_FIRST.get(c) ?? NO_SYMBOLS) {
       if (this.src.startsWith(sym, this.pos)) {
-        for (let i = 0; i < sym.length; i++) this.advance();
+        // Symbols never contain line breaks.
+        this.pos += sym.length;
+        this.col += sym.length;
         if (this.options.disabled?.has(sym)) return { kind: "reserved", text: sym, line, column };
         const hint = IMPROPER_SYMBOLS[sym];
         if (hint !== undefined) throw lexError("ImproperSymbol", hint, line, column);
@@ -407,16 +434,14 @@ class Lexer {
   }
 
   private word(line: number, column: number): Token {
-    let text = "";
-    for (;;) {
-      const c = this.peek();
-      if (c === undefined) break;
-      const code = this.src.codePointAt(this.pos) as number;
-      const ch = String.fromCodePoint(code);
-      if (!isIdChar(ch)) break;
-      text += ch;
-      for (let i = 0; i < ch.length; i++) this.advance();
-    }
+    // Identifiers are ASCII and never span lines: advance position and column together.
+    const start = this.pos;
+    const src = this.src;
+    let end = start;
+    while (end < src.length && isIdCode(src.charCodeAt(end))) end++;
+    const text = src.slice(start, end);
+    this.col += end - start;
+    this.pos = end;
     if (text !== "_" && !/[A-Za-z]/.test(text)) {
       throw lexError("MalformedIdentifier", text, line, column);
     }

@@ -11,6 +11,14 @@ import { type Position, RhaiParseError } from "./errors.js";
 import { neg } from "./int.js";
 import { utf8Length } from "./ops.js";
 
+/** Type names accepted in `fn TYPE.method()`, mapped to `type_of` names. */
+const METHOD_TYPES: Readonly<Record<string, string>> = {
+  int: "i64",
+  float: "f64",
+  INT: "i64",
+  FLOAT: "f64",
+};
+
 /** The end of an open range (`a..`): the reference uses i64::MAX. */
 const I64_MAX = 9223372036854775807n;
 
@@ -606,7 +614,7 @@ class Parser {
     if (kw.text !== "fn") {
       throw perr("MissingToken", "Expecting 'fn' after 'private'", posOf(kw), ["fn"]);
     }
-    const nameTok = this.tok;
+    let nameTok = this.tok;
     if (nameTok.kind !== "ident") {
       if (nameTok.kind === "reserved" || nameTok.kind === "keyword") throw this.reserved(nameTok);
       throw perr(
@@ -616,6 +624,13 @@ class Parser {
       );
     }
     this.nextTok();
+    // `fn TYPE.name(...)`: a method only for `this` values of that type.
+    let thisType: string | undefined;
+    if (this.isSym(".") && this.peekTok().kind === "ident") {
+      this.nextTok();
+      thisType = METHOD_TYPES[nameTok.text] ?? nameTok.text;
+      nameTok = this.nextTok();
+    }
     if (KEYWORD_FUNCTIONS.has(nameTok.text)) throw this.reserved(nameTok);
     const saved = this.ctx;
     const savedDepth = this.depth;
@@ -650,7 +665,7 @@ class Parser {
       }
     }
     this.nextTok();
-    const key = `${nameTok.text}/${params.length}`;
+    const key = `${thisType === undefined ? "" : `${thisType}.`}${nameTok.text}/${params.length}`;
     if (this.fnKeys.has(key)) {
       throw perr(
         "FnDuplicatedDefinition",
@@ -684,6 +699,7 @@ class Parser {
       position: posOf(nameTok),
       usesThis,
       isClosure: false,
+      thisType,
     });
   }
 
@@ -1419,13 +1435,14 @@ class Parser {
     return { type: "Switch", subject, table, ranges, default: def, position: pos };
   }
 
+  /** A case body is a statement: an expression, a block, an assignment, `break`... */
   private switchBody(): Node {
     if (this.isSym("{")) return this.block();
     const t = this.tok;
-    if (t.kind === "keyword" && ["break", "continue", "return", "throw"].includes(t.text)) {
-      return this.statement(false);
+    if (t.kind === "keyword" && (t.text === "let" || t.text === "const" || t.text === "fn")) {
+      throw perr("BadInput", `'${t.text}' is not allowed in a switch case`, posOf(t));
     }
-    return this.expr();
+    return this.statement(false);
   }
 
   /** The value of a constant expression (literals, ranges of literals, negation). */

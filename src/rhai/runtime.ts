@@ -189,7 +189,7 @@ export class RunState {
   opsLimit = Number.POSITIVE_INFINITY;
   maxOps = 0;
   depth = 0;
-  progress: ((ops: number) => boolean | undefined | void) | undefined;
+  progress: ((ops: number) => unknown) | undefined;
   signal: AbortSignal | undefined;
   static readonly PROGRESS_INTERVAL = 4096;
 
