@@ -141,20 +141,27 @@ export function valuesEqual(ctx: NativeCallContext, a: Value, b: Value): boolean
   const ta = typeof a;
   if (ta === "number" || ta === "bigint") {
     if (typeof b === "number" || typeof b === "bigint") return a === b;
-    if (b instanceof Float) return Number(a) === b.value;
+    // Floats compare with the engine's tolerance: ask its `==`.
+    if (b instanceof Float) return viaEngine(ctx, a, b);
     return simpleType(b) ? false : viaEngine(ctx, a, b);
-  }
-  if (ta === "string" || ta === "boolean" || ta === "undefined") {
-    return simpleType(b) ? a === b : viaEngine(ctx, a, b);
   }
   if (a instanceof Float) {
-    if (b instanceof Float) return a.value === b.value;
-    if (typeof b === "number" || typeof b === "bigint") return a.value === Number(b);
+    if (b instanceof Float || typeof b === "number" || typeof b === "bigint")
+      return viaEngine(ctx, a, b);
     return simpleType(b) ? false : viaEngine(ctx, a, b);
+  }
+  // A string equals a character holding the same text ("a" == 'a').
+  if (ta === "string") {
+    if (b instanceof Char) return a === b.value;
+    return simpleType(b) ? a === b : viaEngine(ctx, a, b);
   }
   if (a instanceof Char) {
     if (b instanceof Char) return a.value === b.value;
+    if (typeof b === "string") return a.value === b;
     return simpleType(b) ? false : viaEngine(ctx, a, b);
+  }
+  if (ta === "boolean" || ta === "undefined") {
+    return simpleType(b) ? a === b : viaEngine(ctx, a, b);
   }
   if (Array.isArray(a)) {
     if (!Array.isArray(b)) return simpleType(b) ? false : viaEngine(ctx, a, b);

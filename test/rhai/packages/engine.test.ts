@@ -53,6 +53,8 @@ describe("standard packages through the engine", () => {
     ["let m = []; m.pad(2, [0]); m[0][0] = 5; m[1][0]", 0],
     ["[[1], [2]] == [[1], [2]]", true],
     ["3 in [1, 2, 3] && !(4 in [1, 2, 3])", true],
+    ["[1.0, 2.0].contains(2) && [1].index_of(1.0) == 0", true],
+    ['["a", "b"].contains(\'b\') && [\'x\'].index_of("x") == 0', true],
     // maps
     ["let m = #{b: 2, a: 1}; m.keys() + m.values()", ["a", "b", 1, 2]],
     ["let m = #{a: 1}; m.mixin(#{b: 2}); m.fill_with(#{a: 9, c: 3}); m.a + m.b + m.c", 6],

@@ -11,7 +11,11 @@ import type {
   Package,
 } from "../../../src/rhai/native.js";
 import { standardPackages } from "../../../src/rhai/packages/index.js";
-import { FnPtr, typeName, type Value } from "../../../src/rhai/value.js";
+import { Float, FnPtr, typeName, type Value } from "../../../src/rhai/value.js";
+
+function toNumber(v: Value): number {
+  return v instanceof Float ? v.value : Number(v);
+}
 
 export type ScriptFn = (self: { value: Value } | undefined, ...args: Value[]) => Value;
 
@@ -114,9 +118,13 @@ export class TestEngine {
 
   /** Calls a registered function; `args` is mutated as the engine's write-back would see it. */
   call(name: string, ...args: Value[]): Value {
-    if (name === "==" && args.length === 2 && typeName(args[0]) === typeName(args[1])) {
-      const f = this.lib.resolve(name, args);
-      if (!f) return args[0] === args[1];
+    if (name === "==" && args.length === 2) {
+      // The engine's built-in `==`: numbers of either kind by value, same types by identity.
+      const [a, b] = args;
+      const numeric = (v: Value) =>
+        typeof v === "number" || typeof v === "bigint" || v instanceof Float;
+      if (numeric(a) && numeric(b)) return toNumber(a) === toNumber(b);
+      if (typeName(a) === typeName(b) && !this.lib.resolve(name, args)) return a === b;
     }
     const f = this.lib.resolve(name, args);
     if (!f) {
