@@ -2,7 +2,13 @@
 import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 import { HorusClient } from "../../src/client/index.js";
-import { createJob, generateKeyPair, type Job, type KeyPair, signJob } from "../../src/job/index.js";
+import {
+  createJob,
+  generateKeyPair,
+  type Job,
+  type KeyPair,
+  signJob,
+} from "../../src/job/index.js";
 import type { JobRecord } from "../../src/protocol/index.js";
 import { distBin, type Proc, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, uniqueNamespace } from "../helpers/redis.js";
@@ -64,7 +70,9 @@ export async function runnerWorld(
 /** The output of a finished job, or a readable failure. */
 export function outputOf(record: JobRecord): string {
   if (record.status !== "finished" || !record.result || !("success" in record.result)) {
-    throw new Error(`job ${record.id} ended ${record.status} (${record.error_kind}): ${record.error}`);
+    throw new Error(
+      `job ${record.id} ended ${record.status} (${record.error_kind}): ${record.error}`,
+    );
   }
   return record.result.success;
 }

@@ -46,7 +46,9 @@ describe("runner_sal: SAL scripts", () => {
 
   test("echo, a failing command's code and stderr, env vars reach children", async () => {
     const record = await w.run(fixture("sal", "commands.rhai"), { env_vars: { GREETING: "hey" } });
-    expect(outputOf(record)).toBe("hello=hello ok=true code=3 success=false stderr=broken caught=true env=hey-x");
+    expect(outputOf(record)).toBe(
+      "hello=hello ok=true code=3 success=false stderr=broken caught=true env=hey-x",
+    );
     expect(await w.client.logs(record.id)).toContain("hello");
   });
 
@@ -58,8 +60,13 @@ describe("runner_sal: SAL scripts", () => {
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
     try {
-      const env = { OPEN_PORT: String((server.address() as AddressInfo).port), CLOSED_PORT: String(closedPort) };
-      expect(outputOf(await w.run(fixture("sal", "net.rhai"), { env_vars: env }))).toBe("open=true closed=false");
+      const env = {
+        OPEN_PORT: String((server.address() as AddressInfo).port),
+        CLOSED_PORT: String(closedPort),
+      };
+      expect(outputOf(await w.run(fixture("sal", "net.rhai"), { env_vars: env }))).toBe(
+        "open=true closed=false",
+      );
     } finally {
       await new Promise((r) => server.close(r));
     }
@@ -67,20 +74,26 @@ describe("runner_sal: SAL scripts", () => {
 
   test("a Redis hash stored and read back (on the data connection, not the queue's)", async () => {
     const prefix = `${w.ns}:data:`;
-    const record = await w.run(fixture("sal", "redis.rhai"), { env_vars: { REDIS_PREFIX: prefix } });
+    const record = await w.run(fixture("sal", "redis.rhai"), {
+      env_vars: { REDIS_PREFIX: prefix },
+    });
     expect(outputOf(record)).toBe("name=Ann city=Gent fields=1 missing=true");
     expect(await redis.hgetall(`${prefix}user:1`)).toEqual({ name: "Ann" });
   });
 
   test("PostgreSQL: a table, bound parameters with a quote in a value, rows back", async () => {
     const table = `runner_sal_${process.pid}_${Date.now()}`;
-    const record = await w.run(fixture("sal", "postgres.rhai"), { env_vars: { ...PG_ENV, PG_TABLE: table } });
+    const record = await w.run(fixture("sal", "postgres.rhai"), {
+      env_vars: { ...PG_ENV, PG_TABLE: table },
+    });
     expect(outputOf(record)).toBe("rows=2 first=O'Brien:7 matches=1");
   });
 
   test("SAL errors are catchable in the script and readable", async () => {
     const dir = mkdtempSync(join(workDir, "errors-"));
-    const output = outputOf(await w.run(fixture("sal", "errors.rhai"), { env_vars: { WORK_DIR: dir } }));
+    const output = outputOf(
+      await w.run(fixture("sal", "errors.rhai"), { env_vars: { WORK_DIR: dir } }),
+    );
     expect(output).toContain(`file_read: file does not exist: ${join(dir, "missing.txt")}`);
     expect(output).toContain("mkdir: path must not be empty");
   });
@@ -94,7 +107,10 @@ describe("runner_sal: SAL scripts", () => {
 
   test("a command that outlives the job's timeout is killed with the job", async () => {
     const dir = mkdtempSync(join(workDir, "outlive-"));
-    const record = await w.run(fixture("sal", "outlive.rhai"), { env_vars: { WORK_DIR: dir }, timeout: 1.5 });
+    const record = await w.run(fixture("sal", "outlive.rhai"), {
+      env_vars: { WORK_DIR: dir },
+      timeout: 1.5,
+    });
     expect(record).toMatchObject({ status: "error", error_kind: "timeout" });
     const pid = Number(readFileSync(join(dir, "pid"), "utf8").trim());
     expect(pid).toBeGreaterThan(0);
@@ -120,12 +136,15 @@ describe("runner_sal: the sandbox", () => {
     const stuckRecord = await stuck;
     expect(stuckRecord.error_kind).toBe("timeout");
     // The quick job did not wait for the stuck one's worker.
-    expect(Date.parse(quick.finished_at ?? "")).toBeLessThan(Date.parse(stuckRecord.finished_at ?? ""));
+    expect(Date.parse(quick.finished_at ?? "")).toBeLessThan(
+      Date.parse(stuckRecord.finished_at ?? ""),
+    );
   });
 
   test("an allocation bomb fails its own job and the runner lives", async () => {
     // Fresh 160 KB strings: the 256 MB worker heap is gone after a couple of thousand.
-    const bomb = 'let s = "abcdefghij"; for i in 0..14 { s += s; } let a = []; loop { a.push(s.to_upper() + a.len()); }';
+    const bomb =
+      'let s = "abcdefghij"; for i in 0..14 { s += s; } let a = []; loop { a.push(s.to_upper() + a.len()); }';
     const record = await w.run(bomb, { timeout: 60 });
     expect(record).toMatchObject({ status: "error", error_kind: "resources" });
     expect(record.error).toContain("ran out of memory");
@@ -133,9 +152,12 @@ describe("runner_sal: the sandbox", () => {
   });
 
   test("print and debug lines reach the job's log as it runs; ENV, JOB_ID and SIGNATORIES are there", async () => {
-    const job = w.job('print("first"); debug("second"); print(`${ENV.FOO} ${JOB_ID.len()} ${SIGNATORIES.len()}`); ENV.FOO', {
-      env_vars: { FOO: "bar" },
-    });
+    const job = w.job(
+      'print("first"); debug("second"); print(`${ENV.FOO} ${JOB_ID.len()} ${SIGNATORIES.len()}`); ENV.FOO',
+      {
+        env_vars: { FOO: "bar" },
+      },
+    );
     const record = await w.client.run(job);
     expect(outputOf(record)).toBe("bar");
     const logs = await w.client.logs(job.id);
@@ -158,7 +180,10 @@ describe("runner_sal: the sandbox", () => {
     }
     expect(await w.client.cancel(running.id)).toBe("signalled");
     const t0 = Date.now();
-    expect(await w.client.wait(running.id, 10)).toMatchObject({ status: "error", error_kind: "cancelled" });
+    expect(await w.client.wait(running.id, 10)).toMatchObject({
+      status: "error",
+      error_kind: "cancelled",
+    });
     expect(Date.now() - t0).toBeLessThan(2000);
 
     // Fill both workers, then queue and cancel a third job.
@@ -170,7 +195,11 @@ describe("runner_sal: the sandbox", () => {
     expect(await w.client.cancel(queued.id)).toBe("cancelled");
     for (const b of blockers) await w.client.wait(b.id, 10);
     expect(outputOf(await w.run("40 + 2"))).toBe("42");
-    expect(await w.client.status(queued.id)).toMatchObject({ status: "error", error_kind: "cancelled", attempts: 0 });
+    expect(await w.client.status(queued.id)).toMatchObject({
+      status: "error",
+      error_kind: "cancelled",
+      attempts: 0,
+    });
     expect(await redis.exists(marker)).toBe(0);
   });
 
