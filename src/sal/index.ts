@@ -7,10 +7,10 @@ import osModule from "./os/index.js";
 import postgresModule from "./postgres/index.js";
 import processModule from "./process/index.js";
 import redisModule from "./redis/index.js";
+import { renderSalReference as renderReference } from "./reference.js";
 import textModule from "./text/index.js";
 
 export { CommandBuilder } from "./process/builder.js";
-export { renderSalReference } from "./reference.js";
 export { TemplateBuilder } from "./text/index.js";
 export { netModule, osModule, postgresModule, processModule, redisModule, textModule };
 
@@ -23,6 +23,11 @@ export const salModules: HostModule[] = [
   postgresModule,
   textModule,
 ];
+
+/** The reference page (docs/sal.md) for these modules, in markdown. */
+export function renderSalReference(modules: readonly HostModule[] = salModules): string {
+  return renderReference(modules);
+}
 
 /** What a runner tells the SAL modules (each function sees it as `ctx.job.options`). */
 export interface SalOptions {

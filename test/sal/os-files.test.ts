@@ -28,6 +28,7 @@ describe("files", () => {
     expect(await os("file_size", join(dir, "a/b/hello.txt"))).toBe(12);
     expect(await os("exist", "a/b")).toBe(true);
     expect(await os("exist", "a/nope")).toBe(false);
+    expect(await os("exist", "")).toBe(false);
   });
 
   test("reading a missing file or a directory says which", async () => {

@@ -132,7 +132,9 @@ export const fileFunctions: HostFunction[] = [
     example: 'if exist("/etc/hosts") { print("found"); }',
     run: (ctx, args) =>
       guard("exist", async () => {
-        const path = resolvePath(ctx, argString("exist", args, 0, "path"));
+        const arg = argString("exist", args, 0, "path");
+        if (arg === "") return false; // nothing is at no path (not the working directory)
+        const path = resolvePath(ctx, arg);
         return (await lstat(path).catch(() => null)) !== null;
       }),
   }),
