@@ -12,4 +12,10 @@ export {
 export { HostModuleError } from "./modules.js";
 export type { RunOptions } from "./pool.js";
 export type { HostModuleSpec, ScriptJob } from "./protocol.js";
-export { createSandbox, type Sandbox, type SandboxOptions } from "./sandbox.js";
+export {
+  createSandbox,
+  defaultWorkerUrl,
+  type Sandbox,
+  type SandboxOptions,
+  scriptJobOf,
+} from "./sandbox.js";

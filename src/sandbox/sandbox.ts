@@ -2,6 +2,7 @@
 // loaded, where `run` executes one job's script under its timeout, signal and limits.
 
 import { availableParallelism } from "node:os";
+import type { Job } from "../job/index.js";
 import type { EngineLimits } from "../rhai/index.js";
 import { DEFAULT_HEAP_MB, engineLimits, type LogLimits, logLimits } from "./limits.js";
 import { MainHost } from "./main-host.js";
@@ -82,5 +83,17 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     get workerCount() {
       return pool.workerCount;
     },
+  };
+}
+
+/** What the sandbox needs of a verified job: its payload, ids, env_vars and signatories. */
+export function scriptJobOf(job: Job, signatories: readonly string[]): ScriptJob {
+  return {
+    source: job.payload,
+    jobId: job.id,
+    callerId: job.caller_id,
+    contextId: job.context_id,
+    signatories,
+    envVars: job.env_vars,
   };
 }

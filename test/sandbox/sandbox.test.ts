@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import type { Job } from "../../src/job/index.js";
+import { createSandbox, type Sandbox, scriptJobOf } from "../../src/sandbox/index.js";
 import { failureOf, fixture, scriptJob } from "./helpers.js";
 
 describe("sandbox with the Rhai engine", () => {
@@ -42,6 +43,25 @@ describe("sandbox with the Rhai engine", () => {
     );
     expect(await sandbox.run(job)).toBe(`${job.jobId}|tester|ctx-1|2|bar`);
     expect(await sandbox.run(scriptJob("SIGNATORIES[1]"))).toBe("03bb");
+  });
+
+  it("builds the script's job from a wire job", async () => {
+    const job: Job = {
+      id: randomUUID(),
+      caller_id: "alice",
+      context_id: "space-9",
+      payload: 'JOB_ID + " " + CALLER_ID + " " + CONTEXT_ID + " " + SIGNATORIES[0] + " " + ENV.FOO',
+      runner: "r1",
+      executor: "sal",
+      timeout: 5,
+      env_vars: { FOO: "from-env" },
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      signatures: [],
+    };
+    expect(await sandbox.run(scriptJobOf(job, ["02cc"]))).toBe(
+      `${job.id} alice space-9 02cc from-env`,
+    );
   });
 
   it("reads Redis through a bridged host function", async () => {
