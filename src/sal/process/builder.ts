@@ -45,7 +45,7 @@ function option(
     returns: COMMAND_BUILDER,
     doc,
     example,
-    run: (_ctx, args) => apply(builderOf(args), args) as unknown as Value,
+    run: (_ctx, args) => apply(builderOf(args), args),
   });
 }
 
@@ -56,8 +56,7 @@ export const builderFunctions: HostFunction[] = [
     returns: COMMAND_BUILDER,
     doc: "Starts a command builder; set options with its methods, then call `execute()`.",
     example: 'let r = run("make test").cwd("/src").timeout(60).ignore_error().execute();',
-    run: (_ctx, args) =>
-      new CommandBuilder(argNonEmpty("run", args, 0, "command")) as unknown as Value,
+    run: (_ctx, args) => new CommandBuilder(argNonEmpty("run", args, 0, "command")),
   }),
   option(
     "cwd",
