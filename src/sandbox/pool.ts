@@ -47,7 +47,12 @@ class Task {
   ) {}
 
   log(line: string): void {
-    if (!this.settled) this.opts.onLog?.(line);
+    if (this.settled || this.opts.onLog === undefined) return;
+    try {
+      this.opts.onLog(line);
+    } catch {
+      // A failing log sink must not take the runner down (this runs in a worker event).
+    }
   }
 }
 

@@ -42,6 +42,15 @@ describe("sandbox pool (stand-in engine)", () => {
     expect(lines).toEqual(["one", "two"]);
   });
 
+  it("survives a log callback that throws", async () => {
+    const out = await sandbox.run(scriptJob("print('x'); echo(1); return 'fine';"), {
+      onLog: () => {
+        throw new Error("log sink broke");
+      },
+    });
+    expect(out).toBe("fine");
+  });
+
   it("times out a job stuck in an endless loop and keeps serving", async () => {
     const started = Date.now();
     const failure = await failureOf(sandbox.run(scriptJob("for(;;){}"), { timeoutMs: 500 }));
