@@ -110,10 +110,10 @@ describe("tcp", () => {
     );
   });
 
-  test("tcp_ping: a refused connection proves the host is up; silence does not", async () => {
+  // Tests send traffic to loopback only (the workplace's rule), so the "host silent" side
+  // of tcp_ping, which needs an address that drops packets, is not exercised here.
+  test("tcp_ping: a refused connection proves the host is up", async () => {
     expect(await net("tcp_ping", "127.0.0.1")).toBe(true);
-    expect(await net("tcp_ping", "2001:db8::1", new Float(0.5))).toBe(false); // documentation prefix
-    expect(await net("tcp_ping", "no-such-host.invalid", 1)).toBe(false);
   });
 });
 
