@@ -1,0 +1,138 @@
+// Property tests for hostile input on the job layer: whatever arrives, validation answers
+// with a job or an InvalidJobError; every generated job signs and verifies; any one-byte
+// change breaks the signature.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import {
+  canonicalJson,
+  generateKeyPair,
+  InvalidJobError,
+  type Job,
+  parseJob,
+  signJob,
+  verifyJobSignatures,
+} from "../../src/job/index.js";
+
+const RUNS = 200;
+const key = generateKeyPair();
+
+const jobArb: fc.Arbitrary<Job> = fc.record({
+  id: fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/),
+  caller_id: fc.string({ maxLength: 20 }),
+  context_id: fc.string({ maxLength: 20 }),
+  payload: fc.string({ unit: "binary", maxLength: 300 }),
+  runner: fc.string({ minLength: 1, maxLength: 20 }),
+  executor: fc.constantFrom("hero", "sal", "osiris", ""),
+  timeout: fc.integer({ min: 1, max: 3600 }),
+  env_vars: fc.dictionary(
+    fc.string({ maxLength: 10 }),
+    fc.string({ unit: "binary", maxLength: 30 }),
+    { maxKeys: 5 },
+  ),
+  created_at: fc
+    .date({ min: new Date(2000, 0, 1), max: new Date(2100, 0, 1), noInvalidDate: true })
+    .map((d) => d.toISOString()),
+  updated_at: fc.constant(new Date().toISOString()),
+  signatures: fc.constant([]),
+});
+
+/** The same object with its keys (at every depth) in another order. */
+function reorder(value: unknown, seed: number): unknown {
+  if (Array.isArray(value)) return value.map((v) => reorder(v, seed));
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value);
+  const rotated = entries.map((_, i) => entries[(i + seed) % entries.length] as [string, unknown]);
+  return Object.fromEntries(rotated.reverse().map(([k, v]) => [k, reorder(v, seed + 1)]));
+}
+
+describe("job fuzzing", () => {
+  test("every generated job signs and verifies, and survives validation unchanged", () => {
+    fc.assert(
+      fc.property(jobArb, (job) => {
+        const signed = signJob(job, key.private_key);
+        expect(verifyJobSignatures(signed)).toEqual({ valid: [key.public_key], invalid: [] });
+        expect(verifyJobSignatures(parseJob(JSON.parse(JSON.stringify(signed)))).valid).toEqual([
+          key.public_key,
+        ]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("the canonical form does not depend on key order", () => {
+    fc.assert(
+      fc.property(jobArb, fc.nat(20), (job, seed) => {
+        expect(canonicalJson(reorder(job, seed))).toBe(canonicalJson(job));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("any one-character change of a signed field breaks the signature", () => {
+    const fields = [
+      "id",
+      "caller_id",
+      "context_id",
+      "payload",
+      "runner",
+      "executor",
+      "created_at",
+    ] as const;
+    fc.assert(
+      fc.property(
+        jobArb,
+        fc.constantFrom(...fields),
+        fc.nat(),
+        fc.integer({ min: 1, max: 0xffff }),
+        (job, field, at, code) => {
+          const signed = signJob(job, key.private_key);
+          const text = signed[field];
+          const i = text.length === 0 ? 0 : at % text.length;
+          const changed =
+            text.slice(0, i) +
+            String.fromCharCode(text.charCodeAt(i) ^ code || 1) +
+            text.slice(i + 1);
+          fc.pre(changed !== text);
+          expect(verifyJobSignatures({ ...signed, [field]: changed }).valid).toEqual([]);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("any one-byte change of the signature fails", () => {
+    fc.assert(
+      fc.property(jobArb, fc.nat(63), fc.integer({ min: 1, max: 255 }), (job, byte, mask) => {
+        const signed = signJob(job, key.private_key);
+        const sig = Buffer.from(signed.signatures[0]?.signature ?? "", "hex");
+        sig[byte] = (sig[byte] ?? 0) ^ mask;
+        const report = verifyJobSignatures({
+          ...signed,
+          signatures: [{ public_key: key.public_key, signature: sig.toString("hex") }],
+        });
+        expect(report.valid).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("arbitrary JSON gives a job or an InvalidJobError, never anything else", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          jobArb.map((j) => ({ ...j, timeout: "x" })),
+          fc.anything(),
+        ),
+        (input) => {
+          try {
+            parseJob(input);
+          } catch (e) {
+            expect(e).toBeInstanceOf(InvalidJobError);
+          }
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+});

@@ -1,0 +1,168 @@
+// Hostile Rhai source: the lexer and parser answer with an AST or a RhaiParseError for any
+// text; they never throw anything else, never hang and never overflow the JavaScript stack.
+// Seeded with the reference engine's fuzzing corpus when ../shared is present.
+import { existsSync, readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { Engine, RhaiParseError } from "../../src/rhai/index.js";
+
+const RUNS = 300;
+const SEED_PATH = new URL(
+  "../../../shared/conformance/rhai/scripts/fuzzing_seed_corpus_all.rhai",
+  import.meta.url,
+);
+const seed = existsSync(SEED_PATH)
+  ? readFileSync(SEED_PATH, "utf8")
+  : "let x = 1 + 2 * 3; fn f(a) { a + x } f(4)";
+const seedLines = seed.split("\n");
+const engine = new Engine();
+
+function compileOrParseError(source: string): void {
+  try {
+    engine.compile(source);
+  } catch (e) {
+    if (!(e instanceof RhaiParseError)) {
+      throw new Error(
+        `compile threw ${(e as Error)?.name}: ${(e as Error)?.message} for ${JSON.stringify(source.slice(0, 200))}`,
+      );
+    }
+    expect(typeof e.code).toBe("string");
+  }
+}
+
+const tokens = fc.constantFrom(
+  "let",
+  "const",
+  "fn",
+  "if",
+  "else",
+  "while",
+  "loop",
+  "for",
+  "in",
+  "do",
+  "until",
+  "switch",
+  "return",
+  "throw",
+  "try",
+  "catch",
+  "break",
+  "continue",
+  "import",
+  "export",
+  "as",
+  "private",
+  "this",
+  "Fn",
+  "x",
+  "y",
+  "_",
+  "1",
+  "0x1f",
+  "1_000",
+  "1.5e3",
+  "'c'",
+  '"s"',
+  "`t${x}`",
+  "#{",
+  "}",
+  "{",
+  "(",
+  ")",
+  "[",
+  "]",
+  ";",
+  ",",
+  ".",
+  "?.",
+  "?[",
+  "??",
+  "::",
+  "=>",
+  "|",
+  "||",
+  "&&",
+  "!",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "**",
+  "<<",
+  ">>",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "<",
+  ">",
+  "=",
+  "+=",
+  "..",
+  "..=",
+  "//c\n",
+  "/* c */",
+  "/*",
+  "*/",
+  "\n",
+  " ",
+  "\\",
+  "#",
+  "@",
+  "$",
+  "`",
+  '"',
+  "'",
+);
+const tokenSoup = fc.array(tokens, { maxLength: 80 }).map((t) => t.join(" "));
+
+/** A slice of the seed corpus with a few characters inserted, removed or replaced. */
+const mutatedSeed = fc
+  .tuple(
+    fc.nat(seedLines.length - 1),
+    fc.integer({ min: 1, max: 30 }),
+    fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 3 })), { maxLength: 5 }),
+  )
+  .map(([start, count, edits]) => {
+    let text = seedLines.slice(start, start + count).join("\n");
+    for (const [at, insert] of edits) {
+      const i = text.length === 0 ? 0 : at % text.length;
+      text = text.slice(0, i) + insert + text.slice(i + (insert.length % 2));
+    }
+    return text;
+  });
+
+describe("Rhai lexer and parser fuzzing", () => {
+  test("the seed corpus (snippets, some deliberately broken) gives an AST or a RhaiParseError", () => {
+    compileOrParseError(seed);
+  });
+
+  test("random text, token soup and mutated seed scripts: an AST or a RhaiParseError", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ unit: "binary", maxLength: 300 }), tokenSoup, mutatedSeed),
+        (source) => {
+          compileOrParseError(source);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  test.each([
+    ["nested parentheses", `${"(".repeat(20_000)}1${")".repeat(20_000)}`],
+    ["nested blocks", `${"{".repeat(20_000)}1${"}".repeat(20_000)}`],
+    ["nested arrays", `${"[".repeat(20_000)}${"]".repeat(20_000)}`],
+    ["unary chain", `${"-".repeat(50_000)}1`],
+    ["long binary chain", `1${" + 1".repeat(100_000)}`],
+    ["unclosed nesting", "(".repeat(50_000)],
+    ["nested block comments", `${"/*".repeat(20_000)}${"*/".repeat(20_000)} 1`],
+    ["nested interpolation", `${"`${".repeat(5_000)}1${"}`".repeat(5_000)}`],
+    ["nested closures", `${"|x| ".repeat(10_000)}1`],
+    ["if chain", `${"if true { ".repeat(10_000)}1${" }".repeat(10_000)}`],
+  ])("pathological input (%s) ends in an AST or a RhaiParseError", (_name, source) => {
+    compileOrParseError(source);
+  });
+});
