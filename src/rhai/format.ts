@@ -51,7 +51,8 @@ export function floatToDebug(x: number): string {
   return Number.isInteger(x) ? `${s}.0` : s;
 }
 
-function escapeDebug(s: string, quote: '"' | "'"): string {
+/** Rust's Debug of a string: quoted, with backslash escapes. */
+function escapeDebug(s: string): string {
   let out = "";
   for (const ch of s) {
     switch (ch) {
@@ -71,8 +72,7 @@ function escapeDebug(s: string, quote: '"' | "'"): string {
         out += "\\0";
         break;
       case '"':
-      case "'":
-        out += ch === quote ? `\\${ch}` : ch;
+        out += '\\"';
         break;
       default: {
         // Rust escapes control characters as \u{..} (lower-case hex, no padding).
@@ -81,7 +81,7 @@ function escapeDebug(s: string, quote: '"' | "'"): string {
       }
     }
   }
-  return quote + out + quote;
+  return `"${out}"`;
 }
 
 function sortedEntries(m: Map<string, Value>): [string, Value][] {
@@ -107,7 +107,7 @@ function containerText(v: Value): string | undefined {
   if (Array.isArray(v)) return `[${v.map(toDebug).join(", ")}]`;
   if (v instanceof Map) {
     return `#{${sortedEntries(v)
-      .map(([k, x]) => `${escapeDebug(k, '"')}: ${toDebug(x)}`)
+      .map(([k, x]) => `${escapeDebug(k)}: ${toDebug(x)}`)
       .join(", ")}}`;
   }
   if (v instanceof Blob) return blobText(v.bytes);
@@ -144,14 +144,16 @@ export function toDebug(v: Value): string {
     case "undefined":
       return "()";
     case "string":
-      return escapeDebug(v, '"');
+      return escapeDebug(v);
     case "number":
     case "bigint":
     case "boolean":
       return String(v);
   }
   if (v instanceof Float) return floatToDebug(v.value);
-  if (v instanceof Char) return escapeDebug(v.value, "'");
+  // The reference's `to_debug` of a character is the bare character (no quotes, no
+  // escapes), and arrays and maps format their elements with `to_debug`: `['a']` prints [a].
+  if (v instanceof Char) return v.value;
   return containerText(v) ?? hostText(v);
 }
 

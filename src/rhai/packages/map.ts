@@ -4,7 +4,7 @@
 import { RhaiRuntimeError } from "../errors.js";
 import { toDebug } from "../format.js";
 import type { NativeCallContext, Package } from "../native.js";
-import { Float, FnPtr, type RhaiMap, type Value } from "../value.js";
+import { Blob, Char, Float, FnPtr, type RhaiMap, type Value } from "../value.js";
 import { Callback, checkMapSize, copyOf, valuesEqual } from "./util.js";
 
 function sortedKeys(m: RhaiMap): string[] {
@@ -20,11 +20,31 @@ export function toJson(v: Value): string {
       .join(",")}}`;
   }
   if (Array.isArray(v)) return `[${v.map(toJson).join(",")}]`;
+  if (v instanceof Blob) return `[${v.bytes.join(",")}]`;
+  // Everything else is written as Rust's Debug of the value, as the reference does (a
+  // character comes out as 'c', which JSON readers will not accept).
+  if (v instanceof Char) return charDebug(v.value);
   if (v instanceof FnPtr) {
     if (v.curried.length === 0) return toDebug(v.name);
     return `[${[toDebug(v.name), ...v.curried.map(toJson)].join(",")}]`;
   }
   return toDebug(v);
+}
+
+/** Rust's Debug of a char: single quotes, backslash escapes. */
+function charDebug(c: string): string {
+  const escapes: Record<string, string> = {
+    "\\": "\\\\",
+    "'": "\\'",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\0": "\\0",
+  };
+  const code = c.codePointAt(0) ?? 0;
+  const text =
+    escapes[c] ?? (code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\u{${code.toString(16)}}` : c);
+  return `'${text}'`;
 }
 
 function checkSize(ctx: NativeCallContext, m: RhaiMap): void {

@@ -260,6 +260,11 @@ describe("object maps", () => {
         ]),
       ),
     ).toBe('{"f":1.0,"x":null}');
+    const odd = new Map<string, Value>([
+      ["b", new Blob([1, 2])],
+      ["c", new Char("'")],
+    ]);
+    expect(e.call("to_json", odd)).toBe(`{"b":[1,2],"c":'\\''}`);
   });
 
   it("parses JSON", () => {

@@ -21,7 +21,7 @@ describe("toDisplay (print, to_string, interpolation)", () => {
     [f(1.5e-14), "1.5e-14"],
     [f(Number.NaN), "NaN"],
     [f(Number.POSITIVE_INFINITY), "inf"],
-    [[1, "a", new Char("b"), f(2), undefined], "[1, \"a\", 'b', 2.0, ()]"],
+    [[1, "a", new Char("b"), f(2), undefined], '[1, "a", b, 2.0, ()]'],
     [
       new Map<string, Value>([
         ["b", 2],
@@ -46,7 +46,7 @@ describe("toDebug (debug, elements of containers)", () => {
     ['a"b\\\n\t', '"a\\"b\\\\\\n\\t"'],
     ["it's", '"it\'s"'],
     ["\u0001", '"\\u{1}"'],
-    [new Char("'"), "'\\''"],
+    [new Char("'"), "'"],
     [f(1), "1.0"],
     [f(-0), "-0.0"],
     [f(1e15), "1000000000000000.0"],
