@@ -26,6 +26,8 @@ export interface PoolConfig {
   readonly init: Pick<WorkerInit, "modules" | "limits" | "logLimits">;
   readonly resourceLimits: ResourceLimits;
   readonly host: MainHost;
+  /** Told when a worker fails to start or dies on its own (for the runner's log). */
+  readonly onWorkerError?: (error: Error) => void;
 }
 
 /** Delay before replacing a worker that died while starting, so a broken setup cannot spin. */
@@ -101,11 +103,18 @@ class PoolWorker {
         this.lastError = e;
       });
       this.worker.on("exit", (code) => {
+        if (this.state === "gone") return; // we stopped it
         const startFailed = this.state === "starting";
-        if (startFailed) {
-          reject(this.lastError ?? new Error(`sandbox worker exited with code ${code} at start`));
+        const error =
+          this.lastError instanceof Error
+            ? this.lastError
+            : new Error(`sandbox worker exited with code ${code}`);
+        if (startFailed) reject(error);
+        try {
+          config.onWorkerError?.(error);
+        } catch {
+          // Reporting must not break the pool.
         }
-        if (this.state === "gone") return;
         this.state = "gone";
         this.channel.port1.close();
         const task = this.task;
@@ -123,7 +132,7 @@ class PoolWorker {
         this.pool.workerGone(this, startFailed);
       });
     });
-    // A start failure is reported by `ready` to whoever awaits it, and by the pool otherwise.
+    // A start failure rejects `ready` for `start()`; later ones go to onWorkerError only.
     this.ready.catch(() => {});
   }
 

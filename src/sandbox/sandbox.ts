@@ -21,6 +21,8 @@ export interface SandboxOptions {
   readonly logLimits?: Partial<LogLimits>;
   /** Heap limit of each worker, in MB (default DEFAULT_HEAP_MB). */
   readonly heapMb?: number;
+  /** Told when a worker fails to start or dies on its own (the pool replaces it). */
+  readonly onWorkerError?: (error: Error) => void;
   /** The worker entry to start; only tests replace it. */
   readonly workerUrl?: URL;
 }
@@ -65,6 +67,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     host,
+    ...(options.onWorkerError === undefined ? {} : { onWorkerError: options.onWorkerError }),
   });
   try {
     await pool.start();

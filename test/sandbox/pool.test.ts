@@ -135,10 +135,12 @@ describe("sandbox pool (stand-in engine)", () => {
 
 describe("sandbox pool with one worker (stand-in engine)", () => {
   let sandbox: Sandbox;
+  const workerErrors: Error[] = [];
   beforeAll(async () => {
     sandbox = await createSandbox({
       size: 1,
       heapMb: 64,
+      onWorkerError: (e) => workerErrors.push(e),
       workerUrl: fixture("standin-worker.mjs"),
       modules: [{ url: fixture("test-module.mjs") }],
     });
@@ -158,6 +160,9 @@ describe("sandbox pool with one worker (stand-in engine)", () => {
     );
     expect(failure.errorKind).toBe("resources");
     expect(failure.message).toMatch(/out of memory.*64 MB/);
+    expect(workerErrors.map((e) => (e as { code?: string }).code)).toEqual([
+      "ERR_WORKER_OUT_OF_MEMORY",
+    ]);
     expect(await sandbox.run(scriptJob("return 'alive';"))).toBe("alive");
   });
 

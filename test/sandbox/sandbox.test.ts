@@ -30,8 +30,8 @@ describe("sandbox with the Rhai engine", () => {
 
   it("returns the script's final value as to_string renders it", async () => {
     expect(await sandbox.run(scriptJob("40 + 2"))).toBe("42");
-    expect(await sandbox.run(scriptJob("[1, \"a\", 'c', 2.5, #{x: ()}]"))).toBe(
-      '[1, "a", \'c\', 2.5, #{"x": ()}]',
+    expect(await sandbox.run(scriptJob('[1, "a", 2.5, #{x: ()}]'))).toBe(
+      '[1, "a", 2.5, #{"x": ()}]',
     );
     expect(await sandbox.run(scriptJob("let x = 1;"))).toBe("");
   });
@@ -73,8 +73,14 @@ describe("sandbox with the Rhai engine", () => {
   });
 
   it("carries values across the bridge both ways", async () => {
-    expect(await sandbox.run(scriptJob("echo([1, 2.5, 'c', \"s\", #{a: true}, ()])"))).toBe(
-      '[1, 2.5, \'c\', "s", #{"a": true}, ()]',
+    expect(await sandbox.run(scriptJob('echo([1, 2.5, "s", #{a: true}, ()])'))).toBe(
+      '[1, 2.5, "s", #{"a": true}, ()]',
+    );
+    expect(await sandbox.run(scriptJob("let c = echo('λ'); type_of(c) + \" \" + c"))).toBe(
+      "char λ",
+    );
+    expect(await sandbox.run(scriptJob("let b = echo(blob(3, 7)); type_of(b) + b.len()"))).toBe(
+      "blob3",
     );
     expect(await sandbox.run(scriptJob("echo(9223372036854775807)"))).toBe("9223372036854775807");
     expect(await sandbox.run(scriptJob("echo_via_worker(7) + twice(4)"))).toBe("15");
