@@ -3,9 +3,10 @@
 // the conformance corpus.
 
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { Command } from "commander";
 import { runFile } from "../rhai/conformance.js";
-import { Engine, isRhaiError, toDisplay } from "../rhai/index.js";
+import { Engine, FileModuleResolver, isRhaiError, toDisplay } from "../rhai/index.js";
 
 function fail(e: unknown): never {
   if (isRhaiError(e)) {
@@ -18,10 +19,12 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
-function newEngine(): Engine {
+/** An engine printing to stdout; `import "x"` loads `x.rhai` from `moduleDir`. */
+function newEngine(moduleDir: string): Engine {
   return new Engine()
     .onPrint((text) => process.stdout.write(`${text}\n`))
-    .onDebug((text) => process.stdout.write(`${text}\n`));
+    .onDebug((text) => process.stdout.write(`${text}\n`))
+    .setModuleResolver(new FileModuleResolver(moduleDir));
 }
 
 const program = new Command();
@@ -39,7 +42,7 @@ program
       fail(e);
     }
     try {
-      newEngine().run(src);
+      newEngine(dirname(file)).run(src);
     } catch (e) {
       fail(e);
     }
@@ -51,7 +54,7 @@ program
   .argument("<script>", "the Rhai source")
   .action((script: string) => {
     try {
-      const value = newEngine().eval(script);
+      const value = newEngine(process.cwd()).eval(script);
       if (value !== undefined) process.stdout.write(`${toDisplay(value)}\n`);
     } catch (e) {
       fail(e);

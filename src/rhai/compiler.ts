@@ -435,6 +435,18 @@ export class Compiler {
     const rt = this.rt;
     const n = compiled.length;
     if (n === 0) return () => undefined;
+    if (scoped && stmts.some((s) => s.type === "Import")) {
+      // Modules imported inside a block are gone when it ends.
+      const inner = this.blockBody(compiled);
+      return (f) => {
+        const mark = rt.imports.length;
+        try {
+          return inner(f);
+        } finally {
+          rt.imports.length = mark;
+        }
+      };
+    }
     if (scoped && this.fs.usesEval) {
       // Variables an `eval` defines inside the block end with it.
       return (f) => {
@@ -473,6 +485,18 @@ export class Compiler {
       for (let i = 0; i < n; i++) {
         if (++rt.ops > rt.opsLimit) rt.checkOps();
         v = (compiled[i] as Eval)(f);
+      }
+      return v;
+    };
+  }
+
+  private blockBody(compiled: Eval[]): Eval {
+    const rt = this.rt;
+    return (f) => {
+      let v: Value;
+      for (const s of compiled) {
+        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        v = s(f);
       }
       return v;
     };
@@ -650,9 +674,9 @@ export class Compiler {
       }
     }
     if (name.includes("::")) {
-      return () => {
-        throw err("ErrorModuleNotFound", `Module not found: ${name.split("::")[0]}`, pos);
-      };
+      const path = name.split("::");
+      const member = path.pop() as string;
+      return () => this.engine.moduleVar(path, member, pos);
     }
     const program = this.program;
     const engine = this.engine;
@@ -911,6 +935,13 @@ export class Compiler {
     };
   }
 
+  /** The frame slot of a plain local variable (not captured, no `eval` around), if it is one. */
+  private localSlot(n: Node): number | undefined {
+    if (n.type !== "Var" || n.decl === undefined || n.decl.captured || this.fs.usesEval)
+      return undefined;
+    return this.fs.slotOf(n.decl);
+  }
+
   private assign(n: NodeOf<"Assign">): Eval {
     const target = this.ref(n.target);
     // Sizes are checked on the whole value of the variable the chain starts from.
@@ -931,8 +962,18 @@ export class Compiler {
         throw err("ErrorAssignmentToConstant", `Cannot modify constant ${name}`, pos, name);
       };
     }
+    const slot = this.localSlot(n.target);
     if (n.op === "=") {
       const value = this.stored(n.value);
+      if (slot !== undefined) {
+        return (f) => {
+          f[slot] = value(f);
+          if (limits.maxArraySize > 0 || limits.maxMapSize > 0 || limits.maxStringSize > 0) {
+            engine.checkDataSize(f[slot] as Value, pos);
+          }
+          return undefined;
+        };
+      }
       return (f) => {
         target.set(f, value(f));
         checkSize(f);
@@ -943,6 +984,24 @@ export class Compiler {
     const value = this.stored(n.value);
     const site = new CallSite(engine, n.op, pos);
     const opSite = new CallSite(engine, op, pos);
+    if ((op === "+" || op === "-") && slot !== undefined) {
+      // `x += n` on a local integer: the loop counter case, without going through a Ref.
+      const plus = op === "+";
+      return (f) => {
+        const b = value(f);
+        const a = f[slot] as Value;
+        if (typeof a === "number" && typeof b === "number") {
+          const r = plus ? a + b : a - b;
+          if (r <= MAX_SAFE && r >= MIN_SAFE) {
+            f[slot] = r;
+            return undefined;
+          }
+        }
+        f[slot] = engine.opAssign(op, a, b, site, opSite, pos);
+        checkSize(f);
+        return undefined;
+      };
+    }
     if (op === "+" || op === "-") {
       const plus = op === "+";
       return (f) => {
@@ -1085,11 +1144,16 @@ export class Compiler {
     const op = n.op;
     const pos = n.position;
     const engine = this.engine;
-    // Open-ended range `a..` in an index.
     const l = this.expr(n.left);
     const r = this.expr(n.right);
     const site = new CallSite(engine, op, pos);
     const slow = (a: Value, b: Value) => engine.binaryOp(op, a, b, site, pos);
+    const k =
+      n.right.type === "Const" && typeof n.right.value === "number" ? n.right.value : undefined;
+    if (k !== undefined) {
+      const fast = this.binaryWithConstant(op, l, k, slow);
+      if (fast !== undefined) return fast;
+    }
     switch (op) {
       case "+":
         return (f) => {
@@ -1190,6 +1254,85 @@ export class Compiler {
       default:
         return (f) => slow(l(f), r(f));
     }
+  }
+
+  /** `x op 5`: the right operand is a known integer, so one call and one type check less. */
+  private binaryWithConstant(
+    op: string,
+    l: Eval,
+    k: number,
+    slow: (a: Value, b: Value) => Value,
+  ): Eval | undefined {
+    switch (op) {
+      case "+":
+        return (f) => {
+          const a = l(f);
+          if (typeof a === "number") {
+            const x = a + k;
+            if (x <= MAX_SAFE && x >= MIN_SAFE) return x;
+          }
+          return slow(a, k);
+        };
+      case "-":
+        return (f) => {
+          const a = l(f);
+          if (typeof a === "number") {
+            const x = a - k;
+            if (x <= MAX_SAFE && x >= MIN_SAFE) return x;
+          }
+          return slow(a, k);
+        };
+      case "*":
+        return (f) => {
+          const a = l(f);
+          if (typeof a === "number") {
+            const x = a * k;
+            if (x <= MAX_SAFE && x >= MIN_SAFE) return x === 0 ? 0 : x;
+          }
+          return slow(a, k);
+        };
+      case "%":
+        if (k === 0) return undefined;
+        return (f) => {
+          const a = l(f);
+          if (typeof a === "number") {
+            const x = a % k;
+            return x === 0 ? 0 : x;
+          }
+          return slow(a, k);
+        };
+      case "<":
+        return (f) => {
+          const a = l(f);
+          return typeof a === "number" ? a < k : slow(a, k);
+        };
+      case "<=":
+        return (f) => {
+          const a = l(f);
+          return typeof a === "number" ? a <= k : slow(a, k);
+        };
+      case ">":
+        return (f) => {
+          const a = l(f);
+          return typeof a === "number" ? a > k : slow(a, k);
+        };
+      case ">=":
+        return (f) => {
+          const a = l(f);
+          return typeof a === "number" ? a >= k : slow(a, k);
+        };
+      case "==":
+        return (f) => {
+          const a = l(f);
+          return typeof a === "number" ? a === k : slow(a, k);
+        };
+      case "!=":
+        return (f) => {
+          const a = l(f);
+          return typeof a === "number" ? a !== k : slow(a, k);
+        };
+    }
+    return undefined;
   }
 
   // ---- control flow ---------------------------------------------------------------
@@ -1319,6 +1462,7 @@ export class Compiler {
     const pos = n.iterable.position;
     const jumps = hasLoopJump(n.body);
     const copyItems = isRefNode(n.iterable);
+    const simple = !jumps && !itemCaptured && counterSlot < 0;
     // Runs one iteration; returns true to stop the loop.
     // A captured loop variable is one shared cell for the whole loop, as in the reference.
     const step = (f: Frame, item: Value, index: number): boolean => {
@@ -1354,6 +1498,15 @@ export class Compiler {
         const { start, end } = it;
         if (typeof start === "number" && typeof end === "number" && end < MAX_SAFE) {
           const stop = it.inclusive ? end + 1 : end;
+          if (simple) {
+            // The common `for i in a..b { ... }`: no counter, no capture, no break.
+            for (let i = start; i < stop; i++) {
+              if (++rt.ops > rt.opsLimit) rt.checkOps();
+              f[itemSlot] = i;
+              body(f);
+            }
+            return undefined;
+          }
           let index = 0;
           for (let i = start; i < stop; i++) {
             if (step(f, i, index++)) return result();
@@ -1435,10 +1588,15 @@ export class Compiler {
   private importStmt(n: NodeOf<"Import">): Eval {
     const path = this.expr(n.path);
     const pos = n.position;
+    const alias = n.alias?.name;
+    const engine = this.engine;
+    const rt = this.rt;
     return (f) => {
       const p = path(f);
       if (typeof p !== "string") throw this.mismatch("string", p, pos);
-      throw err("ErrorModuleNotFound", `Module not found: ${p} (no module resolver)`, pos, p);
+      const module = engine.importModule(p, pos);
+      if (alias !== undefined) rt.imports.push({ alias, module });
+      return undefined;
     };
   }
 
@@ -1465,8 +1623,10 @@ export class Compiler {
           return engine.callScript(fn, argv, NO_THIS, undefined, null, pos);
         };
       }
-      return () => {
-        throw err("ErrorModuleNotFound", `Module not found: ${ns}`, pos, ns);
+      const path = ns.split("::");
+      return (f) => {
+        const argv = args.map((a) => a(f));
+        return engine.callModuleFn(path, name, argv, pos);
       };
     }
     const intrinsic = this.intrinsic(n);

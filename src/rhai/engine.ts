@@ -15,6 +15,7 @@ import { type Position, RhaiParseError, RhaiRuntimeError } from "./errors.js";
 import { toDebug, toDisplay } from "./format.js";
 import * as int from "./int.js";
 import { Library } from "./library.js";
+import { Module, type ModuleResolver } from "./modules.js";
 import type { EngineLimits, NativeFunction, Package } from "./native.js";
 import { builtinBinary, copy, dataSizes, NONE, utf8Length, valuesEqual } from "./ops.js";
 import { standardPackages } from "./packages/index.js";
@@ -112,6 +113,8 @@ export class Engine {
   private printHook: (text: string) => void = (t) => console.log(t);
   private debugHook: (text: string, pos: Position) => void = (t) => console.log(t);
   private currentProgram: Program | undefined;
+  private moduleResolver: ModuleResolver | undefined;
+  private readonly staticModules = new Map<string, Module>();
 
   /** An engine with the standard packages (or the packages given). */
   constructor(packages: readonly Package[] = standardPackages) {
@@ -148,6 +151,142 @@ export class Engine {
   setAbortSignal(signal: AbortSignal | undefined): this {
     this.rt.signal = signal;
     return this;
+  }
+
+  /** Where `import "path"` finds modules (none by default: imports fail). */
+  setModuleResolver(resolver: ModuleResolver | undefined): this {
+    this.moduleResolver = resolver;
+    return this;
+  }
+
+  /** A module always reachable as `name::member`, without an import. */
+  registerModule(name: string, module: Module): this {
+    this.staticModules.set(name, module);
+    return this;
+  }
+
+  /** Runs a script and makes a module of its exports and its non-private functions. */
+  moduleFromScript(script: string | AST, id = ""): Module {
+    const ast = typeof script === "string" ? this.compile(script) : script;
+    const program = this.programOf(ast);
+    const scope = new Scope();
+    const mark = this.rt.imports.length;
+    try {
+      this.runProgram(program, scope, true);
+    } finally {
+      this.rt.imports.length = mark;
+    }
+    const module = new Module(id);
+    for (const stmt of ast.script.body) {
+      if (stmt.type === "Let" && stmt.exported)
+        module.vars.set(stmt.decl.name, scope.get(stmt.decl.name));
+      if (stmt.type === "Export") {
+        for (const [name, alias] of stmt.names) {
+          if (!scope.has(name)) {
+            throw rtErr(
+              "ErrorVariableNotFound",
+              `Variable not found: ${name}`,
+              stmt.position,
+              name,
+            );
+          }
+          module.vars.set(alias, scope.get(name));
+        }
+      }
+    }
+    for (const [key, fn] of program.fns) {
+      if (!fn.def.isClosure && !fn.def.isPrivate && fn.def.thisType === undefined)
+        module.scriptFns.set(key, fn);
+    }
+    return module;
+  }
+
+  /** @internal `import "path"`. */
+  importModule(path: string, pos: Position): Module {
+    const rt = this.rt;
+    if (this.limits.maxModules > 0 && rt.modulesLoaded >= this.limits.maxModules) {
+      throw rtErr("ErrorTooManyModules", "Too many modules imported", pos);
+    }
+    const resolver = this.moduleResolver;
+    let module: Module | undefined;
+    try {
+      module = resolver?.resolve(path, (source, id) => this.moduleFromScript(source, id));
+    } catch (e) {
+      if (
+        e instanceof RhaiParseError ||
+        (e instanceof RhaiRuntimeError && e.code !== "ErrorModuleNotFound")
+      ) {
+        throw new RhaiRuntimeError(
+          "ErrorInModule",
+          `Error in module '${path}': ${e.message}`,
+          pos,
+          path,
+          e instanceof RhaiRuntimeError ? e : undefined,
+        );
+      }
+      throw e;
+    }
+    if (module === undefined) {
+      throw rtErr(
+        "ErrorModuleNotFound",
+        resolver === undefined
+          ? `Module not found: ${path} (no module resolver)`
+          : `Module not found: ${path}`,
+        pos,
+        path,
+      );
+    }
+    rt.modulesLoaded++;
+    return module;
+  }
+
+  private findModule(path: readonly string[], pos: Position): Module {
+    const [first, ...rest] = path as [string, ...string[]];
+    let module: Module | undefined;
+    const imports = this.rt.imports;
+    for (let i = imports.length - 1; i >= 0; i--) {
+      const entry = imports[i];
+      if (entry !== undefined && entry.alias === first) {
+        module = entry.module;
+        break;
+      }
+    }
+    module ??= this.staticModules.get(first);
+    for (const name of rest) module = module?.modules.get(name);
+    if (module === undefined)
+      throw rtErr(
+        "ErrorModuleNotFound",
+        `Module not found: ${path.join("::")}`,
+        pos,
+        path.join("::"),
+      );
+    return module;
+  }
+
+  /** @internal `module::name` as a value. */
+  moduleVar(path: readonly string[], name: string, pos: Position): Value {
+    const module = this.findModule(path, pos);
+    if (!module.vars.has(name)) {
+      const full = `${path.join("::")}::${name}`;
+      throw rtErr("ErrorVariableNotFound", `Variable not found: ${full}`, pos, full);
+    }
+    return module.vars.get(name);
+  }
+
+  /** @internal `module::fn(args)`. */
+  callModuleFn(path: readonly string[], name: string, args: Value[], pos: Position): Value {
+    const module = this.findModule(path, pos);
+    const script = module.scriptFns.get(`${name}/${args.length}`);
+    if (script !== undefined) return this.callScript(script, args, NO_THIS, undefined, null, pos);
+    const native = module.lib.resolve(name, args);
+    if (native !== undefined) {
+      try {
+        return native.fn(this.nativeCtx(name, pos), args);
+      } catch (e) {
+        throw atPos(e, pos);
+      }
+    }
+    throw this.notFound(`${path.join("::")}::${name}`, args, pos);
   }
 
   // ---- configuration with the reference's names (used by the conformance runner) ----
@@ -330,7 +469,8 @@ export class Engine {
     return atPos(e, { line: 0, column: 0 });
   }
 
-  private runProgram(program: Program, scope?: Scope): Value {
+  /** Runs a main body; a module keeps its frame so its functions see `global::` constants. */
+  private runProgram(program: Program, scope?: Scope, keepFrame = false): Value {
     return this.withRun(program, () => {
       const f: Frame = new Array(program.nslots);
       f[0] = NO_THIS;
@@ -345,7 +485,7 @@ export class Engine {
         value = RETURN.value;
         RETURN.value = undefined;
       } finally {
-        program.mainFrame = savedMain;
+        if (!keepFrame) program.mainFrame = savedMain;
       }
       if (scope !== undefined) {
         for (const t of program.topLevel) {

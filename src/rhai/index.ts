@@ -9,10 +9,18 @@
 //   const ast = engine.compile(src);              // parse once (RhaiParseError on bad input)
 //   const scope = new Scope().pushConstant("JOB_ID", id);
 //   const value = engine.eval(ast, scope);        // run many times (RhaiRuntimeError)
+//   engine.setModuleResolver(new FileModuleResolver(dir));   // `import "name" as m;`
+//   engine.registerModule("util", module);        // `util::fn()` without an import
 export { AST, DEFAULT_LIMITS, Engine, type EngineOptions } from "./engine.js";
 export * from "./errors.js";
 export * from "./format.js";
 export * as int from "./int.js";
+export {
+  FileModuleResolver,
+  Module,
+  type ModuleResolver,
+  StaticModuleResolver,
+} from "./modules.js";
 export * from "./native.js";
 export { Scope } from "./runtime.js";
 export * from "./value.js";

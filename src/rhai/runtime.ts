@@ -3,6 +3,7 @@
 // behind the limits.
 
 import { RhaiRuntimeError } from "./errors.js";
+import type { Module } from "./modules.js";
 import type { Value } from "./value.js";
 
 /**
@@ -190,12 +191,17 @@ export class RunState {
   maxOps = 0;
   depth = 0;
   progress: ((ops: number) => unknown) | undefined;
+  /** Modules imported by running code, innermost last: `alias::member` searches from the end. */
+  imports: { alias: string; module: Module }[] = [];
+  modulesLoaded = 0;
   signal: AbortSignal | undefined;
   static readonly PROGRESS_INTERVAL = 4096;
 
   reset(maxOps: number): void {
     this.ops = 0;
     this.depth = 0;
+    this.imports = [];
+    this.modulesLoaded = 0;
     this.maxOps = maxOps;
     this.recompute();
   }

@@ -1,7 +1,7 @@
 // Shared helpers for the Rhai engine tests: evaluate a script and describe its value or
-// its error in a form a table row can state (`toDebug` text tells types apart: 3, 3.0,
-// "3", '3').
-import { Engine, isRhaiError, toDebug, type Value } from "../../src/rhai/index.js";
+// its error in a form a table row can state. `show` writes values so that types stay
+// apart (3, 3.0, "3", '3'), independent of how the packages format them for scripts.
+import { Char, Engine, Float, isRhaiError, toDebug, type Value } from "../../src/rhai/index.js";
 
 /** A standard engine whose print/debug output is collected instead of written. */
 export function quietEngine(): Engine & { output: string[] } {
@@ -11,9 +11,22 @@ export function quietEngine(): Engine & { output: string[] } {
   return engine;
 }
 
-/** The debug text of a script's value. */
+/** A value as test text: strings in double quotes, chars in single quotes, floats with a dot. */
+export function show(v: Value): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v instanceof Char) return `'${v.value}'`;
+  if (v instanceof Float) return toDebug(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(", ")}]`;
+  if (v instanceof Map) {
+    const keys = [...v.keys()].sort();
+    return `#{${keys.map((k) => `${JSON.stringify(k)}: ${show(v.get(k))}`).join(", ")}}`;
+  }
+  return toDebug(v);
+}
+
+/** The test text of a script's value. */
 export function run(src: string, engine: Engine = quietEngine()): string {
-  return toDebug(engine.eval(src) as Value);
+  return show(engine.eval(src) as Value);
 }
 
 export interface ErrorShape {
