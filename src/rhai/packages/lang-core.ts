@@ -2,25 +2,33 @@
 // (`print`, `debug`, `type_of`, `Fn`, `call`, `curry`, `eval`, `is_def_var`, `is_def_fn`
 // and `is_shared` are built into the engine.)
 
-import type { Package } from "../native.js";
+import { performance } from "node:perf_hooks";
+import type { NativeCallContext, Package } from "../native.js";
 import type { Float, Int, Value } from "../value.js";
 import { parseJson } from "./map.js";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Blocks the thread (scripts are synchronous and run in a worker). */
-function block(ms: number): void {
-  if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
+/** Longest single wait: between waits the engine may stop the script (abort, limits). */
+const SLICE_MS = 50;
+
+/** Blocks the thread (scripts are synchronous and run in a worker), in slices. */
+function block(ctx: NativeCallContext, ms: number): void {
+  const until = performance.now() + ms;
+  for (let left = ms; left > 0; left = until - performance.now()) {
+    Atomics.wait(sleeper, 0, 0, Math.min(left, SLICE_MS));
+    ctx.tick(1);
+  }
 }
 
 export const languageCorePackage: Package = (lib) => {
   lib.fn(
     "sleep",
     ["f64"],
-    (_ctx, [s]) => {
+    (ctx, [s]) => {
       const seconds = (s as Float).value;
       if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
-      block(seconds * 1000);
+      block(ctx, seconds * 1000);
       return undefined;
     },
     { doc: "Blocks for a number of seconds; `sleep(0.5)`." },
@@ -28,9 +36,9 @@ export const languageCorePackage: Package = (lib) => {
   lib.fn(
     "sleep",
     ["i64"],
-    (_ctx, [s]) => {
+    (ctx, [s]) => {
       const seconds = Number(s as Int);
-      if (seconds > 0) block(seconds * 1000);
+      if (seconds > 0) block(ctx, seconds * 1000);
       return undefined;
     },
     { doc: "Blocks for a number of seconds; `sleep(2)`." },

@@ -102,6 +102,16 @@ describe("standard packages through the engine", () => {
     );
   });
 
+  it("lets the engine stop a long sleep (it counts as operations)", () => {
+    const e = new Engine().onPrint(() => {});
+    e.limits.maxOperations = 5;
+    const start = performance.now();
+    expect(() => e.run("sleep(30)")).toThrow(
+      expect.objectContaining({ code: "ErrorTooManyOperations" }),
+    );
+    expect(performance.now() - start).toBeLessThan(5000);
+  });
+
   it("enforces the size limits in growing functions", () => {
     const e = new Engine().onPrint(() => {});
     e.limits.maxArraySize = 10;
