@@ -10,7 +10,7 @@ import { isRhaiError, type NativeFunction, toDisplay, type Value } from "../rhai
 import { BridgeClient, HostFunctionError } from "./bridge.js";
 import type { HostJobInfo, HostModule, WorkerSideContext } from "./host.js";
 import { loadHostModule } from "./modules.js";
-import type { FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
+import type { CallTarget, FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
 
 /** The job as the script sees it (constants and ENV). */
 export type ScriptWorld = ScriptJob;
@@ -58,6 +58,11 @@ export async function startSandboxWorker(
   };
 
   const bridge = new BridgeClient(init.bridgeState, init.replyPort, post);
+  // The main thread answers calls of the running job only: any other would never return.
+  const callMain = (target: CallTarget, args: Value[]): Value => {
+    if (current === undefined) throw new Error("main-side functions can only be called by a job");
+    return bridge.call(runId, target, args);
+  };
   const engine = makeEngine(init, log);
   const modules = await Promise.all(init.modules.map((m) => loadHostModule(m.href)));
   modules.forEach((module, moduleIndex) => {
@@ -66,11 +71,9 @@ export async function startSandboxWorker(
       options,
       () => current,
       log,
-      (name, args) => bridge.call(runId, { qualified: name }, args),
+      (name, args) => callMain({ qualified: name }, args),
     );
-    registerModule(engine, module, moduleIndex, ctx, (target, args) =>
-      bridge.call(runId, target, args),
-    );
+    registerModule(engine, module, moduleIndex, ctx, callMain);
   });
 
   port.on("message", (msg: ToWorker) => {
