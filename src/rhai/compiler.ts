@@ -420,8 +420,18 @@ export class Compiler {
       cf.paramSlots.push(this.fs.declare(p));
       cf.paramCaptured.push(p.captured);
     }
-    const body = def.body.type === "Block" ? this.block(def.body.body, false) : this.expr(def.body);
-    cf.body = body;
+    // A function returns a value, never a reference into `this` or a global: when its last
+    // statement reads a variable, element or property, the value is copied.
+    const stmts = def.body.type === "Block" ? def.body.body : [def.body];
+    const last = stmts[stmts.length - 1];
+    const body = this.block(stmts, false);
+    cf.body =
+      last !== undefined && isRefNode(last)
+        ? (f) => {
+            const v = body(f);
+            return typeof v === "object" ? copy(v) : v;
+          }
+        : body;
     cf.nslots = this.fs.next;
     this.fs = saved;
   }
@@ -607,7 +617,7 @@ export class Compiler {
           throw CONTINUE;
         };
       case "Return": {
-        const v = n.value ? this.expr(n.value) : undefined;
+        const v = n.value ? this.stored(n.value) : undefined;
         return (f) => {
           RETURN.value = v ? v(f) : undefined;
           throw RETURN;

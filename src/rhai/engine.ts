@@ -1055,17 +1055,15 @@ export class Engine {
     }
     if (typeof c === "string") {
       if (typeof i === "number" || typeof i === "bigint") {
-        const chars = [...c];
-        const n = Number(i);
-        const k = n < 0 ? chars.length + n : n;
-        if (k < 0 || k >= chars.length) {
+        const ch = charAt(c, Number(i));
+        if (ch === undefined) {
           throw rtErr(
             "ErrorStringBounds",
-            `String index ${i} out of bounds: 0 to ${chars.length - 1}`,
+            `String index ${i} out of bounds: 0 to ${[...c].length - 1}`,
             pos,
           );
         }
-        return char(chars[k] as string);
+        return char(ch);
       }
       if (i instanceof Range) {
         const chars = [...c];
@@ -1366,6 +1364,23 @@ export class Engine {
     }
     return m;
   }
+}
+
+/** The character at a code-point index (negative counts from the end), without splitting. */
+function charAt(s: string, index: number): string | undefined {
+  if (index >= 0) {
+    let k = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const wide = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length;
+      if (k === index) return wide ? s.slice(i, i + 2) : s[i];
+      if (wide) i++;
+      k++;
+    }
+    return undefined;
+  }
+  const chars = [...s];
+  return chars[chars.length + index];
 }
 
 function fnSignatureOf(name: string, args: readonly Value[]): string {

@@ -9,6 +9,11 @@ describe("functions", () => {
     ["late(1); fn late(x) { x + 1 }", "2"],
     ["fn f(x) { x += 1; x } let y = 1; f(y); y", "1"],
     ["fn f(a) { a.push(9); a } let y = [1]; f(y); y", "[1]"],
+    [
+      "fn items() { this.items } let m = #{items: [1]}; let x = m.items(); x.push(2); m.items",
+      "[1]",
+    ],
+    ["fn first() { return this[0]; } let a = [[1]]; let x = a.first(); x.push(2); a", "[[1]]"],
     ["fn inc() { this += 1; } let x = 41; x.inc(); x", "42"],
     ["fn get() { this.v } let m = #{v: 7}; m.get()", "7"],
     ["fn set(v) { this.v = v; } let m = #{v: 7}; m.set(8); m.v", "8"],
