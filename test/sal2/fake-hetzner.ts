@@ -120,8 +120,9 @@ export class FakeHetzner {
       return this.error(res, 429, "rate_limit_exceeded", "limit of 3600 requests per hour reached");
     }
     const path = url.pathname.replace(/^\/v1/, "");
-    const m = (re: RegExp) => path.match(re);
-    let match: RegExpMatchArray | null;
+    const one = path.match(/^\/servers\/(\d+)$/);
+    const serverAction = path.match(/^\/servers\/(\d+)\/actions\/(\w+)$/);
+    const actionPoll = path.match(/^\/actions\/(\d+)$/);
 
     if (rec.method === "GET" && path === "/servers") {
       const name = url.searchParams.get("name");
@@ -160,8 +161,8 @@ export class FakeHetzner {
         root_password: "s3cret-root-password",
       });
     }
-    if ((match = m(/^\/servers\/(\d+)$/))) {
-      const id = Number(match[1]);
+    if (one) {
+      const id = Number(one[1]);
       const server = this.servers.get(id);
       if (!server) return this.error(res, 404, "not_found", `server with ID '${id}' not found`);
       if (rec.method === "GET") return this.send(res, 200, { server });
@@ -170,17 +171,17 @@ export class FakeHetzner {
         return this.send(res, 200, { action: this.actionJson(this.action("delete_server", id)) });
       }
     }
-    if (rec.method === "POST" && (match = m(/^\/servers\/(\d+)\/actions\/(\w+)$/))) {
-      const id = Number(match[1]);
+    if (rec.method === "POST" && serverAction) {
+      const id = Number(serverAction[1]);
       const server = this.servers.get(id);
       if (!server) return this.error(res, 404, "not_found", `server with ID '${id}' not found`);
-      const command = match[2] as string;
+      const command = serverAction[2] as string;
       if (command === "poweroff") server.status = "off";
       if (command === "poweron" || command === "reboot") server.status = "running";
       return this.send(res, 201, { action: this.actionJson(this.action(`${command}_server`, id)) });
     }
-    if (rec.method === "GET" && (match = m(/^\/actions\/(\d+)$/))) {
-      const a = this.actions.get(Number(match[1]));
+    if (rec.method === "GET" && actionPoll) {
+      const a = this.actions.get(Number(actionPoll[1]));
       if (!a) return this.error(res, 404, "not_found", "action not found");
       if (a.pending > 0) {
         a.pending--;

@@ -14,7 +14,6 @@ import type {
 import { mainFn, overloads, workerFn } from "../define.js";
 import {
   argArray,
-  argInt,
   argMap,
   argNonEmpty,
   argSeconds,
