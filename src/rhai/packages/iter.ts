@@ -321,8 +321,3 @@ export const iteratorPackage: Package = (lib) => {
     );
   }
 };
-
-/** Characters as values, for functions that build arrays of chars. */
-export function charValues(s: string): Value[] {
-  return Array.from(s, (c) => char(c));
-}

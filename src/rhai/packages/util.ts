@@ -3,20 +3,13 @@
 
 import { RhaiRuntimeError } from "../errors.js";
 import type { NativeCallContext } from "../native.js";
-import { Blob, Char, Float, FnPtr, type Int, Range, typeName, type Value } from "../value.js";
+import { Blob, Char, Float, FnPtr, type Range, typeName, type Value } from "../value.js";
 
 /** An Int as a JS number, clamped to the safe range (sizes and positions never need more). */
 export function num(v: Value): number {
   if (typeof v === "number") return v;
   if (typeof v === "bigint") return v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
   throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`);
-}
-
-export function float(v: Value): number {
-  if (v instanceof Float) return v.value;
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
-  throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting f64, not ${typeName(v)}`);
 }
 
 export function str(v: Value): string {
@@ -27,11 +20,6 @@ export function str(v: Value): string {
 export function chr(v: Value): string {
   if (v instanceof Char) return v.value;
   throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting char, not ${typeName(v)}`);
-}
-
-export function arr(v: Value): Value[] {
-  if (Array.isArray(v)) return v;
-  throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting array, not ${typeName(v)}`);
 }
 
 export function fnPtr(v: Value): FnPtr {
@@ -337,19 +325,6 @@ export function toFnPtr(v: Value): FnPtr {
   if (v instanceof FnPtr) return v;
   if (typeof v === "string") return new FnPtr(v);
   return fnPtr(v);
-}
-
-export function isTrue(v: Value): boolean {
-  return v === true;
-}
-
-export function intOf(v: Value): Int {
-  if (typeof v === "number" || typeof v === "bigint") return v;
-  throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`);
-}
-
-export function isRange(v: Value): v is Range {
-  return v instanceof Range;
 }
 
 /**
