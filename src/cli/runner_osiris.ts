@@ -18,6 +18,10 @@ await runRunnerCommand({
   },
   createExecutor(options) {
     const extra = options.extra;
+    if (options.redisUrl.startsWith("redis-sentinel://") && extra.dataUrl === undefined) {
+      // Scripts' data connections take plain URLs: name the data Redis explicitly.
+      throw new Error("with --redis-sentinels, give --data-url too");
+    }
     return createRhaiExecutor({
       kind: "osiris",
       workers: options.concurrency,

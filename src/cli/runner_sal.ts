@@ -29,6 +29,10 @@ await runRunnerCommand({
   },
   createExecutor(options) {
     const extra = options.extra;
+    if (options.redisUrl.startsWith("redis-sentinel://") && extra.dataRedisUrl === undefined) {
+      // Scripts' data connections take plain URLs: name the data Redis explicitly.
+      throw new Error("with --redis-sentinels, give --data-redis-url too");
+    }
     return createRhaiExecutor({
       kind: "sal",
       workers: options.concurrency,

@@ -5,7 +5,7 @@
 // by a second signal.
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_REDIS_URL } from "../protocol/index.js";
+import { DEFAULT_REDIS_URL, sentinelUrl } from "../protocol/index.js";
 import type { Executor } from "./executor.js";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "./policy.js";
@@ -86,6 +86,17 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
         .default(DEFAULT_REDIS_URL),
     )
     .addOption(
+      new Option(
+        "--redis-sentinels <list>",
+        "reach Redis through these Sentinels, host:port comma-separated (with --redis-master)",
+      ).env("HORUS_REDIS_SENTINELS"),
+    )
+    .addOption(
+      new Option("--redis-master <name>", "the master's name the Sentinels know").env(
+        "HORUS_REDIS_MASTER",
+      ),
+    )
+    .addOption(
       new Option("--concurrency <n>", "jobs run at once")
         .argParser(positiveInt("concurrency"))
         .default(1),
@@ -151,6 +162,8 @@ const COMMON_KEYS = new Set([
   "resultTtl",
   "maxAttempts",
   "heartbeat",
+  "redisSentinels",
+  "redisMaster",
 ]);
 
 /** Parses the command line, starts the runner and stops it on SIGTERM/SIGINT. */
@@ -182,10 +195,27 @@ export async function runRunnerCommand(
     process.exit(EXIT.usage);
   }
 
+  let redisUrl = raw.redisUrl as string;
+  const sentinels = raw.redisSentinels as string | undefined;
+  const master = raw.redisMaster as string | undefined;
+  if ((sentinels === undefined) !== (master === undefined)) {
+    process.stderr.write(`${spec.name}: --redis-sentinels and --redis-master go together\n`);
+    process.exit(EXIT.usage);
+  }
+  if (sentinels !== undefined && master !== undefined) {
+    // The password and database, if any, still come from --redis-url.
+    const base = raw.redisUrl === DEFAULT_REDIS_URL ? undefined : redisUrl;
+    redisUrl = sentinelUrl(
+      sentinels.split(",").map((s) => s.trim()),
+      master,
+      base,
+    );
+  }
+
   const extra = Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON_KEYS.has(k)));
   const options: RunnerCliOptions = {
     runnerId,
-    redisUrl: raw.redisUrl as string,
+    redisUrl,
     namespace: raw.namespace as string,
     concurrency: raw.concurrency as number,
     trustedKeys,
