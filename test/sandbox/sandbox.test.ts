@@ -45,6 +45,13 @@ describe("sandbox with the Rhai engine", () => {
     expect(await sandbox.run(scriptJob("SIGNATORIES[1]"))).toBe("03bb");
   });
 
+  it("gives each run of the same script its own job (compiled scripts are reused)", async () => {
+    const source = 'let seen = ENV.FOO; seen += "!"; seen';
+    for (const foo of ["one", "two", "three"]) {
+      expect(await sandbox.run(scriptJob(source, { envVars: { FOO: foo } }))).toBe(`${foo}!`);
+    }
+  });
+
   it("builds the script's job from a wire job", async () => {
     const job: Job = {
       id: randomUUID(),
