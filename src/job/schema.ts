@@ -20,7 +20,8 @@ const rfc3339 = z
     message: "must be an RFC 3339 timestamp",
   });
 
-const jobSchema = z.object({
+/** The wire schema of a job (the supervisor publishes it in its OpenRPC document). */
+export const jobSchema = z.object({
   id: z
     .string()
     .min(1, "must not be empty")

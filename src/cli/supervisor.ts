@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `supervisor`: the JSON-RPC service and web console in front of the runners. Exit codes:
+// 0 stopped on a signal, 1 could not start (Redis, port, key file), 2 bad usage.
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_REDIS_URL } from "../protocol/index.js";
+import { createLogger, LOG_LEVELS, type LogLevel, packageVersion } from "../runtime/index.js";
+import { loadOrCreateAdminKey, Supervisor } from "../supervisor/index.js";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError("must be a port number (0 to 65535)");
+  }
+  return n;
+}
+
+interface Flags {
+  redisUrl: string;
+  port: number;
+  bind: string;
+  namespace: string;
+  adminKeyFile: string;
+  logLevel: LogLevel;
+}
+
+const program = new Command("supervisor")
+  .description("JSON-RPC service (HTTP and WebSocket) and web console in front of Horus runners")
+  .version(packageVersion(), "-V, --version")
+  .addOption(
+    new Option("--redis-url <url>", "Redis the runners read")
+      .env("HORUS_REDIS_URL")
+      .default(DEFAULT_REDIS_URL),
+  )
+  .addOption(
+    new Option("--port <n>", "port to listen on (0: any free one)").argParser(port).default(3030),
+  )
+  .option("--bind <address>", "address to listen on", "127.0.0.1")
+  .addOption(
+    new Option("--namespace <ns>", "prefix of every Redis key").env("HORUS_NAMESPACE").default(""),
+  )
+  .option(
+    "--admin-key-file <file>",
+    "file holding the admin API key; created with a new key (mode 600) when missing",
+    "supervisor-admin.key",
+  )
+  .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
+  .showHelpAfterError()
+  .action(async (flags: Flags) => {
+    const log = createLogger(flags.logLevel, { name: "supervisor" });
+    const keyFile = resolve(flags.adminKeyFile);
+    let adminKey: string;
+    try {
+      const loaded = loadOrCreateAdminKey(keyFile);
+      adminKey = loaded.key;
+      if (loaded.created) log.info({ file: keyFile }, "generated a new admin key");
+    } catch (e) {
+      log.fatal({ file: keyFile, err: (e as Error).message }, "cannot read the admin key file");
+      process.exit(1);
+    }
+    let supervisor: Supervisor;
+    try {
+      supervisor = await Supervisor.start({
+        redisUrl: flags.redisUrl,
+        namespace: flags.namespace,
+        port: flags.port,
+        bind: flags.bind,
+        adminKey,
+        version: packageVersion(),
+        onInternalError: (method, err) =>
+          log.error(
+            { method, err: err instanceof Error ? err.stack : String(err) },
+            "internal error",
+          ),
+      });
+    } catch (e) {
+      log.fatal({ err: (e as Error).message }, "cannot start");
+      process.exit(1);
+    }
+    const url = supervisor.baseUrl;
+    log.info(
+      {
+        url,
+        websocket: `${url.replace(/^http/, "ws")}/ws`,
+        console: `${url}/console/`,
+        namespace: flags.namespace,
+      },
+      "supervisor listening",
+    );
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, "stopping");
+      await supervisor.close();
+      log.info("stopped");
+      process.exit(0);
+    };
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
+  });
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  process.stderr.write(`supervisor: ${e.message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,247 @@
+// What the supervisor keeps in Redis beyond the job keys of DESIGN §3: its API keys (hashed),
+// the runners registered with it and an index of the jobs it stored, so jobs.list can page
+// without scanning the key space. Key strings live here and nowhere else in the supervisor.
+import type { Redis } from "ioredis";
+import type { ScriptDef } from "./scripts.js";
+import { runScript } from "./scripts-runner.js";
+import type { JobStore } from "./store.js";
+
+export class SupervisorKeys {
+  private readonly prefix: string;
+
+  constructor(namespace = "") {
+    this.prefix = namespace === "" ? "" : `${namespace}:`;
+  }
+  /** Hash: sha256(api key) hex -> JSON of the key's record. */
+  apiKeys(): string {
+    return `${this.prefix}supervisor:api_keys`;
+  }
+  /** Hash: runner name -> JSON of its registration. */
+  runners(): string {
+    return `${this.prefix}supervisor:runners`;
+  }
+  /** Sorted set: job id scored by its creation time (ms). */
+  jobIndex(): string {
+    return `${this.prefix}supervisor:jobs`;
+  }
+}
+
+export interface ApiKeyRecord {
+  /** Short public id of the key (a prefix of its hash): what auth.remove_key takes. */
+  id: string;
+  name: string;
+  scope: string;
+  created_at: string;
+}
+
+export interface RunnerRegistration {
+  name: string;
+  queue: string;
+  registered_at: string;
+}
+
+/** Marks a stored job as queued and pushes it, once: a second start is refused. */
+const QUEUE_STORED: ScriptDef = {
+  name: "horusSupervisorQueueStored",
+  keys: 2,
+  lua: `
+-- KEYS[1] job hash, KEYS[2] runner queue
+-- ARGV[1] job id, ARGV[2] now (RFC 3339)
+-- returns 1 queued, -1 no such job, -2 queued before, -3 the job has ended
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'finished' or status == 'error' then return -3 end
+if redis.call('HSETNX', KEYS[1], 'queued_at', ARGV[2]) == 0 then return -2 end
+redis.call('LPUSH', KEYS[2], ARGV[1])
+return 1
+`,
+};
+
+/** Deletes a job's keys unless it is running. */
+const DELETE_JOB: ScriptDef = {
+  name: "horusSupervisorDeleteJob",
+  keys: 6,
+  lua: `
+-- KEYS[1] job hash, KEYS[2] result, KEYS[3] logs, KEYS[4] reply, KEYS[5] claim,
+-- KEYS[6] supervisor job index
+-- ARGV[1] job id
+-- returns 1 deleted, -1 no such job, -2 running
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('ZREM', KEYS[6], ARGV[1])
+  return -1
+end
+if redis.call('HGET', KEYS[1], 'status') == 'started' then return -2 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('ZREM', KEYS[6], ARGV[1])
+return 1
+`,
+};
+
+export type QueueOutcome = "queued" | "missing" | "queued-before" | "ended";
+export type DeleteOutcome = "deleted" | "missing" | "running";
+
+/** The fields of a job hash that a listing shows (never the payload, which may be large). */
+const SUMMARY_FIELDS = [
+  "id",
+  "runner",
+  "status",
+  "caller_id",
+  "context_id",
+  "executor",
+  "created_at",
+  "started_at",
+  "finished_at",
+  "error_kind",
+] as const;
+
+export type JobSummary = Partial<Record<(typeof SUMMARY_FIELDS)[number], string>> & {
+  id: string;
+};
+
+export class SupervisorStore {
+  readonly keys: SupervisorKeys;
+
+  constructor(
+    readonly jobs: JobStore,
+    private readonly redis: Redis = jobs.redis,
+  ) {
+    this.keys = new SupervisorKeys(jobs.keys.namespace);
+  }
+
+  // --- API keys -------------------------------------------------------------------------
+
+  async addApiKey(hash: string, record: ApiKeyRecord): Promise<void> {
+    await this.redis.hset(this.keys.apiKeys(), hash, JSON.stringify(record));
+  }
+
+  async apiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    const text = await this.redis.hget(this.keys.apiKeys(), hash);
+    return text === null ? undefined : (JSON.parse(text) as ApiKeyRecord);
+  }
+
+  async apiKeys(): Promise<ApiKeyRecord[]> {
+    const all = await this.redis.hgetall(this.keys.apiKeys());
+    return Object.values(all)
+      .map((text) => JSON.parse(text) as ApiKeyRecord)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  }
+
+  /** Removes the key whose public id is `id`; false when there is none. */
+  async removeApiKey(id: string): Promise<boolean> {
+    const all = await this.redis.hgetall(this.keys.apiKeys());
+    for (const [hash, text] of Object.entries(all)) {
+      if ((JSON.parse(text) as ApiKeyRecord).id === id) {
+        return (await this.redis.hdel(this.keys.apiKeys(), hash)) === 1;
+      }
+    }
+    return false;
+  }
+
+  // --- runners --------------------------------------------------------------------------
+
+  async registerRunner(reg: RunnerRegistration): Promise<void> {
+    await this.redis.hset(this.keys.runners(), reg.name, JSON.stringify(reg));
+  }
+
+  async registeredRunner(name: string): Promise<RunnerRegistration | undefined> {
+    const text = await this.redis.hget(this.keys.runners(), name);
+    return text === null ? undefined : (JSON.parse(text) as RunnerRegistration);
+  }
+
+  async registeredRunners(): Promise<RunnerRegistration[]> {
+    const all = await this.redis.hgetall(this.keys.runners());
+    return Object.values(all)
+      .map((text) => JSON.parse(text) as RunnerRegistration)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** How many job ids wait in each runner's queue. */
+  async queueLengths(runnerIds: readonly string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    if (runnerIds.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    for (const id of runnerIds) pipeline.llen(this.jobs.keys.queue(id));
+    const replies = (await pipeline.exec()) ?? [];
+    runnerIds.forEach((id, i) => {
+      out[id] = Number(replies[i]?.[1] ?? 0);
+    });
+    return out;
+  }
+
+  // --- jobs -----------------------------------------------------------------------------
+
+  /** Adds a stored job to the index jobs.list reads. */
+  async indexJob(id: string, createdAt: string): Promise<void> {
+    const score = Date.parse(createdAt);
+    await this.redis.zadd(this.keys.jobIndex(), Number.isNaN(score) ? Date.now() : score, id);
+  }
+
+  /** Queues a stored job on `runnerId`'s queue, once. */
+  async queueStored(id: string, runnerId: string): Promise<QueueOutcome> {
+    const code = await runScript(
+      this.redis,
+      QUEUE_STORED,
+      [this.jobs.keys.job(id), this.jobs.keys.queue(runnerId)],
+      [id, new Date().toISOString()],
+    );
+    if (code === 1) return "queued";
+    if (code === -1) return "missing";
+    if (code === -2) return "queued-before";
+    return "ended";
+  }
+
+  async deleteJob(id: string): Promise<DeleteOutcome> {
+    const k = this.jobs.keys;
+    const code = await runScript(
+      this.redis,
+      DELETE_JOB,
+      [k.job(id), k.result(id), k.logs(id), k.reply(id), k.claim(id), this.keys.jobIndex()],
+      [id],
+    );
+    if (code === 1) return "deleted";
+    if (code === -1) return "missing";
+    return "running";
+  }
+
+  /**
+   * Summaries of indexed jobs, newest first, in batches of `batch` ids; ids whose job has
+   * expired are dropped from the index on the way. `wantPayload` also loads payloads (for
+   * a search that looks into them).
+   */
+  async *jobSummaries(
+    batch = 200,
+    wantPayload = false,
+  ): AsyncGenerator<JobSummary & { payload?: string }> {
+    let start = 0;
+    for (;;) {
+      const ids = await this.redis.zrevrange(this.keys.jobIndex(), start, start + batch - 1);
+      if (ids.length === 0) return;
+      const fields: string[] = [...SUMMARY_FIELDS, ...(wantPayload ? ["payload"] : [])];
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hmget(this.jobs.keys.job(id), ...fields);
+      const replies = (await pipeline.exec()) ?? [];
+      const gone: string[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const values = (replies[i]?.[1] ?? []) as (string | null)[];
+        const id = ids[i] as string;
+        if (values.every((v) => v === null)) {
+          gone.push(id);
+          continue;
+        }
+        const summary: Record<string, string> = { id };
+        fields.forEach((f, j) => {
+          const v = values[j];
+          if (v !== null && v !== undefined && v !== "") summary[f] = v;
+        });
+        summary.id = id;
+        yield summary as JobSummary & { payload?: string };
+      }
+      if (gone.length > 0) {
+        await this.redis.zrem(this.keys.jobIndex(), ...gone);
+        // The index shrank under us: the next batch starts that much earlier.
+        start -= gone.length;
+      }
+      start += ids.length;
+    }
+  }
+}

@@ -1,0 +1,389 @@
+// What each JSON-RPC method does and who may call it. Params arrive validated against
+// `SCHEMAS` (rpc.ts does that); handlers deal only with meaning.
+import { type Job, parseJob } from "../job/index.js";
+import { JobExistsError, type JobRecord, type JobStore, listInstances } from "../protocol/index.js";
+import type { SupervisorStore } from "../protocol/supervisor-store.js";
+import type { Authenticator, Caller, Scope } from "./auth.js";
+import { RPC_ERRORS, RpcError } from "./errors.js";
+import type { EventSink, JobEvents } from "./events.js";
+import type { MethodName, ParamsOf, ResultOf } from "./schemas.js";
+import { verifyJobOrThrow } from "./verify.js";
+import type { JobWaiter } from "./waiter.js";
+
+/** How long past a job's own timeout job.run keeps waiting (queueing, a busy runner). */
+export const RUN_WAIT_MARGIN_S = 30;
+
+export interface Services {
+  jobs: JobStore;
+  sup: SupervisorStore;
+  auth: Authenticator;
+  waiter: JobWaiter;
+  events: JobEvents;
+  /** The OpenRPC document (built once, from the schemas). */
+  discover(): Record<string, unknown>;
+}
+
+/** A WebSocket connection's state: who authenticated on it, where its events go. */
+export interface ConnectionState {
+  caller?: Caller;
+  sink: EventSink;
+}
+
+export interface CallContext {
+  services: Services;
+  caller?: Caller;
+  connection?: ConnectionState;
+}
+
+/**
+ * Who may call: "public" needs no key; "any" any valid key; a list of scopes; "self" the
+ * method checks the key it is given itself (auth.verify).
+ */
+export type Access = "public" | "any" | "self" | readonly Scope[];
+
+export interface MethodSpec<M extends MethodName> {
+  summary: string;
+  access: Access;
+  /** Only over WebSocket (it sends notifications later). */
+  websocketOnly?: boolean;
+  handle(params: ParamsOf<M>, ctx: CallContext): Promise<ResultOf<M>>;
+}
+
+type MethodTable = { [M in MethodName]: MethodSpec<M> };
+
+const JOBS: readonly Scope[] = ["admin", "user"];
+
+function notFound(id: string): RpcError {
+  return new RpcError(RPC_ERRORS.jobNotFound, `no job with id ${id}`);
+}
+
+async function recordOrThrow(jobs: JobStore, id: string): Promise<JobRecord> {
+  const record = await jobs.record(id);
+  if (record === undefined) throw notFound(id);
+  return record;
+}
+
+async function requireRegistered(sup: SupervisorStore, runner: string): Promise<void> {
+  if ((await sup.registeredRunner(runner)) === undefined) {
+    throw new RpcError(
+      RPC_ERRORS.runnerNotRegistered,
+      `runner "${runner}" is not registered with this supervisor (register_runner)`,
+    );
+  }
+}
+
+async function runnerStatus(s: Services, name: string): Promise<ResultOf<"get_runner_status">> {
+  const [reg, instances, lengths] = await Promise.all([
+    s.sup.registeredRunner(name),
+    listInstances(s.jobs.redis, s.jobs.keys, name),
+    s.sup.queueLengths([name]),
+  ]);
+  return {
+    name,
+    registered: reg !== undefined,
+    ...(reg ? { queue: reg.queue, registered_at: reg.registered_at } : {}),
+    online: instances.length > 0,
+    queue_length: lengths[name] ?? 0,
+    instances,
+  };
+}
+
+/** The job validated and its signatures verified: nothing unverified is ever stored. */
+function verifiedJob(input: unknown): Job {
+  const job = parseJob(input);
+  verifyJobOrThrow(job);
+  return job;
+}
+
+/** Stores a verified job (not queued) and indexes it for jobs.list. */
+async function storeJob(s: Services, job: Job): Promise<void> {
+  try {
+    await s.jobs.store(job);
+  } catch (e) {
+    if (e instanceof JobExistsError) throw new RpcError(RPC_ERRORS.jobExists, e.message);
+    throw e;
+  }
+  await s.sup.indexJob(job.id, job.created_at);
+}
+
+async function queue(s: Services, id: string, runner: string): Promise<void> {
+  const outcome = await s.sup.queueStored(id, runner);
+  if (outcome === "missing") throw notFound(id);
+  if (outcome === "queued-before") {
+    throw new RpcError(RPC_ERRORS.jobState, `job ${id} was started already`);
+  }
+  if (outcome === "ended") throw new RpcError(RPC_ERRORS.jobState, `job ${id} has ended`);
+}
+
+function resultOf(record: JobRecord): ResultOf<"job.run"> {
+  return record.result ?? { error: record.error ?? `job ended with status ${record.status}` };
+}
+
+export const METHODS: MethodTable = {
+  "rpc.discover": {
+    summary: "This OpenRPC document",
+    access: "public",
+    handle: async (_p, ctx) => ctx.services.discover(),
+  },
+
+  "auth.verify": {
+    summary:
+      "Checks a key (the one given, else the caller's) and tells its scope; over WebSocket a key given here authenticates the connection",
+    access: "self",
+    async handle(p, ctx) {
+      let caller = ctx.caller;
+      if (p.key !== undefined) caller = await ctx.services.auth.identify(p.key);
+      if (caller === undefined) {
+        throw new RpcError(RPC_ERRORS.unauthenticated, "unknown or missing API key");
+      }
+      if (p.key !== undefined && ctx.connection) ctx.connection.caller = caller;
+      return { valid: true, id: caller.keyId, name: caller.name, scope: caller.scope };
+    },
+  },
+
+  "auth.create_key": {
+    summary: "Makes an API key with a scope; its secret is returned only this once",
+    access: ["admin"],
+    handle: (p, ctx) => ctx.services.auth.create(p.name, p.scope),
+  },
+
+  "auth.list_keys": {
+    summary: "Lists the API keys (never their secrets)",
+    access: ["admin"],
+    handle: async (_p, ctx) => ({
+      keys: (await ctx.services.sup.apiKeys()).map((k) => ({ ...k, scope: k.scope as Scope })),
+    }),
+  },
+
+  "auth.remove_key": {
+    summary: "Removes an API key by its public id",
+    access: ["admin"],
+    async handle(p, ctx) {
+      if (!(await ctx.services.sup.removeApiKey(p.id))) {
+        throw new RpcError(RPC_ERRORS.keyNotFound, `no API key with id ${p.id}`);
+      }
+      return { removed: true };
+    },
+  },
+
+  register_runner: {
+    summary: "Registers a runner so jobs can be queued for it",
+    access: ["admin", "registrar"],
+    async handle(p, ctx) {
+      if (p.queue !== undefined && p.queue !== p.name) {
+        throw new RpcError(
+          RPC_ERRORS.invalidParams,
+          `queue "${p.queue}" differs from the name: a runner reads the queue of its own id, so queue must be "${p.name}" or left out`,
+        );
+      }
+      await ctx.services.sup.registerRunner({
+        name: p.name,
+        queue: p.name,
+        registered_at: new Date().toISOString(),
+      });
+      return runnerStatus(ctx.services, p.name);
+    },
+  },
+
+  list_runners: {
+    summary: "Registered runners and runners with live instances, with queue lengths",
+    access: "any",
+    async handle(_p, ctx) {
+      const s = ctx.services;
+      const [regs, instances] = await Promise.all([
+        s.sup.registeredRunners(),
+        listInstances(s.jobs.redis, s.jobs.keys),
+      ]);
+      const names = [
+        ...new Set([...regs.map((r) => r.name), ...instances.map((i) => i.runner_id)]),
+      ].sort();
+      const lengths = await s.sup.queueLengths(names);
+      return {
+        runners: names.map((name) => {
+          const reg = regs.find((r) => r.name === name);
+          const mine = instances.filter((i) => i.runner_id === name);
+          return {
+            name,
+            registered: reg !== undefined,
+            ...(reg ? { queue: reg.queue, registered_at: reg.registered_at } : {}),
+            online: mine.length > 0,
+            queue_length: lengths[name] ?? 0,
+            instances: mine,
+          };
+        }),
+      };
+    },
+  },
+
+  get_runner_status: {
+    summary: "One runner: registration, live instances, queue length",
+    access: "any",
+    handle: (p, ctx) => runnerStatus(ctx.services, p.name),
+  },
+
+  "jobs.create": {
+    summary: "Verifies and stores a signed job without queueing it (see job.start)",
+    access: JOBS,
+    async handle(p, ctx) {
+      const job = verifiedJob(p.job);
+      await storeJob(ctx.services, job);
+      return { job_id: job.id };
+    },
+  },
+
+  "jobs.get": {
+    summary: "A job as stored (payload included) and its status record",
+    access: JOBS,
+    async handle(p, ctx) {
+      const job = await ctx.services.jobs.loadJob(p.job_id);
+      const record = await ctx.services.jobs.record(p.job_id);
+      if (job === undefined || record === undefined) throw notFound(p.job_id);
+      return { job, status: record };
+    },
+  },
+
+  "jobs.list": {
+    summary: "Jobs stored through this supervisor, newest first, filtered and paged",
+    access: JOBS,
+    async handle(p, ctx) {
+      const search = p.search?.trim().toLowerCase() || undefined;
+      const jobs: ResultOf<"jobs.list">["jobs"] = [];
+      let skipped = 0;
+      let hasMore = false;
+      for await (const job of ctx.services.sup.jobSummaries(200, search !== undefined)) {
+        if (p.status !== undefined && (job.status ?? "unknown") !== p.status) continue;
+        if (p.runner !== undefined && job.runner !== p.runner) continue;
+        if (search !== undefined) {
+          const text = [job.id, job.caller_id, job.context_id, job.payload]
+            .filter((v) => v !== undefined)
+            .join("\n")
+            .toLowerCase();
+          if (!text.includes(search)) continue;
+        }
+        if (skipped < p.offset) {
+          skipped++;
+          continue;
+        }
+        if (jobs.length === p.limit) {
+          hasMore = true;
+          break;
+        }
+        const { payload: _payload, ...summary } = job;
+        jobs.push(summary);
+      }
+      return { jobs, offset: p.offset, limit: p.limit, has_more: hasMore };
+    },
+  },
+
+  "job.run": {
+    summary:
+      'Verifies, stores and queues a job, waits for it to end and returns {"success": output} or {"error": message}',
+    access: JOBS,
+    async handle(p, ctx) {
+      const s = ctx.services;
+      const job = verifiedJob(p.job);
+      await requireRegistered(s.sup, job.runner);
+      await storeJob(s, job);
+      await queue(s, job.id, job.runner);
+      const waitS = p.timeout ?? job.timeout + RUN_WAIT_MARGIN_S;
+      const record = await s.waiter.wait(job.id, waitS);
+      if (record === undefined) {
+        throw new RpcError(
+          RPC_ERRORS.waitTimeout,
+          `job ${job.id} did not end within ${waitS} s; it goes on (job.status, job.result)`,
+          { job_id: job.id },
+        );
+      }
+      return resultOf(record);
+    },
+  },
+
+  "job.start": {
+    summary: "Queues a job stored with jobs.create on its runner's queue",
+    access: JOBS,
+    async handle(p, ctx) {
+      const s = ctx.services;
+      const record = await recordOrThrow(s.jobs, p.job_id);
+      await requireRegistered(s.sup, record.runner);
+      await queue(s, p.job_id, record.runner);
+      return { job_id: p.job_id, queued: true };
+    },
+  },
+
+  "job.status": {
+    summary: "A job's status record: status, times, attempts, instance, error",
+    access: JOBS,
+    async handle(p, ctx) {
+      const { result: _result, ...record } = await recordOrThrow(ctx.services.jobs, p.job_id);
+      return record;
+    },
+  },
+
+  "job.result": {
+    summary: "A job's result, or null while it has not ended",
+    access: JOBS,
+    async handle(p, ctx) {
+      const record = await recordOrThrow(ctx.services.jobs, p.job_id);
+      if (record.status !== "finished" && record.status !== "error") return null;
+      return resultOf(record);
+    },
+  },
+
+  "job.logs": {
+    summary: "A job's log lines from line `from` on; `next` is where to continue",
+    access: JOBS,
+    async handle(p, ctx) {
+      await recordOrThrow(ctx.services.jobs, p.job_id);
+      const lines = await ctx.services.jobs.logs(p.job_id, p.from);
+      return { lines, next: p.from + lines.length };
+    },
+  },
+
+  "job.cancel": {
+    summary: "Stops a job: a queued one never starts, a running one is told to stop",
+    access: JOBS,
+    async handle(p, ctx) {
+      const outcome = await ctx.services.jobs.cancel(p.job_id);
+      if (outcome === "missing") throw notFound(p.job_id);
+      if (outcome === "already-ended") {
+        throw new RpcError(RPC_ERRORS.jobState, `job ${p.job_id} has ended already`);
+      }
+      return { outcome };
+    },
+  },
+
+  "job.delete": {
+    summary: "Deletes a job that is not running, with its result and logs",
+    access: JOBS,
+    async handle(p, ctx) {
+      const outcome = await ctx.services.sup.deleteJob(p.job_id);
+      if (outcome === "missing") throw notFound(p.job_id);
+      if (outcome === "running") {
+        throw new RpcError(RPC_ERRORS.jobState, `job ${p.job_id} is running: cancel it first`);
+      }
+      return { deleted: true };
+    },
+  },
+
+  "job.subscribe": {
+    summary: "WebSocket only: sends job.event notifications (status, log lines, end) for the job",
+    access: JOBS,
+    websocketOnly: true,
+    async handle(p, ctx) {
+      await recordOrThrow(ctx.services.jobs, p.job_id);
+      // websocketOnly guarantees a connection.
+      ctx.services.events.subscribe(p.job_id, (ctx.connection as ConnectionState).sink);
+      return { subscribed: true, job_id: p.job_id };
+    },
+  },
+
+  "job.unsubscribe": {
+    summary: "WebSocket only: stops the job.event notifications of a job",
+    access: JOBS,
+    websocketOnly: true,
+    async handle(p, ctx) {
+      const sink = (ctx.connection as ConnectionState).sink;
+      return { unsubscribed: ctx.services.events.unsubscribe(p.job_id, sink) };
+    },
+  },
+};

@@ -1,0 +1,198 @@
+// JSON-RPC 2.0 dispatch, the same for HTTP and WebSocket: checks the request's shape, the
+// caller's key and scope, validates params against the method's schema, runs the method
+// and turns every failure into an error object with a code and a readable message.
+import type { z } from "zod";
+import { InvalidJobError } from "../job/index.js";
+import type { Caller } from "./auth.js";
+import { RPC_ERRORS, RpcError } from "./errors.js";
+import { type CallContext, type ConnectionState, METHODS, type Services } from "./methods.js";
+import { type MethodName, SCHEMAS } from "./schemas.js";
+
+type Id = string | number | null;
+
+export interface RpcResponse {
+  jsonrpc: "2.0";
+  id: Id;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** How a request arrived: the key it carried (HTTP header) or its connection (WebSocket). */
+export interface Transport {
+  /** Resolves the caller of a bearer key given with the request, if any. */
+  caller(): Promise<Caller | undefined>;
+  /** Whether a key was presented at all (to tell "no key" from "unknown key"). */
+  hasKey: boolean;
+  connection?: ConnectionState;
+}
+
+/** Receives unexpected failures (bugs, Redis away) for the log. */
+export type InternalErrorSink = (method: string, error: unknown) => void;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "params"}: ${issue.message}`)
+    .join("; ");
+}
+
+function errorResponse(id: Id, e: RpcError): RpcResponse {
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: { code: e.code, message: e.message, ...(e.data !== undefined ? { data: e.data } : {}) },
+  };
+}
+
+function isMethod(name: string): name is MethodName {
+  return Object.hasOwn(METHODS, name);
+}
+
+export class RpcDispatcher {
+  constructor(
+    private readonly services: Services,
+    private readonly onInternalError: InternalErrorSink = () => {},
+  ) {}
+
+  /**
+   * Answers a parsed request body (one request or a batch). Undefined when nothing is to
+   * be sent back (only notifications).
+   */
+  async handle(
+    body: unknown,
+    transport: Transport,
+  ): Promise<RpcResponse | RpcResponse[] | undefined> {
+    if (Array.isArray(body)) {
+      if (body.length === 0) {
+        return errorResponse(null, new RpcError(RPC_ERRORS.invalidRequest, "empty batch"));
+      }
+      const answers = await Promise.all(body.map((one) => this.handleOne(one, transport)));
+      const sent = answers.filter((a): a is RpcResponse => a !== undefined);
+      return sent.length > 0 ? sent : undefined;
+    }
+    return this.handleOne(body, transport);
+  }
+
+  /** Answers JSON text; a parse failure is answered too. */
+  async handleText(text: string, transport: Transport) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      return errorResponse(
+        null,
+        new RpcError(RPC_ERRORS.parseError, `request is not JSON: ${(e as Error).message}`),
+      );
+    }
+    return this.handle(body, transport);
+  }
+
+  private async handleOne(
+    request: unknown,
+    transport: Transport,
+  ): Promise<RpcResponse | undefined> {
+    if (request === null || typeof request !== "object" || Array.isArray(request)) {
+      return errorResponse(
+        null,
+        new RpcError(RPC_ERRORS.invalidRequest, "a request must be a JSON object"),
+      );
+    }
+    const req = request as Record<string, unknown>;
+    const rawId = req.id;
+    const idOk =
+      rawId === undefined ||
+      rawId === null ||
+      typeof rawId === "string" ||
+      typeof rawId === "number";
+    const id: Id = idOk ? ((rawId as Id | undefined) ?? null) : null;
+    const isNotification = !("id" in req);
+    try {
+      if (req.jsonrpc !== "2.0") {
+        throw new RpcError(RPC_ERRORS.invalidRequest, 'jsonrpc must be "2.0"');
+      }
+      if (!idOk)
+        throw new RpcError(RPC_ERRORS.invalidRequest, "id must be a string, a number or null");
+      if (typeof req.method !== "string") {
+        throw new RpcError(RPC_ERRORS.invalidRequest, "method must be a string");
+      }
+      const result = await this.call(req.method, req.params, transport);
+      return isNotification ? undefined : { jsonrpc: "2.0", id, result };
+    } catch (e) {
+      if (isNotification) return undefined;
+      return errorResponse(id, this.toRpcError(String(req.method), e));
+    }
+  }
+
+  private async call(method: string, rawParams: unknown, transport: Transport): Promise<unknown> {
+    if (!isMethod(method)) {
+      throw new RpcError(RPC_ERRORS.methodNotFound, `no method "${method}" (see rpc.discover)`);
+    }
+    const spec = METHODS[method];
+    if (
+      rawParams !== undefined &&
+      (rawParams === null || typeof rawParams !== "object" || Array.isArray(rawParams))
+    ) {
+      throw new RpcError(
+        RPC_ERRORS.invalidParams,
+        "params must be one object of named parameters (by-name)",
+      );
+    }
+    const caller = await this.authorise(method, spec.access, transport);
+    if (spec.websocketOnly && transport.connection === undefined) {
+      throw new RpcError(
+        RPC_ERRORS.needsWebSocket,
+        `${method} sends events later, so it works only over WebSocket`,
+      );
+    }
+    const parsed = SCHEMAS[method].params.safeParse(rawParams ?? {});
+    if (!parsed.success) {
+      const jobOnly = parsed.error.issues.every((i) => i.path[0] === "job");
+      if (jobOnly) {
+        throw new RpcError(RPC_ERRORS.invalidJob, `invalid job: ${describeIssues(parsed.error)}`);
+      }
+      throw new RpcError(
+        RPC_ERRORS.invalidParams,
+        `invalid params: ${describeIssues(parsed.error)}`,
+      );
+    }
+    const ctx: CallContext = { services: this.services, caller, connection: transport.connection };
+    // The table pairs each name with its own params type; TypeScript cannot follow the
+    // correlation through the index, hence the widening here.
+    const handle = spec.handle as (p: unknown, c: CallContext) => Promise<unknown>;
+    return handle(parsed.data, ctx);
+  }
+
+  private async authorise(
+    method: string,
+    access: (typeof METHODS)[MethodName]["access"],
+    transport: Transport,
+  ): Promise<Caller | undefined> {
+    if (access === "public") return undefined;
+    const caller = transport.connection?.caller ?? (await transport.caller());
+    if (access === "self") return caller;
+    if (caller === undefined) {
+      throw new RpcError(
+        RPC_ERRORS.unauthenticated,
+        transport.hasKey
+          ? "unknown API key"
+          : `${method} needs an API key: send "Authorization: Bearer <key>" (or auth.verify {key} on a WebSocket)`,
+      );
+    }
+    if (access !== "any" && !access.includes(caller.scope)) {
+      throw new RpcError(
+        RPC_ERRORS.forbidden,
+        `${method} needs scope ${access.join(" or ")}; this key has scope ${caller.scope}`,
+      );
+    }
+    return caller;
+  }
+
+  private toRpcError(method: string, e: unknown): RpcError {
+    if (e instanceof RpcError) return e;
+    if (e instanceof InvalidJobError) return new RpcError(RPC_ERRORS.invalidJob, e.message);
+    this.onInternalError(method, e);
+    return new RpcError(
+      RPC_ERRORS.internal,
+      `internal error in ${method}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}

@@ -1,0 +1,204 @@
+// The shapes of every method's params and result. The server validates params with these
+// and the OpenRPC document is generated from them, so the two cannot drift apart.
+import { z } from "zod";
+import { jobSchema } from "../job/index.js";
+import { SCOPES } from "./auth.js";
+
+/** A job as a client sends it; upstream's `runner_id` is accepted for `runner`. */
+export const jobInput = z.preprocess((value) => {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const raw = { ...(value as Record<string, unknown>) };
+  if (raw.runner === undefined && raw.runner_id !== undefined) raw.runner = raw.runner_id;
+  delete raw.runner_id;
+  return raw;
+}, jobSchema);
+
+const jobId = z.string().min(1, "must not be empty").describe("the job's id");
+const runnerName = z
+  .string()
+  .min(1, "must not be empty")
+  .max(128)
+  .regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits and . _ -")
+  .describe("runner id");
+
+export const scope = z.enum(SCOPES);
+
+export const jobStatus = z.enum(["dispatched", "started", "finished", "error", "unknown"]);
+
+export const jobResult = z
+  .union([z.object({ success: z.string() }), z.object({ error: z.string() })])
+  .describe('{"success": output} or {"error": message}');
+
+export const jobRecord = z.object({
+  id: z.string(),
+  runner: z.string(),
+  status: jobStatus,
+  created_at: z.string().optional(),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  attempts: z.number(),
+  runner_instance: z.string().optional(),
+  error: z.string().optional(),
+  error_kind: z.string().optional(),
+  result: jobResult.optional(),
+});
+
+export const jobSummary = z.object({
+  id: z.string(),
+  runner: z.string().optional(),
+  status: z.string().optional(),
+  caller_id: z.string().optional(),
+  context_id: z.string().optional(),
+  executor: z.string().optional(),
+  created_at: z.string().optional(),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  error_kind: z.string().optional(),
+});
+
+export const instance = z.object({
+  runner_id: z.string(),
+  instance: z.string(),
+  host: z.string(),
+  pid: z.number(),
+  kind: z.string(),
+  version: z.string(),
+  concurrency: z.number(),
+  started_at: z.string(),
+  jobs_done: z.number(),
+  jobs_running: z.number(),
+});
+
+export const runnerStatus = z.object({
+  name: z.string(),
+  registered: z.boolean(),
+  queue: z.string().optional(),
+  registered_at: z.string().optional(),
+  online: z.boolean().describe("at least one live instance"),
+  queue_length: z.number(),
+  instances: z.array(instance),
+});
+
+export const keyRecord = z.object({
+  id: z.string().describe("public id of the key (what auth.remove_key takes)"),
+  name: z.string(),
+  scope,
+  created_at: z.string(),
+});
+
+const empty = z.object({});
+const byJobId = z.object({ job_id: jobId });
+
+/** Params and result of each method, by method name. */
+export const SCHEMAS = {
+  "rpc.discover": { params: empty, result: z.record(z.string(), z.unknown()) },
+  "auth.verify": {
+    params: z.object({
+      key: z
+        .string()
+        .optional()
+        .describe("key to check; over WebSocket it also authenticates the connection"),
+    }),
+    result: z.object({ valid: z.literal(true), id: z.string(), name: z.string(), scope }),
+  },
+  "auth.create_key": {
+    params: z.object({ name: z.string().min(1, "must not be empty").max(200), scope }),
+    result: keyRecord.extend({ key: z.string().describe("the secret; shown only this once") }),
+  },
+  "auth.list_keys": { params: empty, result: z.object({ keys: z.array(keyRecord) }) },
+  "auth.remove_key": {
+    params: z.object({ id: z.string().min(1, "must not be empty") }),
+    result: z.object({ removed: z.literal(true) }),
+  },
+  register_runner: {
+    params: z.object({
+      name: runnerName,
+      queue: z
+        .string()
+        .optional()
+        .describe(
+          "queue the runner reads; runners read the queue of their name, so it must be the name",
+        ),
+    }),
+    result: runnerStatus,
+  },
+  list_runners: { params: empty, result: z.object({ runners: z.array(runnerStatus) }) },
+  get_runner_status: { params: z.object({ name: runnerName }), result: runnerStatus },
+  "jobs.create": {
+    params: z.object({ job: jobInput }),
+    result: z.object({ job_id: z.string() }),
+  },
+  "jobs.get": {
+    params: byJobId,
+    result: z.object({ job: jobSchema, status: jobRecord }),
+  },
+  "jobs.list": {
+    params: z.object({
+      status: jobStatus.optional(),
+      runner: z.string().optional(),
+      search: z
+        .string()
+        .optional()
+        .describe("text looked for in id, caller_id, context_id and payload"),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(500).default(50),
+    }),
+    result: z.object({
+      jobs: z.array(jobSummary),
+      offset: z.number(),
+      limit: z.number(),
+      has_more: z.boolean(),
+    }),
+  },
+  "job.run": {
+    params: z.object({
+      job: jobInput,
+      timeout: z
+        .number()
+        .positive()
+        .optional()
+        .describe("seconds to wait; default the job's timeout plus 30"),
+    }),
+    result: jobResult,
+  },
+  "job.start": {
+    params: byJobId,
+    result: z.object({ job_id: z.string(), queued: z.literal(true) }),
+  },
+  "job.status": { params: byJobId, result: jobRecord },
+  "job.result": {
+    params: byJobId,
+    result: jobResult.nullable().describe("null while the job has not ended"),
+  },
+  "job.logs": {
+    params: byJobId.extend({ from: z.number().int().min(0).default(0) }),
+    result: z.object({ lines: z.array(z.string()), next: z.number() }),
+  },
+  "job.cancel": {
+    params: byJobId,
+    result: z.object({ outcome: z.enum(["cancelled", "signalled"]) }),
+  },
+  "job.delete": { params: byJobId, result: z.object({ deleted: z.literal(true) }) },
+  "job.subscribe": {
+    params: byJobId,
+    result: z.object({
+      subscribed: z.literal(true),
+      job_id: z.string(),
+    }),
+  },
+  "job.unsubscribe": { params: byJobId, result: z.object({ unsubscribed: z.boolean() }) },
+} as const;
+
+export type MethodName = keyof typeof SCHEMAS;
+export type ParamsOf<M extends MethodName> = z.output<(typeof SCHEMAS)[M]["params"]>;
+export type ResultOf<M extends MethodName> = z.input<(typeof SCHEMAS)[M]["result"]>;
+
+/** The notification a subscribed WebSocket receives (method `job.event`). */
+export const jobEvent = z.object({
+  job_id: z.string(),
+  type: z.enum(["status", "log", "end"]),
+  status: jobStatus.optional(),
+  line: z.string().optional(),
+  record: jobRecord.optional(),
+});
+export type JobEvent = z.infer<typeof jobEvent>;

@@ -1,0 +1,251 @@
+// One HTTP server on one port: JSON-RPC over POST, JSON-RPC over WebSocket (with job event
+// notifications) and the console's static files.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Redis } from "ioredis";
+import { type WebSocket, WebSocketServer } from "ws";
+import {
+  closeRedis,
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  JobStore,
+  whenReady,
+} from "../protocol/index.js";
+import { SupervisorStore } from "../protocol/supervisor-store.js";
+import { Authenticator, type Caller } from "./auth.js";
+import { JobEvents } from "./events.js";
+import type { ConnectionState, Services } from "./methods.js";
+import { openRpcDocument } from "./openrpc.js";
+import { RpcDispatcher, type Transport } from "./rpc.js";
+import type { JobEvent } from "./schemas.js";
+import { StaticFiles } from "./static-files.js";
+import { JobWaiter } from "./waiter.js";
+
+/** Largest request body: a job's payload may be 4 MiB, JSON escaping can double it. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface SupervisorOptions {
+  redisUrl?: string;
+  namespace?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  bind?: string;
+  adminKey: string;
+  version: string;
+  /** Unexpected failures (bugs, Redis away), for the log. */
+  onInternalError?: (method: string, error: unknown) => void;
+}
+
+function bearerOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match ? (match[1] as string).trim() : header.trim();
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error(`request body larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+  res.end(body);
+}
+
+export class Supervisor {
+  private readonly redis: Redis;
+  private readonly services: Services;
+  private readonly dispatcher: RpcDispatcher;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly files = new StaticFiles();
+  private readonly redisUrl: string;
+  private url = "";
+
+  private constructor(private readonly options: SupervisorOptions) {
+    this.redisUrl = options.redisUrl ?? DEFAULT_REDIS_URL;
+    this.redis = connectRedis(this.redisUrl, { persistent: true, name: "horus:supervisor" });
+    const jobs = new JobStore(this.redis, options.namespace ?? "");
+    const sup = new SupervisorStore(jobs);
+    let document: Record<string, unknown> | undefined;
+    this.services = {
+      jobs,
+      sup,
+      auth: new Authenticator(sup, options.adminKey),
+      waiter: new JobWaiter(jobs, this.redisUrl),
+      events: new JobEvents(jobs),
+      discover: () => {
+        document ??= openRpcDocument(options.version, this.url);
+        return document;
+      },
+    };
+    this.dispatcher = new RpcDispatcher(this.services, options.onInternalError);
+    this.http = createServer((req, res) => void this.onRequest(req, res));
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+    this.http.on("upgrade", (req, socket, head) => void this.onUpgrade(req, socket, head));
+  }
+
+  /** Connects to Redis, listens, and resolves once both are ready. */
+  static async start(options: SupervisorOptions): Promise<Supervisor> {
+    const sup = new Supervisor(options);
+    try {
+      await whenReady(sup.redis, sup.redisUrl);
+      await new Promise<void>((resolve, reject) => {
+        sup.http.once("error", reject);
+        sup.http.listen(options.port ?? 3030, options.bind ?? "127.0.0.1", () => {
+          sup.http.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (e) {
+      await sup.close();
+      throw e;
+    }
+    const addr = sup.http.address() as AddressInfo;
+    const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+    sup.url = `http://${host}:${addr.port}`;
+    return sup;
+  }
+
+  /** Base URL, e.g. http://127.0.0.1:3030 (JSON-RPC at `/`, WebSocket at `/ws`). */
+  get baseUrl(): string {
+    return this.url;
+  }
+
+  private httpTransport(req: IncomingMessage): Transport {
+    const key = bearerOf(req);
+    let resolved: Promise<Caller | undefined> | undefined;
+    return {
+      hasKey: key !== undefined,
+      caller: () => {
+        if (key === undefined) return Promise.resolve(undefined);
+        resolved ??= this.services.auth.identify(key);
+        return resolved;
+      },
+    };
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    try {
+      if (req.method === "POST" && (path === "/" || path === "/rpc")) {
+        let text: string;
+        try {
+          text = await readBody(req);
+        } catch (e) {
+          send(res, 413, "text/plain", (e as Error).message);
+          return;
+        }
+        const answer = await this.dispatcher.handleText(text, this.httpTransport(req));
+        if (answer === undefined) {
+          res.writeHead(204).end();
+          return;
+        }
+        send(res, 200, "application/json", JSON.stringify(answer));
+        return;
+      }
+      if (req.method === "GET" || req.method === "HEAD") {
+        if (path === "/") {
+          res.writeHead(302, { location: "/console/" }).end();
+          return;
+        }
+        const file = await this.files.read(path);
+        if (file) {
+          send(res, 200, file.type, req.method === "HEAD" ? "" : file.body);
+          return;
+        }
+        send(res, 404, "text/plain", `not found: ${path}\n`);
+        return;
+      }
+      send(res, 405, "text/plain", "JSON-RPC takes POST; the console is at GET /console/\n");
+    } catch (e) {
+      this.options.onInternalError?.("http", e);
+      if (!res.headersSent) send(res, 500, "text/plain", "internal error\n");
+      else res.end();
+    }
+  }
+
+  private async onUpgrade(
+    req: IncomingMessage,
+    socket: import("node:stream").Duplex,
+    head: Buffer,
+  ) {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path !== "/ws" && path !== "/") {
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      return;
+    }
+    const key = bearerOf(req);
+    let caller: Caller | undefined;
+    if (key !== undefined) {
+      caller = await this.services.auth.identify(key).catch(() => undefined);
+      if (caller === undefined) {
+        socket.end(
+          "HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\n\r\nunknown API key\n",
+        );
+        return;
+      }
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, caller));
+  }
+
+  private onConnection(ws: WebSocket, caller: Caller | undefined): void {
+    const connection: ConnectionState = {
+      caller,
+      sink: (event: JobEvent) => {
+        if (ws.readyState === ws.OPEN) {
+          ws.send(JSON.stringify({ jsonrpc: "2.0", method: "job.event", params: event }));
+        }
+      },
+    };
+    const transport: Transport = {
+      hasKey: caller !== undefined,
+      caller: async () => connection.caller,
+      connection,
+    };
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) {
+        ws.send(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: null,
+            error: { code: -32700, message: "send JSON text frames" },
+          }),
+        );
+        return;
+      }
+      void this.dispatcher.handleText(data.toString(), transport).then((answer) => {
+        if (answer !== undefined && ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
+      });
+    });
+    ws.on("close", () => this.services.events.dropSink(connection.sink));
+    ws.on("error", () => ws.terminate());
+  }
+
+  async close(): Promise<void> {
+    this.services.events.close();
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+    await new Promise<void>((resolve) => {
+      if (!this.http.listening) return resolve();
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    await this.services.waiter.close();
+    await closeRedis(this.redis);
+  }
+}

@@ -1,0 +1,28 @@
+// The check every job passes before the supervisor stores it (DESIGN §2): signed, every
+// signature valid, not too old, not from the future. Trust in particular keys is the
+// runner's business: the supervisor only makes sure nobody stores a forged job.
+import { type Job, verifyJobSignatures } from "../job/index.js";
+import { checkJob, DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S } from "../runtime/index.js";
+import { RPC_ERRORS, RpcError } from "./errors.js";
+
+export function verifyJobOrThrow(job: Job, now: Date = new Date()): string[] {
+  const signatories = verifyJobSignatures(job).valid;
+  const verdict = checkJob(
+    job,
+    {
+      runnerId: job.runner,
+      // Every valid signatory counts as trusted here; checkJob still refuses a job with no
+      // signature or with any invalid one, and checks its age.
+      trustedKeys: new Set(signatories),
+      maxJobAgeS: DEFAULT_MAX_JOB_AGE_S,
+      clockSkewS: DEFAULT_CLOCK_SKEW_S,
+    },
+    now,
+  );
+  if (!verdict.ok) {
+    throw new RpcError(RPC_ERRORS.jobRefused, `job ${job.id} refused: ${verdict.message}`, {
+      kind: verdict.kind,
+    });
+  }
+  return verdict.signatories;
+}
