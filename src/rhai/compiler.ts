@@ -134,9 +134,16 @@ export class Program {
     );
   }
 
+  private names: Set<string> | undefined;
+  private namesCount = -1;
+
+  /** Whether a script function of this name exists (any arity or `this` type). */
   hasName(name: string): boolean {
-    for (const f of this.fns.values()) if (f.name === name) return true;
-    return this.parent?.hasName(name) ?? false;
+    if (this.names === undefined || this.namesCount !== this.fns.size) {
+      this.names = new Set([...this.fns.values()].map((f) => f.name));
+      this.namesCount = this.fns.size;
+    }
+    return this.names.has(name) || (this.parent?.hasName(name) ?? false);
   }
 
   globalConst(name: string): { slot: number; captured: boolean } | undefined {

@@ -818,8 +818,11 @@ export class Engine {
     }
     if (name === "type_of" && argv.length === 1) return typeName(obj);
     if (name === "is_shared" && argv.length === 1) return false;
-    // A script function called as a method binds `this`.
-    const script = program.lookupMethod(typeName(obj), name, argv.length - 1);
+    // A script function called as a method binds `this` (looked up only when the script
+    // defines a function of that name: the compiler knows).
+    const script = program.hasName(name)
+      ? program.lookupMethod(typeName(obj), name, argv.length - 1)
+      : undefined;
     if (script !== undefined) {
       const r = this.callScript(script, argv.slice(1), obj, undefined, null, pos);
       this.writeBackThis(target, obj, f, pos);
