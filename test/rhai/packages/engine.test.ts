@@ -75,6 +75,55 @@ describe("standard packages through the engine", () => {
     ["(|x| x).is_anonymous", true],
   ];
 
+  // Examples from the reference's own documentation of these functions.
+  const documented: [string, Value][] = [
+    ["\"hello, world!\".index_of('l', 5)", 10],
+    ["\"hello, world!\".index_of('o', -7)", 8],
+    ['let t = "hello, world!"; t.crop(2, 8); t', "llo, wor"],
+    ['let t = "llo, wor"; t.crop(-5, 3); t', ", w"],
+    ['"hello, world!".sub_string(-8, 3)', ", w"],
+    ["\"hello, world! hello, foo!\".split('l')", ["he", "", "o, wor", "d! he", "", "o, foo!"]],
+    ["\"hello, world! hello, foo!\".split('l', 3)", ["he", "", "o, world! hello, foo!"]],
+    ["\"hello, world! hello, foo!\".split_rev('l')", ["o, foo!", "", "d! he", "o, wor", "", "he"]],
+    ['"hello, world! hello, foo!".split_rev("ll", 2)', ["o, foo!", "hello, world! he"]],
+    ['"hello, world!".split(13)', ["hello, world!", ""]],
+    ['"hello, world!".split(-99)', ["", "hello, world!"]],
+    [
+      "let x = [1, 2, 3, 4, 5]; [x.extract(1, 3), x.extract(-3, 2), x.extract(2)]",
+      [
+        [2, 3, 4],
+        [3, 4],
+        [3, 4, 5],
+      ],
+    ],
+    [
+      "let x = [1, 2, 3, 4, 5]; x.splice(1, 2, [7, 8, 9, 10]); x.splice(-5, 4, [7, 8, 9, 10]); x",
+      [1, 7, 7, 8, 9, 10, 5],
+    ],
+    ["[1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 5].index_of(4, -5)", 11],
+    ["[1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 5].index_of(|v, i| v * i > 20)", 7],
+    ["[1, 2, 3, 5, 8, 13].find(|v, i| v * i > 6, 3)", 5],
+    [
+      "let x = [1, 2, 3, 4, 5]; let y = x.retain(1, 2); let z = x.retain(-1, 1); [x, y, z]",
+      [[3], [1, 4, 5], [2]],
+    ],
+    ["let x = [1, 2, 2, 2, 3, 1, 2, 3, 4, 3, 3, 2, 1]; x.dedup(|a, b| a >= b); x", [1, 2, 3, 4]],
+    ["123456.get_bits(5, 8)", 18],
+    ["let x = 123456; x.set_bits(5, 8, 42); x", 124224],
+    ["let x = 124224; x.set_bits(-16, 10, 42); x", 11821949021971776n],
+    ["let x = 123424; x.set_bit(-48, false); x", 57888],
+    ["123456.get_bit(-48)", true],
+    [
+      "let b = blob(12, 0); b.write_be(0, 8, 0xab_cd_ef_12_34_56_78_90); b.write_be(8, 8, 0x0a_0b_0c_0d_00_00_00_00); b.to_string()",
+      "[abcdef1234567890 0a0b0c0d]",
+    ],
+    ["let m = #{a:1, b:2, c:3}; m.fill_with(#{a: 42, d:0}); m.a + m.d", 1],
+  ];
+
+  it.each(documented)("documented: %s", (script, expected) => {
+    expect(run(script)).toEqual(expected);
+  });
+
   it.each(rows)("%s", (script, expected) => {
     if (expected === undefined && script.includes("r.len()")) {
       // Ranges have no len(): the reference reports a missing function.
