@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { ActionError } from "./errors.js";
 import { type Action, actionName, type Heroscript, parseHeroscript } from "./parser.js";
 import { replacePlaceholders, scopedLookup } from "./placeholders.js";
-import type { ActionRegistry, PlayContext } from "./registry.js";
+import type { ActionDefinition, ActionRegistry, PlayContext } from "./registry.js";
 
 export interface PlayOptions {
   /** The session environment to start with (a job's env vars, say). */
@@ -59,6 +59,21 @@ export class PlaybookEngine {
     for (const action of script.actions) this.#checkAction(action, script.source);
   }
 
+  #checkParams(action: Action, definition: ActionDefinition, source: string | undefined): void {
+    const known = definition.params;
+    if (known === undefined) return;
+    for (const param of action.params.entries) {
+      if (known.includes(param.key)) continue;
+      const list = known.length > 0 ? `known: ${known.join(", ")}` : "it takes none";
+      throw new ActionError(
+        actionName(action),
+        param.line > 0 ? param.line : action.line,
+        `unknown parameter '${param.key}' (${list})`,
+        source,
+      );
+    }
+  }
+
   #checkAction(action: Action, source: string | undefined): void {
     const name = actionName(action);
     if (action.bangs !== 2) {
@@ -69,7 +84,11 @@ export class PlaybookEngine {
         source,
       );
     }
-    if (this.registry.get(name) !== undefined) return;
+    const definition = this.registry.get(name);
+    if (definition !== undefined) {
+      this.#checkParams(action, definition, source);
+      return;
+    }
     const close = this.registry.closeNames(name);
     const hint =
       close.length > 0

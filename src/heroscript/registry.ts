@@ -29,6 +29,12 @@ export interface ActionDefinition {
   readonly name: string;
   /** One line for `hero actions` and the docs. */
   readonly summary: string;
+  /**
+   * The parameter keys the action reads. When given, a script naming any other key fails
+   * before anything runs (a misspelt key would otherwise be silently ignored); leave it out
+   * for actions that take free-form keys (`play.include` passes them on).
+   */
+  readonly params?: readonly string[];
   readonly run: ActionHandler;
 }
 

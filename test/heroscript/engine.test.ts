@@ -59,6 +59,20 @@ describe("running actions", () => {
     await expect(readFile(target)).rejects.toThrow(/ENOENT/);
   });
 
+  test("a parameter the action does not take fails before anything runs, listing the known ones", async () => {
+    const target = join(dir, "never-either.txt");
+    await expect(
+      play(`!!file.write path:'${target}' content:x\n!!play.echo\n  text:'hello'`),
+    ).rejects.toThrow("line 3: !!play.echo: unknown parameter 'text' (known: content)");
+    await expect(readFile(target)).rejects.toThrow(/ENOENT/);
+    // Actions that take free-form keys (include passes them on) accept any.
+    expect(
+      new ActionRegistry()
+        .register({ name: "free.form", summary: "t", run: () => {} })
+        .get("free.form")?.params,
+    ).toBe(undefined);
+  });
+
   test("an unknown action with no close name lists the known actors", async () => {
     await expect(play("!!zzz.qqq")).rejects.toThrow(
       "line 1: !!zzz.qqq: unknown action (known actors: file, play, process, session)",

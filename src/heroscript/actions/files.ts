@@ -13,6 +13,7 @@ function pathParam(ctx: PlayContext, key: string): string {
 export const fileActions: ActionDefinition[] = [
   {
     name: "file.write",
+    params: ["path", "content", "append"],
     summary: "writes `content` to `path` (creating folders); `append:true` adds to the end",
     async run(ctx) {
       const path = pathParam(ctx, "path");
@@ -25,6 +26,7 @@ export const fileActions: ActionDefinition[] = [
   },
   {
     name: "file.read",
+    params: ["path"],
     summary: "prints the content of `path`",
     async run(ctx) {
       ctx.print(await readFile(pathParam(ctx, "path"), "utf8"));
@@ -32,6 +34,7 @@ export const fileActions: ActionDefinition[] = [
   },
   {
     name: "file.copy",
+    params: ["source", "dest"],
     summary: "copies `source` to `dest` (folders with their content)",
     async run(ctx) {
       const source = pathParam(ctx, "source");
@@ -42,6 +45,7 @@ export const fileActions: ActionDefinition[] = [
   },
   {
     name: "file.move",
+    params: ["source", "dest"],
     summary: "moves (renames) `source` to `dest`",
     async run(ctx) {
       const dest = pathParam(ctx, "dest");
@@ -51,6 +55,7 @@ export const fileActions: ActionDefinition[] = [
   },
   {
     name: "file.delete",
+    params: ["path"],
     summary: "deletes `path` (a folder with its content); nothing to delete is fine",
     async run(ctx) {
       await rm(pathParam(ctx, "path"), { recursive: true, force: true });
@@ -58,6 +63,7 @@ export const fileActions: ActionDefinition[] = [
   },
   {
     name: "file.mkdir",
+    params: ["path"],
     summary: "creates the folder `path` and its parents",
     async run(ctx) {
       await mkdir(pathParam(ctx, "path"), { recursive: true });

@@ -4,6 +4,7 @@ import type { ActionDefinition } from "../registry.js";
 export const playActions: ActionDefinition[] = [
   {
     name: "play.echo",
+    params: ["content"],
     summary: "prints `content` (or the positional words, joined by spaces)",
     run(ctx) {
       const words = ctx.params.args.map((a) => a.value);

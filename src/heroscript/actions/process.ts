@@ -11,6 +11,7 @@ const STDERR_TAIL_LINES = 5;
 export const processActions: ActionDefinition[] = [
   {
     name: "process.run",
+    params: ["cmd", "cwd", "timeout", "ignore_error"],
     summary:
       "runs `cmd` with /bin/sh and prints its output; `cwd`, `timeout` (duration), `ignore_error:true` to go on after a failure",
     async run(ctx) {

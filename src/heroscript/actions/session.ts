@@ -11,6 +11,7 @@ function keyAndValue(ctx: PlayContext): [string, string] {
 export const sessionActions: ActionDefinition[] = [
   {
     name: "session.env_set",
+    params: ["key", "val", "value"],
     summary: "sets the session variable `key` to `val` (or `value`)",
     run(ctx) {
       const [key, value] = keyAndValue(ctx);
@@ -19,6 +20,7 @@ export const sessionActions: ActionDefinition[] = [
   },
   {
     name: "session.env_set_once",
+    params: ["key", "val", "value"],
     summary: "sets `key` to `val` (or `value`) only if it has no value yet (a job's env var wins)",
     run(ctx) {
       const [key, value] = keyAndValue(ctx);
