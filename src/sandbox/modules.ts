@@ -1,5 +1,7 @@
 // Loading a host module file, the same way in the worker and on the main thread.
 
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { HostModule } from "./host.js";
 
 /** A host module file that does not have the expected shape. */
@@ -38,7 +40,17 @@ export async function loadHostModule(href: string): Promise<HostModule> {
   return m as HostModule;
 }
 
-/** Normalises a module location (URL object, file URL string) to the href both sides import. */
+/**
+ * Normalises a module location (URL object, URL string, or absolute file path) to the href
+ * both sides import.
+ */
 export function moduleHref(url: string | URL): string {
-  return new URL(url).href;
+  if (typeof url === "string" && isAbsolute(url)) return pathToFileURL(url).href;
+  try {
+    return new URL(url).href;
+  } catch {
+    throw new HostModuleError(
+      `host module location must be a URL or an absolute path (got ${JSON.stringify(String(url))})`,
+    );
+  }
 }

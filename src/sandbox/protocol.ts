@@ -15,7 +15,7 @@ import type { LogLimits } from "./limits.js";
 
 /** A host module to load into every worker (and on the main thread for main-side calls). */
 export interface HostModuleSpec {
-  /** URL (file: URL or its href) of a file whose default export is a `HostModule`. */
+  /** URL (or absolute path) of a file whose default export is a `HostModule`. */
   readonly url: string | URL;
   /** Options given to the module's functions as `ctx.job.options`. */
   readonly options?: Readonly<Record<string, unknown>>;

@@ -183,4 +183,23 @@ describe("sandbox set-up", () => {
       createSandbox({ size: 1, modules: [{ url: fixture("missing.mjs") }] }),
     ).rejects.toThrow(/cannot load host module .*missing\.mjs/);
   });
+
+  it("rejects a module location that is neither a URL nor an absolute path", async () => {
+    await expect(createSandbox({ size: 1, modules: [{ url: "fixtures/x.mjs" }] })).rejects.toThrow(
+      /must be a URL or an absolute path/,
+    );
+  });
+
+  it("accepts a host module given as an absolute path", async () => {
+    const sandbox = await createSandbox({
+      size: 1,
+      workerUrl: fixture("standin-worker.mjs"),
+      modules: [{ url: fixture("test-module.mjs").pathname }],
+    });
+    try {
+      expect(await sandbox.run(scriptJob("return twice(21);"))).toBe("42");
+    } finally {
+      await sandbox.close();
+    }
+  });
 });
