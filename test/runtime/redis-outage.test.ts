@@ -18,7 +18,7 @@ afterAll(async () => {
   await server.destroy();
 });
 
-test("a job running while Redis restarts still ends with its result", async () => {
+test("a job running while Redis restarts still ends with its result, and its waiter gets it", async () => {
   runner = await startRunner({
     script: `${ROOT}test/fixtures/test-runner.mjs`,
     runnerId: "r1",
@@ -33,11 +33,14 @@ test("a job running while Redis restarts still ends with its result", async () =
   );
   await client.submit(job);
   await runner.waitFor('"msg":"job started"');
+  // The waiter is blocked on the reply list when Redis goes away: it must survive too.
+  const waiting = client.wait(job.id, 30);
+  await new Promise((r) => setTimeout(r, 200));
   await server.stop();
   await runner.waitFor("redis unreachable");
   await new Promise((r) => setTimeout(r, 1500));
   await server.start();
-  const record = await client.wait(job.id, 30);
+  const record = await waiting;
   expect(record.status).toBe("finished");
   expect(record.result).toEqual({ success: "after the outage" });
   await runner.waitFor("redis reachable again");
