@@ -114,6 +114,27 @@ describe("sandbox with the Rhai engine", () => {
     expect(nested.errorKind).toBe("unauthorized");
   });
 
+  it("treats a worker-side function's error like a main-side one", async () => {
+    const caught = await sandbox.run(
+      scriptJob('let r = ""; try { refuse_in_worker("not you"); } catch (e) { r = e; } r'),
+    );
+    expect(caught).toBe("not you");
+    const uncaught = await failureOf(sandbox.run(scriptJob('refuse_in_worker("not you")')));
+    expect(uncaught.errorKind).toBe("unauthorized");
+    expect(uncaught.message).toMatch(/not you.*line 1/);
+  });
+
+  it("keeps many jobs' bridged calls apart", async () => {
+    const jobs = Array.from({ length: 60 }, () =>
+      scriptJob("let s = []; for i in 0..5 { s.push(echo(JOB_ID)) } s"),
+    );
+    const outputs = await Promise.all(jobs.map((j) => sandbox.run(j, { timeoutMs: 30_000 })));
+    outputs.forEach((out, i) => {
+      const id = jobs[i]?.jobId;
+      expect(out).toBe(`[${Array(5).fill(`"${id}"`).join(", ")}]`);
+    });
+  });
+
   it("reports script errors with line and column", async () => {
     const parse = await failureOf(sandbox.run(scriptJob("let a = 1;\nlet = 2;")));
     expect(parse.errorKind).toBe("script");
