@@ -51,13 +51,18 @@ function charIndexOf(s: string, unit: number): number {
 
 export function subString(s: string, start: number, len: number): string {
   if (s.length === 0 || len <= 0) return "";
-  const cs = chars(s);
+  // Strings without surrogate pairs index by UTF-16 unit directly: no character array.
+  const simple = isSimple(s);
+  const cs = simple ? undefined : chars(s);
+  const n = cs === undefined ? s.length : cs.length;
   let offset: number;
-  if (start < 0) offset = -start > cs.length ? 0 : cs.length + start;
-  else if (start >= cs.length) return "";
+  if (start < 0) offset = -start > n ? 0 : n + start;
+  else if (start >= n) return "";
   else offset = start;
-  const count = Math.min(len, cs.length - offset);
-  return cs.slice(offset, offset + count).join("");
+  const count = Math.min(len, n - offset);
+  return cs === undefined
+    ? s.slice(offset, offset + count)
+    : cs.slice(offset, offset + count).join("");
 }
 
 function indexOf(s: string, find: string, start: number): number {
@@ -438,7 +443,8 @@ export const moreStringPackage: Package = (lib) => {
     "get",
     ["string", "i64"],
     (_ctx, [s, i]) => {
-      const cs = chars(s as string);
+      const text = s as string;
+      const cs: ArrayLike<string> = isSimple(text) ? text : chars(text);
       const index = num(i);
       const at = index >= 0 ? index : cs.length + index;
       const c = at >= 0 ? cs[at] : undefined;
