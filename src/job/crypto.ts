@@ -1,4 +1,9 @@
 // secp256k1 keys and ECDSA signatures over SHA-256 of a job's canonical bytes (DESIGN §2).
+// Verification runs in OpenSSL through node:crypto (several times faster than the pure-JS
+// curve; see bench/signature.mjs); noble parses keys and signatures, so what is accepted
+// and every error message stay the same. Signing stays in noble: OpenSSL's signatures are
+// not deterministic (RFC 6979), and the point multiplication dominates signing either way.
+import { createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { canonicalBytes } from "./canonical.js";
@@ -27,11 +32,33 @@ function decodeHex(hex: string, what: string): Uint8Array {
   return hexToBytes(clean);
 }
 
+/**
+ * Small caches keyed by hex text: a runner sees the same few signers' keys on every job, so
+ * decompressing a point (or deriving a public key) once per key is enough. Cleared when
+ * full, so a flood of random keys cannot grow them.
+ */
+class HexCache<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): V {
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(key, value);
+    return value;
+  }
+}
+
+const publicKeys = new HexCache<string>(64);
+
 /** The compressed public key (hex) of a private key (hex). */
 export function publicKeyOf(privateKeyHex: string): string {
+  const known = publicKeys.get(privateKeyHex);
+  if (known !== undefined) return known;
   const secret = decodeHex(privateKeyHex, "private key");
   if (secret.length !== 32) throw new Error("private key must be 32 bytes (64 hex characters)");
-  return bytesToHex(secp256k1.getPublicKey(secret, true));
+  return publicKeys.set(privateKeyHex, bytesToHex(secp256k1.getPublicKey(secret, true)));
 }
 
 /**
@@ -39,11 +66,32 @@ export function publicKeyOf(privateKeyHex: string): string {
  * form, so keys compare equal however they were written. Throws on an invalid key.
  */
 export function normalisePublicKey(publicKeyHex: string): string {
+  return verifyingKey(publicKeyHex).compressed;
+}
+
+/** A public key checked once: its compressed hex and an OpenSSL key object to verify with. */
+interface VerifyingKey {
+  compressed: string;
+  key: KeyObject;
+}
+
+const verifyingKeys = new HexCache<VerifyingKey>(1024);
+
+/** DER prefix of a SubjectPublicKeyInfo for a compressed secp256k1 point (33 bytes follow). */
+const SPKI_SECP256K1_COMPRESSED = hexToBytes("3036301006072a8648ce3d020106052b8104000a032200");
+
+function verifyingKey(publicKeyHex: string): VerifyingKey {
+  const known = verifyingKeys.get(publicKeyHex);
+  if (known !== undefined) return known;
   const bytes = decodeHex(publicKeyHex, "public key");
   if (bytes.length !== 33 && bytes.length !== 65) {
     throw new Error("public key must be 33 bytes (compressed) or 65 bytes (uncompressed)");
   }
-  return secp256k1.Point.fromBytes(bytes).toHex(true);
+  // noble checks the point lies on the curve (and gives the error message people see).
+  const point = secp256k1.Point.fromBytes(bytes);
+  const spki = Buffer.concat([SPKI_SECP256K1_COMPRESSED, point.toBytes(true)]);
+  const key = createPublicKey({ key: spki, format: "der", type: "spki" });
+  return verifyingKeys.set(publicKeyHex, { compressed: point.toHex(true), key });
 }
 
 /** Signs the job's canonical form: compact r||s hex, RFC 6979, low-S. */
@@ -71,24 +119,38 @@ function safeNormalise(key: string): string | undefined {
 
 /** Why one signature does not verify, or null when it does. */
 export function checkSignature(message: Uint8Array, sig: JobSignature): string | null {
-  let key: Uint8Array;
+  return checkWithKey(message, sig).problem;
+}
+
+/** The signature's verdict, and the signer's compressed key when the key itself is valid. */
+function checkWithKey(
+  message: Uint8Array,
+  sig: JobSignature,
+): { problem: string | null; compressed?: string } {
+  let key: VerifyingKey;
   let signature: Uint8Array;
   try {
-    key = decodeHex(sig.public_key, "public key");
+    key = verifyingKey(sig.public_key);
     signature = decodeHex(sig.signature, "signature");
-    normalisePublicKey(sig.public_key);
   } catch (e) {
-    return (e as Error).message;
+    return { problem: (e as Error).message };
   }
   // Compact signatures are exactly 64 bytes; anything else is read as DER.
   const format = signature.length === 64 ? "compact" : "der";
+  let compact: Uint8Array;
   try {
-    // lowS: false on verification, so DER signatures from other tools are accepted too.
-    const ok = secp256k1.verify(signature, message, key, { prehash: true, lowS: false, format });
-    return ok ? null : "signature does not match the job";
+    // Parsing only (no curve arithmetic): r and s must lie in [1, n). High S is accepted, so
+    // DER signatures from other tools verify too.
+    compact = secp256k1.Signature.fromBytes(signature, format).toBytes("compact");
   } catch {
-    return `signature is not a valid ${format === "der" ? "DER" : "compact"} signature`;
+    return {
+      problem: `signature is not a valid ${format === "der" ? "DER" : "compact"} signature`,
+      compressed: key.compressed,
+    };
   }
+  // OpenSSL hashes the message with SHA-256 (the prehash) and checks r||s.
+  const ok = nodeVerify("sha256", message, { key: key.key, dsaEncoding: "ieee-p1363" }, compact);
+  return { problem: ok ? null : "signature does not match the job", compressed: key.compressed };
 }
 
 export interface SignatureReport {
@@ -103,8 +165,8 @@ export function verifyJobSignatures(job: Job): SignatureReport {
   const message = canonicalBytes(job);
   const report: SignatureReport = { valid: [], invalid: [] };
   job.signatures.forEach((sig, i) => {
-    const problem = checkSignature(message, sig);
-    if (problem === null) report.valid.push(normalisePublicKey(sig.public_key));
+    const { problem, compressed } = checkWithKey(message, sig);
+    if (problem === null && compressed !== undefined) report.valid.push(compressed);
     else report.invalid.push(`signature ${i + 1} (${sig.public_key.slice(0, 12)}…): ${problem}`);
   });
   return report;

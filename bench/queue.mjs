@@ -1,0 +1,246 @@
+// Our runner beside BullMQ on the same work, on a Redis of the benchmark's own: throughput
+// (producer and worker overlapping, and from a pre-filled queue), latency one job at a time
+// and at a steady rate, and the same for a Rhai `1 + 1` job through the sandbox. The two
+// systems alternate, each scenario is repeated, and the table shows medians with min–max.
+// Needs a build (`npm run bench` makes one). Knobs: BENCH_JOBS (20000), BENCH_REPEAT (3),
+// BENCH_LATENCY_JOBS (1000), BENCH_RATE_JOBS (600), BENCH_INFLIGHT (200).
+import { execFileSync } from "node:child_process";
+import { cpus } from "node:os";
+import { generateKeyPair } from "../dist/job/index.js";
+import { startRedis } from "./lib/redis.mjs";
+import { quantile, sleep, sortedCopy, spread } from "./lib/stats.mjs";
+import { Bull, flush, Ours, ROOT } from "./lib/systems.mjs";
+
+const env = process.env;
+const JOBS = Number(env.BENCH_JOBS ?? 20_000);
+const REPEAT = Number(env.BENCH_REPEAT ?? 3);
+const LATENCY_JOBS = Number(env.BENCH_LATENCY_JOBS ?? 1000);
+const RATE = 200;
+const RATE_JOBS = Number(env.BENCH_RATE_JOBS ?? 600);
+const INFLIGHT = Number(env.BENCH_INFLIGHT ?? 200);
+const WARMUP = 100;
+
+const redis = await startRedis();
+const keys = generateKeyPair();
+
+/** Runs `measure` on a fresh store with a fresh worker process of `system` at `concurrency`. */
+async function session(system, concurrency, measure) {
+  await flush(redis.url);
+  await system.start(concurrency);
+  try {
+    return await measure(system);
+  } finally {
+    await system.stop();
+  }
+}
+
+async function throughput(system, concurrency) {
+  return session(system, concurrency, async (s) => {
+    const t0 = performance.now();
+    const ids = await s.produce(JOBS, INFLIGHT);
+    await s.waitAll(ids);
+    return JOBS / ((performance.now() - t0) / 1000);
+  });
+}
+
+async function prefilled(system, concurrency) {
+  return session(system, concurrency, async (s) => {
+    const { ids, release } = await s.prefill(JOBS);
+    const t0 = performance.now();
+    await release();
+    await s.waitAll(ids);
+    return JOBS / ((performance.now() - t0) / 1000);
+  });
+}
+
+/** Closed loop: the next job is submitted when the last one has ended. p50 and p99, ms. */
+async function closedLoop(system) {
+  return session(system, 1, async (s) => {
+    for (let i = 0; i < WARMUP; i++) await s.once();
+    const times = [];
+    for (let i = 0; i < LATENCY_JOBS; i++) times.push(await s.once());
+    const sorted = sortedCopy(times);
+    return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+  });
+}
+
+/** Open loop at RATE jobs/s, whatever the previous jobs are doing. p50 and p99, ms. */
+async function steadyRate(system) {
+  return session(system, 1, async (s) => {
+    for (let i = 0; i < WARMUP; i++) await s.once();
+    const times = [];
+    const pending = [];
+    const t0 = performance.now();
+    for (let i = 0; i < RATE_JOBS; i++) {
+      const due = t0 + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      pending.push(s.once().then((ms) => times.push(ms)));
+    }
+    await Promise.all(pending);
+    const sorted = sortedCopy(times);
+    return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+  });
+}
+
+const ours = new Ours(redis.url, keys, "noop");
+const oursRhai = new Ours(redis.url, keys, "rhai");
+const bull = new Bull(redis.url);
+
+// Each scenario: [label, unit, higher is better, [system, run] pairs, pick a number].
+const scenarios = [];
+for (const c of [1, 10, 50]) {
+  scenarios.push({
+    label: `throughput, overlapping, concurrency ${c}`,
+    unit: "jobs/s",
+    higherBetter: true,
+    runs: [
+      [ours, () => throughput(ours, c)],
+      [bull, () => throughput(bull, c)],
+    ],
+  });
+}
+scenarios.push({
+  label: "throughput, pre-filled queue, concurrency 10",
+  unit: "jobs/s",
+  higherBetter: true,
+  runs: [
+    [ours, () => prefilled(ours, 10)],
+    [bull, () => prefilled(bull, 10)],
+  ],
+});
+scenarios.push({
+  label: "latency, closed loop",
+  unit: "ms",
+  higherBetter: false,
+  latency: true,
+  runs: [
+    [ours, () => closedLoop(ours)],
+    [bull, () => closedLoop(bull)],
+  ],
+});
+scenarios.push({
+  label: `latency, steady ${RATE} jobs/s`,
+  unit: "ms",
+  higherBetter: false,
+  latency: true,
+  runs: [
+    [ours, () => steadyRate(ours)],
+    [bull, () => steadyRate(bull)],
+  ],
+});
+scenarios.push({
+  label: "Rhai 1 + 1 vs BullMQ no-op: throughput, overlapping, concurrency 10",
+  unit: "jobs/s",
+  higherBetter: true,
+  runs: [
+    [oursRhai, () => throughput(oursRhai, 10)],
+    [bull, () => throughput(bull, 10)],
+  ],
+});
+scenarios.push({
+  label: "Rhai 1 + 1 vs BullMQ no-op: latency, closed loop",
+  unit: "ms",
+  higherBetter: false,
+  latency: true,
+  runs: [
+    [oursRhai, () => closedLoop(oursRhai)],
+    [bull, () => closedLoop(bull)],
+  ],
+});
+
+const only = env.BENCH_ONLY ? new RegExp(env.BENCH_ONLY) : undefined;
+const started = performance.now();
+const results = [];
+try {
+  for (const sc of scenarios) {
+    if (only && !only.test(sc.label)) continue;
+    const values = [[], []];
+    for (let rep = 0; rep < REPEAT; rep++) {
+      // Alternate which system goes first, so drift in the machine's load hits both alike.
+      const order = rep % 2 === 0 ? [0, 1] : [1, 0];
+      for (const k of order) {
+        const value = await sc.runs[k][1]();
+        values[k].push(value);
+        if (env.BENCH_VERBOSE)
+          process.stderr.write(`  ${sc.runs[k][0].name}: ${JSON.stringify(value)}\n`);
+      }
+    }
+    results.push({ sc, values });
+    process.stderr.write(
+      `[bench] ${sc.label} done (${Math.round((performance.now() - started) / 1000)} s)\n`,
+    );
+  }
+} finally {
+  await redis.stop();
+}
+
+function gitCommit() {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT })
+      .toString()
+      .trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "bench"], {
+      cwd: ROOT,
+    })
+      .toString()
+      .trim();
+    return dirty ? `${head} (+ uncommitted changes)` : head;
+  } catch {
+    return "unknown";
+  }
+}
+
+const redisVersion = execFileSync("redis-server", ["--version"])
+  .toString()
+  .match(/v=(\S+)/)?.[1];
+console.log(
+  `queue: ours vs BullMQ ${(await import("bullmq/package.json", { with: { type: "json" } })).default.version}`,
+);
+console.log(
+  `${new Date().toISOString()}  commit ${gitCommit()}  node ${process.version}  redis ${redisVersion}  ` +
+    `${cpus().length} x ${cpus()[0]?.model ?? "?"}`,
+);
+console.log(
+  `${JOBS} jobs per throughput run, ${LATENCY_JOBS} per closed-loop run, ${RATE_JOBS} at ${RATE}/s; ` +
+    `${REPEAT} runs each, alternating; median (min–max)`,
+);
+const header = ["scenario", "ours", "BullMQ", "ours/BullMQ"];
+const rows = [];
+for (const { sc, values } of results) {
+  const [a, b] = values;
+  const ratio = (x, y) => {
+    const mx = quantile(
+      [...x].sort((p, q) => p - q),
+      0.5,
+    );
+    const my = quantile(
+      [...y].sort((p, q) => p - q),
+      0.5,
+    );
+    return `${(mx / my).toFixed(2)}x`;
+  };
+  if (sc.latency) {
+    for (const q of ["p50", "p99"]) {
+      const xa = a.map((r) => r[q]);
+      const xb = b.map((r) => r[q]);
+      rows.push([
+        `${sc.label}, ${q} (ms, lower is better)`,
+        spread(xa, 2),
+        spread(xb, 2),
+        ratio(xa, xb),
+      ]);
+    }
+  } else {
+    rows.push([`${sc.label} (jobs/s)`, spread(a), spread(b), ratio(a, b)]);
+  }
+}
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+console.log(line(header));
+console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+for (const r of rows) console.log(line(r));
+console.log(
+  "targets: concurrency 10 overlapping >= 1.50x; closed-loop p50 <= 0.50x; Rhai 1 + 1 throughput >= 1.00x and p50 <= 1.00x",
+);
+console.log(`(${Math.round((performance.now() - started) / 1000)} s)`);
