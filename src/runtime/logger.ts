@@ -15,7 +15,12 @@ export function createLogger(level: LogLevel, base: Record<string, unknown>): Lo
       base,
       transport: {
         target: "pino-pretty",
-        options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" },
+        options: {
+          colorize: true,
+          translateTime: "SYS:HH:MM:ss.l",
+          singleLine: true,
+          ignore: "pid,hostname",
+        },
       },
     });
   }
