@@ -30,6 +30,9 @@ export interface PoolConfig {
   readonly onWorkerError?: (error: Error) => void;
 }
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Delay before replacing a worker that died while starting, so a broken setup cannot spin. */
 const RESPAWN_BACKOFF_MS = 1_000;
 
@@ -234,7 +237,9 @@ export class WorkerPool {
       const task = new Task(plainJob(job), opts, resolve, reject);
       if (timeoutMs !== undefined) {
         if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0 (got ${timeoutMs})`);
-        task.timer = setTimeout(() => this.stop(task, timeoutFailure(timeoutMs)), timeoutMs);
+        // Node fires longer timers at once; no job waits that long (about 24.8 days) anyway.
+        const delay = Math.min(timeoutMs, MAX_TIMER_MS);
+        task.timer = setTimeout(() => this.stop(task, timeoutFailure(timeoutMs)), delay);
       }
       if (signal !== undefined) {
         task.onAbort = () => this.stop(task, abortFailure(signal.reason));

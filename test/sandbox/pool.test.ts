@@ -42,6 +42,12 @@ describe("sandbox pool (stand-in engine)", () => {
     expect(lines).toEqual(["one", "two"]);
   });
 
+  it("accepts a timeout longer than a timer can hold", async () => {
+    expect(await sandbox.run(scriptJob("return 'ok';"), { timeoutMs: 90 * 24 * 3600 * 1000 })).toBe(
+      "ok",
+    );
+  });
+
   it("survives a log callback that throws", async () => {
     const out = await sandbox.run(scriptJob("print('x'); echo(1); return 'fine';"), {
       onLog: () => {
