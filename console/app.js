@@ -1,0 +1,319 @@
+// The supervisor's web console. It speaks the same JSON-RPC API as every other client, over
+// one WebSocket: auth.verify with the key authenticates the connection, job.subscribe
+// streams a job's status and log lines. Jobs are signed here with the project's own signing
+// code (served from dist/job); the private key lives in local storage and is never sent.
+import { generateKeyPair, publicKeyOf, signJob } from "/lib/job/crypto.js";
+
+const $ = (id) => document.getElementById(id);
+const REFRESH_MS = 2000;
+const PAGE = 20;
+
+/** JSON-RPC over a WebSocket: call() returns a promise; notifications go to onEvent. */
+class Rpc {
+  constructor(url, onEvent, onClose) {
+    this.pending = new Map();
+    this.nextId = 1;
+    this.socket = new WebSocket(url);
+    this.opened = new Promise((resolve, reject) => {
+      this.socket.addEventListener("open", resolve, { once: true });
+      this.socket.addEventListener("error", () => reject(new Error("cannot connect")), {
+        once: true,
+      });
+    });
+    this.socket.addEventListener("message", (e) => {
+      const msg = JSON.parse(e.data);
+      if (msg.method === "job.event") return onEvent(msg.params);
+      const waiter = this.pending.get(msg.id);
+      if (!waiter) return;
+      this.pending.delete(msg.id);
+      if (msg.error)
+        waiter.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+      else waiter.resolve(msg.result);
+    });
+    this.socket.addEventListener("close", () => {
+      for (const w of this.pending.values()) w.reject(new Error("connection closed"));
+      this.pending.clear();
+      onClose();
+    });
+  }
+
+  async call(method, params = {}) {
+    await this.opened;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+    });
+  }
+
+  close() {
+    this.socket.close();
+  }
+}
+
+const state = { rpc: null, timer: null, offset: 0, selected: null, runners: [] };
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function setMessage(id, text, ok) {
+  const node = $(id);
+  node.textContent = text;
+  node.className = `message ${ok ? "ok" : "bad"}`;
+}
+
+// --- connection ---------------------------------------------------------------------------
+
+async function connect(event) {
+  event?.preventDefault();
+  const key = $("api-key").value.trim();
+  if (!key) return;
+  state.rpc?.close();
+  clearInterval(state.timer);
+  const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+  const rpc = new Rpc(wsUrl, onJobEvent, () => {
+    if (state.rpc === rpc) $("connection").textContent = "disconnected";
+  });
+  state.rpc = rpc;
+  try {
+    const who = await rpc.call("auth.verify", { key });
+    sessionStorage.setItem("horus-api-key", key);
+    $("connection").textContent = `connected as ${who.name} (${who.scope})`;
+    $("connection").className = "ok";
+  } catch (e) {
+    $("connection").textContent = `refused: ${e.message}`;
+    $("connection").className = "bad";
+    return;
+  }
+  await refresh();
+  state.timer = setInterval(() => void refresh(), REFRESH_MS);
+}
+
+async function refresh() {
+  await Promise.all([refreshRunners(), refreshJobs()]).catch(() => {});
+}
+
+// --- runners ------------------------------------------------------------------------------
+
+async function refreshRunners() {
+  const { runners } = await state.rpc.call("list_runners");
+  state.runners = runners;
+  const body = $("runners").tBodies[0];
+  body.replaceChildren(
+    ...runners.map((r) => {
+      const row = el("tr");
+      row.dataset.runner = r.name;
+      row.append(
+        el("td", r.name),
+        el("td", r.registered ? "yes" : "no"),
+        el("td", String(r.queue_length)),
+      );
+      const cell = el("td");
+      if (r.instances.length === 0) cell.append(el("span", "offline", "bad"));
+      for (const i of r.instances) {
+        cell.append(
+          el(
+            "div",
+            `${i.host} pid ${i.pid} · ${i.kind} ${i.version} · running ${i.jobs_running}/${i.concurrency} · done ${i.jobs_done}`,
+            "instance",
+          ),
+        );
+      }
+      row.append(cell);
+      return row;
+    }),
+  );
+  fillRunnerSelect(
+    $("job-runner"),
+    runners.filter((r) => r.registered),
+    false,
+  );
+  fillRunnerSelect($("filter-runner"), runners, true);
+}
+
+function fillRunnerSelect(select, runners, withAny) {
+  const current = select.value;
+  const names = runners.map((r) => r.name);
+  const wanted = [...(withAny ? [""] : []), ...names];
+  if ([...select.options].map((o) => o.value).join("\n") === wanted.join("\n")) return;
+  select.replaceChildren(
+    ...wanted.map((n) => Object.assign(el("option", n || "any"), { value: n })),
+  );
+  if (wanted.includes(current)) select.value = current;
+}
+
+// --- jobs ---------------------------------------------------------------------------------
+
+async function refreshJobs() {
+  const params = { offset: state.offset, limit: PAGE };
+  if ($("filter-status").value) params.status = $("filter-status").value;
+  if ($("filter-runner").value) params.runner = $("filter-runner").value;
+  if ($("filter-search").value.trim()) params.search = $("filter-search").value.trim();
+  const page = await state.rpc.call("jobs.list", params);
+  $("jobs").tBodies[0].replaceChildren(
+    ...page.jobs.map((j) => {
+      const row = el("tr");
+      row.dataset.job = j.id;
+      if (j.id === state.selected) row.classList.add("selected");
+      row.append(
+        el("td", j.id),
+        el("td", j.runner ?? ""),
+        el("td", j.status ?? "", `status ${j.status}`),
+        el("td", j.created_at ?? ""),
+      );
+      row.addEventListener("click", () => void showJob(j.id));
+      return row;
+    }),
+  );
+  $("jobs-page").textContent = page.jobs.length
+    ? `${page.offset + 1}–${page.offset + page.jobs.length}${page.has_more ? " of more" : ""}`
+    : "no jobs";
+  $("jobs-prev").disabled = page.offset === 0;
+  $("jobs-next").disabled = !page.has_more;
+}
+
+async function showJob(id) {
+  // Unsubscribe first (the same job too): a new subscription replays the logs from the start.
+  const previous = state.selected;
+  state.selected = id;
+  if (previous) await state.rpc.call("job.unsubscribe", { job_id: previous }).catch(() => {});
+  const { job, status } = await state.rpc.call("jobs.get", { job_id: id });
+  $("job-detail").hidden = false;
+  $("detail-id").textContent = id;
+  $("detail-payload").textContent = job.payload;
+  $("detail-logs").textContent = "";
+  showStatus(status.status);
+  showResult(status);
+  // The subscription replays the logs so far, then follows new lines and the end.
+  await state.rpc.call("job.subscribe", { job_id: id });
+}
+
+function showStatus(status) {
+  $("detail-status").textContent = status;
+  $("detail-status").className = `status ${status}`;
+}
+
+function showResult(record) {
+  const node = $("detail-result");
+  if (!record.result) {
+    node.textContent = "(not yet)";
+    node.className = "muted";
+    return;
+  }
+  node.textContent =
+    "success" in record.result ? record.result.success : `error: ${record.result.error}`;
+  node.className = "success" in record.result ? "ok" : "bad";
+}
+
+function onJobEvent(event) {
+  if (event.job_id !== state.selected) return;
+  if (event.type === "log") {
+    $("detail-logs").textContent += `${event.line}\n`;
+  } else if (event.type === "status") {
+    showStatus(event.status);
+  } else if (event.type === "end") {
+    showStatus(event.status);
+    if (event.record) showResult(event.record);
+  }
+}
+
+// --- signing and submitting ---------------------------------------------------------------
+
+function showPublicKey() {
+  const secret = $("sign-key").value.trim();
+  try {
+    $("sign-pub").textContent = secret ? publicKeyOf(secret) : "–";
+    if (secret) localStorage.setItem("horus-signing-key", secret);
+  } catch (e) {
+    $("sign-pub").textContent = e.message;
+  }
+}
+
+function parseEnv(text) {
+  const env = {};
+  for (const line of text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)) {
+    const eq = line.indexOf("=");
+    if (eq <= 0) throw new Error(`environment line "${line}" is not KEY=VALUE`);
+    env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
+async function submit() {
+  try {
+    const secret = $("sign-key").value.trim();
+    if (!secret) throw new Error("a signing key is needed: paste one or press Generate");
+    const runner = $("job-runner").value;
+    if (!runner) throw new Error("choose a registered runner");
+    const now = new Date().toISOString();
+    // Every field of the wire format, so the signature covers what the server stores.
+    const job = signJob(
+      {
+        id: crypto.randomUUID(),
+        caller_id: "console",
+        context_id: "",
+        payload: $("job-payload").value,
+        runner,
+        executor: $("job-executor").value.trim(),
+        timeout: Number($("job-timeout").value) || 60,
+        env_vars: parseEnv($("job-env").value),
+        created_at: now,
+        updated_at: now,
+        signatures: [],
+      },
+      secret,
+    );
+    await state.rpc.call("jobs.create", { job });
+    await state.rpc.call("job.start", { job_id: job.id });
+    setMessage("submit-message", `submitted ${job.id}`, true);
+    await showJob(job.id);
+    await refreshJobs();
+  } catch (e) {
+    setMessage("submit-message", e.message, false);
+  }
+}
+
+// --- wiring -------------------------------------------------------------------------------
+
+$("login").addEventListener("submit", (e) => void connect(e));
+$("sign-key").addEventListener("input", showPublicKey);
+$("gen-key").addEventListener("click", () => {
+  $("sign-key").value = generateKeyPair().private_key;
+  showPublicKey();
+});
+$("job-submit").addEventListener("click", () => void submit());
+$("detail-cancel").addEventListener("click", () => {
+  if (state.selected)
+    state.rpc.call("job.cancel", { job_id: state.selected }).catch((e) => alert(e.message));
+});
+for (const id of ["filter-status", "filter-runner"]) {
+  $(id).addEventListener("change", () => {
+    state.offset = 0;
+    void refreshJobs();
+  });
+}
+$("filter-search").addEventListener("input", () => {
+  state.offset = 0;
+  void refreshJobs();
+});
+$("jobs-prev").addEventListener("click", () => {
+  state.offset = Math.max(0, state.offset - PAGE);
+  void refreshJobs();
+});
+$("jobs-next").addEventListener("click", () => {
+  state.offset += PAGE;
+  void refreshJobs();
+});
+
+$("sign-key").value = localStorage.getItem("horus-signing-key") ?? "";
+showPublicKey();
+$("api-key").value = sessionStorage.getItem("horus-api-key") ?? "";
+if ($("api-key").value) void connect();
+document.body.dataset.ready = "1";

@@ -1,0 +1,166 @@
+// The client library's way through a supervisor (JSON-RPC over HTTP) instead of straight to
+// Redis. Its methods answer like HorusClient's, so `horus --supervisor URL` can use either.
+import type { Job } from "../job/index.js";
+import type { InstanceInfo, JobRecord, JobResult } from "../protocol/index.js";
+import { WaitTimeoutError } from "./client.js";
+
+/** Error codes the supervisor answers with that this client acts on (see src/supervisor). */
+const CODES = { jobNotFound: -32013, jobState: -32014, waitTimeout: -32040 } as const;
+
+export class SupervisorRpcError extends Error {
+  override readonly name = "SupervisorRpcError";
+
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface SupervisorClientOptions {
+  /** Base URL of the supervisor, e.g. http://127.0.0.1:3030 */
+  url: string;
+  /** API key sent as `Authorization: Bearer <key>`. */
+  apiKey?: string;
+}
+
+interface RunnerStatus {
+  name: string;
+  instances: InstanceInfo[];
+}
+
+export class SupervisorClient {
+  private nextId = 1;
+  private readonly endpoint: string;
+
+  constructor(private readonly options: SupervisorClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new Error(
+        `--supervisor takes a URL such as http://127.0.0.1:3030, got "${options.url}"`,
+      );
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new Error(`supervisor URL must be http or https, got ${url.protocol}`);
+    }
+    this.endpoint = url.href;
+  }
+
+  /** Calls one method with by-name params; throws SupervisorRpcError on an error answer. */
+  async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    let response: Response;
+    try {
+      response = await fetch(this.endpoint, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+      });
+    } catch (e) {
+      const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+      throw new Error(`cannot reach the supervisor at ${this.endpoint}: ${cause}`);
+    }
+    const text = await response.text();
+    let body: { result?: T; error?: { code: number; message: string; data?: unknown } };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error(
+        `the supervisor answered ${response.status} with no JSON: ${text.slice(0, 200)}`,
+      );
+    }
+    if (body.error)
+      throw new SupervisorRpcError(body.error.code, body.error.message, body.error.data);
+    return body.result as T;
+  }
+
+  /** Checks that the supervisor answers and accepts the key. */
+  async ready(): Promise<void> {
+    await this.call("auth.verify");
+  }
+
+  /** Stores the (signed) job and queues it. */
+  async submit(job: Job): Promise<string> {
+    await this.call("jobs.create", { job });
+    await this.call("job.start", { job_id: job.id });
+    return job.id;
+  }
+
+  /** Runs the job through the supervisor and returns its final record. */
+  async run(job: Job, timeoutS?: number): Promise<JobRecord> {
+    try {
+      await this.call<JobResult>("job.run", { job, ...(timeoutS ? { timeout: timeoutS } : {}) });
+    } catch (e) {
+      if (e instanceof SupervisorRpcError && e.code === CODES.waitTimeout) {
+        throw new WaitTimeoutError(e.message);
+      }
+      throw e;
+    }
+    const record = await this.status(job.id);
+    if (record === undefined) throw new Error(`job ${job.id} vanished after it ran`);
+    return record;
+  }
+
+  async status(id: string): Promise<JobRecord | undefined> {
+    try {
+      const record = await this.call<JobRecord>("job.status", { job_id: id });
+      const result = await this.result(id);
+      return result ? { ...record, result } : record;
+    } catch (e) {
+      if (e instanceof SupervisorRpcError && e.code === CODES.jobNotFound) return undefined;
+      throw e;
+    }
+  }
+
+  /** The job's result, or undefined while it has not ended. */
+  async result(id: string): Promise<JobResult | undefined> {
+    return (await this.call<JobResult | null>("job.result", { job_id: id })) ?? undefined;
+  }
+
+  async logs(id: string, from = 0): Promise<string[]> {
+    return (await this.call<{ lines: string[] }>("job.logs", { job_id: id, from })).lines;
+  }
+
+  /** Calls `onLine` for each new log line until the job has ended (polls over HTTP). */
+  async followLogs(id: string, onLine: (line: string) => void, pollMs = 300): Promise<JobRecord> {
+    let seen = 0;
+    for (;;) {
+      const record = await this.status(id);
+      if (record === undefined) throw new Error(`no job with id ${id}`);
+      const lines = await this.logs(id, seen);
+      for (const line of lines) onLine(line);
+      seen += lines.length;
+      if (record.status === "finished" || record.status === "error") return record;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  async cancel(id: string): Promise<"cancelled" | "signalled" | "missing" | "already-ended"> {
+    try {
+      return (await this.call<{ outcome: "cancelled" | "signalled" }>("job.cancel", { job_id: id }))
+        .outcome;
+    } catch (e) {
+      if (e instanceof SupervisorRpcError && e.code === CODES.jobNotFound) return "missing";
+      if (e instanceof SupervisorRpcError && e.code === CODES.jobState) return "already-ended";
+      throw e;
+    }
+  }
+
+  /** Live runner instances (of one runner id, or of all). */
+  async runners(runnerId?: string): Promise<InstanceInfo[]> {
+    const { runners } = await this.call<{ runners: RunnerStatus[] }>("list_runners");
+    return runners
+      .filter((r) => runnerId === undefined || r.name === runnerId)
+      .flatMap((r) => r.instances);
+  }
+
+  /** Nothing to release (HTTP requests are independent); here so callers treat both alike. */
+  async close(): Promise<void> {}
+}

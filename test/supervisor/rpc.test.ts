@@ -1,0 +1,578 @@
+// The supervisor through its JSON-RPC API, as a real process against real Redis and a real
+// runner: every method over HTTP and WebSocket with each scope, forged jobs, job.run end to
+// end, events, listing, keys and the OpenRPC document.
+import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
+import { METHODS } from "../../src/supervisor/index.js";
+import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
+import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
+import {
+  httpCall,
+  type RpcAnswer,
+  type RunningSupervisor,
+  startSupervisor,
+  WsClient,
+} from "./helpers.js";
+
+const ns = uniqueNamespace("sup");
+const RUNNER = "sup-runner";
+/** Registered, but no process serves it: its jobs stay queued. */
+const IDLE = "idle-runner";
+const signer = generateKeyPair();
+
+let redis: Redis;
+let sup: RunningSupervisor;
+let runner: Proc;
+const keys: Record<"admin" | "registrar" | "user", string> = { admin: "", registrar: "", user: "" };
+
+function signed(payload: string, runner = RUNNER, extra: Partial<Job> = {}): Job {
+  return signJob({ ...createJob({ payload, runner }), ...extra }, signer.private_key);
+}
+
+const http = <T = unknown>(method: string, params?: unknown, key?: string) =>
+  httpCall<T>(sup.url, method, params, key);
+
+beforeAll(async () => {
+  redis = testRedis();
+  sup = await startSupervisor(ns);
+  keys.admin = sup.adminKey;
+  for (const scope of ["registrar", "user"] as const) {
+    const made = await http<{ key: string }>(
+      "auth.create_key",
+      { name: `${scope} key`, scope },
+      keys.admin,
+    );
+    keys[scope] = made.result?.key ?? "";
+  }
+  runner = await startRunner({
+    script: `${ROOT}test/fixtures/test-runner.mjs`,
+    runnerId: RUNNER,
+    namespace: ns,
+    trustedKeys: [signer.public_key],
+    redisUrl: REDIS_URL,
+  });
+  for (const name of [RUNNER, IDLE]) {
+    const reg = await http("register_runner", { name }, keys.registrar);
+    expect(reg.error).toBeUndefined();
+  }
+});
+
+afterAll(async () => {
+  await runner?.stop();
+  await sup?.proc.stop();
+  await dropNamespace(redis, ns);
+  await redis.quit();
+});
+
+describe("keys and scopes", () => {
+  type Who = "admin" | "registrar" | "user" | "none";
+  // The access rules as the issue states them, written out here rather than read from the
+  // server's table, so a change in the server shows up as a failure.
+  const ALL: Who[] = ["admin", "registrar", "user"];
+  const JOBS: Who[] = ["admin", "user"];
+  const allowed: Record<string, Who[]> = {
+    "rpc.discover": ["admin", "registrar", "user", "none"],
+    "auth.verify": ALL,
+    "auth.create_key": ["admin"],
+    "auth.list_keys": ["admin"],
+    "auth.remove_key": ["admin"],
+    register_runner: ["admin", "registrar"],
+    list_runners: ALL,
+    get_runner_status: ALL,
+    "jobs.create": JOBS,
+    "jobs.get": JOBS,
+    "jobs.list": JOBS,
+    "job.run": JOBS,
+    "job.start": JOBS,
+    "job.status": JOBS,
+    "job.result": JOBS,
+    "job.logs": JOBS,
+    "job.cancel": JOBS,
+    "job.delete": JOBS,
+    "job.subscribe": JOBS,
+    "job.unsubscribe": JOBS,
+  };
+  const params: Record<string, () => unknown> = {
+    "rpc.discover": () => ({}),
+    "auth.verify": () => ({}),
+    "auth.create_key": () => ({ name: "made in the matrix", scope: "user" }),
+    "auth.list_keys": () => ({}),
+    "auth.remove_key": () => ({ id: "0000000000000000" }),
+    register_runner: () => ({ name: "matrix-runner" }),
+    list_runners: () => ({}),
+    get_runner_status: () => ({ name: RUNNER }),
+    "jobs.create": () => ({ job: signed("echo created") }),
+    "jobs.get": () => ({ job_id: "no-such-job" }),
+    "jobs.list": () => ({ limit: 1 }),
+    "job.run": () => ({ job: signed("echo ran") }),
+    "job.start": () => ({ job_id: "no-such-job" }),
+    "job.status": () => ({ job_id: "no-such-job" }),
+    "job.result": () => ({ job_id: "no-such-job" }),
+    "job.logs": () => ({ job_id: "no-such-job" }),
+    "job.cancel": () => ({ job_id: "no-such-job" }),
+    "job.delete": () => ({ job_id: "no-such-job" }),
+    "job.subscribe": () => ({ job_id: "no-such-job" }),
+    "job.unsubscribe": () => ({ job_id: "no-such-job" }),
+  };
+
+  test("the matrix covers every method the server has", () => {
+    expect(Object.keys(allowed).sort()).toEqual(Object.keys(METHODS).sort());
+  });
+
+  for (const transport of ["http", "websocket"] as const) {
+    test(`every method with every scope over ${transport}`, async () => {
+      const sockets: Partial<Record<Who, WsClient>> = {};
+      if (transport === "websocket") {
+        sockets.none = await WsClient.open(sup.wsUrl);
+        for (const who of ["admin", "registrar", "user"] as const) {
+          sockets[who] = await WsClient.open(sup.wsUrl, keys[who]);
+        }
+      }
+      const call = (who: Who, method: string, p: unknown): Promise<RpcAnswer> =>
+        transport === "http"
+          ? http(method, p, who === "none" ? undefined : keys[who])
+          : (sockets[who] as WsClient).call(method, p);
+      try {
+        for (const [method, whoMay] of Object.entries(allowed)) {
+          for (const who of ["admin", "registrar", "user", "none"] as Who[]) {
+            const answer = await call(who, method, (params[method] as () => unknown)());
+            const code = answer.error?.code;
+            const where = `${method} as ${who} over ${transport}: ${JSON.stringify(answer.error)}`;
+            if (whoMay.includes(who)) {
+              expect([-32001, -32002], where).not.toContain(code);
+            } else if (who === "none") {
+              expect(code, where).toBe(-32001);
+              expect(answer.error?.message).toMatch(/API key/);
+            } else {
+              expect(code, where).toBe(-32002);
+              expect(answer.error?.message).toContain(`scope ${who}`);
+            }
+            // Methods that only make sense on a socket say so over HTTP.
+            if (transport === "http" && whoMay.includes(who) && method.includes("subscribe")) {
+              expect(code, where).toBe(-32050);
+            }
+          }
+        }
+      } finally {
+        for (const s of Object.values(sockets)) s?.close();
+      }
+    });
+  }
+
+  test("an unknown key is refused over HTTP and at the WebSocket upgrade", async () => {
+    const answer = await http("list_runners", {}, "hsk_not-a-key");
+    expect(answer.error?.code).toBe(-32001);
+    expect(answer.error?.message).toBe("unknown API key");
+    await expect(WsClient.open(sup.wsUrl, "hsk_not-a-key")).rejects.toThrow(/401/);
+  });
+
+  test("auth.verify with a key authenticates a WebSocket opened without one", async () => {
+    const ws = await WsClient.open(sup.wsUrl);
+    try {
+      expect((await ws.call("list_runners")).error?.code).toBe(-32001);
+      expect((await ws.call("auth.verify", { key: "hsk_wrong" })).error?.code).toBe(-32001);
+      const who = await ws.call<{ scope: string }>("auth.verify", { key: keys.user });
+      expect(who.result?.scope).toBe("user");
+      expect((await ws.call("list_runners")).error).toBeUndefined();
+      expect((await ws.call("auth.list_keys")).error?.code).toBe(-32002);
+    } finally {
+      ws.close();
+    }
+  });
+
+  test("keys are created, listed without secrets, stored hashed and removed", async () => {
+    const made = await http<{ key: string; id: string; scope: string }>(
+      "auth.create_key",
+      { name: "short-lived", scope: "user" },
+      keys.admin,
+    );
+    const key = made.result?.key as string;
+    expect(key).toMatch(/^hsk_[0-9a-f]{64}$/);
+    expect((await http<{ scope: string }>("auth.verify", {}, key)).result?.scope).toBe("user");
+
+    const listed = await http<{ keys: Record<string, unknown>[] }>(
+      "auth.list_keys",
+      {},
+      keys.admin,
+    );
+    const mine = listed.result?.keys.find((k) => k.id === made.result?.id);
+    expect(mine).toMatchObject({ name: "short-lived", scope: "user" });
+    expect(JSON.stringify(listed.result)).not.toContain(key);
+
+    // In Redis only the SHA-256 of the key is found, never the key.
+    const stored = await redis.hgetall(`${ns}:supervisor:api_keys`);
+    const hash = createHash("sha256").update(key).digest("hex");
+    expect(Object.keys(stored)).toContain(hash);
+    expect(JSON.stringify(stored)).not.toContain(key);
+
+    expect((await http("auth.remove_key", { id: made.result?.id }, keys.admin)).result).toEqual({
+      removed: true,
+    });
+    expect((await http("auth.verify", {}, key)).error?.code).toBe(-32001);
+    expect((await http("auth.remove_key", { id: made.result?.id }, keys.admin)).error?.code).toBe(
+      -32030,
+    );
+  });
+
+  test("a scope outside admin, registrar and user is refused", async () => {
+    const answer = await http("auth.create_key", { name: "x", scope: "root" }, keys.admin);
+    expect(answer.error?.code).toBe(-32602);
+    expect(answer.error?.message).toMatch(/scope/);
+  });
+
+  test("the admin key file was created with mode 600", () => {
+    expect(statSync(sup.adminKeyFile).mode & 0o777).toBe(0o600);
+    expect(sup.adminKey).toMatch(/^hsk_[0-9a-f]{64}$/);
+  });
+});
+
+describe("jobs", () => {
+  test("job.run runs a signed job on a real runner and answers like upstream", async () => {
+    const job = signed("log hello from the runner\necho the output");
+    const answer = await http("job.run", { job }, keys.user);
+    expect(answer).toMatchObject({ result: { success: "the output" } });
+    const logs = await http<{ lines: string[]; next: number }>(
+      "job.logs",
+      { job_id: job.id },
+      keys.user,
+    );
+    expect(logs.result?.lines).toEqual(["hello from the runner"]);
+    expect(logs.result?.next).toBe(1);
+    const status = await http<Record<string, unknown>>("job.status", { job_id: job.id }, keys.user);
+    expect(status.result).toMatchObject({ id: job.id, status: "finished", runner: RUNNER });
+    expect((await http("job.result", { job_id: job.id }, keys.user)).result).toEqual({
+      success: "the output",
+    });
+  });
+
+  test("job.run of a failing job answers {error}", async () => {
+    const answer = await http("job.run", { job: signed("fail it went wrong") }, keys.user);
+    expect(answer.result).toEqual({ error: expect.stringContaining("it went wrong") });
+  });
+
+  test("job.run accepts upstream's runner_id spelling", async () => {
+    const job = signed("echo aliased");
+    const { runner: r, ...rest } = job;
+    const answer = await http("job.run", { job: { ...rest, runner_id: r } }, keys.user);
+    expect(answer.result).toEqual({ success: "aliased" });
+  });
+
+  test("job.run works over WebSocket too", async () => {
+    const ws = await WsClient.open(sup.wsUrl, keys.user);
+    try {
+      expect((await ws.call("job.run", { job: signed("echo over ws") })).result).toEqual({
+        success: "over ws",
+      });
+    } finally {
+      ws.close();
+    }
+  });
+
+  test("a forged job is refused with a clear error and never stored", async () => {
+    const job = { ...signed("echo harmless"), payload: "echo changed after signing" };
+    for (const method of ["jobs.create", "job.run"]) {
+      const answer = await http(method, { job }, keys.user);
+      expect(answer.error?.code).toBe(-32011);
+      expect(answer.error?.message).toContain(`job ${job.id} refused: invalid signature`);
+      expect(answer.error?.message).toContain("does not match the job");
+    }
+    expect((await http("job.status", { job_id: job.id }, keys.user)).error?.code).toBe(-32013);
+    expect(await redis.exists(`${ns}:job:${job.id}`)).toBe(0);
+  });
+
+  test("an unsigned job and a stale job are refused", async () => {
+    const unsigned = createJob({ payload: "echo x", runner: RUNNER });
+    const a = await http("jobs.create", { job: unsigned }, keys.user);
+    expect(a.error).toMatchObject({ code: -32011, message: expect.stringContaining("not signed") });
+    const old = signed("echo x", RUNNER, { created_at: "2020-01-01T00:00:00.000Z" });
+    const resigned = signJob({ ...old, signatures: [] }, signer.private_key);
+    const b = await http("jobs.create", { job: resigned }, keys.user);
+    expect(b.error).toMatchObject({ code: -32011, message: expect.stringContaining("too old") });
+  });
+
+  test("a malformed job gets an invalid-job error naming the field", async () => {
+    const answer = await http(
+      "jobs.create",
+      { job: { ...signed("echo x"), timeout: -5 } },
+      keys.user,
+    );
+    expect(answer.error?.code).toBe(-32010);
+    expect(answer.error?.message).toContain("job.timeout: must be > 0");
+  });
+
+  test("jobs.create stores without queueing; job.start queues once; subscribers see it live", async () => {
+    const job = signed("log first\nsleep 400\nlog second\necho done");
+    expect((await http("jobs.create", { job }, keys.user)).result).toEqual({ job_id: job.id });
+    expect((await http("jobs.create", { job }, keys.user)).error?.code).toBe(-32012);
+    await new Promise((r) => setTimeout(r, 300));
+    const waiting = await http<{ status: string }>("job.status", { job_id: job.id }, keys.user);
+    expect(waiting.result?.status).toBe("dispatched");
+    expect((await http("job.result", { job_id: job.id }, keys.user)).result).toBeNull();
+
+    const ws = await WsClient.open(sup.wsUrl, keys.user);
+    try {
+      expect((await ws.call("job.subscribe", { job_id: job.id })).result).toEqual({
+        subscribed: true,
+        job_id: job.id,
+      });
+      expect((await http("job.start", { job_id: job.id }, keys.user)).result).toEqual({
+        job_id: job.id,
+        queued: true,
+      });
+      const again = await http("job.start", { job_id: job.id }, keys.user);
+      expect(again.error).toMatchObject({
+        code: -32014,
+        message: expect.stringContaining("started already"),
+      });
+      await ws.waitForEvent((e) => e.type === "end");
+      const mine = ws.events.filter((e) => e.job_id === job.id);
+      expect(mine.filter((e) => e.type === "log").map((e) => e.line)).toEqual(["first", "second"]);
+      const statuses = mine.filter((e) => e.type === "status").map((e) => e.status);
+      expect(statuses[0]).toBe("dispatched");
+      expect(statuses).toContain("finished");
+      expect(mine.at(-1)).toMatchObject({
+        type: "end",
+        status: "finished",
+        record: { result: { success: "done" } },
+      });
+    } finally {
+      ws.close();
+    }
+  });
+
+  test("jobs for an unregistered runner are stored but not queued", async () => {
+    const job = signed("echo x", "nobody-registered-me");
+    expect((await http("jobs.create", { job }, keys.user)).error).toBeUndefined();
+    const start = await http("job.start", { job_id: job.id }, keys.user);
+    expect(start.error).toMatchObject({
+      code: -32020,
+      message: expect.stringContaining("not registered"),
+    });
+    const run = await http("job.run", { job: signed("echo x", "nobody-registered-me") }, keys.user);
+    expect(run.error?.code).toBe(-32020);
+  });
+
+  test("a queued job is cancelled, then deleted with its keys", async () => {
+    const job = signed("echo never", IDLE);
+    await http("jobs.create", { job }, keys.user);
+    await http("job.start", { job_id: job.id }, keys.user);
+    const runners = await http<{ queue_length: number }>(
+      "get_runner_status",
+      { name: IDLE },
+      keys.user,
+    );
+    expect(runners.result?.queue_length).toBeGreaterThanOrEqual(1);
+    expect((await http("job.cancel", { job_id: job.id }, keys.user)).result).toEqual({
+      outcome: "cancelled",
+    });
+    expect((await http("job.cancel", { job_id: job.id }, keys.user)).error?.code).toBe(-32014);
+    expect((await http("job.result", { job_id: job.id }, keys.user)).result).toEqual({
+      error: "cancelled before it started",
+    });
+    expect((await http("job.delete", { job_id: job.id }, keys.user)).result).toEqual({
+      deleted: true,
+    });
+    expect(await redis.exists(`${ns}:job:${job.id}`, `${ns}:job:${job.id}:result`)).toBe(0);
+    expect((await http("job.delete", { job_id: job.id }, keys.user)).error?.code).toBe(-32013);
+  });
+
+  test("a running job is not deleted", async () => {
+    const job = signed("sleep 1500\necho late");
+    await http("jobs.create", { job }, keys.user);
+    await http("job.start", { job_id: job.id }, keys.user);
+    for (let i = 0; i < 50; i++) {
+      const s = await http<{ status: string }>("job.status", { job_id: job.id }, keys.user);
+      if (s.result?.status === "started") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const answer = await http("job.delete", { job_id: job.id }, keys.user);
+    expect(answer.error).toMatchObject({
+      code: -32014,
+      message: expect.stringContaining("cancel it first"),
+    });
+  });
+
+  test("jobs.get returns the payload and status", async () => {
+    const job = signed("echo fetched");
+    await http("jobs.create", { job }, keys.user);
+    const got = await http<{ job: Job; status: { status: string } }>(
+      "jobs.get",
+      { job_id: job.id },
+      keys.user,
+    );
+    expect(got.result?.job).toMatchObject({
+      id: job.id,
+      payload: "echo fetched",
+      signatures: job.signatures,
+    });
+    expect(got.result?.status.status).toBe("dispatched");
+  });
+
+  test("jobs.list filters by status, runner and text, and pages", async () => {
+    const tag = `needle-${Date.now()}`;
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const job = signed(`echo ${tag} ${i}`, IDLE, {
+        created_at: new Date(Date.now() - (10 - i) * 1000).toISOString(),
+      });
+      const resigned = signJob({ ...job, signatures: [] }, signer.private_key);
+      await http("jobs.create", { job: resigned }, keys.user);
+      made.push(resigned.id);
+    }
+    type Page = { jobs: { id: string; status: string; runner: string }[]; has_more: boolean };
+    const first = await http<Page>("jobs.list", { search: tag, limit: 2 }, keys.user);
+    // Newest first.
+    expect(first.result?.jobs.map((j) => j.id)).toEqual([made[4], made[3]]);
+    expect(first.result?.has_more).toBe(true);
+    const last = await http<Page>("jobs.list", { search: tag, limit: 2, offset: 4 }, keys.user);
+    expect(last.result?.jobs.map((j) => j.id)).toEqual([made[0]]);
+    expect(last.result?.has_more).toBe(false);
+
+    await http("job.cancel", { job_id: made[2] }, keys.user);
+    const errored = await http<Page>("jobs.list", { search: tag, status: "error" }, keys.user);
+    expect(errored.result?.jobs.map((j) => j.id)).toEqual([made[2]]);
+    const byRunner = await http<Page>("jobs.list", { runner: RUNNER, search: tag }, keys.user);
+    expect(byRunner.result?.jobs).toEqual([]);
+    const byId = await http<Page>("jobs.list", { search: made[1] }, keys.user);
+    expect(byId.result?.jobs.map((j) => j.id)).toEqual([made[1]]);
+    const bad = await http("jobs.list", { limit: 0 }, keys.user);
+    expect(bad.error).toMatchObject({ code: -32602, message: expect.stringContaining("limit") });
+  });
+});
+
+describe("runners", () => {
+  test("list_runners shows registered runners, live instances and queue lengths", async () => {
+    const answer = await http<{ runners: Record<string, unknown>[] }>(
+      "list_runners",
+      {},
+      keys.registrar,
+    );
+    const live = answer.result?.runners.find((r) => r.name === RUNNER);
+    expect(live).toMatchObject({ registered: true, online: true, queue_length: 0 });
+    expect(live?.instances).toEqual([expect.objectContaining({ kind: "test" })]);
+    expect(answer.result?.runners.find((r) => r.name === IDLE)).toMatchObject({
+      registered: true,
+      online: false,
+    });
+  });
+
+  test("register_runner validates its params", async () => {
+    const a = await http("register_runner", { name: "has space" }, keys.registrar);
+    expect(a.error?.code).toBe(-32602);
+    const b = await http("register_runner", { name: "r1", queue: "other" }, keys.registrar);
+    expect(b.error).toMatchObject({ code: -32602, message: expect.stringContaining("queue") });
+  });
+});
+
+describe("protocol", () => {
+  test("malformed requests get the JSON-RPC error codes", async () => {
+    const raw = async (body: string) => {
+      const res = await fetch(sup.url, {
+        method: "POST",
+        body,
+        headers: { authorization: `Bearer ${keys.user}` },
+      });
+      return (await res.json()) as RpcAnswer & { id: unknown };
+    };
+    expect((await raw("{not json")).error?.code).toBe(-32700);
+    expect((await raw('{"id":1,"method":"list_runners"}')).error?.code).toBe(-32600);
+    expect((await raw("[]")).error?.code).toBe(-32600);
+    const missing = await raw('{"jsonrpc":"2.0","id":7,"method":"nope"}');
+    expect(missing).toMatchObject({
+      id: 7,
+      error: { code: -32601, message: expect.stringContaining("nope") },
+    });
+    const positional = await raw('{"jsonrpc":"2.0","id":1,"method":"job.status","params":["x"]}');
+    expect(positional.error).toMatchObject({
+      code: -32602,
+      message: expect.stringContaining("by-name"),
+    });
+  });
+
+  test("a batch is answered as a batch; notifications get no answer", async () => {
+    const res = await fetch(sup.url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keys.user}` },
+      body: JSON.stringify([
+        { jsonrpc: "2.0", id: "a", method: "list_runners" },
+        { jsonrpc: "2.0", method: "list_runners" },
+        { jsonrpc: "2.0", id: "b", method: "job.status", params: { job_id: "missing" } },
+      ]),
+    });
+    const answers = (await res.json()) as (RpcAnswer & { id: string })[];
+    expect(answers.map((a) => a.id)).toEqual(["a", "b"]);
+    expect(answers[1]?.error?.code).toBe(-32013);
+    const note = await fetch(sup.url, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", method: "rpc.discover" }),
+    });
+    expect(note.status).toBe(204);
+  });
+});
+
+describe("rpc.discover", () => {
+  type Method = {
+    name: string;
+    paramStructure: string;
+    params: { name: string; required: boolean; schema: Record<string, unknown> }[];
+    result: { name: string; schema: Record<string, unknown> };
+  };
+
+  test("needs no key and describes every method with params and result schemas", async () => {
+    const answer = await http<{ openrpc: string; info: Record<string, string>; methods: Method[] }>(
+      "rpc.discover",
+    );
+    const doc = answer.result;
+    expect(doc?.openrpc).toMatch(/^1\.\d+\.\d+$/);
+    expect(doc?.info.title).toBeTruthy();
+    expect(doc?.info.version).toMatch(/^\d+\.\d+\.\d+/);
+    const names = doc?.methods.map((m) => m.name) ?? [];
+    expect(new Set(names).size).toBe(names.length);
+    expect([...names].sort()).toEqual(Object.keys(METHODS).sort());
+    for (const m of doc?.methods ?? []) {
+      expect(m.paramStructure).toBe("by-name");
+      expect(m.result.name).toBeTruthy();
+      expect(typeof m.result.schema).toBe("object");
+      for (const p of m.params) {
+        expect(p.name).toMatch(/^[a-z_]+$/);
+        expect(typeof p.schema).toBe("object");
+        expect(JSON.stringify(p.schema)).not.toContain("$schema");
+      }
+    }
+    const create = doc?.methods.find((m) => m.name === "jobs.create");
+    const jobParam = create?.params.find((p) => p.name === "job");
+    expect(jobParam?.required).toBe(true);
+    const props = Object.keys((jobParam?.schema.properties ?? {}) as object).sort();
+    expect(props).toEqual(
+      [
+        "caller_id",
+        "context_id",
+        "created_at",
+        "env_vars",
+        "executor",
+        "id",
+        "payload",
+        "runner",
+        "signatures",
+        "timeout",
+        "updated_at",
+      ].sort(),
+    );
+  });
+
+  test("the documented required params are the ones the server insists on", async () => {
+    const doc = (await http<{ methods: Method[] }>("rpc.discover")).result;
+    for (const m of doc?.methods ?? []) {
+      const required = m.params.filter((p) => p.required).map((p) => p.name);
+      if (required.length === 0 || m.name.includes("subscribe")) continue;
+      const answer = await http(m.name, {}, keys.admin);
+      expect([-32602, -32010], `${m.name}: ${JSON.stringify(answer)}`).toContain(
+        answer.error?.code,
+      );
+      for (const name of required) expect(answer.error?.message).toContain(name);
+    }
+  });
+});
