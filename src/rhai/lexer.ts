@@ -233,6 +233,20 @@ export const KEYWORD_FUNCTIONS: ReadonlySet<string> = new Set([
   "this",
 ]);
 
+/** Every token has the same shape (all fields present), which keeps the parser's property reads fast. */
+function mk(kind: TokenKind, text: string, line: number, column: number): Token {
+  return {
+    kind,
+    text,
+    line,
+    column,
+    int: undefined,
+    overflow: false,
+    float: undefined,
+    parts: undefined,
+  };
+}
+
 function lexError(lexErr: string, detail: string, line: number, column: number): RhaiParseError {
   return new RhaiParseError("BadInput", detail, { line, column }, lexErr, [detail]);
 }
@@ -253,6 +267,14 @@ const SYMBOLS_BY_FIRST: ReadonlyMap<string, readonly string[]> = (() => {
 
 function isIdCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+function hasLetter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const k = s.charCodeAt(i);
+    if ((k >= 97 && k <= 122) || (k >= 65 && k <= 90)) return true;
+  }
+  return false;
 }
 
 function isIdStart(c: string): boolean {
@@ -331,7 +353,7 @@ class Lexer {
             this.col,
           );
         }
-        tokens.push({ kind: "eof", text: "", line: this.line, column: this.col });
+        tokens.push(mk("eof", "", this.line, this.col));
         return tokens;
       }
       const c = this.peek() as string;
@@ -339,7 +361,7 @@ class Lexer {
         if (c === "{") depth++;
         else if (c === "}") {
           if (depth === 0) {
-            tokens.push({ kind: "eof", text: "", line: this.line, column: this.col });
+            tokens.push(mk("eof", "", this.line, this.col));
             this.advance();
             return tokens;
           }
@@ -353,22 +375,30 @@ class Lexer {
   }
 
   private skipTrivia(): void {
+    const src = this.src;
     for (;;) {
-      const c = this.peek();
-      if (c === undefined) return;
-      if (
-        c === " " ||
-        c === "\t" ||
-        c === "\n" ||
-        c === "\r" ||
-        c === "\uFEFF" ||
-        (c.charCodeAt(0) > 127 && /\s/.test(c))
-      ) {
+      if (this.pos >= src.length) return;
+      const code = src.charCodeAt(this.pos);
+      if (code === 32 || code === 9 || code === 13) {
+        this.pos++;
+        this.col++;
+        continue;
+      }
+      if (code === 10) {
+        this.pos++;
+        this.line++;
+        this.col = 1;
+        continue;
+      }
+      const c = src[this.pos] as string;
+      if (code > 127 && (c === "\uFEFF" || /\s/.test(c))) {
         this.advance();
         continue;
       }
-      if (c === "/" && this.peek(1) === "/") {
-        while (this.pos < this.src.length && this.peek() !== "\n") this.advance();
+      if (code === 47 && src.charCodeAt(this.pos + 1) === 47) {
+        // A line comment: jump to the end of the line (columns past it do not matter).
+        const end = src.indexOf("\n", this.pos);
+        this.pos = end < 0 ? src.length : end;
         continue;
       }
       if (c === "/" && this.peek(1) === "*") {
@@ -409,7 +439,7 @@ class Lexer {
     if (isDigit(c)) return this.number(line, column);
     if (c === '"') {
       this.advance();
-      return { kind: "string", text: this.quoted('"', line, column), line, column };
+      return mk("string", this.quoted('"', line, column), line, column);
     }
     if (c === "`") return this.backtick(line, column);
     if (c === "'") return this.charLiteral(line, column);
@@ -418,18 +448,18 @@ class Lexer {
       if (raw !== undefined) return raw;
     }
     if (isIdStart(c)) return this.word(line, column);
-    const ch = String.fromCodePoint(c.codePointAt(0) as number);
     for (const sym of SYMBOLS_BY_FIRST.get(c) ?? NO_SYMBOLS) {
       if (this.src.startsWith(sym, this.pos)) {
         // Symbols never contain line breaks.
         this.pos += sym.length;
         this.col += sym.length;
-        if (this.options.disabled?.has(sym)) return { kind: "reserved", text: sym, line, column };
+        if (this.options.disabled?.has(sym)) return mk("reserved", sym, line, column);
         const hint = IMPROPER_SYMBOLS[sym];
         if (hint !== undefined) throw lexError("ImproperSymbol", hint, line, column);
-        return { kind: "symbol", text: sym, line, column };
+        return mk("symbol", sym, line, column);
       }
     }
+    const ch = String.fromCodePoint(c.codePointAt(0) as number);
     throw lexError("UnexpectedInput", `Unexpected '${ch}'`, line, column);
   }
 
@@ -442,7 +472,7 @@ class Lexer {
     const text = src.slice(start, end);
     this.col += end - start;
     this.pos = end;
-    if (text !== "_" && !/[A-Za-z]/.test(text)) {
+    if (!hasLetter(text) && text !== "_") {
       throw lexError("MalformedIdentifier", text, line, column);
     }
     if (this.options.disabled?.has(text)) {
@@ -450,11 +480,11 @@ class Lexer {
       if (KEYWORD_FUNCTIONS.has(text)) {
         throw lexError("ImproperSymbol", text, line, column);
       }
-      return { kind: "reserved", text, line, column };
+      return mk("reserved", text, line, column);
     }
-    if (RESERVED_WORDS.has(text)) return { kind: "reserved", text, line, column };
-    if (KEYWORDS.has(text)) return { kind: "keyword", text, line, column };
-    return { kind: "ident", text, line, column };
+    if (RESERVED_WORDS.has(text)) return mk("reserved", text, line, column);
+    if (KEYWORDS.has(text)) return mk("keyword", text, line, column);
+    return mk("ident", text, line, column);
   }
 
   private number(line: number, column: number): Token {
@@ -479,7 +509,7 @@ class Lexer {
       if (value === null) {
         throw lexError("MalformedNumber", this.src.slice(start, this.pos), line, column);
       }
-      return { kind: "int", text: this.src.slice(start, this.pos), int: value, line, column };
+      return { ...mk("int", this.src.slice(start, this.pos), line, column), int: value };
     }
     let text = "";
     let isFloat = false;
@@ -522,16 +552,16 @@ class Lexer {
     if (isFloat) {
       const f = Number(clean);
       if (Number.isNaN(f)) throw lexError("MalformedNumber", text, line, column);
-      return { kind: "float", text, float: f, line, column };
+      return { ...mk("float", text, line, column), float: f };
     }
     const value = parseIntLiteral(clean, 10);
     if (value === null) {
       if (BigInt(clean) === 9223372036854775808n) {
-        return { kind: "int", text, int: 0, overflow: true, line, column };
+        return { ...mk("int", text, line, column), int: 0, overflow: true };
       }
       throw lexError("MalformedNumber", text, line, column);
     }
-    return { kind: "int", text, int: value, line, column };
+    return { ...mk("int", text, line, column), int: value };
   }
 
   /** Reads an escape sequence after a backslash; returns the decoded text. */
@@ -641,7 +671,7 @@ class Lexer {
       out += this.advance();
     }
     if ([...out].length !== 1) throw lexError("MalformedChar", out, line, column);
-    return { kind: "char", text: out, line, column };
+    return mk("char", out, line, column);
   }
 
   /** `#"..."#`, `##"..."##`: no escapes, may span lines. */
@@ -658,7 +688,7 @@ class Lexer {
       }
       if (this.src.startsWith(close, this.pos)) {
         for (let i = 0; i < close.length; i++) this.advance();
-        return { kind: "string", text: out, line, column };
+        return mk("string", out, line, column);
       }
       out += this.advance();
     }
@@ -704,9 +734,9 @@ class Lexer {
       }
       buf += this.advance();
     }
-    if (parts.length === 0) return { kind: "string", text: buf, line, column };
+    if (parts.length === 0) return mk("string", buf, line, column);
     parts.push(buf);
-    return { kind: "interp", text: "", parts, line, column };
+    return { ...mk("interp", "", line, column), parts };
   }
 }
 

@@ -141,7 +141,7 @@ class Parser {
 
   constructor(
     private readonly src: string,
-    private readonly toks: Token[],
+    private toks: Token[],
     private readonly opt: ParseOptions,
   ) {
     this.ctx = newContext(undefined, false, false);
@@ -945,10 +945,9 @@ class Parser {
 
   /** Parses an embedded token list with this parser's state (scopes, options). */
   parseTokens(tokens: Token[]): Node {
-    const savedToks = this.toks.slice();
+    const savedToks = this.toks;
     const savedI = this.i;
-    this.toks.length = 0;
-    this.toks.push(...tokens);
+    this.toks = tokens;
     this.i = 0;
     try {
       const body: Node[] = [];
@@ -965,8 +964,7 @@ class Parser {
       if (body.length === 1 && body[0]?.type !== "Let") return body[0] as Node;
       return { type: "Block", body, position: pos };
     } finally {
-      this.toks.length = 0;
-      this.toks.push(...savedToks);
+      this.toks = savedToks;
       this.i = savedI;
     }
   }
