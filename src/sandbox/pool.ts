@@ -208,6 +208,8 @@ export class WorkerPool {
   private readonly queue: Task[] = [];
   private nextRunId = 1;
   private closed = false;
+  /** Jobs whose host cleanups are still running. */
+  private readonly endings = new Set<Promise<void>>();
 
   constructor(private readonly config: PoolConfig) {
     if (!Number.isInteger(config.size) || config.size < 1) {
@@ -265,7 +267,8 @@ export class WorkerPool {
         this.settle(task, new JobFailure("cancelled", "the sandbox was closed during the job"));
       }
     }
-    await Promise.all(terminations);
+    // Modules close their shared state only after every job's cleanups have run.
+    await Promise.all([...terminations, ...this.endings]);
   }
 
   /** Number of workers alive or starting (for tests and the runner's heartbeat). */
@@ -306,8 +309,13 @@ export class WorkerPool {
       else task.reject(outcome);
     };
     const session = task.session;
-    if (session === undefined) report();
-    else void session.end(outcome).then(report, report);
+    if (session === undefined) {
+      report();
+      return;
+    }
+    const ending = session.end(outcome).then(report, report);
+    this.endings.add(ending);
+    void ending.finally(() => this.endings.delete(ending));
   }
 
   // ---- internals ----
