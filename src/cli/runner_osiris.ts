@@ -16,13 +16,14 @@ await runRunnerCommand({
       ),
     );
   },
-  createExecutor(options) {
+  createExecutor(options, logger) {
     const extra = options.extra;
     if (options.redisUrl.startsWith("redis-sentinel://") && extra.dataUrl === undefined) {
       // Scripts' data connections take plain URLs: name the data Redis explicitly.
       throw new Error("with --redis-sentinels, give --data-url too");
     }
     return createRhaiExecutor({
+      logger,
       kind: "osiris",
       workers: options.concurrency,
       modules: [

@@ -27,13 +27,14 @@ await runRunnerCommand({
         new Option("--work-dir <dir>", "working directory jobs start in (default: the runner's)"),
       );
   },
-  createExecutor(options) {
+  createExecutor(options, logger) {
     const extra = options.extra;
     if (options.redisUrl.startsWith("redis-sentinel://") && extra.dataRedisUrl === undefined) {
       // Scripts' data connections take plain URLs: name the data Redis explicitly.
       throw new Error("with --redis-sentinels, give --data-redis-url too");
     }
     return createRhaiExecutor({
+      logger,
       kind: "sal",
       workers: options.concurrency,
       modules: salModuleSpecs({

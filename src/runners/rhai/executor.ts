@@ -1,8 +1,13 @@
 // The executor of the Rhai runners: each job's script runs in the sandbox's worker pool,
 // with the host modules its runner chose (SAL, Osiris).
 import type { EngineLimits } from "../../rhai/index.js";
-import type { ExecutionContext, Executor } from "../../runtime/index.js";
-import { createSandbox, type HostModuleSpec, type Sandbox } from "../../sandbox/index.js";
+import type { ExecutionContext, Executor, Logger } from "../../runtime/index.js";
+import {
+  createSandbox,
+  type HostModuleSpec,
+  type Sandbox,
+  scriptJobOf,
+} from "../../sandbox/index.js";
 
 export interface RhaiExecutorOptions {
   /** `sal`, `osiris`: what the runner reports as its kind. */
@@ -12,6 +17,8 @@ export interface RhaiExecutorOptions {
   workers: number;
   limits?: Partial<EngineLimits>;
   heapMb?: number;
+  /** Where a worker that dies outside a job (a crash while starting, say) is reported. */
+  logger?: Logger;
 }
 
 export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
@@ -24,20 +31,13 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
         size: options.workers,
         ...(options.limits ? { limits: options.limits } : {}),
         ...(options.heapMb ? { heapMb: options.heapMb } : {}),
+        onWorkerError: (e) => options.logger?.error({ err: e.message }, "script worker failed"),
       });
     },
     execute(ctx: ExecutionContext): Promise<string> {
       if (!sandbox) throw new Error("the Rhai executor was not started");
-      const { job } = ctx;
       return sandbox.run(
-        {
-          source: job.payload,
-          jobId: job.id,
-          callerId: job.caller_id,
-          contextId: job.context_id,
-          signatories: ctx.signatories,
-          envVars: ctx.envVars,
-        },
+        scriptJobOf(ctx.job, ctx.signatories),
         // The runtime aborts the signal at the job's deadline (reason "timeout") or on a
         // cancel; the sandbox then terminates the worker running the script.
         { signal: ctx.signal, onLog: (line) => ctx.log(line) },
