@@ -1,8 +1,8 @@
 // The supervisor's web console. It speaks the same JSON-RPC API as every other client, over
 // one WebSocket: auth.verify with the key authenticates the connection, job.subscribe
-// streams a job's status and log lines. Jobs are signed here with the project's own signing
-// code (served from dist/job); the private key lives in local storage and is never sent.
-import { generateKeyPair, publicKeyOf, signJob } from "/lib/job/crypto.js";
+// streams a job's status and log lines. Jobs are signed here (signing.js, over the project's own
+// canonical form); the private key lives in local storage and is never sent.
+import { generatePrivateKey, publicKeyOf, signJob } from "/console/signing.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 2000;
@@ -218,6 +218,7 @@ function onJobEvent(event) {
   } else if (event.type === "end") {
     showStatus(event.status);
     if (event.record) showResult(event.record);
+    void refresh(); // the list and the runner's counters changed too
   }
 }
 
@@ -285,7 +286,7 @@ async function submit() {
 $("login").addEventListener("submit", (e) => void connect(e));
 $("sign-key").addEventListener("input", showPublicKey);
 $("gen-key").addEventListener("click", () => {
-  $("sign-key").value = generateKeyPair().private_key;
+  $("sign-key").value = generatePrivateKey();
   showPublicKey();
 });
 $("job-submit").addEventListener("click", () => void submit());

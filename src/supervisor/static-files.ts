@@ -1,6 +1,7 @@
 // The console's files, served by the supervisor itself: the console folder at the project
-// root, the job signing code from dist/job (the browser signs with the very code the
-// runners verify with) and @noble's ESM files from node_modules (imported by that code).
+// root, the job's canonical form from dist/job (the browser signs the very bytes the
+// runners verify) and @noble's ESM files from node_modules (the curve the console signs
+// with).
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, resolve, sep } from "node:path";
@@ -41,6 +42,8 @@ interface Mount {
   prefix: string;
   dir: string;
   extensions: ReadonlySet<string>;
+  /** When set, only these files (the rest of the folder is not meant for browsers). */
+  only?: ReadonlySet<string>;
 }
 
 export class StaticFiles {
@@ -50,7 +53,13 @@ export class StaticFiles {
     const js = new Set([".js", ".mjs"]);
     const mounts: (Mount | undefined)[] = [
       { prefix: "/console/", dir: consoleDir, extensions: new Set(Object.keys(TYPES)) },
-      { prefix: "/lib/job/", dir: join(PROJECT_ROOT, "dist", "job"), extensions: js },
+      {
+        prefix: "/lib/job/",
+        dir: join(PROJECT_ROOT, "dist", "job"),
+        extensions: js,
+        // Pure code only: the rest of dist/job imports node: modules.
+        only: new Set(["canonical.js"]),
+      },
       ...["@noble/curves", "@noble/hashes"].map((name) => {
         const dir = packageDir(name);
         return dir ? { prefix: `/vendor/${name}/`, dir, extensions: js } : undefined;
@@ -72,6 +81,7 @@ export class StaticFiles {
       if (!path.startsWith(mount.prefix)) continue;
       const ext = extname(path);
       if (!mount.extensions.has(ext)) return undefined;
+      if (mount.only && !mount.only.has(path.slice(mount.prefix.length))) return undefined;
       const file = resolve(mount.dir, `.${sep}${path.slice(mount.prefix.length)}`);
       // `..` in the path must never reach outside the mounted folder.
       if (!file.startsWith(`${resolve(mount.dir)}${sep}`)) return undefined;

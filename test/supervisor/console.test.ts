@@ -1,0 +1,140 @@
+// The web console in a real browser (Debian's headless Chromium through playwright-core):
+// it shows the live runner, signs a job with a key only the browser holds, follows its logs
+// as they arrive and shows its result. A screenshot is kept under test-results/.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Redis } from "ioredis";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { generateKeyPair } from "../../src/job/index.js";
+import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
+import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
+import { httpCall, type RunningSupervisor, startSupervisor } from "./helpers.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ns = uniqueNamespace("console");
+const RUNNER = "console-runner";
+const signer = generateKeyPair();
+
+let redis: Redis;
+let sup: RunningSupervisor;
+let runner: Proc;
+let browser: Browser;
+let userKey: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the console test needs Debian's chromium; run scripts/ensure-browser.sh`,
+    );
+  }
+  redis = testRedis();
+  sup = await startSupervisor(ns);
+  const made = await httpCall<{ key: string }>(
+    sup.url,
+    "auth.create_key",
+    { name: "console user", scope: "user" },
+    sup.adminKey,
+  );
+  userKey = made.result?.key as string;
+  await httpCall(sup.url, "register_runner", { name: RUNNER }, sup.adminKey);
+  runner = await startRunner({
+    script: `${ROOT}test/fixtures/test-runner.mjs`,
+    runnerId: RUNNER,
+    namespace: ns,
+    trustedKeys: [signer.public_key],
+    redisUrl: REDIS_URL,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runner?.stop();
+  await sup?.proc.stop();
+  if (redis) {
+    await dropNamespace(redis, ns);
+    await redis.quit();
+  }
+});
+
+test("the console shows the runner, signs and submits a job, follows its logs and result", async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(m.text());
+  });
+  // Everything the page sends, to show the signing key never leaves the browser.
+  const sent: string[] = [];
+  page.on("request", (r) => sent.push(`${r.url()} ${r.postData() ?? ""}`));
+  page.on("websocket", (ws) => ws.on("framesent", (f) => sent.push(String(f.payload))));
+
+  await page.goto(`${sup.url}/console/`);
+  await page.waitForSelector("body[data-ready='1']");
+  await page.fill("#api-key", userKey);
+  await page.click("#connect");
+  await expect.poll(() => page.textContent("#connection")).toContain("(user)");
+
+  // The live runner instance, from its heartbeat.
+  const row = page.locator(`#runners tr[data-runner='${RUNNER}']`);
+  await row.waitFor();
+  await expect.poll(() => row.textContent()).toContain("test");
+  await expect.poll(() => row.textContent()).toContain(`pid ${runner.child.pid}`);
+
+  await page.fill("#sign-key", signer.private_key);
+  await expect.poll(() => page.textContent("#sign-pub")).toBe(signer.public_key);
+  await expect.poll(() => page.locator(`#job-runner option[value='${RUNNER}']`).count()).toBe(1);
+  await page.selectOption("#job-runner", RUNNER);
+  await page.fill(
+    "#job-payload",
+    "log first line from the console job\nsleep 2000\nlog second line\necho result from the console",
+  );
+  await page.click("#job-submit");
+  await expect.poll(() => page.textContent("#submit-message")).toMatch(/^submitted /);
+
+  // The first line shows while the job still runs: the logs follow live.
+  await expect
+    .poll(() => page.textContent("#detail-logs"), { timeout: 15_000 })
+    .toContain("first line from the console job");
+  expect(await page.textContent("#detail-result")).toBe("(not yet)");
+  expect(await page.textContent("#detail-status")).toBe("started");
+
+  await expect
+    .poll(() => page.textContent("#detail-result"), { timeout: 15_000 })
+    .toBe("result from the console");
+  expect(await page.textContent("#detail-logs")).toBe(
+    "first line from the console job\nsecond line\n",
+  );
+  expect(await page.textContent("#detail-status")).toBe("finished");
+  expect(await page.textContent("#detail-payload")).toContain("echo result from the console");
+
+  // The job is listed, and Redis holds it as the runner finished it.
+  const jobId = (await page.textContent("#detail-id")) as string;
+  await expect
+    .poll(() => page.locator(`#jobs tr[data-job='${jobId}']`).textContent())
+    .toContain("finished");
+  expect(await redis.hget(`${ns}:job:${jobId}`, "status")).toBe("finished");
+
+  expect(sent.some((s) => s.includes("jobs.create"))).toBe(true);
+  expect(sent.filter((s) => s.includes(signer.private_key))).toEqual([]);
+  expect(problems).toEqual([]);
+
+  mkdirSync(join(ROOT, "test-results"), { recursive: true });
+  await page.screenshot({
+    path: join(ROOT, "test-results", "supervisor-console.png"),
+    fullPage: true,
+  });
+  await page.close();
+});
