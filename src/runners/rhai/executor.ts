@@ -13,7 +13,7 @@ export interface RhaiExecutorOptions {
   /** `sal`, `osiris`: what the runner reports as its kind. */
   kind: string;
   modules: readonly HostModuleSpec[];
-  /** Workers in the pool: the runner's concurrency, so a taken job never waits for one. */
+  /** Jobs run at once (the runner's concurrency). */
   workers: number;
   limits?: Partial<EngineLimits>;
   heapMb?: number;
@@ -28,7 +28,9 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
     async start() {
       sandbox = await createSandbox({
         modules: options.modules,
-        size: options.workers,
+        // One worker more than jobs run at once: a worker killed at a job's timeout takes
+        // most of a second to replace, and the spare, already started, takes its place.
+        size: options.workers + 1,
         ...(options.limits ? { limits: options.limits } : {}),
         ...(options.heapMb ? { heapMb: options.heapMb } : {}),
         onWorkerError: (e) => options.logger?.error({ err: e.message }, "script worker failed"),
