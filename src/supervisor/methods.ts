@@ -32,6 +32,8 @@ export interface ConnectionState {
 export interface CallContext {
   services: Services;
   caller?: Caller;
+  /** Whether the request carried a key (so "unknown key" and "no key" read differently). */
+  keyGiven: boolean;
   connection?: ConnectionState;
 }
 
@@ -134,7 +136,12 @@ export const METHODS: MethodTable = {
       let caller = ctx.caller;
       if (p.key !== undefined) caller = await ctx.services.auth.identify(p.key);
       if (caller === undefined) {
-        throw new RpcError(RPC_ERRORS.unauthenticated, "unknown or missing API key");
+        throw new RpcError(
+          RPC_ERRORS.unauthenticated,
+          p.key !== undefined || ctx.keyGiven
+            ? "unknown API key"
+            : 'no API key: send "Authorization: Bearer <key>" or give {key}',
+        );
       }
       if (p.key !== undefined && ctx.connection) ctx.connection.caller = caller;
       return { valid: true, id: caller.keyId, name: caller.name, scope: caller.scope };

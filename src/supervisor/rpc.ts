@@ -154,7 +154,12 @@ export class RpcDispatcher {
         `invalid params: ${describeIssues(parsed.error)}`,
       );
     }
-    const ctx: CallContext = { services: this.services, caller, connection: transport.connection };
+    const ctx: CallContext = {
+      services: this.services,
+      caller,
+      keyGiven: transport.hasKey,
+      connection: transport.connection,
+    };
     // The table pairs each name with its own params type; TypeScript cannot follow the
     // correlation through the index, hence the widening here.
     const handle = spec.handle as (p: unknown, c: CallContext) => Promise<unknown>;
