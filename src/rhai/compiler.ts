@@ -10,7 +10,6 @@
 import type { FnDef, Node, NodeOf, Script, VarDecl } from "./ast.js";
 import type { Engine } from "./engine.js";
 import {
-  NO_POSITION,
   type Position,
   RhaiParseError,
   RhaiRuntimeError,
@@ -19,7 +18,7 @@ import {
 import { toDebug } from "./format.js";
 import * as int from "./int.js";
 import type { NativeCallContext, NativeFunction } from "./native.js";
-import { builtinBinary, copy, dataSizes, NONE, valuesEqual } from "./ops.js";
+import { copy } from "./ops.js";
 import { switchKey } from "./parser.js";
 import {
   BREAK,
@@ -39,7 +38,6 @@ import {
 } from "./runtime.js";
 import {
   Blob,
-  Char,
   char,
   Float,
   FnPtr,
@@ -270,10 +268,6 @@ function isRefNode(n: Node): boolean {
     n.type === "This" ||
     n.type === "GlobalVar"
   );
-}
-
-function isContainer(v: Value): boolean {
-  return Array.isArray(v) || v instanceof Map || v instanceof Blob;
 }
 
 /** Whether `break`/`continue` for this loop can occur in `n` (not inside nested loops or functions). */
@@ -1881,18 +1875,6 @@ export class Compiler {
       return engine.callMethod(name, argv, site, program, target, f, pos);
     };
   }
-
-  /** Exposed for the engine: the ref type. */
-  static readonly _ref: Ref | undefined = undefined;
 }
 
 export type { Ref };
-
-/** Gets an `i64` argument as a plain number (index positions). */
-export function indexNumber(v: Value): number | undefined {
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
-  return undefined;
-}
-
-export { builtinBinary, Char, dataSizes, isContainer, NO_POSITION, NONE, valuesEqual };

@@ -34,7 +34,6 @@ import {
   FnPtr,
   type Int,
   Range,
-  RHAI_TYPE_NAME,
   type RhaiMap,
   Timestamp,
   typeName,
@@ -1390,5 +1389,4 @@ function fnSignatureOf(name: string, args: readonly Value[]): string {
   return `${name} (${args.map((a) => typeName(a)).join(", ")})`;
 }
 
-export type { Int };
-export { RHAI_TYPE_NAME, Scope };
+export { Scope };

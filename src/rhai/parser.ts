@@ -274,9 +274,6 @@ class Parser {
     }
     if (this.tok.kind === "eof" || this.isSym("}")) return;
     if (stmt.type === "Noop" || BLOCK_LIKE.has(stmt.type)) return;
-    if (stmt.type === "Let" && stmt.value === undefined) {
-      // `let x` followed by something else still needs a separator.
-    }
     const t = this.tok;
     throw perr("MissingToken", "Expecting ';' to terminate this statement", posOf(t), [
       ";",
@@ -356,7 +353,6 @@ class Parser {
   }
 
   private exprStatement(): Node {
-    const start = this.tok;
     const lhs = this.expr();
     const t = this.tok;
     if (t.kind === "symbol" && ASSIGN_OPS.has(t.text)) {
@@ -368,7 +364,6 @@ class Parser {
     if (t.kind === "reserved" && ASSIGN_OPS.has(t.text)) {
       throw perr("UnknownOperator", `Unknown operator: '${t.text}'`, posOf(t), [t.text]);
     }
-    void start;
     return lhs;
   }
 
@@ -928,8 +923,7 @@ class Parser {
         if (part !== "") parts.push({ type: "Const", value: part, position: posOf(t) });
         continue;
       }
-      const sub = new SubParser(this, part);
-      parts.push(sub.run());
+      parts.push(this.parseTokens(part));
     }
     const max = this.opt.maxStringSize;
     if (max > 0 && total > max) {
@@ -944,7 +938,7 @@ class Parser {
   }
 
   /** Parses an embedded token list with this parser's state (scopes, options). */
-  parseTokens(tokens: Token[]): Node {
+  private parseTokens(tokens: Token[]): Node {
     const savedToks = this.toks;
     const savedI = this.i;
     this.toks = tokens;
@@ -1482,18 +1476,6 @@ export function switchKey(v: Value): unknown {
   if (v instanceof Char) return `\u0000c${v.value}`;
   if (typeof v === "string") return `\u0000s${v}`;
   return v;
-}
-
-/** Parses the tokens of one `${...}` interpolation in the enclosing parser's state. */
-class SubParser {
-  constructor(
-    private readonly parent: Parser,
-    private readonly tokens: Token[],
-  ) {}
-
-  run(): Node {
-    return this.parent.parseTokens(this.tokens);
-  }
 }
 
 function newContext(
