@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// `hero`: runs heroscripts locally with the same playbook engine as `herorunner`, for people
-// writing scripts. Exit codes: 0 the script ran, 1 it failed, 2 bad usage.
+// `hero`: runs heroscripts locally with the same playbook engine and actions as `herorunner`
+// (the SAL actions included), for people writing scripts. Exit codes: 0 the script ran, 1 it
+// failed, 2 bad usage.
 //   hero run -s SCRIPT | -p FILE [-v]
 //   hero actions
+import { randomUUID } from "node:crypto";
+import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { builtinActions, PlaybookEngine } from "../heroscript/index.js";
+import { playRegistry, SalHost, salActionCatalog } from "../runners/hero/index.js";
 import { packageVersion } from "../runtime/index.js";
 
 interface RunOptions {
@@ -22,7 +26,22 @@ async function run(opts: RunOptions): Promise<void> {
   if ((opts.script === undefined) === (opts.path === undefined)) {
     fail("give the script with -s SCRIPT or a file with -p FILE (one of them)", 2);
   }
-  const engine = new PlaybookEngine(builtinActions());
+  // SAL actions find their Redis and PostgreSQL in the environment (REDIS_URL, DATABASE_URL,
+  // POSTGRES_*), as a job finds them in its env vars.
+  const sal = new SalHost();
+  const play = sal.beginPlay(
+    {
+      jobId: `hero-run-${randomUUID()}`,
+      callerId: localUser(),
+      contextId: "local",
+      signatories: [],
+    },
+    new AbortController().signal,
+    (line) => {
+      if (opts.verbose) process.stderr.write(`${line}\n`);
+    },
+  );
+  const engine = new PlaybookEngine(playRegistry(play));
   const options = {
     // Run locally, a script acts as its user: it sees (and passes on) their environment.
     env: Object.fromEntries(
@@ -31,11 +50,25 @@ async function run(opts: RunOptions): Promise<void> {
     print: (line: string) => process.stdout.write(`${line}\n`),
     ...(opts.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
   };
+  let failure: unknown;
   try {
     if (opts.path !== undefined) await engine.runFile(opts.path, options);
     else await engine.run(opts.script as string, options);
   } catch (e) {
-    fail(e instanceof Error ? e.message : String(e), 1);
+    failure = e;
+  } finally {
+    // Open Redis clients and pools would keep the process alive after the script.
+    await play.end();
+    await sal.close();
+  }
+  if (failure !== undefined) fail(failure instanceof Error ? failure.message : String(failure), 1);
+}
+
+function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "local";
   }
 }
 
@@ -61,7 +94,7 @@ program
   .command("actions")
   .description("list the actions the engine knows")
   .action(() => {
-    for (const d of builtinActions().definitions)
+    for (const d of builtinActions().register(...salActionCatalog()).definitions)
       process.stdout.write(`!!${d.name}\t${d.summary}\n`);
   });
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `herorunner <runner_id>`: a runner that executes heroscript jobs, with the built-in
-// playbook engine or, given `--hero-bin PATH`, by handing each payload to that binary.
+// playbook engine (whose `redis.*`, `postgres.*` and `net.*` actions reach the SAL) or, given
+// `--hero-bin PATH`, by handing each payload to that binary.
 import { Option } from "commander";
 import { createHeroExecutor } from "../runners/hero/index.js";
 import { runRunnerCommand } from "../runtime/index.js";
@@ -21,10 +22,33 @@ await runRunnerCommand({
         "folder relative paths in scripts resolve against (default: current folder)",
       ),
     );
+    // The same data options as runner_sal, for the same SAL functions.
+    cmd.addOption(
+      new Option(
+        "--data-redis-url <url>",
+        "Redis for scripts' redis.* actions when a job sets no REDIS_URL (default: --redis-url, on its own connection)",
+      ),
+    );
+    cmd.addOption(
+      new Option(
+        "--database-url <url>",
+        "PostgreSQL for postgres.* actions when a job names none",
+      ).env("DATABASE_URL"),
+    );
   },
   createExecutor(options, logger) {
     const heroBin = options.extra.heroBin as string | undefined;
     const baseDir = options.extra.baseDir as string | undefined;
+    const dataRedisUrl = options.extra.dataRedisUrl as string | undefined;
+    const databaseUrl = options.extra.databaseUrl as string | undefined;
+    if (
+      heroBin === undefined &&
+      options.redisUrl.startsWith("redis-sentinel://") &&
+      dataRedisUrl === undefined
+    ) {
+      // Scripts' data connections take plain URLs: name the data Redis explicitly.
+      throw new Error("with --redis-sentinels, give --data-redis-url too");
+    }
     logger.info(
       { hero_bin: heroBin ?? null },
       heroBin ? "delegating jobs to a hero binary" : "using the built-in playbook engine",
@@ -32,6 +56,7 @@ await runRunnerCommand({
     return createHeroExecutor({
       ...(heroBin === undefined ? {} : { heroBin }),
       ...(baseDir === undefined ? {} : { baseDir }),
+      sal: { redisUrl: dataRedisUrl ?? options.redisUrl, databaseUrl },
     });
   },
 });

@@ -1,8 +1,10 @@
-// The hero executor: runs a job's heroscript payload with our playbook engine, or hands it
-// to a `hero` binary (`hero run -s <payload>`) when one is configured.
+// The hero executor: runs a job's heroscript payload with our playbook engine (built-in
+// actions plus the SAL actions), or hands it to a `hero` binary (`hero run -s <payload>`)
+// when one is configured.
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import {
+  type ActionRegistry,
   builtinActions,
   childEnvironment,
   describeExit,
@@ -12,12 +14,20 @@ import {
 } from "../../heroscript/index.js";
 import { JobFailure } from "../../job/index.js";
 import type { ExecutionContext, Executor } from "../../runtime/index.js";
+import type { SalOptions } from "../../sal/index.js";
+import { salActions } from "./sal-actions.js";
+import { SalHost, type SalPlay } from "./sal-host.js";
 
 export interface HeroExecutorOptions {
   /** A `hero` binary to delegate to; without it the built-in playbook engine runs the script. */
   heroBin?: string;
   /** Where relative paths in scripts resolve (default: the runner's working folder). */
   baseDir?: string;
+  /**
+   * What the SAL actions (`redis.*`, `postgres.*`, `net.*`) connect to when a job's env names
+   * nothing: the data Redis and the database. Without it they use the SAL's own defaults.
+   */
+  sal?: SalOptions;
 }
 
 /** How many lines of the binary's stderr a failure message quotes. */
@@ -47,17 +57,37 @@ export function createHeroExecutor(options: HeroExecutorOptions = {}): Executor 
       execute: (ctx) => runWithHeroBin(heroBin, ctx),
     };
   }
-  const engine = new PlaybookEngine(builtinActions());
-  return { kind: "hero", execute: (ctx) => runWithEngine(engine, ctx, options.baseDir) };
+  const sal = new SalHost(options.sal);
+  return {
+    kind: "hero",
+    execute: (ctx) => runWithEngine(sal, ctx, options.baseDir),
+    // The SAL's connections (Redis clients, PostgreSQL pools) outlive jobs: close them last.
+    close: () => sal.close(),
+  };
+}
+
+/** Every action a play of this job may use: the built-in ones and the SAL's, bound to `play`. */
+export function playRegistry(play: SalPlay): ActionRegistry {
+  return builtinActions().register(...salActions((module, p) => play.context(module, p.env)));
 }
 
 async function runWithEngine(
-  engine: PlaybookEngine,
+  sal: SalHost,
   ctx: ExecutionContext,
   baseDir: string | undefined,
 ): Promise<string> {
+  const play = sal.beginPlay(
+    {
+      jobId: ctx.job.id,
+      callerId: ctx.job.caller_id,
+      contextId: ctx.job.context_id,
+      signatories: ctx.signatories,
+    },
+    ctx.signal,
+    (line) => ctx.log(line),
+  );
   try {
-    const result = await engine.run(ctx.job.payload, {
+    const result = await new PlaybookEngine(playRegistry(play)).run(ctx.job.payload, {
       env: jobEnvironment(ctx),
       signal: ctx.signal,
       print: (line) => ctx.log(line),
@@ -69,6 +99,8 @@ async function runWithEngine(
     if (e instanceof PlayAbortedError || ctx.signal.aborted) throw abortFailure(ctx.signal);
     // Syntax and action errors already say where: "line 4: !!file.write: ...".
     throw new JobFailure("script", e instanceof Error ? e.message : String(e), { cause: e });
+  } finally {
+    await play.end(ctx.signal.aborted ? ctx.signal.reason : "job ended");
   }
 }
 

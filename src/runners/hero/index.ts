@@ -1,2 +1,10 @@
-// The hero runner's wiring: the executor `herorunner` runs jobs with.
-export { createHeroExecutor, type HeroExecutorOptions, jobEnvironment } from "./executor.js";
+// The hero runner's wiring: the executor `herorunner` runs jobs with, and the heroscript
+// actions that reach the SAL (also used by the `hero` command).
+export {
+  createHeroExecutor,
+  type HeroExecutorOptions,
+  jobEnvironment,
+  playRegistry,
+} from "./executor.js";
+export { type SalContextSource, salActionCatalog, salActions } from "./sal-actions.js";
+export { SalHost, type SalJobIdentity, SalPlay } from "./sal-host.js";
