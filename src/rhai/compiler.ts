@@ -102,6 +102,8 @@ export class ClosureTarget {
   constructor(
     readonly fn: CompiledFn,
     readonly cells: readonly Cell[],
+    /** The run-time scope where the closure was made (host variables, `eval` variables). */
+    readonly dyn: DynScope | null = null,
   ) {}
 }
 
@@ -1103,16 +1105,18 @@ export class Compiler {
     const name = def.name;
     const pos = n.position;
     if (outerSlots.length === 0) {
-      const target = new ClosureTarget(cf, []);
-      const ptr = new FnPtr(name, [], target);
-      return () => ptr;
+      const shared = new FnPtr(name, [], new ClosureTarget(cf, []));
+      return (f) => {
+        const dyn = f[1] as DynScope | null;
+        return dyn === null ? shared : new FnPtr(name, [], new ClosureTarget(cf, [], dyn));
+      };
     }
     return (f) => {
       const cells = outerSlots.map((s) => {
         if (s === undefined) throw err("ErrorVariableNotFound", "Captured variable not found", pos);
         return f[s] as Cell;
       });
-      return new FnPtr(name, [], new ClosureTarget(cf, cells));
+      return new FnPtr(name, [], new ClosureTarget(cf, cells, f[1] as DynScope | null));
     };
   }
 

@@ -720,7 +720,7 @@ export class Engine {
       if (fn.arity !== all.length) {
         throw rtErr("ErrorFunctionNotFound", fnSignatureOf(fp.name, all), pos);
       }
-      return this.callScript(fn, all, thisVal, target.cells, dyn, pos);
+      return this.callScript(fn, all, thisVal, target.cells, dyn ?? target.dyn, pos);
     }
     const program = this.currentProgram;
     const fn = program?.lookup(fp.name, all.length);

@@ -36,6 +36,14 @@ describe("engine API", () => {
     ).toBe("j2-bob");
   });
 
+  test("closures see the host scope; functions do not", () => {
+    const engine = quietEngine();
+    const scope = new Scope().pushConstant("JOB_ID", "j7");
+    expect(engine.eval("let f = || JOB_ID; f.call()", scope)).toBe("j7");
+    expect(engine.eval('[1, 2].map(|x| JOB_ID + "-" + x)', scope)).toEqual(["j7-1", "j7-2"]);
+    expect(() => engine.eval("fn f() { JOB_ID } f()", scope)).toThrow(/JOB_ID/);
+  });
+
   test("scope constants cannot be assigned; variables written back", () => {
     const engine = quietEngine();
     const scope = new Scope().pushConstant("K", 1).push("v", 1);
