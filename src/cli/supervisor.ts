@@ -46,6 +46,8 @@ const program = new Command("supervisor")
   )
   .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
   .showHelpAfterError()
+  // Commander exits 1 on a usage error; ours means "could not start", so usage is 2.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action(async (flags: Flags) => {
     const log = createLogger(flags.logLevel, { name: "supervisor" });
     const keyFile = resolve(flags.adminKeyFile);
@@ -77,16 +79,6 @@ const program = new Command("supervisor")
       log.fatal({ err: (e as Error).message }, "cannot start");
       process.exit(1);
     }
-    const url = supervisor.baseUrl;
-    log.info(
-      {
-        url,
-        websocket: `${url.replace(/^http/, "ws")}/ws`,
-        console: `${url}/console/`,
-        namespace: flags.namespace,
-      },
-      "supervisor listening",
-    );
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -98,6 +90,18 @@ const program = new Command("supervisor")
     };
     process.on("SIGTERM", () => void stop("SIGTERM"));
     process.on("SIGINT", () => void stop("SIGINT"));
+    // Only now say so: whoever waits for this line may signal at once, and the handlers
+    // above must be there to catch it.
+    const url = supervisor.baseUrl;
+    log.info(
+      {
+        url,
+        websocket: `${url.replace(/^http/, "ws")}/ws`,
+        console: `${url}/console/`,
+        namespace: flags.namespace,
+      },
+      "supervisor listening",
+    );
   });
 
 program.parseAsync(process.argv).catch((e: Error) => {
