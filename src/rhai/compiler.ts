@@ -1666,11 +1666,9 @@ export class Compiler {
     // Native function; the first argument is passed by reference when it is a variable.
     const site = new CallSite(engine, name, pos);
     const first = n.args[0];
-    const firstRef =
-      first !== undefined &&
-      (first.type === "Var" || first.type === "Index" || first.type === "Prop")
-        ? this.ref(first)
-        : undefined;
+    // As in the reference, only a plain variable is passed by reference in function-call
+    // style (`push(x, 1)`); `push(m.a, 1)` works on a copy.
+    const firstRef = first !== undefined && first.type === "Var" ? this.ref(first) : undefined;
     const args = n.args.map((a, i) =>
       i === 0 && firstRef !== undefined ? firstRef.get : this.stored(a),
     );

@@ -86,6 +86,7 @@ describe("engine API", () => {
     );
     expect(engine.eval("let x = 1; x.bump(); bump(x); x")).toBe(3);
     expect(engine.eval("let a = [1]; a[0].bump(); a[0]")).toBe(2);
+    expect(engine.eval("let a = [1]; bump(a[0]); a[0]")).toBe(1);
     expect(engine.eval("let m = #{n: 5}; m.n.bump(); m.n")).toBe(6);
     expect(() => engine.eval("const c = 1; c.bump();")).toThrow(/constant/);
   });
