@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
 import { METHODS } from "../../src/supervisor/index.js";
-import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
+import { distBin, type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import {
   httpCall,
@@ -573,6 +573,87 @@ describe("rpc.discover", () => {
         answer.error?.code,
       );
       for (const name of required) expect(answer.error?.message).toContain(name);
+    }
+  });
+});
+
+describe("waiting and events", () => {
+  test("job.run gives up after its timeout with a clear error; the job goes on", async () => {
+    const job = signed("echo waits forever", IDLE);
+    const started = Date.now();
+    const answer = await http("job.run", { job, timeout: 0.5 }, keys.user);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(answer.error).toMatchObject({
+      code: -32040,
+      message: expect.stringContaining("did not end within 0.5 s"),
+      data: { job_id: job.id },
+    });
+    const status = await http<{ status: string }>("job.status", { job_id: job.id }, keys.user);
+    expect(status.result?.status).toBe("dispatched");
+    await http("job.cancel", { job_id: job.id }, keys.user);
+  });
+
+  test("a subscription to an ended job replays its status, logs and end", async () => {
+    const job = signed("log a\nlog b\nfail broken on purpose");
+    await http("job.run", { job }, keys.user);
+    const ws = await WsClient.open(sup.wsUrl, keys.user);
+    try {
+      await ws.call("job.subscribe", { job_id: job.id });
+      await ws.waitForEvent((e) => e.type === "end");
+      expect(ws.events.map((e) => e.type)).toEqual(["status", "log", "log", "end"]);
+      expect(ws.events.at(-1)).toMatchObject({
+        status: "error",
+        record: {
+          error_kind: "script",
+          result: { error: expect.stringContaining("broken on purpose") },
+        },
+      });
+    } finally {
+      ws.close();
+    }
+  });
+
+  test("after job.unsubscribe no more events come; subscribing to a missing job fails", async () => {
+    const job = signed("echo queued", IDLE);
+    await http("jobs.create", { job }, keys.user);
+    const ws = await WsClient.open(sup.wsUrl, keys.user);
+    try {
+      await ws.call("job.subscribe", { job_id: job.id });
+      await ws.waitForEvent((e) => e.type === "status" && e.status === "dispatched");
+      expect((await ws.call("job.unsubscribe", { job_id: job.id })).result).toEqual({
+        unsubscribed: true,
+      });
+      expect((await ws.call("job.unsubscribe", { job_id: job.id })).result).toEqual({
+        unsubscribed: false,
+      });
+      const seen = ws.events.length;
+      await http("job.cancel", { job_id: job.id }, keys.user);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(ws.events.length).toBe(seen);
+      expect((await ws.call("job.subscribe", { job_id: "no-such-job" })).error?.code).toBe(-32013);
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe("a Rhai job on runner_sal", () => {
+  test("job.run through the supervisor runs Rhai in a real runner_sal", async () => {
+    const sal = await startRunner({
+      script: distBin("runner_sal"),
+      runnerId: "sup-sal",
+      namespace: ns,
+      trustedKeys: [signer.public_key],
+      redisUrl: REDIS_URL,
+    });
+    try {
+      await http("register_runner", { name: "sup-sal" }, keys.registrar);
+      const job = signed('print("from rhai"); 40 + 2', "sup-sal");
+      expect((await http("job.run", { job }, keys.user)).result).toEqual({ success: "42" });
+      const logs = await http<{ lines: string[] }>("job.logs", { job_id: job.id }, keys.user);
+      expect(logs.result?.lines).toEqual(["from rhai"]);
+    } finally {
+      await sal.stop();
     }
   });
 });
