@@ -415,12 +415,16 @@ const netSpecs: SalActionSpec[] = [
   },
   {
     name: "net.http_get",
-    summary: "prints the body of `url` (an error from status 400 on); `env:NAME` keeps it instead",
+    summary:
+      "prints the body of `url` (an error from status 400 on); `env:NAME` keeps it instead, without trailing newlines",
     params: ["url", "timeout", "env"],
     module: netModule,
     fn: "http_get",
     async run(ctx, call) {
-      showValue(ctx, await call([ctx.params.get("url"), ...timeoutArgs(ctx.params)]), "");
+      const body = await call([ctx.params.get("url"), ...timeoutArgs(ctx.params)]);
+      // As a shell's $(...) does: "v2\n" from a version endpoint is kept as "v2".
+      const kept = envTarget(ctx) !== undefined && typeof body === "string";
+      showValue(ctx, kept ? body.replace(/\n+$/, "") : body, "");
     },
   },
 ];
