@@ -626,7 +626,10 @@ class Parser {
       thisType = METHOD_TYPES[nameTok.text] ?? nameTok.text;
       nameTok = this.nextTok();
     }
-    if (KEYWORD_FUNCTIONS.has(nameTok.text)) throw this.reserved(nameTok);
+    // `eval` may be overridden by a script function (a way to forbid it); other built-in
+    // functions may not.
+    if (KEYWORD_FUNCTIONS.has(nameTok.text) && nameTok.text !== "eval")
+      throw this.reserved(nameTok);
     const saved = this.ctx;
     const savedDepth = this.depth;
     this.ctx = newContext(undefined, false, true);
