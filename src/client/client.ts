@@ -4,12 +4,15 @@ import type { Redis } from "ioredis";
 import { createJob, type Job, type NewJob, signJob } from "../job/index.js";
 import {
   closeRedis,
+  coalesceWrites,
   connectRedis,
   DEFAULT_REDIS_URL,
   type InstanceInfo,
   type JobRecord,
+  type JobReply,
   JobStore,
   listInstances,
+  recordOf,
   whenReady,
 } from "../protocol/index.js";
 
@@ -30,13 +33,17 @@ export class WaitTimeoutError extends Error {
 export class HorusClient {
   readonly store: JobStore;
   private readonly redis: Redis;
-  private blocking: Redis | undefined;
+  /** Every blocking connection opened, and those not waiting right now. */
+  private readonly blocking = new Set<Redis>();
+  private idleBlocking: Redis[] = [];
 
   constructor(private readonly options: ClientOptions = {}) {
-    this.redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, {
-      persistent: true,
-      name: "horus:client",
-    });
+    this.redis = coalesceWrites(
+      connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, {
+        persistent: true,
+        name: "horus:client",
+      }),
+    );
     this.store = new JobStore(this.redis, options.namespace);
   }
 
@@ -45,13 +52,23 @@ export class HorusClient {
     return whenReady(this.redis, this.options.redisUrl ?? DEFAULT_REDIS_URL, timeoutMs);
   }
 
-  /** A connection for blocking waits, so they never hold up ordinary commands. */
-  private blockingConnection(): Redis {
-    this.blocking ??= connectRedis(this.options.redisUrl ?? DEFAULT_REDIS_URL, {
+  /**
+   * A connection for one blocking wait, so waits never hold up ordinary commands nor each
+   * other (a BLMOVE holds its connection until it returns). Give it back with `release`.
+   */
+  private acquireBlocking(): Redis {
+    const idle = this.idleBlocking.pop();
+    if (idle) return idle;
+    const conn = connectRedis(this.options.redisUrl ?? DEFAULT_REDIS_URL, {
       persistent: true,
       name: "horus:client:wait",
     });
-    return this.blocking;
+    this.blocking.add(conn);
+    return conn;
+  }
+
+  private releaseBlocking(conn: Redis): void {
+    if (this.blocking.has(conn)) this.idleBlocking.push(conn);
   }
 
   /** A new job signed with each of the given private keys. */
@@ -76,25 +93,48 @@ export class HorusClient {
       const hash = await this.store.loadHash(id);
       limit = Number(hash.timeout ?? 60) + WAIT_MARGIN_S;
     }
+    return this.waitUntilEnded(id, limit, false);
+  }
+
+  /**
+   * The wait itself. A job this client has just submitted (`fresh`) is not read first: its
+   * waiter blocks on the reply at once and takes the final record the runner put in it, so
+   * a quick job costs one blocking call and nothing more. Any other job (one that may have
+   * ended long ago, may not exist, or may have been changed since its reply was written)
+   * is read before and after each wait.
+   */
+  private async waitUntilEnded(id: string, limit: number, fresh: boolean): Promise<JobRecord> {
     const deadline = Date.now() + limit * 1000;
+    let check = !fresh;
     for (;;) {
-      const record = await this.store.record(id);
-      if (record === undefined) throw new Error(`no job with id ${id}`);
-      if (record.status === "finished" || record.status === "error") return record;
+      if (check) {
+        const record = await this.store.record(id);
+        if (record === undefined) throw new Error(`no job with id ${id}`);
+        if (record.status === "finished" || record.status === "error") return record;
+      }
+      check = true;
       const left = (deadline - Date.now()) / 1000;
-      if (left <= 0)
-        throw new WaitTimeoutError(
-          `job ${id} did not end within ${limit} s (status ${record.status})`,
-        );
+      if (left <= 0) {
+        const status = (await this.store.record(id))?.status ?? "unknown";
+        throw new WaitTimeoutError(`job ${id} did not end within ${limit} s (status ${status})`);
+      }
       const slice = Math.max(0.1, Math.min(WAIT_SLICE_S, left));
-      await this.store.waitForReply(this.blockingConnection(), id, slice);
+      const conn = this.acquireBlocking();
+      let reply: JobReply | null;
+      try {
+        reply = await this.store.waitForReply(conn, id, slice);
+      } finally {
+        this.releaseBlocking(conn);
+      }
+      const final = reply?.record;
+      if (fresh && final?.id === id) return recordOf(id, { ...final }, final.result);
     }
   }
 
   /** Submits and waits. */
   async run(job: Job, timeoutS?: number): Promise<JobRecord> {
     await this.submit(job);
-    return this.wait(job.id, timeoutS ?? job.timeout + WAIT_MARGIN_S);
+    return this.waitUntilEnded(job.id, timeoutS ?? job.timeout + WAIT_MARGIN_S, true);
   }
 
   status(id: string): Promise<JobRecord | undefined> {
@@ -135,7 +175,10 @@ export class HorusClient {
   }
 
   async close(): Promise<void> {
-    if (this.blocking) await closeRedis(this.blocking);
+    const waits = [...this.blocking];
+    this.blocking.clear();
+    this.idleBlocking = [];
+    await Promise.all(waits.map((conn) => closeRedis(conn)));
     await closeRedis(this.redis);
   }
 }

@@ -11,12 +11,14 @@ export interface ScriptDef {
 /** Store a new job and queue it; a job id that exists already is refused. */
 export const SUBMIT: ScriptDef = {
   name: "horusSubmit",
-  keys: 2,
+  keys: 3,
   lua: `
--- KEYS[1] job hash, KEYS[2] runner queue
+-- KEYS[1] job hash, KEYS[2] runner queue, KEYS[3] reply list
 -- ARGV[1] job id, ARGV[2..] field, value pairs of the job hash (status included)
 -- returns 1 queued, -1 the id exists already
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+-- A reply left under this id (an earlier job's, kept longer) must not answer this one's waiter.
+redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('LPUSH', KEYS[2], ARGV[1])
 return 1
@@ -34,6 +36,36 @@ export const STORE: ScriptDef = {
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
+`,
+};
+
+/**
+ * A runner takes up to N job ids at once (one per free slot) from its queue into its active
+ * list, oldest first, and reads each job's hash in the same round trip. The job keys are
+ * derived from the ids inside the script (a standalone Redis; a cluster would need the
+ * queue and the jobs under one hash tag). An id taken by a blocking BLMOVE just before may
+ * be passed to have its hash read too.
+ */
+export const TAKE: ScriptDef = {
+  name: "horusTake",
+  keys: 2,
+  lua: `
+-- KEYS[1] runner queue, KEYS[2] the instance's active list
+-- ARGV[1] most ids to move, ARGV[2] job key prefix (the job key is prefix .. id),
+-- ARGV[3] an id already in the active list whose hash to read first, or ""
+-- returns id1, hash1, id2, hash2, ... (each hash a flat field, value array; empty if none)
+local out = {}
+if ARGV[3] ~= '' then
+  out[#out + 1] = ARGV[3]
+  out[#out + 1] = redis.call('HGETALL', ARGV[2] .. ARGV[3])
+end
+for _ = 1, tonumber(ARGV[1]) do
+  local id = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not id then break end
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGETALL', ARGV[2] .. id)
+end
+return out
 `,
 };
 
@@ -81,7 +113,8 @@ export const FINISH: ScriptDef = {
 -- KEYS[6] active list of the instance ("" key name allowed: nothing to remove)
 -- ARGV[1] instance, ARGV[2] mode "holder"|"open", ARGV[3] status finished|error,
 -- ARGV[4] result JSON, ARGV[5] error message, ARGV[6] error kind, ARGV[7] now,
--- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON
+-- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON (the
+-- job's final record is added to it as "record")
 -- returns 1 written, -1 no such job, -2 already terminal, -4 held by another instance
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -96,8 +129,18 @@ if ARGV[3] == 'error' then
   redis.call('HSET', KEYS[1], 'error', ARGV[5], 'error_kind', ARGV[6])
 end
 redis.call('SET', KEYS[2], ARGV[4])
+-- The reply carries the job's record as it is now final, so a waiter needs no second read.
+local reply = cjson.decode(ARGV[10])
+local f = redis.call('HMGET', KEYS[1], 'runner', 'created_at', 'started_at', 'attempts',
+  'runner_instance', 'error', 'error_kind')
+reply['record'] = {
+  id = ARGV[9], status = ARGV[3], runner = f[1] or nil, created_at = f[2] or nil,
+  started_at = f[3] or nil, finished_at = ARGV[7], attempts = tonumber(f[4]) or 0,
+  runner_instance = f[5] or nil, error = f[6] or nil, error_kind = f[7] or nil,
+  result = cjson.decode(ARGV[4])
+}
 redis.call('DEL', KEYS[3])
-redis.call('LPUSH', KEYS[3], ARGV[10])
+redis.call('LPUSH', KEYS[3], cjson.encode(reply))
 if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
 local ttl = tonumber(ARGV[8])
 if ttl > 0 then
@@ -221,6 +264,7 @@ return 5
 
 export const ALL_SCRIPTS: readonly ScriptDef[] = [
   SUBMIT,
+  TAKE,
   STORE,
   START,
   FINISH,

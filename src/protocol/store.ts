@@ -2,7 +2,7 @@
 import type { Redis } from "ioredis";
 import { type ErrorKind, type Job, type JobStatus, jobFromHash, jobToHash } from "../job/index.js";
 import { RedisKeys } from "./keys.js";
-import { CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT } from "./scripts.js";
+import { CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT, TAKE } from "./scripts.js";
 import { runScript } from "./scripts-runner.js";
 
 /** `{"success": output}` or `{"error": message}`, as upstream's job.run answers. */
@@ -13,6 +13,8 @@ export interface JobReply {
   id: string;
   status: JobStatus;
   error_kind?: ErrorKind;
+  /** The job's final record, when the reply was written by a runner ending the job. */
+  record?: JobRecord;
 }
 
 /** A job's state as people and tools see it. */
@@ -33,6 +35,52 @@ export interface JobRecord {
 export const LOG_LINE_MAX_BYTES = 16 * 1024;
 export const LOG_LINES_MAX = 10_000;
 export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
+
+/**
+ * A job's record from the fields of its hash (or of the record a runner put in its reply),
+ * always in the same shape and key order.
+ */
+export function recordOf(
+  id: string,
+  fields: Record<string, unknown>,
+  result: JobResult | undefined,
+): JobRecord {
+  const text = (key: string): string | undefined => {
+    const v = fields[key];
+    return typeof v === "string" ? v : undefined;
+  };
+  return {
+    id,
+    runner: text("runner") ?? "",
+    status: (text("status") as JobStatus | undefined) ?? "unknown",
+    created_at: text("created_at"),
+    started_at: text("started_at"),
+    finished_at: text("finished_at"),
+    attempts: Number(fields.attempts ?? 0),
+    runner_instance: text("runner_instance"),
+    error: text("error"),
+    error_kind: text("error_kind") as ErrorKind | undefined,
+    result,
+  };
+}
+
+/** A job id a runner took from its queue, with the job's hash as it was when taken. */
+export interface TakenJob {
+  id: string;
+  /** Empty when no such job exists. */
+  hash: Record<string, string>;
+}
+
+/**
+ * Lets the connection send every command issued in the same event-loop tick as one write
+ * (ioredis auto-pipelining): a runner starting or finishing several jobs at once, or a client
+ * submitting many, then pays one system call instead of one per command. Replies and
+ * errors stay per command. (Set here because `connectRedis` has no option for it yet.)
+ */
+export function coalesceWrites(redis: Redis): Redis {
+  redis.options.enableAutoPipelining = true;
+  return redis;
+}
 
 export class JobExistsError extends Error {
   override readonly name = "JobExistsError";
@@ -71,7 +119,7 @@ export class JobStore {
     const code = await runScript(
       this.redis,
       SUBMIT,
-      [this.keys.job(job.id), this.keys.queue(job.runner)],
+      [this.keys.job(job.id), this.keys.queue(job.runner), this.keys.reply(job.id)],
       [job.id, ...Object.entries(fields).flat()],
     );
     if (code === -1) throw new JobExistsError(`a job with id ${job.id} exists already`);
@@ -104,6 +152,35 @@ export class JobStore {
     const hash = await this.loadHash(id);
     if (Object.keys(hash).length === 0) return undefined;
     return jobFromHash(hash);
+  }
+
+  /**
+   * Moves up to `max` ids from the runner's queue to the instance's active list and reads
+   * their jobs, in one round trip on `conn`. `takenId` (an id a BLMOVE moved already) is
+   * read first. Oldest first.
+   */
+  async take(
+    conn: Redis,
+    runnerId: string,
+    instance: string,
+    max: number,
+    takenId = "",
+  ): Promise<TakenJob[]> {
+    const flat = (await runScript(
+      conn,
+      TAKE,
+      [this.keys.queue(runnerId), this.keys.active(runnerId, instance)],
+      [Math.max(0, max), this.keys.job(""), takenId],
+    )) as (string | string[])[];
+    const out: TakenJob[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const fields = flat[i + 1] as string[];
+      const hash: Record<string, string> = {};
+      for (let f = 0; f + 1 < fields.length; f += 2)
+        hash[fields[f] as string] = fields[f + 1] as string;
+      out.push({ id: flat[i] as string, hash });
+    }
+    return out;
   }
 
   async start(
@@ -248,33 +325,34 @@ export class JobStore {
   }
 
   async record(id: string): Promise<JobRecord | undefined> {
-    const [hash, result] = await Promise.all([this.loadHash(id), this.result(id)]);
-    if (Object.keys(hash).length === 0) return undefined;
-    return {
-      id,
-      runner: hash.runner ?? "",
-      status: (hash.status as JobStatus | undefined) ?? "unknown",
-      created_at: hash.created_at,
-      started_at: hash.started_at,
-      finished_at: hash.finished_at,
-      attempts: Number(hash.attempts ?? 0),
-      runner_instance: hash.runner_instance,
-      error: hash.error,
-      error_kind: hash.error_kind as ErrorKind | undefined,
-      result,
-    };
+    // One write and one round trip for both keys.
+    const replies = await this.redis
+      .pipeline()
+      .hgetall(this.keys.job(id))
+      .get(this.keys.result(id))
+      .exec();
+    if (replies === null) throw new Error("pipeline was discarded");
+    const [[hashError, rawHash], [resultError, text]] = replies as [
+      [Error | null, Record<string, string>],
+      [Error | null, string | null],
+    ];
+    if (hashError) throw hashError;
+    if (resultError) throw resultError;
+    if (Object.keys(rawHash).length === 0) return undefined;
+    const result = text === null ? undefined : (JSON.parse(text) as JobResult);
+    return recordOf(id, rawHash, result);
   }
 
   /**
-   * Waits for the job's reply (BLPOP, no polling) on a connection that may block, and puts
-   * it back so other waiters see it too. Null on timeout.
+   * Waits for the job's reply on a connection that may block (no polling). The reply stays
+   * on its list for other waiters: BLMOVE from the list onto itself reads it and puts it
+   * back in one atomic command. Null on timeout.
    */
   async waitForReply(blocking: Redis, id: string, timeoutS: number): Promise<JobReply | null> {
     const key = this.keys.reply(id);
-    const popped = await blocking.blpop(key, timeoutS);
-    if (popped === null) return null;
-    await blocking.lpush(key, popped[1]);
-    return JSON.parse(popped[1]) as JobReply;
+    const reply = await blocking.blmove(key, key, "RIGHT", "RIGHT", timeoutS);
+    if (reply === null) return null;
+    return JSON.parse(reply) as JobReply;
   }
 
   /** Keeps a queue item that is not a usable job for a person to inspect. */

@@ -13,6 +13,7 @@ import {
 } from "../job/index.js";
 import {
   closeRedis,
+  coalesceWrites,
   connectRedis,
   DEFAULT_RETENTION_S,
   type EndOptions,
@@ -20,6 +21,7 @@ import {
   JobStore,
   removeHeartbeat,
   sweepCrashedInstances,
+  type TakenJob,
   writeHeartbeat,
 } from "../protocol/index.js";
 import type { ExecutionContext, Executor } from "./executor.js";
@@ -110,7 +112,7 @@ export class Runner {
     this.sweepIntervalS = options.sweepIntervalS ?? 2 * this.heartbeatS;
     this.policy = { ...options.policy, runnerId: options.runnerId };
     const name = `horus:${options.runnerId}:${this.instance}`;
-    this.commands = connectRedis(options.redisUrl, { persistent: true, name });
+    this.commands = coalesceWrites(connectRedis(options.redisUrl, { persistent: true, name }));
     this.taker = connectRedis(options.redisUrl, { persistent: true, name: `${name}:take` });
     this.control = connectRedis(options.redisUrl, { persistent: true, name: `${name}:control` });
     this.store = new JobStore(this.commands, options.namespace);
@@ -148,19 +150,23 @@ export class Runner {
     };
   }
 
-  private beat(): void {
-    writeHeartbeat(this.commands, this.store.keys, this.instanceInfo(), this.heartbeatS * 3).catch(
-      () => {
-        // Redis is away: the connection watcher has said so already.
-      },
-    );
+  private beat(): Promise<void> {
+    return writeHeartbeat(
+      this.commands,
+      this.store.keys,
+      this.instanceInfo(),
+      this.heartbeatS * 3,
+    ).catch(() => {
+      // Redis is away: the connection watcher has said so already.
+    });
   }
 
   async start(): Promise<void> {
     await this.executor.start?.();
     await this.control.subscribe(this.store.keys.control(this.runnerId));
     this.control.on("message", (_channel: string, message: string) => this.onControl(message));
-    this.beat();
+    // Written before "runner started" is said, so whoever reads that line finds the instance.
+    await this.beat();
     this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeatS * 1000);
     this.heartbeatTimer.unref();
     this.sweep();
@@ -243,6 +249,11 @@ export class Runner {
     });
   }
 
+  /**
+   * Takes as many jobs as there are free slots in one round trip (ids and hashes, see
+   * TAKE); when the queue is empty, blocks on BLMOVE for the next id, then reads its hash
+   * together with any more that arrived meanwhile.
+   */
   private async takeLoop(): Promise<void> {
     const queue = this.store.keys.queue(this.runnerId);
     const active = this.store.keys.active(this.runnerId, this.instance);
@@ -250,9 +261,21 @@ export class Runner {
     while (!this.stopping) {
       await this.waitForFreeSlot();
       if (this.stopping) break;
-      let id: string | null;
+      const free = this.concurrency - this.running.size;
+      let taken: Array<Pick<TakenJob, "id"> & Partial<TakenJob>>;
       try {
-        id = await this.taker.blmove(queue, active, "RIGHT", "LEFT", 1);
+        taken = await this.store.take(this.taker, this.runnerId, this.instance, free);
+        if (taken.length === 0) {
+          const id = await this.taker.blmove(queue, active, "RIGHT", "LEFT", 1);
+          if (id === null) {
+            failures = 0;
+            continue;
+          }
+          // The id is ours now: if reading its hash fails, its handler reads it instead.
+          taken = await this.store
+            .take(this.taker, this.runnerId, this.instance, free - 1, id)
+            .catch(() => [{ id }]);
+        }
         failures = 0;
       } catch (e) {
         if (this.stopping) break;
@@ -261,12 +284,12 @@ export class Runner {
         await sleep(Math.min(100 * 2 ** failures, 2000));
         continue;
       }
-      if (id === null) continue;
-      this.launch(id);
+      for (const job of taken) this.launch(job.id, job.hash);
     }
   }
 
-  private launch(id: string): void {
+  /** Starts handling a taken id; `hash` is the job as TAKE read it (else it is read here). */
+  private launch(id: string, hash?: Record<string, string>): void {
     // The same id twice in our list (queued twice by hand, say): one handler is enough.
     if (this.running.has(id)) {
       this.log.warn({ job_id: id }, "job id taken twice; already handling it");
@@ -275,7 +298,7 @@ export class Runner {
     const controller = new AbortController();
     const entry: RunningJob = {
       controller,
-      done: this.handle(id, controller)
+      done: this.handle(id, controller, hash)
         .catch((e) => this.log.error({ job_id: id, err: describe(e) }, "job handling failed"))
         .finally(() => {
           this.running.delete(id);
@@ -309,9 +332,13 @@ export class Runner {
     await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, item);
   }
 
-  private async handle(id: string, controller: AbortController): Promise<void> {
+  private async handle(
+    id: string,
+    controller: AbortController,
+    taken?: Record<string, string>,
+  ): Promise<void> {
     if (!ID_PATTERN.test(id)) return this.dropItem(id, "not a job id");
-    const hash = await this.store.loadHash(id);
+    const hash = taken ?? (await this.store.loadHash(id));
     if (Object.keys(hash).length === 0) return this.dropItem(id, "no such job");
 
     let job: Job;
