@@ -2,6 +2,7 @@
 // notifications) and the console's static files.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Redis } from "ioredis";
 import { type WebSocket, WebSocketServer } from "ws";
 import {
@@ -13,6 +14,7 @@ import {
 } from "../protocol/index.js";
 import { SupervisorStore } from "../protocol/supervisor-store.js";
 import { Authenticator, type Caller } from "./auth.js";
+import { RPC_ERRORS } from "./errors.js";
 import { JobEvents } from "./events.js";
 import type { ConnectionState, Services } from "./methods.js";
 import { openRpcDocument } from "./openrpc.js";
@@ -179,11 +181,7 @@ export class Supervisor {
     }
   }
 
-  private async onUpgrade(
-    req: IncomingMessage,
-    socket: import("node:stream").Duplex,
-    head: Buffer,
-  ) {
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path !== "/ws" && path !== "/") {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
@@ -223,7 +221,10 @@ export class Supervisor {
           JSON.stringify({
             jsonrpc: "2.0",
             id: null,
-            error: { code: -32700, message: "send JSON text frames" },
+            error: {
+              code: RPC_ERRORS.parseError,
+              message: "send JSON text frames, not binary ones",
+            },
           }),
         );
         return;

@@ -1,5 +1,5 @@
 // A real supervisor process for tests, and small JSON-RPC clients over HTTP and WebSocket.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
@@ -37,7 +37,6 @@ export async function startSupervisor(
   ]);
   const line = await proc.waitFor('"msg":"supervisor listening"');
   const url = (JSON.parse(line) as { url: string }).url;
-  const { readFileSync } = await import("node:fs");
   return {
     proc,
     url,
