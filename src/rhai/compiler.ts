@@ -1815,7 +1815,7 @@ export class Compiler {
         };
       }
       case "eval": {
-        if (argc !== 1 || this.program.lookup("eval", 1) !== undefined) return undefined;
+        if (argc !== 1) return undefined;
         const a = this.expr(n.args[0] as Node);
         const view = this.fs.view();
         const program = this.program;

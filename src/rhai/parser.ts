@@ -626,10 +626,7 @@ class Parser {
       thisType = METHOD_TYPES[nameTok.text] ?? nameTok.text;
       nameTok = this.nextTok();
     }
-    // `eval` may be overridden by a script function (a way to forbid it); other built-in
-    // functions may not.
-    if (KEYWORD_FUNCTIONS.has(nameTok.text) && nameTok.text !== "eval")
-      throw this.reserved(nameTok);
+    if (KEYWORD_FUNCTIONS.has(nameTok.text)) throw this.reserved(nameTok);
     const saved = this.ctx;
     const savedDepth = this.depth;
     this.ctx = newContext(undefined, false, true);
