@@ -160,6 +160,11 @@ describe("engine API", () => {
     expect(engine.eval('eval("let y = 5"); y * 2')).toBe(10);
     expect(engine.eval('let r = 1; { eval("let r = 7"); } r')).toBe(1);
     expect(engine.eval('eval("40 + 2")')).toBe(42);
+    expect(engine.eval('let x = 10; let r = eval("let y = x; y += 2; x + y"); [r, y]')).toEqual([
+      22, 12,
+    ]);
+    // In Rhai 1.25 `eval` is a keyword: no function or variable may take its name.
+    expect(() => engine.compile("fn eval(s) { s }")).toThrow(/reserved/);
     expect(() => engine.eval('eval("1 +")')).toThrow(/Script is incomplete|Unexpected/);
   });
 
