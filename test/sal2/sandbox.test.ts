@@ -14,10 +14,11 @@ import { FakeKubernetes } from "./fake-kubernetes.js";
 const HCLOUD_TOKEN = "hc-sandbox-token-0f1e2d3c";
 const K8S_TOKEN = "k8s-sandbox-token-9a8b7c";
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 
 /** The part-2 modules as the sandbox loads them: their built files, with the runner's options. */
-export function sal2ModuleSpecs(options: Record<string, unknown>): HostModuleSpec[] {
+function sal2ModuleSpecs(options: Record<string, unknown>): HostModuleSpec[] {
   return ["k8s", "vm", "hetzner"].map((dir) => ({
     url: new URL(`../../dist/sal/${dir}/index.js`, import.meta.url),
     options,
@@ -72,7 +73,9 @@ describe("SAL part 2 scripts through the sandbox", () => {
     expect(out).toBe(
       'client=HetznerClient status=running off=success now=off names=["rhai-1"] types=120 left=0 dup=server_create: Hetzner API error uniqueness_error (HTTP 409): server name is already used',
     );
-    expect(hetznerApi.requests.every((r) => r.authorization === `Bearer ${HCLOUD_TOKEN}`)).toBe(true);
+    expect(hetznerApi.requests.every((r) => r.authorization === `Bearer ${HCLOUD_TOKEN}`)).toBe(
+      true,
+    );
     expect(lines.join("\n")).not.toContain(HCLOUD_TOKEN);
   });
 
