@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { z } from "zod";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
 import { METHODS } from "../../src/supervisor/index.js";
 import { distBin, type Proc, ROOT, startRunner } from "../helpers/processes.js";
@@ -654,6 +655,76 @@ describe("a Rhai job on runner_sal", () => {
       expect(logs.result?.lines).toEqual(["from rhai"]);
     } finally {
       await sal.stop();
+    }
+  });
+});
+
+describe("the OpenRPC document against the live server", () => {
+  type Doc = {
+    methods: {
+      name: string;
+      params: { name: string; required: boolean; schema: Record<string, unknown> }[];
+      result: { schema: Record<string, unknown> };
+    }[];
+  };
+  let doc: Doc;
+  const paramsSchema = (method: string) => {
+    const m = doc.methods.find((x) => x.name === method);
+    if (!m) throw new Error(`${method} is not documented`);
+    return z.fromJSONSchema({
+      type: "object",
+      properties: Object.fromEntries(m.params.map((p) => [p.name, p.schema])),
+      required: m.params.filter((p) => p.required).map((p) => p.name),
+    } as never);
+  };
+  const resultSchema = (method: string) =>
+    z.fromJSONSchema(doc.methods.find((x) => x.name === method)?.result.schema as never);
+
+  beforeAll(async () => {
+    doc = (await http<Doc>("rpc.discover")).result as Doc;
+  });
+
+  test("params the server refuses, the document refuses too; good params pass both", async () => {
+    const cases: [string, Record<string, unknown>, boolean][] = [
+      ["jobs.list", { limit: 0 }, false],
+      ["jobs.list", { status: "finished", limit: 10 }, true],
+      ["auth.create_key", { name: "x", scope: "root" }, false],
+      ["auth.create_key", { name: "x", scope: "registrar" }, true],
+      ["register_runner", { name: "has space" }, false],
+      ["jobs.create", { job: { ...signed("echo x"), timeout: -5 } }, false],
+      ["jobs.create", { job: signed("echo documented") }, true],
+      ["job.logs", { job_id: "x", from: -1 }, false],
+      ["job.status", {}, false],
+    ];
+    for (const [method, params, ok] of cases) {
+      const documented = paramsSchema(method).safeParse(params).success;
+      const answer = await http(method, params, keys.admin);
+      const served = ![-32602, -32010].includes(answer.error?.code ?? 0);
+      expect({ method, params, documented, served }).toMatchObject({ documented: ok, served: ok });
+    }
+  });
+
+  test("real answers match the documented result schemas", async () => {
+    const job = signed("log documented\necho shape");
+    const calls: [string, Record<string, unknown>, string?][] = [
+      ["job.run", { job }],
+      ["job.status", { job_id: job.id }],
+      ["job.result", { job_id: job.id }],
+      ["job.logs", { job_id: job.id }],
+      ["jobs.get", { job_id: job.id }],
+      ["jobs.list", { limit: 3 }],
+      ["list_runners", {}],
+      ["get_runner_status", { name: RUNNER }],
+      ["auth.verify", {}],
+      ["auth.list_keys", {}],
+      ["auth.create_key", { name: "shape", scope: "user" }],
+      ["rpc.discover", {}],
+    ];
+    for (const [method, params] of calls) {
+      const answer = await http(method, params, keys.admin);
+      expect(answer.error, method).toBeUndefined();
+      const check = resultSchema(method).safeParse(answer.result);
+      expect(check.success, `${method}: ${JSON.stringify(check.error?.issues)}`).toBe(true);
     }
   });
 });
