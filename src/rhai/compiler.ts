@@ -1689,7 +1689,8 @@ export class Compiler {
         const a0 = argv[0];
         let r: Value;
         try {
-          r = fn.fn(site, argv);
+          // A host function that returns null (a JS habit) gives unit.
+          r = fn.fn(site, argv) ?? undefined;
         } catch (e) {
           throw atPos(e, pos);
         }

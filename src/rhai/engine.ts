@@ -746,7 +746,7 @@ export class Engine {
       throw this.notFound(name, args, pos);
     }
     try {
-      return f.fn(this.nativeCtx(name, pos), args);
+      return f.fn(this.nativeCtx(name, pos), args) ?? undefined;
     } catch (e) {
       throw atPos(e, pos);
     }
@@ -784,7 +784,7 @@ export class Engine {
     const f = site.resolve(args);
     if (f === undefined) throw this.notFound(site.fnName, args, pos);
     try {
-      return f.fn(site as never, args);
+      return f.fn(site as never, args) ?? undefined;
     } catch (e) {
       throw atPos(e, pos);
     }
@@ -848,7 +848,7 @@ export class Engine {
       }
       let r: Value;
       try {
-        r = native.fn(site as never, argv);
+        r = native.fn(site as never, argv) ?? undefined;
       } catch (e) {
         throw atPos(e, pos);
       }
@@ -910,7 +910,7 @@ export class Engine {
     const f = site.resolve(args);
     if (f !== undefined) {
       try {
-        return f.fn(site as never, args);
+        return f.fn(site as never, args) ?? undefined;
       } catch (e) {
         throw atPos(e, pos);
       }

@@ -118,6 +118,16 @@ describe("engine API", () => {
     expect(engine.eval('fn inc(x) { x + 1 } twice(Fn("inc"), 1) + twice(|x| x * 3, 1)')).toBe(12);
   });
 
+  test("a host function returning null gives unit", () => {
+    const engine = quietEngine();
+    engine.lib.fn("nothing", [], () => null as unknown as Value);
+    expect(engine.eval("print(nothing()); [type_of(nothing()), nothing() ?? 1]")).toEqual([
+      "()",
+      1,
+    ]);
+    expect(engine.output).toEqual([""]);
+  });
+
   test("a raw engine has the language but no packages", () => {
     const engine = Engine.raw();
     engine.onPrint(() => {});
