@@ -71,7 +71,7 @@ afterAll(async () => {
     } while (cursor !== "0");
   }
   await redis.quit();
-  await db.query(`drop table if exists ${table}`);
+  await db.query(`drop table if exists ${table}, ${table}_b`);
   await db.end();
   http.closeAllConnections();
   await new Promise((r) => http.close(r));
@@ -250,6 +250,19 @@ describe("postgres.*", () => {
     expect(ctx.lines).toContain("postgres: 2 rows");
     const check = await db.query(`select name from ${table} where score = 42`);
     expect(check.rows).toEqual([{ name: tricky }]);
+  });
+
+  test("a bad env or require fails before the statement runs", async () => {
+    await db.query(`create table ${table}_b (n int)`);
+    const f = await failure(`!!postgres.execute sql:'insert into ${table}_b values (1)' env:''`, {
+      DATABASE_URL: PG_URL,
+    });
+    expect(f.message).toBe("line 1: !!postgres.execute: parameter 'env' must not be empty");
+    const r = await failure("!!postgres.ping require:maybe", { DATABASE_URL: PG_URL });
+    expect(r.message).toBe(
+      "line 1: !!postgres.ping: parameter 'require' must be a boolean (true/false, yes/no, 1/0), got 'maybe'",
+    );
+    expect((await db.query(`select count(*)::int as n from ${table}_b`)).rows).toEqual([{ n: 0 }]);
   });
 
   test("the job's DATABASE_URL is used without connect; SQL errors carry the server's word", async () => {

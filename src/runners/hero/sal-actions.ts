@@ -51,14 +51,19 @@ function toDefinition(spec: SalActionSpec, source: SalContextSource): ActionDefi
     name: spec.name,
     summary: spec.summary,
     params: spec.params,
-    run: (ctx) =>
-      spec.run(ctx, async (args) => {
+    run: (ctx) => {
+      // What shapes the result is read first: a bad `env` or `require` fails the action
+      // before its statement or command has run.
+      envTarget(ctx);
+      if (ctx.params.has("require")) ctx.params.getBool("require");
+      return spec.run(ctx, async (args) => {
         try {
           return await fn.run(source(spec.module, ctx), args);
         } catch (e) {
           throw actionFailure(spec.fn, e);
         }
-      }),
+      });
+    },
   };
 }
 
