@@ -59,6 +59,7 @@ export class VmBuilder {
 const DEFAULT_CPUS = 1;
 const DEFAULT_MEMORY = 512;
 const DEFAULT_GRACE = 30;
+const DISK_SIZE = /^\d+[KMGT]?$/i;
 
 /** "512M", "2G", "1.5G", "2GiB" or a number of MiB, as MiB. */
 function memoryMiB(fn: string, v: Value): number {
@@ -137,22 +138,41 @@ function applySettings(
         ports: [],
         created: new Date().toISOString(),
       };
+  // The builder checked these already; `vm_call` is callable directly, so check again.
+  const int = (key: string, min: number, max: number, v: Value): number => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+      throw salError(fn, `${key} must be an integer from ${min} to ${max}`);
+    return v;
+  };
   const cpus = settings.get("cpus");
-  if (cpus !== undefined) config.cpus = cpus as number;
+  if (cpus !== undefined) config.cpus = int("cpus", 1, 64, cpus);
   const memory = settings.get("memory");
-  if (memory !== undefined) config.memory = memory as number;
+  if (memory !== undefined) config.memory = int("memory", 16, 1024 * 1024, memory);
   const disk = settings.get("disk");
-  if (disk instanceof Map) {
-    const base = resolvePath(ctx, String(disk.get("base")));
-    config.disk = { base, size: String(disk.get("size")) };
+  if (disk !== undefined) {
+    const base = disk instanceof Map ? disk.get("base") : undefined;
+    const size = disk instanceof Map ? disk.get("size") : undefined;
+    if (
+      typeof base !== "string" ||
+      base === "" ||
+      typeof size !== "string" ||
+      !DISK_SIZE.test(size)
+    )
+      throw salError(fn, 'disk must be a map with a base image path and a size like "20G"');
+    config.disk = { base: resolvePath(ctx, base), size };
   }
   const cloudInit = settings.get("cloud_init");
-  if (typeof cloudInit === "string") config.cloudInit = cloudInit;
+  if (cloudInit !== undefined) {
+    if (typeof cloudInit !== "string") throw salError(fn, "cloud_init must be a string");
+    config.cloudInit = cloudInit;
+  }
   const ports = settings.get("ports");
-  if (Array.isArray(ports)) {
-    for (const p of ports as RhaiMap[]) {
-      const host = p.get("host") as number;
-      const guest = p.get("guest") as number;
+  if (ports !== undefined) {
+    if (!Array.isArray(ports)) throw salError(fn, "ports must be an array of maps");
+    for (const p of ports) {
+      if (!(p instanceof Map)) throw salError(fn, "ports must be an array of maps");
+      const host = int("host port", 1, 65535, p.get("host"));
+      const guest = int("guest port", 1, 65535, p.get("guest"));
       const clash = config.ports.find((q) => q.host === host);
       if (clash && clash.guest !== guest)
         throw salError(fn, `host port ${host} is already forwarded to guest port ${clash.guest}`);
@@ -334,7 +354,7 @@ const functions: HostFunction[] = [
     (b, a, fn) => {
       const base = argNonEmpty(fn, a, 1, "base image");
       const size = argNonEmpty(fn, a, 2, "size");
-      if (!/^\d+[KMGT]?$/i.test(size))
+      if (!DISK_SIZE.test(size))
         throw salError(fn, `size must look like "20G", got ${JSON.stringify(size)}`);
       return b.with("disk", rhaiMap({ base, size }));
     },

@@ -1,7 +1,7 @@
 // Virtual machines as directories: `<root>/<name>/vm.json` is the machine's definition, and
 // a running QEMU leaves its pid file and QMP socket beside it. QEMU daemonizes, so machines
 // outlive the job and the runner; a restarted runner finds them again through these files
-// (a pid counts as ours only if its command line names our QMP socket).
+// (a pid counts as ours only if its command line names our pid file).
 
 import { execFile, spawn } from "node:child_process";
 import { constants } from "node:fs";
@@ -114,7 +114,7 @@ export class Machine {
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
       const stat = await readFile(`/proc/${pid}/stat`, "utf8");
       if (stat[stat.lastIndexOf(")") + 2] === "Z") return undefined;
-      return cmdline.some((arg) => arg.includes(this.qmpSocket)) ? pid : undefined;
+      return cmdline.includes(this.pidFile) ? pid : undefined;
     } catch {
       return undefined; // no such process
     }
@@ -222,6 +222,9 @@ async function kvmUsable(): Promise<boolean> {
   }
 }
 
+/** A value inside a QEMU option list, where a comma must be doubled. */
+const opt = (value: string) => value.replaceAll(",", ",,");
+
 /** QEMU's command line for a machine (daemonizing, QMP socket, pid file, serial log). */
 export async function qemuArgs(m: Machine, config: VmConfig): Promise<string[]> {
   const kvm = await kvmUsable();
@@ -243,17 +246,17 @@ export async function qemuArgs(m: Machine, config: VmConfig): Promise<string[]> 
     "-serial",
     `file:${m.serialLog}`,
     "-qmp",
-    `unix:${m.qmpSocket},server=on,wait=off`,
+    `unix:${opt(m.qmpSocket)},server=on,wait=off`,
     "-pidfile",
     m.pidFile,
     "-daemonize",
   ];
-  if (config.disk) args.push("-drive", `if=virtio,format=qcow2,file=${m.diskFile}`);
+  if (config.disk) args.push("-drive", `if=virtio,format=qcow2,file=${opt(m.diskFile)}`);
   if (config.cloudInit !== undefined) {
     // A read-only FAT view of a directory, labelled as cloud-init's NoCloud source expects.
     args.push(
       "-drive",
-      `if=virtio,format=raw,readonly=on,file.driver=vvfat,file.dir=${m.seedDir},file.label=cidata`,
+      `if=virtio,format=raw,readonly=on,file.driver=vvfat,file.dir=${opt(m.seedDir)},file.label=cidata`,
     );
   }
   const forwards = config.ports.map((p) => `,hostfwd=tcp::${p.host}-:${p.guest}`).join("");
