@@ -411,8 +411,18 @@ export class Engine {
     return new AST(parseExpression(src, options), this);
   }
 
+  /** Compiled code is bound to one engine; an AST from another engine is compiled again, once. */
+  private readonly foreignPrograms = new WeakMap<AST, Program>();
+
   private programOf(ast: AST): Program {
-    if (ast.engine !== this) ast = new AST(ast.script, this);
+    if (ast.engine !== this) {
+      let program = this.foreignPrograms.get(ast);
+      if (program === undefined) {
+        program = new Compiler(this, ast.script).compile();
+        this.foreignPrograms.set(ast, program);
+      }
+      return program;
+    }
     if (ast.program === undefined) ast.program = new Compiler(this, ast.script).compile();
     return ast.program;
   }

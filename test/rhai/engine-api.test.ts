@@ -44,6 +44,16 @@ describe("engine API", () => {
     expect(() => engine.eval("fn f() { JOB_ID } f()", scope)).toThrow(/JOB_ID/);
   });
 
+  test("a script compiled by one engine runs on another with that engine's functions", () => {
+    const a = quietEngine();
+    const b = quietEngine();
+    b.lib.fn("who", [], () => "b");
+    const ast = a.compile("fn f() { 1 } f() + who()");
+    expect(() => a.eval(ast)).toThrow(/Function not found: who/);
+    expect(b.eval(ast)).toBe("1b");
+    expect(b.eval(ast)).toBe("1b");
+  });
+
   test("scope constants cannot be assigned; variables written back", () => {
     const engine = quietEngine();
     const scope = new Scope().pushConstant("K", 1).push("v", 1);
