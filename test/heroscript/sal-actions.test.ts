@@ -2,9 +2,14 @@
 // The SAL actions (`redis.*`, `postgres.*`, `net.*`) through the hero executor, against the
 // real Redis and PostgreSQL and real TCP and HTTP servers on loopback. Each test's effect is
 // checked with a client of its own, not through the actions.
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
@@ -28,6 +33,9 @@ let tcp: TcpServer;
 let tcpPort: number;
 let http: HttpServer;
 let httpBase: string;
+/** A folder of the test's own: downloads land here, and the archive served is made here. */
+let dir: string;
+let archive: Buffer;
 const executors: Executor[] = [];
 
 function listen(server: TcpServer | HttpServer): Promise<number> {
@@ -45,6 +53,11 @@ async function closedPort(): Promise<number> {
 }
 
 beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hero-sal-"));
+  await mkdir(join(dir, "src"));
+  await writeFile(join(dir, "src", "hello.txt"), "hi from the archive\n");
+  execFileSync("tar", ["czf", join(dir, "pkg.tar.gz"), "-C", join(dir, "src"), "hello.txt"]);
+  archive = await readFile(join(dir, "pkg.tar.gz"));
   redis = new Redis("redis://127.0.0.1:6379");
   db = new pg.Client({ connectionString: PG_URL });
   await db.connect();
@@ -52,6 +65,8 @@ beforeAll(async () => {
   tcpPort = await listen(tcp);
   http = createHttpServer((req, res) => {
     if (req.url === "/hello") res.end("hello\nworld\n");
+    else if (req.url === "/pkg.tar.gz") res.end(archive);
+    else if (req.url === "/data.json") res.end('{"a":1}');
     else if (req.url === "/broken") res.writeHead(500).end("down");
     else if (req.url === "/hang")
       return; // never answers
@@ -76,6 +91,7 @@ afterAll(async () => {
   http.closeAllConnections();
   await new Promise((r) => http.close(r));
   await new Promise((r) => tcp.close(r));
+  await rm(dir, { recursive: true, force: true });
 });
 
 afterEach(async () => {
@@ -383,6 +399,37 @@ describe("net.*", () => {
     setTimeout(() => ctx.controller.abort("cancel"), 200);
     const e = await running.catch((err: unknown) => err);
     expect((e as JobFailure).errorKind).toBe("cancelled");
+  });
+});
+
+describe("os.download*", () => {
+  test("an archive is unpacked into a folder, a file lands at its path; both relative to the script", async () => {
+    const out = await executor({ baseDir: dir }).execute(
+      context(
+        [
+          `!!os.download url:'${httpBase}/pkg.tar.gz' dest:unpacked env:WHERE`,
+          `!!os.download_file url:'${httpBase}/data.json' dest:files/data.json min_size:0`,
+          "!!play.echo content:'{WHERE}'",
+        ].join("\n"),
+      ),
+    );
+    expect(out).toBe(join(dir, "unpacked"));
+    expect(await readFile(join(dir, "unpacked", "hello.txt"), "utf8")).toBe(
+      "hi from the archive\n",
+    );
+    expect(await readFile(join(dir, "files", "data.json"), "utf8")).toBe('{"a":1}');
+  });
+
+  test("a file smaller than min_size fails and is not kept", async () => {
+    const e = await executor({ baseDir: dir })
+      .execute(
+        context(`!!os.download_file url:'${httpBase}/data.json' dest:small.json min_size:1kb`),
+      )
+      .catch((err: unknown) => err);
+    expect((e as JobFailure).message).toBe(
+      `line 1: !!os.download_file: downloaded 7 bytes from ${httpBase}/data.json, expected at least 1 KB`,
+    );
+    expect(existsSync(join(dir, "small.json"))).toBe(false);
   });
 });
 

@@ -1,11 +1,13 @@
-// Heroscript actions that reach the SAL: `redis.*`, `postgres.*` and `net.*`. Each action
+// Heroscript actions that reach the SAL: `redis.*`, `postgres.*`, `net.*` and the downloads
+// of `os.*` (the other file and process work has built-in actions already). Each action
 // reads its parameters, calls one main-side SAL function with the play's context (the same
 // function, checks and error messages as a Rhai script's `redis_get`, `pg_query`...) and
 // shows the result: reads print (or, with `env:NAME`, keep it in a session variable),
 // writes only log. The heroscript engine knows nothing of the SAL; this file is the bridge.
+import { resolve } from "node:path";
 import type { ActionDefinition, Params, PlayContext } from "../../heroscript/index.js";
 import { Float, type RhaiMap, type Value } from "../../rhai/index.js";
-import { netModule, postgresModule, redisModule } from "../../sal/index.js";
+import { netModule, osModule, postgresModule, redisModule } from "../../sal/index.js";
 import type { HostModule, MainFunction, MainSideContext } from "../../sandbox/index.js";
 import { jsonText, plainText } from "./sal-values.js";
 
@@ -434,12 +436,49 @@ const netSpecs: SalActionSpec[] = [
   },
 ];
 
+/** `os.download` and `os.download_file`: the SAL's downloads, paths as in `file.*`. */
+const osSpecs: SalActionSpec[] = [
+  {
+    name: "os.download",
+    summary:
+      "downloads `url` into the folder `dest`, unpacking archives (.tar.gz, .tgz, .tar.xz, .tar.bz2, .tar, .zip); `min_size` (a size) fails a smaller file",
+    fn: "download",
+  },
+  {
+    name: "os.download_file",
+    summary:
+      "downloads `url` into exactly the file `dest` (never unpacked); `min_size` (a size) fails a smaller file",
+    fn: "download_file",
+  },
+].map(
+  ({ name, summary, fn }): SalActionSpec => ({
+    name,
+    summary,
+    params: ["url", "dest", "min_size", "env"],
+    module: osModule,
+    fn,
+    async run(ctx, call) {
+      const url = nonEmpty(ctx.params, "url");
+      // Relative to the script's folder, as for file.* (the SAL would take the job's cwd).
+      const dest = resolve(ctx.baseDir, nonEmpty(ctx.params, "dest"));
+      // The SAL counts whole KiB; rounding up never lets a smaller file through.
+      const minKb = Math.ceil(ctx.params.getSize("min_size", 0) / 1024);
+      const path = await call([url, dest, minKb]);
+      ctx.log(`downloaded ${url} to ${String(path)}`);
+      const target = envTarget(ctx);
+      if (target !== undefined) ctx.env.set(target, String(path));
+    },
+  }),
+);
+
 /**
  * The SAL actions, calling SAL functions with the contexts `source` gives. The executor
  * builds them per play, with a source bound to that play's `SalPlay`.
  */
 export function salActions(source: SalContextSource): ActionDefinition[] {
-  return [...redisSpecs, ...postgresSpecs, ...netSpecs].map((s) => toDefinition(s, source));
+  return [...redisSpecs, ...postgresSpecs, ...netSpecs, ...osSpecs].map((s) =>
+    toDefinition(s, source),
+  );
 }
 
 /** The SAL actions for listing and documentation: running one is an error. */
