@@ -80,7 +80,9 @@ export class Supervisor {
 
   private constructor(private readonly options: SupervisorOptions) {
     this.redisUrl = options.redisUrl ?? DEFAULT_REDIS_URL;
-    this.redis = connectRedis(this.redisUrl, { persistent: true, name: "horus:supervisor" });
+    // Not persistent: while Redis is away a request fails after a few retries with an
+    // error the caller sees, instead of hanging until Redis returns.
+    this.redis = connectRedis(this.redisUrl, { name: "horus:supervisor" });
     const jobs = new JobStore(this.redis, options.namespace ?? "");
     const sup = new SupervisorStore(jobs);
     let document: Record<string, unknown> | undefined;

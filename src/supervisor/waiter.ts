@@ -19,9 +19,7 @@ export class JobWaiter {
   ) {}
 
   private take(): Redis {
-    const conn =
-      this.idle.pop() ??
-      connectRedis(this.redisUrl, { persistent: true, name: "horus:supervisor:wait" });
+    const conn = this.idle.pop() ?? connectRedis(this.redisUrl, { name: "horus:supervisor:wait" });
     this.busy.add(conn);
     return conn;
   }

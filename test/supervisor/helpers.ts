@@ -23,11 +23,12 @@ export interface RunningSupervisor {
 export async function startSupervisor(
   namespace: string,
   adminKeyFile = join(mkdtempSync(join(tmpdir(), "horus-sup-")), "admin.key"),
+  redisUrl = REDIS_URL,
 ): Promise<RunningSupervisor> {
   const proc = start(process.execPath, [
     distBin("supervisor"),
     "--redis-url",
-    REDIS_URL,
+    redisUrl,
     "--namespace",
     namespace,
     "--port",
