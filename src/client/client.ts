@@ -4,7 +4,6 @@ import type { Redis } from "ioredis";
 import { createJob, type Job, type NewJob, signJob } from "../job/index.js";
 import {
   closeRedis,
-  coalesceWrites,
   connectRedis,
   DEFAULT_REDIS_URL,
   type InstanceInfo,
@@ -38,12 +37,10 @@ export class HorusClient {
   private idleBlocking: Redis[] = [];
 
   constructor(private readonly options: ClientOptions = {}) {
-    this.redis = coalesceWrites(
-      connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, {
-        persistent: true,
-        name: "horus:client",
-      }),
-    );
+    this.redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, {
+      persistent: true,
+      name: "horus:client",
+    });
     this.store = new JobStore(this.redis, options.namespace);
   }
 

@@ -71,17 +71,6 @@ export interface TakenJob {
   hash: Record<string, string>;
 }
 
-/**
- * Lets the connection send every command issued in the same event-loop tick as one write
- * (ioredis auto-pipelining): a runner starting or finishing several jobs at once, or a client
- * submitting many, then pays one system call instead of one per command. Replies and
- * errors stay per command. (Set here because `connectRedis` has no option for it yet.)
- */
-export function coalesceWrites(redis: Redis): Redis {
-  redis.options.enableAutoPipelining = true;
-  return redis;
-}
-
 export class JobExistsError extends Error {
   override readonly name = "JobExistsError";
 }

@@ -13,7 +13,6 @@ import {
 } from "../job/index.js";
 import {
   closeRedis,
-  coalesceWrites,
   connectRedis,
   DEFAULT_RETENTION_S,
   type EndOptions,
@@ -112,7 +111,7 @@ export class Runner {
     this.sweepIntervalS = options.sweepIntervalS ?? 2 * this.heartbeatS;
     this.policy = { ...options.policy, runnerId: options.runnerId };
     const name = `horus:${options.runnerId}:${this.instance}`;
-    this.commands = coalesceWrites(connectRedis(options.redisUrl, { persistent: true, name }));
+    this.commands = connectRedis(options.redisUrl, { persistent: true, name });
     this.taker = connectRedis(options.redisUrl, { persistent: true, name: `${name}:take` });
     this.control = connectRedis(options.redisUrl, { persistent: true, name: `${name}:control` });
     this.store = new JobStore(this.commands, options.namespace);
