@@ -5,6 +5,7 @@
 // unless its image says `never-ready`. Every request is recorded for the tests to check.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface Recorded {
@@ -63,12 +64,15 @@ export class FakeKubernetes {
     for (const ns of ["default", "kube-system"]) this.put("namespaces", "", this.namespace(ns));
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+  /** Listens on loopback: plain HTTP, or HTTPS with this key and certificate. */
+  async start(tls?: { key: string; cert: string }): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((e) => res.writeHead(500).end(String(e)));
-    });
+    };
+    this.server = tls ? createTlsServer(tls, handler) : createServer(handler);
     await new Promise<void>((r) => this.server?.listen(0, "127.0.0.1", r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = tls ? "https" : "http";
+    this.url = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -76,7 +80,8 @@ export class FakeKubernetes {
     await new Promise((r) => this.server?.close(r));
   }
 
-  kubeconfig(token = this.token): string {
+  /** A kubeconfig for this server; `cluster` lines go under the cluster (CA, TLS options). */
+  kubeconfig(token = this.token, cluster: string[] = []): string {
     return [
       "apiVersion: v1",
       "kind: Config",
@@ -84,6 +89,7 @@ export class FakeKubernetes {
       "- name: fake",
       "  cluster:",
       `    server: ${this.url}`,
+      ...cluster.map((l) => `    ${l}`),
       "users:",
       "- name: tester",
       "  user:",

@@ -2,7 +2,8 @@
 // client library sends for each operation (paths, methods, bodies, content types, bearer
 // token), the results scripts get, and the failures: unreachable, 4xx, timeout, bad config.
 
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -359,6 +360,64 @@ describe("k8s: failures", () => {
     const e = await rejection(call("pods_list", [], settings("apps", { kubeconfig: broken })));
     expect(e.message).toContain(`cannot read kubeconfig ${broken}`);
     expect(e.message).not.toContain("super-secret-token");
+  });
+});
+
+describe("k8s: a TLS cluster", () => {
+  test("the kubeconfig's CA is trusted, an unknown one refused, skip-verify honoured", async () => {
+    execFileSync(
+      "openssl",
+      [
+        ...[
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+        ],
+        ...["-addext", "subjectAltName=IP:127.0.0.1"],
+        ...["-keyout", join(dir, "tls.key"), "-out", join(dir, "tls.crt")],
+      ],
+      { stdio: "ignore" },
+    );
+    const cert = readFileSync(join(dir, "tls.crt"), "utf8");
+    const tlsApi = new FakeKubernetes(TOKEN);
+    await tlsApi.start({ key: readFileSync(join(dir, "tls.key"), "utf8"), cert });
+    try {
+      const write = (name: string, lines: string[]) => {
+        const path = join(dir, name);
+        writeFileSync(path, tlsApi.kubeconfig(TOKEN, lines));
+        return path;
+      };
+      const trusted = write("tls-ca.yaml", [
+        `certificate-authority-data: ${Buffer.from(cert).toString("base64")}`,
+      ]);
+      expect(await call("namespaces_list", [], settings("apps", { kubeconfig: trusted }))).toEqual([
+        "default",
+        "kube-system",
+      ]);
+      const caFile = write("tls-ca-file.yaml", ["certificate-authority: tls.crt"]); // relative to the kubeconfig
+      expect(
+        await call("namespace_exists", ["default"], settings("apps", { kubeconfig: caFile })),
+      ).toBe(true);
+      const insecure = write("tls-insecure.yaml", ["insecure-skip-tls-verify: true"]);
+      expect(
+        await call("namespace_exists", ["default"], settings("apps", { kubeconfig: insecure })),
+      ).toBe(true);
+      const unknown = write("tls-unknown.yaml", []);
+      const e = await rejection(
+        call("namespaces_list", [], settings("apps", { kubeconfig: unknown })),
+      );
+      expect(e.message).toBe(
+        `k8s("apps").namespaces_list: cannot reach the Kubernetes API at ${tlsApi.url}: DEPTH_ZERO_SELF_SIGNED_CERT`,
+      );
+    } finally {
+      await tlsApi.stop();
+    }
   });
 });
 
