@@ -214,7 +214,9 @@ export class SupervisorStore {
   ): AsyncGenerator<JobSummary & { payload?: string }> {
     let start = 0;
     for (;;) {
-      const ids = await this.redis.zrevrange(this.keys.jobIndex(), start, start + batch - 1);
+      // Payloads may be large: fewer of them per round trip.
+      const size = wantPayload ? Math.min(batch, 50) : batch;
+      const ids = await this.redis.zrevrange(this.keys.jobIndex(), start, start + size - 1);
       if (ids.length === 0) return;
       const fields: string[] = [...SUMMARY_FIELDS, ...(wantPayload ? ["payload"] : [])];
       const pipeline = this.redis.pipeline();

@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { generateKeyPair } from "../../src/job/index.js";
+import { RedisKeys } from "../../src/protocol/index.js";
 import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { httpCall, type RunningSupervisor, startSupervisor } from "./helpers.js";
@@ -125,7 +126,7 @@ test("the console shows the runner, signs and submits a job, follows its logs an
   await expect
     .poll(() => page.locator(`#jobs tr[data-job='${jobId}']`).textContent())
     .toContain("finished");
-  expect(await redis.hget(`${ns}:job:${jobId}`, "status")).toBe("finished");
+  expect(await redis.hget(new RedisKeys(ns).job(jobId), "status")).toBe("finished");
 
   expect(sent.some((s) => s.includes("jobs.create"))).toBe(true);
   expect(sent.filter((s) => s.includes(signer.private_key))).toEqual([]);

@@ -7,6 +7,8 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
+import { RedisKeys } from "../../src/protocol/index.js";
+import { SupervisorKeys } from "../../src/protocol/supervisor-store.js";
 import { METHODS } from "../../src/supervisor/index.js";
 import { distBin, type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
@@ -23,6 +25,7 @@ const RUNNER = "sup-runner";
 /** Registered, but no process serves it: its jobs stay queued. */
 const IDLE = "idle-runner";
 const signer = generateKeyPair();
+const redisKeys = new RedisKeys(ns);
 
 let redis: Redis;
 let sup: RunningSupervisor;
@@ -204,7 +207,7 @@ describe("keys and scopes", () => {
     expect(JSON.stringify(listed.result)).not.toContain(key);
 
     // In Redis only the SHA-256 of the key is found, never the key.
-    const stored = await redis.hgetall(`${ns}:supervisor:api_keys`);
+    const stored = await redis.hgetall(new SupervisorKeys(ns).apiKeys());
     const hash = createHash("sha256").update(key).digest("hex");
     expect(Object.keys(stored)).toContain(hash);
     expect(JSON.stringify(stored)).not.toContain(key);
@@ -281,7 +284,7 @@ describe("jobs", () => {
       expect(answer.error?.message).toContain("does not match the job");
     }
     expect((await http("job.status", { job_id: job.id }, keys.user)).error?.code).toBe(-32013);
-    expect(await redis.exists(`${ns}:job:${job.id}`)).toBe(0);
+    expect(await redis.exists(redisKeys.job(job.id))).toBe(0);
   });
 
   test("an unsigned job and a stale job are refused", async () => {
@@ -376,7 +379,9 @@ describe("jobs", () => {
     expect((await http("job.delete", { job_id: job.id }, keys.user)).result).toEqual({
       deleted: true,
     });
-    expect(await redis.exists(`${ns}:job:${job.id}`, `${ns}:job:${job.id}:result`)).toBe(0);
+    expect(
+      await redis.exists(redisKeys.job(job.id), redisKeys.result(job.id), redisKeys.logs(job.id)),
+    ).toBe(0);
     expect((await http("job.delete", { job_id: job.id }, keys.user)).error?.code).toBe(-32013);
   });
 
