@@ -38,7 +38,7 @@ test("a failing script exits 1 with the action and line on stderr", async () => 
   const r = await hero("run", "-s", "!!play.echo before\n!!play.nope");
   expect(r.code).toBe(1);
   expect(r.stderr).toBe(
-    "hero: line 2: !!play.nope: unknown action (known actors: file, net, play, postgres, process, redis, session)\n",
+    "hero: line 2: !!play.nope: unknown action (known actors: file, net, os, play, postgres, process, redis, session)\n",
   );
 });
 
