@@ -254,7 +254,7 @@ class CallSite implements NativeCallContext {
   tick(count = 1): void {
     const rt = this.engine.rt;
     rt.ops += count;
-    if (rt.ops > rt.opsLimit) rt.checkOps();
+    if (rt.ops > rt.opsLimit) rt.checkOps(this.position);
   }
 }
 
@@ -442,6 +442,8 @@ export class Compiler {
   // ---- statements and blocks --------------------------------------------------------
 
   private block(stmts: readonly Node[], scoped = true): Eval {
+    // Where each statement is, so a limit stops with a position.
+    const where = stmts.map((st) => st.position);
     const mark = this.fs.visible.length;
     const compiled = stmts.map((s) => this.expr(s));
     if (scoped) this.fs.visible.length = mark;
@@ -450,7 +452,7 @@ export class Compiler {
     if (n === 0) return () => undefined;
     if (scoped && stmts.some((s) => s.type === "Import")) {
       // Modules imported inside a block are gone when it ends.
-      const inner = this.blockBody(compiled);
+      const inner = this.blockBody(compiled, where);
       return (f) => {
         const mark = rt.imports.length;
         try {
@@ -467,7 +469,7 @@ export class Compiler {
         try {
           let v: Value;
           for (let i = 0; i < n; i++) {
-            if (++rt.ops > rt.opsLimit) rt.checkOps();
+            if (++rt.ops > rt.opsLimit) rt.checkOps(where[i]);
             v = (compiled[i] as Eval)(f);
           }
           return v;
@@ -478,38 +480,41 @@ export class Compiler {
     }
     if (n === 1) {
       const s0 = compiled[0] as Eval;
+      const p0 = where[0];
       return (f) => {
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (++rt.ops > rt.opsLimit) rt.checkOps(p0);
         return s0(f);
       };
     }
     if (n === 2) {
       const s0 = compiled[0] as Eval;
       const s1 = compiled[1] as Eval;
+      const p0 = where[0];
+      const p1 = where[1];
       return (f) => {
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (++rt.ops > rt.opsLimit) rt.checkOps(p0);
         s0(f);
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (++rt.ops > rt.opsLimit) rt.checkOps(p1);
         return s1(f);
       };
     }
     return (f) => {
       let v: Value;
       for (let i = 0; i < n; i++) {
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (++rt.ops > rt.opsLimit) rt.checkOps(where[i]);
         v = (compiled[i] as Eval)(f);
       }
       return v;
     };
   }
 
-  private blockBody(compiled: Eval[]): Eval {
+  private blockBody(compiled: Eval[], where: Position[]): Eval {
     const rt = this.rt;
     return (f) => {
       let v: Value;
-      for (const s of compiled) {
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
-        v = s(f);
+      for (let i = 0; i < compiled.length; i++) {
+        if (++rt.ops > rt.opsLimit) rt.checkOps(where[i]);
+        v = (compiled[i] as Eval)(f);
       }
       return v;
     };
@@ -1064,10 +1069,10 @@ export class Compiler {
     const engine = this.engine;
     const pos = n.position;
     return (f) => {
-      if (++rt.ops > rt.opsLimit) rt.checkOps();
+      if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
       const out = new Array<Value>(items.length);
       for (let i = 0; i < items.length; i++) {
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
         out[i] = (items[i] as Eval)(f);
       }
       const l = engine.limits;
@@ -1083,10 +1088,10 @@ export class Compiler {
     const engine = this.engine;
     const pos = n.position;
     return (f) => {
-      if (++rt.ops > rt.opsLimit) rt.checkOps();
+      if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
       const m: RhaiMap = new Map();
       for (const [k, v] of entries) {
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
         m.set(k, v(f));
       }
       const l = engine.limits;
@@ -1410,13 +1415,14 @@ export class Compiler {
   }
 
   private whileLoop(n: NodeOf<"While">): Eval {
+    const loopPos = n.position;
     const cond = n.cond ? this.bool(this.expr(n.cond), n.cond.position) : undefined;
     const body = this.expr(n.body);
     const rt = this.rt;
     if (!hasLoopJump(n.body)) {
       return (f) => {
         for (;;) {
-          if (++rt.ops > rt.opsLimit) rt.checkOps();
+          if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
           if (cond !== undefined && !cond(f)) return undefined;
           body(f);
         }
@@ -1424,7 +1430,7 @@ export class Compiler {
     }
     return (f) => {
       for (;;) {
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
         if (cond !== undefined && !cond(f)) return undefined;
         try {
           body(f);
@@ -1441,13 +1447,14 @@ export class Compiler {
   }
 
   private doLoop(n: NodeOf<"Do">): Eval {
+    const loopPos = n.position;
     const cond = this.bool(this.expr(n.cond), n.cond.position);
     const body = this.expr(n.body);
     const rt = this.rt;
     const until = n.until;
     return (f) => {
       for (;;) {
-        if (++rt.ops > rt.opsLimit) rt.checkOps();
+        if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
         try {
           body(f);
         } catch (e) {
@@ -1464,6 +1471,7 @@ export class Compiler {
   }
 
   private forLoop(n: NodeOf<"For">): Eval {
+    const loopPos = n.position;
     const iterable = this.expr(n.iterable);
     const mark = this.fs.visible.length;
     const itemSlot = this.fs.declare(n.item);
@@ -1481,7 +1489,7 @@ export class Compiler {
     // Runs one iteration; returns true to stop the loop.
     // A captured loop variable is one shared cell for the whole loop, as in the reference.
     const step = (f: Frame, item: Value, index: number): boolean => {
-      if (++rt.ops > rt.opsLimit) rt.checkOps();
+      if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
       if (itemCaptured) (f[itemSlot] as Cell).v = item;
       else f[itemSlot] = item;
       if (counterSlot >= 0) {
@@ -1516,7 +1524,7 @@ export class Compiler {
           if (simple) {
             // The common `for i in a..b { ... }`: no counter, no capture, no break.
             for (let i = start; i < stop; i++) {
-              if (++rt.ops > rt.opsLimit) rt.checkOps();
+              if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
               f[itemSlot] = i;
               body(f);
             }

@@ -588,7 +588,7 @@ export class Engine {
       debug: (t: string, p: Position) => this.emitDebug(t, p),
       tick: (count = 1) => {
         this.rt.ops += count;
-        if (this.rt.ops > this.rt.opsLimit) this.rt.checkOps();
+        if (this.rt.ops > this.rt.opsLimit) this.rt.checkOps(pos);
       },
     };
   }
@@ -621,7 +621,7 @@ export class Engine {
       const cs = fn.captureSlots;
       for (let i = 0; i < cs.length; i++) f[cs[i] as number] = cells[i];
     }
-    if (++rt.ops > rt.opsLimit) rt.checkOps();
+    if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
     try {
       return fn.body(f);
     } catch (e) {
@@ -651,7 +651,7 @@ export class Engine {
     f[0] = NO_THIS;
     f[1] = null;
     f[fn.paramSlots[0] as number] = fn.paramCaptured[0] ? new Cell(a0) : a0;
-    if (++rt.ops > rt.opsLimit) rt.checkOps();
+    if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
     try {
       return fn.body(f);
     } catch (e) {

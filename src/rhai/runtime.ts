@@ -2,7 +2,7 @@
 // signals, dynamic scopes (the host's `Scope`, variables `eval` defines) and the counters
 // behind the limits.
 
-import { RhaiRuntimeError } from "./errors.js";
+import { type Position, RhaiRuntimeError } from "./errors.js";
 import type { Module } from "./modules.js";
 import type { Value } from "./value.js";
 
@@ -215,20 +215,15 @@ export class RunState {
   }
 
   /** Called when the operation counter passes `opsLimit`. */
-  checkOps(): void {
+  checkOps(pos?: Position): void {
     if (this.maxOps > 0 && this.ops > this.maxOps) {
-      throw new RhaiRuntimeError("ErrorTooManyOperations", "Too many operations");
+      throw new RhaiRuntimeError("ErrorTooManyOperations", "Too many operations", pos);
     }
     if (this.signal?.aborted) {
-      throw new RhaiRuntimeError(
-        "ErrorTerminated",
-        "Script terminated",
-        undefined,
-        this.signal.reason,
-      );
+      throw new RhaiRuntimeError("ErrorTerminated", "Script terminated", pos, this.signal.reason);
     }
     if (this.progress !== undefined && this.progress(this.ops) === false) {
-      throw new RhaiRuntimeError("ErrorTerminated", "Script terminated");
+      throw new RhaiRuntimeError("ErrorTerminated", "Script terminated", pos);
     }
     this.recompute();
   }
