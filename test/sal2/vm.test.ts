@@ -174,7 +174,10 @@ describe("vm: a real QEMU machine", () => {
     expect(missing.message).toBe(
       'vm("nobase").start: base image not found or not readable: /nonexistent/base.qcow2',
     );
-    await vmCall("delete", "nobase");
+    // A failed first start leaves no machine behind.
+    expect((await rejection(vmCall("status", "nobase"))).message).toBe(
+      'vm("nobase").status: no VM named "nobase"',
+    );
 
     const busy: Server = createServer();
     await new Promise<void>((r) => busy.listen(0, "0.0.0.0", r));
@@ -198,9 +201,24 @@ describe("vm: a real QEMU machine", () => {
       expect(e.message).toMatch(
         /^vm\("clash"\)\.start: QEMU failed to start: .*host forwarding rule/,
       );
+      expect((await rejection(vmCall("status", "clash"))).message).toContain('no VM named "clash"');
+      // The machine exists already: a failed start keeps its earlier settings.
+      await vmCall("start", "clash2", settings({ memory: 64 }));
+      await vmCall("stop", "clash2", settings(), [0.1]);
+      const bad = settings({
+        ports: [
+          new Map<string, Value>([
+            ["host", port],
+            ["guest", 80],
+          ]),
+        ],
+      });
+      await rejection(vmCall("start", "clash2", bad));
+      expect(get(await vmCall("info", "clash2"), "ports")).toEqual([]);
+      expect(await vmCall("status", "clash2")).toBe("stopped");
     } finally {
       busy.close();
-      await vmCall("delete", "clash");
+      await vmCall("delete", "clash2").catch(() => {});
     }
     expect((await rejection(vmCall("info", "../etc"))).message).toContain("not a VM name");
     expect((await rejection(vmCall("stop", "ghost"))).message).toBe(

@@ -22,7 +22,7 @@ import {
   guard,
   salError,
 } from "../values.js";
-import { describeFailure, K8sClient, K8sError, loadCluster } from "./client.js";
+import { describeFailure, K8sClient, loadCluster } from "./client.js";
 import {
   apply,
   configmapsList,
@@ -347,5 +347,3 @@ const k8sModule: HostModule = {
 };
 
 export default k8sModule;
-
-export { K8sError };

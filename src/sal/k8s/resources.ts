@@ -3,7 +3,7 @@
 // with its service, and waiting until something is ready.
 
 import { parseAllDocuments } from "yaml";
-import type { RhaiMap, Value } from "../../rhai/index.js";
+import type { Value } from "../../rhai/index.js";
 import { fromPlain } from "../hetzner/plain.js";
 import { rhaiMap } from "../values.js";
 import { type K8sClient, K8sError, statusOf } from "./client.js";
@@ -417,8 +417,4 @@ export async function waitReady(
       throw new K8sError(`${kind} "${name}" not ready after ${timeoutMs / 1000}s (${state})`);
     await pause(1000, k.signal);
   }
-}
-
-export function mapOfEnv(env: RhaiMap): [string, string][] {
-  return [...env].map(([k, v]) => [k, typeof v === "string" ? v : String(v)]);
 }

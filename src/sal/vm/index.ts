@@ -197,9 +197,18 @@ async function start(
   }
   const config = applySettings(ctx, fn, m.name, stored, settings);
   await m.saveConfig(config);
-  await ensureDisk(m, config, ctx.signal);
-  await writeSeed(m, config);
-  const pid = await launch(m, config, ctx.signal);
+  let pid: number;
+  try {
+    await ensureDisk(m, config, ctx.signal);
+    await writeSeed(m, config);
+    pid = await launch(m, config, ctx.signal);
+  } catch (e) {
+    // A start that fails changes nothing: a new machine is not left defined, and an
+    // existing one keeps the settings it had (so a retry with other settings is clean).
+    if (stored) await m.saveConfig(stored);
+    else await removeMachine(m);
+    throw e;
+  }
   ctx.log(`vm: ${m.name} started (pid ${pid})`);
   return infoMap(m, config);
 }
