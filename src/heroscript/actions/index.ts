@@ -1,5 +1,5 @@
-// The built-in actions. SAL-backed actions (Redis, PostgreSQL, net) are to join here once
-// the SAL exists.
+// The built-in actions. The SAL-backed ones (Redis, PostgreSQL, net, downloads) are added by
+// the hero runner (src/runners/hero/sal-actions.ts): heroscript does not depend on the SAL.
 import { ActionRegistry } from "../registry.js";
 import { fileActions } from "./files.js";
 import { playActions } from "./play.js";
