@@ -51,7 +51,7 @@ class Rpc {
   }
 }
 
-const state = { rpc: null, timer: null, offset: 0, selected: null, runners: [] };
+const state = { rpc: null, timer: null, offset: 0, selected: null, runners: [], listings: 0 };
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -153,7 +153,10 @@ async function refreshJobs() {
   if ($("filter-status").value) params.status = $("filter-status").value;
   if ($("filter-runner").value) params.runner = $("filter-runner").value;
   if ($("filter-search").value.trim()) params.search = $("filter-search").value.trim();
+  // A listing asked for earlier (other filters) may answer later: only the newest counts.
+  const asked = ++state.listings;
   const page = await state.rpc.call("jobs.list", params);
+  if (asked !== state.listings) return;
   $("jobs").tBodies[0].replaceChildren(
     ...page.jobs.map((j) => {
       const row = el("tr");

@@ -128,6 +128,19 @@ test("the console shows the runner, signs and submits a job, follows its logs an
     .toContain("finished");
   expect(await redis.hget(new RedisKeys(ns).job(jobId), "status")).toBe("finished");
 
+  // Filter and search narrow the list.
+  const rows = () => page.locator("#jobs tbody tr").count();
+  await page.selectOption("#filter-status", "error");
+  await expect.poll(rows).toBe(0);
+  await page.selectOption("#filter-status", "finished");
+  await expect.poll(rows).toBe(1);
+  await page.fill("#filter-search", "no job has this text");
+  await expect.poll(rows).toBe(0);
+  await page.fill("#filter-search", "result from the console");
+  await expect.poll(rows).toBe(1);
+  await page.fill("#filter-search", "");
+  await page.selectOption("#filter-status", "");
+
   expect(sent.some((s) => s.includes("jobs.create"))).toBe(true);
   expect(sent.filter((s) => s.includes(signer.private_key))).toEqual([]);
   expect(problems).toEqual([]);
