@@ -4,7 +4,7 @@
 // travels only inside those calls: the client prints as `HetznerClient`, and no message,
 // log line or result of this module contains it.
 
-import { RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
+import { Float, RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
 import type {
   HostFunction,
   HostModule,
@@ -19,6 +19,7 @@ import {
   argSeconds,
   argString,
   guard,
+  numberValue,
   rhaiMap,
   salError,
 } from "../values.js";
@@ -45,8 +46,9 @@ export class HetznerClient {
   settings(): RhaiMap {
     return rhaiMap({
       token: this.token,
-      timeout: this.timeout,
-      action_timeout: this.actionTimeout,
+      // FLOAT when fractional: a plain JS fraction is not a Rhai value the bridge carries.
+      timeout: numberValue(this.timeout),
+      action_timeout: numberValue(this.actionTimeout),
     });
   }
 }
@@ -215,7 +217,8 @@ function baseUrl(ctx: MainSideContext): string {
 }
 
 function seconds(v: Value, fallback: number): number {
-  return typeof v === "number" && v > 0 ? v : fallback;
+  const n = v instanceof Float ? v.value : v;
+  return typeof n === "number" && n > 0 ? n : fallback;
 }
 
 async function dispatch(ctx: MainSideContext, args: readonly Value[]): Promise<Value> {

@@ -20,6 +20,7 @@ import {
   argSeconds,
   argString,
   guard,
+  numberValue,
   salError,
 } from "../values.js";
 import { describeFailure, K8sClient, loadCluster } from "./client.js";
@@ -63,7 +64,8 @@ export class K8sManager {
     return new Map<string, Value>([
       ["namespace", this.namespace],
       ["kubeconfig", this.kubeconfig],
-      ["timeout", this.timeout],
+      // FLOAT when fractional: a plain JS fraction is not a Rhai value the bridge carries.
+      ["timeout", numberValue(this.timeout)],
     ]);
   }
 }
@@ -154,7 +156,8 @@ async function k8sCall(ctx: MainSideContext, args: readonly Value[]): Promise<Va
   const namespace = String(settings.get("namespace") ?? "");
   const fn = `k8s(${JSON.stringify(namespace)}).${op}`;
   const opArgs = argArray(fn, args, 2, "arguments");
-  const timeout = settings.get("timeout");
+  const given = settings.get("timeout");
+  const timeout = given instanceof Float ? given.value : given;
   const timeoutMs = (typeof timeout === "number" && timeout > 0 ? timeout : DEFAULT_TIMEOUT) * 1000;
   // Waiting has its own limit; each of its requests still has the call's.
   const waitMs = op === "wait_ready" ? argSeconds(fn, opArgs, 2, "timeout") * 1000 : 0;
