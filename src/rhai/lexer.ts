@@ -251,15 +251,21 @@ function lexError(lexErr: string, detail: string, line: number, column: number):
   return new RhaiParseError("BadInput", detail, { line, column }, lexErr, [detail]);
 }
 
-const NO_SYMBOLS: readonly string[] = [];
+interface SymbolEntry {
+  readonly text: string;
+  /** Set for the symbols Rhai reserves: the hint its lex error gives. */
+  readonly hint: string | undefined;
+}
+
+const NO_SYMBOLS: readonly SymbolEntry[] = [];
 
 /** Symbols grouped by their first character, longest first. */
-const SYMBOLS_BY_FIRST: ReadonlyMap<string, readonly string[]> = (() => {
-  const m = new Map<string, string[]>();
-  for (const s of SYMBOLS) {
-    const first = s[0] as string;
+const SYMBOLS_BY_FIRST: ReadonlyMap<string, readonly SymbolEntry[]> = (() => {
+  const m = new Map<string, SymbolEntry[]>();
+  for (const text of SYMBOLS) {
+    const first = text[0] as string;
     const list = m.get(first) ?? [];
-    list.push(s);
+    list.push({ text, hint: IMPROPER_SYMBOLS[text] });
     m.set(first, list);
   }
   return m;
@@ -448,13 +454,12 @@ class Lexer {
       if (raw !== undefined) return raw;
     }
     if (isIdStart(c)) return this.word(line, column);
-    for (const sym of SYMBOLS_BY_FIRST.get(c) ?? NO_SYMBOLS) {
+    for (const { text: sym, hint } of SYMBOLS_BY_FIRST.get(c) ?? NO_SYMBOLS) {
       if (this.src.startsWith(sym, this.pos)) {
         // Symbols never contain line breaks.
         this.pos += sym.length;
         this.col += sym.length;
         if (this.options.disabled?.has(sym)) return mk("reserved", sym, line, column);
-        const hint = IMPROPER_SYMBOLS[sym];
         if (hint !== undefined) throw lexError("ImproperSymbol", hint, line, column);
         return mk("symbol", sym, line, column);
       }
