@@ -81,6 +81,11 @@ function perr(code: string, detail: string, pos: Position, args: unknown[] = [])
   return new RhaiParseError(code, detail, pos, undefined, args);
 }
 
+/** A `BadInput` parse error; like the reference, it names the lexer-level cause. */
+function badInput(detail: string, pos: Position, lexError = "UnexpectedInput"): RhaiParseError {
+  return new RhaiParseError("BadInput", detail, pos, lexError, [detail]);
+}
+
 function posOf(t: Token): Position {
   return { line: t.line, column: t.column };
 }
@@ -261,7 +266,7 @@ class Parser {
     if (this.tok.kind === "eof") return { body: [], functions: [], source: this.src };
     const e = this.expr();
     if ((this.tok as Token).kind !== "eof") {
-      throw perr("BadInput", "Unexpected text after the expression", posOf(this.tok));
+      throw badInput("Unexpected text after the expression", posOf(this.tok));
     }
     return { body: [e], functions: [], source: this.src };
   }
@@ -465,7 +470,7 @@ class Parser {
   private condition(): Node {
     const e = this.expr();
     if (this.tok.kind === "symbol" && this.tok.text === "=") {
-      throw perr("BadInput", "Possibly a typo of '=='?", posOf(this.tok));
+      throw badInput("Possibly a typo of '=='?", posOf(this.tok), "ImproperSymbol");
     }
     return e;
   }
@@ -473,7 +478,7 @@ class Parser {
   private loopStmt(): Node {
     const kw = this.nextTok();
     const pos = posOf(kw);
-    if (!this.opt.allowLooping) throw perr("BadInput", "Looping is not allowed", pos);
+    if (!this.opt.allowLooping) throw badInput("Looping is not allowed", pos);
     this.ctx.loopDepth++;
     try {
       switch (kw.text) {
@@ -878,7 +883,7 @@ class Parser {
         if (this.isSym(")")) {
           const close = this.tok;
           if (close.line !== t.line || close.column !== t.column + 1) {
-            throw perr("BadInput", "Expecting an expression inside the parentheses", posOf(close));
+            throw badInput("Expecting an expression inside the parentheses", posOf(close));
           }
           this.nextTok();
           return { type: "Const", value: undefined, position: pos };
@@ -893,14 +898,14 @@ class Parser {
         return this.mapLit();
       case "{":
         if (!this.opt.allowStatementExpression) {
-          throw perr("BadInput", "Statement blocks are not allowed as expressions", pos);
+          throw badInput("Statement blocks are not allowed as expressions", pos);
         }
         return this.block();
       case "|":
       case "||":
         return this.closure();
       default:
-        throw perr("BadInput", `Unexpected '${t.text}'`, pos, [t.text]);
+        throw badInput(`Unexpected '${t.text}'`, pos);
     }
   }
 
@@ -1052,8 +1057,7 @@ class Parser {
   private closure(): Node {
     const open = this.tok;
     const pos = posOf(open);
-    if (!this.opt.allowAnonymousFn)
-      throw perr("BadInput", "Anonymous functions are not allowed", pos);
+    if (!this.opt.allowAnonymousFn) throw badInput("Anonymous functions are not allowed", pos);
     this.nextTok();
     const outer = this.ctx;
     const savedDepth = this.depth;
@@ -1115,11 +1119,11 @@ class Parser {
         return { type: "Const", value: false, position: pos };
       case "if":
         if (!this.opt.allowIfExpression)
-          throw perr("BadInput", "'if' is not allowed as an expression", pos);
+          throw badInput("'if' is not allowed as an expression", pos);
         return this.ifExpr();
       case "switch":
         if (!this.opt.allowSwitchExpression) {
-          throw perr("BadInput", "'switch' is not allowed as an expression", pos);
+          throw badInput("'switch' is not allowed as an expression", pos);
         }
         return this.switchExpr();
       case "while":
@@ -1127,7 +1131,7 @@ class Parser {
       case "do":
       case "for":
         if (!this.opt.allowLoopExpressions) {
-          throw perr("BadInput", "Loops are not allowed as expressions", pos);
+          throw badInput("Loops are not allowed as expressions", pos);
         }
         return this.loopStmt();
       case "global": {
@@ -1148,7 +1152,7 @@ class Parser {
       case "const":
       case "import":
       case "export":
-        throw perr("BadInput", `Unexpected '${t.text}'`, pos, [t.text]);
+        throw badInput(`Unexpected '${t.text}'`, pos);
       default:
         throw this.reserved(t);
     }
@@ -1432,7 +1436,7 @@ class Parser {
     if (this.isSym("{")) return this.block();
     const t = this.tok;
     if (t.kind === "keyword" && (t.text === "let" || t.text === "const" || t.text === "fn")) {
-      throw perr("BadInput", `'${t.text}' is not allowed in a switch case`, posOf(t));
+      throw badInput(`'${t.text}' is not allowed in a switch case`, posOf(t));
     }
     return this.statement(false);
   }
