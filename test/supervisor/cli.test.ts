@@ -25,8 +25,8 @@ const supervisor = (args: string[]) =>
 
 describe("supervisor command", () => {
   test("--help names every option", async () => {
-    const { code, stdout } = await supervisor(["--help"]);
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = await supervisor(["--help"]);
+    expect(code, stderr).toBe(0);
     for (const option of ["--redis-url", "--port", "--bind", "--namespace", "--admin-key-file"]) {
       expect(stdout).toContain(option);
     }
