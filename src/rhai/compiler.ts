@@ -31,6 +31,10 @@ import {
   type Frame,
   FrameView,
   isSignal,
+  JUMP,
+  JUMP_BREAK,
+  JUMP_CONTINUE,
+  JUMP_RETURN,
   LocalScope,
   NO_THIS,
   RETURN,
@@ -387,7 +391,7 @@ export class Compiler {
       pending.push([cf, def]);
     }
     for (const [cf, def] of pending) this.compileFnBody(cf, def);
-    const body = this.block(p.script.body, false);
+    const body = this.block(p.script.body, false, true);
     p.main = body;
     p.nslots = this.fs.next;
     for (const d of this.fs.visible) {
@@ -427,7 +431,7 @@ export class Compiler {
     // statement reads a variable, element or property, the value is copied.
     const stmts = def.body.type === "Block" ? def.body.body : [def.body];
     const last = stmts[stmts.length - 1];
-    const body = this.block(stmts, false);
+    const body = this.block(stmts, false, true);
     cf.body =
       last !== undefined && isRefNode(last)
         ? (f) => {
@@ -441,11 +445,12 @@ export class Compiler {
 
   // ---- statements and blocks --------------------------------------------------------
 
-  private block(stmts: readonly Node[], scoped = true): Eval {
+  /** A statement list; in a jump context (`inCtl`) a JUMP result ends it early. */
+  private block(stmts: readonly Node[], scoped = true, inCtl = false): Eval {
     // Where each statement is, so a limit stops with a position.
     const where = stmts.map((st) => st.position);
     const mark = this.fs.visible.length;
-    const compiled = stmts.map((s) => this.expr(s));
+    const compiled = stmts.map((s) => (inCtl ? this.ctl(s) : this.expr(s)));
     if (scoped) this.fs.visible.length = mark;
     const rt = this.rt;
     const n = compiled.length;
@@ -471,6 +476,7 @@ export class Compiler {
           for (let i = 0; i < n; i++) {
             if (++rt.ops > rt.opsLimit) rt.checkOps(where[i]);
             v = (compiled[i] as Eval)(f);
+            if (v === JUMP) return v;
           }
           return v;
         } finally {
@@ -493,7 +499,7 @@ export class Compiler {
       const p1 = where[1];
       return (f) => {
         if (++rt.ops > rt.opsLimit) rt.checkOps(p0);
-        s0(f);
+        if (s0(f) === JUMP) return JUMP;
         if (++rt.ops > rt.opsLimit) rt.checkOps(p1);
         return s1(f);
       };
@@ -503,6 +509,7 @@ export class Compiler {
       for (let i = 0; i < n; i++) {
         if (++rt.ops > rt.opsLimit) rt.checkOps(where[i]);
         v = (compiled[i] as Eval)(f);
+        if (v === JUMP) return v;
       }
       return v;
     };
@@ -515,6 +522,7 @@ export class Compiler {
       for (let i = 0; i < compiled.length; i++) {
         if (++rt.ops > rt.opsLimit) rt.checkOps(where[i]);
         v = (compiled[i] as Eval)(f);
+        if (v === JUMP) return v;
       }
       return v;
     };
@@ -1365,19 +1373,96 @@ export class Compiler {
     };
   }
 
-  private ifExpr(n: NodeOf<"If">): Eval {
+  /**
+   * A statement where `break`, `continue` and `return` may travel without an exception: the
+   * closure returns the JUMP marker and leaves the kind and value in the run state. Loops,
+   * function bodies and the statements between them (blocks, `if`, `switch`, `try`) pass
+   * the marker up; anywhere else (inside an expression) the jump is thrown.
+   */
+  private ctl(n: Node): Eval {
+    const rt = this.rt;
+    switch (n.type) {
+      case "Break": {
+        const v = n.value ? this.expr(n.value) : undefined;
+        return (f) => {
+          rt.jumpValue = v ? v(f) : undefined;
+          rt.jump = JUMP_BREAK;
+          return JUMP;
+        };
+      }
+      case "Continue":
+        return () => {
+          rt.jump = JUMP_CONTINUE;
+          return JUMP;
+        };
+      case "Return": {
+        const v = n.value ? this.stored(n.value) : undefined;
+        return (f) => {
+          rt.jumpValue = v ? v(f) : undefined;
+          rt.jump = JUMP_RETURN;
+          return JUMP;
+        };
+      }
+      case "Block":
+        return this.block(n.body, true, true);
+      case "If":
+        return this.ifExpr(n, true);
+      case "Switch":
+        return this.switchExpr(n, true);
+      case "While":
+        return this.whileLoop(n, true);
+      case "Do":
+        return this.doLoop(n, true);
+      case "For":
+        return this.forLoop(n, true);
+      case "Try":
+        return this.tryCatch(n, true);
+      default:
+        return this.expr(n);
+    }
+  }
+
+  /**
+   * What a loop does with the result of its body. Returns undefined to go on; otherwise the
+   * loop ends with `{ value }`: a `break` value, or (for a `return` inside the loop) the
+   * JUMP marker when it may travel further, else the `return` is thrown.
+   */
+  private loopExit(inCtl: boolean): (r: Value) => { value: Value } | undefined {
+    const rt = this.rt;
+    const exit = { value: undefined as Value };
+    return (r) => {
+      if (r !== JUMP) return undefined;
+      const kind = rt.jump;
+      if (kind === JUMP_CONTINUE) return undefined;
+      if (kind === JUMP_BREAK) {
+        exit.value = rt.jumpValue;
+        rt.jumpValue = undefined;
+        return exit;
+      }
+      if (inCtl) {
+        exit.value = JUMP;
+        return exit;
+      }
+      RETURN.value = rt.jumpValue;
+      rt.jumpValue = undefined;
+      throw RETURN;
+    };
+  }
+
+  private ifExpr(n: NodeOf<"If">, inCtl = false): Eval {
     const cond = this.bool(this.expr(n.cond), n.cond.position);
-    const then = this.expr(n.then);
-    const otherwise = n.else ? this.expr(n.else) : undefined;
+    const then = inCtl ? this.ctl(n.then) : this.expr(n.then);
+    const otherwise = n.else ? (inCtl ? this.ctl(n.else) : this.expr(n.else)) : undefined;
     if (otherwise === undefined) return (f) => (cond(f) ? then(f) : undefined);
     return (f) => (cond(f) ? then(f) : otherwise(f));
   }
 
-  private switchExpr(n: NodeOf<"Switch">): Eval {
+  private switchExpr(n: NodeOf<"Switch">, inCtl = false): Eval {
     const subject = this.expr(n.subject);
+    const arm = (node: Node) => (inCtl ? this.ctl(node) : this.expr(node));
     const compileCase = (c: { condition?: Node; body: Node }) => ({
       cond: c.condition ? this.bool(this.expr(c.condition), c.condition.position) : undefined,
-      body: this.expr(c.body),
+      body: arm(c.body),
     });
     const table = new Map<unknown, { cond?: (f: Frame) => boolean; body: Eval }[]>();
     for (const [k, list] of n.table) table.set(k, list.map(compileCase));
@@ -1387,7 +1472,7 @@ export class Compiler {
       inclusive: r.inclusive,
       ...compileCase(r.case),
     }));
-    const def = n.default ? this.expr(n.default) : undefined;
+    const def = n.default ? arm(n.default) : undefined;
     return (f) => {
       const v = subject(f);
       const list = table.get(switchKey(v));
@@ -1414,63 +1499,74 @@ export class Compiler {
     };
   }
 
-  private whileLoop(n: NodeOf<"While">): Eval {
+  /** Runs a loop body once; a jump thrown from inside an expression becomes a JUMP result. */
+  private thrownJumps(body: Eval): Eval {
+    const rt = this.rt;
+    return (f) => {
+      try {
+        return body(f);
+      } catch (e) {
+        if (e === BREAK) {
+          rt.jumpValue = BREAK.value;
+          BREAK.value = undefined;
+          rt.jump = JUMP_BREAK;
+          return JUMP;
+        }
+        if (e === CONTINUE) {
+          rt.jump = JUMP_CONTINUE;
+          return JUMP;
+        }
+        throw e;
+      }
+    };
+  }
+
+  /** A loop body: jumps at statement level travel as JUMP; others are caught and converted. */
+  private loopBody(body: Node): Eval {
+    const compiled = this.ctl(body);
+    return hasLoopJump(body) ? this.thrownJumps(compiled) : compiled;
+  }
+
+  private whileLoop(n: NodeOf<"While">, inCtl = false): Eval {
     const loopPos = n.position;
     const cond = n.cond ? this.bool(this.expr(n.cond), n.cond.position) : undefined;
-    const body = this.expr(n.body);
+    const body = this.loopBody(n.body);
+    const exit = this.loopExit(inCtl);
     const rt = this.rt;
-    if (!hasLoopJump(n.body)) {
-      return (f) => {
-        for (;;) {
-          if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
-          if (cond !== undefined && !cond(f)) return undefined;
-          body(f);
-        }
-      };
-    }
     return (f) => {
       for (;;) {
         if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
         if (cond !== undefined && !cond(f)) return undefined;
-        try {
-          body(f);
-        } catch (e) {
-          if (e === BREAK) {
-            const v = BREAK.value;
-            BREAK.value = undefined;
-            return v;
-          }
-          if (e !== CONTINUE) throw e;
+        const r = body(f);
+        if (r === JUMP) {
+          const done = exit(r);
+          if (done !== undefined) return done.value;
         }
       }
     };
   }
 
-  private doLoop(n: NodeOf<"Do">): Eval {
+  private doLoop(n: NodeOf<"Do">, inCtl = false): Eval {
     const loopPos = n.position;
     const cond = this.bool(this.expr(n.cond), n.cond.position);
-    const body = this.expr(n.body);
+    const body = this.loopBody(n.body);
+    const exit = this.loopExit(inCtl);
     const rt = this.rt;
     const until = n.until;
     return (f) => {
       for (;;) {
         if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
-        try {
-          body(f);
-        } catch (e) {
-          if (e === BREAK) {
-            const v = BREAK.value;
-            BREAK.value = undefined;
-            return v;
-          }
-          if (e !== CONTINUE) throw e;
+        const r = body(f);
+        if (r === JUMP) {
+          const done = exit(r);
+          if (done !== undefined) return done.value;
         }
         if (cond(f) === until) return undefined;
       }
     };
   }
 
-  private forLoop(n: NodeOf<"For">): Eval {
+  private forLoop(n: NodeOf<"For">, inCtl = false): Eval {
     const loopPos = n.position;
     const iterable = this.expr(n.iterable);
     const mark = this.fs.visible.length;
@@ -1478,17 +1574,17 @@ export class Compiler {
     const counterSlot = n.counter ? this.fs.declare(n.counter) : -1;
     const itemCaptured = n.item.captured;
     const counterCaptured = n.counter?.captured ?? false;
-    const body = this.expr(n.body);
+    const body = this.loopBody(n.body);
     this.fs.visible.length = mark;
+    const exit = this.loopExit(inCtl);
     const rt = this.rt;
     const engine = this.engine;
     const pos = n.iterable.position;
-    const jumps = hasLoopJump(n.body);
     const copyItems = isRefNode(n.iterable);
-    const simple = !jumps && !itemCaptured && counterSlot < 0;
-    // Runs one iteration; returns true to stop the loop.
+    const simple = !itemCaptured && counterSlot < 0;
+    // Runs one iteration; returns the loop's exit, or undefined to go on.
     // A captured loop variable is one shared cell for the whole loop, as in the reference.
-    const step = (f: Frame, item: Value, index: number): boolean => {
+    const step = (f: Frame, item: Value, index: number): { value: Value } | undefined => {
       if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
       if (itemCaptured) (f[itemSlot] as Cell).v = item;
       else f[itemSlot] = item;
@@ -1496,22 +1592,8 @@ export class Compiler {
         if (counterCaptured) (f[counterSlot] as Cell).v = index;
         else f[counterSlot] = index;
       }
-      if (!jumps) {
-        body(f);
-        return false;
-      }
-      try {
-        body(f);
-      } catch (e) {
-        if (e === BREAK) return true;
-        if (e !== CONTINUE) throw e;
-      }
-      return false;
-    };
-    const result = (): Value => {
-      const v = BREAK.value;
-      BREAK.value = undefined;
-      return v;
+      const r = body(f);
+      return r === JUMP ? exit(r) : undefined;
     };
     return (f) => {
       const it = iterable(f);
@@ -1522,17 +1604,22 @@ export class Compiler {
         if (typeof start === "number" && typeof end === "number" && end < MAX_SAFE) {
           const stop = it.inclusive ? end + 1 : end;
           if (simple) {
-            // The common `for i in a..b { ... }`: no counter, no capture, no break.
+            // The common `for i in a..b { ... }`: no counter, no capture.
             for (let i = start; i < stop; i++) {
               if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
               f[itemSlot] = i;
-              body(f);
+              const r = body(f);
+              if (r === JUMP) {
+                const done = exit(r);
+                if (done !== undefined) return done.value;
+              }
             }
             return undefined;
           }
           let index = 0;
           for (let i = start; i < stop; i++) {
-            if (step(f, i, index++)) return result();
+            const done = step(f, i, index++);
+            if (done !== undefined) return done.value;
           }
           return undefined;
         }
@@ -1540,7 +1627,8 @@ export class Compiler {
         const e = int.toBig(end);
         let index = 0;
         while (it.inclusive ? i <= e : i < e) {
-          if (step(f, int.normalise(i), index++)) return result();
+          const done = step(f, int.normalise(i), index++);
+          if (done !== undefined) return done.value;
           i++;
         }
         return undefined;
@@ -1549,35 +1637,45 @@ export class Compiler {
         const arr = copyItems ? it.slice() : it;
         for (let i = 0; i < arr.length; i++) {
           const x = arr[i];
-          if (step(f, copyItems && typeof x === "object" ? copy(x) : x, i)) return result();
+          const done = step(f, copyItems && typeof x === "object" ? copy(x) : x, i);
+          if (done !== undefined) return done.value;
         }
         return undefined;
       }
       if (typeof it === "string") {
         let index = 0;
-        for (const ch of it) if (step(f, char(ch), index++)) return result();
+        for (const ch of it) {
+          const done = step(f, char(ch), index++);
+          if (done !== undefined) return done.value;
+        }
         return undefined;
       }
       if (it instanceof Blob) {
         const bytes = it.bytes.slice();
-        for (let i = 0; i < bytes.length; i++) if (step(f, bytes[i], i)) return result();
+        for (let i = 0; i < bytes.length; i++) {
+          const done = step(f, bytes[i], i);
+          if (done !== undefined) return done.value;
+        }
         return undefined;
       }
       const iter = engine.lib.iteratorFor(typeName(it));
       if (iter === undefined)
         throw err("ErrorFor", `For loop expects an iterable type, not ${typeName(it)}`, pos);
       let index = 0;
-      for (const x of iter(it)) if (step(f, x, index++)) return result();
+      for (const x of iter(it)) {
+        const done = step(f, x, index++);
+        if (done !== undefined) return done.value;
+      }
       return undefined;
     };
   }
 
-  private tryCatch(n: NodeOf<"Try">): Eval {
-    const body = this.expr(n.body);
+  private tryCatch(n: NodeOf<"Try">, inCtl = false): Eval {
+    const body = inCtl ? this.ctl(n.body) : this.expr(n.body);
     const mark = this.fs.visible.length;
     const errSlot = n.errVar ? this.fs.declare(n.errVar) : -1;
     const errCaptured = n.errVar?.captured ?? false;
-    const catchBody = this.expr(n.catchBody);
+    const catchBody = inCtl ? this.ctl(n.catchBody) : this.expr(n.catchBody);
     this.fs.visible.length = mark;
     const engine = this.engine;
     return (f) => {
@@ -1592,8 +1690,8 @@ export class Compiler {
           f[errSlot] = errCaptured ? new Cell(v) : v;
         }
         try {
-          catchBody(f);
-          return undefined;
+          // The catch block's value is dropped, but a jump out of it goes on.
+          return catchBody(f) === JUMP ? JUMP : undefined;
         } catch (e2) {
           if (
             e2 instanceof RhaiRuntimeError &&

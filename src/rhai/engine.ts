@@ -25,7 +25,16 @@ import {
   parseExpression,
   parseScript,
 } from "./parser.js";
-import { Cell, type DynScope, type Frame, NO_THIS, RETURN, RunState, Scope } from "./runtime.js";
+import {
+  Cell,
+  type DynScope,
+  type Frame,
+  JUMP,
+  NO_THIS,
+  RETURN,
+  RunState,
+  Scope,
+} from "./runtime.js";
 import {
   Blob,
   Char,
@@ -489,6 +498,10 @@ export class Engine {
       let value: Value;
       try {
         value = program.main(f);
+        if (value === JUMP) {
+          value = this.rt.jumpValue;
+          this.rt.jumpValue = undefined;
+        }
       } catch (e) {
         if (e !== RETURN) throw e;
         value = RETURN.value;
@@ -532,6 +545,10 @@ export class Engine {
     let value: Value;
     try {
       value = program.main(f);
+      if (value === JUMP) {
+        value = this.rt.jumpValue;
+        this.rt.jumpValue = undefined;
+      }
     } catch (e) {
       if (e !== RETURN) throw e;
       value = RETURN.value;
@@ -623,7 +640,11 @@ export class Engine {
     }
     if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
     try {
-      return fn.body(f);
+      const v = fn.body(f);
+      if (v !== JUMP) return v;
+      const r = rt.jumpValue;
+      rt.jumpValue = undefined;
+      return r;
     } catch (e) {
       if (e === RETURN) {
         const v = RETURN.value;
@@ -653,7 +674,11 @@ export class Engine {
     f[fn.paramSlots[0] as number] = fn.paramCaptured[0] ? new Cell(a0) : a0;
     if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
     try {
-      return fn.body(f);
+      const v = fn.body(f);
+      if (v !== JUMP) return v;
+      const r = rt.jumpValue;
+      rt.jumpValue = undefined;
+      return r;
     } catch (e) {
       if (e === RETURN) {
         const v = RETURN.value;

@@ -34,6 +34,15 @@ export const BREAK = new BreakSignal();
 export const CONTINUE = new ContinueSignal();
 export const RETURN = new ReturnSignal();
 
+/**
+ * The cheap way out of a statement: a loop or function body returns this marker and leaves
+ * the kind of jump and its value in the RunState. It never reaches a script's values.
+ */
+export const JUMP = Object.freeze({ jump: true }) as unknown as Value;
+export const JUMP_BREAK = 1;
+export const JUMP_CONTINUE = 2;
+export const JUMP_RETURN = 3;
+
 export function isSignal(e: unknown): boolean {
   return e === BREAK || e === CONTINUE || e === RETURN;
 }
@@ -191,6 +200,9 @@ export class RunState {
   maxOps = 0;
   depth = 0;
   progress: ((ops: number) => unknown) | undefined;
+  /** The pending jump when a statement returned JUMP (JUMP_BREAK, ...), and its value. */
+  jump = 0;
+  jumpValue: Value = undefined;
   /** Modules imported by running code, innermost last: `alias::member` searches from the end. */
   imports: { alias: string; module: Module }[] = [];
   modulesLoaded = 0;
