@@ -3,7 +3,7 @@
 // the request) failed, 2 bad usage.
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { HorusClient, WaitTimeoutError } from "../client/index.js";
+import { HorusClient, SupervisorClient, WaitTimeoutError } from "../client/index.js";
 import { DEFAULT_TIMEOUT_S, generateKeyPair, type Job } from "../job/index.js";
 import { DEFAULT_REDIS_URL, type JobRecord } from "../protocol/index.js";
 import { packageVersion } from "../runtime/index.js";
@@ -15,8 +15,16 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-function clientOf(cmd: Command): HorusClient {
-  const opts = cmd.optsWithGlobals<{ redisUrl: string; namespace: string }>();
+type Client = HorusClient | SupervisorClient;
+
+function clientOf(cmd: Command): Client {
+  const opts = cmd.optsWithGlobals<{
+    redisUrl: string;
+    namespace: string;
+    supervisor?: string;
+    apiKey?: string;
+  }>();
+  if (opts.supervisor) return new SupervisorClient({ url: opts.supervisor, apiKey: opts.apiKey });
   return new HorusClient({ redisUrl: opts.redisUrl, namespace: opts.namespace });
 }
 
@@ -109,7 +117,7 @@ function printRecord(record: JobRecord): void {
 }
 
 /** Runs an action with a client, closing it afterwards and mapping errors to exit codes. */
-function withClient(action: (client: HorusClient, ...args: never[]) => Promise<number>) {
+function withClient(action: (client: Client, ...args: never[]) => Promise<number>) {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const client = clientOf(cmd);
@@ -139,6 +147,12 @@ const program = new Command("horus")
   .addOption(
     new Option("--namespace <ns>", "prefix of every Redis key").env("HORUS_NAMESPACE").default(""),
   )
+  .addOption(
+    new Option("--supervisor <url>", "go through this supervisor instead of Redis").env(
+      "HORUS_SUPERVISOR",
+    ),
+  )
+  .addOption(new Option("--api-key <key>", "API key for --supervisor").env("HORUS_API_KEY"))
   .showHelpAfterError();
 
 program
@@ -198,7 +212,7 @@ program
   .description('print a job\'s result: {"success": ...} or {"error": ...}')
   .action(
     withClient(async (client, id: string) => {
-      const result = await client.store.result(id);
+      const result = await client.result(id);
       if (!result) throw new Error(`job ${id} has no result (yet)`);
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return "success" in result ? 0 : 1;

@@ -138,6 +138,10 @@ export class HorusClient {
     return this.store.record(id);
   }
 
+  result(id: string) {
+    return this.store.result(id);
+  }
+
   logs(id: string, from = 0): Promise<string[]> {
     return this.store.logs(id, from);
   }

@@ -1,2 +1,3 @@
 // The supervisor's side: library behind the `horus` command.
 export * from "./client.js";
+export * from "./supervisor-client.js";

@@ -4,3 +4,4 @@ export * from "./instances.js";
 export * from "./keys.js";
 export * from "./recovery.js";
 export * from "./store.js";
+export * from "./supervisor-store.js";
