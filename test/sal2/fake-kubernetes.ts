@@ -65,11 +65,21 @@ export class FakeKubernetes {
   }
 
   /** Listens on loopback: plain HTTP, or HTTPS with this key and certificate. */
-  async start(tls?: { key: string; cert: string }): Promise<void> {
+  async start(tls?: { key: string; cert: string; clientCa?: string }): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((e) => res.writeHead(500).end(String(e)));
     };
-    this.server = tls ? createTlsServer(tls, handler) : createServer(handler);
+    // With `clientCa`, only clients presenting a certificate it signed get through (mTLS).
+    const options = tls?.clientCa
+      ? {
+          key: tls.key,
+          cert: tls.cert,
+          ca: tls.clientCa,
+          requestCert: true,
+          rejectUnauthorized: true,
+        }
+      : tls;
+    this.server = options ? createTlsServer(options, handler) : createServer(handler);
     await new Promise<void>((r) => this.server?.listen(0, "127.0.0.1", r));
     const scheme = tls ? "https" : "http";
     this.url = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -81,7 +91,7 @@ export class FakeKubernetes {
   }
 
   /** A kubeconfig for this server; `cluster` lines go under the cluster (CA, TLS options). */
-  kubeconfig(token = this.token, cluster: string[] = []): string {
+  kubeconfig(token = this.token, cluster: string[] = [], user?: string[]): string {
     return [
       "apiVersion: v1",
       "kind: Config",
@@ -93,7 +103,7 @@ export class FakeKubernetes {
       "users:",
       "- name: tester",
       "  user:",
-      `    token: ${token}`,
+      ...(user ?? [`token: ${token}`]).map((l) => `    ${l}`),
       "contexts:",
       "- name: fake",
       "  context:",
@@ -168,7 +178,8 @@ export class FakeKubernetes {
     };
     this.requests.push(rec);
     if (this.hangPrefix && url.pathname.startsWith(this.hangPrefix)) return;
-    if (rec.authorization !== `Bearer ${this.token}`)
+    const certified = (req.socket as { authorized?: boolean }).authorized === true;
+    if (!certified && rec.authorization !== `Bearer ${this.token}`)
       return this.status(res, 401, "Unauthorized", "Unauthorized");
 
     if (url.pathname === "/api/v1") return this.send(res, 200, resourceList("v1", CORE));

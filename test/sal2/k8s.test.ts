@@ -419,6 +419,39 @@ describe("k8s: a TLS cluster", () => {
       await tlsApi.stop();
     }
   });
+
+  test("a client certificate from the kubeconfig authenticates (mutual TLS), no token needed", async () => {
+    const key = readFileSync(join(dir, "tls.key"), "utf8");
+    const cert = readFileSync(join(dir, "tls.crt"), "utf8");
+    const mtls = new FakeKubernetes(TOKEN);
+    await mtls.start({ key, cert, clientCa: cert });
+    try {
+      const b64 = (text: string) => Buffer.from(text).toString("base64");
+      const ca = [`certificate-authority-data: ${b64(cert)}`];
+      const withCert = join(dir, "mtls.yaml");
+      writeFileSync(
+        withCert,
+        mtls.kubeconfig(TOKEN, ca, [
+          `client-certificate-data: ${b64(cert)}`,
+          "client-key: tls.key",
+        ]),
+      );
+      expect(
+        await call("namespace_exists", ["default"], settings("apps", { kubeconfig: withCert })),
+      ).toBe(true);
+      expect(mtls.requests.at(-1)?.authorization).toBeUndefined();
+      const without = join(dir, "mtls-none.yaml");
+      writeFileSync(without, mtls.kubeconfig(TOKEN, ca));
+      const e = await rejection(
+        call("namespace_exists", ["default"], settings("apps", { kubeconfig: without })),
+      );
+      expect(e.message).toMatch(
+        /^k8s\("apps"\)\.namespace_exists: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: /,
+      );
+    } finally {
+      await mtls.stop();
+    }
+  });
 });
 
 describe("k8s: the worker-side manager", () => {
