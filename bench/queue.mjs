@@ -9,7 +9,7 @@ import { cpus } from "node:os";
 import { generateKeyPair } from "../dist/job/index.js";
 import { startRedis } from "./lib/redis.mjs";
 import { quantile, sleep, sortedCopy, spread } from "./lib/stats.mjs";
-import { Bull, flush, Ours, ROOT } from "./lib/systems.mjs";
+import { Bull, flush, Ours, processCpuUs, ROOT, redisCpuUs } from "./lib/systems.mjs";
 
 const env = process.env;
 const JOBS = Number(env.BENCH_JOBS ?? 20_000);
@@ -43,13 +43,24 @@ async function throughput(system, concurrency) {
   });
 }
 
+/**
+ * From a full queue: the rate, and the CPU time per job of the worker process and of Redis
+ * (less sensitive than wall time to whatever else the machine is doing).
+ */
 async function prefilled(system, concurrency) {
   return session(system, concurrency, async (s) => {
     const { ids, release } = await s.prefill(JOBS);
+    const worker0 = processCpuUs(s.child.pid);
+    const redis0 = await redisCpuUs(redis.url);
     const t0 = performance.now();
     await release();
     await s.waitAll(ids);
-    return JOBS / ((performance.now() - t0) / 1000);
+    const rate = JOBS / ((performance.now() - t0) / 1000);
+    return {
+      rate,
+      workerUs: (processCpuUs(s.child.pid) - worker0) / JOBS,
+      redisUs: ((await redisCpuUs(redis.url)) - redis0) / JOBS,
+    };
   });
 }
 
@@ -104,6 +115,11 @@ scenarios.push({
   label: "throughput, pre-filled queue, concurrency 10",
   unit: "jobs/s",
   higherBetter: true,
+  metrics: [
+    ["rate", " (jobs/s)", 0],
+    ["workerUs", ": worker process CPU per job (µs, lower is better)", 0],
+    ["redisUs", ": Redis CPU per job (µs, lower is better)", 0],
+  ],
   runs: [
     [ours, () => prefilled(ours, 10)],
     [bull, () => prefilled(bull, 10)],
@@ -220,7 +236,13 @@ for (const { sc, values } of results) {
     );
     return `${(mx / my).toFixed(2)}x`;
   };
-  if (sc.latency) {
+  if (sc.metrics) {
+    for (const [key, suffix, digits] of sc.metrics) {
+      const xa = a.map((r) => r[key]);
+      const xb = b.map((r) => r[key]);
+      rows.push([`${sc.label}${suffix}`, spread(xa, digits), spread(xb, digits), ratio(xa, xb)]);
+    }
+  } else if (sc.latency) {
     for (const q of ["p50", "p99"]) {
       const xa = a.map((r) => r[q]);
       const xb = b.map((r) => r[q]);

@@ -1,6 +1,7 @@
 // The two systems under test, driven the same way: a worker process of their own (our
 // runner, or a BullMQ Worker), a producer in this process, completion observed from here.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue, QueueEvents } from "bullmq";
@@ -47,6 +48,7 @@ function startChild(args, { readyLine, isReady, what }) {
   });
   return {
     ready,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
@@ -241,6 +243,27 @@ export class Bull {
     await job.waitUntilFinished(this.events);
     return performance.now() - t0;
   }
+}
+
+/** CPU time (user + system) a process has used so far, µs (Linux /proc; NaN elsewhere). */
+export function processCpuUs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second).
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU time the Redis server has used so far, µs. */
+export async function redisCpuUs(url) {
+  const redis = new Redis(url);
+  const info = await redis.info("cpu");
+  await redis.quit();
+  const field = (name) => Number(info.match(new RegExp(`${name}:([0-9.]+)`))?.[1] ?? Number.NaN);
+  return (field("used_cpu_sys") + field("used_cpu_user")) * 1e6;
 }
 
 export async function flush(url) {

@@ -46,3 +46,65 @@ export function queueScript(
   checkKeyCount(def, keys);
   pipeline.eval(def.lua, def.keys, ...keys, ...args);
 }
+
+interface PendingCall {
+  def: ScriptDef;
+  keys: readonly string[];
+  args: readonly (string | number)[];
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+const pendingByConnection = new WeakMap<Redis, PendingCall[]>();
+
+/**
+ * Like `runScript`, but calls made on one connection in the same tick (a runner starting or
+ * finishing several jobs at once, a client submitting many) go out as one pipeline: one
+ * write instead of one per call. Each call still gets its own reply or error, a call whose
+ * script Redis has forgotten is retried on its own, and several pipelines may be in flight
+ * at once (unlike ioredis's auto-pipelining, which holds every command behind the one
+ * pipeline it has running).
+ */
+export function runScriptBatched(
+  redis: Redis,
+  def: ScriptDef,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  checkKeyCount(def, keys);
+  return new Promise((resolve, reject) => {
+    let pending = pendingByConnection.get(redis);
+    if (pending === undefined) {
+      pending = [];
+      pendingByConnection.set(redis, pending);
+      process.nextTick(() => flush(redis));
+    }
+    pending.push({ def, keys, args, resolve, reject });
+  });
+}
+
+function flush(redis: Redis): void {
+  const calls = pendingByConnection.get(redis) ?? [];
+  pendingByConnection.delete(redis);
+  if (calls.length === 1) {
+    const [c] = calls as [PendingCall];
+    runScript(redis, c.def, c.keys, c.args).then(c.resolve, c.reject);
+    return;
+  }
+  const pipeline = redis.pipeline();
+  for (const c of calls) pipeline.evalsha(shaOf(c.def), c.def.keys, ...c.keys, ...c.args);
+  pipeline.exec().then(
+    (replies) => {
+      calls.forEach((c, i) => {
+        const [error, value] = replies?.[i] ?? [new Error("no reply in the pipeline"), null];
+        if (error === null) c.resolve(value);
+        else if (String(error.message).includes("NOSCRIPT"))
+          runScript(redis, c.def, c.keys, c.args).then(c.resolve, c.reject);
+        else c.reject(error);
+      });
+    },
+    (error: unknown) => {
+      for (const c of calls) c.reject(error);
+    },
+  );
+}

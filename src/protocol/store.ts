@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { type ErrorKind, type Job, type JobStatus, jobFromHash, jobToHash } from "../job/index.js";
 import { RedisKeys } from "./keys.js";
 import { CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT, TAKE } from "./scripts.js";
-import { runScript } from "./scripts-runner.js";
+import { runScript, runScriptBatched } from "./scripts-runner.js";
 
 /** `{"success": output}` or `{"error": message}`, as upstream's job.run answers. */
 export type JobResult = { success: string } | { error: string };
@@ -105,7 +105,7 @@ export class JobStore {
   /** Stores a job as `dispatched` and pushes its id onto its runner's queue, atomically. */
   async submit(job: Job): Promise<void> {
     const fields = { ...jobToHash(job), status: "dispatched", attempts: "0" };
-    const code = await runScript(
+    const code = await runScriptBatched(
       this.redis,
       SUBMIT,
       [this.keys.job(job.id), this.keys.queue(job.runner), this.keys.reply(job.id)],
@@ -178,7 +178,7 @@ export class JobStore {
     instance: string,
     claimTtlS: number,
   ): Promise<StartOutcome> {
-    const code = await runScript(
+    const code = await runScriptBatched(
       this.redis,
       START,
       [this.keys.job(id), this.keys.claim(id), this.keys.active(runnerId, instance)],
@@ -207,7 +207,7 @@ export class JobStore {
   ): Promise<FinishOutcome> {
     const reply: JobReply = { id, status, ...(errorKind ? { error_kind: errorKind } : {}) };
     const active = opts.active ? this.keys.active(opts.active.runnerId, opts.active.instance) : "";
-    const code = await runScript(
+    const code = await runScriptBatched(
       this.redis,
       FINISH,
       [
