@@ -345,6 +345,14 @@ describe("k8s: failures", () => {
   });
 
   test("kubeconfig: from the job's KUBECONFIG; missing; unreadable without quoting its contents", async () => {
+    // A relative path is the job's: against its working directory.
+    const relative = mainContext({
+      envVars: { KUBECONFIG: "config.yaml" },
+      options: { workDir: dir },
+    });
+    expect(await call("secrets_list", [], settings("apps", { kubeconfig: "" }), relative)).toEqual([
+      "db-password",
+    ]);
     const fromEnv = mainContext({ envVars: { KUBECONFIG: kubeconfig } });
     expect(await call("secrets_list", [], settings("apps", { kubeconfig: "" }), fromEnv)).toEqual([
       "db-password",

@@ -48,8 +48,8 @@ export interface Cluster {
 export interface ClusterSource {
   /** A kubeconfig path the script gave (absolute already). */
   readonly scriptPath?: string;
-  /** The job's env vars (KUBECONFIG). */
-  readonly jobEnv: Readonly<Record<string, string>>;
+  /** The job's KUBECONFIG: paths (already absolute) separated as in $PATH. */
+  readonly jobKubeconfig?: string;
   /** The runner's option (`kubeconfig`). */
   readonly runnerPath?: string;
 }
@@ -63,7 +63,7 @@ function firstExisting(list: string): string | undefined {
 export function loadCluster(source: ClusterSource): Cluster {
   const path =
     source.scriptPath ||
-    (source.jobEnv.KUBECONFIG && firstExisting(source.jobEnv.KUBECONFIG)) ||
+    (source.jobKubeconfig && firstExisting(source.jobKubeconfig)) ||
     source.runnerPath ||
     (process.env.KUBECONFIG && firstExisting(process.env.KUBECONFIG)) ||
     undefined;

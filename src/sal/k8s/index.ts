@@ -3,6 +3,7 @@
 // thread, which loads the cluster's configuration and talks to the REST API, each call
 // under a timeout and aborted when the job ends.
 
+import { delimiter } from "node:path";
 import { Float, RHAI_TYPE_NAME, type RhaiMap, typeName, type Value } from "../../rhai/index.js";
 import type {
   HostFunction,
@@ -170,7 +171,11 @@ async function k8sCall(ctx: MainSideContext, args: readonly Value[]): Promise<Va
       const option = ctx.job.options.kubeconfig;
       const cluster = loadCluster({
         scriptPath: path === "" ? undefined : resolvePath(ctx, path),
-        jobEnv: ctx.job.envVars,
+        // Relative paths in the job's KUBECONFIG are the job's, like every path it gives.
+        jobKubeconfig: ctx.job.envVars.KUBECONFIG?.split(delimiter)
+          .filter((p) => p !== "")
+          .map((p) => resolvePath(ctx, p))
+          .join(delimiter),
         runnerPath: typeof option === "string" && option !== "" ? option : undefined,
       });
       server = cluster.server;
