@@ -142,6 +142,13 @@ export class Program {
   private namesCount = -1;
 
   /** Whether a script function of this name exists (any arity or `this` type). */
+  /** The parameter counts of the script functions of this name (closures included). */
+  aritiesOf(name: string): number[] {
+    const out: number[] = [];
+    for (const f of this.fns.values()) if (f.name === name) out.push(f.arity);
+    return out.length > 0 ? out : (this.parent?.aritiesOf(name) ?? out);
+  }
+
   hasName(name: string): boolean {
     if (this.names === undefined || this.namesCount !== this.fns.size) {
       this.names = new Set([...this.fns.values()].map((f) => f.name));
@@ -245,6 +252,9 @@ class CallSite implements NativeCallContext {
   }
   callFnPtrWithThis(fn: FnPtr, thisRef: { value: Value }, args: Value[]): Value {
     return this.engine.callFnPtrBound(fn, thisRef, args, this.position);
+  }
+  fnPtrArity(fn: FnPtr): number | undefined {
+    return this.engine.fnPtrArity(fn);
   }
   callFn(name: string, args: Value[]): Value {
     return this.engine.callByName(name, args, this.position);

@@ -600,6 +600,7 @@ export class Engine {
       callFnPtr: (fp: FnPtr, args: Value[]) => this.callFnPtr(fp, args, NO_THIS, pos),
       callFnPtrWithThis: (fp: FnPtr, thisRef: { value: Value }, args: Value[]) =>
         this.callFnPtrBound(fp, thisRef, args, pos),
+      fnPtrArity: (fp: FnPtr) => this.fnPtrArity(fp),
       callFn: (n: string, args: Value[]) => this.callByName(n, args, pos),
       print: (t: string) => this.emitPrint(t),
       debug: (t: string, p: Position) => this.emitDebug(t, p),
@@ -728,6 +729,18 @@ export class Engine {
       if (fn?.def.isClosure) return new FnPtr(name, [], new ClosureTarget(fn, []));
     }
     return new FnPtr(name);
+  }
+
+  /**
+   * @internal How many arguments a function pointer still takes, when only one answer is
+   * possible (a closure, or a script function defined with one parameter count).
+   */
+  fnPtrArity(fp: FnPtr): number | undefined {
+    const target = fp.target;
+    if (target instanceof ClosureTarget) return target.fn.arity - fp.curried.length;
+    if (this.lib.has(fp.name)) return undefined;
+    const arities = this.currentProgram?.aritiesOf(fp.name) ?? [];
+    return arities.length === 1 ? (arities[0] as number) - fp.curried.length : undefined;
   }
 
   /** @internal Calls a function pointer with `this` bound to a place it may change. */

@@ -138,6 +138,16 @@ describe("engine API", () => {
     expect(engine.output).toEqual([""]);
   });
 
+  test("natives learn how many arguments a function pointer takes", () => {
+    const engine = quietEngine();
+    engine.lib.fn("arity", ["Fn"], (ctx, [f]) => ctx.fnPtrArity?.(f as never) ?? -1);
+    expect(
+      engine.eval(
+        'fn one(a) {} fn two(a, b) {} fn two(a) {} [arity(|x, y| x), arity(Fn("one")), arity(Fn("two")), arity(Fn("one").curry(1)), arity(Fn("abs"))]',
+      ),
+    ).toEqual([2, 1, -1, 0, -1]);
+  });
+
   test("a raw engine has the language but no packages", () => {
     const engine = Engine.raw();
     engine.onPrint(() => {});
