@@ -25,6 +25,19 @@ await runRunnerCommand({
       )
       .addOption(
         new Option("--work-dir <dir>", "working directory jobs start in (default: the runner's)"),
+      )
+      .addOption(
+        new Option(
+          "--vm-dir <dir>",
+          "where vm() keeps virtual machines (default: $HORUS_VM_DIR, else ~/.local/state/horus/vms)",
+        ),
+      )
+      .addOption(new Option("--kubeconfig <path>", "kubeconfig for k8s() when a job names none"))
+      .addOption(
+        new Option(
+          "--hetzner-url <url>",
+          "Hetzner Cloud API base URL (default: https://api.hetzner.cloud/v1)",
+        ),
       );
   },
   createExecutor(options, logger) {
@@ -41,6 +54,9 @@ await runRunnerCommand({
         redisUrl: (extra.dataRedisUrl as string | undefined) ?? options.redisUrl,
         databaseUrl: extra.databaseUrl as string | undefined,
         workDir: extra.workDir as string | undefined,
+        vmDir: extra.vmDir as string | undefined,
+        kubeconfig: extra.kubeconfig as string | undefined,
+        hetznerUrl: extra.hetznerUrl as string | undefined,
       }),
       ...rhaiLimitsFrom(extra),
     });

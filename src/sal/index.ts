@@ -2,6 +2,8 @@
 // reference page rendered from their declarations.
 
 import type { HostModule, HostModuleSpec } from "../sandbox/index.js";
+import hetznerModule from "./hetzner/index.js";
+import k8sModule from "./k8s/index.js";
 import netModule from "./net/index.js";
 import osModule from "./os/index.js";
 import postgresModule from "./postgres/index.js";
@@ -9,10 +11,24 @@ import processModule from "./process/index.js";
 import redisModule from "./redis/index.js";
 import { renderSalReference as renderReference } from "./reference.js";
 import textModule from "./text/index.js";
+import vmModule from "./vm/index.js";
 
+export { HetznerClient } from "./hetzner/index.js";
+export { K8sManager } from "./k8s/index.js";
 export { CommandBuilder } from "./process/builder.js";
 export { TemplateBuilder } from "./text/index.js";
-export { netModule, osModule, postgresModule, processModule, redisModule, textModule };
+export { VmBuilder } from "./vm/index.js";
+export {
+  hetznerModule,
+  k8sModule,
+  netModule,
+  osModule,
+  postgresModule,
+  processModule,
+  redisModule,
+  textModule,
+  vmModule,
+};
 
 /** Every SAL module, in the order the reference page lists them. */
 export const salModules: HostModule[] = [
@@ -22,6 +38,9 @@ export const salModules: HostModule[] = [
   redisModule,
   postgresModule,
   textModule,
+  k8sModule,
+  vmModule,
+  hetznerModule,
 ];
 
 /** The reference page (docs/sal.md) for these modules, in markdown. */
@@ -37,9 +56,25 @@ export interface SalOptions {
   readonly databaseUrl?: string;
   /** Initial working directory of every job (default: the runner's own). */
   readonly workDir?: string;
+  /** Kubernetes: the kubeconfig for jobs that name none (before $KUBECONFIG, in-cluster, ~/.kube/config). */
+  readonly kubeconfig?: string;
+  /** Where virtual machines live (default: $HORUS_VM_DIR, else ~/.local/state/horus/vms). */
+  readonly vmDir?: string;
+  /** Hetzner Cloud API base URL (default https://api.hetzner.cloud/v1, or the job's HETZNER_API_URL). */
+  readonly hetznerUrl?: string;
 }
 
-const MODULE_DIRS = ["os", "process", "net", "redis", "postgres", "text"] as const;
+const MODULE_DIRS = [
+  "os",
+  "process",
+  "net",
+  "redis",
+  "postgres",
+  "text",
+  "k8s",
+  "vm",
+  "hetzner",
+] as const;
 
 /**
  * The sandbox's module specs for SAL: each module's file (whose default export is the
