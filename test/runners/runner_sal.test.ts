@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { processAlive } from "../helpers/processes.js";
 import { testRedis } from "../helpers/redis.js";
 import { fixture, outputOf, type RunnerWorld, runnerWorld } from "./helpers.js";
 
@@ -24,15 +25,6 @@ afterAll(async () => {
   await redis.quit();
   rmSync(workDir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat[stat.lastIndexOf(")") + 2] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 describe("runner_sal: SAL scripts", () => {
   test("a directory tree is made, written, read and searched", async () => {
@@ -114,8 +106,8 @@ describe("runner_sal: SAL scripts", () => {
     expect(record).toMatchObject({ status: "error", error_kind: "timeout" });
     const pid = Number(readFileSync(join(dir, "pid"), "utf8").trim());
     expect(pid).toBeGreaterThan(0);
-    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(alive(pid)).toBe(false);
+    for (let i = 0; i < 50 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(processAlive(pid)).toBe(false);
   });
 });
 

@@ -12,6 +12,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { salModuleSpecs } from "../../src/sal/index.js";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { processAlive } from "../helpers/processes.js";
 import { tempDir } from "./helpers.js";
 
 const PG_ENV = { POSTGRES_HOST: "127.0.0.1", POSTGRES_DB: "test", POSTGRES_USER: "root" };
@@ -39,15 +40,6 @@ function run(
     },
     { timeoutMs, onLog: (line) => lines.push(line) },
   );
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat[stat.lastIndexOf(")") + 2] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 beforeAll(async () => {
@@ -143,8 +135,8 @@ describe("SAL scripts through the sandbox and the Rhai engine", () => {
       expect((failure as { errorKind?: string }).errorKind).toBe("timeout");
       const pid = Number(readFileSync(join(dir, "pid"), "utf8").trim());
       expect(pid).toBeGreaterThan(0);
-      for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
-      expect(alive(pid)).toBe(false);
+      for (let i = 0; i < 50 && processAlive(pid); i++) await sleep(100);
+      expect(processAlive(pid)).toBe(false);
     } finally {
       await remove();
     }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RhaiMap, Value } from "../../src/rhai/index.js";
 import vmModule, { type VmBuilder } from "../../src/sal/vm/index.js";
+import { processAlive } from "../helpers/processes.js";
 import {
   callMain,
   callWorker,
@@ -51,22 +52,13 @@ const vmCall = (op: string, name: string, s = settings(), args: Value[] = [], c 
   callMain(vmModule, c, "vm_call", op, name, s, args);
 const get = (v: Value, k: string) => (v as RhaiMap).get(k);
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat[stat.lastIndexOf(")") + 2] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 describe("vm: a real QEMU machine", () => {
   test("firmware only: running through QMP, found again, stopped hard after the grace period, deleted", async () => {
     const c = ctx();
     const info = await vmCall("start", "fw", settings({ cpus: 1, memory: 128 }), [], c);
     expect(get(info, "status")).toBe("running");
     const pid = get(info, "pid") as number;
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     expect(c.lines).toContain(`vm: fw started (pid ${pid})`);
     expect(existsSync(join(root, "fw", "vm.json"))).toBe(true);
 
@@ -81,7 +73,7 @@ describe("vm: a real QEMU machine", () => {
     ).toEqual([["fw", "running"]]);
     // The job that started it ends: the machine stays up.
     await c.end();
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
 
     // Starting a running machine again leaves it be; changing its settings is refused.
     expect(get(await vmCall("start", "fw"), "pid")).toBe(pid);
@@ -96,7 +88,7 @@ describe("vm: a real QEMU machine", () => {
     expect(get(stopped, "graceful")).toBe(false); // no OS answers the ACPI button
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(s.lines).toContain("vm: fw did not power off within 1s; stopped hard");
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(await vmCall("status", "fw")).toBe("stopped");
     expect(get(await vmCall("stop", "fw"), "was_running")).toBe(false);
 
@@ -105,7 +97,7 @@ describe("vm: a real QEMU machine", () => {
     expect(get(restarted, "memory")).toBe(128);
     expect(get(restarted, "status")).toBe("running");
     expect(await vmCall("delete", "fw")).toBe(true);
-    expect(alive(get(restarted, "pid") as number)).toBe(false);
+    expect(processAlive(get(restarted, "pid") as number)).toBe(false);
     expect(existsSync(join(root, "fw"))).toBe(false);
     expect((await rejection(vmCall("status", "fw"))).message).toBe(
       'vm("fw").status: no VM named "fw"',
