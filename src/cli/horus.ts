@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { HorusClient, SupervisorClient, WaitTimeoutError } from "../client/index.js";
 import { DEFAULT_TIMEOUT_S, generateKeyPair, type Job } from "../job/index.js";
-import { DEFAULT_REDIS_URL, type JobRecord } from "../protocol/index.js";
-import { packageVersion } from "../runtime/index.js";
+import type { JobRecord } from "../protocol/index.js";
+import { namespaceOption, packageVersion, redisUrlOption } from "../runtime/index.js";
 
 class UsageError extends Error {}
 
@@ -139,14 +139,8 @@ function withClient(action: (client: Client, ...args: never[]) => Promise<number
 const program = new Command("horus")
   .description("Submit signed jobs to Horus runners and follow them")
   .version(packageVersion(), "-V, --version")
-  .addOption(
-    new Option("--redis-url <url>", "Redis the runners read")
-      .env("HORUS_REDIS_URL")
-      .default(DEFAULT_REDIS_URL),
-  )
-  .addOption(
-    new Option("--namespace <ns>", "prefix of every Redis key").env("HORUS_NAMESPACE").default(""),
-  )
+  .addOption(redisUrlOption())
+  .addOption(namespaceOption())
   .addOption(
     new Option("--supervisor <url>", "go through this supervisor instead of Redis").env(
       "HORUS_SUPERVISOR",

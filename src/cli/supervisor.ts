@@ -3,8 +3,14 @@
 // 0 stopped on a signal, 1 could not start (Redis, port, key file), 2 bad usage.
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_REDIS_URL } from "../protocol/index.js";
-import { createLogger, LOG_LEVELS, type LogLevel, packageVersion } from "../runtime/index.js";
+import {
+  createLogger,
+  LOG_LEVELS,
+  type LogLevel,
+  namespaceOption,
+  packageVersion,
+  redisUrlOption,
+} from "../runtime/index.js";
 import { loadOrCreateAdminKey, Supervisor } from "../supervisor/index.js";
 
 function port(value: string): number {
@@ -27,18 +33,12 @@ interface Flags {
 const program = new Command("supervisor")
   .description("JSON-RPC service (HTTP and WebSocket) and web console in front of Horus runners")
   .version(packageVersion(), "-V, --version")
-  .addOption(
-    new Option("--redis-url <url>", "Redis the runners read")
-      .env("HORUS_REDIS_URL")
-      .default(DEFAULT_REDIS_URL),
-  )
+  .addOption(redisUrlOption())
   .addOption(
     new Option("--port <n>", "port to listen on (0: any free one)").argParser(port).default(3030),
   )
   .option("--bind <address>", "address to listen on", "127.0.0.1")
-  .addOption(
-    new Option("--namespace <ns>", "prefix of every Redis key").env("HORUS_NAMESPACE").default(""),
-  )
+  .addOption(namespaceOption())
   .option(
     "--admin-key-file <file>",
     "file holding the admin API key; created with a new key (mode 600) when missing",

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_REDIS_URL, sentinelUrl } from "../protocol/index.js";
+import { namespaceOption, redisUrlOption } from "./cli-options.js";
 import type { Executor } from "./executor.js";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "./policy.js";
@@ -80,11 +81,7 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
     .description(spec.description)
     .version(packageVersion(), "-V, --version")
     .argument("<runner_id>", "the runner id whose queue this process serves")
-    .addOption(
-      new Option("--redis-url <url>", "Redis to take jobs from")
-        .env("HORUS_REDIS_URL")
-        .default(DEFAULT_REDIS_URL),
-    )
+    .addOption(redisUrlOption("Redis to take jobs from"))
     .addOption(
       new Option(
         "--redis-sentinels <list>",
@@ -107,11 +104,7 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
         "public keys (hex) whose signatures are accepted: HEX,HEX or @FILE",
       ).env("HORUS_TRUSTED_KEYS"),
     )
-    .addOption(
-      new Option("--namespace <ns>", "prefix of every Redis key")
-        .env("HORUS_NAMESPACE")
-        .default(""),
-    )
+    .addOption(namespaceOption())
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .addOption(
       new Option("--max-job-age <seconds>", "refuse jobs created longer ago than this")
