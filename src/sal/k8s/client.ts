@@ -1,14 +1,21 @@
-// Which cluster a job talks to, and a small client for the Kubernetes REST API over
-// node:http(s). (@kubernetes/client-node 2.x needs Node >= 22.19 through its undici, so it
-// cannot load on the Node 20 the runners support; the few endpoints SAL uses are spoken
-// here directly.) Every request has a deadline and stops when the job ends. Failures become
-// one readable line; kubeconfig contents (tokens, keys) never appear in them.
+// Which cluster a job talks to, and the @kubernetes/client-node API objects for one call.
+// The library reads the kubeconfig and authenticates; what stays here is the choice of
+// cluster (the runners' own order), what the runners refuse, and turning failures into one
+// readable line. Every request carries the call's signal (timeout or job end); kubeconfig
+// contents (tokens, keys) never appear in messages.
 
 import { existsSync, readFileSync } from "node:fs";
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest, type RequestOptions } from "node:https";
-import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
+import {
+  ApiException,
+  AppsV1Api,
+  type Configuration,
+  CoreV1Api,
+  createConfiguration,
+  KubeConfig,
+  KubernetesObjectApi,
+  ServerConfiguration,
+} from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { field } from "../hetzner/plain.js";
 
@@ -16,31 +23,12 @@ export class K8sError extends Error {
   override readonly name = "K8sError";
 }
 
-/** A failure the API answered with: its HTTP status and `Status` object. */
-export class K8sApiError extends Error {
-  override readonly name = "K8sApiError";
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    readonly apiMessage: string,
-  ) {
-    super(`HTTP ${status}${reason ? ` ${reason}` : ""}${apiMessage ? `: ${apiMessage}` : ""}`);
-  }
-}
+const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-const SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/** Everything needed to reach and authenticate to one cluster. */
+/** A loaded configuration and where it came from (a path, or "in-cluster"), for messages. */
 export interface Cluster {
+  readonly config: KubeConfig;
   readonly server: string;
-  readonly ca?: Buffer;
-  readonly insecure: boolean;
-  readonly serverName?: string;
-  readonly token?: string;
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
-  readonly basic?: string;
-  /** Where the configuration came from (a path, or "in-cluster"), for messages. */
   readonly from: string;
 }
 
@@ -59,7 +47,11 @@ function firstExisting(list: string): string | undefined {
   return paths.find((p) => existsSync(p)) ?? paths[0];
 }
 
-/** The cluster to use: script path, job KUBECONFIG, runner option, runner KUBECONFIG, in-cluster, ~/.kube/config. */
+/**
+ * The cluster to use: script path, job KUBECONFIG, runner option, runner KUBECONFIG,
+ * in-cluster, ~/.kube/config. (Not `loadFromDefault`: it puts ~/.kube/config before the
+ * service account and merges every KUBECONFIG file, where the runners take the first.)
+ */
 export function loadCluster(source: ClusterSource): Cluster {
   const path =
     source.scriptPath ||
@@ -68,227 +60,175 @@ export function loadCluster(source: ClusterSource): Cluster {
     (process.env.KUBECONFIG && firstExisting(process.env.KUBECONFIG)) ||
     undefined;
   if (path) return fromKubeconfig(path);
-  if (process.env.KUBERNETES_SERVICE_HOST && existsSync(join(SERVICE_ACCOUNT, "token")))
-    return inCluster();
-  const home = join(homedir(), ".kube", "config");
-  if (existsSync(home)) return fromKubeconfig(home);
+  if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
+    const config = new KubeConfig();
+    config.loadFromCluster();
+    return finish(config, "in-cluster service account");
+  }
+  const home = join(process.env.HOME ?? "", ".kube", "config");
+  if (process.env.HOME && existsSync(home)) return fromKubeconfig(home);
   throw new K8sError(
     "no cluster configured: give a kubeconfig path to k8s(namespace, path), set KUBECONFIG in the job's env vars, or run inside a cluster",
   );
 }
 
-function inCluster(): Cluster {
-  const host = process.env.KUBERNETES_SERVICE_HOST as string;
-  const port = process.env.KUBERNETES_SERVICE_PORT || "443";
-  const bracketed = host.includes(":") ? `[${host}]` : host;
-  return {
-    server: `https://${bracketed}:${port}`,
-    ca: readFileSync(join(SERVICE_ACCOUNT, "ca.crt")),
-    insecure: false,
-    token: readFileSync(join(SERVICE_ACCOUNT, "token"), "utf8").trim(),
-    from: "in-cluster service account",
-  };
-}
-
-type Named = { name?: unknown };
-
-function named(list: unknown, name: unknown, key: string): Record<string, unknown> | undefined {
-  if (!Array.isArray(list)) return undefined;
-  const entry = (list as Named[]).find((e) => e && e.name === name);
-  const inner = field(entry, key);
-  return inner && typeof inner === "object" ? (inner as Record<string, unknown>) : undefined;
-}
+/** The first line of a library or parser message: later lines may quote the file (a token, a key). */
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
 
 function fromKubeconfig(path: string): Cluster {
   if (!existsSync(path)) throw new K8sError(`kubeconfig not found: ${path}`);
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, "utf8"));
-  } catch (e) {
-    // Parser messages may quote the file (a token, a key): keep only their first line,
-    // which names the problem and its position.
-    const first = String((e as Error).message ?? e).split("\n")[0];
-    throw new K8sError(`cannot read kubeconfig ${path}: ${first}`);
-  }
   const where = `kubeconfig ${path}`;
-  const contextName = field(doc, "current-context");
-  const context = named(field(doc, "contexts"), contextName, "context");
-  if (!context) throw new K8sError(`${where} names no current context`);
-  const cluster = named(field(doc, "clusters"), context.cluster, "cluster");
-  if (!cluster || typeof cluster.server !== "string")
+  const config = new KubeConfig();
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+    config.loadFromString(text);
+  } catch (e) {
+    throw new K8sError(`cannot read ${where}: ${firstLine(e)}`);
+  }
+  config.makePathsAbsolute(dirname(path)); // as loadFromFile does: files named relative to it
+  if (!config.getContextObject(config.getCurrentContext()))
+    throw new K8sError(`${where} names no current context`);
+  if (!config.getCurrentCluster())
     throw new K8sError(`${where}: the current context's cluster has no server`);
-  const user = named(field(doc, "users"), context.user, "user") ?? {};
-  if (user.exec || user["auth-provider"])
+  const user = config.getCurrentUser();
+  // The library would run an exec plugin (a command the job's kubeconfig names, on the
+  // runner's host) or an auth provider, and their failures carry the plugin's own output,
+  // which we cannot vet for credentials. The runners keep to static credentials.
+  if (user?.exec || user?.authProvider)
     throw new K8sError(
       `${where}: exec and auth-provider credentials are not supported (use a token or a client certificate)`,
     );
-  const base = dirname(path);
-  const file = (v: unknown) =>
-    readFileSync(isAbsolute(String(v)) ? String(v) : join(base, String(v)));
-  const bytes = (
-    dataKey: string,
-    fileKey: string,
-    from: Record<string, unknown>,
-  ): Buffer | undefined => {
-    if (typeof from[dataKey] === "string") return Buffer.from(from[dataKey] as string, "base64");
-    if (typeof from[fileKey] === "string") {
+  if (user && !user.token) {
+    const tokenFile = tokenFileOf(text, user.name);
+    if (tokenFile !== undefined) {
+      // client-go's `tokenFile` (relative to the kubeconfig, trimmed); the library reads a
+      // non-standard `token-file` key instead, against the process's directory.
+      const file = isAbsolute(tokenFile) ? tokenFile : join(dirname(path), tokenFile);
+      let token: string;
       try {
-        return file(from[fileKey]);
+        token = readFileSync(file, "utf8").trim();
       } catch {
-        throw new K8sError(`${where}: cannot read ${fileKey} ${String(from[fileKey])}`);
+        throw new K8sError(`${where}: cannot read tokenFile ${tokenFile}`);
       }
-    }
-    return undefined;
-  };
-  let token = typeof user.token === "string" ? user.token : undefined;
-  if (!token && typeof user.tokenFile === "string") {
-    try {
-      token = file(user.tokenFile).toString("utf8").trim();
-    } catch {
-      throw new K8sError(`${where}: cannot read tokenFile ${user.tokenFile}`);
+      config.users = config.users.map((u) => (u.name === user.name ? { ...u, token } : u));
     }
   }
-  const basic =
-    typeof user.username === "string"
-      ? Buffer.from(`${user.username}:${String(user.password ?? "")}`).toString("base64")
-      : undefined;
-  return {
-    server: cluster.server.replace(/\/+$/, ""),
-    ca: bytes("certificate-authority-data", "certificate-authority", cluster),
-    insecure: cluster["insecure-skip-tls-verify"] === true,
-    serverName:
-      typeof cluster["tls-server-name"] === "string" ? cluster["tls-server-name"] : undefined,
-    token,
-    cert: bytes("client-certificate-data", "client-certificate", user),
-    key: bytes("client-key-data", "client-key", user),
-    basic,
-    from: path,
-  };
+  checkFiles(config, where);
+  return finish(config, path);
 }
 
-export interface RequestSpec {
-  readonly query?: Record<string, string | number | boolean | undefined>;
-  readonly body?: unknown;
-  readonly contentType?: string;
+/** The `tokenFile` of the named user, read from the raw kubeconfig (the library drops the key). */
+function tokenFileOf(text: string, userName: string): string | undefined {
+  const users = field(parseYaml(text), "users");
+  if (!Array.isArray(users)) return undefined;
+  const entry = users.find((u) => field(u, "name") === userName);
+  const file = field(field(entry, "user"), "tokenFile");
+  return typeof file === "string" && file !== "" ? file : undefined;
 }
 
-/** The REST client for one call: every request stops on `signal` (timeout or job end). */
-export class K8sClient {
-  private readonly discovery = new Map<string, Promise<unknown>>();
-
-  constructor(
-    readonly cluster: Cluster,
-    private readonly signal: AbortSignal,
-  ) {}
-
-  /** A request whose answer is text (pod logs); errors as for `json`. */
-  async text(method: string, path: string, spec: RequestSpec = {}): Promise<string> {
-    const { status, body } = await this.send(method, path, spec);
-    if (status >= 200 && status < 300) return body;
-    throw apiError(status, body);
-  }
-
-  async json(
-    method: string,
-    path: string,
-    spec: RequestSpec = {},
-  ): Promise<Record<string, unknown>> {
-    const text = await this.text(method, path, spec);
+/** Reads the CA, certificate and key files now, so a missing one is a configuration error, not a request failure. */
+function checkFiles(config: KubeConfig, where: string): void {
+  const cluster = config.getCurrentCluster();
+  const user = config.getCurrentUser();
+  const files: [string, string | null | undefined][] = [
+    ["certificate-authority", cluster?.caFile],
+    ["client-certificate", user?.certFile],
+    ["client-key", user?.keyFile],
+  ];
+  for (const [key, file] of files) {
+    if (!file) continue;
     try {
-      return JSON.parse(text) as Record<string, unknown>;
+      readFileSync(file);
     } catch {
-      throw new K8sError(`the API answered ${method} ${path} with a body that is not JSON`);
+      throw new K8sError(`${where}: cannot read ${key} ${file}`);
     }
   }
+}
 
-  /** The plural name and scope of a kind, from the API's discovery document (cached). */
-  async resource(
-    apiVersion: string,
-    kind: string,
-  ): Promise<{ plural: string; namespaced: boolean }> {
-    const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    let list = this.discovery.get(path);
-    if (!list) {
-      list = this.json("GET", path);
-      this.discovery.set(path, list);
-    }
-    const resources = field(await list, "resources");
-    const found = Array.isArray(resources)
-      ? (resources as Record<string, unknown>[]).find(
-          (r) => r.kind === kind && typeof r.name === "string" && !r.name.includes("/"),
-        )
-      : undefined;
+/**
+ * The library refuses a plain-HTTP server unless the cluster skips TLS verification (it
+ * picks its HTTP agent by that flag). Plain HTTP has no certificate to verify, and kubectl
+ * talks to such servers (kubectl proxy), so such clusters are marked.
+ */
+function finish(config: KubeConfig, from: string): Cluster {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new K8sError(`${from}: the current context's cluster has no server`);
+  if (cluster.server.startsWith("http:") && !cluster.skipTLSVerify)
+    config.clusters = config.clusters.map((c) =>
+      c.name === cluster.name ? { ...c, skipTLSVerify: true } : c,
+    );
+  return { config, server: cluster.server, from };
+}
+
+/**
+ * The object API bound to the manager's namespace: objects without one go there, and
+ * `scope` tells whether a kind is namespaced (from the API's discovery document, cached).
+ */
+export class ObjectApi extends KubernetesObjectApi {
+  constructor(configuration: Configuration, namespace: string) {
+    super(configuration);
+    this.defaultNamespace = namespace;
+  }
+
+  async scope(apiVersion: string, kind: string): Promise<{ namespaced: boolean }> {
+    const found = await this.resource(apiVersion, kind);
     if (!found) throw new K8sError(`the cluster has no ${kind} in ${apiVersion}`);
-    return { plural: found.name as string, namespaced: found.namespaced === true };
-  }
-
-  private send(
-    method: string,
-    path: string,
-    spec: RequestSpec,
-  ): Promise<{ status: number; body: string }> {
-    const url = new URL(this.cluster.server + path);
-    for (const [k, v] of Object.entries(spec.query ?? {}))
-      if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: "application/json, */*" };
-    const c = this.cluster;
-    if (c.token) headers.authorization = `Bearer ${c.token}`;
-    else if (c.basic) headers.authorization = `Basic ${c.basic}`;
-    let payload: string | undefined;
-    if (spec.body !== undefined) {
-      payload = JSON.stringify(spec.body);
-      headers["content-type"] = spec.contentType ?? "application/json";
-      headers["content-length"] = String(Buffer.byteLength(payload));
-    }
-    const options: RequestOptions = {
-      method,
-      headers,
-      signal: this.signal,
-      ...(url.protocol === "https:"
-        ? {
-            ca: c.ca,
-            cert: c.cert,
-            key: c.key,
-            rejectUnauthorized: !c.insecure,
-            servername: c.serverName,
-          }
-        : {}),
-    };
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, options, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-        );
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end(payload);
-    });
+    return { namespaced: found.namespaced };
   }
 }
 
-function apiError(status: number, body: string): K8sApiError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  const reason = field(parsed, "reason");
-  const message = field(parsed, "message");
-  return new K8sApiError(
-    status,
-    typeof reason === "string" ? reason : status === 401 ? "Unauthorized" : "",
-    typeof message === "string" && message !== reason ? message : "",
-  );
+/** The API objects one call uses; every request they send stops on `signal`. */
+export interface K8sApis {
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly objects: ObjectApi;
+}
+
+export function connect(cluster: Cluster, namespace: string, signal: AbortSignal): K8sApis {
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: cluster.config },
+    promiseMiddleware: [
+      {
+        pre: async (request) => {
+          request.setSignal(signal);
+          return request;
+        },
+        post: async (response) => response,
+      },
+    ],
+  });
+  return {
+    core: new CoreV1Api(configuration),
+    apps: new AppsV1Api(configuration),
+    objects: new ObjectApi(configuration, namespace),
+  };
 }
 
 /** HTTP status of an API failure, when it is one. */
 export function statusOf(e: unknown): number | undefined {
-  return e instanceof K8sApiError ? e.status : undefined;
+  return e instanceof ApiException ? e.code : undefined;
+}
+
+/** The API's `Status` object of a failure: the library gives it as text or parsed. */
+function statusBody(body: unknown): unknown {
+  if (typeof body !== "string") return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "HTTP 404 NotFound: pods "x" not found", from the API's status and `Status` object. */
+function apiFailure(e: ApiException<unknown>): string {
+  const body = statusBody(e.body);
+  const given = field(body, "reason");
+  const message = field(body, "message");
+  const reason = typeof given === "string" ? given : e.code === 401 ? "Unauthorized" : "";
+  const text = typeof message === "string" && message !== reason ? message : "";
+  return `HTTP ${e.code}${reason ? ` ${reason}` : ""}${text ? `: ${text}` : ""}`;
 }
 
 /** One line for a failed call: the API's status and message, or the transport problem. */
@@ -299,9 +239,11 @@ export function describeFailure(
   timeoutMs: number,
 ): string {
   if (timedOut) return `no answer from the Kubernetes API at ${server} within ${timeoutMs / 1000}s`;
-  if (e instanceof K8sApiError || e instanceof K8sError) return e.message;
+  if (e instanceof ApiException) return apiFailure(e);
+  if (e instanceof K8sError) return e.message;
   const err = e as NodeJS.ErrnoException;
   if (err?.name === "AbortError") return "the job ended";
+  // node-fetch's FetchError carries the system or TLS error code (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT).
   if (err?.code) return `cannot reach the Kubernetes API at ${server}: ${err.code}`;
-  return err?.message ?? String(e);
+  return firstLine(err);
 }

@@ -24,7 +24,7 @@ import {
   numberValue,
   salError,
 } from "../values.js";
-import { describeFailure, K8sClient, loadCluster } from "./client.js";
+import { connect, describeFailure, loadCluster } from "./client.js";
 import {
   apply,
   configmapsList,
@@ -179,7 +179,7 @@ async function k8sCall(ctx: MainSideContext, args: readonly Value[]): Promise<Va
         runnerPath: typeof option === "string" && option !== "" ? option : undefined,
       });
       server = cluster.server;
-      const api = new K8sClient(cluster, signal);
+      const api = connect(cluster, namespace, signal);
       return await operation({ api, namespace, signal, log: (l) => ctx.log(l) }, fn, opArgs);
     } catch (e) {
       if (e instanceof Error && e.name === "RhaiRuntimeError") throw e;

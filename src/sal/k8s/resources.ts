@@ -2,23 +2,23 @@
 // apply (server-side apply, else create or replace), delete by pattern, logs, a deployment
 // with its service, and waiting until something is ready.
 
+import { type KubernetesObject, PatchStrategy, type V1ObjectMeta } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import type { Value } from "../../rhai/index.js";
 import { fromPlain } from "../hetzner/plain.js";
 import { rhaiMap } from "../values.js";
-import { type K8sClient, K8sError, statusOf } from "./client.js";
+import { type K8sApis, K8sError, statusOf } from "./client.js";
 
 export const FIELD_MANAGER = "horus-sal";
-const SERVER_SIDE_APPLY = "application/apply-patch+yaml";
 
 export interface K8sContext {
-  readonly api: K8sClient;
+  readonly api: K8sApis;
   readonly namespace: string;
   readonly signal: AbortSignal;
   log(line: string): void;
 }
 
-/** A Kubernetes object as JSON. Only the fields this module reads are typed. */
+/** A Kubernetes object from a manifest, as JSON. Only the fields this module reads are typed. */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
@@ -26,34 +26,24 @@ export interface KubeObject {
     name?: string;
     namespace?: string;
     resourceVersion?: string;
-    generation?: number;
-    creationTimestamp?: string;
     [k: string]: unknown;
   };
-  // biome-ignore lint/suspicious/noExplicitAny: spec and status differ by kind; every read is optional-chained
-  spec?: any;
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  status?: any;
-  data?: Record<string, string>;
-  binaryData?: Record<string, string>;
   [k: string]: unknown;
 }
 
-const ns = (namespace: string) => `/namespaces/${encodeURIComponent(namespace)}`;
-const CORE = "/api/v1";
-const APPS = "/apis/apps/v1";
+const nameOf = (o: { metadata?: V1ObjectMeta }) => o.metadata?.name ?? "";
 
-async function items(k: K8sContext, group: string, plural: string): Promise<KubeObject[]> {
-  const list = await k.api.json("GET", `${group}${ns(k.namespace)}/${plural}`);
-  return Array.isArray(list.items) ? (list.items as KubeObject[]) : [];
+/** An API timestamp (the library gives a Date) as the API writes it: RFC 3339 in UTC. */
+function timestamp(d: Date | string | undefined): string | undefined {
+  if (typeof d === "string") return d;
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) return undefined;
+  return d.toISOString().replace(/\.000Z$/, "Z");
 }
 
-const nameOf = (o: KubeObject) => o.metadata?.name ?? "";
-
 export async function podsList(k: K8sContext): Promise<Value[]> {
-  return (await items(k, CORE, "pods")).map((p) => {
-    const statuses: { ready?: boolean; restartCount?: number }[] =
-      p.status?.containerStatuses ?? [];
+  const list = await k.api.core.listNamespacedPod({ namespace: k.namespace });
+  return list.items.map((p) => {
+    const statuses = p.status?.containerStatuses ?? [];
     return rhaiMap({
       name: nameOf(p),
       namespace: p.metadata?.namespace,
@@ -62,18 +52,19 @@ export async function podsList(k: K8sContext): Promise<Value[]> {
       restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
       node: p.spec?.nodeName,
       ip: p.status?.podIP,
-      created: p.metadata?.creationTimestamp,
+      created: timestamp(p.metadata?.creationTimestamp),
     });
   });
 }
 
 export async function servicesList(k: K8sContext): Promise<Value[]> {
-  return (await items(k, CORE, "services")).map((s) =>
+  const list = await k.api.core.listNamespacedService({ namespace: k.namespace });
+  return list.items.map((s) =>
     rhaiMap({
       name: nameOf(s),
       type: s.spec?.type,
       cluster_ip: s.spec?.clusterIP,
-      ports: ((s.spec?.ports ?? []) as Record<string, unknown>[]).map((p) =>
+      ports: (s.spec?.ports ?? []).map((p) =>
         rhaiMap({
           name: fromPlain(p.name),
           port: fromPlain(p.port),
@@ -87,22 +78,22 @@ export async function servicesList(k: K8sContext): Promise<Value[]> {
 }
 
 export async function deploymentsList(k: K8sContext): Promise<Value[]> {
-  return (await items(k, APPS, "deployments")).map((d) =>
+  const list = await k.api.apps.listNamespacedDeployment({ namespace: k.namespace });
+  return list.items.map((d) =>
     rhaiMap({
       name: nameOf(d),
       replicas: d.spec?.replicas ?? 1,
       ready: d.status?.readyReplicas ?? 0,
       available: d.status?.availableReplicas ?? 0,
       updated: d.status?.updatedReplicas ?? 0,
-      images: ((d.spec?.template?.spec?.containers ?? []) as { image?: string }[]).map(
-        (c) => c.image ?? "",
-      ),
+      images: (d.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? ""),
     }),
   );
 }
 
 export async function configmapsList(k: K8sContext): Promise<Value[]> {
-  return (await items(k, CORE, "configmaps")).map((c) =>
+  const list = await k.api.core.listNamespacedConfigMap({ namespace: k.namespace });
+  return list.items.map((c) =>
     rhaiMap({
       name: nameOf(c),
       keys: [...Object.keys(c.data ?? {}), ...Object.keys(c.binaryData ?? {})].sort(),
@@ -112,17 +103,17 @@ export async function configmapsList(k: K8sContext): Promise<Value[]> {
 
 /** Secret names only: their data never leaves this function. */
 export async function secretsList(k: K8sContext): Promise<Value[]> {
-  return (await items(k, CORE, "secrets")).map(nameOf);
+  const list = await k.api.core.listNamespacedSecret({ namespace: k.namespace });
+  return list.items.map(nameOf);
 }
 
 export async function namespacesList(k: K8sContext): Promise<Value[]> {
-  const list = await k.api.json("GET", `${CORE}/namespaces`);
-  return Array.isArray(list.items) ? (list.items as KubeObject[]).map(nameOf) : [];
+  return (await k.api.core.listNamespace()).items.map(nameOf);
 }
 
 export async function namespaceExists(k: K8sContext, name: string): Promise<boolean> {
   try {
-    await k.api.json("GET", `${CORE}/namespaces/${encodeURIComponent(name)}`);
+    await k.api.core.readNamespace({ name });
     return true;
   } catch (e) {
     if (statusOf(e) === 404) return false;
@@ -132,7 +123,7 @@ export async function namespaceExists(k: K8sContext, name: string): Promise<bool
 
 export async function namespaceCreate(k: K8sContext, name: string): Promise<boolean> {
   try {
-    await k.api.json("POST", `${CORE}/namespaces`, {
+    await k.api.core.createNamespace({
       body: { apiVersion: "v1", kind: "Namespace", metadata: { name } },
     });
     k.log(`k8s: namespace ${name} created`);
@@ -167,21 +158,16 @@ export function parseManifests(text: string): KubeObject[] {
   return objects;
 }
 
-/** The object's URL (collection and item), after finding its kind's plural and scope. */
-async function locate(
-  k: K8sContext,
-  spec: KubeObject,
-): Promise<{ collection: string; item: string }> {
-  const apiVersion = spec.apiVersion as string;
-  const { plural, namespaced } = await k.api.resource(apiVersion, spec.kind as string);
+/**
+ * Puts the object in the manager's namespace when its kind is namespaced and it names
+ * none, and takes a namespace off a cluster-scoped one (the API would refuse it).
+ */
+async function place(k: K8sContext, spec: KubeObject): Promise<KubernetesObject> {
+  const { namespaced } = await k.api.objects.scope(spec.apiVersion as string, spec.kind as string);
   spec.metadata ??= {};
-  const metadata = spec.metadata;
-  if (namespaced) metadata.namespace ??= k.namespace;
-  else delete metadata.namespace;
-  const root = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-  const scope = namespaced ? ns(metadata.namespace as string) : "";
-  const collection = `${root}${scope}/${plural}`;
-  return { collection, item: `${collection}/${encodeURIComponent(metadata.name as string)}` };
+  if (namespaced) spec.metadata.namespace ??= k.namespace;
+  else delete spec.metadata.namespace;
+  return spec as KubernetesObject;
 }
 
 /**
@@ -189,29 +175,37 @@ async function locate(
  * server without it (HTTP 415), create the object or replace it at its current version.
  */
 async function applyOne(k: K8sContext, spec: KubeObject): Promise<string> {
-  const { collection, item } = await locate(k, spec);
+  const objects = k.api.objects;
+  const object = await place(k, spec);
   try {
-    await k.api.json("PATCH", item, {
-      query: { fieldManager: FIELD_MANAGER, force: true },
-      body: spec,
-      contentType: SERVER_SIDE_APPLY,
-    });
+    await objects.patch(
+      object,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
     return "applied";
   } catch (e) {
     if (statusOf(e) !== 415) throw e;
   }
-  let existing: KubeObject | undefined;
+  let existing: KubernetesObject | undefined;
   try {
-    existing = (await k.api.json("GET", item)) as KubeObject;
+    existing = await objects.read({
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      metadata: { name: spec.metadata?.name as string, namespace: object.metadata?.namespace },
+    });
   } catch (e) {
     if (statusOf(e) !== 404) throw e;
   }
   if (existing) {
-    const metadata = { ...spec.metadata, resourceVersion: existing.metadata?.resourceVersion };
-    await k.api.json("PUT", item, { body: { ...spec, metadata } });
+    const metadata = { ...object.metadata, resourceVersion: existing.metadata?.resourceVersion };
+    await objects.replace({ ...object, metadata });
     return "replaced";
   }
-  await k.api.json("POST", collection, { body: spec });
+  await objects.create(object);
   return "created";
 }
 
@@ -219,50 +213,39 @@ export async function apply(k: K8sContext, specs: KubeObject[]): Promise<Value[]
   const done: Value[] = [];
   for (const spec of specs) {
     const action = await applyOne(k, spec);
-    const namespace = spec.metadata?.namespace; // set by the object API for namespaced kinds
+    const namespace = spec.metadata?.namespace; // set by `place` for namespaced kinds
     k.log(`k8s: ${spec.kind}/${spec.metadata?.name} ${action}`);
     done.push(rhaiMap({ kind: spec.kind, name: spec.metadata?.name, namespace, action }));
   }
   return done;
 }
 
-const DELETABLE: [kind: string, group: string, plural: string][] = [
+const DELETABLE: [name: string, apiVersion: string, kind: string][] = [
   // Deployments first, so their pods are not replaced while we delete them.
-  ["deployment", APPS, "deployments"],
-  ["service", CORE, "services"],
-  ["pod", CORE, "pods"],
-  ["configmap", CORE, "configmaps"],
-  ["secret", CORE, "secrets"],
+  ["deployment", "apps/v1", "Deployment"],
+  ["service", "v1", "Service"],
+  ["pod", "v1", "Pod"],
+  ["configmap", "v1", "ConfigMap"],
+  ["secret", "v1", "Secret"],
 ];
 
 /** Deletes the namespace's deployments, services, pods, configmaps and secrets whose names match. */
 export async function deleteMatching(k: K8sContext, pattern: RegExp): Promise<Value[]> {
+  const objects = k.api.objects;
   const deleted: Value[] = [];
-  for (const [kind, group, plural] of DELETABLE) {
-    const names = (await items(k, group, plural)).map(nameOf).filter((n) => pattern.test(n));
-    for (const name of names) {
+  for (const [name, apiVersion, kind] of DELETABLE) {
+    const list = await objects.list(apiVersion, kind, k.namespace);
+    const names = list.items.map(nameOf).filter((n) => pattern.test(n));
+    for (const item of names) {
+      const target = { apiVersion, kind, metadata: { name: item, namespace: k.namespace } };
       try {
-        await k.api.json(
-          "DELETE",
-          `${group}${ns(k.namespace)}/${plural}/${encodeURIComponent(name)}`,
-          {
-            // Background: the deployment's replica sets and pods are collected after it.
-            ...(kind === "deployment"
-              ? {
-                  body: {
-                    kind: "DeleteOptions",
-                    apiVersion: "v1",
-                    propagationPolicy: "Background",
-                  },
-                }
-              : {}),
-          },
-        );
+        // Background: the deployment's replica sets and pods are collected after it.
+        await objects.delete(target, undefined, undefined, undefined, undefined, "Background");
       } catch (e) {
         if (statusOf(e) === 404) continue; // gone meanwhile (a deployment's pod)
         throw e;
       }
-      deleted.push(`${kind}/${name}`);
+      deleted.push(`${name}/${item}`);
     }
   }
   if (deleted.length > 0) k.log(`k8s: deleted ${deleted.join(", ")}`);
@@ -270,9 +253,7 @@ export async function deleteMatching(k: K8sContext, pattern: RegExp): Promise<Va
 }
 
 export async function podLogs(k: K8sContext, name: string, tail?: number): Promise<string> {
-  return k.api.text("GET", `${CORE}${ns(k.namespace)}/pods/${encodeURIComponent(name)}/log`, {
-    query: { tailLines: tail },
-  });
+  return k.api.core.readNamespacedPodLog({ name, namespace: k.namespace, tailLines: tail });
 }
 
 export interface DeploySpec {
@@ -342,29 +323,25 @@ export function waitKind(kind: string): string | undefined {
 
 /** Whether the object is ready, and a few words on where it stands. */
 async function readiness(k: K8sContext, kind: string, name: string): Promise<[boolean, string]> {
-  const item = (group: string, plural: string) =>
-    k.api.json(
-      "GET",
-      `${group}${ns(k.namespace)}/${plural}/${encodeURIComponent(name)}`,
-    ) as Promise<KubeObject>;
+  const namespace = k.namespace;
   try {
     switch (kind) {
       case "pod": {
-        const p = await item(CORE, "pods");
-        const phase: string = p.status?.phase ?? "Pending";
+        const p = await k.api.core.readNamespacedPod({ name, namespace });
+        const phase = p.status?.phase ?? "Pending";
         if (phase === "Failed")
           throw new K8sError(
             `pod "${name}" failed: ${p.status?.message ?? p.status?.reason ?? "no reason given"}`,
           );
-        const conditions: { type?: string; status?: string }[] = p.status?.conditions ?? [];
+        const conditions = p.status?.conditions ?? [];
         const ready = conditions.some((c) => c.type === "Ready" && c.status === "True");
         return [phase === "Running" && ready, `phase ${phase}${ready ? "" : ", not ready"}`];
       }
       case "deployment": {
-        const d = await item(APPS, "deployments");
-        const want: number = d.spec?.replicas ?? 1;
-        const ready: number = d.status?.readyReplicas ?? 0;
-        const available: number = d.status?.availableReplicas ?? 0;
+        const d = await k.api.apps.readNamespacedDeployment({ name, namespace });
+        const want = d.spec?.replicas ?? 1;
+        const ready = d.status?.readyReplicas ?? 0;
+        const available = d.status?.availableReplicas ?? 0;
         const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
         return [
           observed && ready >= want && available >= want,
@@ -372,17 +349,14 @@ async function readiness(k: K8sContext, kind: string, name: string): Promise<[bo
         ];
       }
       case "service": {
-        const s = await item(CORE, "services");
+        const s = await k.api.core.readNamespacedService({ name, namespace });
         if (s.spec?.type !== "LoadBalancer") return [true, "exists"];
-        const ingress: unknown[] = s.status?.loadBalancer?.ingress ?? [];
+        const ingress = s.status?.loadBalancer?.ingress ?? [];
         return [ingress.length > 0, "waiting for a load balancer address"];
       }
       default: {
-        const n = (await k.api.json(
-          "GET",
-          `${CORE}/namespaces/${encodeURIComponent(name)}`,
-        )) as KubeObject;
-        const phase: string = n.status?.phase ?? "unknown";
+        const n = await k.api.core.readNamespace({ name });
+        const phase = n.status?.phase ?? "unknown";
         return [phase === "Active", `phase ${phase}`];
       }
     }
