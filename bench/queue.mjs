@@ -2,9 +2,12 @@
 // (producer and worker overlapping, and from a pre-filled queue), latency one job at a time
 // and at a steady rate, and the same for a Rhai `1 + 1` job through the sandbox. The two
 // systems alternate, each scenario is repeated, and the table shows medians with min–max.
-// Needs a build (`npm run bench` makes one). Knobs: BENCH_JOBS (20000), BENCH_REPEAT (3),
-// BENCH_LATENCY_JOBS (1000), BENCH_RATE_JOBS (600), BENCH_INFLIGHT (200).
+// Needs a build (`npm run bench` makes one). Knobs: BENCH_JOBS (20000: the concurrency 10
+// run the target is about), BENCH_SMALL_JOBS (5000: the other throughput runs, to stay within
+// the time `npm run bench` may take), BENCH_REPEAT (3), BENCH_LATENCY_JOBS (1000),
+// BENCH_RATE_JOBS (600), BENCH_INFLIGHT (200), BENCH_ONLY (a pattern of scenario labels).
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { generateKeyPair } from "../dist/job/index.js";
 import { startRedis } from "./lib/redis.mjs";
@@ -13,6 +16,7 @@ import { Bull, flush, Ours, processCpuUs, ROOT, redisCpuUs } from "./lib/systems
 
 const env = process.env;
 const JOBS = Number(env.BENCH_JOBS ?? 20_000);
+const SMALL_JOBS = Number(env.BENCH_SMALL_JOBS ?? 5000);
 const REPEAT = Number(env.BENCH_REPEAT ?? 3);
 const LATENCY_JOBS = Number(env.BENCH_LATENCY_JOBS ?? 1000);
 const RATE = 200;
@@ -34,12 +38,12 @@ async function session(system, concurrency, measure) {
   }
 }
 
-async function throughput(system, concurrency) {
+async function throughput(system, concurrency, n) {
   return session(system, concurrency, async (s) => {
     const t0 = performance.now();
-    const ids = await s.produce(JOBS, INFLIGHT);
+    const ids = await s.produce(n, INFLIGHT);
     await s.waitAll(ids);
-    return JOBS / ((performance.now() - t0) / 1000);
+    return n / ((performance.now() - t0) / 1000);
   });
 }
 
@@ -47,19 +51,19 @@ async function throughput(system, concurrency) {
  * From a full queue: the rate, and the CPU time per job of the worker process and of Redis
  * (less sensitive than wall time to whatever else the machine is doing).
  */
-async function prefilled(system, concurrency) {
+async function prefilled(system, concurrency, n) {
   return session(system, concurrency, async (s) => {
-    const { ids, release } = await s.prefill(JOBS);
+    const { ids, release } = await s.prefill(n);
     const worker0 = processCpuUs(s.child.pid);
     const redis0 = await redisCpuUs(redis.url);
     const t0 = performance.now();
     await release();
     await s.waitAll(ids);
-    const rate = JOBS / ((performance.now() - t0) / 1000);
+    const rate = n / ((performance.now() - t0) / 1000);
     return {
       rate,
-      workerUs: (processCpuUs(s.child.pid) - worker0) / JOBS,
-      redisUs: ((await redisCpuUs(redis.url)) - redis0) / JOBS,
+      workerUs: (processCpuUs(s.child.pid) - worker0) / n,
+      redisUs: ((await redisCpuUs(redis.url)) - redis0) / n,
     };
   });
 }
@@ -101,18 +105,19 @@ const bull = new Bull(redis.url);
 // Each scenario: [label, unit, higher is better, [system, run] pairs, pick a number].
 const scenarios = [];
 for (const c of [1, 10, 50]) {
+  const n = c === 10 ? JOBS : SMALL_JOBS;
   scenarios.push({
-    label: `throughput, overlapping, concurrency ${c}`,
+    label: `throughput, ${n} jobs, overlapping, concurrency ${c}`,
     unit: "jobs/s",
     higherBetter: true,
     runs: [
-      [ours, () => throughput(ours, c)],
-      [bull, () => throughput(bull, c)],
+      [ours, () => throughput(ours, c, n)],
+      [bull, () => throughput(bull, c, n)],
     ],
   });
 }
 scenarios.push({
-  label: "throughput, pre-filled queue, concurrency 10",
+  label: `throughput, ${SMALL_JOBS} jobs, pre-filled queue, concurrency 10`,
   unit: "jobs/s",
   higherBetter: true,
   metrics: [
@@ -121,8 +126,8 @@ scenarios.push({
     ["redisUs", ": Redis CPU per job (µs, lower is better)", 0],
   ],
   runs: [
-    [ours, () => prefilled(ours, 10)],
-    [bull, () => prefilled(bull, 10)],
+    [ours, () => prefilled(ours, 10, SMALL_JOBS)],
+    [bull, () => prefilled(bull, 10, SMALL_JOBS)],
   ],
 });
 scenarios.push({
@@ -146,12 +151,12 @@ scenarios.push({
   ],
 });
 scenarios.push({
-  label: "Rhai 1 + 1 vs BullMQ no-op: throughput, overlapping, concurrency 10",
+  label: `Rhai 1 + 1 vs BullMQ no-op: throughput, ${SMALL_JOBS} jobs, overlapping, concurrency 10`,
   unit: "jobs/s",
   higherBetter: true,
   runs: [
-    [oursRhai, () => throughput(oursRhai, 10)],
-    [bull, () => throughput(bull, 10)],
+    [oursRhai, () => throughput(oursRhai, 10, SMALL_JOBS)],
+    [bull, () => throughput(bull, 10, SMALL_JOBS)],
   ],
 });
 scenarios.push({
@@ -210,15 +215,20 @@ function gitCommit() {
 const redisVersion = execFileSync("redis-server", ["--version"])
   .toString()
   .match(/v=(\S+)/)?.[1];
+const bullVersion = (await import("bullmq/package.json", { with: { type: "json" } })).default
+  .version;
+// BullMQ packs job options with msgpackr; its native part comes prebuilt
+// (@msgpackr-extract/msgpackr-extract-linux-x64) and loads without an install script.
+const msgpackrNative = createRequire(import.meta.url)("msgpackr").isNativeAccelerationEnabled;
 console.log(
-  `queue: ours vs BullMQ ${(await import("bullmq/package.json", { with: { type: "json" } })).default.version}`,
+  `queue: ours vs BullMQ ${bullVersion} (msgpackr native acceleration ${msgpackrNative ? "on" : "off"})`,
 );
 console.log(
   `${new Date().toISOString()}  commit ${gitCommit()}  node ${process.version}  redis ${redisVersion}  ` +
     `${cpus().length} x ${cpus()[0]?.model ?? "?"}`,
 );
 console.log(
-  `${JOBS} jobs per throughput run, ${LATENCY_JOBS} per closed-loop run, ${RATE_JOBS} at ${RATE}/s; ` +
+  `${LATENCY_JOBS} jobs per closed-loop run, ${RATE_JOBS} at ${RATE}/s, after ${WARMUP} warm-up; ` +
     `${REPEAT} runs each, alternating; median (min–max)`,
 );
 const header = ["scenario", "ours", "BullMQ", "ours/BullMQ"];
