@@ -371,6 +371,90 @@ describe("k8s: failures", () => {
   });
 });
 
+describe("k8s: credentials and cancellation through the client library", () => {
+  const write = (name: string, user: string[], cluster: string[] = []) => {
+    const path = join(dir, name);
+    writeFileSync(path, api.kubeconfig(TOKEN, cluster, user));
+    return path;
+  };
+
+  test("a tokenFile relative to the kubeconfig, trimmed; a missing one is a configuration error", async () => {
+    writeFileSync(join(dir, "token.txt"), `${TOKEN}\n`);
+    const path = write("token-file.yaml", ["tokenFile: token.txt"]);
+    expect(await call("secrets_list", [], settings("apps", { kubeconfig: path }))).toEqual([
+      "db-password",
+    ]);
+    expect(api.requests.at(-1)?.authorization).toBe(`Bearer ${TOKEN}`);
+    const missing = write("token-missing.yaml", ["tokenFile: absent.txt"]);
+    const e = await rejection(call("pods_list", [], settings("apps", { kubeconfig: missing })));
+    expect(e.message).toBe(
+      `k8s("apps").pods_list: kubeconfig ${missing}: cannot read tokenFile absent.txt`,
+    );
+  });
+
+  test("basic auth is sent as such, and the password stays out of the message", async () => {
+    const path = write("basic.yaml", ["username: admin", "password: basic-secret-pw"]);
+    const e = await rejection(call("pods_list", [], settings("apps", { kubeconfig: path })));
+    expect(e.message).toBe('k8s("apps").pods_list: HTTP 401 Unauthorized');
+    expect(e.message).not.toContain("basic-secret-pw");
+    expect(api.requests.at(-1)?.authorization).toBe(
+      `Basic ${Buffer.from("admin:basic-secret-pw").toString("base64")}`,
+    );
+  });
+
+  test("exec credentials are refused before any request; a missing CA file is named", async () => {
+    const exec = write("exec.yaml", [
+      "exec:",
+      "  apiVersion: client.authentication.k8s.io/v1",
+      "  command: /bin/true",
+    ]);
+    const e = await rejection(call("pods_list", [], settings("apps", { kubeconfig: exec })));
+    expect(e.message).toBe(
+      `k8s("apps").pods_list: kubeconfig ${exec}: exec and auth-provider credentials are not supported (use a token or a client certificate)`,
+    );
+    expect(api.requests).toEqual([]);
+    const noCa = write("no-ca.yaml", [`token: ${TOKEN}`], ["certificate-authority: gone.crt"]);
+    const f = await rejection(call("pods_list", [], settings("apps", { kubeconfig: noCa })));
+    expect(f.message).toBe(
+      `k8s("apps").pods_list: kubeconfig ${noCa}: cannot read certificate-authority ${join(dir, "gone.crt")}`,
+    );
+  });
+
+  test("pod creation times come back as the API wrote them", async () => {
+    api.put("pods", "apps", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "dated", creationTimestamp: "2026-03-04T05:06:07Z" },
+      spec: { containers: [] },
+    });
+    const pods = (await call("pods_list")) as RhaiMap[];
+    const dated = pods.find((p) => p.get("name") === "dated");
+    expect(dated?.get("created")).toBe("2026-03-04T05:06:07Z");
+  });
+
+  test("apply's requests stop at the call's timeout too", async () => {
+    api.hangPrefix = "/api/v1/namespaces/apps/configmaps";
+    const started = Date.now();
+    const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: slow}\n";
+    const e = await rejection(call("apply", [cm], settings("apps", { timeout: 1 })));
+    expect(e.message).toBe(
+      `k8s("apps").apply: no answer from the Kubernetes API at ${api.url} within 1s`,
+    );
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(api.requests.at(-1)?.method).toBe("PATCH");
+  });
+
+  test("a job that ends stops the call", async () => {
+    api.hangPrefix = "/api/v1/namespaces/apps/pods";
+    const c = mainContext();
+    const pending = call("pods_list", [], settings("apps", { timeout: 20 }), c);
+    setTimeout(() => void c.end(), 200);
+    const started = Date.now();
+    expect((await rejection(pending)).message).toBe('k8s("apps").pods_list: the job ended');
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+});
+
 describe("k8s: a TLS cluster", () => {
   test("the kubeconfig's CA is trusted, an unknown one refused, skip-verify honoured", async () => {
     execFileSync(

@@ -99,6 +99,9 @@ function fromKubeconfig(path: string): Cluster {
     throw new K8sError(
       `${where}: exec and auth-provider credentials are not supported (use a token or a client certificate)`,
     );
+  // The library sends "user:undefined" for a username without a password.
+  if (user?.username && user.password == null)
+    config.users = config.users.map((u) => (u.name === user.name ? { ...u, password: "" } : u));
   if (user && !user.token) {
     const tokenFile = tokenFileOf(text, user.name);
     if (tokenFile !== undefined) {
@@ -120,7 +123,13 @@ function fromKubeconfig(path: string): Cluster {
 
 /** The `tokenFile` of the named user, read from the raw kubeconfig (the library drops the key). */
 function tokenFileOf(text: string, userName: string): string | undefined {
-  const users = field(parseYaml(text), "users");
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return undefined; // the library read it; a stricter parser's complaint is not the job's
+  }
+  const users = field(doc, "users");
   if (!Array.isArray(users)) return undefined;
   const entry = users.find((u) => field(u, "name") === userName);
   const file = field(field(entry, "user"), "tokenFile");
