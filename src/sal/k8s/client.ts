@@ -5,6 +5,7 @@
 // contents (tokens, keys) never appear in messages.
 
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import {
   ApiException,
@@ -65,8 +66,8 @@ export function loadCluster(source: ClusterSource): Cluster {
     config.loadFromCluster();
     return finish(config, "in-cluster service account");
   }
-  const home = join(process.env.HOME ?? "", ".kube", "config");
-  if (process.env.HOME && existsSync(home)) return fromKubeconfig(home);
+  const home = join(homedir(), ".kube", "config");
+  if (existsSync(home)) return fromKubeconfig(home);
   throw new K8sError(
     "no cluster configured: give a kubeconfig path to k8s(namespace, path), set KUBECONFIG in the job's env vars, or run inside a cluster",
   );
