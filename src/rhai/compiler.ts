@@ -17,6 +17,7 @@ import {
 } from "./errors.js";
 import { toDebug } from "./format.js";
 import * as int from "./int.js";
+import { isStackExhausted, isValueTooLarge } from "./js-errors.js";
 import type { NativeCallContext, NativeFunction } from "./native.js";
 import { copy } from "./ops.js";
 import { switchKey } from "./parser.js";
@@ -52,6 +53,8 @@ import {
   type Value,
 } from "./value.js";
 
+/** No arguments: a check of a value's own size only. */
+const NO_VALUES: readonly Value[] = [];
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const MIN_SAFE = Number.MIN_SAFE_INTEGER;
 
@@ -68,7 +71,12 @@ function err(
 export function atPos(e: unknown, pos: Position): unknown {
   if (e instanceof RhaiRuntimeError) return e.at(pos);
   if (isSignal(e) || e instanceof RhaiParseError) return e;
-  if (e instanceof RangeError) return err("ErrorStackOverflow", "Stack overflow", pos);
+  if (isStackExhausted(e)) return err("ErrorStackOverflow", "Stack overflow", pos);
+  // V8's own ceiling on a string's or array's length: the data-size error, not a crash.
+  if (isValueTooLarge(e)) {
+    const what = e.message.startsWith("Invalid string") ? "Length of string" : "Size of array";
+    return err("ErrorDataTooLarge", `${what} too large`, pos);
+  }
   const msg = e instanceof Error ? e.message : String(e);
   return err("ErrorSystem", msg, pos);
 }
@@ -208,7 +216,11 @@ class FnScope {
 /** A place a value can be read from and written back to (variable, element, property). */
 interface Ref {
   get: Eval;
-  set: (f: Frame, v: Value) => void;
+  /**
+   * With `checked`, an element or property set also checks the data-size limits of the
+   * container it changed (its own count and the new value's sizes).
+   */
+  set: (f: Frame, v: Value, checked?: boolean) => void;
   /** Name of the root variable, and whether it is a constant. */
   readonly rootName: string;
   readonly constant: boolean;
@@ -886,7 +898,7 @@ export class Compiler {
             if (safe && c === undefined) return undefined;
             return this.engine.indexGet(c, idx(f), pos);
           },
-          set: (f, v) => {
+          set: (f, v, checked) => {
             if (parent.constant) {
               throw err(
                 "ErrorAssignmentToConstant",
@@ -898,7 +910,8 @@ export class Compiler {
             const c = parent.get(f);
             if (safe && c === undefined) return;
             const r = this.engine.indexSet(c, idx(f), v, pos);
-            if (r !== c) parent.set(f, r);
+            if (checked) this.engine.checkGrown(r, [v], 0, false, pos);
+            if (r !== c) parent.set(f, r, checked);
           },
           rootName: parent.rootName,
           constant: parent.constant,
@@ -914,7 +927,7 @@ export class Compiler {
             if (safe && o === undefined) return undefined;
             return this.engine.propGet(o, name, pos);
           },
-          set: (f, v) => {
+          set: (f, v, checked) => {
             if (parent.constant) {
               throw err(
                 "ErrorAssignmentToConstant",
@@ -926,7 +939,8 @@ export class Compiler {
             const o = parent.get(f);
             if (safe && o === undefined) return;
             const r = this.engine.propSet(o, name, v, pos);
-            if (r !== o) parent.set(f, r);
+            if (checked) this.engine.checkGrown(r, [v], 0, false, pos);
+            if (r !== o) parent.set(f, r, checked);
           },
           rootName: parent.rootName,
           constant: parent.constant,
@@ -980,17 +994,22 @@ export class Compiler {
 
   private assign(n: NodeOf<"Assign">): Eval {
     const target = this.ref(n.target);
-    // Sizes are checked on the whole value of the variable the chain starts from.
-    let root: Node = n.target;
-    while (root.type === "Index" || root.type === "Prop") root = root.target;
-    const rootGet = root === n.target ? target.get : this.ref(root).get;
     const pos = n.position;
     const engine = this.engine;
     const limits = engine.limits;
-    const checkSize = (f: Frame) => {
-      if (limits.maxArraySize > 0 || limits.maxMapSize > 0 || limits.maxStringSize > 0) {
-        engine.checkDataSize(rootGet(f), pos);
-      }
+    // Sizes are checked where the value changed, at a cost that does not grow with the
+    // value: a variable's new value by its own count (it was measured in full when it was
+    // built), an element or property set by the container's count plus the new element's
+    // sizes, an in-place `+=` by the container's count plus what was added.
+    const sizeLimited = () =>
+      limits.maxArraySize > 0 || limits.maxMapSize > 0 || limits.maxStringSize > 0;
+    const checkStored = (v: Value) => {
+      if (sizeLimited()) engine.checkGrown(v, NO_VALUES, 0, false, pos);
+    };
+    const checkCompound = (before: Value, b: Value, after: Value) => {
+      if (!sizeLimited()) return;
+      if (after === before) engine.checkGrown(after, [b], 0, true, pos);
+      else engine.checkGrown(after, NO_VALUES, 0, false, pos);
     };
     if (target.constant && n.target.type === "Var") {
       const name = target.rootName;
@@ -998,21 +1017,28 @@ export class Compiler {
         throw err("ErrorAssignmentToConstant", `Cannot modify constant ${name}`, pos, name);
       };
     }
+    const isVar = n.target.type === "Var" || n.target.type === "This";
     const slot = this.localSlot(n.target);
     if (n.op === "=") {
       const value = this.stored(n.value);
       if (slot !== undefined) {
         return (f) => {
-          f[slot] = value(f);
-          if (limits.maxArraySize > 0 || limits.maxMapSize > 0 || limits.maxStringSize > 0) {
-            engine.checkDataSize(f[slot] as Value, pos);
-          }
+          const v = value(f);
+          f[slot] = v;
+          checkStored(v);
+          return undefined;
+        };
+      }
+      if (isVar) {
+        return (f) => {
+          const v = value(f);
+          target.set(f, v);
+          checkStored(v);
           return undefined;
         };
       }
       return (f) => {
-        target.set(f, value(f));
-        checkSize(f);
+        target.set(f, value(f), sizeLimited());
         return undefined;
       };
     }
@@ -1033,8 +1059,9 @@ export class Compiler {
             return undefined;
           }
         }
-        f[slot] = engine.opAssign(op, a, b, site, opSite, pos);
-        checkSize(f);
+        const r = engine.opAssign(op, a, b, site, opSite, pos);
+        f[slot] = r;
+        checkCompound(a, b, r);
         return undefined;
       };
     }
@@ -1050,16 +1077,18 @@ export class Compiler {
             return undefined;
           }
         }
-        target.set(f, engine.opAssign(op, a, b, site, opSite, pos));
-        checkSize(f);
+        const r = engine.opAssign(op, a, b, site, opSite, pos);
+        target.set(f, r);
+        checkCompound(a, b, r);
         return undefined;
       };
     }
     return (f) => {
       const b = value(f);
       const a = target.get(f);
-      target.set(f, engine.opAssign(op, a, b, site, opSite, pos));
-      checkSize(f);
+      const r = engine.opAssign(op, a, b, site, opSite, pos);
+      target.set(f, r);
+      checkCompound(a, b, r);
       return undefined;
     };
   }
@@ -1076,7 +1105,7 @@ export class Compiler {
         const v = p(f);
         s += typeof v === "string" ? v : engine.display(v);
       }
-      if (engine.limits.maxStringSize > 0) engine.checkDataSize(s, pos);
+      if (engine.limits.maxStringSize > 0) engine.checkStringSize(s, pos);
       return s;
     };
   }

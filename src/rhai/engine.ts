@@ -14,6 +14,7 @@ import {
 import { type Position, RhaiParseError, RhaiRuntimeError } from "./errors.js";
 import { toDebug, toDisplay } from "./format.js";
 import * as int from "./int.js";
+import { isStackExhausted } from "./js-errors.js";
 import { Library } from "./library.js";
 import { Module, type ModuleResolver } from "./modules.js";
 import type { EngineLimits, NativeFunction, Package } from "./native.js";
@@ -427,12 +428,12 @@ export class Engine {
     if (ast.engine !== this) {
       let program = this.foreignPrograms.get(ast);
       if (program === undefined) {
-        program = new Compiler(this, ast.script).compile();
+        program = compileTree(this, ast.script);
         this.foreignPrograms.set(ast, program);
       }
       return program;
     }
-    if (ast.program === undefined) ast.program = new Compiler(this, ast.script).compile();
+    if (ast.program === undefined) ast.program = compileTree(this, ast.script);
     return ast.program;
   }
 
@@ -537,7 +538,13 @@ export class Engine {
       }
       throw e;
     }
-    const program = new Compiler(this, script, parent).compile();
+    let program: Program;
+    try {
+      program = compileTree(this, script, parent);
+    } catch (e) {
+      if (e instanceof RhaiParseError) throw rtErr("ErrorParsing", e.message, pos, e.code);
+      throw e;
+    }
     const f: Frame = new Array(program.nslots);
     f[0] = thisVal;
     f[1] = scope;
@@ -902,9 +909,7 @@ export class Engine {
       }
       if (native.mutatesFirst && target !== undefined) {
         if (argv[0] !== obj) target.set(f, argv[0]);
-        const l = this.limits;
-        if (l.maxArraySize > 0 || l.maxMapSize > 0 || l.maxStringSize > 0)
-          this.checkDataSize(argv[0], pos);
+        this.checkGrown(argv[0], argv, 1, true, pos);
       }
       return r;
     }
@@ -988,7 +993,8 @@ export class Engine {
   ): Value {
     if (op === "+") {
       if (Array.isArray(a)) {
-        if (Array.isArray(b)) a.push(...b);
+        // Element by element: spreading a large array into push() overflows the JS stack.
+        if (Array.isArray(b)) for (const x of b) a.push(x);
         else a.push(b);
         return a;
       }
@@ -997,10 +1003,12 @@ export class Engine {
         return a;
       }
       if (a instanceof Blob) {
-        if (b instanceof Blob) a.bytes.push(...b.bytes);
-        else if (typeof b === "number") a.bytes.push(b & 0xff);
-        else if (typeof b === "string") a.bytes.push(...new TextEncoder().encode(b));
-        else if (b instanceof Char) a.bytes.push(...new TextEncoder().encode(b.value));
+        const bytes = a.bytes;
+        if (b instanceof Blob) for (const x of b.bytes) bytes.push(x);
+        else if (typeof b === "number") bytes.push(b & 0xff);
+        else if (typeof b === "string") for (const x of new TextEncoder().encode(b)) bytes.push(x);
+        else if (b instanceof Char)
+          for (const x of new TextEncoder().encode(b.value)) bytes.push(x);
         return a;
       }
     }
@@ -1384,15 +1392,74 @@ export class Engine {
 
   /** @internal Fails with ErrorDataTooLarge when a value exceeds the size limits. */
   checkDataSize(v: Value, pos: Position): void {
-    const l = this.limits;
     if (typeof v === "string") {
-      if (l.maxStringSize > 0 && utf8Length(v) > l.maxStringSize) {
-        throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
-      }
+      this.checkStringSize(v, pos);
       return;
     }
     if (typeof v !== "object") return;
     const [arrays, maps, strings] = dataSizes(v);
+    this.raiseIfTooLarge(arrays, maps, strings, pos);
+  }
+
+  /**
+   * @internal A string's size in O(1) unless it is close to the limit: UTF-8 takes at least
+   * one and at most three bytes per UTF-16 unit, so only a string between a third of the
+   * limit and the limit (in units) needs counting.
+   */
+  checkStringSize(s: string, pos: Position): void {
+    const max = this.limits.maxStringSize;
+    if (max === 0 || s.length * 3 <= max) return;
+    if (s.length > max || utf8Length(s) > max) {
+      throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
+    }
+  }
+
+  /**
+   * @internal A container changed in place (`c[k] = v`, `c += x`, a mutating method):
+   * checks its own element count and the sizes of what was put into it, not the whole
+   * nested value again, so growing a value in a loop costs O(1) per step rather than
+   * O(size). `added` holds the new contents; with `spread`, a container of the same kind
+   * among them was merged element by element (append, mixin), so its own count is already
+   * in `c`'s.
+   */
+  checkGrown(
+    c: Value,
+    added: readonly Value[],
+    from: number,
+    spread: boolean,
+    pos: Position,
+  ): void {
+    const l = this.limits;
+    if (l.maxArraySize === 0 && l.maxMapSize === 0 && l.maxStringSize === 0) return;
+    if (typeof c === "string") {
+      this.checkStringSize(c, pos);
+      return;
+    }
+    let arrays = 0;
+    let maps = 0;
+    if (Array.isArray(c)) arrays = c.length;
+    else if (c instanceof Map) maps = c.size;
+    else if (c instanceof Blob) arrays = c.bytes.length;
+    else return;
+    let strings = 0;
+    for (let i = from; i < added.length; i++) {
+      const x = added[i];
+      if (typeof x !== "object" && typeof x !== "string") continue;
+      const sizes = dataSizes(x as Value);
+      if (spread) {
+        if (Array.isArray(x) && Array.isArray(c)) sizes[0] -= x.length;
+        else if (x instanceof Map && c instanceof Map) sizes[1] -= x.size;
+        else if (x instanceof Blob && c instanceof Blob) sizes[0] -= x.bytes.length;
+      }
+      arrays += sizes[0];
+      maps += sizes[1];
+      strings += sizes[2];
+    }
+    this.raiseIfTooLarge(arrays, maps, strings, pos);
+  }
+
+  private raiseIfTooLarge(arrays: number, maps: number, strings: number, pos: Position): void {
+    const l = this.limits;
     if (l.maxArraySize > 0 && arrays > l.maxArraySize)
       throw rtErr("ErrorDataTooLarge", "Size of array too large", pos);
     if (l.maxMapSize > 0 && maps > l.maxMapSize)
@@ -1438,3 +1505,22 @@ function fnSignatureOf(name: string, args: readonly Value[]): string {
 }
 
 export { Scope };
+
+/**
+ * Compiles a parsed tree. The compiler recurses over the tree; with the expression-depth
+ * limits off (0), a tree the parser built iteratively (a 100,000-term `1 + 1 + ...`) can be
+ * deeper than the JS stack allows: that is the parser's `ExprTooDeep`, reported late.
+ */
+function compileTree(engine: Engine, script: Script, parent?: Program): Program {
+  try {
+    return new Compiler(engine, script, parent).compile();
+  } catch (e) {
+    if (isStackExhausted(e)) {
+      throw new RhaiParseError("ExprTooDeep", "Expression exceeds maximum complexity", {
+        line: 1,
+        column: 1,
+      });
+    }
+    throw e;
+  }
+}

@@ -299,11 +299,20 @@ function isDigit(c: string | undefined): boolean {
 export interface LexOptions {
   /** Symbols and keywords the host disabled: using one is `Reserved`. */
   readonly disabled?: ReadonlySet<string>;
+  /**
+   * How deep `${...}` may nest inside back-tick strings (0: the built-in cap). Each level
+   * lexes recursively, so without a bound a hostile script could exhaust the JS stack; the
+   * parser would reject such nesting as `ExprTooDeep` anyway (every level is an expression).
+   */
+  readonly maxInterpolationDepth?: number;
 }
+
+/** The cap on interpolation nesting when the host set no expression-depth limit. */
+const MAX_INTERPOLATION_DEPTH = 1_000;
 
 /** Lexes a whole source into tokens ending with an `eof` token. */
 export function tokenize(src: string, options: LexOptions = {}): Token[] {
-  const lexer = new Lexer(src, 0, 1, 1, options);
+  const lexer = new Lexer(src, 0, 1, 1, options, 0);
   const tokens = lexer.run(false);
   return tokens;
 }
@@ -315,6 +324,8 @@ class Lexer {
     private line: number,
     private col: number,
     private readonly options: LexOptions,
+    /** How many `${` this lexer is inside. */
+    private readonly nesting: number,
   ) {}
 
   /** Where lexing stopped (for an interpolation's closing brace). */
@@ -724,11 +735,25 @@ class Lexer {
         break;
       }
       if (c === "$" && this.peek(1) === "{") {
+        const max = this.options.maxInterpolationDepth || MAX_INTERPOLATION_DEPTH;
+        if (this.nesting >= max) {
+          throw new RhaiParseError("ExprTooDeep", "Expression exceeds maximum complexity", {
+            line: this.line,
+            column: this.col,
+          });
+        }
         this.advance();
         this.advance();
         parts.push(buf);
         buf = "";
-        const inner = new Lexer(this.src, this.pos, this.line, this.col, this.options);
+        const inner = new Lexer(
+          this.src,
+          this.pos,
+          this.line,
+          this.col,
+          this.options,
+          this.nesting + 1,
+        );
         const tokens = inner.run(true);
         const st = inner.state();
         this.pos = st.pos;

@@ -9,6 +9,7 @@
 import type { CaptureRef, FnDef, Node, Script, SwitchCase, SwitchRange, VarDecl } from "./ast.js";
 import { type Position, RhaiParseError } from "./errors.js";
 import { neg } from "./int.js";
+import { isStackExhausted } from "./js-errors.js";
 import { utf8Length } from "./ops.js";
 
 /** Type names accepted in `fn TYPE.method()`, mapped to `type_of` names. */
@@ -107,13 +108,20 @@ const ASSIGN_OPS = new Set([
 
 const BLOCK_LIKE = new Set(["Block", "If", "Switch", "While", "Do", "For", "Try"]);
 
+function lex(src: string, options: ParseOptions): Token[] {
+  return tokenize(src, {
+    disabled: options.disabledSymbols,
+    // Interpolations nest no deeper than expressions may (each level is an expression).
+    maxInterpolationDepth: options.maxExprDepth,
+  });
+}
+
 /** Parses a whole script. */
 export function parseScript(src: string, options: ParseOptions = DEFAULT_PARSE_OPTIONS): Script {
-  const p = new Parser(src, tokenize(src, { disabled: options.disabledSymbols }), options);
   try {
-    return p.script();
+    return new Parser(src, lex(src, options), options).script();
   } catch (e) {
-    if (e instanceof RangeError) {
+    if (isStackExhausted(e)) {
       throw perr("ExprTooDeep", "Expression exceeds maximum complexity", { line: 1, column: 1 });
     }
     throw e;
@@ -125,11 +133,10 @@ export function parseExpression(
   src: string,
   options: ParseOptions = DEFAULT_PARSE_OPTIONS,
 ): Script {
-  const p = new Parser(src, tokenize(src, { disabled: options.disabledSymbols }), options);
   try {
-    return p.expressionOnly();
+    return new Parser(src, lex(src, options), options).expressionOnly();
   } catch (e) {
-    if (e instanceof RangeError) {
+    if (isStackExhausted(e)) {
       throw perr("ExprTooDeep", "Expression exceeds maximum complexity", { line: 1, column: 1 });
     }
     throw e;

@@ -17,6 +17,16 @@ const seed = existsSync(SEED_PATH)
 const seedLines = seed.split("\n");
 const engine = new Engine();
 
+/** Long chains the parser reads in a loop rather than by recursion. */
+const CHAINS: [string, string][] = [
+  ["long ?? chain", `1${" ?? 1".repeat(50_000)}`],
+  ["long && chain", `true${" && true".repeat(50_000)}`],
+  ["range chain", `1${"..1".repeat(10_000)}`],
+  ["method chain", `let x = 1; x${".abs()".repeat(20_000)}`],
+  ["index chain", `let x = [1]; x${"[0]".repeat(20_000)}`],
+  ["else-if chain", `if false {1}${" else if false {1}".repeat(20_000)} else {2}`],
+];
+
 function compileOrParseError(source: string): void {
   try {
     engine.compile(source);
@@ -162,7 +172,32 @@ describe("Rhai lexer and parser fuzzing", () => {
     ["nested interpolation", `${"`${".repeat(5_000)}1${"}`".repeat(5_000)}`],
     ["nested closures", `${"|x| ".repeat(10_000)}1`],
     ["if chain", `${"if true { ".repeat(10_000)}1${" }".repeat(10_000)}`],
+    ...CHAINS,
+    ["nested maps", `${"#{a: ".repeat(10_000)}1${"}".repeat(10_000)}`],
+    ["nested switch", `${"switch 1 { _ => ".repeat(5_000)}1${" }".repeat(5_000)}`],
+    ["nested function calls", `${"abs(".repeat(10_000)}1${")".repeat(10_000)}`],
+    ["nested interpolation with blocks", `${"`${{".repeat(3_000)}1${"}}`".repeat(3_000)}`],
   ])("pathological input (%s) ends in an AST or a RhaiParseError", (_name, source) => {
     compileOrParseError(source);
   });
+
+  // With the depth limits off the parser builds these chains iteratively; the tree is then
+  // deeper than the compiler's recursion can follow, which must still be ExprTooDeep.
+  test.each([...CHAINS, ["nested interpolation", `${"`${".repeat(5_000)}1${"}`".repeat(5_000)}`]])(
+    "with expression-depth limits off, %s ends in a result or a typed Rhai error",
+    (_name, source) => {
+      const unlimited = new Engine();
+      unlimited.limits.maxExprDepth = 0;
+      unlimited.limits.maxFunctionExprDepth = 0;
+      try {
+        unlimited.eval(source);
+      } catch (e) {
+        if (e instanceof RhaiParseError) {
+          expect(e.code).toBe("ExprTooDeep");
+          return;
+        }
+        throw e;
+      }
+    },
+  );
 });

@@ -30,13 +30,11 @@ function extract(a: Arr, start: number, len: number): Arr {
 }
 
 function splice(a: Arr, start: number, len: number, replace: Arr): void {
-  if (a.length === 0) {
-    a.push(...replace);
-    return;
-  }
-  const [from, count] = offsetLen(a.length, start, len);
-  if (from >= a.length) a.push(...replace);
-  else a.splice(from, count, ...replace);
+  const [from, count] = a.length === 0 ? [0, 0] : offsetLen(a.length, start, len);
+  // Element by element: spreading a large array into push() or splice() overflows the JS stack.
+  const tail = a.splice(from);
+  for (const x of replace) a.push(x);
+  for (let i = count; i < tail.length; i++) a.push(tail[i] as Arr[number]);
 }
 
 function drainRange(a: Arr, start: number, len: number): Arr {

@@ -90,13 +90,11 @@ function retain(bytes: Bytes, [start, len]: Span): Bytes {
 }
 
 function splice(bytes: Bytes, [start, len]: Span, replace: Bytes): void {
-  if (bytes.length === 0) {
-    bytes.push(...replace);
-    return;
-  }
-  const [from, count] = offsetLen(bytes.length, start, len);
-  if (from >= bytes.length) bytes.push(...replace);
-  else bytes.splice(from, count, ...replace);
+  const [from, count] = bytes.length === 0 ? [0, 0] : offsetLen(bytes.length, start, len);
+  // Byte by byte: spreading a large blob into push() or splice() overflows the JS stack.
+  const tail = bytes.splice(from);
+  for (const x of replace) bytes.push(x);
+  for (let i = count; i < tail.length; i++) bytes.push(tail[i] as number);
 }
 
 const B = (v: Value) => (v as Blob).bytes;
