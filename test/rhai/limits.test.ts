@@ -92,6 +92,93 @@ describe("limits", () => {
     expect(failure("let m = #{}; m.a = 1; m.b = 2; m.c = 3;", maps).code).toBe("ErrorDataTooLarge");
   });
 
+  test("every way of growing a map, array, string or blob is checked", () => {
+    const engine = quietEngine();
+    engine.limits.maxArraySize = 8;
+    engine.limits.maxMapSize = 8;
+    engine.limits.maxStringSize = 8;
+    for (const src of [
+      "let m = #{}; for i in 0..9 { m[`k${i}`] = i }",
+      "let m = #{}; for i in 0..9 { m[i.to_string()] = i }",
+      "let m = #{a: #{}}; for i in 0..9 { m.a[`k${i}`] = i }",
+      "let m = #{}; for i in 0..9 { let n = #{}; n[`k${i}`] = i; m.mixin(n) }",
+      "let m = #{}; for i in 0..9 { let n = #{}; n[`k${i}`] = i; m += n }",
+      "let a = []; for i in 0..9 { a.push(i) }",
+      "let a = []; for i in 0..9 { a.insert(0, i) }",
+      "let a = [1]; a.append([1, 2, 3, 4, 5, 6, 7, 8])",
+      "let a = [[]]; for i in 0..9 { a[0].push(i) }",
+      "let a = #{x: []}; for i in 0..9 { a.x += i }",
+      "let a = [1]; a[0] = [1, 2, 3, 4, 5, 6, 7, 8]",
+      "let a = #{}; a.x = [1, 2, 3, 4, 5, 6, 7, 8]; a.x.push(9)",
+      'let a = #{}; a.x = "12345"; a.x += "6789"',
+      "let a = []; a.pad(9, 0)",
+      'let a = [""]; a[0] += "12345"; a[0] += "6789"',
+      'let s = ""; for i in 0..9 { s += "x" }',
+      'let s = ""; for i in 0..9 { s.append("x") }',
+      'let s = ""; s.pad(9, "x")',
+      'let s = #{s: ""}; for i in 0..9 { s.s += "x" }',
+      "let b = blob(); for i in 0..9 { b += 1 }",
+      "let b = blob(); for i in 0..9 { b.push(1) }",
+      "let b = blob(8); b.append(blob(1))",
+    ]) {
+      expect(failure(src, engine), src).toMatchObject({ code: "ErrorDataTooLarge", line: 1 });
+    }
+  });
+
+  test("a value may grow right up to each size limit", () => {
+    const engine = quietEngine();
+    engine.limits.maxArraySize = 8;
+    engine.limits.maxMapSize = 8;
+    engine.limits.maxStringSize = 8;
+    expect(engine.eval("let m = #{}; for i in 0..8 { m[`k${i}`] = i } m.len()")).toBe(8);
+    expect(engine.eval("let a = [1, 2, 3, 4]; a.append([5, 6, 7, 8]); a.len")).toBe(8);
+    expect(engine.eval("let a = [1, 2, 3, 4]; a += [5, 6, 7, 8]; a.len")).toBe(8);
+    expect(engine.eval('let s = "1234"; s += "5678"; s.len')).toBe(8);
+    // UTF-8 bytes count: four two-byte characters fit, five do not.
+    expect(engine.eval('let s = ""; for i in 0..4 { s += "é" } s.len')).toBe(4);
+    expect(failure('let s = ""; for i in 0..5 { s += "é" }', engine).code).toBe(
+      "ErrorDataTooLarge",
+    );
+  });
+
+  test("size checks cost the change, not the size of the whole value", () => {
+    // 20,000 appends under a 16 Mi limit took 6.8 s when every change re-measured the value.
+    const engine = quietEngine();
+    engine.limits.maxStringSize = 16 * 1024 * 1024;
+    engine.limits.maxArraySize = 1024 * 1024;
+    engine.limits.maxMapSize = 1024 * 1024;
+    const started = performance.now();
+    expect(
+      engine.eval(`
+        let s = ""; let a = []; let m = #{}; let rows = [];
+        for i in 0..20000 { s += "abcdefghij"; a.push(i); m[\`k\${i}\`] = i; rows += [[i]]; }
+        s.len + a.len + m.len() + rows.len`),
+    ).toBe(260_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  test("V8's own size ceiling is a data-size error, deep recursion a stack overflow", () => {
+    const engine = quietEngine(); // no size limits: the string doubles until V8 refuses
+    expect(failure('let s = "x"; loop { s += s }', engine)).toMatchObject({
+      code: "ErrorDataTooLarge",
+      line: 1,
+    });
+    expect(failure('let s = "x"; loop { s = s + s }', engine).code).toBe("ErrorDataTooLarge");
+    expect(failure("fn f(x) { 1 + f(x + 1) } f(0)").code).toBe("ErrorStackOverflow");
+  });
+
+  test("large arrays and blobs are appended without overflowing the JS stack", () => {
+    const engine = quietEngine();
+    expect(engine.eval("let a = []; a.pad(300000, 1); let b = [0]; b += a; b.len")).toBe(300_001);
+    expect(engine.eval("let a = []; a.pad(300000, 1); let b = [0]; b.splice(0, 0, a); b.len")).toBe(
+      300_001,
+    );
+    expect(engine.eval("let a = blob(300000); let b = blob(1); b += a; b.len")).toBe(300_001);
+    expect(engine.eval("let a = blob(300000); let b = blob(1); b.splice(0, 0, a); b.len")).toBe(
+      300_001,
+    );
+  });
+
   test("variables and functions limits", () => {
     const engine = quietEngine();
     engine.limits.maxVariables = 2;
