@@ -113,8 +113,8 @@ export const FINISH: ScriptDef = {
 -- KEYS[6] active list of the instance ("" key name allowed: nothing to remove)
 -- ARGV[1] instance, ARGV[2] mode "holder"|"open", ARGV[3] status finished|error,
 -- ARGV[4] result JSON, ARGV[5] error message, ARGV[6] error kind, ARGV[7] now,
--- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON (the
--- job's final record is added to it as "record")
+-- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON, an
+-- object (the job's final record is added to it as "record")
 -- returns 1 written, -1 no such job, -2 already terminal, -4 held by another instance
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -129,18 +129,23 @@ if ARGV[3] == 'error' then
   redis.call('HSET', KEYS[1], 'error', ARGV[5], 'error_kind', ARGV[6])
 end
 redis.call('SET', KEYS[2], ARGV[4])
--- The reply carries the job's record as it is now final, so a waiter needs no second read.
-local reply = cjson.decode(ARGV[10])
-local f = redis.call('HMGET', KEYS[1], 'runner', 'created_at', 'started_at', 'attempts',
-  'runner_instance', 'error', 'error_kind')
-reply['record'] = {
-  id = ARGV[9], status = ARGV[3], runner = f[1] or nil, created_at = f[2] or nil,
-  started_at = f[3] or nil, finished_at = ARGV[7], attempts = tonumber(f[4]) or 0,
-  runner_instance = f[5] or nil, error = f[6] or nil, error_kind = f[7] or nil,
-  result = cjson.decode(ARGV[4])
-}
+-- The reply carries the job's final record, so a waiter needs no second read; the result
+-- JSON is spliced in as it came (never decoded here), and a large one is left out (the
+-- waiter reads it from its key) rather than kept twice.
+local reply = ARGV[10]
+if string.len(ARGV[4]) <= 65536 then
+  local f = redis.call('HMGET', KEYS[1], 'runner', 'created_at', 'started_at', 'attempts',
+    'runner_instance', 'error', 'error_kind')
+  local record = cjson.encode({
+    id = ARGV[9], status = ARGV[3], runner = f[1] or nil, created_at = f[2] or nil,
+    started_at = f[3] or nil, finished_at = ARGV[7], attempts = tonumber(f[4]) or 0,
+    runner_instance = f[5] or nil, error = f[6] or nil, error_kind = f[7] or nil
+  })
+  reply = string.sub(ARGV[10], 1, -2) .. ',"record":' .. string.sub(record, 1, -2) ..
+    ',"result":' .. ARGV[4] .. '}}'
+end
 redis.call('DEL', KEYS[3])
-redis.call('LPUSH', KEYS[3], cjson.encode(reply))
+redis.call('LPUSH', KEYS[3], reply)
 if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
 local ttl = tonumber(ARGV[8])
 if ttl > 0 then
