@@ -74,7 +74,12 @@ export function atPos(e: unknown, pos: Position): unknown {
   if (isStackExhausted(e)) return err("ErrorStackOverflow", "Stack overflow", pos);
   // V8's own ceiling on a string's or array's length: the data-size error, not a crash.
   if (isValueTooLarge(e)) {
-    const what = e.message.startsWith("Invalid string") ? "Length of string" : "Size of array";
+    const m = e.message;
+    const what = m.startsWith("Invalid string")
+      ? "Length of string"
+      : m.startsWith("Map")
+        ? "Size of object map"
+        : "Size of array";
     return err("ErrorDataTooLarge", `${what} too large`, pos);
   }
   const msg = e instanceof Error ? e.message : String(e);

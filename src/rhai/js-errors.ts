@@ -17,6 +17,7 @@ export function isValueTooLarge(e: unknown): e is RangeError {
     m.startsWith("Invalid string length") ||
     m.startsWith("Invalid array length") ||
     m.startsWith("Invalid typed array length") ||
+    m.startsWith("Map maximum size exceeded") ||
     m.startsWith("Array buffer allocation failed")
   );
 }

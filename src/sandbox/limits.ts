@@ -16,11 +16,25 @@ import type { EngineLimits } from "../rhai/index.js";
  *   with their timeout. A runner that wants the engine's error instead can set one.
  * - Call levels and expression depths follow the reference engine's release defaults; they
  *   keep deep recursion an engine error rather than a JS stack overflow.
- * - String, array and map sizes are 0 (unchecked) by default: the engine measures a value
- *   from scratch on every change when a size limit is set, which makes building a string or
- *   an array in a loop quadratic (20,000 appends to a string: 22 ms unchecked, 6.8 s with a
- *   16 Mi limit). The worker's heap limit is what stops an allocation bomb; a runner that
- *   prefers the engine's ErrorDataTooLarge can set sizes per pool.
+ * - String, array and map sizes are set, so that a runaway script fails with the engine's
+ *   ErrorDataTooLarge and the position of the statement that grew the value, instead of
+ *   only with the worker's heap limit (which says nothing about where). The checks cost
+ *   O(1) per change for strings and for the container that changed (plus the size of what
+ *   was put in), so building a value in a loop stays linear. The values:
+ *   - strings: 16 Mi bytes of UTF-8. V8 keeps a non-ASCII string in two bytes per unit, so
+ *     one such string can take 32 MB; a few of them in flight (a concatenation holds both
+ *     halves and the result) still fit the 256 MB heap with room for the rest of the job.
+ *     No job output or log line comes close to it (a log line is cut at 16 KiB).
+ *   - arrays (and blobs, in bytes): 1 Mi elements. An element slot is 8 bytes and a boxed
+ *     element (a float, a map) some tens more, so a full array stays well under the heap.
+ *     It also keeps scripts far from V8's own array-length ceiling (about 100 M elements):
+ *     on a heap large enough to reach it, that is a fatal error ending the whole process,
+ *     not an exception.
+ *   - maps: 1 Mi entries, about 50 to 100 MB in a JS Map: a large lookup table is fine,
+ *     a key-per-iteration loop without end is stopped well before the heap is.
+ *   Nested values count towards the limits as in the reference (elements of inner arrays
+ *   are array elements, and so on), measured when a value is built; in-place changes check
+ *   the container changed and what was added.
  * - Variables, functions and modules are capped generously: cheap to check, and a script
  *   that needs more is not one a runner should run.
  */
@@ -29,9 +43,9 @@ export const DEFAULT_ENGINE_LIMITS: Readonly<EngineLimits> = Object.freeze({
   maxCallLevels: 64,
   maxExprDepth: 64,
   maxFunctionExprDepth: 32,
-  maxStringSize: 0,
-  maxArraySize: 0,
-  maxMapSize: 0,
+  maxStringSize: 16 * 1024 * 1024,
+  maxArraySize: 1024 * 1024,
+  maxMapSize: 1024 * 1024,
   maxVariables: 10_000,
   maxFunctions: 1_000,
   maxModules: 100,
