@@ -234,17 +234,18 @@ export const KEYWORD_FUNCTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** Every token has the same shape (all fields present), which keeps the parser's property reads fast. */
-function mk(kind: TokenKind, text: string, line: number, column: number): Token {
-  return {
-    kind,
-    text,
-    line,
-    column,
-    int: undefined,
-    overflow: false,
-    float: undefined,
-    parts: undefined,
-  };
+/** A token; every token has all fields, in one order, so they share one hidden class. */
+function mk(
+  kind: TokenKind,
+  text: string,
+  line: number,
+  column: number,
+  int?: Int,
+  float?: number,
+  parts?: readonly (string | Token[])[],
+  overflow = false,
+): Token {
+  return { kind, text, line, column, int, overflow, float, parts };
 }
 
 function lexError(lexErr: string, detail: string, line: number, column: number): RhaiParseError {
@@ -290,6 +291,10 @@ function isIdStart(c: string): boolean {
 
 function isIdChar(c: string): boolean {
   return isIdCode(c.charCodeAt(0));
+}
+
+function isDigitOrUnderscore(code: number): boolean {
+  return (code >= 48 && code <= 57) || code === 95;
 }
 
 function isDigit(c: string | undefined): boolean {
@@ -525,34 +530,42 @@ class Lexer {
       if (value === null) {
         throw lexError("MalformedNumber", this.src.slice(start, this.pos), line, column);
       }
-      return { ...mk("int", this.src.slice(start, this.pos), line, column), int: value };
+      return mk("int", this.src.slice(start, this.pos), line, column, value);
     }
-    let text = "";
+    // Numbers never span lines: scan by index, then move position and column together.
+    const src = this.src;
+    let i = this.pos;
+    while (isDigitOrUnderscore(src.charCodeAt(i))) i++;
     let isFloat = false;
-    while (isDigit(this.peek()) || this.peek() === "_") text += this.advance();
-    if (this.peek() === ".") {
-      const after = this.peek(1);
+    let text: string;
+    let suffix = "";
+    if (src.charCodeAt(i) === 46) {
+      const after = src[i + 1];
       if (isDigit(after)) {
         isFloat = true;
-        text += this.advance();
-        while (isDigit(this.peek()) || this.peek() === "_") text += this.advance();
+        i += 2;
+        while (isDigitOrUnderscore(src.charCodeAt(i))) i++;
       } else if (after !== "." && after !== "_" && !(after !== undefined && isIdStart(after))) {
         // `1.` followed by a symbol or space is the float 1.0.
         isFloat = true;
-        this.advance();
-        text += ".0";
+        i++;
+        suffix = "0";
       }
     }
+    const e = src[i];
+    const sign = src[i + 1] === "+" || src[i + 1] === "-";
     if (
-      (this.peek() === "e" || this.peek() === "E") &&
-      (isDigit(this.peek(1)) ||
-        ((this.peek(1) === "+" || this.peek(1) === "-") && isDigit(this.peek(2))))
+      suffix === "" &&
+      (e === "e" || e === "E") &&
+      (isDigit(src[i + 1]) || (sign && isDigit(src[i + 2])))
     ) {
       isFloat = true;
-      text += this.advance();
-      if (this.peek() === "+" || this.peek() === "-") text += this.advance();
-      while (isDigit(this.peek()) || this.peek() === "_") text += this.advance();
+      i += sign ? 2 : 1;
+      while (isDigitOrUnderscore(src.charCodeAt(i))) i++;
     }
+    text = src.slice(this.pos, i) + suffix;
+    this.col += i - this.pos;
+    this.pos = i;
     if (this.peek() !== undefined && isIdChar(this.peek() as string) && this.peek() !== "_") {
       // Digits running into letters (`123abc`) are a malformed number.
       const c = this.peek() as string;
@@ -564,20 +577,21 @@ class Lexer {
         throw lexError("MalformedNumber", this.src.slice(start, this.pos), line, column);
       }
     }
-    const clean = text.replace(/_/g, "");
+    const clean = text.includes("_") ? text.replace(/_/g, "") : text;
     if (isFloat) {
       const f = Number(clean);
       if (Number.isNaN(f)) throw lexError("MalformedNumber", text, line, column);
-      return { ...mk("float", text, line, column), float: f };
+      return mk("float", text, line, column, undefined, f);
     }
-    const value = parseIntLiteral(clean, 10);
+    // Up to 15 digits is always a safe JS integer: no BigInt round trip.
+    const value = clean.length <= 15 ? Number(clean) : parseIntLiteral(clean, 10);
     if (value === null) {
       if (BigInt(clean) === 9223372036854775808n) {
-        return { ...mk("int", text, line, column), int: 0, overflow: true };
+        return mk("int", text, line, column, 0, undefined, undefined, true);
       }
       throw lexError("MalformedNumber", text, line, column);
     }
-    return { ...mk("int", text, line, column), int: value };
+    return mk("int", text, line, column, value);
   }
 
   /** Reads an escape sequence after a backslash; returns the decoded text. */
@@ -766,7 +780,7 @@ class Lexer {
     }
     if (parts.length === 0) return mk("string", buf, line, column);
     parts.push(buf);
-    return { ...mk("interp", "", line, column), parts };
+    return mk("interp", "", line, column, undefined, undefined, parts);
   }
 }
 
