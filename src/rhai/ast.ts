@@ -27,6 +27,8 @@ export interface FnDef {
   readonly position: Position;
   /** Whether the body mentions `this` (such a function is a method). */
   readonly usesThis: boolean;
+  /** Whether the body calls `eval` (outside nested closures); unset: not known. */
+  readonly usesEval?: boolean;
   readonly isClosure: boolean;
   /** `fn TYPE.name()`: callable as a method only on values of this `type_of` name. */
   readonly thisType?: string;
@@ -147,6 +149,8 @@ export type NodeOf<T extends Node["type"]> = Extract<Node, { type: T }>;
 export interface Script {
   readonly body: readonly Node[];
   readonly functions: readonly FnDef[];
+  /** Whether the main body calls `eval` (outside closures); unset: not known. */
+  readonly usesEval?: boolean;
   /** Top-level declarations, for writing variables back to a host scope. */
   readonly source: string;
 }

@@ -404,7 +404,8 @@ export class Compiler {
   ) {
     this.rt = engine.rt;
     this.program = new Program(script, parent);
-    this.fs = new FnScope(false, script.body.some(callsEval));
+    // The parser records `eval` calls; a tree built some other way is searched.
+    this.fs = new FnScope(false, script.usesEval ?? script.body.some(callsEval));
   }
 
   compile(): Program {
@@ -448,7 +449,7 @@ export class Compiler {
 
   private compileFnBody(cf: CompiledFn, def: FnDef): void {
     const saved = this.fs;
-    this.fs = new FnScope(true, callsEval(def.body));
+    this.fs = new FnScope(true, def.usesEval ?? callsEval(def.body));
     for (const c of def.captures) cf.captureSlots.push(this.fs.declare(c.inner));
     for (const p of def.params) {
       cf.paramSlots.push(this.fs.declare(p));

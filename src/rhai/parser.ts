@@ -73,6 +73,8 @@ interface FnContext {
   readonly vars: VarDecl[];
   readonly captures: CaptureRef[];
   usesThis: boolean;
+  /** Whether a call to `eval` appears here (outside nested closures). */
+  usesEval: boolean;
   loopDepth: number;
   /** Module aliases imported in this context (for strict variables). */
   readonly imports: string[];
@@ -266,7 +268,7 @@ class Parser {
       if (stmt.type !== "Noop") body.push(stmt);
       this.terminator(stmt);
     }
-    return { body, functions: this.functions, source: this.src };
+    return { body, functions: this.functions, source: this.src, usesEval: this.root.usesEval };
   }
 
   expressionOnly(): Script {
@@ -275,7 +277,7 @@ class Parser {
     if ((this.tok as Token).kind !== "eof") {
       throw badInput("Unexpected text after the expression", posOf(this.tok));
     }
-    return { body: [e], functions: [], source: this.src };
+    return { body: [e], functions: [], source: this.src, usesEval: this.root.usesEval };
   }
 
   /** After a statement: `;`, or the end of the block, or nothing after a block-like one. */
@@ -691,6 +693,7 @@ class Parser {
     }
     const body = this.block();
     const usesThis = this.ctx.usesThis;
+    const usesEval = this.ctx.usesEval;
     this.ctx = saved;
     this.depth = savedDepth;
     this.fnKeys.add(key);
@@ -705,6 +708,7 @@ class Parser {
       isPrivate,
       position: posOf(nameTok),
       usesThis,
+      usesEval,
       isClosure: false,
       thisType,
     });
@@ -1110,6 +1114,7 @@ class Parser {
       isPrivate: false,
       position: pos,
       usesThis: ctx.usesThis,
+      usesEval: ctx.usesEval,
       isClosure: true,
     };
     return { type: "Closure", fn, position: pos };
@@ -1187,17 +1192,20 @@ class Parser {
       }
       if (this.isSym("(")) {
         const args = this.callArgs();
+        if (last === "eval") this.ctx.usesEval = true;
         return { type: "Call", name: last, args, capture: false, namespace, position: pos };
       }
       return { type: "Var", name: `${namespace}::${last}`, decl: undefined, position: pos };
     }
     if (this.isSym("(")) {
       const args = this.callArgs();
+      if (name === "eval") this.ctx.usesEval = true;
       return { type: "Call", name, args, capture: false, position: pos };
     }
     if (this.isSym("!") && this.isSym("(", this.peekTok())) {
       this.nextTok();
       const args = this.callArgs();
+      if (name === "eval") this.ctx.usesEval = true;
       return { type: "Call", name, args, capture: true, position: pos };
     }
     const decl = this.resolve(name);
@@ -1501,6 +1509,7 @@ function newContext(
     vars: [],
     captures: [],
     usesThis: false,
+    usesEval: false,
     loopDepth: 0,
     imports: [],
   };
