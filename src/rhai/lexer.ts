@@ -470,12 +470,18 @@ class Lexer {
       if (raw !== undefined) return raw;
     }
     if (isIdStart(c)) return this.word(line, column);
-    for (const { text: sym, hint } of SYMBOLS_BY_FIRST.get(c) ?? NO_SYMBOLS) {
-      if (this.src.startsWith(sym, this.pos)) {
+    const candidates = SYMBOLS_BY_FIRST.get(c) ?? NO_SYMBOLS;
+    for (let k = 0; k < candidates.length; k++) {
+      const { text: sym, hint } = candidates[k] as SymbolEntry;
+      // One-character symbols need no comparison: the first character matched.
+      if (sym.length === 1 || this.src.startsWith(sym, this.pos)) {
         // Symbols never contain line breaks.
         this.pos += sym.length;
         this.col += sym.length;
-        if (this.options.disabled?.has(sym)) return mk("reserved", sym, line, column);
+        const disabled = this.options.disabled;
+        if (disabled !== undefined && disabled.size > 0 && disabled.has(sym)) {
+          return mk("reserved", sym, line, column);
+        }
         if (hint !== undefined) throw lexError("ImproperSymbol", hint, line, column);
         return mk("symbol", sym, line, column);
       }
