@@ -2010,6 +2010,7 @@ export class Compiler {
     }
     // Calling a closure with `this` bound to a variable the closure captured is a data race.
     const raceSlot = name === "call" && tv?.decl?.captured ? this.fs.slotOf(tv.decl) : undefined;
+    const plain = !SPECIAL_METHODS.has(name);
     return (f) => {
       const obj = get(f);
       if (safe && obj === undefined) return undefined;
@@ -2026,9 +2027,21 @@ export class Compiler {
           throw err("ErrorDataRace", `Data race on variable ${tv?.name}`, pos, tv?.name);
         }
       }
+      // The common case first: a native method on an array, string, number... (not a map,
+      // whose properties may hold methods, nor a function pointer, and no script function
+      // of this name). The same order of lookups as callMethod, without its other checks.
+      if (plain && !(obj instanceof Map) && !(obj instanceof FnPtr) && !program.hasName(name)) {
+        const native = site.resolve(argv);
+        if (native !== undefined) {
+          return engine.callNativeMethod(native, name, argv, site, target, f, pos);
+        }
+      }
       return engine.callMethod(name, argv, site, program, target, f, pos);
     };
   }
 }
+
+/** Methods callMethod handles before any native: `fp.call()`, `x.call(fp)`, `type_of`... */
+const SPECIAL_METHODS = new Set(["call", "curry", "is_anonymous", "type_of", "is_shared"]);
 
 export type { Ref };

@@ -884,30 +884,46 @@ export class Engine {
       }
     }
     const native = site.resolve(argv);
-    if (native !== undefined) {
-      if (native.mutatesFirst && target?.constant) {
-        throw rtErr(
-          "ErrorNonPureMethodCallOnConstant",
-          `Cannot call method ${name} on constant ${target.rootName}`,
-          pos,
-          target.rootName,
-        );
-      }
-      let r: Value;
-      try {
-        r = native.fn(site as never, argv) ?? undefined;
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-      if (native.mutatesFirst && target !== undefined) {
-        if (argv[0] !== obj) target.set(f, argv[0]);
-        this.checkGrown(argv[0], argv, 1, true, pos);
-      }
-      return r;
-    }
+    if (native !== undefined)
+      return this.callNativeMethod(native, name, argv, site, target, f, pos);
     const builtin = this.builtinFallback(name, argv, pos);
     if (builtin !== NONE) return builtin as Value;
     throw this.notFound(name, argv, pos);
+  }
+
+  /**
+   * @internal A method call resolved to a native function: a mutating one writes its first
+   * argument back to the place it came from and has its size checked.
+   */
+  callNativeMethod(
+    native: NativeFunction,
+    name: string,
+    argv: Value[],
+    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
+    target: Ref | undefined,
+    f: Frame,
+    pos: Position,
+  ): Value {
+    const obj = argv[0];
+    if (native.mutatesFirst && target?.constant) {
+      throw rtErr(
+        "ErrorNonPureMethodCallOnConstant",
+        `Cannot call method ${name} on constant ${target.rootName}`,
+        pos,
+        target.rootName,
+      );
+    }
+    let r: Value;
+    try {
+      r = native.fn(site as never, argv) ?? undefined;
+    } catch (e) {
+      throw atPos(e, pos);
+    }
+    if (native.mutatesFirst && target !== undefined) {
+      if (argv[0] !== obj) target.set(f, argv[0]);
+      this.checkGrown(argv[0], argv, 1, true, pos);
+    }
+    return r;
   }
 
   private writeBackThis(target: Ref | undefined, before: Value, f: Frame, pos: Position): void {
