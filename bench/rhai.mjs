@@ -25,8 +25,12 @@ const CORPUS = fileURLToPath(new URL("../../shared/conformance/rhai/", import.me
 const SCRIPTS = ["fibonacci", "primes", "strings_map", "for2", "speed_test", "mat_mul"];
 const RUNS = Number(process.env.BENCH_RHAI_RUNS ?? 5);
 const BATCHES = Number(process.env.BENCH_RHAI_BATCHES ?? 7);
+/** Only the scripts and benchmarks whose name contains this text. */
+const ONLY = process.env.BENCH_RHAI_ONLY ?? "";
 /** Each measured batch of a benchmark runs for about this long. */
 const BATCH_MS = 60;
+/** How long each benchmark runs before it is measured. */
+const WARM_MS = 400;
 
 function quietEngine() {
   return new Engine().onPrint(() => {}).onDebug(() => {});
@@ -92,7 +96,7 @@ function benchScripts() {
   const manifest = new Map(readJsonl(manifestPath).map((m) => [m.name, m]));
   const rows = [];
   const ratios = [];
-  for (const name of SCRIPTS) {
+  for (const name of SCRIPTS.filter((n) => n.includes(ONLY))) {
     const file = `${CORPUS}scripts/${name}.rhai`;
     const ref = manifest.get(`${name}.rhai`)?.["v1.25.0"];
     if (!existsSync(file) || ref?.status !== "ok") {
@@ -156,21 +160,22 @@ function bodyOf(bench) {
   }
 }
 
-/** ns per call of `body`: median over batches sized to about BATCH_MS each. */
+/**
+ * ns per call of `body`: median over batches sized to about BATCH_MS each, after WARM_MS of
+ * warm-up (V8 needs a few thousand calls of a fresh script's closures before they run at
+ * full speed: a shorter warm-up measured the compile-and-run benchmarks several times slow).
+ */
 function timePerIter(body) {
-  // Warm-up, and the batch size: double until a batch takes a tenth of BATCH_MS.
   let n = 1;
-  for (;;) {
+  const warmStart = nowNs();
+  let rate = 0; // ns per call in the latest warm-up round
+  while (nowNs() - warmStart < WARM_MS * 1e6) {
     const start = nowNs();
     for (let i = 0; i < n; i++) body();
-    const elapsed = nowNs() - start;
-    if (elapsed > BATCH_MS * 1e5 || n >= 1 << 24) {
-      n = Math.max(1, Math.round((n * BATCH_MS * 1e6) / Math.max(elapsed, 1)));
-      break;
-    }
-    n *= 2;
+    rate = (nowNs() - start) / n;
+    if (rate * n * 2 < BATCH_MS * 1e6) n *= 2;
   }
-  for (let i = 0; i < n; i++) body(); // one more full batch of warm-up
+  n = Math.max(1, Math.round((BATCH_MS * 1e6) / Math.max(rate, 1)));
   const perIter = [];
   for (let b = 0; b < BATCHES; b++) {
     const start = nowNs();
@@ -191,7 +196,7 @@ function benchReference() {
   const rows = [];
   const ratios = [];
   for (const bench of readJsonl(benchesPath)) {
-    if (!bench.self_contained) continue;
+    if (!bench.self_contained || !bench.bench.includes(ONLY)) continue;
     const ref = reference.get(bench.bench);
     let body;
     try {
