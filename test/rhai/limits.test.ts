@@ -98,11 +98,11 @@ describe("limits", () => {
     engine.limits.maxMapSize = 8;
     engine.limits.maxStringSize = 8;
     for (const src of [
-      "let m = #{}; for i in 0..9 { m[`k${i}`] = i }",
+      'let m = #{}; for i in 0..9 { m["k" + i] = i }',
       "let m = #{}; for i in 0..9 { m[i.to_string()] = i }",
-      "let m = #{a: #{}}; for i in 0..9 { m.a[`k${i}`] = i }",
-      "let m = #{}; for i in 0..9 { let n = #{}; n[`k${i}`] = i; m.mixin(n) }",
-      "let m = #{}; for i in 0..9 { let n = #{}; n[`k${i}`] = i; m += n }",
+      'let m = #{a: #{}}; for i in 0..9 { m.a["k" + i] = i }',
+      'let m = #{}; for i in 0..9 { let n = #{}; n["k" + i] = i; m.mixin(n) }',
+      'let m = #{}; for i in 0..9 { let n = #{}; n["k" + i] = i; m += n }',
       "let a = []; for i in 0..9 { a.push(i) }",
       "let a = []; for i in 0..9 { a.insert(0, i) }",
       "let a = [1]; a.append([1, 2, 3, 4, 5, 6, 7, 8])",
@@ -130,7 +130,7 @@ describe("limits", () => {
     engine.limits.maxArraySize = 8;
     engine.limits.maxMapSize = 8;
     engine.limits.maxStringSize = 8;
-    expect(engine.eval("let m = #{}; for i in 0..8 { m[`k${i}`] = i } m.len()")).toBe(8);
+    expect(engine.eval('let m = #{}; for i in 0..8 { m["k" + i] = i } m.len()')).toBe(8);
     expect(engine.eval("let a = [1, 2, 3, 4]; a.append([5, 6, 7, 8]); a.len")).toBe(8);
     expect(engine.eval("let a = [1, 2, 3, 4]; a += [5, 6, 7, 8]; a.len")).toBe(8);
     expect(engine.eval('let s = "1234"; s += "5678"; s.len')).toBe(8);
