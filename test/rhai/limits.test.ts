@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { Engine, isRhaiError } from "../../src/rhai/index.js";
+import { DEFAULT_ENGINE_LIMITS } from "../../src/sandbox/limits.js";
 import { failure, quietEngine } from "./helpers.js";
 
 function code(fn: () => unknown): string {
@@ -177,6 +178,18 @@ describe("limits", () => {
     expect(engine.eval("let a = blob(300000); let b = blob(1); b.splice(0, 0, a); b.len")).toBe(
       300_001,
     );
+  });
+
+  test("the job defaults stop runaway growth with a data-size error and a position", () => {
+    const engine = quietEngine();
+    Object.assign(engine.limits, DEFAULT_ENGINE_LIMITS);
+    for (const src of [
+      "let a = [];\nloop { a.push(1) }",
+      'let s = "x";\nloop { s += s }',
+      "let b = blob(1);\nloop { b += b }",
+    ]) {
+      expect(failure(src, engine), src).toMatchObject({ code: "ErrorDataTooLarge", line: 2 });
+    }
   });
 
   test("variables and functions limits", () => {
