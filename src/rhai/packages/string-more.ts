@@ -132,16 +132,11 @@ function pad(ctx: NativeCallContext, s: string, len: number, padding: string): s
   if (len <= n) return s;
   const padChars = chars(padding);
   if (padChars.length === 0) return s;
-  let out = s;
-  while (n < len) {
-    if (n + padChars.length <= len) {
-      out += padding;
-      n += padChars.length;
-    } else {
-      out += padChars.slice(0, len - n).join("");
-      n = len;
-    }
-  }
+  // Whole copies in one `repeat`, then the part of one more copy that still fits.
+  const whole = Math.floor((len - n) / padChars.length);
+  let out = s + padding.repeat(whole);
+  n += whole * padChars.length;
+  if (n < len) out += padChars.slice(0, len - n).join("");
   checkStringSize(ctx, out);
   return out;
 }
