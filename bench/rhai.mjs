@@ -3,16 +3,17 @@
 // Two parts:
 // 1. Six example scripts from the shared corpus, each run whole (new engine, compile, run)
 //    in this process, median of RUNS runs after one warm-up run. The reference figure is
-//    `v1.25.0.wall_s` in scripts/MANIFEST.jsonl: the wall time of a whole `rhai-run`
-//    process, so it also holds process start-up (a few ms for a Rust binary) and the
-//    reference's own compile. Ours holds engine construction, compile and run but not
+//    `v1.25.0.wall_s` in scripts/MANIFEST.jsonl: the wall time of a whole process of the
+//    reference's script runner, so it also holds process start-up (a few ms for a Rust
+//    binary), the reference's own compile and its writes to stdout. Ours holds engine construction, compile and run but not
 //    Node's start-up, nor the JIT warm-up the first run pays: we compare the steady cost of
 //    running the script in a runner that is already up, which is how a job runs.
 // 2. The reference's own benchmarks (benches.jsonl, `self_contained: true`), timed as the
 //    reference's `cargo bench` times them: per iteration, the part named by `timed`
 //    (`run`/`eval`: run a compiled AST; `parse+eval`: compile and run; `compile`: parse
 //    only...), against `ns_per_iter` in reference-bench-timings.jsonl. Median of BATCHES
-//    batches after a warm-up.
+//    batches after a warm-up. `optimization_level` is not applied: we have no optimiser
+//    (the results are the same; the reference's optimised variants may be faster).
 //
 // Needs a build (`npm run build`, or `npx tsc -p tsconfig.build.json`); the corpus lives in
 // ../shared/conformance/rhai next to the project. Prints are discarded. Finishes in about
