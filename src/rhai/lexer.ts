@@ -683,7 +683,20 @@ class Lexer {
       if (c === "\n") {
         throw lexError("UnterminatedString", "Open string is not terminated", line, column);
       }
-      out += this.advance();
+      // A run of plain characters in one slice: everything up to the next quote, backslash,
+      // line break or surrogate (which counts as one column for two units).
+      const src = this.src;
+      const quoteCode = quote.charCodeAt(0);
+      let j = this.pos;
+      for (; j < src.length; j++) {
+        const k = src.charCodeAt(j);
+        if (k === quoteCode || k === 92 || k === 10 || (k >= 0xd800 && k <= 0xdfff)) break;
+      }
+      if (j > this.pos) {
+        out += src.slice(this.pos, j);
+        this.col += j - this.pos;
+        this.pos = j;
+      } else out += this.advance();
     }
   }
 
