@@ -272,6 +272,12 @@ const SYMBOLS_BY_FIRST: ReadonlyMap<string, readonly SymbolEntry[]> = (() => {
   return m;
 })();
 
+/** The same lists by character code for ASCII: an array index rather than a string-keyed lookup. */
+const SYMBOLS_BY_CODE: readonly (readonly SymbolEntry[] | undefined)[] = Array.from(
+  { length: 128 },
+  (_, code) => SYMBOLS_BY_FIRST.get(String.fromCharCode(code)),
+);
+
 function isIdCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
@@ -470,11 +476,19 @@ class Lexer {
       if (raw !== undefined) return raw;
     }
     if (isIdStart(c)) return this.word(line, column);
-    const candidates = SYMBOLS_BY_FIRST.get(c) ?? NO_SYMBOLS;
+    const code = c.charCodeAt(0);
+    const candidates = (code < 128 ? SYMBOLS_BY_CODE[code] : SYMBOLS_BY_FIRST.get(c)) ?? NO_SYMBOLS;
     for (let k = 0; k < candidates.length; k++) {
       const { text: sym, hint } = candidates[k] as SymbolEntry;
-      // One-character symbols need no comparison: the first character matched.
-      if (sym.length === 1 || this.src.startsWith(sym, this.pos)) {
+      // The first character matched already; compare the rest by code (symbols are short).
+      let match = true;
+      for (let m = 1; m < sym.length; m++) {
+        if (this.src.charCodeAt(this.pos + m) !== sym.charCodeAt(m)) {
+          match = false;
+          break;
+        }
+      }
+      if (match) {
         // Symbols never contain line breaks.
         this.pos += sym.length;
         this.col += sym.length;
