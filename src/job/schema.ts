@@ -77,6 +77,13 @@ export function parseJob(input: unknown): Job {
     throw new InvalidJobError("invalid job: expected a JSON object");
   }
   const raw = { ...(input as Record<string, unknown>) };
+  // JSON.parse makes "__proto__" an ordinary key, but copying it into a new object (as any
+  // validation does) sets a prototype instead: the variable would vanish and the signature
+  // no longer match. Refuse it by name.
+  const env = raw.env_vars;
+  if (env !== null && typeof env === "object" && Object.hasOwn(env, "__proto__")) {
+    throw new InvalidJobError("invalid job: env_vars: the name __proto__ is not allowed");
+  }
   if (raw.runner === undefined && raw.runner_id !== undefined) raw.runner = raw.runner_id;
   delete raw.runner_id;
   const result = jobSchema.safeParse(raw);
