@@ -24,8 +24,9 @@ const jobArb: fc.Arbitrary<Job> = fc.record({
   runner: fc.string({ minLength: 1, maxLength: 20 }),
   executor: fc.constantFrom("hero", "sal", "osiris", ""),
   timeout: fc.integer({ min: 1, max: 3600 }),
+  // "__proto__" is refused by name (test/job/schema.test.ts), so it is left out here.
   env_vars: fc.dictionary(
-    fc.string({ maxLength: 10 }),
+    fc.string({ maxLength: 10 }).filter((k) => k !== "__proto__"),
     fc.string({ unit: "binary", maxLength: 30 }),
     { maxKeys: 5 },
   ),

@@ -43,6 +43,14 @@ describe("parseJob", () => {
     expect(() => parseJob({ ...valid, ...change })).toThrow(message);
   });
 
+  test("refuses an env var named __proto__ (it would vanish in validation)", () => {
+    const text = JSON.stringify({ ...valid, env_vars: {} }).replace(
+      '"env_vars":{}',
+      '"env_vars":{"__proto__":"x"}',
+    );
+    expect(() => parseJobJson(text)).toThrow("env_vars: the name __proto__ is not allowed");
+  });
+
   test("refuses non-objects and non-JSON", () => {
     expect(() => parseJob([1])).toThrow("expected a JSON object");
     expect(() => parseJobJson("{nope")).toThrow("not JSON");
