@@ -1,6 +1,6 @@
 // Shorthands for declaring host functions, so each declaration reads as its documentation.
 
-import type { ParamType } from "../rhai/index.js";
+import type { ParamType, Value } from "../rhai/index.js";
 import type { HostFunction, MainFunction, WorkerFunction } from "../sandbox/index.js";
 
 export function mainFn(spec: Omit<MainFunction, "side">): MainFunction {
@@ -9,6 +9,33 @@ export function mainFn(spec: Omit<MainFunction, "side">): MainFunction {
 
 export function workerFn(spec: Omit<WorkerFunction, "side">): WorkerFunction {
   return { side: "worker", ...spec };
+}
+
+/**
+ * The methods of a worker-side handle (`k8s(ns)`, `hetzner(token)`): each checks nothing
+ * itself and sends its name, the handle's settings and its other arguments to one main-side
+ * dispatcher, which does the work and the argument checks.
+ */
+export function handleMethods(
+  handleType: string,
+  dispatcher: string,
+  settingsOf: (handle: Value) => Value,
+): (
+  name: string,
+  params: string[],
+  returns: string,
+  doc: string,
+  example: string,
+) => WorkerFunction {
+  return (name, params, returns, doc, example) =>
+    workerFn({
+      name,
+      params: [handleType, ...params],
+      returns,
+      doc,
+      example,
+      run: (ctx, args) => ctx.callMain(dispatcher, [name, settingsOf(args[0]), args.slice(1)]),
+    });
 }
 
 /**

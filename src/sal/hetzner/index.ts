@@ -11,7 +11,7 @@ import type {
   MainSideContext,
   WorkerFunction,
 } from "../../sandbox/index.js";
-import { mainFn, overloads, workerFn } from "../define.js";
+import { handleMethods, mainFn, overloads, workerFn } from "../define.js";
 import {
   argArray,
   argMap,
@@ -245,26 +245,9 @@ async function dispatch(ctx: MainSideContext, args: readonly Value[]): Promise<V
   });
 }
 
-const clientOf = (args: readonly Value[]) => args[0] as unknown as HetznerClient;
-
-/** A HetznerClient method: checks nothing itself, hands its arguments to the main thread. */
-function method(
-  name: string,
-  params: string[],
-  returns: string,
-  doc: string,
-  example: string,
-): WorkerFunction {
-  return workerFn({
-    name,
-    params: [HETZNER_CLIENT, ...params],
-    returns,
-    doc,
-    example,
-    run: (ctx, args) =>
-      ctx.callMain("hetzner.hetzner_call", [name, clientOf(args).settings(), args.slice(1)]),
-  });
-}
+const method = handleMethods(HETZNER_CLIENT, "hetzner.hetzner_call", (handle) =>
+  (handle as unknown as HetznerClient).settings(),
+);
 
 const target = ["i64", "string"];
 
@@ -295,7 +278,7 @@ const functions: HostFunction[] = [
       doc: "Seconds one HTTP request may take (default 30).",
       example: "let h = hetzner().timeout(10);",
       run: (_ctx, args) => {
-        const c = clientOf(args);
+        const c = args[0] as unknown as HetznerClient;
         return new HetznerClient(
           c.token,
           argSeconds("timeout", args, 1, "timeout"),
@@ -312,7 +295,7 @@ const functions: HostFunction[] = [
       doc: "Seconds an action (create, delete, reboot, ...) may take to finish (default 300).",
       example: "let h = hetzner().action_timeout(600);",
       run: (_ctx, args) => {
-        const c = clientOf(args);
+        const c = args[0] as unknown as HetznerClient;
         return new HetznerClient(
           c.token,
           c.timeout,

@@ -11,7 +11,7 @@ import type {
   MainSideContext,
   WorkerFunction,
 } from "../../sandbox/index.js";
-import { mainFn, overloads, workerFn } from "../define.js";
+import { handleMethods, mainFn, overloads, workerFn } from "../define.js";
 import { resolvePath } from "../job-state.js";
 import {
   argArray,
@@ -188,25 +188,9 @@ async function k8sCall(ctx: MainSideContext, args: readonly Value[]): Promise<Va
   });
 }
 
-const managerOf = (args: readonly Value[]) => args[0] as unknown as K8sManager;
-
-function method(
-  name: string,
-  params: string[],
-  returns: string,
-  doc: string,
-  example: string,
-): WorkerFunction {
-  return workerFn({
-    name,
-    params: [K8S_MANAGER, ...params],
-    returns,
-    doc,
-    example,
-    run: (ctx, args) =>
-      ctx.callMain("k8s.k8s_call", [name, managerOf(args).settings(), args.slice(1)]),
-  });
-}
+const method = handleMethods(K8S_MANAGER, "k8s.k8s_call", (handle) =>
+  (handle as unknown as K8sManager).settings(),
+);
 
 function manager(fn: string, args: readonly Value[]): K8sManager {
   const namespace = k8sName(fn, args, 0, "namespace");
@@ -236,7 +220,7 @@ const functions: HostFunction[] = [
       doc: "Seconds each call may take (default 30).",
       example: 'let k = k8s("default").timeout(10);',
       run: (_ctx, args) => {
-        const m = managerOf(args);
+        const m = args[0] as unknown as K8sManager;
         return new K8sManager(m.namespace, m.kubeconfig, argSeconds("timeout", args, 1, "timeout"));
       },
     }),
