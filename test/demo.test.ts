@@ -1,0 +1,19 @@
+// `npm run demo` is the README's first promise: its script runs here for real (three runner
+// processes, three signed jobs) and must print each runner's result and stop them cleanly.
+import { expect, test } from "vitest";
+import { runToEnd } from "./helpers/processes.js";
+
+test("the demo runs a job on each runner and stops them cleanly", async () => {
+  const r = await runToEnd(process.execPath, ["scripts/demo.mjs"], { timeoutMs: 120_000 });
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain("runners up: herorunner, runner_sal, runner_osiris");
+  expect(r.stdout).toMatch(
+    /== herorunner: .* \(finished, [\d.]+ ms\)\nhello from heroscript\njob ran for the demo\n/,
+  );
+  expect(r.stdout).toMatch(
+    /== runner_sal: .* \(finished, [\d.]+ ms\)\nfile has 3 words; connected to test\n/,
+  );
+  expect(r.stdout).toMatch(/== runner_osiris: .* \(finished, [\d.]+ ms\)\nfound: Buy milk\n/);
+  expect(r.stdout).toContain("runners stopped (exit codes 0, 0, 0)");
+});
