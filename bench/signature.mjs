@@ -1,13 +1,15 @@
 // The cost of signatures per job: verifying with the pure-JS curve (@noble/curves) beside
-// OpenSSL through node:crypto (what `verifyJobSignatures` uses), and signing (noble, RFC
-// 6979; OpenSSL cannot sign deterministically). Needs a build. BENCH_SIG_JOBS sets the count.
-import { createPublicKey, verify } from "node:crypto";
+// OpenSSL through node:crypto and libsecp256k1 (the compiled `secp256k1` binding, which
+// `verifyJobSignatures` uses when it loads, falling back to OpenSSL), and signing (noble,
+// RFC 6979; OpenSSL cannot sign deterministically). Needs a build. BENCH_SIG_JOBS sets the count.
+import { createHash, createPublicKey, verify } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import {
   canonicalBytes,
   createJob,
   generateKeyPair,
+  libsecp256k1,
   signJob,
   verifyJobSignatures,
 } from "../dist/job/index.js";
@@ -51,6 +53,20 @@ const rows = [
       verify("sha256", message, { key: keyObject, dsaEncoding: "ieee-p1363" }, signature),
     ),
   ],
+  ...(libsecp256k1()
+    ? [
+        [
+          "verify, libsecp256k1 (secp256k1 binding)",
+          measure(() =>
+            libsecp256k1().ecdsaVerify(
+              signature,
+              createHash("sha256").update(message).digest(),
+              publicKey,
+            ),
+          ),
+        ],
+      ]
+    : []),
   [
     "verifyJobSignatures (the runner's check)",
     measure(() => verifyJobSignatures(job).valid.length === 1),

@@ -1,12 +1,15 @@
 // secp256k1 keys and ECDSA signatures over SHA-256 of a job's canonical bytes (DESIGN §2).
-// Verification runs in OpenSSL through node:crypto (several times faster than the pure-JS
-// curve; see bench/signature.mjs); noble parses keys and signatures, so what is accepted
-// and every error message stay the same. Signing stays in noble: OpenSSL's signatures are
-// not deterministic (RFC 6979), and the point multiplication dominates signing either way.
-import { createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
+// Verification runs in libsecp256k1 when its compiled binding loads (native-verify.ts), else
+// in OpenSSL through node:crypto; both are several times faster than the pure-JS curve (see
+// bench/signature.mjs). noble parses keys and signatures, so what is accepted and every
+// error message stay the same whichever verifies. Signing also uses libsecp256k1 when it
+// loads, else noble: both use RFC 6979 nonces, so they make the same signature. OpenSSL's
+// signatures are not deterministic, so OpenSSL never signs.
+import { createHash, createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { canonicalBytes } from "./canonical.js";
+import { libsecp256k1 } from "./native-verify.js";
 import type { Job, JobSignature } from "./types.js";
 
 export interface KeyPair {
@@ -69,9 +72,10 @@ export function normalisePublicKey(publicKeyHex: string): string {
   return verifyingKey(publicKeyHex).compressed;
 }
 
-/** A public key checked once: its compressed hex and an OpenSSL key object to verify with. */
+/** A public key checked once: its compressed form, and an OpenSSL key object to verify with. */
 interface VerifyingKey {
   compressed: string;
+  bytes: Uint8Array;
   key: KeyObject;
 }
 
@@ -89,14 +93,22 @@ function verifyingKey(publicKeyHex: string): VerifyingKey {
   }
   // noble checks the point lies on the curve (and gives the error message people see).
   const point = secp256k1.Point.fromBytes(bytes);
-  const spki = Buffer.concat([SPKI_SECP256K1_COMPRESSED, point.toBytes(true)]);
+  const compressed = point.toBytes(true);
+  const spki = Buffer.concat([SPKI_SECP256K1_COMPRESSED, compressed]);
   const key = createPublicKey({ key: spki, format: "der", type: "spki" });
-  return verifyingKeys.set(publicKeyHex, { compressed: point.toHex(true), key });
+  return verifyingKeys.set(publicKeyHex, { compressed: point.toHex(true), bytes: compressed, key });
 }
 
 /** Signs the job's canonical form: compact r||s hex, RFC 6979, low-S. */
 export function signBytes(message: Uint8Array, privateKeyHex: string): string {
   const secret = decodeHex(privateKeyHex, "private key");
+  const native = libsecp256k1();
+  if (native && secret.length === 32) {
+    // Both sign SHA-256 of the message with RFC 6979 nonces: the same bytes as noble's.
+    return bytesToHex(
+      native.ecdsaSign(createHash("sha256").update(message).digest(), secret).signature,
+    );
+  }
   // prehash: sha256 of the message is what gets signed.
   return bytesToHex(secp256k1.sign(message, secret, { prehash: true, lowS: true }));
 }
@@ -119,13 +131,23 @@ function safeNormalise(key: string): string | undefined {
 
 /** Why one signature does not verify, or null when it does. */
 export function checkSignature(message: Uint8Array, sig: JobSignature): string | null {
-  return checkWithKey(message, sig).problem;
+  return checkWithKey(message, sig, lazyHash(message)).problem;
+}
+
+/** SHA-256 of the message, computed once however many signatures need it. */
+function lazyHash(message: Uint8Array): () => Uint8Array {
+  let hash: Uint8Array | undefined;
+  return () => {
+    hash ??= createHash("sha256").update(message).digest();
+    return hash;
+  };
 }
 
 /** The signature's verdict, and the signer's compressed key when the key itself is valid. */
 function checkWithKey(
   message: Uint8Array,
   sig: JobSignature,
+  hash: () => Uint8Array,
 ): { problem: string | null; compressed?: string } {
   let key: VerifyingKey;
   let signature: Uint8Array;
@@ -148,8 +170,11 @@ function checkWithKey(
       compressed: key.compressed,
     };
   }
-  // OpenSSL hashes the message with SHA-256 (the prehash) and checks r||s.
-  const ok = nodeVerify("sha256", message, { key: key.key, dsaEncoding: "ieee-p1363" }, compact);
+  const native = libsecp256k1();
+  const ok = native
+    ? native.ecdsaVerify(native.signatureNormalize(compact), hash(), key.bytes)
+    : // OpenSSL hashes the message with SHA-256 (the prehash) and checks r||s.
+      nodeVerify("sha256", message, { key: key.key, dsaEncoding: "ieee-p1363" }, compact);
   return { problem: ok ? null : "signature does not match the job", compressed: key.compressed };
 }
 
@@ -163,9 +188,10 @@ export interface SignatureReport {
 /** Verifies every signature of a job against its canonical form. */
 export function verifyJobSignatures(job: Job): SignatureReport {
   const message = canonicalBytes(job);
+  const hash = lazyHash(message);
   const report: SignatureReport = { valid: [], invalid: [] };
   job.signatures.forEach((sig, i) => {
-    const { problem, compressed } = checkWithKey(message, sig);
+    const { problem, compressed } = checkWithKey(message, sig, hash);
     if (problem === null && compressed !== undefined) report.valid.push(compressed);
     else report.invalid.push(`signature ${i + 1} (${sig.public_key.slice(0, 12)}…): ${problem}`);
   });

@@ -4,5 +4,6 @@ export * from "./canonical.js";
 export * from "./create.js";
 export * from "./crypto.js";
 export * from "./failure.js";
+export { libsecp256k1, useLibsecp256k1 } from "./native-verify.js";
 export * from "./schema.js";
 export * from "./types.js";

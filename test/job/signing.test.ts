@@ -1,15 +1,17 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   canonicalBytes,
   canonicalJson,
   createJob,
   generateKeyPair,
   type Job,
+  libsecp256k1,
   normalisePublicKey,
   publicKeyOf,
   signJob,
+  useLibsecp256k1,
   verifyJobSignatures,
 } from "../../src/job/index.js";
 
@@ -45,7 +47,41 @@ describe("canonical form", () => {
   });
 });
 
-describe("signatures", () => {
+describe.each([
+  ["libsecp256k1", true],
+  ["OpenSSL", false],
+])("signatures, verified by %s", (_name, native) => {
+  beforeAll(() => useLibsecp256k1(native));
+  afterAll(() => useLibsecp256k1(true));
+
+  test("the verifier in use is the one named", () => {
+    expect(libsecp256k1() !== null).toBe(native);
+  });
+
+  test("the signature is noble's, byte for byte (RFC 6979 either way)", () => {
+    const j = job();
+    const nobleSig = bytesToHex(
+      secp256k1.sign(canonicalBytes(j), hexToBytes(keys.private_key), {
+        prehash: true,
+        lowS: true,
+      }),
+    );
+    expect(signJob(j, keys.private_key).signatures[0]?.signature).toBe(nobleSig);
+  });
+
+  test("a high-S signature (as other tools may write) is accepted", () => {
+    const j = job();
+    const compact = hexToBytes(signJob(j, keys.private_key).signatures[0]?.signature ?? "");
+    const sig = secp256k1.Signature.fromBytes(compact, "compact");
+    const high = new secp256k1.Signature(sig.r, secp256k1.Point.CURVE().n - sig.s);
+    expect(high.hasHighS()).toBe(true);
+    const report = verifyJobSignatures({
+      ...j,
+      signatures: [{ public_key: keys.public_key, signature: bytesToHex(high.toBytes("der")) }],
+    });
+    expect(report).toEqual({ valid: [keys.public_key], invalid: [] });
+  });
+
   test("a signed job verifies, and the signer is reported in compressed form", () => {
     const signed = signJob(job(), keys.private_key);
     expect(signed.signatures).toHaveLength(1);
@@ -77,7 +113,9 @@ describe("signatures", () => {
   test("a one-byte change in the signature fails", () => {
     const signed = signJob(job(), keys.private_key);
     const sig = signed.signatures[0]?.signature ?? "";
-    const flipped = (sig[10] === "0" ? "1" : "0") + sig.slice(1);
+    // The 6th byte's high nibble, changed to another hex digit.
+    const flipped = `${sig.slice(0, 10)}${sig[10] === "0" ? "1" : "0"}${sig.slice(11)}`;
+    expect(flipped).not.toBe(sig);
     const report = verifyJobSignatures({
       ...signed,
       signatures: [{ public_key: keys.public_key, signature: flipped }],
