@@ -5,12 +5,7 @@
 
 import { delimiter } from "node:path";
 import { Float, RHAI_TYPE_NAME, type RhaiMap, typeName, type Value } from "../../rhai/index.js";
-import type {
-  HostFunction,
-  HostModule,
-  MainSideContext,
-  WorkerFunction,
-} from "../../sandbox/index.js";
+import type { HostFunction, HostModule, MainSideContext } from "../../sandbox/index.js";
 import { handleMethods, mainFn, overloads, workerFn } from "../define.js";
 import { resolvePath } from "../job-state.js";
 import {
