@@ -24,7 +24,9 @@ const DEMOS = [
     title: "heroscript: echo, environment placeholder",
     payload: [
       "!!session.env_set key:GREETING value:'hello from heroscript'",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: heroscript placeholders
       "!!play.echo content:'${GREETING}'",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: heroscript placeholders
       "!!play.echo content:'job ran for ${WHO}'",
     ].join("\n"),
     env: { WHO: "the demo" },

@@ -38,6 +38,7 @@ const pieces = fc.constantFrom(
   "]",
   "//",
   "// note\n",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a heroscript placeholder
   "${x}",
   "@x",
   "{x}",

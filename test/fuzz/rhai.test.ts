@@ -74,6 +74,7 @@ const tokens = fc.constantFrom(
   "1.5e3",
   "'c'",
   '"s"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Rhai source, not a JS template
   "`t${x}`",
   "#{",
   "}",

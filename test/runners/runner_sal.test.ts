@@ -145,6 +145,7 @@ describe("runner_sal: the sandbox", () => {
 
   test("print and debug lines reach the job's log as it runs; ENV, JOB_ID and SIGNATORIES are there", async () => {
     const job = w.job(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Rhai source, not a JS template
       'print("first"); debug("second"); print(`${ENV.FOO} ${JOB_ID.len()} ${SIGNATORIES.len()}`); ENV.FOO',
       {
         env_vars: { FOO: "bar" },
