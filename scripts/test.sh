@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The test command of the README: set up what is missing (services, dependencies, the
-# browser for the console test, QEMU for the VM tests), check types, run the whole suite.
+# browser for the console test, QEMU for the VM tests), check types and style, run the whole
+# suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
 bash scripts/ensure-browser.sh
 bash scripts/ensure-qemu.sh
 npx --no-install tsc -p tsconfig.json --noEmit
+npx --no-install biome check src test bench scripts console
 npx --no-install vitest run "$@"
