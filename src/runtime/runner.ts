@@ -431,10 +431,26 @@ export class Runner {
     await Promise.all(logWrites);
 
     const ms = Math.round(performance.now() - started);
-    const outcome =
+    const ending =
       failure === undefined
-        ? await this.store.succeed(job.id, output ?? "", this.endOptions("holder"))
-        : await this.store.fail(job.id, failure.kind, failure.message, this.endOptions("holder"));
+        ? this.store.succeed(job.id, output ?? "", this.endOptions("holder"))
+        : this.store.fail(job.id, failure.kind, failure.message, this.endOptions("holder"));
+    // This job's slot is about to be free: ask for the next job in the same round trip as
+    // the end is recorded (TAKE goes out in the same pipeline). The new job is launched
+    // before this one leaves `running`, so the take loop never sees the slot free too.
+    if (!this.stopping) {
+      this.store.takeAlong(this.runnerId, this.instance, 1).then(
+        (taken) => {
+          // Stopping meanwhile: the id stays in our active list, and shutdown returns it.
+          if (this.stopping) return;
+          for (const next of taken) this.launch(next.id, next.hash);
+        },
+        () => {
+          // The take loop takes it instead.
+        },
+      );
+    }
+    const outcome = await ending;
     if (failure === undefined) jobLog.info({ duration_ms: ms }, "job finished");
     else
       jobLog.warn(
