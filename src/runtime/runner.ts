@@ -91,6 +91,9 @@ export class Runner {
   private readonly maxAttempts: number;
   private readonly sweepIntervalS: number;
   private redisDown = false;
+  private wasReady = false;
+  /** When the commands connection last came back after losing Redis (0: never). */
+  private reconnectedAt = 0;
   private jobsDone = 0;
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
@@ -131,6 +134,13 @@ export class Runner {
         this.redisDown = false;
         this.log.info("redis reachable again");
       }
+      // Every instance's heartbeat may have lapsed while Redis was away: renew ours at once,
+      // and give the others time to renew theirs before sweeping anyone (see sweep()).
+      if (this.wasReady) {
+        this.reconnectedAt = Date.now();
+        void this.beat();
+      }
+      this.wasReady = true;
     });
   }
 
@@ -209,6 +219,10 @@ export class Runner {
   private sweep(): void {
     if (this.stopping) return;
     this.adoptOrphans().catch(() => {});
+    // Just after a reconnect, a missing heartbeat may only mean its instance has not
+    // reconnected yet (reconnection backs off up to 2 s): wait a whole lease and that.
+    const settling = this.heartbeatS * 3 * 1000 + 2000;
+    if (Date.now() - this.reconnectedAt < settling) return;
     sweepCrashedInstances(this.commands, this.store.keys, this.runnerId, {
       self: this.instance,
       maxAttempts: this.maxAttempts,
@@ -261,6 +275,9 @@ export class Runner {
       await this.waitForFreeSlot();
       if (this.stopping) break;
       const free = this.concurrency - this.running.size;
+      // A finishing job may have taken the next one itself (see execute): the slot that
+      // woke us is full again, and an empty TAKE must not be read as an empty queue.
+      if (free <= 0) continue;
       let taken: Array<Pick<TakenJob, "id"> & Partial<TakenJob>>;
       try {
         taken = await this.store.take(this.taker, this.runnerId, this.instance, free);
@@ -436,21 +453,14 @@ export class Runner {
         ? this.store.succeed(job.id, output ?? "", this.endOptions("holder"))
         : this.store.fail(job.id, failure.kind, failure.message, this.endOptions("holder"));
     // This job's slot is about to be free: ask for the next job in the same round trip as
-    // the end is recorded (TAKE goes out in the same pipeline). The new job is launched
-    // before this one leaves `running`, so the take loop never sees the slot free too.
-    if (!this.stopping) {
-      this.store.takeAlong(this.runnerId, this.instance, 1).then(
-        (taken) => {
-          // Stopping meanwhile: the id stays in our active list, and shutdown returns it.
-          if (this.stopping) return;
-          for (const next of taken) this.launch(next.id, next.hash);
-        },
-        () => {
-          // The take loop takes it instead.
-        },
-      );
-    }
-    const outcome = await ending;
+    // the end is recorded (TAKE goes out in the same pipeline). The next job is launched
+    // while this one still holds the slot, so the take loop never sees the slot free too.
+    const next = this.stopping
+      ? Promise.resolve([])
+      : this.store.takeAlong(this.runnerId, this.instance, 1).catch(() => []);
+    const [outcome, taken] = await Promise.all([ending, next]);
+    // Stopping meanwhile: a taken id stays in our active list, and shutdown returns it.
+    if (!this.stopping) for (const job of taken) this.launch(job.id, job.hash);
     if (failure === undefined) jobLog.info({ duration_ms: ms }, "job finished");
     else
       jobLog.warn(

@@ -202,6 +202,24 @@ describe("runner process", () => {
     expect(Date.now() - t0).toBeLessThan(3500);
   });
 
+  test("concurrency is a bound: never more jobs started at once than --concurrency", async () => {
+    const s = await setup(["--concurrency", "3"]);
+    const jobs = Array.from({ length: 30 }, (_, i) => s.job(`sleep 60\necho ${i}`));
+    for (const j of jobs) await s.client.submit(j);
+    let most = 0;
+    let open = jobs.length;
+    while (open > 0) {
+      const pipe = redis.pipeline();
+      for (const j of jobs) pipe.hget(s.keys.job(j.id), "status");
+      const statuses = ((await pipe.exec()) ?? []).map(([, v]) => v);
+      most = Math.max(most, statuses.filter((v) => v === "started").length);
+      open = statuses.filter((v) => v !== "finished" && v !== "error").length;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(3);
+  });
+
   test("SIGTERM: a job that outlives the grace period is handed back and finished by another process", async () => {
     const s = await setup(["--grace-period", "0.5"]);
     const job = s.job("sleep 3000\necho survived");
