@@ -1,6 +1,6 @@
 // Redis connections. Every part of the project opens Redis through here, so options such as
 // reconnection behave the same everywhere.
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 
 export const DEFAULT_REDIS_URL = "redis://localhost:6379";
 
@@ -22,8 +22,10 @@ function retryDelay(attempt: number): number {
 
 /**
  * Where Redis is, as one string that every layer can pass along: an ordinary
- * `redis://[user:password@]host:port/db` or `rediss://...` (TLS) URL, or a Sentinel
- * deployment written `redis-sentinel://[:password@]host:port,host:port/master[/db]`.
+ * `redis://[user:password@]host:port/db` or `rediss://...` (TLS) URL, a Sentinel
+ * deployment written `redis-sentinel://[:password@]host:port,host:port/master[/db]`, or a
+ * Cluster written `redis-cluster://[user:password@]host:port,host:port` (`rediss-cluster://`
+ * with TLS); see `clusterUrl`.
  */
 export function sentinelUrl(sentinels: readonly string[], master: string, base?: string): string {
   let auth = "";
@@ -66,6 +68,76 @@ function parseSentinelUrl(url: string): SentinelTarget {
   };
 }
 
+/**
+ * A Redis Cluster reached through any of these nodes (the others are discovered). The user,
+ * password and TLS, if any, come from the base URL; a Cluster has only database 0.
+ */
+export function clusterUrl(nodes: readonly string[], base?: string): string {
+  let scheme = "redis-cluster";
+  let auth = "";
+  if (base !== undefined) {
+    const u = new URL(base);
+    if (u.protocol === "rediss:") scheme = "rediss-cluster";
+    if (u.username || u.password) auth = `${u.username}:${u.password}@`;
+    const db = u.pathname.replace(/^\//, "");
+    if (db !== "" && db !== "0")
+      throw new Error(`a Redis Cluster has only database 0, not ${db} (${redactUrl(base)})`);
+  }
+  return `${scheme}://${auth}${nodes.join(",")}`;
+}
+
+interface ClusterTarget {
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+/** Parses `host:port` (IPv6 hosts in brackets); `what` names the list in error messages. */
+function parseAddress(hostPort: string, defaultPort: number, what: string) {
+  const colon = hostPort.lastIndexOf(":");
+  const hasPort = colon > 0 && !hostPort.endsWith("]");
+  const host = (hasPort ? hostPort.slice(0, colon) : hostPort).replace(/^\[(.*)\]$/, "$1");
+  const port = hasPort ? Number(hostPort.slice(colon + 1)) : defaultPort;
+  if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`bad ${what} address: ${hostPort}`);
+  return { host, port };
+}
+
+function parseClusterUrl(url: string): ClusterTarget {
+  const m = /^(rediss?)-cluster:\/\/(?:([^:@/]*):([^@/]*)@)?([^/@?#]+)\/?$/.exec(url);
+  if (!m)
+    throw new Error(
+      `not a Cluster URL (redis-cluster://[user:password@]host:port,host:port): ${redactUrl(url)}`,
+    );
+  const nodes = (m[4] ?? "")
+    .split(",")
+    .map((a) => a.trim())
+    .filter((a) => a !== "")
+    .map((a) => parseAddress(a, 6379, "Cluster node"));
+  return {
+    nodes,
+    ...(m[2] ? { username: decodeURIComponent(m[2]) } : {}),
+    ...(m[3] ? { password: decodeURIComponent(m[3]) } : {}),
+    tls: m[1] === "rediss",
+  };
+}
+
+/** True for a URL naming one Redis server (redis:// or rediss://), not Sentinels or a Cluster. */
+export function isSingleServerUrl(url: string): boolean {
+  return /^rediss?:\/\//.test(url);
+}
+
+/** Whether a connection from `connectRedis` is a Cluster (see `openCluster`). */
+export function isCluster(redis: Redis): boolean {
+  return (redis as { isCluster?: boolean }).isCluster === true;
+}
+
+/** The master nodes of a Cluster connection; a plain connection is its own only node. */
+export function masterNodes(redis: Redis): Redis[] {
+  return isCluster(redis) ? (redis as unknown as Cluster).nodes("master") : [redis];
+}
+
 /** The URL without its password, for logs and error messages. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):([^@/]*)@/, "//$1:***@");
@@ -79,13 +151,64 @@ export function connectRedis(url: string = DEFAULT_REDIS_URL, options: ConnectOp
     enableOfflineQueue: true,
     connectionName: options.name,
   };
-  const redis = url.startsWith("redis-sentinel://")
-    ? new Redis({ ...redisOptions, ...parseSentinelUrl(url), sentinelRetryStrategy: retryDelay })
-    : new Redis(url, redisOptions);
+  const redis = /^rediss?-cluster:\/\//.test(url)
+    ? openCluster(parseClusterUrl(url), redisOptions, options)
+    : url.startsWith("redis-sentinel://")
+      ? new Redis({ ...redisOptions, ...parseSentinelUrl(url), sentinelRetryStrategy: retryDelay })
+      : new Redis(url, redisOptions);
   // Connection errors also reject the commands that were waiting, and callers watch the
   // events they care about; without a listener ioredis prints every retry to stderr.
   redis.on("error", () => {});
   return redis;
+}
+
+/** Failed reconnections after which a non-persistent Cluster connection fails waiting commands. */
+const CLUSTER_ATTEMPTS_BEFORE_FAILING = 3;
+
+/**
+ * A Cluster connection handed out as a `Redis`, the one place the two types meet. Every
+ * method the project calls on connections exists on both with the same signature (commands,
+ * pipeline/multi, evalsha/eval, blmove, subscribe/publish, quit/disconnect, status, the
+ * ready/error events), all keys of one namespace share one hash slot (`RedisKeys`), and the
+ * one command that differs, SCAN, goes through `scanKeys`, which runs it on every master.
+ */
+function openCluster(
+  target: ClusterTarget,
+  redisOptions: RedisOptions,
+  options: ConnectOptions,
+): Redis {
+  const clusterOptions: ClusterOptions = {
+    lazyConnect: false,
+    enableOfflineQueue: true,
+    // While the whole Cluster is unreachable, commands wait in the offline queue and the
+    // connection retries with the same backoff as a single server's.
+    clusterRetryStrategy: (attempt) => {
+      // Like maxRetriesPerRequest for one server: a tool's commands fail after a few failed
+      // attempts (reconnection goes on); a runner's keep waiting.
+      if (!options.persistent && attempt > CLUSTER_ATTEMPTS_BEFORE_FAILING)
+        (cluster as unknown as { flushQueue(e: Error): void }).flushQueue(
+          new Error("Redis Cluster unreachable"),
+        );
+      return retryDelay(attempt);
+    },
+    // A node lost or failing over: retry after a pause, for minutes when persistent (a
+    // finished job's result must not be dropped), a few times otherwise.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 200,
+    maxRedirections: options.persistent ? 1000 : 16,
+    // Each node's own connection: ioredis does not reconnect it (it refreshes the slot map
+    // instead), so the single-server retry options do not apply there.
+    redisOptions: {
+      connectionName: redisOptions.connectionName,
+      maxRetriesPerRequest: redisOptions.maxRetriesPerRequest,
+      ...(target.username ? { username: target.username } : {}),
+      ...(target.password ? { password: target.password } : {}),
+      ...(target.tls ? { tls: {} } : {}),
+    },
+  };
+  const cluster: Cluster = new Cluster(target.nodes, clusterOptions);
+  return cluster as unknown as Redis;
 }
 
 /** Resolves once the connection is ready; rejects with a clear message after `timeoutMs`. */

@@ -3,5 +3,6 @@ export * from "./connection.js";
 export * from "./instances.js";
 export * from "./keys.js";
 export * from "./recovery.js";
+export * from "./scan.js";
 export * from "./store.js";
 export * from "./supervisor-store.js";

@@ -2,6 +2,7 @@
 // expired is gone.
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "./keys.js";
+import { scanKeys } from "./scan.js";
 
 export interface InstanceInfo {
   runner_id: string;
@@ -40,19 +41,7 @@ export async function listInstances(
   keys: RedisKeys,
   runnerId?: string,
 ): Promise<InstanceInfo[]> {
-  const found: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(
-      cursor,
-      "MATCH",
-      keys.instancePattern(runnerId),
-      "COUNT",
-      500,
-    );
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== "0");
+  const found = await scanKeys(redis, keys.instancePattern(runnerId));
   if (found.length === 0) return [];
   const values = await redis.mget(...found);
   const out: InstanceInfo[] = [];

@@ -1,12 +1,52 @@
 // The only place that knows Redis key strings (DESIGN §3). With a namespace every key starts
 // with `NS:`.
 
-export class RedisKeys {
-  private readonly prefix: string;
+/** The hash tag Redis hashes a key by: what lies between its first `{` and the next `}`. */
+export function hashTagOf(key: string): string | undefined {
+  const open = key.indexOf("{");
+  if (open < 0) return undefined;
+  const close = key.indexOf("}", open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : undefined;
+}
 
-  constructor(readonly namespace: string = "") {
+/**
+ * The namespace as used in a Redis Cluster. The Lua scripts touch a runner's queue and active
+ * list and a job's keys together, and build job key names from ids, so every key of a
+ * namespace must hash to one slot: the namespace becomes a hash tag ("" -> `{horus}`, "prod"
+ * -> `{prod}`), unless it carries one already (`app{prod}` stays as it is). One namespace is
+ * therefore one slot, on one master; load is spread by giving groups of runners namespaces
+ * of their own.
+ */
+export function clusterNamespace(namespace: string): string {
+  if (hashTagOf(namespace) !== undefined) return namespace;
+  return `{${namespace === "" ? "horus" : namespace}}`;
+}
+
+export interface KeyOptions {
+  /** The keys live in a Redis Cluster: the namespace becomes a hash tag (`clusterNamespace`). */
+  cluster?: boolean;
+}
+
+export class RedisKeys {
+  /** The namespace the keys are under (in a Cluster, with its hash tag). */
+  readonly namespace: string;
+  private readonly prefix: string;
+  private readonly cluster: boolean;
+
+  constructor(namespace = "", options: KeyOptions = {}) {
     if (namespace.includes(" ")) throw new Error("a namespace may not contain spaces");
-    this.prefix = namespace === "" ? "" : `${namespace}:`;
+    this.cluster = options.cluster === true;
+    this.namespace = this.cluster ? clusterNamespace(namespace) : namespace;
+    this.prefix = this.namespace === "" ? "" : `${this.namespace}:`;
+  }
+
+  /**
+   * What to pass for a script's optional key when there is none: "" on one server; in a
+   * Cluster a name in the namespace's slot that is never written (Redis refuses a script
+   * call whose keys span slots, and "" hashes to slot 0).
+   */
+  none(): string {
+    return this.cluster ? `${this.prefix}none` : "";
   }
 
   job(id: string): string {

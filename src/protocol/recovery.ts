@@ -3,6 +3,7 @@
 // one live instance (the one that wins the sweep guard) recovers what its list holds.
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "./keys.js";
+import { scanKeys } from "./scan.js";
 import { RECOVER } from "./scripts.js";
 import { runScript } from "./scripts-runner.js";
 import type { JobReply } from "./store.js";
@@ -26,17 +27,6 @@ export interface SweepReport {
   cleaned: number;
 }
 
-async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== "0");
-  return found;
-}
-
 export async function sweepCrashedInstances(
   redis: Redis,
   keys: RedisKeys,
@@ -47,7 +37,7 @@ export async function sweepCrashedInstances(
   const guard = await redis.set(keys.sweepGuard(runnerId), opts.self, "PX", opts.guardMs, "NX");
   if (guard === null) return report;
   report.swept = true;
-  for (const activeKey of await scanAll(redis, keys.activePattern(runnerId))) {
+  for (const activeKey of await scanKeys(redis, keys.activePattern(runnerId))) {
     const instance = keys.instanceOfActive(runnerId, activeKey);
     if (instance === opts.self) continue;
     if ((await redis.exists(keys.instance(runnerId, instance))) === 1) continue;

@@ -1,6 +1,7 @@
 // Job state in Redis: every read and write of a job's keys goes through `JobStore`.
 import type { Redis } from "ioredis";
 import { type ErrorKind, type Job, type JobStatus, jobFromHash, jobToHash } from "../job/index.js";
+import { isCluster } from "./connection.js";
 import { RedisKeys } from "./keys.js";
 import { CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT, TAKE } from "./scripts.js";
 import { runScript, runScriptBatched } from "./scripts-runner.js";
@@ -113,7 +114,8 @@ export class JobStore {
     readonly redis: Redis,
     namespace = "",
   ) {
-    this.keys = new RedisKeys(namespace);
+    // The one place the namespace is resolved: in a Cluster it becomes a hash tag.
+    this.keys = new RedisKeys(namespace, { cluster: isCluster(redis) });
   }
 
   /** Stores a job as `dispatched` and pushes its id onto its runner's queue, atomically. */
@@ -229,7 +231,9 @@ export class JobStore {
     opts: EndOptions,
   ): Promise<FinishOutcome> {
     const reply: JobReply = { id, status, ...(errorKind ? { error_kind: errorKind } : {}) };
-    const active = opts.active ? this.keys.active(opts.active.runnerId, opts.active.instance) : "";
+    const active = opts.active
+      ? this.keys.active(opts.active.runnerId, opts.active.instance)
+      : this.keys.none();
     const code = await runScriptBatched(
       this.redis,
       FINISH,
