@@ -3,6 +3,7 @@
 // playbook engine (whose `redis.*`, `postgres.*` and `net.*` actions reach the SAL) or, given
 // `--hero-bin PATH`, by handing each payload to that binary.
 import { Option } from "commander";
+import { isSingleServerUrl } from "../protocol/index.js";
 import { createHeroExecutor } from "../runners/hero/index.js";
 import { runRunnerCommand } from "../runtime/index.js";
 
@@ -43,11 +44,11 @@ await runRunnerCommand({
     const databaseUrl = options.extra.databaseUrl as string | undefined;
     if (
       heroBin === undefined &&
-      options.redisUrl.startsWith("redis-sentinel://") &&
+      !isSingleServerUrl(options.redisUrl) &&
       dataRedisUrl === undefined
     ) {
-      // Scripts' data connections take plain URLs: name the data Redis explicitly.
-      throw new Error("with --redis-sentinels, give --data-redis-url too");
+      // Scripts' data connections take one server's URL: name the data Redis explicitly.
+      throw new Error("with --redis-sentinels or --redis-cluster, give --data-redis-url too");
     }
     logger.info(
       { hero_bin: heroBin ?? null },

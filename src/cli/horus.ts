@@ -6,7 +6,14 @@ import { Command, Option } from "commander";
 import { HorusClient, SupervisorClient, WaitTimeoutError } from "../client/index.js";
 import { DEFAULT_TIMEOUT_S, generateKeyPair, type Job } from "../job/index.js";
 import type { JobRecord } from "../protocol/index.js";
-import { namespaceOption, packageVersion, redisUrlOption } from "../runtime/index.js";
+import {
+  namespaceOption,
+  packageVersion,
+  type RedisLocationFlags,
+  redisClusterOption,
+  redisUrlFromFlags,
+  redisUrlOption,
+} from "../runtime/index.js";
 
 class UsageError extends Error {}
 
@@ -18,14 +25,11 @@ function fail(message: string, code = 1): never {
 type Client = HorusClient | SupervisorClient;
 
 function clientOf(cmd: Command): Client {
-  const opts = cmd.optsWithGlobals<{
-    redisUrl: string;
-    namespace: string;
-    supervisor?: string;
-    apiKey?: string;
-  }>();
+  const opts = cmd.optsWithGlobals<
+    RedisLocationFlags & { namespace: string; supervisor?: string; apiKey?: string }
+  >();
   if (opts.supervisor) return new SupervisorClient({ url: opts.supervisor, apiKey: opts.apiKey });
-  return new HorusClient({ redisUrl: opts.redisUrl, namespace: opts.namespace });
+  return new HorusClient({ redisUrl: redisUrlFromFlags(opts), namespace: opts.namespace });
 }
 
 function readScript(source: string): string {
@@ -140,6 +144,7 @@ const program = new Command("horus")
   .description("Submit signed jobs to Horus runners and follow them")
   .version(packageVersion(), "-V, --version")
   .addOption(redisUrlOption())
+  .addOption(redisClusterOption())
   .addOption(namespaceOption())
   .addOption(
     new Option("--supervisor <url>", "go through this supervisor instead of Redis").env(

@@ -2,6 +2,7 @@
 // `runner_osiris <runner_id>`: Rhai jobs with the Osiris object store.
 import { Option } from "commander";
 import { osirisModuleUrl } from "../osiris/index.js";
+import { isSingleServerUrl } from "../protocol/index.js";
 import { addRhaiOptions, createRhaiExecutor, rhaiLimitsFrom } from "../runners/rhai/index.js";
 import { runRunnerCommand } from "../runtime/index.js";
 
@@ -18,9 +19,9 @@ await runRunnerCommand({
   },
   createExecutor(options, logger) {
     const extra = options.extra;
-    if (options.redisUrl.startsWith("redis-sentinel://") && extra.dataUrl === undefined) {
-      // Scripts' data connections take plain URLs: name the data Redis explicitly.
-      throw new Error("with --redis-sentinels, give --data-url too");
+    if (!isSingleServerUrl(options.redisUrl) && extra.dataUrl === undefined) {
+      // Scripts' data connections take one server's URL: name the data Redis explicitly.
+      throw new Error("with --redis-sentinels or --redis-cluster, give --data-url too");
     }
     return createRhaiExecutor({
       logger,

@@ -2,6 +2,7 @@
 // `runner_sal <runner_id>`: Rhai jobs with the System Abstraction Layer (files, processes,
 // network, Redis, PostgreSQL).
 import { Option } from "commander";
+import { isSingleServerUrl } from "../protocol/index.js";
 import { addRhaiOptions, createRhaiExecutor, rhaiLimitsFrom } from "../runners/rhai/index.js";
 import { runRunnerCommand } from "../runtime/index.js";
 import { salModuleSpecs } from "../sal/index.js";
@@ -42,9 +43,9 @@ await runRunnerCommand({
   },
   createExecutor(options, logger) {
     const extra = options.extra;
-    if (options.redisUrl.startsWith("redis-sentinel://") && extra.dataRedisUrl === undefined) {
-      // Scripts' data connections take plain URLs: name the data Redis explicitly.
-      throw new Error("with --redis-sentinels, give --data-redis-url too");
+    if (!isSingleServerUrl(options.redisUrl) && extra.dataRedisUrl === undefined) {
+      // Scripts' data connections take one server's URL: name the data Redis explicitly.
+      throw new Error("with --redis-sentinels or --redis-cluster, give --data-redis-url too");
     }
     return createRhaiExecutor({
       logger,

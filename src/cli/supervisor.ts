@@ -9,6 +9,9 @@ import {
   type LogLevel,
   namespaceOption,
   packageVersion,
+  type RedisLocationFlags,
+  redisClusterOption,
+  redisUrlFromFlags,
   redisUrlOption,
 } from "../runtime/index.js";
 import { loadOrCreateAdminKey, Supervisor } from "../supervisor/index.js";
@@ -21,8 +24,7 @@ function port(value: string): number {
   return n;
 }
 
-interface Flags {
-  redisUrl: string;
+interface Flags extends RedisLocationFlags {
   port: number;
   bind: string;
   namespace: string;
@@ -34,6 +36,7 @@ const program = new Command("supervisor")
   .description("JSON-RPC service (HTTP and WebSocket) and web console in front of Horus runners")
   .version(packageVersion(), "-V, --version")
   .addOption(redisUrlOption())
+  .addOption(redisClusterOption())
   .addOption(
     new Option("--port <n>", "port to listen on (0: any free one)").argParser(port).default(3030),
   )
@@ -49,6 +52,13 @@ const program = new Command("supervisor")
   // Commander exits 1 on a usage error; ours means "could not start", so usage is 2.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action(async (flags: Flags) => {
+    let redisUrl: string;
+    try {
+      redisUrl = redisUrlFromFlags(flags);
+    } catch (e) {
+      process.stderr.write(`supervisor: ${(e as Error).message}\n`);
+      process.exit(2);
+    }
     const log = createLogger(flags.logLevel, { name: "supervisor" });
     const keyFile = resolve(flags.adminKeyFile);
     let adminKey: string;
@@ -63,7 +73,7 @@ const program = new Command("supervisor")
     let supervisor: Supervisor;
     try {
       supervisor = await Supervisor.start({
-        redisUrl: flags.redisUrl,
+        redisUrl,
         namespace: flags.namespace,
         port: flags.port,
         bind: flags.bind,

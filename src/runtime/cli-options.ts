@@ -1,6 +1,6 @@
 // Options several commands share, defined once so their names, variables and defaults agree.
 import { Option } from "commander";
-import { DEFAULT_REDIS_URL } from "../protocol/index.js";
+import { clusterUrl, DEFAULT_REDIS_URL, sentinelUrl } from "../protocol/index.js";
 
 /** `--redis-url URL` (or HORUS_REDIS_URL), default redis://localhost:6379. */
 export function redisUrlOption(description = "Redis the runners read"): Option {
@@ -14,4 +14,49 @@ export function namespaceOption(): Option {
   return new Option("--namespace <ns>", "prefix of every Redis key")
     .env("HORUS_NAMESPACE")
     .default("");
+}
+
+/** `--redis-cluster host:port,...` (or HORUS_REDIS_CLUSTER): Redis is a Cluster. */
+export function redisClusterOption(): Option {
+  return new Option(
+    "--redis-cluster <list>",
+    "reach a Redis Cluster through these nodes, host:port comma-separated (every key of a namespace goes to one hash slot)",
+  ).env("HORUS_REDIS_CLUSTER");
+}
+
+/** The flags that together say where Redis is. */
+export interface RedisLocationFlags {
+  redisUrl: string;
+  redisCluster?: string;
+  redisSentinels?: string;
+  redisMaster?: string;
+}
+
+function hostList(list: string): string[] {
+  return list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/**
+ * Where Redis is, as the one URL every layer takes (see `connectRedis`). With
+ * --redis-cluster or --redis-sentinels the password (and for Sentinel the database) still
+ * come from --redis-url when it is given. Throws with a message for the user on a bad mix.
+ */
+export function redisUrlFromFlags(flags: RedisLocationFlags): string {
+  const { redisCluster: cluster, redisSentinels: sentinels, redisMaster: master } = flags;
+  const base = flags.redisUrl === DEFAULT_REDIS_URL ? undefined : flags.redisUrl;
+  if (cluster !== undefined && (sentinels !== undefined || master !== undefined))
+    throw new Error("--redis-cluster and --redis-sentinels exclude each other");
+  if (cluster !== undefined) {
+    const nodes = hostList(cluster);
+    if (nodes.length === 0) throw new Error("--redis-cluster needs at least one host:port");
+    return clusterUrl(nodes, base);
+  }
+  if ((sentinels === undefined) !== (master === undefined))
+    throw new Error("--redis-sentinels and --redis-master go together");
+  if (sentinels !== undefined && master !== undefined)
+    return sentinelUrl(hostList(sentinels), master, base);
+  return flags.redisUrl;
 }

@@ -1,12 +1,18 @@
 // The command-line front every runner shares:
-//   <bin> <runner_id> [--redis-url URL] [--concurrency N] [--trusted-keys HEX,HEX|@FILE]
+//   <bin> <runner_id> [--redis-url URL] [--redis-sentinels L --redis-master M | --redis-cluster L]
+//         [--concurrency N] [--trusted-keys HEX,HEX|@FILE]
 //         [--namespace NS] [--log-level L] [--max-job-age S] [--grace-period S] [--result-ttl S]
 // Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or configuration, 130 stopped at once
 // by a second signal.
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_REDIS_URL, sentinelUrl } from "../protocol/index.js";
-import { namespaceOption, redisUrlOption } from "./cli-options.js";
+import {
+  namespaceOption,
+  type RedisLocationFlags,
+  redisClusterOption,
+  redisUrlFromFlags,
+  redisUrlOption,
+} from "./cli-options.js";
 import type { Executor } from "./executor.js";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "./policy.js";
@@ -93,6 +99,7 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
         "HORUS_REDIS_MASTER",
       ),
     )
+    .addOption(redisClusterOption())
     .addOption(
       new Option("--concurrency <n>", "jobs run at once")
         .argParser(positiveInt("concurrency"))
@@ -157,6 +164,7 @@ const COMMON_KEYS = new Set([
   "heartbeat",
   "redisSentinels",
   "redisMaster",
+  "redisCluster",
 ]);
 
 /** Parses the command line, starts the runner and stops it on SIGTERM/SIGINT. */
@@ -188,21 +196,12 @@ export async function runRunnerCommand(
     process.exit(EXIT.usage);
   }
 
-  let redisUrl = raw.redisUrl as string;
-  const sentinels = raw.redisSentinels as string | undefined;
-  const master = raw.redisMaster as string | undefined;
-  if ((sentinels === undefined) !== (master === undefined)) {
-    process.stderr.write(`${spec.name}: --redis-sentinels and --redis-master go together\n`);
+  let redisUrl: string;
+  try {
+    redisUrl = redisUrlFromFlags(raw as unknown as RedisLocationFlags);
+  } catch (e) {
+    process.stderr.write(`${spec.name}: ${(e as Error).message}\n`);
     process.exit(EXIT.usage);
-  }
-  if (sentinels !== undefined && master !== undefined) {
-    // The password and database, if any, still come from --redis-url.
-    const base = raw.redisUrl === DEFAULT_REDIS_URL ? undefined : redisUrl;
-    redisUrl = sentinelUrl(
-      sentinels.split(",").map((s) => s.trim()),
-      master,
-      base,
-    );
   }
 
   const extra = Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON_KEYS.has(k)));

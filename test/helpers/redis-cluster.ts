@@ -1,0 +1,128 @@
+// A Redis Cluster of a test's own: three masters (no replicas) on spare loopback ports, each
+// a plain redis-server with cluster mode on, joined by `redis-cli --cluster create`.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { sparePort } from "./redis-server.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class OwnRedisCluster {
+  private readonly children: ChildProcess[] = [];
+  readonly dir = mkdtempSync(join(tmpdir(), "horus-cluster-"));
+  readonly ports: number[] = [];
+
+  private constructor() {}
+
+  static async start(masters = 3): Promise<OwnRedisCluster> {
+    const cluster = new OwnRedisCluster();
+    try {
+      await cluster.boot(masters);
+    } catch (e) {
+      await cluster.destroy();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /** `host:port,host:port,...`: what --redis-cluster takes. */
+  get nodes(): string {
+    return this.ports.map((p) => `127.0.0.1:${p}`).join(",");
+  }
+
+  get url(): string {
+    return `redis-cluster://${this.nodes}`;
+  }
+
+  /** A plain connection to one node (for CLUSTER commands and looking at its keys). */
+  node(port: number): Redis {
+    const redis = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1 });
+    redis.on("error", () => {});
+    return redis;
+  }
+
+  private async boot(masters: number): Promise<void> {
+    for (let i = 0; i < masters; i++) this.ports.push(await sparePort());
+    for (const port of this.ports) {
+      const child = spawn(
+        "redis-server",
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--dir",
+          this.dir,
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          join(this.dir, `nodes-${port}.conf`),
+          "--appendonly",
+          "no",
+          "--save",
+          "",
+        ],
+        { stdio: "ignore" },
+      );
+      this.children.push(child);
+    }
+    for (const port of this.ports) await this.untilAnswers(port);
+    const create = spawnSync(
+      "redis-cli",
+      [
+        "--cluster",
+        "create",
+        ...this.ports.map((p) => `127.0.0.1:${p}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    if (create.status !== 0)
+      throw new Error(`redis-cli --cluster create failed:\n${create.stdout}\n${create.stderr}`);
+    for (const port of this.ports) await this.untilClusterOk(port);
+  }
+
+  private async untilAnswers(port: number): Promise<void> {
+    const redis = this.node(port);
+    try {
+      for (let i = 0; i < 200; i++) {
+        if ((await redis.ping().catch(() => "")) === "PONG") return;
+        await sleep(25);
+      }
+      throw new Error(`redis-server on port ${port} did not start`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Every node must agree that all slots are served before clients connect. */
+  private async untilClusterOk(port: number): Promise<void> {
+    const redis = this.node(port);
+    try {
+      for (let i = 0; i < 400; i++) {
+        const info = await redis.cluster("INFO").catch(() => "");
+        if (String(info).includes("cluster_state:ok")) return;
+        await sleep(25);
+      }
+      throw new Error(`cluster node on port ${port} never reported cluster_state:ok`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(
+      this.children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGKILL");
+        return exited;
+      }),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
