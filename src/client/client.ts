@@ -7,6 +7,7 @@ import {
   connectRedis,
   DEFAULT_REDIS_URL,
   type InstanceInfo,
+  isNoScript,
   type JobRecord,
   type JobReply,
   JobStore,
@@ -66,6 +67,12 @@ export class HorusClient {
 
   private releaseBlocking(conn: Redis): void {
     if (this.blocking.has(conn)) this.idleBlocking.push(conn);
+  }
+
+  /** Closes a blocking connection whose wait must be cut off, instead of reusing it. */
+  private dropBlocking(conn: Redis): void {
+    this.blocking.delete(conn);
+    conn.disconnect();
   }
 
   /** A new job signed with each of the given private keys. */
@@ -128,10 +135,32 @@ export class HorusClient {
     }
   }
 
-  /** Submits and waits. */
+  /**
+   * Submits and waits. The submit and the first wait go out in one write, so a quick job
+   * costs the caller one write and one reply.
+   */
   async run(job: Job, timeoutS?: number): Promise<JobRecord> {
-    await this.submit(job);
-    return this.waitUntilEnded(job.id, timeoutS ?? job.timeout + WAIT_MARGIN_S, true);
+    const limit = timeoutS ?? job.timeout + WAIT_MARGIN_S;
+    const started = Date.now();
+    const conn = this.acquireBlocking();
+    let reply: JobReply | null = null;
+    try {
+      reply = await this.store.submitAndWait(
+        conn,
+        job,
+        Math.max(0.1, Math.min(WAIT_SLICE_S, limit)),
+      );
+      this.releaseBlocking(conn);
+    } catch (e) {
+      this.dropBlocking(conn);
+      if (!isNoScript(e)) throw e;
+      // Redis lost its script cache: the usual submit loads the script again.
+      await this.submit(job);
+    }
+    const final = reply?.record;
+    if (final?.id === job.id) return recordOf(job.id, { ...final }, final.result);
+    const left = Math.max(0, limit - (Date.now() - started) / 1000);
+    return this.waitUntilEnded(job.id, left, true);
   }
 
   status(id: string): Promise<JobRecord | undefined> {

@@ -6,3 +6,4 @@ export * from "./recovery.js";
 export * from "./scan.js";
 export * from "./store.js";
 export * from "./supervisor-store.js";
+export { isNoScript } from "./scripts-runner.js";

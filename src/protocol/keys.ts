@@ -71,6 +71,21 @@ export class RedisKeys {
   active(runnerId: string, instance: string): string {
     return `${this.prefix}runner:${runnerId}:active:${instance}`;
   }
+  /**
+   * Where a blocking take drops the id it waited for, for the TAKE pipelined behind it to move
+   * into the active list with its hash read (one round trip for both). Empty between takes.
+   */
+  taking(runnerId: string, instance: string): string {
+    return `${this.prefix}runner:${runnerId}:taking:${instance}`;
+  }
+  /** Pattern matching the `taking` lists of every instance of a runner. */
+  takingPattern(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:taking:*`;
+  }
+  /** The instance a `taking` list belongs to (inverse of `taking`). */
+  instanceOfTaking(runnerId: string, takingKey: string): string {
+    return takingKey.slice(`${this.prefix}runner:${runnerId}:taking:`.length);
+  }
   /** Pattern matching the active lists of every instance of a runner. */
   activePattern(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:active:*`;

@@ -37,8 +37,19 @@ export async function sweepCrashedInstances(
   const guard = await redis.set(keys.sweepGuard(runnerId), opts.self, "PX", opts.guardMs, "NX");
   if (guard === null) return report;
   report.swept = true;
-  for (const activeKey of await scanKeys(redis, keys.activePattern(runnerId))) {
-    const instance = keys.instanceOfActive(runnerId, activeKey);
+  // Besides its active list, a dead instance may have left an id in its taking list (killed
+  // between a blocking take's two commands): not started, so it goes back like any other.
+  const lists = [
+    ...(await scanKeys(redis, keys.activePattern(runnerId))).map((key) => ({
+      key,
+      instance: keys.instanceOfActive(runnerId, key),
+    })),
+    ...(await scanKeys(redis, keys.takingPattern(runnerId))).map((key) => ({
+      key,
+      instance: keys.instanceOfTaking(runnerId, key),
+    })),
+  ];
+  for (const { key: activeKey, instance } of lists) {
     if (instance === opts.self) continue;
     if ((await redis.exists(keys.instance(runnerId, instance))) === 1) continue;
     for (const id of await redis.lrange(activeKey, 0, -1)) {

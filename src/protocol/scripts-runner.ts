@@ -1,7 +1,7 @@
 // Runs the Lua scripts of `scripts.ts` by SHA, loading them on first use (or after a
 // Redis restart wiped the script cache).
 import { createHash } from "node:crypto";
-import type { ChainableCommander, Redis } from "ioredis";
+import { type ChainableCommander, Command, type Redis } from "ioredis";
 import type { ScriptDef } from "./scripts.js";
 
 const shas = new WeakMap<ScriptDef, string>();
@@ -31,7 +31,7 @@ export async function runScript(
   try {
     return await redis.evalsha(shaOf(def), def.keys, ...keys, ...args);
   } catch (e) {
-    if (!String((e as Error).message).includes("NOSCRIPT")) throw e;
+    if (!isNoScript(e)) throw e;
     return await redis.eval(def.lua, def.keys, ...keys, ...args);
   }
 }
@@ -45,6 +45,39 @@ export function queueScript(
 ): void {
   checkKeyCount(def, keys);
   pipeline.eval(def.lua, def.keys, ...keys, ...args);
+}
+
+/**
+ * Adds the script to a pipeline by its SHA (the cheap form). Its reply may be a NOSCRIPT
+ * error after Redis lost its script cache: the caller then runs it again with `runScript`.
+ */
+export function queueScriptBySha(
+  pipeline: ChainableCommander,
+  def: ScriptDef,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): void {
+  checkKeyCount(def, keys);
+  pipeline.evalsha(shaOf(def), def.keys, ...keys, ...args);
+}
+
+/**
+ * The script call by SHA as a command of its own, for `pipeline.sendCommand`: its promise
+ * settles with its own reply, before the pipeline's later commands have answered.
+ */
+export function scriptCommand(
+  def: ScriptDef,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Command {
+  checkKeyCount(def, keys);
+  return new Command("evalsha", [shaOf(def), def.keys, ...keys, ...args], {
+    replyEncoding: "utf8",
+  });
+}
+
+export function isNoScript(error: unknown): boolean {
+  return String((error as Error | undefined)?.message).includes("NOSCRIPT");
 }
 
 interface PendingCall {
@@ -98,7 +131,7 @@ function flush(redis: Redis): void {
       calls.forEach((c, i) => {
         const [error, value] = replies?.[i] ?? [new Error("no reply in the pipeline"), null];
         if (error === null) c.resolve(value);
-        else if (String(error.message).includes("NOSCRIPT"))
+        else if (isNoScript(error))
           runScript(redis, c.def, c.keys, c.args).then(c.resolve, c.reject);
         else c.reject(error);
       });

@@ -40,31 +40,62 @@ return 1
 };
 
 /**
- * A runner takes up to N job ids at once (one per free slot) from its queue into its active
- * list, oldest first, and reads each job's hash in the same round trip. The job keys are
- * derived from the ids inside the script (a standalone Redis; a cluster would need the
- * queue and the jobs under one hash tag). An id taken by a blocking BLMOVE just before may
- * be passed to have its hash read too.
+ * A runner takes up to N job ids at once (one per free slot) into its active list, oldest
+ * first, claims and starts each job it can (as START does), and returns the jobs with how
+ * each start went, all in one round trip. The runner checks each job (signature, policy)
+ * after this and before running it, and ends a job it refuses as an error: what is claimed
+ * here is the right to decide, not yet a run. An id a blocking BLMOVE has just dropped in
+ * the instance's `taking` list comes first: the runner sends this script right behind the
+ * BLMOVE, in one write, so being woken by a job and holding it cost one round trip.
+ * Job keys are built from the ids inside the script, which is legal in a Cluster only
+ * because every key of a namespace carries its hash tag (see keys.ts).
  */
 export const TAKE: ScriptDef = {
   name: "horusTake",
-  keys: 2,
+  keys: 3,
   lua: `
--- KEYS[1] runner queue, KEYS[2] the instance's active list
+-- KEYS[1] runner queue, KEYS[2] the instance's active list, KEYS[3] its taking list
 -- ARGV[1] most ids to move, ARGV[2] job key prefix (the job key is prefix .. id),
--- ARGV[3] an id already in the active list whose hash to read first, or ""
--- returns id1, hash1, id2, hash2, ... (each hash a flat field, value array; empty if none)
+-- ARGV[3] claim key suffix (the claim key is the job key .. suffix), ARGV[4] instance,
+-- ARGV[5] now (RFC 3339), ARGV[6] claim ttl seconds before the job's own timeout is added
+-- returns id1, code1, hash1, id2, code2, hash2, ... with START's codes (1 started, -1 no
+-- such job, -2 already run, -3 cancelled); each hash a flat field, value array, empty
+-- unless started
 local out = {}
-if ARGV[3] ~= '' then
-  out[#out + 1] = ARGV[3]
-  out[#out + 1] = redis.call('HGETALL', ARGV[2] .. ARGV[3])
+local left = tonumber(ARGV[1])
+local function start(id, key)
+  -- A queue item that is no job id, or names some other kind of key ("<id>:result"), is
+  -- no job (the pattern is the runner's own check on ids).
+  if #id > 128 or not string.find(id, '^[%w._:-]+$') then return -1 end
+  if redis.call('TYPE', key).ok ~= 'hash' then return -1 end
+  local status = redis.call('HGET', key, 'status')
+  if status == 'finished' or status == 'error' then
+    if redis.call('HGET', key, 'error_kind') == 'cancelled' then return -3 end
+    return -2
+  end
+  local ttl = tonumber(ARGV[6]) + math.max(0, tonumber(redis.call('HGET', key, 'timeout')) or 0)
+  if redis.call('SET', key .. ARGV[3], ARGV[4], 'NX', 'EX', math.floor(ttl)) == false then
+    return -2
+  end
+  redis.call('HSET', key, 'status', 'started', 'runner_instance', ARGV[4],
+    'started_at', ARGV[5], 'updated_at', ARGV[5])
+  redis.call('HINCRBY', key, 'attempts', 1)
+  return 1
 end
-for _ = 1, tonumber(ARGV[1]) do
-  local id = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
-  if not id then break end
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGETALL', ARGV[2] .. id)
+local function take(from)
+  while left > 0 do
+    local id = redis.call('LMOVE', from, KEYS[2], 'RIGHT', 'LEFT')
+    if not id then return end
+    left = left - 1
+    local key = ARGV[2] .. id
+    local code = start(id, key)
+    out[#out + 1] = id
+    out[#out + 1] = code
+    out[#out + 1] = code == 1 and redis.call('HGETALL', key) or {}
+  end
 end
+take(KEYS[3])
+take(KEYS[1])
 return out
 `,
 };
@@ -159,8 +190,9 @@ return 1
 };
 
 /**
- * Gives a started job back to its queue (graceful shutdown): it becomes `dispatched`
- * again, its claim is released and it goes to the front of the queue.
+ * Gives a job an instance holds back to its queue (shutdown): a started one becomes
+ * `dispatched` again, its claim is released and it goes to the front of the queue; one
+ * never started goes back to the front as it is.
  */
 export const HAND_BACK: ScriptDef = {
   name: "horusHandBack",
@@ -168,10 +200,15 @@ export const HAND_BACK: ScriptDef = {
   lua: `
 -- KEYS[1] job hash, KEYS[2] queue, KEYS[3] active list, KEYS[4] claim
 -- ARGV[1] job id, ARGV[2] instance, ARGV[3] now
--- returns 1 handed back, -4 not held by this instance (nothing changed but the active list)
+-- returns 1 handed back, 2 never started (queued again as it was), -4 not held by this
+-- instance (nothing changed but the active list)
 redis.call('LREM', KEYS[3], 0, ARGV[1])
-if redis.call('HGET', KEYS[1], 'status') ~= 'started'
-  or redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[2] then
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'dispatched' then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 2
+end
+if status ~= 'started' or redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[2] then
   return -4
 end
 redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[3])

@@ -1,10 +1,16 @@
 // Job state in Redis: every read and write of a job's keys goes through `JobStore`.
-import type { Redis } from "ioredis";
+import { Command, type Pipeline, type Redis } from "ioredis";
 import { type ErrorKind, type Job, type JobStatus, jobFromHash, jobToHash } from "../job/index.js";
 import { isCluster } from "./connection.js";
 import { RedisKeys } from "./keys.js";
 import { CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT, TAKE } from "./scripts.js";
-import { runScript, runScriptBatched } from "./scripts-runner.js";
+import {
+  isNoScript,
+  queueScriptBySha,
+  runScript,
+  runScriptBatched,
+  scriptCommand,
+} from "./scripts-runner.js";
 
 /** `{"success": output}` or `{"error": message}`, as upstream's job.run answers. */
 export type JobResult = { success: string } | { error: string };
@@ -65,11 +71,26 @@ export function recordOf(
   };
 }
 
-/** A job id a runner took from its queue, with the job's hash as it was when taken. */
+/** A job id a runner took from its queue, started if it could be (see TAKE). */
 export interface TakenJob {
   id: string;
-  /** Empty when no such job exists. */
+  /** How claiming it went: only a "started" job is this instance's to check and run. */
+  outcome: StartOutcome;
+  /** The job as it was when started; empty unless started. */
   hash: Record<string, string>;
+}
+
+/** What a runner instance asks TAKE for. */
+export interface TakeRequest {
+  runnerId: string;
+  instance: string;
+  /** Most jobs to take (one per free slot). */
+  max: number;
+  /**
+   * How long the claim of a started job lives, before the job's own timeout is added: past
+   * the maximum job age, so a replayed id is still recognised.
+   */
+  claimTtlS: number;
 }
 
 export class JobExistsError extends Error {
@@ -77,6 +98,22 @@ export class JobExistsError extends Error {
 }
 
 export type StartOutcome = "started" | "missing" | "already-run" | "cancelled" | "not-held";
+
+/** START's and TAKE's reply codes as words. */
+function startOutcomeOf(code: unknown): StartOutcome {
+  switch (code) {
+    case 1:
+      return "started";
+    case -1:
+      return "missing";
+    case -3:
+      return "cancelled";
+    case -6:
+      return "not-held";
+    default:
+      return "already-run";
+  }
+}
 export type FinishOutcome = "written" | "missing" | "already-ended" | "not-holder";
 
 function clip(line: string): string {
@@ -93,16 +130,16 @@ export interface EndOptions {
   retentionS: number;
 }
 
-/** TAKE's flat reply (id, [field, value, ...], id, ...) as jobs. */
+/** TAKE's flat reply (id, code, [field, value, ...], id, ...) as jobs. */
 function takenJobs(reply: unknown): TakenJob[] {
-  const flat = reply as (string | string[])[];
+  const flat = reply as (string | number | string[])[];
   const out: TakenJob[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const fields = flat[i + 1] as string[];
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const fields = flat[i + 2] as string[];
     const hash: Record<string, string> = {};
     for (let f = 0; f + 1 < fields.length; f += 2)
       hash[fields[f] as string] = fields[f + 1] as string;
-    out.push({ id: flat[i] as string, hash });
+    out.push({ id: flat[i] as string, outcome: startOutcomeOf(flat[i + 1]), hash });
   }
   return out;
 }
@@ -120,14 +157,41 @@ export class JobStore {
 
   /** Stores a job as `dispatched` and pushes its id onto its runner's queue, atomically. */
   async submit(job: Job): Promise<void> {
+    const code = await runScriptBatched(this.redis, SUBMIT, ...this.submitCall(job));
+    if (code === -1) throw new JobExistsError(`a job with id ${job.id} exists already`);
+  }
+
+  private submitCall(job: Job): [string[], string[]] {
     const fields = { ...jobToHash(job), status: "dispatched", attempts: "0" };
-    const code = await runScriptBatched(
-      this.redis,
-      SUBMIT,
+    return [
       [this.keys.job(job.id), this.keys.queue(job.runner), this.keys.reply(job.id)],
       [job.id, ...Object.entries(fields).flat()],
-    );
-    if (code === -1) throw new JobExistsError(`a job with id ${job.id} exists already`);
+    ];
+  }
+
+  /**
+   * Submits a job and starts waiting for its reply in one write on `conn` (a connection that
+   * may block): Redis runs SUBMIT, then the BLMOVE on the reply list (see waitForReply).
+   * Returns the reply, or null after `timeoutS`. When the submit fails (the id exists, or
+   * NOSCRIPT after Redis lost its script cache), the wait sent behind it is still blocking
+   * `conn`, on a reply that is not this job's: the caller must close `conn`.
+   */
+  async submitAndWait(conn: Redis, job: Job, timeoutS: number): Promise<JobReply | null> {
+    const key = this.keys.reply(job.id);
+    const submit = scriptCommand(SUBMIT, ...this.submitCall(job));
+    const wait = new Command("blmove", [key, key, "RIGHT", "RIGHT", timeoutS], {
+      replyEncoding: "utf8",
+    });
+    // A Pipeline at run time; its type leaves out sendCommand, which takes a built command.
+    const pipeline = conn.pipeline() as unknown as Pipeline;
+    pipeline.sendCommand(submit);
+    pipeline.sendCommand(wait);
+    pipeline.exec().catch(() => {});
+    if ((await submit.promise) === -1) {
+      throw new JobExistsError(`a job with id ${job.id} exists already`);
+    }
+    const reply = (await wait.promise) as string | null;
+    return reply === null ? null : (JSON.parse(reply) as JobReply);
   }
 
   /** Stores a job without queueing it. */
@@ -159,26 +223,47 @@ export class JobStore {
     return jobFromHash(hash);
   }
 
+  /** TAKE's keys and arguments for one request. */
+  private takeCall(req: TakeRequest, max: number): [string[], (string | number)[]] {
+    const jobPrefix = this.keys.job("");
+    return [
+      [
+        this.keys.queue(req.runnerId),
+        this.keys.active(req.runnerId, req.instance),
+        this.keys.taking(req.runnerId, req.instance),
+      ],
+      [
+        max,
+        jobPrefix,
+        this.keys.claim("").slice(jobPrefix.length),
+        req.instance,
+        new Date().toISOString(),
+        Math.max(1, Math.ceil(req.claimTtlS)),
+      ],
+    ];
+  }
+
   /**
-   * Moves up to `max` ids from the runner's queue to the instance's active list and reads
-   * their jobs, in one round trip on `conn`. `takenId` (an id a BLMOVE moved already) is
-   * read first. Oldest first.
+   * Takes up to `req.max` (at least 1) jobs into the instance's active list and starts
+   * them, waiting up to `timeoutS` for one when the queue is empty: a BLMOVE into the
+   * instance's `taking` list and the TAKE that empties it go out in one write on `conn` (a
+   * connection that may block), so a runner woken by a new job holds it, started, with the
+   * same reply. Oldest first; empty after the timeout.
    */
-  async take(
-    conn: Redis,
-    runnerId: string,
-    instance: string,
-    max: number,
-    takenId = "",
-  ): Promise<TakenJob[]> {
-    return takenJobs(
-      await runScript(
-        conn,
-        TAKE,
-        [this.keys.queue(runnerId), this.keys.active(runnerId, instance)],
-        [Math.max(0, max), this.keys.job(""), takenId],
-      ),
-    );
+  async takeWaiting(conn: Redis, req: TakeRequest, timeoutS: number): Promise<TakenJob[]> {
+    const [keys, args] = this.takeCall(req, Math.max(1, req.max));
+    const [queue, , taking] = keys as [string, string, string];
+    const pipeline = conn.pipeline().blmove(queue, taking, "RIGHT", "LEFT", timeoutS);
+    queueScriptBySha(pipeline, TAKE, keys, args);
+    const replies = await pipeline.exec();
+    const [moved, took] = replies ?? [];
+    if (moved?.[0]) throw moved[0];
+    if (took?.[0]) {
+      // Redis lost its script cache (a restart): the id stays in `taking` until TAKE runs.
+      if (!isNoScript(took[0])) throw took[0];
+      return takenJobs(await runScript(conn, TAKE, keys, args));
+    }
+    return takenJobs(took?.[1]);
   }
 
   /**
@@ -186,14 +271,9 @@ export class JobStore {
    * of this tick: a runner finishing a job asks for the next one in the round trip that
    * records the end, instead of a round trip of its own afterwards.
    */
-  async takeAlong(runnerId: string, instance: string, max: number): Promise<TakenJob[]> {
+  async takeAlong(req: TakeRequest): Promise<TakenJob[]> {
     return takenJobs(
-      await runScriptBatched(
-        this.redis,
-        TAKE,
-        [this.keys.queue(runnerId), this.keys.active(runnerId, instance)],
-        [Math.max(0, max), this.keys.job(""), ""],
-      ),
+      await runScriptBatched(this.redis, TAKE, ...this.takeCall(req, Math.max(0, req.max))),
     );
   }
 
@@ -209,18 +289,7 @@ export class JobStore {
       [this.keys.job(id), this.keys.claim(id), this.keys.active(runnerId, instance)],
       [instance, new Date().toISOString(), Math.max(1, Math.ceil(claimTtlS)), id],
     );
-    switch (code) {
-      case 1:
-        return "started";
-      case -1:
-        return "missing";
-      case -3:
-        return "cancelled";
-      case -6:
-        return "not-held";
-      default:
-        return "already-run";
-    }
+    return startOutcomeOf(code);
   }
 
   private async end(
@@ -291,7 +360,7 @@ export class JobStore {
       ],
       [id, instance, new Date().toISOString()],
     );
-    return code === 1;
+    return code === 1 || code === 2;
   }
 
   /**

@@ -20,6 +20,7 @@ import {
   JobStore,
   removeHeartbeat,
   sweepCrashedInstances,
+  type TakeRequest,
   type TakenJob,
   writeHeartbeat,
 } from "../protocol/index.js";
@@ -263,35 +264,21 @@ export class Runner {
   }
 
   /**
-   * Takes as many jobs as there are free slots in one round trip (ids and hashes, see
-   * TAKE); when the queue is empty, blocks on BLMOVE for the next id, then reads its hash
-   * together with any more that arrived meanwhile.
+   * Takes as many jobs as there are free slots, waiting for the next one when the queue is
+   * empty; waking up and reading the jobs cost one round trip (see takeWaiting).
    */
   private async takeLoop(): Promise<void> {
-    const queue = this.store.keys.queue(this.runnerId);
-    const active = this.store.keys.active(this.runnerId, this.instance);
     let failures = 0;
     while (!this.stopping) {
       await this.waitForFreeSlot();
       if (this.stopping) break;
       const free = this.concurrency - this.running.size;
       // A finishing job may have taken the next one itself (see execute): the slot that
-      // woke us is full again, and an empty TAKE must not be read as an empty queue.
+      // woke us is full again.
       if (free <= 0) continue;
-      let taken: Array<Pick<TakenJob, "id"> & Partial<TakenJob>>;
+      let taken: TakenJob[];
       try {
-        taken = await this.store.take(this.taker, this.runnerId, this.instance, free);
-        if (taken.length === 0) {
-          const id = await this.taker.blmove(queue, active, "RIGHT", "LEFT", 1);
-          if (id === null) {
-            failures = 0;
-            continue;
-          }
-          // The id is ours now: if reading its hash fails, its handler reads it instead.
-          taken = await this.store
-            .take(this.taker, this.runnerId, this.instance, free - 1, id)
-            .catch(() => [{ id }]);
-        }
+        taken = await this.store.takeWaiting(this.taker, this.takeRequest(free), 1);
         failures = 0;
       } catch (e) {
         if (this.stopping) break;
@@ -300,12 +287,21 @@ export class Runner {
         await sleep(Math.min(100 * 2 ** failures, 2000));
         continue;
       }
-      for (const job of taken) this.launch(job.id, job.hash);
+      for (const job of taken) this.launch(job.id, job);
     }
   }
 
-  /** Starts handling a taken id; `hash` is the job as TAKE read it (else it is read here). */
-  private launch(id: string, hash?: Record<string, string>): void {
+  private takeRequest(max: number): TakeRequest {
+    return {
+      runnerId: this.runnerId,
+      instance: this.instance,
+      max,
+      claimTtlS: this.policy.maxJobAgeS + this.policy.clockSkewS + 60,
+    };
+  }
+
+  /** Starts handling a taken id: as TAKE took it, or (an orphan adopted) read and started here. */
+  private launch(id: string, taken?: TakenJob): void {
     // The same id twice in our list (queued twice by hand, say): one handler is enough.
     if (this.running.has(id)) {
       this.log.warn({ job_id: id }, "job id taken twice; already handling it");
@@ -314,7 +310,7 @@ export class Runner {
     const controller = new AbortController();
     const entry: RunningJob = {
       controller,
-      done: this.handle(id, controller, hash)
+      done: this.handle(id, controller, taken)
         .catch((e) => this.log.error({ job_id: id, err: describe(e) }, "job handling failed"))
         .finally(() => {
           this.running.delete(id);
@@ -348,13 +344,10 @@ export class Runner {
     await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, item);
   }
 
-  private async handle(
-    id: string,
-    controller: AbortController,
-    taken?: Record<string, string>,
-  ): Promise<void> {
+  private async handle(id: string, controller: AbortController, taken?: TakenJob): Promise<void> {
     if (!ID_PATTERN.test(id)) return this.dropItem(id, "not a job id");
-    const hash = taken ?? (await this.store.loadHash(id));
+    if (taken !== undefined && taken.outcome !== "started") return this.notStarted(taken);
+    const hash = taken?.hash ?? (await this.store.loadHash(id));
     if (Object.keys(hash).length === 0) return this.dropItem(id, "no such job");
 
     let job: Job;
@@ -370,18 +363,26 @@ export class Runner {
     const verdict = checkJob(job, this.policy);
     if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
 
-    const claimTtl = this.policy.maxJobAgeS + this.policy.clockSkewS + job.timeout + 60;
-    const outcome = await this.store.start(id, this.runnerId, this.instance, claimTtl);
-    if (outcome !== "started") {
-      if (outcome === "already-run") {
-        await this.reject(id, "unauthorized", `job id ${id} was run before; a replay is refused`);
-      } else {
-        this.log.info({ job_id: id, outcome }, "job not started");
-        await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, id);
-      }
-      return;
+    if (taken === undefined) {
+      const { claimTtlS } = this.takeRequest(1);
+      const outcome = await this.store.start(
+        id,
+        this.runnerId,
+        this.instance,
+        claimTtlS + job.timeout,
+      );
+      if (outcome !== "started") return this.notStarted({ id, outcome, hash });
     }
     await this.execute(job, verdict.signatories, controller);
+  }
+
+  /** A taken id this instance may not run: gone, run before, cancelled, or swept away. */
+  private async notStarted({ id, outcome }: TakenJob): Promise<void> {
+    if (outcome === "already-run")
+      return this.reject(id, "unauthorized", `job id ${id} was run before; a replay is refused`);
+    if (outcome === "missing") return this.dropItem(id, "no such job");
+    this.log.info({ job_id: id, outcome }, "job not started");
+    await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, id);
   }
 
   private async execute(
@@ -457,10 +458,10 @@ export class Runner {
     // while this one still holds the slot, so the take loop never sees the slot free too.
     const next = this.stopping
       ? Promise.resolve([])
-      : this.store.takeAlong(this.runnerId, this.instance, 1).catch(() => []);
+      : this.store.takeAlong(this.takeRequest(1)).catch(() => []);
     const [outcome, taken] = await Promise.all([ending, next]);
     // Stopping meanwhile: a taken id stays in our active list, and shutdown returns it.
-    if (!this.stopping) for (const job of taken) this.launch(job.id, job.hash);
+    if (!this.stopping) for (const next of taken) this.launch(next.id, next);
     if (failure === undefined) jobLog.info({ duration_ms: ms }, "job finished");
     else
       jobLog.warn(
@@ -488,12 +489,21 @@ export class Runner {
     for (const job of this.running.values()) job.controller.abort("shutdown" satisfies StopReason);
   }
 
-  /** Ids left in our active list that no job handler owns go back to the queue's front. */
+  /**
+   * Jobs left in our active list that no handler owns (taken along as the runner stopped,
+   * or orphans) are handed back, their claims released; an id a cut-off blocking take left
+   * in our taking list goes back as it is. All to the queue's front.
+   */
   private async returnUntouched(): Promise<void> {
-    const active = this.store.keys.active(this.runnerId, this.instance);
     const queue = this.store.keys.queue(this.runnerId);
-    while ((await this.commands.lmove(active, queue, "RIGHT", "RIGHT")) !== null) {
+    const taking = this.store.keys.taking(this.runnerId, this.instance);
+    while ((await this.commands.lmove(taking, queue, "RIGHT", "RIGHT")) !== null) {
       // keep moving until the list is empty
+    }
+    // Newest first, each to the queue's front: the oldest ends up taken first again.
+    const active = this.store.keys.active(this.runnerId, this.instance);
+    for (const id of await this.commands.lrange(active, 0, -1)) {
+      await this.store.handBack(this.runnerId, id, this.instance);
     }
   }
 

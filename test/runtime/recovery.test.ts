@@ -108,6 +108,18 @@ describe("crash recovery", () => {
     expect(await w.executed()).toEqual([unstarted.id]);
   });
 
+  test("an id a dead instance's blocking take left in its taking list is queued again", async () => {
+    const w = await world(1);
+    const job = w.job("echo taken by a ghost");
+    await redis.hset(w.k.job(job.id), { ...jobToHash(job), status: "dispatched" });
+    // Killed between BLMOVE (queue -> taking) and the TAKE sent behind it.
+    await redis.lpush(w.k.taking("r1", "ghost-2-abcdef"), job.id);
+    await w.start();
+    expect((await w.client.wait(job.id, 10)).result).toEqual({ success: "taken by a ghost" });
+    expect(await redis.exists(w.k.taking("r1", "ghost-2-abcdef"))).toBe(0);
+    expect(await w.executed()).toEqual([job.id]);
+  });
+
   test("a live instance's jobs are never swept", async () => {
     // A longer heartbeat than the other tests: on a loaded machine a 1.5 s lease can lapse
     // for a live process, which is exactly what this test must not confuse with a crash.

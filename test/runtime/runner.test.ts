@@ -174,7 +174,20 @@ describe("runner process", () => {
     });
     const huge = createJob({ payload: "x".repeat(10 * 1024 * 1024), runner: "r1" });
     await redis.hset(s.keys.job(huge.id), { ...jobToHash(huge), status: "dispatched" });
-    await redis.lpush(queue, "not a job id at all!", "no-such-job", "", broken.id, huge.id);
+    // Ids that name other kinds of keys (a result string, a log list): no job, and no
+    // WRONGTYPE error that would stop the runner taking.
+    await redis.set(s.keys.result("other"), "{}");
+    await redis.rpush(s.keys.logs("other"), "line");
+    await redis.lpush(
+      queue,
+      "not a job id at all!",
+      "no-such-job",
+      "",
+      "other:result",
+      "other:logs",
+      broken.id,
+      huge.id,
+    );
     const after = s.job("echo still alive");
     await s.client.submit(after);
 
@@ -189,7 +202,13 @@ describe("runner process", () => {
     const invalid = (await redis.lrange(s.keys.invalid("r1"), 0, -1)).map(
       (x) => JSON.parse(x).reason,
     );
-    expect(invalid.sort()).toEqual(["no such job", "not a job id", "not a job id"]);
+    expect(invalid.sort()).toEqual([
+      "no such job",
+      "no such job",
+      "no such job",
+      "not a job id",
+      "not a job id",
+    ]);
     expect(await s.executed()).toEqual([after.id]);
   });
 
