@@ -4,6 +4,6 @@ export * from "./instances.js";
 export * from "./keys.js";
 export * from "./recovery.js";
 export * from "./scan.js";
+export { isNoScript } from "./scripts-runner.js";
 export * from "./store.js";
 export * from "./supervisor-store.js";
-export { isNoScript } from "./scripts-runner.js";

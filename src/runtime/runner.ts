@@ -20,8 +20,8 @@ import {
   JobStore,
   removeHeartbeat,
   sweepCrashedInstances,
-  type TakeRequest,
   type TakenJob,
+  type TakeRequest,
   writeHeartbeat,
 } from "../protocol/index.js";
 import type { ExecutionContext, Executor } from "./executor.js";
