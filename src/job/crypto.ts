@@ -1,8 +1,9 @@
 // secp256k1 keys and ECDSA signatures over SHA-256 of a job's canonical bytes (DESIGN §2).
 // Verification runs in libsecp256k1 when its compiled binding loads (native-verify.ts), else
 // in OpenSSL through node:crypto; both are several times faster than the pure-JS curve (see
-// bench/signature.mjs). noble parses keys and signatures, so what is accepted and every
-// error message stay the same whichever verifies. Signing also uses libsecp256k1 when it
+// bench/signature.mjs). noble parses keys and DER signatures (compact ones are checked
+// the same way on libsecp256k1's path), so what is accepted and every error message stay the
+// same whichever verifies. Signing also uses libsecp256k1 when it
 // loads, else noble: both use RFC 6979 nonces, so they make the same signature. OpenSSL's
 // signatures are not deterministic, so OpenSSL never signs.
 import { createHash, createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
@@ -159,6 +160,8 @@ function checkWithKey(
   }
   // Compact signatures are exactly 64 bytes; anything else is read as DER.
   const format = signature.length === 64 ? "compact" : "der";
+  const native = libsecp256k1();
+  if (native && format === "compact") return checkCompactNatively(native, signature, hash, key);
   let compact: Uint8Array;
   try {
     // Parsing only (no curve arithmetic): r and s must lie in [1, n). High S is accepted, so
@@ -170,11 +173,40 @@ function checkWithKey(
       compressed: key.compressed,
     };
   }
-  const native = libsecp256k1();
   const ok = native
     ? native.ecdsaVerify(native.signatureNormalize(compact), hash(), key.bytes)
     : // OpenSSL hashes the message with SHA-256 (the prehash) and checks r||s.
       nodeVerify("sha256", message, { key: key.key, dsaEncoding: "ieee-p1363" }, compact);
+  return { problem: ok ? null : "signature does not match the job", compressed: key.compressed };
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0) return false;
+  return true;
+}
+
+/**
+ * The common case on the runner's path, without noble's parse: libsecp256k1 refuses r or s
+ * of n or more when it parses; zero, which it would only fail at verifying, is refused here,
+ * so the same signatures are refused with the same messages as on noble's path.
+ */
+function checkCompactNatively(
+  native: NonNullable<ReturnType<typeof libsecp256k1>>,
+  signature: Uint8Array,
+  hash: () => Uint8Array,
+  key: VerifyingKey,
+): { problem: string | null; compressed?: string } {
+  let normalized: Uint8Array | undefined;
+  if (!isZero(signature.subarray(0, 32)) && !isZero(signature.subarray(32))) {
+    try {
+      normalized = native.signatureNormalize(signature);
+    } catch {
+      normalized = undefined;
+    }
+  }
+  if (normalized === undefined)
+    return { problem: "signature is not a valid compact signature", compressed: key.compressed };
+  const ok = native.ecdsaVerify(normalized, hash(), key.bytes);
   return { problem: ok ? null : "signature does not match the job", compressed: key.compressed };
 }
 

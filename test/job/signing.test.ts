@@ -148,6 +148,22 @@ describe.each([
     expect(verifyJobSignatures(signed).valid).toHaveLength(2);
   });
 
+  test("compact signatures with r or s out of [1, n) are refused as malformed", () => {
+    const j = job();
+    const sig = signJob(j, keys.private_key).signatures[0]?.signature ?? "";
+    const n = secp256k1.Point.CURVE().n.toString(16).padStart(64, "0");
+    const zero = "0".repeat(64);
+    const malformed = [zero + sig.slice(64), sig.slice(0, 64) + zero, n + sig.slice(64)];
+    for (const signature of malformed) {
+      const report = verifyJobSignatures({
+        ...j,
+        signatures: [{ public_key: keys.public_key, signature }],
+      });
+      expect(report.valid).toEqual([]);
+      expect(report.invalid[0]).toContain("signature is not a valid compact signature");
+    }
+  });
+
   test("garbage keys and signatures are reported, not thrown", () => {
     const report = verifyJobSignatures({
       ...job(),
