@@ -211,23 +211,40 @@ function openCluster(
   return cluster as unknown as Redis;
 }
 
-/** Resolves once the connection is ready; rejects with a clear message after `timeoutMs`. */
+/** An error's own words; a Cluster's "all nodes failed" carries the last node's error inside. */
+function errorWords(e: Error): string {
+  const inner = (e as { lastNodeError?: unknown }).lastNodeError;
+  return inner instanceof Error ? `${e.message} ${inner.message}` : e.message;
+}
+
+/**
+ * Resolves once the connection is ready; rejects with a clear message after `timeoutMs`,
+ * naming the last connection error seen (a refused password, say) when there was one.
+ */
 export function whenReady(redis: Redis, url: string, timeoutMs = 5000): Promise<void> {
   if (redis.status === "ready") return Promise.resolve();
   return new Promise((resolve, reject) => {
+    let lastError = "";
+    const onError = (e: Error) => {
+      lastError = errorWords(e);
+    };
     const timer = setTimeout(() => {
       redis.off("ready", onReady);
+      redis.off("error", onError);
+      const why = lastError === "" ? "" : `; last error: ${lastError}`;
       reject(
         new Error(
-          `cannot reach Redis at ${redactUrl(url)} (no answer within ${timeoutMs / 1000} s)`,
+          `cannot reach Redis at ${redactUrl(url)} (no answer within ${timeoutMs / 1000} s${why})`,
         ),
       );
     }, timeoutMs);
     const onReady = () => {
       clearTimeout(timer);
+      redis.off("error", onError);
       resolve();
     };
     redis.once("ready", onReady);
+    redis.on("error", onError);
   });
 }
 

@@ -48,7 +48,7 @@ export function redisUrlFromFlags(flags: RedisLocationFlags): string {
   const { redisCluster: cluster, redisSentinels: sentinels, redisMaster: master } = flags;
   const base = flags.redisUrl === DEFAULT_REDIS_URL ? undefined : flags.redisUrl;
   if (cluster !== undefined && (sentinels !== undefined || master !== undefined))
-    throw new Error("--redis-cluster and --redis-sentinels exclude each other");
+    throw new Error("--redis-cluster excludes --redis-sentinels and --redis-master");
   if (cluster !== undefined) {
     const nodes = hostList(cluster);
     if (nodes.length === 0) throw new Error("--redis-cluster needs at least one host:port");

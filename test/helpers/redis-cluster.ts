@@ -10,14 +10,18 @@ import { sparePort } from "./redis-server.js";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class OwnRedisCluster {
-  private readonly children: ChildProcess[] = [];
+  private readonly children = new Map<number, ChildProcess>();
   readonly dir = mkdtempSync(join(tmpdir(), "horus-cluster-"));
   readonly ports: number[] = [];
 
-  private constructor() {}
+  /** With a password, every node requires it (`requirepass`, and `masterauth` between nodes). */
+  private constructor(readonly password: string | undefined) {}
 
-  static async start(masters = 3): Promise<OwnRedisCluster> {
-    const cluster = new OwnRedisCluster();
+  static async start(
+    options: { masters?: number; password?: string } = {},
+  ): Promise<OwnRedisCluster> {
+    const cluster = new OwnRedisCluster(options.password);
+    const masters = options.masters ?? 3;
     try {
       await cluster.boot(masters);
     } catch (e) {
@@ -33,41 +37,23 @@ export class OwnRedisCluster {
   }
 
   get url(): string {
-    return `redis-cluster://${this.nodes}`;
+    const auth = this.password === undefined ? "" : `:${encodeURIComponent(this.password)}@`;
+    return `redis-cluster://${auth}${this.nodes}`;
   }
 
   /** A plain connection to one node (for CLUSTER commands and looking at its keys). */
   node(port: number): Redis {
-    const redis = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1 });
+    const redis = new Redis(port, "127.0.0.1", {
+      maxRetriesPerRequest: 1,
+      password: this.password,
+    });
     redis.on("error", () => {});
     return redis;
   }
 
   private async boot(masters: number): Promise<void> {
     for (let i = 0; i < masters; i++) this.ports.push(await sparePort());
-    for (const port of this.ports) {
-      const child = spawn(
-        "redis-server",
-        [
-          "--port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--dir",
-          this.dir,
-          "--cluster-enabled",
-          "yes",
-          "--cluster-config-file",
-          join(this.dir, `nodes-${port}.conf`),
-          "--appendonly",
-          "no",
-          "--save",
-          "",
-        ],
-        { stdio: "ignore" },
-      );
-      this.children.push(child);
-    }
+    for (const port of this.ports) this.spawnNode(port);
     for (const port of this.ports) await this.untilAnswers(port);
     const create = spawnSync(
       "redis-cli",
@@ -78,12 +64,57 @@ export class OwnRedisCluster {
         "--cluster-replicas",
         "0",
         "--cluster-yes",
+        ...(this.password === undefined ? [] : ["-a", this.password, "--no-auth-warning"]),
       ],
       { encoding: "utf8", timeout: 20_000 },
     );
     if (create.status !== 0)
       throw new Error(`redis-cli --cluster create failed:\n${create.stdout}\n${create.stderr}`);
     for (const port of this.ports) await this.untilClusterOk(port);
+  }
+
+  private spawnNode(port: number): void {
+    const child = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        this.dir,
+        "--cluster-enabled",
+        "yes",
+        // Kept across a restart: the node comes back knowing its cluster and its slots.
+        "--cluster-config-file",
+        join(this.dir, `nodes-${port}.conf`),
+        "--appendonly",
+        "no",
+        "--save",
+        "",
+        ...(this.password === undefined
+          ? []
+          : ["--requirepass", this.password, "--masterauth", this.password]),
+      ],
+      { stdio: "ignore" },
+    );
+    this.children.set(port, child);
+  }
+
+  /** Kills one node with SIGKILL (its data is lost: there is no persistence). */
+  async kill(port: number): Promise<void> {
+    const child = this.children.get(port);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  /** Starts a killed node again on its port and waits until the cluster is whole. */
+  async restart(port: number): Promise<void> {
+    this.spawnNode(port);
+    await this.untilAnswers(port);
+    for (const p of this.ports) await this.untilClusterOk(p);
   }
 
   private async untilAnswers(port: number): Promise<void> {
@@ -115,14 +146,7 @@ export class OwnRedisCluster {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all(
-      this.children.map((child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGKILL");
-        return exited;
-      }),
-    );
+    await Promise.all(this.ports.map((port) => this.kill(port)));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

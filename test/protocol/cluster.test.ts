@@ -19,6 +19,8 @@ import { distBin, type Proc, ROOT, runToEnd, startRunner } from "../helpers/proc
 import { OwnRedisCluster } from "../helpers/redis-cluster.js";
 
 const keys = generateKeyPair();
+/** Every node asks for it: the runners get it from --redis-url, the client from the URL. */
+const PASSWORD = "cluster-s3cret";
 let cluster: OwnRedisCluster;
 /** A plain connection to the first node, for CLUSTER KEYSLOT and CLUSTER SLOTS. */
 let admin: Redis;
@@ -26,7 +28,7 @@ const procs: Proc[] = [];
 const clients: HorusClient[] = [];
 
 beforeAll(async () => {
-  cluster = await OwnRedisCluster.start();
+  cluster = await OwnRedisCluster.start({ password: PASSWORD });
   admin = cluster.node(cluster.ports[0] as number);
 });
 
@@ -43,7 +45,8 @@ async function runner(namespace: string, args: string[] = []): Promise<Proc> {
     runnerId: "r1",
     namespace,
     trustedKeys: [keys.public_key],
-    redisUrl: "redis://localhost:6379", // the default: the address comes from --redis-cluster
+    // Only the password is taken from here: the address comes from --redis-cluster.
+    redisUrl: `redis://:${PASSWORD}@localhost:6379`,
     // 1 s, not less: the heartbeat lives 3 intervals and SET EX takes whole seconds.
     args: ["--redis-cluster", cluster.nodes, "--heartbeat", "1", ...args],
   });
@@ -117,7 +120,7 @@ describe("the namespace rule and the URL", () => {
       "m",
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--redis-cluster and --redis-sentinels exclude each other");
+    expect(r.stderr).toContain("--redis-cluster excludes --redis-sentinels and --redis-master");
   });
 });
 
@@ -208,7 +211,14 @@ describe("on a three-master cluster", () => {
   });
 
   test("`horus --redis-cluster` submits, waits and reads", async () => {
-    const base = ["--redis-cluster", cluster.nodes, "--namespace", "alpha"];
+    const base = [
+      "--redis-url",
+      `redis://:${PASSWORD}@localhost`,
+      "--redis-cluster",
+      cluster.nodes,
+      "--namespace",
+      "alpha",
+    ];
     const run = await runToEnd(
       process.execPath,
       [distBin("horus"), ...base, "run", "--runner", "r1", "--script", "-", "--json"],
@@ -234,6 +244,41 @@ describe("on a three-master cluster", () => {
     ]);
     expect(runners.code).toBe(0);
     expect((JSON.parse(runners.stdout) as unknown[]).length).toBeGreaterThanOrEqual(1);
+  });
+
+  test("a wrong password: `horus` fails, and says so without showing the password", async () => {
+    const r = await runToEnd(process.execPath, [
+      distBin("horus"),
+      "--redis-url",
+      "redis://:not-the-password@localhost",
+      "--redis-cluster",
+      cluster.nodes,
+      "status",
+      "some-id",
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("cannot reach Redis at redis-cluster://:***@");
+    expect(r.stderr).toMatch(/WRONGPASS|invalid password|invalid username-password/i);
+    expect(r.stderr).not.toContain("not-the-password");
+  });
+
+  test("a master killed and restarted: runners and clients reconnect and carry on", async () => {
+    const c = await client("alpha");
+    const home = await masterOf(await slotOf("{alpha}"));
+    await cluster.kill(home);
+    // Submitted while the master is away: the client keeps the command and retries it.
+    const during = job("echo submitted while the master was away");
+    const submitted = c.submit(during);
+    await new Promise((r) => setTimeout(r, 500));
+    await cluster.restart(home);
+    await submitted;
+    expect(await c.wait(during.id, 20)).toMatchObject({
+      status: "finished",
+      result: { success: "submitted while the master was away" },
+    });
+    expect((await c.run(job("echo after the restart"))).result).toEqual({
+      success: "after the restart",
+    });
   });
 
   test("scanKeys on a cluster connection sees the keys of every master", async () => {
