@@ -1,9 +1,13 @@
-// Runners, the client and `horus` on a real Redis Cluster of three masters (our own servers
-// on spare ports): every key of a namespace in one hash slot, a second namespace in another
-// slot working on its own, and a killed runner's job recovered through a SCAN of every master.
+// Runners, the client, `horus` and `supervisor` on a real Redis Cluster of three masters
+// (our own password-protected servers on spare ports): every key of a namespace in one hash
+// slot, a second namespace on another master working on its own, a killed runner's job
+// recovered through a SCAN of every master, and a master restart survived.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { HorusClient } from "../../src/client/index.js";
+import { HorusClient, SupervisorClient } from "../../src/client/index.js";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
 import {
   closeRedis,
@@ -15,8 +19,9 @@ import {
   redactUrl,
   scanKeys,
 } from "../../src/protocol/index.js";
-import { distBin, type Proc, ROOT, runToEnd, startRunner } from "../helpers/processes.js";
+import { distBin, type Proc, ROOT, runToEnd, start, startRunner } from "../helpers/processes.js";
 import { OwnRedisCluster } from "../helpers/redis-cluster.js";
+import { httpCall } from "../supervisor/helpers.js";
 
 const keys = generateKeyPair();
 /** Every node asks for it: the runners get it from --redis-url, the client from the URL. */
@@ -244,6 +249,38 @@ describe("on a three-master cluster", () => {
     ]);
     expect(runners.code).toBe(0);
     expect((JSON.parse(runners.stdout) as unknown[]).length).toBeGreaterThanOrEqual(1);
+  });
+
+  test("`supervisor --redis-cluster` runs jobs through the cluster", async () => {
+    const keyFile = join(mkdtempSync(join(tmpdir(), "horus-sup-")), "admin.key");
+    const sup = start(process.execPath, [
+      distBin("supervisor"),
+      "--redis-url",
+      `redis://:${PASSWORD}@localhost`,
+      "--redis-cluster",
+      cluster.nodes,
+      "--namespace",
+      "alpha",
+      "--port",
+      "0",
+      "--admin-key-file",
+      keyFile,
+    ]);
+    procs.push(sup);
+    const line = await sup.waitFor('"msg":"supervisor listening"');
+    const url = (JSON.parse(line) as { url: string }).url;
+    const adminKey = readFileSync(keyFile, "utf8").trim();
+    expect(
+      (await httpCall(url, "register_runner", { name: "r1" }, adminKey)).error,
+    ).toBeUndefined();
+    const via = new SupervisorClient({ url, apiKey: adminKey });
+    const record = await via.run(job("echo through the supervisor"));
+    expect(record).toMatchObject({
+      status: "finished",
+      result: { success: "through the supervisor" },
+    });
+    expect((await via.runners("r1")).length).toBeGreaterThanOrEqual(1);
+    expect(sup.output()).not.toContain(PASSWORD);
   });
 
   test("a wrong password: `horus` fails, and says so without showing the password", async () => {
