@@ -4,7 +4,13 @@
 
 import { type ErrorKind, errorKindOf } from "../job/index.js";
 import { typeName, type Value } from "../rhai/index.js";
-import type { HostJobInfo, HostModule, MainFunction, MainSideContext } from "./host.js";
+import type {
+  HostFunction,
+  HostJobInfo,
+  HostModule,
+  MainFunction,
+  MainSideContext,
+} from "./host.js";
 import { loadHostModule, moduleHref } from "./modules.js";
 import type { CallTarget, HostModuleSpec, ScriptJob } from "./protocol.js";
 
@@ -35,6 +41,11 @@ export class MainHost {
       })),
     );
     return new MainHost(modules);
+  }
+
+  /** Every host function, both sides (the inline runner checks them). */
+  functions(): HostFunction[] {
+    return this.modules.flatMap((m) => m.module.functions);
   }
 
   /** Opens the main-side context of one job; `end()` it when the job ends, however. */

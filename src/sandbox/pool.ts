@@ -28,6 +28,11 @@ export interface PoolConfig {
   readonly host: MainHost;
   /** Told when a worker fails to start or dies on its own (for the runner's log). */
   readonly onWorkerError?: (error: Error) => void;
+  /**
+   * Runs a job on the calling thread when that is safe and answers its output, or
+   * undefined to send it to a worker (tiny scripts, see inline.ts).
+   */
+  readonly inline?: (job: ScriptJob) => string | undefined;
 }
 
 /** The longest delay setTimeout honours. */
@@ -236,9 +241,18 @@ export class WorkerPool {
         reject(abortFailure(signal.reason));
         return;
       }
-      const task = new Task(plainJob(job), opts, resolve, reject);
+      if (timeoutMs !== undefined && !(timeoutMs > 0)) {
+        throw new RangeError(`timeoutMs must be > 0 (got ${timeoutMs})`);
+      }
+      const plain = plainJob(job);
+      // Answered at once: no worker, timer or abort listener to set up or tear down.
+      const output = this.config.inline?.(plain);
+      if (output !== undefined) {
+        resolve(output);
+        return;
+      }
+      const task = new Task(plain, opts, resolve, reject);
       if (timeoutMs !== undefined) {
-        if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0 (got ${timeoutMs})`);
         // Node fires longer timers at once; no job waits that long (about 24.8 days) anyway.
         const delay = Math.min(timeoutMs, MAX_TIMER_MS);
         task.timer = setTimeout(() => this.stop(task, timeoutFailure(timeoutMs)), delay);

@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import type { Job } from "../job/index.js";
 import type { EngineLimits } from "../rhai/index.js";
+import { InlineRunner } from "./inline.js";
 import { DEFAULT_HEAP_MB, engineLimits, type LogLimits, logLimits } from "./limits.js";
 import { MainHost } from "./main-host.js";
 import { moduleHref } from "./modules.js";
@@ -25,6 +26,11 @@ export interface SandboxOptions {
   readonly onWorkerError?: (error: Error) => void;
   /** The worker entry to start; only tests replace it. */
   readonly workerUrl?: URL;
+  /**
+   * Whether tiny scripts that cannot loop or call anything may run on the calling thread
+   * instead of a worker (see inline.ts; default true). Only with the Rhai worker entry.
+   */
+  readonly inline?: boolean;
 }
 
 export interface Sandbox {
@@ -57,16 +63,23 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const heapMb = options.heapMb ?? DEFAULT_HEAP_MB;
   if (!(heapMb >= 16)) throw new RangeError(`heapMb must be at least 16 (got ${heapMb})`);
   const host = await MainHost.load(specs);
+  const limits = engineLimits(options.limits);
+  // A replaced worker entry (tests' stand-in) runs another language: only ours is Rhai.
+  const inline =
+    options.inline !== false && options.workerUrl === undefined
+      ? InlineRunner.create(limits, host.functions())
+      : undefined;
   const pool = new WorkerPool({
     workerUrl: options.workerUrl ?? defaultWorkerUrl(),
     size: options.size ?? availableParallelism(),
     init: {
       modules: specs.map((m) => ({ href: moduleHref(m.url), options: { ...(m.options ?? {}) } })),
-      limits: engineLimits(options.limits),
+      limits,
       logLimits: logLimits(options.logLimits),
     },
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     host,
+    ...(inline === undefined ? {} : { inline: (job: ScriptJob) => inline.tryRun(job) }),
     ...(options.onWorkerError === undefined ? {} : { onWorkerError: options.onWorkerError }),
   });
   try {

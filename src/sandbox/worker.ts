@@ -2,9 +2,9 @@
 // with the standard packages, the pool's limits and every host module's functions, reused
 // for every job the worker runs.
 
-import { type AST, Engine, Scope, type Value } from "../rhai/index.js";
-import type { ScriptJob } from "./protocol.js";
+import { type AST, Engine, type Scope } from "../rhai/index.js";
 import { startSandboxWorker } from "./worker-runtime.js";
+import { jobScope } from "./world.js";
 
 /** Compiled scripts kept per worker: runners often see the same script again. */
 const AST_CACHE_SIZE = 16;
@@ -13,16 +13,6 @@ const AST_CACHE_SIZE = 16;
  * (35 KB of functions took 4 MB), so this bounds the cache near 16 MB of the worker's heap.
  */
 const AST_CACHE_MAX_SOURCE = 8 * 1024;
-
-/** The script's world: constants for the job, and its env_vars as the map ENV. */
-function jobScope(job: ScriptJob): Scope {
-  return new Scope()
-    .pushConstant("JOB_ID", job.jobId)
-    .pushConstant("CALLER_ID", job.callerId)
-    .pushConstant("CONTEXT_ID", job.contextId)
-    .pushConstant("SIGNATORIES", [...job.signatories])
-    .pushConstant("ENV", new Map<string, Value>(Object.entries(job.envVars)));
-}
 
 /** A small least-recently-used map of compiled scripts by source text. */
 class AstCache {

@@ -1,0 +1,23 @@
+// What a job's script sees of its job: constants for its ids and signatories, and its
+// env_vars as the map ENV. The worker and the inline runner build it the same way.
+
+import { Scope, type Value } from "../rhai/index.js";
+import type { ScriptJob } from "./protocol.js";
+
+/** A fresh scope per run, so no run sees another's variables. */
+export function jobScope(job: ScriptJob): Scope {
+  return new Scope()
+    .pushConstant("JOB_ID", job.jobId)
+    .pushConstant("CALLER_ID", job.callerId)
+    .pushConstant("CONTEXT_ID", job.contextId)
+    .pushConstant("SIGNATORIES", [...job.signatories])
+    .pushConstant("ENV", new Map<string, Value>(Object.entries(job.envVars)));
+}
+
+/** Characters of the job that its scope holds (ids, signatories, env names and values). */
+export function worldChars(job: ScriptJob): number {
+  let n = job.jobId.length + job.callerId.length + job.contextId.length;
+  for (const s of job.signatories) n += s.length;
+  for (const name in job.envVars) n += name.length + (job.envVars[name] as string).length;
+  return n;
+}
