@@ -188,6 +188,19 @@ describe("on a three-master cluster", () => {
     expect((await (await client("alpha")).runners("r1")).length).toBe(1);
   });
 
+  test("cancelling a running job reaches its runner through the cluster's pub/sub", async () => {
+    const c = await client("alpha");
+    const sleeper = job("sleep 60000", 60);
+    await c.submit(sleeper);
+    for (let i = 0; i < 200 && (await c.status(sleeper.id))?.status !== "started"; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await c.cancel(sleeper.id)).toBe("signalled");
+    expect(await c.wait(sleeper.id, 10)).toMatchObject({
+      status: "error",
+      error_kind: "cancelled",
+    });
+  });
+
   test("a runner killed mid-job: another instance's sweep finds its active list and ends the job", async () => {
     const c = await client("alpha");
     await runner("alpha"); // a second instance beside the first test's
@@ -316,6 +329,24 @@ describe("on a three-master cluster", () => {
     expect((await c.run(job("echo after the restart"))).result).toEqual({
       success: "after the restart",
     });
+  });
+
+  test("with no cluster reachable, a tool's command fails; a runner's keeps waiting", async () => {
+    const tool = connectRedis("redis-cluster://127.0.0.1:1", { name: "horus:test" });
+    const runnerLike = connectRedis("redis-cluster://127.0.0.1:1", { persistent: true });
+    let settled = false;
+    const waiting = runnerLike.get("x").finally(() => {
+      settled = true;
+    });
+    waiting.catch(() => {});
+    try {
+      await expect(tool.get("x")).rejects.toThrow(/Cluster unreachable/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false);
+    } finally {
+      tool.disconnect();
+      runnerLike.disconnect();
+    }
   });
 
   test("scanKeys on a cluster connection sees the keys of every master", async () => {
