@@ -115,6 +115,7 @@ function parseClusterUrl(url: string): ClusterTarget {
     .map((a) => a.trim())
     .filter((a) => a !== "")
     .map((a) => parseAddress(a, 6379, "Cluster node"));
+  if (nodes.length === 0) throw new Error(`a Cluster URL names no node: ${redactUrl(url)}`);
   return {
     nodes,
     ...(m[2] ? { username: decodeURIComponent(m[2]) } : {}),
@@ -184,7 +185,8 @@ function openCluster(
     // connection retries with the same backoff as a single server's.
     clusterRetryStrategy: (attempt) => {
       // Like maxRetriesPerRequest for one server: a tool's commands fail after a few failed
-      // attempts (reconnection goes on); a runner's keep waiting.
+      // attempts (reconnection goes on); a runner's keep waiting. flushQueue is how ioredis
+      // itself fails the offline queue when it gives up; it is private in its types only.
       if (!options.persistent && attempt > CLUSTER_ATTEMPTS_BEFORE_FAILING)
         (cluster as unknown as { flushQueue(e: Error): void }).flushQueue(
           new Error("Redis Cluster unreachable"),
