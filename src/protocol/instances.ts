@@ -23,7 +23,10 @@ export async function writeHeartbeat(
   info: InstanceInfo,
   ttlS: number,
 ): Promise<void> {
-  await redis.set(keys.instance(info.runner_id, info.instance), JSON.stringify(info), "EX", ttlS);
+  // Milliseconds: a fractional heartbeat (--heartbeat 0.5) gives a fractional lease, which EX
+  // refuses ("value is not an integer"), and a refused heartbeat reads as a crashed instance.
+  const ttlMs = Math.max(1, Math.ceil(ttlS * 1000));
+  await redis.set(keys.instance(info.runner_id, info.instance), JSON.stringify(info), "PX", ttlMs);
 }
 
 export async function removeHeartbeat(

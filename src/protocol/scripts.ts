@@ -64,16 +64,17 @@ export const TAKE: ScriptDef = {
 local out = {}
 local left = tonumber(ARGV[1])
 local function start(id, key)
-  -- A queue item that is no job id, or names some other kind of key ("<id>:result"), is
-  -- no job (the pattern is the runner's own check on ids).
+  -- A queue item that is no job id is no job (the pattern is the runner's own check on ids);
+  -- nor is one naming some other kind of key ("<id>:result"), where HMGET fails.
   if #id > 128 or not string.find(id, '^[%w._:-]+$') then return -1 end
-  if redis.call('TYPE', key).ok ~= 'hash' then return -1 end
-  local status = redis.call('HGET', key, 'status')
+  local f = redis.pcall('HMGET', key, 'status', 'error_kind', 'timeout')
+  if f.err or not f[1] then return -1 end
+  local status = f[1]
   if status == 'finished' or status == 'error' then
-    if redis.call('HGET', key, 'error_kind') == 'cancelled' then return -3 end
+    if f[2] == 'cancelled' then return -3 end
     return -2
   end
-  local ttl = tonumber(ARGV[6]) + math.max(0, tonumber(redis.call('HGET', key, 'timeout')) or 0)
+  local ttl = tonumber(ARGV[6]) + math.max(0, tonumber(f[3]) or 0)
   if redis.call('SET', key .. ARGV[3], ARGV[4], 'NX', 'EX', math.floor(ttl)) == false then
     return -2
   end
@@ -147,17 +148,20 @@ export const FINISH: ScriptDef = {
 -- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON, an
 -- object (the job's final record is added to it as "record")
 -- returns 1 written, -1 no such job, -2 already terminal, -4 held by another instance
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local status = redis.call('HGET', KEYS[1], 'status')
+-- One read for every field this script looks at (a hash always has a status).
+local f = redis.call('HMGET', KEYS[1], 'status', 'runner_instance', 'runner', 'created_at',
+  'started_at', 'attempts', 'error', 'error_kind')
+local status = f[1]
+if not status then return -1 end
 if status == 'finished' or status == 'error' then return -2 end
-if ARGV[2] == 'holder' then
-  if status ~= 'started' or redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[1] then
-    return -4
-  end
-end
-redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finished_at', ARGV[7], 'updated_at', ARGV[7])
+if ARGV[2] == 'holder' and (status ~= 'started' or f[2] ~= ARGV[1]) then return -4 end
+local error, error_kind = f[7], f[8]
 if ARGV[3] == 'error' then
-  redis.call('HSET', KEYS[1], 'error', ARGV[5], 'error_kind', ARGV[6])
+  error, error_kind = ARGV[5], ARGV[6]
+  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finished_at', ARGV[7], 'updated_at', ARGV[7],
+    'error', error, 'error_kind', error_kind)
+else
+  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finished_at', ARGV[7], 'updated_at', ARGV[7])
 end
 redis.call('SET', KEYS[2], ARGV[4])
 -- The reply carries the job's final record, so a waiter needs no second read; the result
@@ -165,12 +169,10 @@ redis.call('SET', KEYS[2], ARGV[4])
 -- waiter reads it from its key) rather than kept twice.
 local reply = ARGV[10]
 if string.len(ARGV[4]) <= 65536 then
-  local f = redis.call('HMGET', KEYS[1], 'runner', 'created_at', 'started_at', 'attempts',
-    'runner_instance', 'error', 'error_kind')
   local record = cjson.encode({
-    id = ARGV[9], status = ARGV[3], runner = f[1] or nil, created_at = f[2] or nil,
-    started_at = f[3] or nil, finished_at = ARGV[7], attempts = tonumber(f[4]) or 0,
-    runner_instance = f[5] or nil, error = f[6] or nil, error_kind = f[7] or nil
+    id = ARGV[9], status = ARGV[3], runner = f[3] or nil, created_at = f[4] or nil,
+    started_at = f[5] or nil, finished_at = ARGV[7], attempts = tonumber(f[6]) or 0,
+    runner_instance = f[2] or nil, error = error or nil, error_kind = error_kind or nil
   })
   reply = string.sub(ARGV[10], 1, -2) .. ',"record":' .. string.sub(record, 1, -2) ..
     ',"result":' .. ARGV[4] .. '}}'

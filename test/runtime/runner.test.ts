@@ -308,4 +308,14 @@ describe("runner process", () => {
       pid: s.runner.child.pid,
     });
   });
+
+  test("a fractional heartbeat (--heartbeat 0.5) is written, with a lease of 1.5 s", async () => {
+    const s = await setup(["--heartbeat", "0.5"]);
+    const list = await s.client.runners("r1");
+    expect(list).toHaveLength(1);
+    const key = s.keys.instance("r1", list[0]?.instance ?? "");
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(1500);
+  });
 });
