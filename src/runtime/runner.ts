@@ -390,7 +390,12 @@ export class Runner {
     signatories: string[],
     controller: AbortController,
   ): Promise<void> {
-    const jobLog = this.log.child({ job_id: job.id });
+    // Made on first use: at the usual levels a quick job logs nothing of its own.
+    let child: Logger | undefined;
+    const jobLog = () => {
+      child ??= this.log.child({ job_id: job.id });
+      return child;
+    };
     const started = performance.now();
     const logWrites: Promise<void>[] = [];
     const timer = setTimeout(
@@ -411,17 +416,18 @@ export class Runner {
       envVars: job.env_vars,
       signatories,
       logger: {
-        info: (msg, extra) => jobLog.info(extra ?? {}, msg),
-        warn: (msg, extra) => jobLog.warn(extra ?? {}, msg),
-        error: (msg, extra) => jobLog.error(extra ?? {}, msg),
-        debug: (msg, extra) => jobLog.debug(extra ?? {}, msg),
+        info: (msg, extra) => jobLog().info(extra ?? {}, msg),
+        warn: (msg, extra) => jobLog().warn(extra ?? {}, msg),
+        error: (msg, extra) => jobLog().error(extra ?? {}, msg),
+        debug: (msg, extra) => jobLog().debug(extra ?? {}, msg),
       },
       log: (line) => {
         logWrites.push(this.store.appendLog(job.id, line).catch(() => {}));
       },
     };
 
-    jobLog.info({ executor: this.executor.kind, timeout_s: job.timeout }, "job started");
+    if (this.log.isLevelEnabled("info"))
+      jobLog().info({ executor: this.executor.kind, timeout_s: job.timeout }, "job started");
     let output: string | undefined;
     let failure: { kind: ErrorKind; message: string } | undefined;
     try {
@@ -434,7 +440,7 @@ export class Runner {
         clearTimeout(timer);
         await Promise.all(logWrites);
         const back = await this.store.handBack(this.runnerId, job.id, this.instance);
-        jobLog.info({ handed_back: back }, "job handed back to the queue");
+        jobLog().info({ handed_back: back }, "job handed back to the queue");
         return;
       }
       if (reason === "timeout")
@@ -446,7 +452,7 @@ export class Runner {
       clearTimeout(timer);
     }
     if (!controller.signal.aborted) controller.abort("finished");
-    await Promise.all(logWrites);
+    if (logWrites.length > 0) await Promise.all(logWrites);
 
     const ms = Math.round(performance.now() - started);
     const ending =
@@ -460,16 +466,18 @@ export class Runner {
       ? Promise.resolve([])
       : this.store.takeAlong(this.takeRequest(1)).catch(() => []);
     const [outcome, taken] = await Promise.all([ending, next]);
-    // Stopping meanwhile: a taken id stays in our active list, and shutdown returns it.
+    // Stopping meanwhile: a job taken (and started) along stays in our active list, and
+    // shutdown hands it back.
     if (!this.stopping) for (const next of taken) this.launch(next.id, next);
-    if (failure === undefined) jobLog.info({ duration_ms: ms }, "job finished");
-    else
-      jobLog.warn(
+    if (failure === undefined) {
+      if (this.log.isLevelEnabled("info")) jobLog().info({ duration_ms: ms }, "job finished");
+    } else
+      jobLog().warn(
         { duration_ms: ms, error_kind: failure.kind, error: failure.message },
         "job failed",
       );
     if (outcome !== "written")
-      jobLog.warn({ outcome }, "job result not recorded: another writer ended it");
+      jobLog().warn({ outcome }, "job result not recorded: another writer ended it");
   }
 
   /**
