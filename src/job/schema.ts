@@ -1,16 +1,11 @@
 // Turns untrusted input (JSON from a client, a hash from Redis) into a `Job`, or into an
 // error that names the field and what is wrong with it.
 import { z } from "zod";
+import { JOB_LIMITS } from "./limits.js";
+import { quickJob } from "./quick-parse.js";
 import type { Job } from "./types.js";
 
-/** Size limits on what a job may carry (hostile input must not exhaust a runner). */
-export const JOB_LIMITS = {
-  payloadBytes: 4 * 1024 * 1024,
-  envVars: 256,
-  envValueBytes: 64 * 1024,
-  signatures: 16,
-  idLength: 128,
-} as const;
+export { JOB_LIMITS };
 
 const hex = z.string().regex(/^(0x)?[0-9a-fA-F]+$/, "must be a hex string");
 
@@ -86,6 +81,8 @@ export function parseJob(input: unknown): Job {
   }
   if (raw.runner === undefined && raw.runner_id !== undefined) raw.runner = raw.runner_id;
   delete raw.runner_id;
+  const quick = quickJob(raw);
+  if (quick !== undefined) return quick;
   const result = jobSchema.safeParse(raw);
   if (!result.success) throw new InvalidJobError(`invalid job: ${describeIssues(result.error)}`);
   const job = result.data;

@@ -8,10 +8,12 @@ import {
   generateKeyPair,
   InvalidJobError,
   type Job,
+  jobSchema,
   parseJob,
   signJob,
   verifyJobSignatures,
 } from "../../src/job/index.js";
+import { quickJob } from "../../src/job/quick-parse.js";
 
 const RUNS = 200;
 const key = generateKeyPair();
@@ -112,6 +114,61 @@ describe("job fuzzing", () => {
           signatures: [{ public_key: key.public_key, signature: sig.toString("hex") }],
         });
         expect(report.valid).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("the quick parse accepts only what the schema accepts, with the same job", () => {
+    const fields = Object.keys(jobSchema.shape);
+    const strange = fc.oneof(
+      fc.anything(),
+      fc.constantFrom(
+        "",
+        "x".repeat(129),
+        "2024-13-45T00:00:00Z",
+        "2024-01-01",
+        0,
+        -1,
+        7 * 24 * 3600 + 1,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        null,
+        [],
+        { a: 1 },
+        [{ public_key: "zz", signature: "00" }],
+      ),
+    );
+    const mutated = fc
+      .tuple(jobArb, fc.constantFrom(...fields), strange, fc.boolean())
+      .map(([job, field, value, drop]) => {
+        const out: Record<string, unknown> = { ...signJob(job, key.private_key) };
+        if (drop) delete out[field];
+        else out[field] = value;
+        return out;
+      });
+    let quick = 0;
+    fc.assert(
+      fc.property(fc.oneof(jobArb, mutated), (input) => {
+        const fast = quickJob(input as Record<string, unknown>);
+        if (fast === undefined) return;
+        quick += 1;
+        const slow = jobSchema.safeParse(input);
+        expect(slow.success).toBe(true);
+        if (slow.success) {
+          expect(fast).toEqual({
+            ...slow.data,
+            updated_at: slow.data.updated_at ?? slow.data.created_at,
+          });
+        }
+      }),
+      { numRuns: RUNS * 5 },
+    );
+    // Valid jobs do take the quick path (else this test proves nothing).
+    expect(quick).toBeGreaterThan(RUNS);
+    fc.assert(
+      fc.property(jobArb, (job) => {
+        expect(quickJob({ ...signJob(job, key.private_key) })).toBeDefined();
       }),
       { numRuns: RUNS },
     );
