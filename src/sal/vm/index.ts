@@ -455,7 +455,7 @@ const functions: HostFunction[] = [
 const vmModule: HostModule = {
   name: "vm",
   description:
-    "Virtual machines with QEMU (KVM when /dev/kvm is usable). `vm(name)` sets a machine up (`cpus`, `memory`, `disk`, `cloud_init`, `port_forward`) and `start()`s it; `stop`, `status`, `info` and `delete` act on it by name. Each machine lives in a directory under the runner's VM directory (option `vmDir`, else `$HORUS_VM_DIR`, else ~/.local/state/horus/vms): its definition, disk overlay, QMP socket, pid file and serial log. QEMU runs detached, so machines outlive jobs and runner restarts and are found again by name. Needs Debian's qemu-system-x86 and qemu-utils.",
+    "Virtual machines with QEMU (KVM when /dev/kvm runs the guest, else TCG: some hosts offer /dev/kvm and refuse what QEMU needs). `vm(name)` sets a machine up (`cpus`, `memory`, `disk`, `cloud_init`, `port_forward`) and `start()`s it; `stop`, `status`, `info` and `delete` act on it by name. Each machine lives in a directory under the runner's VM directory (option `vmDir`, else `$HORUS_VM_DIR`, else ~/.local/state/horus/vms): its definition, disk overlay, QMP socket, pid file and serial log. QEMU runs detached, so machines outlive jobs and runner restarts and are found again by name. Needs Debian's qemu-system-x86 and qemu-utils.",
   functions,
 };
 

@@ -213,7 +213,15 @@ export async function ensureDisk(m: Machine, config: VmConfig, signal: AbortSign
   );
 }
 
+/**
+ * Set once QEMU has failed under KVM where TCG worked: /dev/kvm can be there and still not
+ * run a guest (nested virtualisation on some hosts refuses CPU registers QEMU sets, such as
+ * MSR 0x10a on AMD), and every later start would fail the same way.
+ */
+let kvmRefused = false;
+
 async function kvmUsable(): Promise<boolean> {
+  if (kvmRefused) return false;
   try {
     await access("/dev/kvm", constants.R_OK | constants.W_OK);
     return true;
@@ -226,8 +234,11 @@ async function kvmUsable(): Promise<boolean> {
 const opt = (value: string) => value.replaceAll(",", ",,");
 
 /** QEMU's command line for a machine (daemonizing, QMP socket, pid file, serial log). */
-export async function qemuArgs(m: Machine, config: VmConfig): Promise<string[]> {
-  const kvm = await kvmUsable();
+export async function qemuArgs(
+  m: Machine,
+  config: VmConfig,
+  kvm: boolean = false,
+): Promise<string[]> {
   const args = [
     "-name",
     config.name,
@@ -278,9 +289,28 @@ export async function writeSeed(m: Machine, config: VmConfig): Promise<void> {
 
 /** Starts QEMU; it daemonizes once the machine is set up, so its exit status says if it did. */
 export async function launch(m: Machine, config: VmConfig, signal: AbortSignal): Promise<number> {
+  const kvm = await kvmUsable();
+  try {
+    return await launchWith(m, config, signal, kvm);
+  } catch (e) {
+    if (!kvm || !(e instanceof VmError) || signal.aborted) throw e;
+    // KVM is there but would not run this guest: the same machine under TCG (slower, but it
+    // runs), and no more KVM attempts from this process.
+    const pid = await launchWith(m, config, signal, false);
+    kvmRefused = true;
+    return pid;
+  }
+}
+
+async function launchWith(
+  m: Machine,
+  config: VmConfig,
+  signal: AbortSignal,
+  kvm: boolean,
+): Promise<number> {
   await rm(m.qmpSocket, { force: true });
   await rm(m.pidFile, { force: true });
-  const args = await qemuArgs(m, config);
+  const args = await qemuArgs(m, config, kvm);
   await new Promise<void>((resolve, reject) => {
     // Its own session: the job's process-group cleanup must never reach the machine.
     const child = spawn(QEMU, args, {
