@@ -36,17 +36,6 @@ export async function runScript(
   }
 }
 
-/** Adds the script to a pipeline by its full text (pipelines cannot recover from NOSCRIPT). */
-export function queueScript(
-  pipeline: ChainableCommander,
-  def: ScriptDef,
-  keys: readonly string[],
-  args: readonly (string | number)[],
-): void {
-  checkKeyCount(def, keys);
-  pipeline.eval(def.lua, def.keys, ...keys, ...args);
-}
-
 /**
  * Adds the script to a pipeline by its SHA (the cheap form). Its reply may be a NOSCRIPT
  * error after Redis lost its script cache: the caller then runs it again with `runScript`.
