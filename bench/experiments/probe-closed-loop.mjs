@@ -3,40 +3,18 @@
 // by `npm run bench`. Needs a build. `node bench/experiments/probe-closed-loop.mjs [noop|rhai]`;
 // N (2000) jobs measured, WARM (1000) before; PROF=1 writes the runner's CPU profile to
 // /tmp/horus-prof.
-import { spawn } from "node:child_process";
-import { HorusClient } from "../../dist/client/index.js";
-import { generateKeyPair } from "../../dist/job/index.js";
-import { startRedis } from "../lib/redis.mjs";
-import { processCpuUs, ROOT, redisCpuUs } from "../lib/systems.mjs";
+import { processCpuUs, redisCpuUs } from "../lib/systems.mjs";
+import { probeWorld } from "./probe-lib.mjs";
 
 const kind = process.argv[2] ?? "noop";
 const N = Number(process.env.N ?? 2000);
 const WARM = Number(process.env.WARM ?? 1000);
-const redis = await startRedis();
-const keys = generateKeyPair();
-const client = new HorusClient({ redisUrl: redis.url });
-await client.ready();
-const script = kind === "rhai" ? "dist/cli/runner_sal.js" : "test/fixtures/test-runner.mjs";
+const world = await probeWorld(kind);
+const { client, redis } = world;
 const prof = process.env.PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/horus-prof"] : [];
-const child = spawn(
-  process.execPath,
-  [
-    ...prof,
-    script,
-    "probe",
-    "--redis-url",
-    redis.url,
-    "--trusted-keys",
-    keys.public_key,
-    "--log-level",
-    "warn",
-  ],
-  { cwd: ROOT, stdio: "inherit" },
-);
-while ((await client.runners("probe")).length === 0) await new Promise((r) => setTimeout(r, 20));
-const payload = kind === "rhai" ? "1 + 1" : "";
+const child = await world.startRunner(prof);
 async function once() {
-  const job = HorusClient.signedJob({ payload, runner: "probe", timeout: 60 }, [keys.private_key]);
+  const job = world.job();
   const t0 = performance.now();
   const record = await client.run(job);
   if (record.status !== "finished") throw new Error(JSON.stringify(record));
@@ -56,7 +34,4 @@ const at = (q) => times[Math.floor(N * q)].toFixed(3);
 console.log(
   `${kind}: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms; CPU per job: client ${((clientCpu.user + clientCpu.system) / N).toFixed(0)} us (signing included), runner ${runnerUs.toFixed(0)} us, Redis ${redisUs.toFixed(0)} us`,
 );
-child.kill("SIGTERM");
-await new Promise((r) => child.once("exit", r));
-await client.close();
-await redis.stop();
+await world.close(child);

@@ -1,0 +1,39 @@
+// What both probes share: a Redis of their own, a client, a runner process of the kind asked
+// for (the no-op test executor, or runner_sal for Rhai `1 + 1`), and a signed job maker.
+import { spawn } from "node:child_process";
+import { HorusClient } from "../../dist/client/index.js";
+import { generateKeyPair } from "../../dist/job/index.js";
+import { startRedis } from "../lib/redis.mjs";
+import { ROOT } from "../lib/systems.mjs";
+
+export async function probeWorld(kind) {
+  const redis = await startRedis();
+  const keys = generateKeyPair();
+  const client = new HorusClient({ redisUrl: redis.url });
+  await client.ready();
+  const payload = kind === "rhai" ? "1 + 1" : "";
+  return {
+    redis,
+    client,
+    job: () => HorusClient.signedJob({ payload, runner: "probe", timeout: 60 }, [keys.private_key]),
+    /** Starts the runner (extra node flags first) and waits until it is listed. */
+    async startRunner(nodeFlags = [], concurrency = 1) {
+      const script = kind === "rhai" ? "dist/cli/runner_sal.js" : "test/fixtures/test-runner.mjs";
+      const args = ["probe", "--redis-url", redis.url, "--concurrency", String(concurrency)];
+      args.push("--trusted-keys", keys.public_key, "--log-level", "warn");
+      const child = spawn(process.execPath, [...nodeFlags, script, ...args], {
+        cwd: ROOT,
+        stdio: "inherit",
+      });
+      while ((await client.runners("probe")).length === 0)
+        await new Promise((r) => setTimeout(r, 20));
+      return child;
+    },
+    async close(child) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      await client.close();
+      await redis.stop();
+    },
+  };
+}
