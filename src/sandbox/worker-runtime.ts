@@ -5,7 +5,9 @@
 // stand-in (tests) and the real entry (`worker.ts`) only adds the Rhai glue.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { type ErrorKind, errorKindOf } from "../job/index.js";
+// The job package's index brings zod and secp256k1, which a worker never uses.
+import { errorKindOf } from "../job/failure.js";
+import type { ErrorKind } from "../job/types.js";
 import { isRhaiError, type NativeFunction, toDisplay, type Value } from "../rhai/index.js";
 import { BridgeClient, HostFunctionError } from "./bridge.js";
 import type { HostJobInfo, HostModule, WorkerSideContext } from "./host.js";

@@ -2,46 +2,19 @@
 // handle in the script's worker; its methods send the operation to `k8s_call` on the main
 // thread, which loads the cluster's configuration and talks to the REST API, each call
 // under a timeout and aborted when the job ends.
+//
+// This file holds the declarations and the worker side only. The main side (`call.ts`,
+// with @kubernetes/client-node and yaml, about 0.45 s of CPU to import) is imported at the
+// first `k8s_call`, so no sandbox worker, and no runner whose scripts never use
+// Kubernetes, pays for loading it.
 
-import { delimiter } from "node:path";
-import { Float, RHAI_TYPE_NAME, type RhaiMap, typeName, type Value } from "../../rhai/index.js";
+import { RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
 import type { HostFunction, HostModule, MainSideContext } from "../../sandbox/index.js";
 import { handleMethods, mainFn, overloads, workerFn } from "../define.js";
-import { resolvePath } from "../job-state.js";
-import {
-  argArray,
-  argInt,
-  argMap,
-  argNonEmpty,
-  argSeconds,
-  argString,
-  guard,
-  numberValue,
-  salError,
-} from "../values.js";
-import { connect, describeFailure, loadCluster } from "./client.js";
-import {
-  apply,
-  configmapsList,
-  deleteMatching,
-  deploymentsList,
-  deployObjects,
-  type K8sContext,
-  namespaceCreate,
-  namespaceExists,
-  namespacesList,
-  parseManifests,
-  podLogs,
-  podsList,
-  secretsList,
-  servicesList,
-  waitKind,
-  waitReady,
-} from "./resources.js";
+import { argNonEmpty, argSeconds, numberValue } from "../values.js";
+import { DEFAULT_TIMEOUT, k8sName } from "./checks.js";
 
 export const K8S_MANAGER = "K8sManager";
-const DEFAULT_TIMEOUT = 30;
-const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** The worker-side handle: namespace, optional kubeconfig path, request timeout. */
 export class K8sManager {
@@ -64,123 +37,6 @@ export class K8sManager {
       ["timeout", numberValue(this.timeout)],
     ]);
   }
-}
-
-function k8sName(fn: string, args: readonly Value[], i: number, what: string): string {
-  const name = argNonEmpty(fn, args, i, what);
-  if (name.length > 253 || !NAME.test(name))
-    throw salError(
-      fn,
-      `${what} is not a Kubernetes name (lowercase letters, digits, "-", "."): ${JSON.stringify(name)}`,
-    );
-  return name;
-}
-
-function envValue(fn: string, key: string, v: Value): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
-  if (v instanceof Float) return String(v.value);
-  throw salError(fn, `env value of ${key} must be a string, number or bool, got ${typeName(v)}`);
-}
-
-type Operation = (k: K8sContext, fn: string, args: readonly Value[]) => Promise<Value>;
-
-const operations: Record<string, Operation> = {
-  pods_list: (k) => podsList(k),
-  services_list: (k) => servicesList(k),
-  deployments_list: (k) => deploymentsList(k),
-  configmaps_list: (k) => configmapsList(k),
-  secrets_list: (k) => secretsList(k),
-  namespaces_list: (k) => namespacesList(k),
-  namespace_exists: (k, fn, a) => namespaceExists(k, k8sName(fn, a, 0, "namespace")),
-  namespace_create: (k, fn, a) => namespaceCreate(k, k8sName(fn, a, 0, "namespace")),
-  apply: (k, fn, a) => apply(k, parseManifests(argString(fn, a, 0, "YAML"))),
-  delete: (k, fn, a) => {
-    const source = argNonEmpty(fn, a, 0, "pattern");
-    let pattern: RegExp;
-    try {
-      pattern = new RegExp(source);
-    } catch (e) {
-      throw salError(fn, `not a regular expression: ${(e as Error).message}`);
-    }
-    return deleteMatching(k, pattern);
-  },
-  pod_logs: (k, fn, a) =>
-    podLogs(
-      k,
-      k8sName(fn, a, 0, "pod name"),
-      a.length > 1 ? argInt(fn, a, 1, "tail lines") : undefined,
-    ),
-  deploy: async (k, fn, a) => {
-    const name = k8sName(fn, a, 0, "name");
-    const replicas = argInt(fn, a, 2, "replicas");
-    if (replicas < 0) throw salError(fn, `replicas must not be negative, got ${replicas}`);
-    const ports = argArray(fn, a, 3, "ports").map((p, i) => {
-      if (typeof p !== "number" || p < 1 || p > 65535)
-        throw salError(fn, `ports[${i}] must be a port number`);
-      return p;
-    });
-    const env = [...argMap(fn, a, 4, "env")].map(([key, v]): [string, string] => [
-      key,
-      envValue(fn, key, v),
-    ]);
-    const objects = deployObjects(
-      { name, image: argNonEmpty(fn, a, 1, "image"), replicas, ports, env },
-      k.namespace,
-    );
-    await apply(k, objects);
-    return new Map<string, Value>([
-      ["deployment", name],
-      ["service", ports.length > 0 ? name : undefined],
-      ["replicas", replicas],
-    ]);
-  },
-  wait_ready: (k, fn, a) => {
-    const given = argNonEmpty(fn, a, 0, "kind");
-    const kind = waitKind(given);
-    if (!kind)
-      throw salError(fn, `cannot wait for a ${given} (pod, deployment, service or namespace)`);
-    return waitReady(k, kind, k8sName(fn, a, 1, "name"), argSeconds(fn, a, 2, "timeout") * 1000);
-  },
-};
-
-async function k8sCall(ctx: MainSideContext, args: readonly Value[]): Promise<Value> {
-  const op = argString("k8s_call", args, 0, "operation");
-  const operation = operations[op];
-  if (!operation) throw salError("k8s_call", `unknown operation "${op}"`);
-  const settings = argMap("k8s_call", args, 1, "settings");
-  const namespace = String(settings.get("namespace") ?? "");
-  const fn = `k8s(${JSON.stringify(namespace)}).${op}`;
-  const opArgs = argArray(fn, args, 2, "arguments");
-  const given = settings.get("timeout");
-  const timeout = given instanceof Float ? given.value : given;
-  const timeoutMs = (typeof timeout === "number" && timeout > 0 ? timeout : DEFAULT_TIMEOUT) * 1000;
-  // Waiting has its own limit; each of its requests still has the call's.
-  const waitMs = op === "wait_ready" ? argSeconds(fn, opArgs, 2, "timeout") * 1000 : 0;
-  const limit = AbortSignal.timeout(timeoutMs + waitMs);
-  const signal = AbortSignal.any([ctx.signal, limit]);
-  let server = "(no cluster)";
-  return guard(fn, async () => {
-    try {
-      const path = String(settings.get("kubeconfig") ?? "");
-      const option = ctx.job.options.kubeconfig;
-      const cluster = loadCluster({
-        scriptPath: path === "" ? undefined : resolvePath(ctx, path),
-        // Relative paths in the job's KUBECONFIG are the job's, like every path it gives.
-        jobKubeconfig: ctx.job.envVars.KUBECONFIG?.split(delimiter)
-          .filter((p) => p !== "")
-          .map((p) => resolvePath(ctx, p))
-          .join(delimiter),
-        runnerPath: typeof option === "string" && option !== "" ? option : undefined,
-      });
-      server = cluster.server;
-      const api = connect(cluster, namespace, signal);
-      return await operation({ api, namespace, signal, log: (l) => ctx.log(l) }, fn, opArgs);
-    } catch (e) {
-      if (e instanceof Error && e.name === "RhaiRuntimeError") throw e;
-      throw salError(fn, describeFailure(e, server, limit.aborted, timeoutMs + waitMs));
-    }
-  });
 }
 
 const method = handleMethods(K8S_MANAGER, "k8s.k8s_call", (handle) =>
@@ -322,7 +178,8 @@ const functions: HostFunction[] = [
     returns: "any",
     doc: "The main-thread call behind every K8sManager method (operation, manager settings, arguments); scripts use the methods.",
     example: 'let pods = k8s_call("pods_list", #{namespace: "default"}, []);',
-    run: k8sCall,
+    run: async (ctx: MainSideContext, args: Value[]) =>
+      (await import("./call.js")).k8sCall(ctx, args),
   }),
 ];
 
