@@ -431,6 +431,9 @@ export class Runner {
     let output: string | undefined;
     let failure: { kind: ErrorKind; message: string } | undefined;
     try {
+      // Cancelled (or the runner stopping) between being taken and now: it never runs. The
+      // abort listener above would not fire for a signal aborted already.
+      if (controller.signal.aborted) throw controller.signal.reason;
       output = await Promise.race([this.executor.execute(ctx), aborted]);
     } catch (e) {
       const reason = controller.signal.aborted
