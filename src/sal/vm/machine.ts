@@ -110,13 +110,21 @@ export class Machine {
       return undefined;
     }
     if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+    return (await this.isQemu(pid)) ? pid : undefined;
+  }
+
+  /**
+   * Whether `pid` is this machine's QEMU, alive: its command line names our pid file. Asked
+   * of the process itself, since QEMU removes its pid file while it is still exiting.
+   */
+  async isQemu(pid: number): Promise<boolean> {
     try {
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
       const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      if (stat[stat.lastIndexOf(")") + 2] === "Z") return undefined;
-      return cmdline.includes(this.pidFile) ? pid : undefined;
+      if (stat[stat.lastIndexOf(")") + 2] === "Z") return false;
+      return cmdline.includes(this.pidFile);
     } catch {
-      return undefined; // no such process
+      return false; // no such process
     }
   }
 
@@ -347,12 +355,14 @@ async function launchWith(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitGone(m: Machine, ms: number): Promise<boolean> {
+/** Waits until QEMU (`pid`, as read before stopping it) has exited; false after `ms`. */
+async function waitGone(m: Machine, pid: number | undefined, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if ((await m.pid()) === undefined) return true;
+    const running = pid === undefined ? (await m.pid()) !== undefined : await m.isQemu(pid);
+    if (!running) return true;
     if (Date.now() >= deadline) return false;
-    await sleep(200);
+    await sleep(pid === undefined ? 200 : 50);
   }
 }
 
@@ -362,10 +372,11 @@ async function waitGone(m: Machine, ms: number): Promise<boolean> {
  * Resolves to true when the guest went down by itself.
  */
 export async function shutdown(m: Machine, graceMs: number): Promise<boolean> {
+  const pid = await m.pid();
   if (graceMs > 0) {
     try {
       await qmpOnce(m.qmpSocket, "system_powerdown");
-      if (await waitGone(m, graceMs)) return true;
+      if (await waitGone(m, pid, graceMs)) return true;
     } catch {
       // QMP unusable: straight to the hard way
     }
@@ -377,10 +388,10 @@ export async function shutdown(m: Machine, graceMs: number): Promise<boolean> {
   } catch {
     // fall through to the signal
   }
-  if (!(await waitGone(m, 5000))) {
-    const pid = await m.pid();
-    if (pid !== undefined) process.kill(pid, "SIGKILL");
-    if (!(await waitGone(m, 5000))) throw new VmError(`QEMU (pid ${pid}) does not die`);
+  if (!(await waitGone(m, pid, 5000))) {
+    const alive = pid ?? (await m.pid());
+    if (alive !== undefined) process.kill(alive, "SIGKILL");
+    if (!(await waitGone(m, alive, 5000))) throw new VmError(`QEMU (pid ${alive}) does not die`);
   }
   return false;
 }
