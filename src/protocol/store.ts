@@ -177,6 +177,13 @@ export class JobStore {
    * `conn`, on a reply that is not this job's: the caller must close `conn`.
    */
   async submitAndWait(conn: Redis, job: Job, timeoutS: number): Promise<JobReply | null> {
+    // A Cluster redirects a pipeline (MOVED, ASK, a failover) by sending its commands again
+    // with fresh promises, after the first ones have failed: the submit's own answer cannot
+    // be awaited there. Two steps instead.
+    if (isCluster(conn)) {
+      await this.submit(job);
+      return this.waitForReply(conn, job.id, timeoutS);
+    }
     const key = this.keys.reply(job.id);
     const submit = scriptCommand(SUBMIT, ...this.submitCall(job));
     const wait = new Command("blmove", [key, key, "RIGHT", "RIGHT", timeoutS], {

@@ -1,5 +1,6 @@
-// A Redis Cluster of a test's own: three masters (no replicas) on spare loopback ports, each
-// a plain redis-server with cluster mode on, joined by `redis-cli --cluster create`.
+// A Redis Cluster of a test's own: three masters (and, if asked, a replica each) on spare
+// loopback ports, each a plain redis-server with cluster mode on, joined by
+// `redis-cli --cluster create`.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,15 +16,27 @@ export class OwnRedisCluster {
   readonly ports: number[] = [];
 
   /** With a password, every node requires it (`requirepass`, and `masterauth` between nodes). */
-  private constructor(readonly password: string | undefined) {}
+  private constructor(
+    readonly password: string | undefined,
+    private readonly nodeTimeoutMs: number,
+  ) {}
 
+  /**
+   * `replicas` per master (0 or more); `nodeTimeoutMs` is how long a silent master takes to
+   * be failed over to its replica (Redis's default is 15 s; tests want it short).
+   */
   static async start(
-    options: { masters?: number; password?: string } = {},
+    options: {
+      masters?: number;
+      replicas?: number;
+      password?: string;
+      nodeTimeoutMs?: number;
+    } = {},
   ): Promise<OwnRedisCluster> {
-    const cluster = new OwnRedisCluster(options.password);
+    const cluster = new OwnRedisCluster(options.password, options.nodeTimeoutMs ?? 15_000);
     const masters = options.masters ?? 3;
     try {
-      await cluster.boot(masters);
+      await cluster.boot(masters, options.replicas ?? 0);
     } catch (e) {
       await cluster.destroy();
       throw e;
@@ -51,8 +64,8 @@ export class OwnRedisCluster {
     return redis;
   }
 
-  private async boot(masters: number): Promise<void> {
-    for (let i = 0; i < masters; i++) this.ports.push(await sparePort());
+  private async boot(masters: number, replicas: number): Promise<void> {
+    for (let i = 0; i < masters * (1 + replicas); i++) this.ports.push(await sparePort());
     for (const port of this.ports) this.spawnNode(port);
     for (const port of this.ports) await this.untilAnswers(port);
     const create = spawnSync(
@@ -62,7 +75,7 @@ export class OwnRedisCluster {
         "create",
         ...this.ports.map((p) => `127.0.0.1:${p}`),
         "--cluster-replicas",
-        "0",
+        String(replicas),
         "--cluster-yes",
         ...(this.password === undefined ? [] : ["-a", this.password, "--no-auth-warning"]),
       ],
@@ -71,6 +84,23 @@ export class OwnRedisCluster {
     if (create.status !== 0)
       throw new Error(`redis-cli --cluster create failed:\n${create.stdout}\n${create.stderr}`);
     for (const port of this.ports) await this.untilClusterOk(port);
+    // A replica that never synced is never promoted (its data would be of unknown age).
+    if (replicas > 0) for (const port of this.ports) await this.untilSynced(port);
+  }
+
+  /** A replica's link to its master is up (a master passes at once). */
+  private async untilSynced(port: number): Promise<void> {
+    const redis = this.node(port);
+    try {
+      for (let i = 0; i < 400; i++) {
+        const info = String(await redis.info("replication").catch(() => ""));
+        if (info.includes("role:master") || info.includes("master_link_status:up")) return;
+        await sleep(25);
+      }
+      throw new Error(`cluster replica on port ${port} never synced with its master`);
+    } finally {
+      redis.disconnect();
+    }
   }
 
   private spawnNode(port: number): void {
@@ -88,6 +118,11 @@ export class OwnRedisCluster {
         // Kept across a restart: the node comes back knowing its cluster and its slots.
         "--cluster-config-file",
         join(this.dir, `nodes-${port}.conf`),
+        "--cluster-node-timeout",
+        String(this.nodeTimeoutMs),
+        // One directory for all nodes: a replica's full sync must not write another's file.
+        "--dbfilename",
+        `dump-${port}.rdb`,
         "--appendonly",
         "no",
         "--save",
@@ -108,6 +143,12 @@ export class OwnRedisCluster {
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;
+  }
+
+  /** Waits until every node still running says all slots are served (after a failover). */
+  async untilServed(): Promise<void> {
+    for (const [port, child] of this.children)
+      if (child.exitCode === null && child.signalCode === null) await this.untilClusterOk(port);
   }
 
   /** Starts a killed node again on its port and waits until the cluster is whole. */
