@@ -59,8 +59,8 @@ export const TAKE: ScriptDef = {
 -- ARGV[3] claim key suffix (the claim key is the job key .. suffix), ARGV[4] instance,
 -- ARGV[5] now (RFC 3339), ARGV[6] claim ttl seconds before the job's own timeout is added
 -- returns id1, code1, hash1, id2, code2, hash2, ... with START's codes (1 started, -1 no
--- such job, -2 already run, -3 cancelled); each hash a flat field, value array, empty
--- unless started
+-- such job, -2 already run, -3 cancelled, -6 running elsewhere); each hash a flat field,
+-- value array, empty unless started
 local out = {}
 local left = tonumber(ARGV[1])
 local function start(id, key)
@@ -74,6 +74,8 @@ local function start(id, key)
     if f[2] == 'cancelled' then return -3 end
     return -2
   end
+  -- Its id queued twice (by hand, say) while another instance runs it: not a replay.
+  if status == 'started' then return -6 end
   local ttl = tonumber(ARGV[6]) + math.max(0, tonumber(f[3]) or 0)
   if redis.call('SET', key .. ARGV[3], ARGV[4], 'NX', 'EX', math.floor(ttl)) == false then
     return -2
@@ -113,7 +115,8 @@ export const START: ScriptDef = {
 -- KEYS[1] job hash, KEYS[2] claim key, KEYS[3] the instance's active list
 -- ARGV[1] instance, ARGV[2] now (RFC 3339), ARGV[3] claim ttl seconds, ARGV[4] job id
 -- returns 1 started, -1 no such job, -2 already run (terminal or claimed), -3 cancelled,
--- -6 no longer held (a sweep took it back from an instance it believed gone)
+-- -6 not ours to run (a sweep took it back from an instance it believed gone, or another
+-- instance runs it)
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'finished' or status == 'error' then
@@ -121,8 +124,12 @@ if status == 'finished' or status == 'error' then
   return -2
 end
 if redis.call('LPOS', KEYS[3], ARGV[4]) == false then return -6 end
--- A retried call of our own (the reply was lost to a dropped connection) is not a replay.
-if status == 'started' and redis.call('GET', KEYS[2]) == ARGV[1] then return 1 end
+-- A retried call of our own (the reply was lost to a dropped connection) is not a replay;
+-- a job another instance runs is not ours to refuse.
+if status == 'started' then
+  if redis.call('GET', KEYS[2]) == ARGV[1] then return 1 end
+  return -6
+end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(ARGV[3])) == false then return -2 end
 redis.call('HSET', KEYS[1], 'status', 'started', 'runner_instance', ARGV[1],
   'started_at', ARGV[2], 'updated_at', ARGV[2])

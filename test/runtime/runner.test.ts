@@ -212,6 +212,29 @@ describe("runner process", () => {
     expect(await s.executed()).toEqual([after.id]);
   });
 
+  test("a running job's id queued again is dropped by the instance that takes it, not failed", async () => {
+    const s = await setup();
+    const job = s.job("sleep 1500\necho ran once");
+    await s.client.submit(job);
+    await s.runner.waitFor('"msg":"job started"');
+    const second = await startRunner({
+      script: TEST_RUNNER,
+      runnerId: "r1",
+      namespace: s.ns,
+      trustedKeys: [trusted.public_key],
+      redisUrl: REDIS_URL,
+      args: ["--record-key", s.recordKey],
+    });
+    cleanups.push(() => second.stop("SIGKILL"));
+    await redis.lpush(s.keys.queue("r1"), job.id);
+    await second.waitFor('"msg":"job not started"');
+    expect(await s.client.wait(job.id, 10)).toMatchObject({
+      status: "finished",
+      result: { success: "ran once" },
+    });
+    expect(await s.executed()).toEqual([job.id]);
+  });
+
   test("concurrency: jobs run side by side", async () => {
     const s = await setup(["--concurrency", "4"]);
     const jobs = [1, 2, 3, 4].map((i) => s.job(`sleep 1000\necho ${i}`));
