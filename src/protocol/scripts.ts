@@ -63,11 +63,16 @@ export const TAKE: ScriptDef = {
 -- value array, empty unless started
 local out = {}
 local left = tonumber(ARGV[1])
+local function count(v)
+  local n = tonumber(v)
+  if n == nil or n ~= n or n < 0 or n > 1e9 then return 0 end
+  return math.floor(n)
+end
 local function start(id, key)
   -- A queue item that is no job id is no job (the pattern is the runner's own check on ids);
   -- nor is one naming some other kind of key ("<id>:result"), where HMGET fails.
   if #id > 128 or not string.find(id, '^[%w._:-]+$') then return -1 end
-  local f = redis.pcall('HMGET', key, 'status', 'error_kind', 'timeout')
+  local f = redis.pcall('HMGET', key, 'status', 'error_kind', 'timeout', 'attempts')
   if f.err or not f[1] then return -1 end
   local status = f[1]
   if status == 'finished' or status == 'error' then
@@ -76,13 +81,16 @@ local function start(id, key)
   end
   -- Its id queued twice (by hand, say) while another instance runs it: not a replay.
   if status == 'started' then return -6 end
-  local ttl = tonumber(ARGV[6]) + math.max(0, tonumber(f[3]) or 0)
-  if redis.call('SET', key .. ARGV[3], ARGV[4], 'NX', 'EX', math.floor(ttl)) == false then
+  -- The hash is not checked yet (the runner does that next), so nothing read from it may
+  -- make a call fail and stop every take after it: the timeout is held to the schema's
+  -- bounds, and attempts to a count.
+  local timeout = math.min(math.max(0, tonumber(f[3]) or 0), 604800)
+  local ttl = math.floor(tonumber(ARGV[6]) + timeout)
+  if redis.call('SET', key .. ARGV[3], ARGV[4], 'NX', 'EX', ttl) == false then
     return -2
   end
   redis.call('HSET', key, 'status', 'started', 'runner_instance', ARGV[4],
-    'started_at', ARGV[5], 'updated_at', ARGV[5])
-  redis.call('HINCRBY', key, 'attempts', 1)
+    'started_at', ARGV[5], 'updated_at', ARGV[5], 'attempts', count(f[4]) + 1)
   return 1
 end
 local function take(from)
@@ -131,9 +139,11 @@ if status == 'started' then
   return -6
 end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(ARGV[3])) == false then return -2 end
+-- attempts as a count whatever the hash holds (HINCRBY would fail on anything else)
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts')) or 0
+if attempts ~= attempts or attempts < 0 or attempts > 1e9 then attempts = 0 end
 redis.call('HSET', KEYS[1], 'status', 'started', 'runner_instance', ARGV[1],
-  'started_at', ARGV[2], 'updated_at', ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  'started_at', ARGV[2], 'updated_at', ARGV[2], 'attempts', math.floor(attempts) + 1)
 return 1
 `,
 };
@@ -222,7 +232,9 @@ if status ~= 'started' or redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV
 end
 redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[3])
 redis.call('HDEL', KEYS[1], 'runner_instance', 'started_at')
-redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts')) or 0
+if attempts ~= attempts or attempts < 1 or attempts > 1e9 then attempts = 1 end
+redis.call('HSET', KEYS[1], 'attempts', math.floor(attempts) - 1)
 redis.call('DEL', KEYS[4])
 redis.call('RPUSH', KEYS[2], ARGV[1])
 return 1
@@ -289,7 +301,7 @@ if status ~= 'started' then
   return 2
 end
 if redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[2] then return 3 end
-local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts')) or 0
 if attempts < tonumber(ARGV[3]) then
   redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[4])
   redis.call('HDEL', KEYS[1], 'runner_instance', 'started_at')

@@ -120,6 +120,24 @@ describe("crash recovery", () => {
     expect(await w.executed()).toEqual([job.id]);
   });
 
+  test("a dead instance's started job with a count that is no number is still recovered", async () => {
+    const w = await world(2);
+    const odd = w.job("echo recovered");
+    await redis.hset(w.k.job(odd.id), {
+      ...jobToHash(odd),
+      status: "started",
+      runner_instance: "ghost-3-abcdef",
+      attempts: "lots",
+    });
+    await redis.lpush(w.k.active("r1", "ghost-3-abcdef"), odd.id);
+    await w.start();
+    expect(await w.client.wait(odd.id, 10)).toMatchObject({
+      status: "finished",
+      result: { success: "recovered" },
+    });
+    expect(await redis.exists(w.k.active("r1", "ghost-3-abcdef"))).toBe(0);
+  });
+
   test("a live instance's jobs are never swept", async () => {
     // A longer heartbeat than the other tests: on a loaded machine a 1.5 s lease can lapse
     // for a live process, which is exactly what this test must not confuse with a crash.

@@ -172,6 +172,20 @@ describe("runner process", () => {
       env_vars: "{not json",
       status: "dispatched",
     });
+    // A timeout no claim TTL can hold must not make the take itself fail.
+    const endless = s.job("echo endless");
+    await redis.hset(s.keys.job(endless.id), {
+      ...jobToHash(endless),
+      timeout: "1e999",
+      status: "dispatched",
+    });
+    // Bookkeeping fields are not the client's to set, but a hostile hash may hold anything.
+    const oddCount = s.job("echo counted anyway");
+    await redis.hset(s.keys.job(oddCount.id), {
+      ...jobToHash(oddCount),
+      attempts: "many",
+      status: "dispatched",
+    });
     const huge = createJob({ payload: "x".repeat(10 * 1024 * 1024), runner: "r1" });
     await redis.hset(s.keys.job(huge.id), { ...jobToHash(huge), status: "dispatched" });
     // Ids that name other kinds of keys (a result string, a log list): no job, and no
@@ -186,6 +200,8 @@ describe("runner process", () => {
       "other:result",
       "other:logs",
       broken.id,
+      endless.id,
+      oddCount.id,
       huge.id,
     );
     const after = s.job("echo still alive");
@@ -195,6 +211,15 @@ describe("runner process", () => {
     expect(await s.client.wait(broken.id, 5)).toMatchObject({
       status: "error",
       error_kind: "invalid_job",
+    });
+    expect(await s.client.wait(endless.id, 5)).toMatchObject({
+      status: "error",
+      error_kind: "invalid_job",
+    });
+    expect(await s.client.wait(oddCount.id, 5)).toMatchObject({
+      status: "finished",
+      attempts: 1,
+      result: { success: "counted anyway" },
     });
     const hugeRecord = await s.client.wait(huge.id, 5);
     expect(hugeRecord).toMatchObject({ status: "error", error_kind: "invalid_job" });
@@ -209,7 +234,7 @@ describe("runner process", () => {
       "not a job id",
       "not a job id",
     ]);
-    expect(await s.executed()).toEqual([after.id]);
+    expect((await s.executed()).sort()).toEqual([after.id, oddCount.id].sort());
   });
 
   test("a running job's id queued again is dropped by the instance that takes it, not failed", async () => {
