@@ -8,6 +8,19 @@ export interface ScriptDef {
   readonly lua: string;
 }
 
+/**
+ * Lua: a job's `attempts` as a count, whatever its hash holds. Nothing read from a hash
+ * nobody has checked may make a call fail (HINCRBY on "lots", EX with "1e999", cjson with
+ * inf): the failing call would fail again at every retry.
+ */
+const COUNT_FN = `
+local function count(v)
+  local n = tonumber(v)
+  if n == nil or n ~= n or n < 0 or n > 1e9 then return 0 end
+  return math.floor(n)
+end
+`;
+
 /** Store a new job and queue it; a job id that exists already is refused. */
 export const SUBMIT: ScriptDef = {
   name: "horusSubmit",
@@ -61,13 +74,9 @@ export const TAKE: ScriptDef = {
 -- returns id1, code1, hash1, id2, code2, hash2, ... with START's codes (1 started, -1 no
 -- such job, -2 already run, -3 cancelled, -6 running elsewhere); each hash a flat field,
 -- value array, empty unless started
+${COUNT_FN}
 local out = {}
 local left = tonumber(ARGV[1])
-local function count(v)
-  local n = tonumber(v)
-  if n == nil or n ~= n or n < 0 or n > 1e9 then return 0 end
-  return math.floor(n)
-end
 local function start(id, key)
   -- A queue item that is no job id is no job (the pattern is the runner's own check on ids);
   -- nor is one naming some other kind of key ("<id>:result"), where HMGET fails.
@@ -139,11 +148,10 @@ if status == 'started' then
   return -6
 end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(ARGV[3])) == false then return -2 end
--- attempts as a count whatever the hash holds (HINCRBY would fail on anything else)
-local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts')) or 0
-if attempts ~= attempts or attempts < 0 or attempts > 1e9 then attempts = 0 end
+${COUNT_FN}
 redis.call('HSET', KEYS[1], 'status', 'started', 'runner_instance', ARGV[1],
-  'started_at', ARGV[2], 'updated_at', ARGV[2], 'attempts', math.floor(attempts) + 1)
+  'started_at', ARGV[2], 'updated_at', ARGV[2],
+  'attempts', count(redis.call('HGET', KEYS[1], 'attempts')) + 1)
 return 1
 `,
 };
@@ -165,6 +173,7 @@ export const FINISH: ScriptDef = {
 -- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON, an
 -- object (the job's final record is added to it as "record")
 -- returns 1 written, -1 no such job, -2 already terminal, -4 held by another instance
+${COUNT_FN}
 -- One read for every field this script looks at (a hash always has a status).
 local f = redis.call('HMGET', KEYS[1], 'status', 'runner_instance', 'runner', 'created_at',
   'started_at', 'attempts', 'error', 'error_kind')
@@ -188,7 +197,7 @@ local reply = ARGV[10]
 if string.len(ARGV[4]) <= 65536 then
   local record = cjson.encode({
     id = ARGV[9], status = ARGV[3], runner = f[3] or nil, created_at = f[4] or nil,
-    started_at = f[5] or nil, finished_at = ARGV[7], attempts = tonumber(f[6]) or 0,
+    started_at = f[5] or nil, finished_at = ARGV[7], attempts = count(f[6]),
     runner_instance = f[2] or nil, error = error or nil, error_kind = error_kind or nil
   })
   reply = string.sub(ARGV[10], 1, -2) .. ',"record":' .. string.sub(record, 1, -2) ..
@@ -232,9 +241,9 @@ if status ~= 'started' or redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV
 end
 redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[3])
 redis.call('HDEL', KEYS[1], 'runner_instance', 'started_at')
-local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts')) or 0
-if attempts ~= attempts or attempts < 1 or attempts > 1e9 then attempts = 1 end
-redis.call('HSET', KEYS[1], 'attempts', math.floor(attempts) - 1)
+${COUNT_FN}
+redis.call('HSET', KEYS[1], 'attempts',
+  math.max(0, count(redis.call('HGET', KEYS[1], 'attempts')) - 1))
 redis.call('DEL', KEYS[4])
 redis.call('RPUSH', KEYS[2], ARGV[1])
 return 1
@@ -301,7 +310,8 @@ if status ~= 'started' then
   return 2
 end
 if redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[2] then return 3 end
-local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts')) or 0
+${COUNT_FN}
+local attempts = count(redis.call('HGET', KEYS[1], 'attempts'))
 if attempts < tonumber(ARGV[3]) then
   redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[4])
   redis.call('HDEL', KEYS[1], 'runner_instance', 'started_at')

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { JobStore, sweepCrashedInstances } from "../../src/protocol/index.js";
 import { dropNamespace, testRedis, uniqueNamespace } from "../helpers/redis.js";
 
-const RUNS = 150;
+const RUNS = 400;
 let redis: Redis;
 const ns = uniqueNamespace("fuzz-scripts");
 
