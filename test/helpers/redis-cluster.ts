@@ -145,6 +145,24 @@ export class OwnRedisCluster {
     await exited;
   }
 
+  /** Waits until the replicas of the master on `port` hold everything it has written so far. */
+  async untilReplicated(port: number): Promise<void> {
+    const redis = this.node(port);
+    try {
+      const offsetOf = (info: string) => Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? 0);
+      const target = offsetOf(String(await redis.info("replication")));
+      for (let i = 0; i < 400; i++) {
+        const info = String(await redis.info("replication"));
+        const replicas = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => Number(m[1]));
+        if (replicas.length > 0 && replicas.every((o) => o >= target)) return;
+        await sleep(25);
+      }
+      throw new Error(`the replicas of the master on port ${port} never caught up`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   /** Waits until every node still running says all slots are served (after a failover). */
   async untilServed(): Promise<void> {
     for (const [port, child] of this.children)

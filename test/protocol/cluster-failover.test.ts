@@ -49,17 +49,18 @@ describe("a cluster with replicas", () => {
     await client.ready();
     expect((await client.run(job("echo before"))).result).toEqual({ success: "before" });
 
-    // A job running when the master dies (started well before, so the replica has it).
-    const running = job("sleep 2000\necho through the failover");
-    await client.submit(running);
-    while ((await client.status(running.id))?.status !== "started")
-      await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300));
-
     const first = cluster.node(cluster.ports[0] as number);
     const slot = Number(await first.cluster("KEYSLOT", "{fo}"));
     const home = (await masterOf(first, slot)) as number;
     first.disconnect();
+
+    // A job running when the master dies. Replication is asynchronous: the test waits until
+    // the replica holds the job, which is what makes its end recordable after the failover.
+    const running = job("sleep 2000\necho through the failover");
+    await client.submit(running);
+    while ((await client.status(running.id))?.status !== "started")
+      await new Promise((r) => setTimeout(r, 20));
+    await cluster.untilReplicated(home);
     await cluster.kill(home);
 
     // A surviving node names another master for the slot once the replica is promoted.
