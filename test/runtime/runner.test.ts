@@ -34,25 +34,32 @@ interface Setup {
   /** Job ids the executor started, in order (with repeats if one ran twice). */
   executed(): Promise<string[]>;
   job(payload: string, extra?: Partial<Job>, key?: string): Job;
+  /** One more runner process of the same runner id, namespace and record key. */
+  another(): Promise<Proc>;
 }
 
 async function setup(args: string[] = [], runnerId = "r1"): Promise<Setup> {
   const ns = uniqueNamespace("rt");
   const recordKey = `${ns}:executed`;
   const client = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
-  const runner = await startRunner({
-    script: TEST_RUNNER,
-    runnerId,
-    namespace: ns,
-    trustedKeys: [trusted.public_key],
-    redisUrl: REDIS_URL,
-    args: ["--record-key", recordKey, ...args],
-  });
+  const spawnRunner = async (extra: string[]) => {
+    const proc = await startRunner({
+      script: TEST_RUNNER,
+      runnerId,
+      namespace: ns,
+      trustedKeys: [trusted.public_key],
+      redisUrl: REDIS_URL,
+      args: ["--record-key", recordKey, ...extra],
+    });
+    cleanups.push(() => proc.stop("SIGKILL"));
+    return proc;
+  };
+  // Cleanups run last-in first-out: the runners stop before the namespace goes.
   cleanups.push(async () => {
-    await runner.stop("SIGKILL");
     await client.close();
     await dropNamespace(redis, ns);
   });
+  const runner = await spawnRunner(args);
   return {
     ns,
     keys: new RedisKeys(ns),
@@ -60,6 +67,7 @@ async function setup(args: string[] = [], runnerId = "r1"): Promise<Setup> {
     runner,
     recordKey,
     executed: () => executedIds(redis, recordKey),
+    another: () => spawnRunner([]),
     job: (payload, extra = {}, key = trusted.private_key) =>
       signJob({ ...createJob({ payload, runner: runnerId, timeout: 10 }), ...extra }, key),
   };
@@ -242,15 +250,7 @@ describe("runner process", () => {
     const job = s.job("sleep 1500\necho ran once");
     await s.client.submit(job);
     await s.runner.waitFor('"msg":"job started"');
-    const second = await startRunner({
-      script: TEST_RUNNER,
-      runnerId: "r1",
-      namespace: s.ns,
-      trustedKeys: [trusted.public_key],
-      redisUrl: REDIS_URL,
-      args: ["--record-key", s.recordKey],
-    });
-    cleanups.push(() => second.stop("SIGKILL"));
+    const second = await s.another();
     await redis.lpush(s.keys.queue("r1"), job.id);
     await second.waitFor('"msg":"job not started"');
     expect(await s.client.wait(job.id, 10)).toMatchObject({
@@ -299,15 +299,7 @@ describe("runner process", () => {
     expect(record).toMatchObject({ status: "dispatched", attempts: 0 });
     expect(await redis.lrange(s.keys.queue("r1"), 0, -1)).toEqual([job.id]);
 
-    const second = await startRunner({
-      script: TEST_RUNNER,
-      runnerId: "r1",
-      namespace: s.ns,
-      trustedKeys: [trusted.public_key],
-      redisUrl: REDIS_URL,
-      args: ["--record-key", s.recordKey],
-    });
-    cleanups.push(() => second.stop("SIGKILL"));
+    const second = await s.another();
     expect((await s.client.wait(job.id)).result).toEqual({ success: "survived" });
     expect(await s.executed()).toEqual([job.id, job.id]);
   });
