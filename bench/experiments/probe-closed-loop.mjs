@@ -11,7 +11,11 @@ const N = Number(process.env.N ?? 2000);
 const WARM = Number(process.env.WARM ?? 1000);
 const world = await probeWorld(kind);
 const { client, redis } = world;
-const prof = process.env.PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/horus-prof"] : [];
+const prof = process.env.RUNNER_FLAGS
+  ? process.env.RUNNER_FLAGS.split(" ")
+  : process.env.PROF
+    ? ["--cpu-prof", "--cpu-prof-dir=/tmp/horus-prof"]
+    : [];
 const child = await world.startRunner(prof);
 async function once() {
   const job = world.job();

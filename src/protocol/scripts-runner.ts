@@ -1,7 +1,7 @@
 // Runs the Lua scripts of `scripts.ts` by SHA, loading them on first use (or after a
 // Redis restart wiped the script cache).
 import { createHash } from "node:crypto";
-import { type ChainableCommander, Command, type Redis } from "ioredis";
+import { type ChainableCommander, Command, type Pipeline, type Redis, ReplyError } from "ioredis";
 import type { ScriptDef } from "./scripts.js";
 
 const shas = new WeakMap<ScriptDef, string>();
@@ -108,6 +108,8 @@ export function runScriptBatched(
 function flush(redis: Redis): void {
   const calls = pendingByConnection.get(redis) ?? [];
   pendingByConnection.delete(redis);
+  // Carried off by another connection's pipeline meanwhile (see carryBatchedCalls).
+  if (calls.length === 0) return;
   if (calls.length === 1) {
     const [c] = calls as [PendingCall];
     runScript(redis, c.def, c.keys, c.args).then(c.resolve, c.reject);
@@ -129,4 +131,29 @@ function flush(redis: Redis): void {
       for (const c of calls) c.reject(error);
     },
   );
+}
+
+/**
+ * Moves the script calls waiting for this tick's flush on `from` into `pipeline`, a pipeline
+ * on another connection to the same server, ahead of whatever is added to it next. A runner
+ * uses it to send a job's end in the same write as its next blocking take. Each call still
+ * settles with its own reply, before the pipeline's later commands have answered. A call
+ * whose script Redis has forgotten, or whose reply the carrying connection lost (closed to
+ * interrupt a blocking command, say), runs again on `from`. Not for a Cluster, whose
+ * pipelines resend commands without settling the ones given to them.
+ */
+export function carryBatchedCalls(from: Redis, pipeline: Pipeline): void {
+  const calls = pendingByConnection.get(from);
+  if (calls === undefined) return;
+  pendingByConnection.delete(from);
+  for (const c of calls) {
+    const command = new Command("evalsha", [shaOf(c.def), c.def.keys, ...c.keys, ...c.args], {
+      replyEncoding: "utf8",
+    });
+    pipeline.sendCommand(command);
+    command.promise.then(c.resolve, (error: unknown) => {
+      if (error instanceof ReplyError && !isNoScript(error)) c.reject(error);
+      else runScript(from, c.def, c.keys, c.args).then(c.resolve, c.reject);
+    });
+  }
 }

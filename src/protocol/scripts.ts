@@ -73,7 +73,7 @@ export const TAKE: ScriptDef = {
 -- ARGV[5] now (RFC 3339), ARGV[6] claim ttl seconds before the job's own timeout is added
 -- returns id1, code1, hash1, id2, code2, hash2, ... with START's codes (1 started, -1 no
 -- such job, -2 already run, -3 cancelled, -6 running elsewhere); each hash a flat field,
--- value array, empty unless started
+-- value array, empty unless started; then the queue's length once the take is done
 ${COUNT_FN}
 local out = {}
 local left = tonumber(ARGV[1])
@@ -116,6 +116,7 @@ local function take(from)
 end
 take(KEYS[3])
 take(KEYS[1])
+out[#out + 1] = redis.call('LLEN', KEYS[1])
 return out
 `,
 };

@@ -5,6 +5,7 @@ import { isCluster } from "./connection.js";
 import { RedisKeys } from "./keys.js";
 import { CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT, TAKE } from "./scripts.js";
 import {
+  carryBatchedCalls,
   isNoScript,
   queueScriptBySha,
   runScript,
@@ -130,8 +131,18 @@ export interface EndOptions {
   retentionS: number;
 }
 
-/** TAKE's flat reply (id, code, [field, value, ...], id, ...) as jobs. */
-function takenJobs(reply: unknown): TakenJob[] {
+/** What one take brought: the jobs, and how many ids it left in the queue. */
+export interface TakeResult {
+  jobs: TakenJob[];
+  /**
+   * The queue's length right after the take. Zero tells a runner that the next job will have
+   * to be waited for (see the runner's end of a job).
+   */
+  queueLeft: number;
+}
+
+/** TAKE's flat reply (id, code, [field, value, ...], id, ..., queue length) as a result. */
+function takeResult(reply: unknown): TakeResult {
   const flat = reply as (string | number | string[])[];
   const out: TakenJob[] = [];
   for (let i = 0; i + 2 < flat.length; i += 3) {
@@ -141,7 +152,8 @@ function takenJobs(reply: unknown): TakenJob[] {
       hash[fields[f] as string] = fields[f + 1] as string;
     out.push({ id: flat[i] as string, outcome: startOutcomeOf(flat[i + 1]), hash });
   }
-  return out;
+  const last = flat.length % 3 === 1 ? Number(flat[flat.length - 1]) : 0;
+  return { jobs: out, queueLeft: Number.isFinite(last) ? last : 0 };
 }
 
 export class JobStore {
@@ -257,20 +269,26 @@ export class JobStore {
    * connection that may block), so a runner woken by a new job holds it, started, with the
    * same reply. Oldest first; empty after the timeout.
    */
-  async takeWaiting(conn: Redis, req: TakeRequest, timeoutS: number): Promise<TakenJob[]> {
+  async takeWaiting(conn: Redis, req: TakeRequest, timeoutS: number): Promise<TakeResult> {
     const [keys, args] = this.takeCall(req, Math.max(1, req.max));
     const [queue, , taking] = keys as [string, string, string];
-    const pipeline = conn.pipeline().blmove(queue, taking, "RIGHT", "LEFT", timeoutS);
+    const pipeline = conn.pipeline();
+    // The ends (and other script calls) this store's connection would send on the next tick
+    // go out in this write instead, ahead of the BLMOVE, which may block: one write and one
+    // wake-up of Redis for a runner that ends a job and waits for the next.
+    if (!isCluster(conn)) carryBatchedCalls(this.redis, pipeline as unknown as Pipeline);
+    pipeline.blmove(queue, taking, "RIGHT", "LEFT", timeoutS);
     queueScriptBySha(pipeline, TAKE, keys, args);
     const replies = await pipeline.exec();
-    const [moved, took] = replies ?? [];
+    // The last two replies: carried calls, if any, answered first.
+    const [moved, took] = (replies ?? []).slice(-2);
     if (moved?.[0]) throw moved[0];
     if (took?.[0]) {
       // Redis lost its script cache (a restart): the id stays in `taking` until TAKE runs.
       if (!isNoScript(took[0])) throw took[0];
-      return takenJobs(await runScript(conn, TAKE, keys, args));
+      return takeResult(await runScript(conn, TAKE, keys, args));
     }
-    return takenJobs(took?.[1]);
+    return takeResult(took?.[1]);
   }
 
   /**
@@ -278,8 +296,8 @@ export class JobStore {
    * of this tick: a runner finishing a job asks for the next one in the round trip that
    * records the end, instead of a round trip of its own afterwards.
    */
-  async takeAlong(req: TakeRequest): Promise<TakenJob[]> {
-    return takenJobs(
+  async takeAlong(req: TakeRequest): Promise<TakeResult> {
+    return takeResult(
       await runScriptBatched(this.redis, TAKE, ...this.takeCall(req, Math.max(0, req.max))),
     );
   }

@@ -16,6 +16,7 @@ import {
   connectRedis,
   DEFAULT_RETENTION_S,
   type EndOptions,
+  type FinishOutcome,
   type InstanceInfo,
   JobStore,
   removeHeartbeat,
@@ -25,6 +26,7 @@ import {
   writeHeartbeat,
 } from "../protocol/index.js";
 import type { ExecutionContext, Executor } from "./executor.js";
+import { JobStop } from "./job-stop.js";
 import type { Logger } from "./logger.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
 
@@ -47,12 +49,11 @@ export interface RunnerOptions {
   version?: string;
 }
 
-/** Why a running job's AbortController was aborted. */
-type StopReason = "timeout" | "cancelled" | "shutdown";
-
 interface RunningJob {
-  readonly controller: AbortController;
+  readonly stop: JobStop;
   readonly done: Promise<void>;
+  /** Its run is over and its end on the way: the slot is free for the next job already. */
+  slotReleased: boolean;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -81,6 +82,13 @@ export class Runner {
   private readonly store: JobStore;
 
   private readonly running = new Map<string, RunningJob>();
+  /** Jobs in `running` whose slot was handed on before their end was recorded. */
+  private releasedSlots = 0;
+  /**
+   * The queue held nothing after our last take: the next job will be waited for, so a job
+   * ending frees its slot at once rather than asking for a successor along with its end.
+   */
+  private queueEmpty = true;
   /** Ids seen in our active list with no handler at the last check (see adoptOrphans). */
   private orphanSuspects = new Set<string>();
   private slotFreed: (() => void) | undefined;
@@ -252,12 +260,35 @@ export class Runner {
     const job = this.running.get(id);
     if (job) {
       this.log.info({ job_id: id }, "cancel requested");
-      job.controller.abort("cancelled" satisfies StopReason);
+      job.stop.stop("cancelled");
     }
   }
 
+  private slotsInUse(): number {
+    return this.running.size - this.releasedSlots;
+  }
+
+  private wakeTakeLoop(): void {
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
+  }
+
+  /**
+   * Hands a finished job's slot to the take loop before its end is recorded, so the next
+   * blocking take goes out in the same tick as the end instead of a round trip after it.
+   * The job stays in `running` (orphan checks and shutdown still see it) until recorded.
+   */
+  private releaseSlot(id: string): void {
+    const entry = this.running.get(id);
+    if (entry === undefined || entry.slotReleased) return;
+    entry.slotReleased = true;
+    this.releasedSlots += 1;
+    this.wakeTakeLoop();
+  }
+
   private waitForFreeSlot(): Promise<void> {
-    if (this.running.size < this.concurrency) return Promise.resolve();
+    if (this.slotsInUse() < this.concurrency) return Promise.resolve();
     return new Promise((resolve) => {
       this.slotFreed = resolve;
     });
@@ -272,13 +303,15 @@ export class Runner {
     while (!this.stopping) {
       await this.waitForFreeSlot();
       if (this.stopping) break;
-      const free = this.concurrency - this.running.size;
+      const free = this.concurrency - this.slotsInUse();
       // A finishing job may have taken the next one itself (see execute): the slot that
       // woke us is full again.
       if (free <= 0) continue;
       let taken: TakenJob[];
       try {
-        taken = await this.store.takeWaiting(this.taker, this.takeRequest(free), 1);
+        const result = await this.store.takeWaiting(this.taker, this.takeRequest(free), 1);
+        this.queueEmpty = result.queueLeft === 0;
+        taken = result.jobs;
         failures = 0;
       } catch (e) {
         if (this.stopping) break;
@@ -307,17 +340,17 @@ export class Runner {
       this.log.warn({ job_id: id }, "job id taken twice; already handling it");
       return;
     }
-    const controller = new AbortController();
+    const stop = new JobStop();
     const entry: RunningJob = {
-      controller,
-      done: this.handle(id, controller, taken)
+      stop,
+      slotReleased: false,
+      done: this.handle(id, stop, taken)
         .catch((e) => this.log.error({ job_id: id, err: describe(e) }, "job handling failed"))
         .finally(() => {
+          if (entry.slotReleased) this.releasedSlots -= 1;
           this.running.delete(id);
           this.jobsDone += 1;
-          const wake = this.slotFreed;
-          this.slotFreed = undefined;
-          wake?.();
+          this.wakeTakeLoop();
         }),
     };
     this.running.set(id, entry);
@@ -344,7 +377,7 @@ export class Runner {
     await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, item);
   }
 
-  private async handle(id: string, controller: AbortController, taken?: TakenJob): Promise<void> {
+  private async handle(id: string, stop: JobStop, taken?: TakenJob): Promise<void> {
     if (!ID_PATTERN.test(id)) return this.dropItem(id, "not a job id");
     if (taken !== undefined && taken.outcome !== "started") return this.notStarted(taken);
     const hash = taken?.hash ?? (await this.store.loadHash(id));
@@ -373,7 +406,7 @@ export class Runner {
       );
       if (outcome !== "started") return this.notStarted({ id, outcome, hash });
     }
-    await this.execute(job, verdict.signatories, controller);
+    await this.execute(job, verdict.signatories, stop);
   }
 
   /** A taken id this instance may not run: gone, run before, cancelled, or swept away. */
@@ -385,11 +418,7 @@ export class Runner {
     await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, id);
   }
 
-  private async execute(
-    job: Job,
-    signatories: string[],
-    controller: AbortController,
-  ): Promise<void> {
+  private async execute(job: Job, signatories: string[], stop: JobStop): Promise<void> {
     // Made on first use: at the usual levels a quick job logs nothing of its own.
     let child: Logger | undefined;
     const jobLog = () => {
@@ -398,21 +427,15 @@ export class Runner {
     };
     const started = performance.now();
     const logWrites: Promise<void>[] = [];
-    const timer = setTimeout(
-      () => controller.abort("timeout" satisfies StopReason),
-      job.timeout * 1000,
-    );
+    const timer = setTimeout(() => stop.stop("timeout"), job.timeout * 1000);
     timer.unref();
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
-        once: true,
-      });
-    });
-    aborted.catch(() => {});
 
     const ctx: ExecutionContext = {
       job,
-      signal: controller.signal,
+      // Made only if the executor looks (see JobStop).
+      get signal() {
+        return stop.signal;
+      },
       envVars: job.env_vars,
       signatories,
       logger: {
@@ -431,14 +454,11 @@ export class Runner {
     let output: string | undefined;
     let failure: { kind: ErrorKind; message: string } | undefined;
     try {
-      // Cancelled (or the runner stopping) between being taken and now: it never runs. The
-      // abort listener above would not fire for a signal aborted already.
-      if (controller.signal.aborted) throw controller.signal.reason;
-      output = await Promise.race([this.executor.execute(ctx), aborted]);
+      // Cancelled (or the runner stopping) between being taken and now: it never runs.
+      if (stop.reason !== undefined) throw stop.reason;
+      output = await Promise.race([this.executor.execute(ctx), stop.stopped]);
     } catch (e) {
-      const reason = controller.signal.aborted
-        ? (controller.signal.reason as StopReason)
-        : undefined;
+      const reason = stop.reason;
       if (reason === "shutdown") {
         clearTimeout(timer);
         await Promise.all(logWrites);
@@ -454,7 +474,7 @@ export class Runner {
     } finally {
       clearTimeout(timer);
     }
-    if (!controller.signal.aborted) controller.abort("finished");
+    stop.stop("finished");
     if (logWrites.length > 0) await Promise.all(logWrites);
 
     const ms = Math.round(performance.now() - started);
@@ -462,16 +482,7 @@ export class Runner {
       failure === undefined
         ? this.store.succeed(job.id, output ?? "", this.endOptions("holder"))
         : this.store.fail(job.id, failure.kind, failure.message, this.endOptions("holder"));
-    // This job's slot is about to be free: ask for the next job in the same round trip as
-    // the end is recorded (TAKE goes out in the same pipeline). The next job is launched
-    // while this one still holds the slot, so the take loop never sees the slot free too.
-    const next = this.stopping
-      ? Promise.resolve([])
-      : this.store.takeAlong(this.takeRequest(1)).catch(() => []);
-    const [outcome, taken] = await Promise.all([ending, next]);
-    // Stopping meanwhile: a job taken (and started) along stays in our active list, and
-    // shutdown hands it back.
-    if (!this.stopping) for (const next of taken) this.launch(next.id, next);
+    const outcome = await this.endAndTakeNext(job.id, ending);
     if (failure === undefined) {
       if (this.log.isLevelEnabled("info")) jobLog().info({ duration_ms: ms }, "job finished");
     } else
@@ -481,6 +492,31 @@ export class Runner {
       );
     if (outcome !== "written")
       jobLog().warn({ outcome }, "job result not recorded: another writer ended it");
+  }
+
+  /**
+   * Records a job's end and gets its slot a new job. With jobs queued, the next one is asked
+   * for in the same round trip as the end is recorded (TAKE goes out in the same pipeline),
+   * and launched while this one still holds the slot, so the take loop never sees the slot
+   * free too. With the queue empty that TAKE would come back empty and the blocking take go
+   * out only after it: a job submitted meanwhile would wait for that round trip. So the slot
+   * is handed to the take loop at once, whose blocking take then leaves in the same tick.
+   */
+  private async endAndTakeNext(id: string, ending: Promise<FinishOutcome>): Promise<FinishOutcome> {
+    if (this.stopping) return ending;
+    if (this.queueEmpty) {
+      // The take loop resumes before this tick's script calls are flushed, and its blocking
+      // take carries them (see JobStore.takeWaiting): end and take leave in one write.
+      this.releaseSlot(id);
+      return ending;
+    }
+    const next = this.store.takeAlong(this.takeRequest(1)).catch(() => undefined);
+    const [outcome, result] = await Promise.all([ending, next]);
+    if (result !== undefined) this.queueEmpty = result.queueLeft === 0;
+    // Stopping meanwhile: a job taken (and started) along stays in our active list, and
+    // shutdown hands it back.
+    if (!this.stopping) for (const taken of result?.jobs ?? []) this.launch(taken.id, taken);
+    return outcome;
   }
 
   /**
@@ -497,7 +533,7 @@ export class Runner {
   }
 
   private abortAll(): void {
-    for (const job of this.running.values()) job.controller.abort("shutdown" satisfies StopReason);
+    for (const job of this.running.values()) job.stop.stop("shutdown");
   }
 
   /**

@@ -69,9 +69,10 @@ describe("scripts on hostile job hashes", () => {
           max: 1,
           claimTtlS: 60,
         });
-        expect(taken.map((t) => t.id)).toEqual([id]);
+        expect(taken.jobs.map((t) => t.id)).toEqual([id]);
+        expect(taken.queueLeft).toBe(0);
         expect(["started", "missing", "already-run", "cancelled", "not-held"]).toContain(
-          taken[0]?.outcome,
+          taken.jobs[0]?.outcome,
         );
 
         // Handed back, then swept from a dead instance's list, then ended.

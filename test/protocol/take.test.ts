@@ -45,11 +45,11 @@ describe("TAKE", () => {
     const jobs = [w.job("a"), w.job("b"), w.job("c")];
     for (const j of jobs) await w.store.submit(j);
     const taken = await w.store.takeAlong(w.request(2));
-    expect(taken.map((t) => [t.id, t.outcome])).toEqual([
+    expect(taken.jobs.map((t) => [t.id, t.outcome])).toEqual([
       [jobs[0]?.id, "started"],
       [jobs[1]?.id, "started"],
     ]);
-    expect(taken[0]?.hash).toMatchObject({ payload: "a", status: "started", attempts: "1" });
+    expect(taken.jobs[0]?.hash).toMatchObject({ payload: "a", status: "started", attempts: "1" });
     expect(await redis.lrange(w.keys.queue("r1"), 0, -1)).toEqual([jobs[2]?.id]);
     expect(await redis.lrange(w.keys.active("r1", "i1"), 0, -1)).toEqual([
       jobs[1]?.id,
@@ -75,7 +75,7 @@ describe("TAKE", () => {
     await redis.set(w.keys.result("other"), "{}");
     await redis.lpush(w.keys.queue("r1"), "other:result", "no-such-job", "not an id!");
     const taken = await w.store.takeAlong(w.request(10));
-    expect(taken.map((t) => [t.id, t.outcome, Object.keys(t.hash).length])).toEqual([
+    expect(taken.jobs.map((t) => [t.id, t.outcome, Object.keys(t.hash).length])).toEqual([
       [replayed.id, "already-run", 0],
       [cancelled.id, "cancelled", 0],
       ["other:result", "missing", 0],
@@ -93,19 +93,49 @@ describe("TAKE", () => {
     await new Promise((r) => setTimeout(r, 100));
     await w.store.submit(later);
     const taken = await waiting;
-    expect(taken.map((t) => [t.id, t.outcome])).toEqual([[later.id, "started"]]);
+    expect(taken.jobs.map((t) => [t.id, t.outcome])).toEqual([[later.id, "started"]]);
     expect(await redis.exists(w.keys.taking("r1", "i1"))).toBe(0);
     expect(await redis.lrange(w.keys.active("r1", "i1"), 0, -1)).toEqual([later.id]);
   });
 
   test("a blocking take returns nothing after its timeout, and takes what is queued at once", async () => {
     const w = world();
-    expect(await w.store.takeWaiting(blocking, w.request(2), 0.2)).toEqual([]);
+    expect(await w.store.takeWaiting(blocking, w.request(2), 0.2)).toEqual({
+      jobs: [],
+      queueLeft: 0,
+    });
     const jobs = [w.job("1"), w.job("2"), w.job("3")];
     for (const j of jobs) await w.store.submit(j);
     const taken = await w.store.takeWaiting(blocking, w.request(2), 5);
-    expect(taken.map((t) => t.id)).toEqual([jobs[0]?.id, jobs[1]?.id]);
+    expect(taken.jobs.map((t) => t.id)).toEqual([jobs[0]?.id, jobs[1]?.id]);
     expect(await redis.llen(w.keys.queue("r1"))).toBe(1);
+  });
+
+  test("says how many ids it left in the queue", async () => {
+    const w = world();
+    for (const p of ["1", "2", "3"]) await w.store.submit(w.job(p));
+    expect((await w.store.takeAlong(w.request(2))).queueLeft).toBe(1);
+    expect((await w.store.takeWaiting(blocking, w.request(2), 1)).queueLeft).toBe(0);
+  });
+
+  test("a blocking take carries the script calls its store would send next, ahead of it", async () => {
+    // The store's own connection is held by a blocking command: whatever it sends waits.
+    const own = testRedis();
+    const w = world();
+    const store = new JobStore(own, w.ns);
+    try {
+      await store.submit(w.job("loads the script"));
+      await w.store.takeAlong(w.request(1));
+      const held = own.blpop(`${w.ns}:never`, 0);
+      held.catch(() => {});
+      const job = w.job("carried");
+      const submitted = store.submit(job);
+      const taken = await store.takeWaiting(blocking, w.request(1), 2);
+      await submitted;
+      expect(taken.jobs.map((t) => [t.id, t.outcome])).toEqual([[job.id, "started"]]);
+    } finally {
+      own.disconnect();
+    }
   });
 
   test("an id left in the taking list (a take cut off halfway) is taken first", async () => {
@@ -116,7 +146,7 @@ describe("TAKE", () => {
     await w.store.submit(queued);
     await redis.lpush(w.keys.taking("r1", "i1"), left.id);
     const taken = await w.store.takeAlong(w.request(5));
-    expect(taken.map((t) => [t.id, t.outcome])).toEqual([
+    expect(taken.jobs.map((t) => [t.id, t.outcome])).toEqual([
       [left.id, "started"],
       [queued.id, "started"],
     ]);
@@ -133,7 +163,7 @@ describe("hand-back", () => {
     expect(await redis.hget(w.keys.job(job.id), "status")).toBe("dispatched");
     expect(await redis.exists(w.keys.claim(job.id))).toBe(0);
     const again = await w.store.takeAlong({ ...w.request(1), instance: "i2" });
-    expect(again.map((t) => [t.id, t.outcome, t.hash.attempts])).toEqual([
+    expect(again.jobs.map((t) => [t.id, t.outcome, t.hash.attempts])).toEqual([
       [job.id, "started", "1"],
     ]);
   });

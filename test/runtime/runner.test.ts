@@ -299,7 +299,7 @@ describe("runner process", () => {
     expect(record).toMatchObject({ status: "dispatched", attempts: 0 });
     expect(await redis.lrange(s.keys.queue("r1"), 0, -1)).toEqual([job.id]);
 
-    const second = await s.another();
+    await s.another();
     expect((await s.client.wait(job.id)).result).toEqual({ success: "survived" });
     expect(await s.executed()).toEqual([job.id, job.id]);
   });
