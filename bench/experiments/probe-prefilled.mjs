@@ -18,7 +18,8 @@ for (let i = 0; i < N; i++) {
 const staging = "probe:staging";
 for (let i = 0; i < N; i += 1000)
   await client.store.redis.lpush(staging, ...ids.slice(i, i + 1000));
-const child = await world.startRunner([], C);
+const flags = process.env.RUNNER_FLAGS ? process.env.RUNNER_FLAGS.split(" ") : [];
+const child = await world.startRunner(flags, C);
 const runner0 = processCpuUs(child.pid);
 const redis0 = await redisCpuUs(redis.url);
 const t0 = performance.now();

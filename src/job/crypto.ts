@@ -73,10 +73,14 @@ export function normalisePublicKey(publicKeyHex: string): string {
   return verifyingKey(publicKeyHex).compressed;
 }
 
-/** A public key checked once: its compressed form, and an OpenSSL key object to verify with. */
+/**
+ * A public key checked once: its compressed form, the point uncompressed for libsecp256k1
+ * (which would otherwise recover y, a square root, on every verification), and an OpenSSL
+ * key object to verify with.
+ */
 interface VerifyingKey {
   compressed: string;
-  bytes: Uint8Array;
+  uncompressed: Uint8Array;
   key: KeyObject;
 }
 
@@ -97,7 +101,11 @@ function verifyingKey(publicKeyHex: string): VerifyingKey {
   const compressed = point.toBytes(true);
   const spki = Buffer.concat([SPKI_SECP256K1_COMPRESSED, compressed]);
   const key = createPublicKey({ key: spki, format: "der", type: "spki" });
-  return verifyingKeys.set(publicKeyHex, { compressed: point.toHex(true), bytes: compressed, key });
+  return verifyingKeys.set(publicKeyHex, {
+    compressed: point.toHex(true),
+    uncompressed: point.toBytes(false),
+    key,
+  });
 }
 
 /** Signs the job's canonical form: compact r||s hex, RFC 6979, low-S. */
@@ -174,7 +182,7 @@ function checkWithKey(
     };
   }
   const ok = native
-    ? native.ecdsaVerify(native.signatureNormalize(compact), hash(), key.bytes)
+    ? native.ecdsaVerify(native.signatureNormalize(compact), hash(), key.uncompressed)
     : // OpenSSL hashes the message with SHA-256 (the prehash) and checks r||s.
       nodeVerify("sha256", message, { key: key.key, dsaEncoding: "ieee-p1363" }, compact);
   return { problem: ok ? null : "signature does not match the job", compressed: key.compressed };
@@ -206,7 +214,7 @@ function checkCompactNatively(
   }
   if (normalized === undefined)
     return { problem: "signature is not a valid compact signature", compressed: key.compressed };
-  const ok = native.ecdsaVerify(normalized, hash(), key.bytes);
+  const ok = native.ecdsaVerify(normalized, hash(), key.uncompressed);
   return { problem: ok ? null : "signature does not match the job", compressed: key.compressed };
 }
 

@@ -73,7 +73,11 @@ export function quickJob(raw: Record<string, unknown>): Job | undefined {
   const context_id = optionalText(raw.context_id);
   const executor = optionalText(raw.executor);
   const created_at = timestamp(raw.created_at);
-  const updated_at = raw.updated_at === undefined ? created_at : timestamp(raw.updated_at);
+  // Usually the same text: checked once.
+  const updated_at =
+    raw.updated_at === undefined || raw.updated_at === created_at
+      ? created_at
+      : timestamp(raw.updated_at);
   const env_vars = envVars(raw.env_vars);
   const sigs = signatures(raw.signatures);
   if (

@@ -113,7 +113,7 @@ function parseJsonField(hash: Record<string, string>, field: string, fallback: u
 /** The job stored as a Redis hash (DESIGN §3): JSON fields decoded, numbers parsed. */
 export function jobFromHash(hash: Record<string, string>): Job {
   const timeout = hash.timeout === undefined ? undefined : Number(hash.timeout);
-  return parseJob({
+  const raw: Record<string, unknown> = {
     id: hash.id,
     caller_id: hash.caller_id,
     context_id: hash.context_id,
@@ -125,7 +125,9 @@ export function jobFromHash(hash: Record<string, string>): Job {
     created_at: hash.created_at,
     updated_at: hash.updated_at || undefined,
     signatures: parseJsonField(hash, "signatures", []),
-  });
+  };
+  // Built here, so parseJob's defensive copy is not needed for the common, valid case.
+  return quickJob(raw) ?? parseJob(raw);
 }
 
 /** The job's fields as a Redis hash. */
