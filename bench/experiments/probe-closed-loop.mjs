@@ -36,6 +36,6 @@ const redisUs = ((await redisCpuUs(redis.url)) - redis0) / N;
 times.sort((a, b) => a - b);
 const at = (q) => times[Math.floor(N * q)].toFixed(3);
 console.log(
-  `${kind}: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms; CPU per job: client ${((clientCpu.user + clientCpu.system) / N).toFixed(0)} us (signing included), runner ${runnerUs.toFixed(0)} us, Redis ${redisUs.toFixed(0)} us`,
+  `${kind}: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms; CPU per job: client ${((clientCpu.user + clientCpu.system) / N).toFixed(0)} us (signing included), runner ${runnerUs.toFixed(0)} us, Redis ${redisUs.toFixed(0)} us`,
 );
 await world.close(child);
