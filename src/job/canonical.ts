@@ -63,7 +63,10 @@ function canonicalJobFast(job: Job): string | undefined {
   return `${out}}`;
 }
 
+// One encoder for every call; TextEncoder (not Buffer) because the console signs in a browser.
+const utf8 = new TextEncoder();
+
 /** UTF-8 bytes of the canonical form of a job. */
 export function canonicalBytes(job: Job): Uint8Array {
-  return Buffer.from(canonicalJobFast(job) ?? canonicalJson(signedFields(job)), "utf8");
+  return utf8.encode(canonicalJobFast(job) ?? canonicalJson(signedFields(job)));
 }
