@@ -1,6 +1,6 @@
 // What stops a running job (timeout, cancel, shutdown), without an AbortController per job
 // unless its executor asks for a signal. Most jobs end by themselves and nobody looks at
-// their signal; making one, listening to it and aborting it at the end costed a runner
+// their signal; making one, listening to it and aborting it at the end cost a runner
 // more per job than its whole bookkeeping otherwise does.
 
 /** Why a running job was stopped; "finished" releases whatever the executor left behind. */

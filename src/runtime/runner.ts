@@ -304,7 +304,7 @@ export class Runner {
       await this.waitForFreeSlot();
       if (this.stopping) break;
       const free = this.concurrency - this.slotsInUse();
-      // A finishing job may have taken the next one itself (see execute): the slot that
+      // A finishing job may have taken the next one itself (see endAndTakeNext): the slot that
       // woke us is full again.
       if (free <= 0) continue;
       let taken: TakenJob[];
