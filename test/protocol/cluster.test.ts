@@ -52,7 +52,8 @@ async function runner(namespace: string, args: string[] = []): Promise<Proc> {
     trustedKeys: [keys.public_key],
     // Only the password is taken from here: the address comes from --redis-cluster.
     redisUrl: `redis://:${PASSWORD}@localhost:6379`,
-    // 1 s, not less: the heartbeat lives 3 intervals and SET EX takes whole seconds.
+    // A 3 s lease: a killed runner is swept within seconds, and a busy machine does not
+    // let a live one's lease lapse.
     args: ["--redis-cluster", cluster.nodes, "--heartbeat", "1", ...args],
   });
   procs.push(proc);
@@ -64,6 +65,12 @@ async function client(namespace: string): Promise<HorusClient> {
   clients.push(c);
   await c.ready();
   return c;
+}
+
+/** What points `horus` or `supervisor` at the cluster (password from the URL), namespace alpha. */
+function toolFlags(): string[] {
+  const url = `redis://:${PASSWORD}@localhost`;
+  return ["--redis-url", url, "--redis-cluster", cluster.nodes, "--namespace", "alpha"];
 }
 
 function job(payload: string, timeout = 20): Job {
@@ -229,14 +236,7 @@ describe("on a three-master cluster", () => {
   });
 
   test("`horus --redis-cluster` submits, waits and reads", async () => {
-    const base = [
-      "--redis-url",
-      `redis://:${PASSWORD}@localhost`,
-      "--redis-cluster",
-      cluster.nodes,
-      "--namespace",
-      "alpha",
-    ];
+    const base = toolFlags();
     const run = await runToEnd(
       process.execPath,
       [distBin("horus"), ...base, "run", "--runner", "r1", "--script", "-", "--json"],
@@ -268,12 +268,7 @@ describe("on a three-master cluster", () => {
     const keyFile = join(mkdtempSync(join(tmpdir(), "horus-sup-")), "admin.key");
     const sup = start(process.execPath, [
       distBin("supervisor"),
-      "--redis-url",
-      `redis://:${PASSWORD}@localhost`,
-      "--redis-cluster",
-      cluster.nodes,
-      "--namespace",
-      "alpha",
+      ...toolFlags(),
       "--port",
       "0",
       "--admin-key-file",

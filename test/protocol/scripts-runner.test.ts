@@ -2,7 +2,7 @@
 // each still gets its own answer, and scripts Redis has forgotten (SCRIPT FLUSH, a restart)
 // are loaded again. Runs on a Redis of
 // its own, since it flushes the script cache.
-import { type ChainableCommander, type Pipeline, Redis } from "ioredis";
+import { type ChainableCommander, type Pipeline, Redis, type RedisOptions } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ScriptDef } from "../../src/protocol/scripts.js";
 import {
@@ -82,71 +82,65 @@ describe("calls carried by another connection's pipeline", () => {
     return pipeline.exec();
   }
 
-  test("go out ahead of a blocking command and settle before it answers, once each", async () => {
+  /** Runs `body` with the connection whose calls are carried and the carrier; closes both. */
+  async function withPair(
+    body: (from: Redis, carrier: Redis) => Promise<void>,
+    carrierOptions: RedisOptions = {},
+  ): Promise<void> {
     const from = new Redis(server.url);
-    const carrier = new Redis(server.url);
-    const watcher = new Redis(server.url);
+    const carrier = new Redis(server.url, carrierOptions);
     try {
-      await runScript(from, INCR, ["warm"], [1]);
-      // `from` is busy in a blocking command: nothing sent on it could run before it ends.
-      const busy = from.blpop("carry:never", 0);
-      busy.catch(() => {});
-      const calls = [1, 2].map((n) => runScriptBatched(from, INCR, ["carry:counter"], [n]));
-      const blocked = carry(from, carrier, (p) => p.blpop("carry:wake", 0));
-      expect(await Promise.all(calls)).toEqual([1, 3]);
-      await watcher.rpush("carry:wake", "x");
-      await blocked;
-      // The flush the calls had scheduled on `from` sent nothing: each ran once.
-      await new Promise((r) => setTimeout(r, 50));
-      expect(await watcher.get("carry:counter")).toBe("3");
+      await body(from, carrier);
     } finally {
       from.disconnect();
       carrier.disconnect();
-      watcher.disconnect();
     }
-  });
+  }
 
-  test("a call whose script was forgotten runs again on its own connection", async () => {
-    const from = new Redis(server.url);
-    const carrier = new Redis(server.url);
-    try {
+  test("go out ahead of a blocking command and settle before it answers, once each", () =>
+    withPair(async (from, carrier) => {
+      await runScript(from, INCR, ["warm"], [1]);
+      // `from` is busy in a blocking command: nothing sent on it could run before it ends.
+      const busy = from.blpop("carry:busy", 0);
+      const calls = [1, 2].map((n) => runScriptBatched(from, INCR, ["carry:counter"], [n]));
+      const blocked = carry(from, carrier, (p) => p.blpop("carry:wake", 0));
+      expect(await Promise.all(calls)).toEqual([1, 3]);
+      await redis.rpush("carry:wake", "x");
+      await blocked;
+      // Had the flush the calls scheduled on `from` sent them too, they would run once its
+      // BLPOP ends and before its next command answers: each ran once.
+      await redis.rpush("carry:busy", "x");
+      await busy;
+      await from.ping();
+      expect(await redis.get("carry:counter")).toBe("3");
+    }));
+
+  test("a call whose script was forgotten runs again on its own connection", () =>
+    withPair(async (from, carrier) => {
       await redis.script("FLUSH");
       const call = runScriptBatched(from, INCR, ["carry:flushed"], [7]);
       await carry(from, carrier, (p) => p.ping());
       expect(await call).toBe(7);
-    } finally {
-      from.disconnect();
-      carrier.disconnect();
-    }
-  });
+    }));
 
-  test("a call whose carrier is closed runs again on its own connection", async () => {
-    const from = new Redis(server.url);
-    const carrier = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false });
-    try {
-      const call = runScriptBatched(from, INCR, ["carry:closed"], [4]);
-      await carry(from, carrier, (p) => p.ping()).catch(() => {});
-      expect(await call).toBe(4);
-      expect(await redis.get("carry:closed")).toBe("4");
-    } finally {
-      from.disconnect();
-      carrier.disconnect();
-    }
-  });
+  test("a call whose carrier is closed runs again on its own connection", () =>
+    withPair(
+      async (from, carrier) => {
+        const call = runScriptBatched(from, INCR, ["carry:closed"], [4]);
+        await carry(from, carrier, (p) => p.ping()).catch(() => {});
+        expect(await call).toBe(4);
+        expect(await redis.get("carry:closed")).toBe("4");
+      },
+      { lazyConnect: true, enableOfflineQueue: false },
+    ));
 
-  test("a script's own error answers its call and is not run again", async () => {
-    const from = new Redis(server.url);
-    const carrier = new Redis(server.url);
-    try {
+  test("a script's own error answers its call and is not run again", () =>
+    withPair(async (from, carrier) => {
       await runScript(from, FAIL_ON_NEGATIVE, ["k"], [1]);
       const failing = runScriptBatched(from, FAIL_ON_NEGATIVE, ["k"], [-5]);
       const counted = runScriptBatched(from, INCR, ["carry:after-error"], [2]);
       await carry(from, carrier, (p) => p.ping());
       await expect(failing).rejects.toThrow("negative: -5");
       expect(await counted).toBe(2);
-    } finally {
-      from.disconnect();
-      carrier.disconnect();
-    }
-  });
+    }));
 });
