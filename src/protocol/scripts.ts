@@ -336,6 +336,17 @@ return 5
 `,
 };
 
+/** Append a line to a job's log, keeping its newest ARGV[2] lines. */
+export const APPEND_LOG: ScriptDef = {
+  name: "appendLog",
+  keys: 1,
+  lua: `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+return 1
+`,
+};
+
 export const ALL_SCRIPTS: readonly ScriptDef[] = [
   SUBMIT,
   TAKE,
@@ -345,4 +356,5 @@ export const ALL_SCRIPTS: readonly ScriptDef[] = [
   HAND_BACK,
   CANCEL,
   RECOVER,
+  APPEND_LOG,
 ];

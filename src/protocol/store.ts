@@ -1,13 +1,13 @@
 // Job state in Redis: every read and write of a job's keys goes through `JobStore`.
-import { Command, type Pipeline, type Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { type ErrorKind, type Job, type JobStatus, jobFromHash, jobToHash } from "../job/index.js";
 import { isCluster } from "./connection.js";
 import { RedisKeys } from "./keys.js";
-import { CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT, TAKE } from "./scripts.js";
+import { sendTogether, textCommand, writeTogether } from "./one-write.js";
+import { APPEND_LOG, CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT, TAKE } from "./scripts.js";
 import {
   carryBatchedCalls,
   isNoScript,
-  queueScriptBySha,
   runScript,
   runScriptBatched,
   scriptCommand,
@@ -198,14 +198,10 @@ export class JobStore {
     }
     const key = this.keys.reply(job.id);
     const submit = scriptCommand(SUBMIT, ...this.submitCall(job));
-    const wait = new Command("blmove", [key, key, "RIGHT", "RIGHT", timeoutS], {
-      replyEncoding: "utf8",
-    });
-    // A Pipeline at run time; its type leaves out sendCommand, which takes a built command.
-    const pipeline = conn.pipeline() as unknown as Pipeline;
-    pipeline.sendCommand(submit);
-    pipeline.sendCommand(wait);
-    pipeline.exec().catch(() => {});
+    const wait = textCommand("blmove", key, key, "RIGHT", "RIGHT", timeoutS);
+    // Awaited below only if the submit went through; the caller closes `conn` otherwise.
+    wait.promise.catch(() => {});
+    writeTogether(conn, [submit, wait]);
     if ((await submit.promise) === -1) {
       throw new JobExistsError(`a job with id ${job.id} exists already`);
     }
@@ -272,16 +268,17 @@ export class JobStore {
   async takeWaiting(conn: Redis, req: TakeRequest, timeoutS: number): Promise<TakeResult> {
     const [keys, args] = this.takeCall(req, Math.max(1, req.max));
     const [queue, , taking] = keys as [string, string, string];
-    const pipeline = conn.pipeline();
     // The ends (and other script calls) this store's connection would send on the next tick
     // go out in this write instead, ahead of the BLMOVE, which may block: one write and one
     // wake-up of Redis for a runner that ends a job and waits for the next.
-    if (!isCluster(conn)) carryBatchedCalls(this.redis, pipeline as unknown as Pipeline);
-    pipeline.blmove(queue, taking, "RIGHT", "LEFT", timeoutS);
-    queueScriptBySha(pipeline, TAKE, keys, args);
-    const replies = await pipeline.exec();
+    const carried = isCluster(conn) ? [] : carryBatchedCalls(this.redis);
+    const replies = await sendTogether(conn, [
+      ...carried,
+      textCommand("blmove", queue, taking, "RIGHT", "LEFT", timeoutS),
+      scriptCommand(TAKE, keys, args),
+    ]);
     // The last two replies: carried calls, if any, answered first.
-    const [moved, took] = (replies ?? []).slice(-2);
+    const [moved, took] = replies.slice(-2);
     if (moved?.[0]) throw moved[0];
     if (took?.[0]) {
       // Redis lost its script cache (a restart): the id stays in `taking` until TAKE runs.
@@ -420,8 +417,12 @@ export class JobStore {
 
   /** Appends a line to the job's capped log. */
   async appendLog(id: string, line: string): Promise<void> {
-    const key = this.keys.logs(id);
-    await this.redis.multi().rpush(key, clip(line)).ltrim(key, -LOG_LINES_MAX, -1).exec();
+    await runScriptBatched(
+      this.redis,
+      APPEND_LOG,
+      [this.keys.logs(id)],
+      [clip(line), LOG_LINES_MAX],
+    );
   }
 
   async logs(id: string, from = 0): Promise<string[]> {
@@ -436,12 +437,10 @@ export class JobStore {
 
   async record(id: string): Promise<JobRecord | undefined> {
     // One write and one round trip for both keys.
-    const replies = await this.redis
-      .pipeline()
-      .hgetall(this.keys.job(id))
-      .get(this.keys.result(id))
-      .exec();
-    if (replies === null) throw new Error("pipeline was discarded");
+    const replies = await sendTogether(this.redis, [
+      textCommand("hgetall", this.keys.job(id)),
+      textCommand("get", this.keys.result(id)),
+    ]);
     const [[hashError, rawHash], [resultError, text]] = replies as [
       [Error | null, Record<string, string>],
       [Error | null, string | null],

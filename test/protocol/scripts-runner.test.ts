@@ -1,9 +1,10 @@
-// Script calls made in one tick go out as one pipeline (or in another connection's, carried);
+// Script calls made in one tick go out in one write (or in another connection's, carried);
 // each still gets its own answer, and scripts Redis has forgotten (SCRIPT FLUSH, a restart)
 // are loaded again. Runs on a Redis of
 // its own, since it flushes the script cache.
-import { type ChainableCommander, type Pipeline, Redis, type RedisOptions } from "ioredis";
+import { type Command, Redis, type RedisOptions } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { sendTogether, textCommand } from "../../src/protocol/one-write.js";
 import type { ScriptDef } from "../../src/protocol/scripts.js";
 import {
   carryBatchedCalls,
@@ -36,14 +37,14 @@ afterAll(async () => {
 });
 
 describe("script calls", () => {
-  test("calls of one tick share a pipeline and each gets its own reply, in order", async () => {
+  test("calls of one tick share a write and each gets its own reply, in order", async () => {
     await redis.script("FLUSH");
     const replies = await Promise.all(
       [1, 2, 3, 4, 5].map((n) => runScriptBatched(redis, INCR, ["counter"], [n])),
     );
     expect(replies).toEqual([1, 3, 6, 10, 15]);
     // The flushed cache made every EVALSHA answer NOSCRIPT; each call was retried on its own.
-    // Now that the script is loaded, a second round goes through the pipeline alone.
+    // Now that the script is loaded, a second round goes through in the one write alone.
     const again = await Promise.all(
       [1, 1].map((n) => runScriptBatched(redis, INCR, ["counter"], [n])),
     );
@@ -73,13 +74,10 @@ describe("script calls", () => {
   });
 });
 
-describe("calls carried by another connection's pipeline", () => {
-  /** A pipeline on `carrier` that carries this tick's calls of `from`, then runs `more`. */
-  function carry(from: Redis, carrier: Redis, more: (p: ChainableCommander) => void) {
-    const pipeline = carrier.pipeline();
-    carryBatchedCalls(from, pipeline as unknown as Pipeline);
-    more(pipeline);
-    return pipeline.exec();
+describe("calls carried by another connection's write", () => {
+  /** One write on `carrier` that carries this tick's calls of `from`, then `more`. */
+  function carry(from: Redis, carrier: Redis, ...more: Command[]) {
+    return sendTogether(carrier, [...carryBatchedCalls(from), ...more]);
   }
 
   /** Runs `body` with the connection whose calls are carried and the carrier; closes both. */
@@ -103,7 +101,7 @@ describe("calls carried by another connection's pipeline", () => {
       // `from` is busy in a blocking command: nothing sent on it could run before it ends.
       const busy = from.blpop("carry:busy", 0);
       const calls = [1, 2].map((n) => runScriptBatched(from, INCR, ["carry:counter"], [n]));
-      const blocked = carry(from, carrier, (p) => p.blpop("carry:wake", 0));
+      const blocked = carry(from, carrier, textCommand("blpop", "carry:wake", 0));
       expect(await Promise.all(calls)).toEqual([1, 3]);
       await redis.rpush("carry:wake", "x");
       await blocked;
@@ -119,7 +117,7 @@ describe("calls carried by another connection's pipeline", () => {
     withPair(async (from, carrier) => {
       await redis.script("FLUSH");
       const call = runScriptBatched(from, INCR, ["carry:flushed"], [7]);
-      await carry(from, carrier, (p) => p.ping());
+      await carry(from, carrier, textCommand("ping"));
       expect(await call).toBe(7);
     }));
 
@@ -127,7 +125,7 @@ describe("calls carried by another connection's pipeline", () => {
     withPair(
       async (from, carrier) => {
         const call = runScriptBatched(from, INCR, ["carry:closed"], [4]);
-        await carry(from, carrier, (p) => p.ping()).catch(() => {});
+        await carry(from, carrier, textCommand("ping")).catch(() => {});
         expect(await call).toBe(4);
         expect(await redis.get("carry:closed")).toBe("4");
       },
@@ -139,7 +137,7 @@ describe("calls carried by another connection's pipeline", () => {
       await runScript(from, FAIL_ON_NEGATIVE, ["k"], [1]);
       const failing = runScriptBatched(from, FAIL_ON_NEGATIVE, ["k"], [-5]);
       const counted = runScriptBatched(from, INCR, ["carry:after-error"], [2]);
-      await carry(from, carrier, (p) => p.ping());
+      await carry(from, carrier, textCommand("ping"));
       await expect(failing).rejects.toThrow("negative: -5");
       expect(await counted).toBe(2);
     }));
