@@ -84,6 +84,10 @@ export class Runner {
   private readonly running = new Map<string, RunningJob>();
   /** Jobs in `running` whose slot was handed on before their end was recorded. */
   private releasedSlots = 0;
+  /** Taken jobs waiting for their turn to start (see startSoon); each holds a slot. */
+  private readonly toStart: TakenJob[] = [];
+  private startScheduled = false;
+  private readonly startGroup: number;
   /**
    * The queue held nothing after our last take: the next job will be waited for, so a job
    * ending frees its slot at once rather than asking for a successor along with its end.
@@ -116,6 +120,7 @@ export class Runner {
     this.instance = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.log = logger.child({ instance: this.instance });
     this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.startGroup = Math.ceil(this.concurrency / 3);
     this.retentionS = options.retentionS ?? DEFAULT_RETENTION_S;
     this.gracePeriodS = options.gracePeriodS ?? 30;
     this.heartbeatS = options.heartbeatS ?? 5;
@@ -265,8 +270,49 @@ export class Runner {
   }
 
   private slotsInUse(): number {
-    return this.running.size - this.releasedSlots;
+    return this.running.size + this.toStart.length - this.releasedSlots;
   }
+
+  /**
+   * Starts taken jobs in groups, a group per macrotask. Started in one go, jobs taken
+   * together (or whose takes answered in one read) verify, run and end in the same tick, and
+   * all their ends leave in one write: the runner then works while Redis waits and Redis
+   * while the runner waits, batch after batch, one core of two idle. In groups of a third of
+   * the slots, three groups are in flight: one the runner works on, one Redis works on, one
+   * on the wire, and each group's ends (with the takes of their successors) leave as soon as
+   * the group is done. Pre-filled queue, alternating probes: concurrency 10, groups of 3:
+   * 3,200-3,400 jobs/s against 2,000-2,200 in one go and 2,550 one job at a time (whose
+   * extra writes cost more CPU per job); concurrency 50, groups of 17: 3,600-4,000 against
+   * 3,100-3,200 in groups of 3.
+   */
+  private startSoon(jobs: readonly TakenJob[]): void {
+    let first = 0;
+    // With nothing else running or waiting, there is nothing to overlap: start at once.
+    const idle = this.toStart.length === 0 && this.running.size === this.releasedSlots;
+    if (idle && jobs[0] !== undefined) {
+      this.launch(jobs[0].id, jobs[0]);
+      first = 1;
+    }
+    for (let i = first; i < jobs.length; i++) this.toStart.push(jobs[i] as TakenJob);
+    if (this.toStart.length > 0 && !this.startScheduled) {
+      this.startScheduled = true;
+      setImmediate(this.startNext);
+    }
+  }
+
+  private readonly startNext = (): void => {
+    // Stopping meanwhile: the jobs stay in our active list, and shutdown hands them back.
+    for (let n = this.startGroup; n > 0 && !this.stopping; n--) {
+      const job = this.toStart.shift();
+      if (job === undefined) break;
+      this.launch(job.id, job);
+    }
+    if (this.toStart.length > 0 && !this.stopping) setImmediate(this.startNext);
+    else {
+      this.toStart.length = 0;
+      this.startScheduled = false;
+    }
+  };
 
   private wakeTakeLoop(): void {
     const wake = this.slotFreed;
@@ -320,7 +366,7 @@ export class Runner {
         await sleep(Math.min(100 * 2 ** failures, 2000));
         continue;
       }
-      for (const job of taken) this.launch(job.id, job);
+      this.startSoon(taken);
     }
   }
 
@@ -515,7 +561,7 @@ export class Runner {
     if (result !== undefined) this.queueEmpty = result.queueLeft === 0;
     // Stopping meanwhile: a job taken (and started) along stays in our active list, and
     // shutdown hands it back.
-    if (!this.stopping) for (const taken of result?.jobs ?? []) this.launch(taken.id, taken);
+    if (!this.stopping && result !== undefined) this.startSoon(result.jobs);
     return outcome;
   }
 

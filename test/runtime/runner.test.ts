@@ -304,6 +304,36 @@ describe("runner process", () => {
     expect(await s.executed()).toEqual([job.id, job.id]);
   });
 
+  test("SIGTERM amid a stream of quick jobs: each runs once, the ones taken but not started go back", async () => {
+    // Concurrency 9: taken jobs start three at a time, so some always wait for their turn.
+    const s = await setup(["--concurrency", "9"]);
+    const jobs = Array.from({ length: 400 }, (_, i) => s.job(`echo ${i}`));
+    for (const j of jobs) await s.client.submit(j);
+    while ((await s.executed()).length < 60) await new Promise((r) => setTimeout(r, 5));
+    expect((await s.runner.stop("SIGTERM")).code).toBe(0);
+    const ranBeforeStop = new Set(await s.executed());
+    const statuses = await Promise.all(
+      jobs.map(async (j) => (await s.client.status(j.id))?.status),
+    );
+    const queued = new Set(await redis.lrange(s.keys.queue("r1"), 0, -1));
+    jobs.forEach((j, i) => {
+      // Ended by the first process, or waiting in the queue, never started and not lost.
+      if (ranBeforeStop.has(j.id)) expect(statuses[i]).toBe("finished");
+      else {
+        expect(statuses[i]).toBe("dispatched");
+        expect(queued.has(j.id)).toBe(true);
+      }
+    });
+    expect(ranBeforeStop.size).toBeLessThan(jobs.length);
+
+    await s.another();
+    const records = await Promise.all(jobs.map((j) => s.client.wait(j.id)));
+    expect(records.map((r) => r.result)).toEqual(jobs.map((_, i) => ({ success: String(i) })));
+    const executed = await s.executed();
+    expect(executed).toHaveLength(jobs.length);
+    expect(new Set(executed).size).toBe(jobs.length);
+  });
+
   test("SIGTERM: a job that ends within the grace period finishes before the runner exits", async () => {
     const s = await setup(["--grace-period", "10"]);
     const job = s.job("sleep 700\necho done in time");
