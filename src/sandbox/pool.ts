@@ -12,8 +12,14 @@ import type { JobHostSession, MainHost } from "./main-host.js";
 import type { CallReply, FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
 
 export interface RunOptions {
-  /** Stops the job: reason `"cancelled"` ends it as `cancelled`. */
-  readonly signal?: AbortSignal;
+  /**
+   * Stops the job: reason `"cancelled"` ends it as `cancelled`. Or a function that makes the
+   * signal, called only when the script goes to a worker: making an AbortSignal, and aborting
+   * it when the job ends, costs more than running a tiny script inline does. A script run
+   * inline is then not checked against it; a caller passing a function keeps a job stopped
+   * before `run` from getting here (the runtime does).
+   */
+  readonly signal?: AbortSignal | (() => AbortSignal);
   /** Wall-clock limit from the call to `run`, waiting for a worker included. */
   readonly timeoutMs?: number;
   /** Receives each print/debug line and host log line as it happens. */
@@ -47,6 +53,7 @@ class Task {
   session: JobHostSession | undefined;
   settled = false;
   timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 
   constructor(
@@ -235,10 +242,11 @@ export class WorkerPool {
         reject(new JobFailure("internal", "the sandbox is closed"));
         return;
       }
-      const { signal, timeoutMs } = opts;
+      const { timeoutMs } = opts;
       // A job cancelled before it starts never starts.
-      if (signal?.aborted) {
-        reject(abortFailure(signal.reason));
+      const given = typeof opts.signal === "function" ? undefined : opts.signal;
+      if (given?.aborted) {
+        reject(abortFailure(given.reason));
         return;
       }
       if (timeoutMs !== undefined && !(timeoutMs > 0)) {
@@ -251,6 +259,11 @@ export class WorkerPool {
         resolve(output);
         return;
       }
+      const signal = typeof opts.signal === "function" ? opts.signal() : given;
+      if (signal?.aborted) {
+        reject(abortFailure(signal.reason));
+        return;
+      }
       const task = new Task(plain, opts, resolve, reject);
       if (timeoutMs !== undefined) {
         // Node fires longer timers at once; no job waits that long (about 24.8 days) anyway.
@@ -258,6 +271,7 @@ export class WorkerPool {
         task.timer = setTimeout(() => this.stop(task, timeoutFailure(timeoutMs)), delay);
       }
       if (signal !== undefined) {
+        task.signal = signal;
         task.onAbort = () => this.stop(task, abortFailure(signal.reason));
         signal.addEventListener("abort", task.onAbort, { once: true });
       }
@@ -317,7 +331,7 @@ export class WorkerPool {
     if (task.settled) return;
     task.settled = true;
     clearTimeout(task.timer);
-    if (task.onAbort !== undefined) task.opts.signal?.removeEventListener("abort", task.onAbort);
+    if (task.onAbort !== undefined) task.signal?.removeEventListener("abort", task.onAbort);
     const report = (): void => {
       if (typeof outcome === "string") task.resolve(outcome);
       else task.reject(outcome);

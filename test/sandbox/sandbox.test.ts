@@ -194,6 +194,33 @@ describe("sandbox with the Rhai engine", () => {
     expect(lines[1]).toContain('"dbg"');
   });
 
+  it("makes a signal given as a function only for a script that goes to a worker", async () => {
+    let made = 0;
+    const controller = new AbortController();
+    const signal = () => {
+      made += 1;
+      return controller.signal;
+    };
+    // Tiny and straight-line: answered inline, without a signal.
+    expect(await sandbox.run(scriptJob("1 + 1"), { signal })).toBe("2");
+    expect(made).toBe(0);
+    // A loop needs a worker: the signal is made, and stops the script.
+    const lines: string[] = [];
+    const failure = await failureOf(
+      sandbox.run(scriptJob('print("up"); loop {}'), {
+        signal,
+        timeoutMs: 10_000,
+        onLog: (line) => {
+          lines.push(line);
+          controller.abort("cancelled");
+        },
+      }),
+    );
+    expect(made).toBe(1);
+    expect(failure.errorKind).toBe("cancelled");
+    expect(lines).toEqual(["up"]);
+  });
+
   it("caps how much one job may log", async () => {
     const lines: string[] = [];
     const script =

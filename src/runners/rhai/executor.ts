@@ -41,8 +41,9 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
       return sandbox.run(
         scriptJobOf(ctx.job, ctx.signatories),
         // The runtime aborts the signal at the job's deadline (reason "timeout") or on a
-        // cancel; the sandbox then terminates the worker running the script.
-        { signal: ctx.signal, onLog: (line) => ctx.log(line) },
+        // cancel; the sandbox then terminates the worker running the script. Made only for a
+        // script that goes to a worker (the runtime never starts a job stopped before).
+        { signal: () => ctx.signal, onLog: (line) => ctx.log(line) },
       );
     },
     async close() {
