@@ -1,8 +1,8 @@
 // Runs the Lua scripts of `scripts.ts` by SHA, loading them on first use (or after a
 // Redis restart wiped the script cache).
 import { createHash } from "node:crypto";
-import { Command, type Redis, ReplyError } from "ioredis";
-import { sendTogether } from "./one-write.js";
+import { type Command, type Redis, ReplyError } from "ioredis";
+import { sendTogether, textCommand } from "./one-write.js";
 import type { ScriptDef } from "./scripts.js";
 
 const shas = new WeakMap<ScriptDef, string>();
@@ -47,9 +47,7 @@ export function scriptCommand(
   args: readonly (string | number)[],
 ): Command {
   checkKeyCount(def, keys);
-  return new Command("evalsha", [shaOf(def), def.keys, ...keys, ...args], {
-    replyEncoding: "utf8",
-  });
+  return textCommand("evalsha", shaOf(def), def.keys, ...keys, ...args);
 }
 
 export function isNoScript(error: unknown): boolean {
