@@ -75,7 +75,7 @@ ensure_build() {
 
 ensure_redis
 ensure_postgres
-# The TLS test makes itself a certificate with it.
+# The TLS test makes itself a certificate with it (the README lists it among what is installed).
 command -v openssl >/dev/null || apt_install openssl
 ensure_node_modules
 ensure_build
