@@ -78,32 +78,25 @@ export class RedisKeys {
   taking(runnerId: string, instance: string): string {
     return `${this.prefix}runner:${runnerId}:taking:${instance}`;
   }
-  /** Pattern matching the `taking` lists of every instance of a runner. */
-  takingPattern(runnerId: string): string {
-    return `${this.prefix}runner:${runnerId}:taking:*`;
-  }
-  /** The instance a `taking` list belongs to (inverse of `taking`). */
-  instanceOfTaking(runnerId: string, takingKey: string): string {
-    return takingKey.slice(`${this.prefix}runner:${runnerId}:taking:`.length);
-  }
-  /** Pattern matching the active lists of every instance of a runner. */
-  activePattern(runnerId: string): string {
-    return `${this.prefix}runner:${runnerId}:active:*`;
-  }
-  /** The instance an active list belongs to (inverse of `active`). */
-  instanceOfActive(runnerId: string, activeKey: string): string {
-    return activeKey.slice(`${this.prefix}runner:${runnerId}:active:`.length);
-  }
   /** Held for a moment by the one instance that sweeps for crashed instances' jobs. */
   sweepGuard(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:sweep`;
   }
+  /** An instance's heartbeat (DESIGN §3): its lease on the jobs its lists hold. */
   instance(runnerId: string, instance: string): string {
     return `${this.prefix}runner:${runnerId}:instance:${instance}`;
   }
-  /** Pattern matching every live instance of a runner (or of all runners). */
-  instancePattern(runnerId = "*"): string {
-    return `${this.prefix}runner:${runnerId}:instance:*`;
+  /**
+   * The instances of a runner that may hold jobs: added with every heartbeat, removed once
+   * an instance has stopped (or been swept) with its lists empty. The sweep and the listing
+   * read this set instead of scanning a keyspace that grows with every job retained.
+   */
+  instances(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:instances`;
+  }
+  /** Every runner id that has registered an instance (for listing all instances). */
+  runnerIds(): string {
+    return `${this.prefix}runners`;
   }
   /** Queue items that were not job ids, kept for a person to look at. */
   invalid(runnerId: string): string {

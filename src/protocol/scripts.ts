@@ -336,6 +336,50 @@ return 5
 `,
 };
 
+/**
+ * An instance's heartbeat, and its place in the registry the sweep reads: written together,
+ * so a registered instance always has (or had) a lease, and a registered instance whose
+ * lease is missing is one that stopped renewing it.
+ */
+export const HEARTBEAT: ScriptDef = {
+  name: "horusHeartbeat",
+  keys: 3,
+  lua: `
+-- KEYS[1] the instance's heartbeat, KEYS[2] its runner's instance registry, KEYS[3] the set
+-- of runner ids
+-- ARGV[1] instance info JSON, ARGV[2] lease in milliseconds, ARGV[3] instance, ARGV[4]
+-- runner id
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[4])
+return 1
+`,
+};
+
+/**
+ * Takes an instance out of its runner's registry once nothing is left to recover from it:
+ * its lease gone and its lists empty. An instance stopping cleanly drops its lease first
+ * (ARGV[2] "stop"); left with jobs it could not hand back, it stays registered, leaseless,
+ * and the next sweep recovers them.
+ */
+export const UNREGISTER: ScriptDef = {
+  name: "horusUnregister",
+  keys: 5,
+  lua: `
+-- KEYS[1] the instance's heartbeat, KEYS[2] its active list, KEYS[3] its taking list,
+-- KEYS[4] its runner's instance registry, KEYS[5] the set of runner ids
+-- ARGV[1] instance, ARGV[2] "stop" (the instance itself, dropping its lease) or "swept",
+-- ARGV[3] runner id (dropped from KEYS[5] with its last instance)
+-- returns 1 unregistered, 0 alive (lease held), -1 its lists still hold ids
+if ARGV[2] == 'stop' then redis.call('DEL', KEYS[1]) end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('LLEN', KEYS[2]) > 0 or redis.call('LLEN', KEYS[3]) > 0 then return -1 end
+redis.call('SREM', KEYS[4], ARGV[1])
+if redis.call('SCARD', KEYS[4]) == 0 then redis.call('SREM', KEYS[5], ARGV[3]) end
+return 1
+`,
+};
+
 /** Append a line to a job's log, keeping its newest ARGV[2] lines. */
 export const APPEND_LOG: ScriptDef = {
   name: "appendLog",
@@ -356,5 +400,7 @@ export const ALL_SCRIPTS: readonly ScriptDef[] = [
   HAND_BACK,
   CANCEL,
   RECOVER,
+  HEARTBEAT,
+  UNREGISTER,
   APPEND_LOG,
 ];

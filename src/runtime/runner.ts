@@ -19,10 +19,10 @@ import {
   type FinishOutcome,
   type InstanceInfo,
   JobStore,
-  removeHeartbeat,
   sweepCrashedInstances,
   type TakenJob,
   type TakeRequest,
+  unregisterInstance,
   writeHeartbeat,
 } from "../protocol/index.js";
 import type { ExecutionContext, Executor } from "./executor.js";
@@ -600,6 +600,20 @@ export class Runner {
     }
   }
 
+  /** Drops our lease and leaves the registry, unless jobs are left for a sweep to recover. */
+  private async unregister(): Promise<void> {
+    const keys = this.store.keys;
+    const outcome = await unregisterInstance(
+      this.commands,
+      keys,
+      this.runnerId,
+      this.instance,
+      true,
+    );
+    if (outcome === "holds-jobs")
+      this.log.warn("jobs left in our lists; another instance's sweep will recover them");
+  }
+
   private async shutdown(mode: "graceful" | "forceful"): Promise<void> {
     this.log.info({ mode, running: this.running.size }, "stopping");
     this.slotFreed?.();
@@ -623,10 +637,7 @@ export class Runner {
           clearInterval(this.sweepTimer);
         },
       ],
-      [
-        "instance key",
-        () => removeHeartbeat(this.commands, this.store.keys, this.runnerId, this.instance),
-      ],
+      ["instance key", () => this.unregister()],
       ["executor", async () => this.executor.close?.()],
       ["control connection", () => closeRedis(this.control)],
       ["commands connection", () => closeRedis(this.commands)],

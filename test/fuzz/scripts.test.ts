@@ -78,6 +78,7 @@ describe("scripts on hostile job hashes", () => {
         // Handed back, then swept from a dead instance's list, then ended.
         await store.handBack("r1", id, "i1");
         await redis.lpush(k.active("r1", "dead-1"), id);
+        await redis.sadd(k.instances("r1"), "dead-1");
         await sweepCrashedInstances(redis, k, "r1", {
           self: "i1",
           maxAttempts: 2,

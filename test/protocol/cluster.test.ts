@@ -220,7 +220,7 @@ describe("on a three-master cluster", () => {
       else await new Promise((r) => setTimeout(r, 25));
     }
     expect(holder).not.toBe("");
-    // Its heartbeat names its process (read directly: the instance list would SCAN too).
+    // Its heartbeat names its process.
     const beat = await c.store.redis.get(c.store.keys.instance("r1", holder));
     const pid = (JSON.parse(beat ?? "{}") as { pid?: number }).pid;
     const victim = procs.find((p) => p.child.pid === pid);

@@ -73,6 +73,12 @@ describe("crash recovery", () => {
     expect(record).toMatchObject({ status: "error", error_kind: "crashed", attempts: 1 });
     expect(record.error).toContain("stopped without finishing it");
     expect(await w.executed()).toEqual([job.id]);
+    // The sweep that recovered its job took the dead instance out of the registry too.
+    const registered = () => redis.smembers(w.k.instances("r1"));
+    for (let i = 0; i < 100 && (await registered()).includes(record.runner_instance ?? ""); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await registered()).not.toContain(record.runner_instance);
+    expect(await registered()).toHaveLength(1);
   });
 
   test("with attempts left, the job is retried on a live instance and finishes", async () => {
@@ -99,7 +105,8 @@ describe("crash recovery", () => {
     await redis.hset(w.k.job(unstarted.id), { ...jobToHash(unstarted), status: "dispatched" });
     await redis.hset(w.k.job(ended.id), { ...jobToHash(ended), status: "finished" });
     await redis.set(w.k.result(ended.id), JSON.stringify({ success: "original" }));
-    // A dead instance (no heartbeat key) that held both.
+    // A dead instance (registered, its heartbeat key gone) that held both.
+    await redis.sadd(w.k.instances("r1"), "ghost-1-abcdef");
     await redis.lpush(w.k.active("r1", "ghost-1-abcdef"), unstarted.id, ended.id);
     await w.start();
     expect((await w.client.wait(unstarted.id, 10)).result).toEqual({ success: "picked up again" });
@@ -113,6 +120,7 @@ describe("crash recovery", () => {
     const job = w.job("echo taken by a ghost");
     await redis.hset(w.k.job(job.id), { ...jobToHash(job), status: "dispatched" });
     // Killed between BLMOVE (queue -> taking) and the TAKE sent behind it.
+    await redis.sadd(w.k.instances("r1"), "ghost-2-abcdef");
     await redis.lpush(w.k.taking("r1", "ghost-2-abcdef"), job.id);
     await w.start();
     expect((await w.client.wait(job.id, 10)).result).toEqual({ success: "taken by a ghost" });
@@ -129,6 +137,7 @@ describe("crash recovery", () => {
       runner_instance: "ghost-3-abcdef",
       attempts: "lots",
     });
+    await redis.sadd(w.k.instances("r1"), "ghost-3-abcdef");
     await redis.lpush(w.k.active("r1", "ghost-3-abcdef"), odd.id);
     await w.start();
     expect(await w.client.wait(odd.id, 10)).toMatchObject({

@@ -380,6 +380,15 @@ describe("runner process", () => {
     });
   });
 
+  test("stopping cleanly takes the instance out of its runner's registry and the listing", async () => {
+    const s = await setup();
+    const [instance] = (await s.client.runners("r1")).map((i) => i.instance);
+    expect(await redis.smembers(s.keys.instances("r1"))).toEqual([instance]);
+    expect((await s.runner.stop("SIGTERM")).code).toBe(0);
+    expect(await redis.smembers(s.keys.instances("r1"))).toEqual([]);
+    expect(await s.client.runners("r1")).toEqual([]);
+  });
+
   test("a fractional heartbeat (--heartbeat 0.5) is written, with a lease of 1.5 s", async () => {
     const s = await setup(["--heartbeat", "0.5"]);
     const list = await s.client.runners("r1");
