@@ -21,7 +21,10 @@ export async function probeWorld(kind) {
       const script = kind === "rhai" ? "dist/cli/runner_sal.js" : "test/fixtures/test-runner.mjs";
       const args = ["probe", "--redis-url", redis.url, "--concurrency", String(concurrency)];
       args.push("--trusted-keys", keys.public_key, "--log-level", "warn");
-      const child = spawn(process.execPath, [...nodeFlags, script, ...args], {
+      // RUNNER_WRAP puts a command in front (`strace -f -c -o /tmp/st.txt`, say).
+      const wrap = process.env.RUNNER_WRAP ? process.env.RUNNER_WRAP.split(" ") : [];
+      const command = [...wrap, process.execPath, ...nodeFlags, script, ...args];
+      const child = spawn(command[0], command.slice(1), {
         cwd: ROOT,
         stdio: "inherit",
       });

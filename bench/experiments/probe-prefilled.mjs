@@ -3,6 +3,7 @@
 // `node bench/experiments/probe-prefilled.mjs [noop|rhai]`; N (20000) jobs, C (10) concurrency.
 import { processCpuUs, redisCpuUs } from "../lib/systems.mjs";
 import { probeWorld } from "./probe-lib.mjs";
+import { threadCpuDelta, threadCpuUs } from "./thread-cpu.mjs";
 
 const kind = process.argv[2] ?? "noop";
 const N = Number(process.env.N ?? 20000);
@@ -21,6 +22,7 @@ for (let i = 0; i < N; i += 1000)
 const flags = process.env.RUNNER_FLAGS ? process.env.RUNNER_FLAGS.split(" ") : [];
 const child = await world.startRunner(flags, C);
 const runner0 = processCpuUs(child.pid);
+const threads0 = threadCpuUs(child.pid);
 const redis0 = await redisCpuUs(redis.url);
 const t0 = performance.now();
 await client.store.redis.rename(staging, client.store.keys.queue("probe"));
@@ -35,4 +37,5 @@ const seconds = (performance.now() - t0) / 1000;
 console.log(
   `${kind}: ${(N / seconds).toFixed(0)} jobs/s; CPU per job: runner ${((processCpuUs(child.pid) - runner0) / N).toFixed(0)} us, Redis ${(((await redisCpuUs(redis.url)) - redis0) / N).toFixed(0)} us`,
 );
+console.log(`runner threads, µs per job: ${threadCpuDelta(threads0, threadCpuUs(child.pid), N)}`);
 await world.close(child);
