@@ -100,6 +100,8 @@ export class Runner {
   private stopPromise: Promise<void> | undefined;
   private loopPromise: Promise<void> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** The latest heartbeat sent: a stopping runner lets it land before leaving the registry. */
+  private lastBeat: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly maxAttempts: number;
   private readonly sweepIntervalS: number;
@@ -174,7 +176,7 @@ export class Runner {
   }
 
   private beat(): Promise<void> {
-    return writeHeartbeat(
+    this.lastBeat = writeHeartbeat(
       this.commands,
       this.store.keys,
       this.instanceInfo(),
@@ -182,6 +184,7 @@ export class Runner {
     ).catch(() => {
       // Redis is away: the connection watcher has said so already.
     });
+    return this.lastBeat;
   }
 
   async start(): Promise<void> {
@@ -602,6 +605,8 @@ export class Runner {
 
   /** Drops our lease and leaves the registry, unless jobs are left for a sweep to recover. */
   private async unregister(): Promise<void> {
+    // A beat still on its way would write the lease (and the registration) back after this.
+    await this.lastBeat;
     const keys = this.store.keys;
     const outcome = await unregisterInstance(
       this.commands,
