@@ -94,9 +94,12 @@ export class RedisKeys {
   instances(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:instances`;
   }
-  /** Every runner id that has registered an instance (for listing all instances). */
+  /**
+   * Every runner id with a registered instance (for listing all instances). Under `runner:`
+   * like the rest, and no runner's key: those all go on after the id.
+   */
   runnerIds(): string {
-    return `${this.prefix}runners`;
+    return `${this.prefix}runner:ids`;
   }
   /** Queue items that were not job ids, kept for a person to look at. */
   invalid(runnerId: string): string {
