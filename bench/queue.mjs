@@ -6,7 +6,8 @@
 // run the target is about), BENCH_SMALL_JOBS (5000: the other throughput runs, to stay within
 // the time `npm run bench` may take), BENCH_REPEAT (3), BENCH_LATENCY_JOBS (1000),
 // BENCH_RATE_JOBS (600), BENCH_INFLIGHT (200), BENCH_WARMUP (1000: jobs before a latency run
-// measures), BENCH_ONLY (a pattern of scenario labels).
+// measures), BENCH_THROUGHPUT_WARMUP (5000: the same for the warmed-up throughput row),
+// BENCH_ONLY (a pattern of scenario labels).
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
@@ -27,6 +28,8 @@ const INFLIGHT = Number(env.BENCH_INFLIGHT ?? 200);
 // long-lived process, and its steady state is what a user waits on. 100 left ours (and
 // BullMQ less so) still compiling: 0.55 ms closed-loop p50 after 100, 0.43 after 1000.
 const WARMUP = Number(env.BENCH_WARMUP ?? 1000);
+// Jobs the warmed-up throughput row sends through each fresh worker before it measures.
+const THROUGHPUT_WARMUP = Number(env.BENCH_THROUGHPUT_WARMUP ?? 5000);
 
 const redis = await startRedis();
 const keys = generateKeyPair();
@@ -42,8 +45,9 @@ async function session(system, concurrency, measure) {
   }
 }
 
-async function throughput(system, concurrency, n) {
+async function throughput(system, concurrency, n, warmup = 0) {
   return session(system, concurrency, async (s) => {
+    if (warmup > 0) await s.waitAll(await s.produce(warmup, INFLIGHT));
     const t0 = performance.now();
     const ids = await s.produce(n, INFLIGHT);
     await s.waitAll(ids);
@@ -120,6 +124,17 @@ for (const c of [1, 10, 50]) {
     ],
   });
 }
+// The same after a warm-up, as the latency rows have: a runner is a long-lived process, and a
+// fresh one spends its first thousands of jobs compiling (bench/RESULTS.md, session 5).
+scenarios.push({
+  label: `throughput, ${JOBS} jobs, overlapping, concurrency 10, after ${THROUGHPUT_WARMUP} warm-up jobs`,
+  unit: "jobs/s",
+  higherBetter: true,
+  runs: [
+    [ours, () => throughput(ours, 10, JOBS, THROUGHPUT_WARMUP)],
+    [bull, () => throughput(bull, 10, JOBS, THROUGHPUT_WARMUP)],
+  ],
+});
 scenarios.push({
   label: `throughput, ${SMALL_JOBS} jobs, pre-filled queue, concurrency 10`,
   unit: "jobs/s",

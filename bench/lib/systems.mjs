@@ -198,6 +198,8 @@ export class Bull {
 
   async start(concurrency) {
     this.queueName = "bench";
+    // Jobs added in this session: what waitAll counts completions up to.
+    this.added = 0;
     this.queue = new Queue(this.queueName, { connection: this.connection });
     await this.queue.waitUntilReady();
     this.child = startChild(
@@ -214,9 +216,11 @@ export class Bull {
     this.events = undefined;
   }
 
+  /** Adds `n` jobs; returns how many completed jobs mean these are done too (see waitAll). */
   async produce(n, inflight) {
     await pool(n, inflight, () => this.queue.add("noop", {}));
-    return n;
+    this.added += n;
+    return this.added;
   }
 
   async prefill(n) {
@@ -228,9 +232,11 @@ export class Bull {
       }));
       await this.queue.addBulk(batch);
     }
-    return { ids: n, release: () => this.queue.resume() };
+    this.added += n;
+    return { ids: this.added, release: () => this.queue.resume() };
   }
 
+  /** Waits until `n` jobs have completed since the session began (the store is emptied). */
   async waitAll(n) {
     for (;;) {
       const counts = await this.queue.getJobCounts("completed", "failed");
