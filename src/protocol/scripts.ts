@@ -390,17 +390,3 @@ redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 return 1
 `,
 };
-
-export const ALL_SCRIPTS: readonly ScriptDef[] = [
-  SUBMIT,
-  TAKE,
-  STORE,
-  START,
-  FINISH,
-  HAND_BACK,
-  CANCEL,
-  RECOVER,
-  HEARTBEAT,
-  UNREGISTER,
-  APPEND_LOG,
-];
