@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { HorusClient, SupervisorClient, WaitTimeoutError } from "../client/index.js";
 import { DEFAULT_TIMEOUT_S, generateKeyPair, type Job } from "../job/index.js";
-import type { JobRecord } from "../protocol/index.js";
+import { type JobRecord, LOG_LINES_MAX } from "../protocol/index.js";
 import {
   namespaceOption,
   packageVersion,
@@ -16,6 +16,31 @@ import {
 } from "../runtime/index.js";
 
 class UsageError extends Error {}
+
+// A reader that stops early (`horus logs ID | head`) closes the pipe: that ends the output,
+// quietly, as it would for any Unix tool, instead of a stack trace for EPIPE.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
+/**
+ * Exits once stdout and stderr have taken everything written to them: process.exit() while
+ * a pipe is full (`horus logs ID | less`) cut the output short, thousands of lines early.
+ */
+async function exitWhenWritten(code: number): Promise<never> {
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) =>
+        new Promise<void>((resolve) => {
+          // A reader that has gone away (`| head`) is no reason to wait, or to fail.
+          stream.once("error", () => resolve());
+          stream.write("", () => resolve());
+        }),
+    ),
+  );
+  process.exit(code);
+}
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`horus: ${message}\n`);
@@ -136,7 +161,7 @@ function withClient(action: (client: Client, ...args: never[]) => Promise<number
     } finally {
       await client.close();
     }
-    process.exit(code);
+    await exitWhenWritten(code);
   };
 }
 
@@ -226,7 +251,12 @@ program
     withClient(async (client, id: string, flags: { follow?: boolean }) => {
       const print = (line: string) => process.stdout.write(`${line}\n`);
       if (flags.follow) {
-        await client.followLogs(id, print);
+        // On stderr: the lines themselves stay the job's own on stdout.
+        const dropped = (count: number) =>
+          process.stderr.write(
+            `(${count} log line${count === 1 ? "" : "s"} dropped: a job keeps its newest ${LOG_LINES_MAX})\n`,
+          );
+        await client.followLogs(id, print, undefined, dropped);
       } else {
         if (!(await client.status(id))) throw new Error(`no job with id ${id}`);
         (await client.logs(id)).forEach(print);

@@ -177,20 +177,23 @@ export class HorusClient {
 
   /**
    * Calls `onLine` for each log line of the job as it arrives, until the job has ended and
-   * its last lines are read.
+   * its last lines are read. A job's log keeps its newest lines only: lines trimmed before
+   * they were read are counted to `onDropped`, and following goes on with the newer ones.
    */
   async followLogs(
     jobId: string,
     onLine: (line: string) => void,
     pollMs = 200,
+    onDropped?: (count: number) => void,
   ): Promise<JobRecord> {
-    let seen = 0;
+    let next = 0;
     for (;;) {
       const record = await this.store.record(jobId);
       if (record === undefined) throw new Error(`no job with id ${jobId}`);
-      const lines = await this.store.logs(jobId, seen);
-      for (const line of lines) onLine(line);
-      seen += lines.length;
+      const tail = await this.store.logTail(jobId, next);
+      if (tail.dropped > 0) onDropped?.(tail.dropped);
+      for (const line of tail.lines) onLine(line);
+      next = tail.next;
       if (record.status === "finished" || record.status === "error") return record;
       await new Promise((r) => setTimeout(r, pollMs));
     }

@@ -1,7 +1,7 @@
 // The client library's way through a supervisor (JSON-RPC over HTTP) instead of straight to
 // Redis. Its methods answer like HorusClient's, so `horus --supervisor URL` can use either.
 import type { Job } from "../job/index.js";
-import type { InstanceInfo, JobRecord, JobResult } from "../protocol/index.js";
+import type { InstanceInfo, JobRecord, JobResult, LogTail } from "../protocol/index.js";
 import { WaitTimeoutError } from "./client.js";
 
 /** Error codes the supervisor answers with that this client acts on (see src/supervisor). */
@@ -125,18 +125,32 @@ export class SupervisorClient {
   }
 
   async logs(id: string, from = 0): Promise<string[]> {
-    return (await this.call<{ lines: string[] }>("job.logs", { job_id: id, from })).lines;
+    return (await this.logTail(id, from)).lines;
   }
 
-  /** Calls `onLine` for each new log line until the job has ended (polls over HTTP). */
-  async followLogs(id: string, onLine: (line: string) => void, pollMs = 300): Promise<JobRecord> {
-    let seen = 0;
+  /** Log lines from line number `from` on, with where to continue (see JobStore.logTail). */
+  logTail(id: string, from = 0): Promise<LogTail> {
+    return this.call<LogTail>("job.logs", { job_id: id, from });
+  }
+
+  /**
+   * Calls `onLine` for each new log line until the job has ended (polls over HTTP); lines
+   * the job's log trimmed before they were read are counted to `onDropped`.
+   */
+  async followLogs(
+    id: string,
+    onLine: (line: string) => void,
+    pollMs = 300,
+    onDropped?: (count: number) => void,
+  ): Promise<JobRecord> {
+    let next = 0;
     for (;;) {
       const record = await this.status(id);
       if (record === undefined) throw new Error(`no job with id ${id}`);
-      const lines = await this.logs(id, seen);
-      for (const line of lines) onLine(line);
-      seen += lines.length;
+      const tail = await this.logTail(id, next);
+      if (tail.dropped > 0) onDropped?.(tail.dropped);
+      for (const line of tail.lines) onLine(line);
+      next = tail.next;
       if (record.status === "finished" || record.status === "error") return record;
       await new Promise((r) => setTimeout(r, pollMs));
     }

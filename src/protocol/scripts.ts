@@ -380,13 +380,49 @@ return 1
 `,
 };
 
-/** Append a line to a job's log, keeping its newest ARGV[2] lines. */
+/**
+ * Appends a line to a job's log, keeping its newest lines, and counts every line ever
+ * appended in the job's hash (`log_lines`): once old lines are trimmed, list positions move,
+ * and that count is what lets a follower know where it is (LOG_TAIL).
+ */
 export const APPEND_LOG: ScriptDef = {
   name: "appendLog",
-  keys: 1,
+  keys: 2,
   lua: `
+-- KEYS[1] the job's log list, KEYS[2] the job's hash
+-- ARGV[1] the line, ARGV[2] how many lines to keep
+${COUNT_FN}
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+-- A line for a job that is gone (deleted meanwhile) must not make up a hash for it.
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HSET', KEYS[2], 'log_lines', count(redis.call('HGET', KEYS[2], 'log_lines')) + 1)
+end
 return 1
+`,
+};
+
+/**
+ * A job's log lines from line number ARGV[1] on, counting every line ever appended (see
+ * APPEND_LOG), whatever the list has dropped since; and the number to continue from.
+ */
+export const LOG_TAIL: ScriptDef = {
+  name: "horusLogTail",
+  keys: 2,
+  lua: `
+-- KEYS[1] the job's log list, KEYS[2] the job's hash
+-- ARGV[1] the first line wanted (0: the first line the job ever logged)
+-- returns {next, dropped, lines}: the line number after the last one returned, how many
+-- wanted lines the list no longer holds, and the lines
+${COUNT_FN}
+local len = redis.call('LLEN', KEYS[1])
+-- Lines appended without the count (no hash): the list is all there is.
+local total = math.max(count(redis.call('HGET', KEYS[2], 'log_lines')), len)
+local first = total - len
+local from = math.min(count(ARGV[1]), total)
+local start, dropped = from - first, 0
+if start < 0 then start, dropped = 0, -start end
+local lines = redis.call('LRANGE', KEYS[1], start, -1)
+return {first + start + #lines, dropped, lines}
 `,
 };

@@ -4,7 +4,17 @@ import { type ErrorKind, type Job, type JobStatus, jobFromHash, jobToHash } from
 import { isCluster } from "./connection.js";
 import { RedisKeys } from "./keys.js";
 import { sendTogether, textCommand, writeTogether } from "./one-write.js";
-import { APPEND_LOG, CANCEL, FINISH, HAND_BACK, START, STORE, SUBMIT, TAKE } from "./scripts.js";
+import {
+  APPEND_LOG,
+  CANCEL,
+  FINISH,
+  HAND_BACK,
+  LOG_TAIL,
+  START,
+  STORE,
+  SUBMIT,
+  TAKE,
+} from "./scripts.js";
 import {
   carryBatchedCalls,
   isNoScript,
@@ -23,6 +33,15 @@ export interface JobReply {
   error_kind?: ErrorKind;
   /** The job's final record, when the reply was written by a runner ending the job. */
   record?: JobRecord;
+}
+
+/** Log lines read from some line number on (see JobStore.logTail). */
+export interface LogTail {
+  lines: string[];
+  /** The line number to ask for next. */
+  next: number;
+  /** Lines asked for that the log no longer holds (it keeps the newest LOG_LINES_MAX). */
+  dropped: number;
 }
 
 /** A job's state as people and tools see it. */
@@ -418,17 +437,34 @@ export class JobStore {
   }
 
   /** Appends a line to the job's capped log. */
-  async appendLog(id: string, line: string): Promise<void> {
+  async appendLog(id: string, line: string, keep = LOG_LINES_MAX): Promise<void> {
     await runScriptBatched(
       this.redis,
       APPEND_LOG,
-      [this.keys.logs(id)],
-      [clip(line), LOG_LINES_MAX],
+      [this.keys.logs(id), this.keys.job(id)],
+      [clip(line), keep],
     );
   }
 
+  /**
+   * A job's log lines from line number `from` on (0 is the first line it ever logged), with
+   * the number to continue from. Numbers count every line appended, so a follower keeps its
+   * place after the oldest lines are trimmed; `dropped` says how many it asked for that are
+   * gone.
+   */
+  async logTail(id: string, from = 0): Promise<LogTail> {
+    const [next, dropped, lines] = (await runScript(
+      this.redis,
+      LOG_TAIL,
+      [this.keys.logs(id), this.keys.job(id)],
+      [Math.max(0, Math.floor(from))],
+    )) as [number, number, string[]];
+    return { lines, next, dropped };
+  }
+
+  /** A job's log lines from line number `from` on (see logTail). */
   async logs(id: string, from = 0): Promise<string[]> {
-    return this.redis.lrange(this.keys.logs(id), from, -1);
+    return (await this.logTail(id, from)).lines;
   }
 
   async result(id: string): Promise<JobResult | undefined> {

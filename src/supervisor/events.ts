@@ -71,7 +71,10 @@ export class JobEvents {
     let record: Awaited<ReturnType<JobStore["record"]>>;
     let lines: string[];
     try {
-      lines = await this.store.logs(sub.jobId, sub.seenLogs);
+      // Line numbers count every line logged, so trimmed old lines do not stall the follow.
+      const tail = await this.store.logTail(sub.jobId, sub.seenLogs);
+      lines = tail.lines;
+      sub.seenLogs = tail.next;
       record = await this.store.record(sub.jobId);
     } catch {
       return; // Redis away for a moment: the next tick tries again.
@@ -95,7 +98,6 @@ export class JobEvents {
       send({ job_id: sub.jobId, type: "status", status: record.status });
     }
     for (const line of lines) send({ job_id: sub.jobId, type: "log", line });
-    sub.seenLogs += lines.length;
     if (record.status === "finished" || record.status === "error") {
       // Lines written between the two reads above: the record is final, so these are last.
       const late = await this.store.logs(sub.jobId, sub.seenLogs).catch(() => []);

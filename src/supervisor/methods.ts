@@ -337,12 +337,12 @@ export const METHODS: MethodTable = {
   },
 
   "job.logs": {
-    summary: "A job's log lines from line `from` on; `next` is where to continue",
+    summary:
+      "A job's log lines from line `from` on (0 is the first it ever logged); `next` is where to continue, `dropped` how many of those asked for are no longer kept",
     access: JOBS,
     async handle(p, ctx) {
       await recordOrThrow(ctx.services.jobs, p.job_id);
-      const lines = await ctx.services.jobs.logs(p.job_id, p.from);
-      return { lines, next: p.from + lines.length };
+      return ctx.services.jobs.logTail(p.job_id, p.from);
     },
   },
 

@@ -172,7 +172,7 @@ export const SCHEMAS = {
   },
   "job.logs": {
     params: byJobId.extend({ from: z.number().int().min(0).default(0) }),
-    result: z.object({ lines: z.array(z.string()), next: z.number() }),
+    result: z.object({ lines: z.array(z.string()), next: z.number(), dropped: z.number() }),
   },
   "job.cancel": {
     params: byJobId,

@@ -106,6 +106,66 @@ describe("horus", () => {
     expect((await horus(["logs", id])).stdout).toBe("one\ntwo\n");
   });
 
+  test("logs --follow goes on past the log's line cap and says on stderr what it missed", async () => {
+    // 10,005 lines: the log keeps the newest 10,000. The follow starts while the job sleeps
+    // (3 s, far longer than the command takes to start), reads the first line, then reads on.
+    const lines = ["log first", "sleep 3000"];
+    for (let i = 1; i <= 10_004; i++) lines.push(`log line ${i}`);
+    const s = await horus(
+      ["submit", "--runner", "cli", "--script", "-", "--key", keys.private_key],
+      lines.join("\n"),
+    );
+    expect(s.code).toBe(0);
+    const follow = await horus(["logs", s.stdout.trim(), "--follow"]);
+    expect(follow.code).toBe(0);
+    const got = follow.stdout.trimEnd().split("\n");
+    const breaks = [];
+    for (let i = 1; i < got.length; i++)
+      if (Number(got[i].slice(5)) !== Number(got[i - 1].slice(5)) + 1)
+        breaks.push([i, got[i - 1], got[i]]);
+    console.log("DEBUG", JSON.stringify(breaks.slice(0, 10)), got.length);
+    expect(got[0]).toBe("first");
+    expect(got.at(-1)).toBe("line 10004");
+    // What it printed and what it was told it missed add up to every line the job logged.
+    const missed = Number(/\((\d+) log lines? dropped/.exec(follow.stderr)?.[1] ?? 0);
+    expect(got.length + missed).toBe(10_005);
+    expect(new Set(got).size).toBe(got.length);
+  });
+
+  test("logs writes every line to a reader slower than the command", async () => {
+    const client = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
+    const job = HorusClient.signedJob({ payload: "", runner: "cli-idle" }, [keys.private_key]);
+    try {
+      await client.store.store(job);
+      await Promise.all(
+        Array.from({ length: 5000 }, (_, i) =>
+          client.store.appendLog(job.id, `line ${i} ${"x".repeat(60)}`),
+        ),
+      );
+    } finally {
+      await client.close();
+    }
+    // The reader takes nothing for a second: the pipe fills, and the command must wait for it
+    // rather than exit with its output half written (before, 930 of the 5,000 lines came out).
+    const horusCmd = [
+      process.execPath,
+      distBin("horus"),
+      "--redis-url",
+      REDIS_URL,
+      "--namespace",
+      ns,
+    ];
+    const r = await runToEnd("sh", [
+      "-c",
+      `${horusCmd.map((a) => `'${a}'`).join(" ")} logs ${job.id} | (sleep 1; cat)`,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(5000);
+    expect(lines.at(-1)).toMatch(/^line 4999 /);
+  });
+
   test("cancel a running job", async () => {
     const s = await horus(
       ["submit", "--runner", "cli", "--script", "-", "--key", keys.private_key],

@@ -137,7 +137,8 @@ export function runToEnd(
       child.kill("SIGKILL");
       reject(new Error(`${command} ${args.join(" ")} did not end in time\n${stdout}\n${stderr}`));
     }, options.timeoutMs ?? 30_000);
-    child.on("exit", (code) => {
+    // "close", not "exit": the process may have exited with output still in the pipes.
+    child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
