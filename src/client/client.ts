@@ -11,10 +11,12 @@ import {
   type JobRecord,
   type JobReply,
   JobStore,
+  type LogTail,
   listInstances,
   recordOf,
   whenReady,
 } from "../protocol/index.js";
+import { followLogs } from "./follow.js";
 
 export interface ClientOptions {
   redisUrl?: string;
@@ -175,28 +177,19 @@ export class HorusClient {
     return this.store.logs(id, from);
   }
 
-  /**
-   * Calls `onLine` for each log line of the job as it arrives, until the job has ended and
-   * its last lines are read. A job's log keeps its newest lines only: lines trimmed before
-   * they were read are counted to `onDropped`, and following goes on with the newer ones.
-   */
-  async followLogs(
+  /** Log lines from line number `from` on, with where to continue (see JobStore.logTail). */
+  logTail(id: string, from = 0): Promise<LogTail> {
+    return this.store.logTail(id, from);
+  }
+
+  /** Calls `onLine` for each log line as it arrives, until the job ends (see follow.ts). */
+  followLogs(
     jobId: string,
     onLine: (line: string) => void,
     pollMs = 200,
     onDropped?: (count: number) => void,
   ): Promise<JobRecord> {
-    let next = 0;
-    for (;;) {
-      const record = await this.store.record(jobId);
-      if (record === undefined) throw new Error(`no job with id ${jobId}`);
-      const tail = await this.store.logTail(jobId, next);
-      if (tail.dropped > 0) onDropped?.(tail.dropped);
-      for (const line of tail.lines) onLine(line);
-      next = tail.next;
-      if (record.status === "finished" || record.status === "error") return record;
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
+    return followLogs(this, jobId, onLine, pollMs, onDropped);
   }
 
   cancel(jobId: string) {

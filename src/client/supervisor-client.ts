@@ -3,6 +3,7 @@
 import type { Job } from "../job/index.js";
 import type { InstanceInfo, JobRecord, JobResult, LogTail } from "../protocol/index.js";
 import { WaitTimeoutError } from "./client.js";
+import { followLogs } from "./follow.js";
 
 /** Error codes the supervisor answers with that this client acts on (see src/supervisor). */
 const CODES = { jobNotFound: -32013, jobState: -32014, waitTimeout: -32040 } as const;
@@ -133,27 +134,14 @@ export class SupervisorClient {
     return this.call<LogTail>("job.logs", { job_id: id, from });
   }
 
-  /**
-   * Calls `onLine` for each new log line until the job has ended (polls over HTTP); lines
-   * the job's log trimmed before they were read are counted to `onDropped`.
-   */
-  async followLogs(
+  /** Calls `onLine` for each new log line until the job ends, polling over HTTP. */
+  followLogs(
     id: string,
     onLine: (line: string) => void,
     pollMs = 300,
     onDropped?: (count: number) => void,
   ): Promise<JobRecord> {
-    let next = 0;
-    for (;;) {
-      const record = await this.status(id);
-      if (record === undefined) throw new Error(`no job with id ${id}`);
-      const tail = await this.logTail(id, next);
-      if (tail.dropped > 0) onDropped?.(tail.dropped);
-      for (const line of tail.lines) onLine(line);
-      next = tail.next;
-      if (record.status === "finished" || record.status === "error") return record;
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
+    return followLogs(this, id, onLine, pollMs, onDropped);
   }
 
   async cancel(id: string): Promise<"cancelled" | "signalled" | "missing" | "already-ended"> {
