@@ -3,7 +3,7 @@
 // the request) failed, 2 bad usage.
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { HorusClient, SupervisorClient, WaitTimeoutError } from "../client/index.js";
+import { HorusClient, SupervisorClient } from "../client/index.js";
 import { DEFAULT_TIMEOUT_S, generateKeyPair, type Job } from "../job/index.js";
 import { type JobRecord, LOG_LINES_MAX } from "../protocol/index.js";
 import {
@@ -155,9 +155,9 @@ function withClient(action: (client: Client, ...args: never[]) => Promise<number
       await client.ready();
       code = await action(client, ...(args as never[]));
     } catch (e) {
-      if (e instanceof UsageError) fail(e.message, 2);
-      if (e instanceof WaitTimeoutError) fail(e.message, 1);
-      fail((e as Error).message, 1);
+      // Not fail(): output the action wrote before the error must get out too.
+      process.stderr.write(`horus: ${(e as Error).message}\n`);
+      code = e instanceof UsageError ? 2 : 1;
     } finally {
       await client.close();
     }
