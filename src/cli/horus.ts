@@ -3,7 +3,7 @@
 // the request) failed, 2 bad usage.
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { HorusClient, SupervisorClient } from "../client/index.js";
+import { checkResultSignature, HorusClient, SupervisorClient } from "../client/index.js";
 import { DEFAULT_TIMEOUT_S, generateKeyPair, type Job } from "../job/index.js";
 import { type JobRecord, LOG_LINES_MAX } from "../protocol/index.js";
 import {
@@ -12,6 +12,7 @@ import {
   type RedisLocationFlags,
   redisClusterOption,
   redisUrlFromFlags,
+  readTrustedKeys,
   redisUrlOption,
 } from "../runtime/index.js";
 
@@ -141,8 +142,38 @@ function printRecord(record: JobRecord): void {
     finished_at: record.finished_at,
     attempts: record.attempts,
     runner_instance: record.runner_instance,
+    ...(record.result_signer !== undefined
+      ? { result_signer: record.result_signer, result_signature: record.result_signature }
+      : {}),
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+const runnerKeysOption = () =>
+  new Option(
+    "--runner-keys <keys>",
+    "check the result's signature against these runner public keys: HEX,HEX or @FILE",
+  ).env("HORUS_RUNNER_KEYS");
+
+/**
+ * With --runner-keys, says on stderr who signed the outcome, or why it cannot be trusted;
+ * false when it cannot (the command then fails, whatever the result says).
+ */
+function resultTrusted(record: JobRecord, spec: string | undefined): boolean {
+  if (spec === undefined) return true;
+  let keys: Set<string>;
+  try {
+    keys = readTrustedKeys(spec);
+  } catch (e) {
+    throw new UsageError(`--runner-keys: ${(e as Error).message}`);
+  }
+  const verdict = checkResultSignature(record, keys);
+  if (verdict.ok) {
+    process.stderr.write(`horus: result signed by runner key ${verdict.signer}\n`);
+    return true;
+  }
+  process.stderr.write(`horus: result NOT verified: ${verdict.message}\n`);
+  return false;
 }
 
 /** Runs an action with a client, closing it afterwards and mapping errors to exit codes. */
@@ -189,10 +220,12 @@ program
 addJobOptions(program.command("run"))
   .description("sign and submit a job, wait for it, print its output")
   .option("--json", "print the whole record as JSON")
+  .addOption(runnerKeysOption())
   .action(
-    withClient(async (client, flags: JobFlags & { json?: boolean }) => {
+    withClient(async (client, flags: JobFlags & { json?: boolean; runnerKeys?: string }) => {
       const job = jobFromFlags(flags);
       const record = await client.run(job);
+      if (!resultTrusted(record, flags.runnerKeys)) return 1;
       if (flags.json) printRecord(record);
       if (record.status === "finished") {
         if (!flags.json)
@@ -234,10 +267,13 @@ program
 program
   .command("result <id>")
   .description('print a job\'s result: {"success": ...} or {"error": ...}')
+  .addOption(runnerKeysOption())
   .action(
-    withClient(async (client, id: string) => {
-      const result = await client.result(id);
-      if (!result) throw new Error(`job ${id} has no result (yet)`);
+    withClient(async (client, id: string, flags: { runnerKeys?: string }) => {
+      const record = await client.status(id);
+      const result = record?.result;
+      if (!record || !result) throw new Error(`job ${id} has no result (yet)`);
+      if (!resultTrusted(record, flags.runnerKeys)) return 1;
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return "success" in result ? 0 : 1;
     }),

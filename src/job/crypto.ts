@@ -138,9 +138,16 @@ function safeNormalise(key: string): string | undefined {
   }
 }
 
-/** Why one signature does not verify, or null when it does. */
-export function checkSignature(message: Uint8Array, sig: JobSignature): string | null {
-  return checkWithKey(message, sig, lazyHash(message)).problem;
+/**
+ * Checks one signature over any message: why it does not verify (null when it does), and the
+ * signer's compressed key when the key itself is valid.
+ */
+export function verifySignature(
+  message: Uint8Array,
+  sig: JobSignature,
+): { problem: string | null; signer?: string } {
+  const { problem, compressed } = checkWithKey(message, sig, lazyHash(message));
+  return { problem, signer: compressed };
 }
 
 /** SHA-256 of the message, computed once however many signatures need it. */

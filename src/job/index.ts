@@ -7,3 +7,4 @@ export * from "./failure.js";
 export { libsecp256k1, useLibsecp256k1 } from "./native-verify.js";
 export * from "./schema.js";
 export * from "./types.js";
+export * from "./result-signature.js";

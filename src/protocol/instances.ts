@@ -17,6 +17,8 @@ export interface InstanceInfo {
   started_at: string;
   jobs_done: number;
   jobs_running: number;
+  /** The key this instance signs results with (compressed hex), when it signs them. */
+  public_key?: string;
 }
 
 /**

@@ -21,15 +21,20 @@ local function count(v)
 end
 `;
 
-/** Store a new job and queue it; a job id that exists already is refused. */
+/**
+ * Store a new job and queue it; a job id that exists already is refused, and so is one a
+ * runner has claimed (run or started) even if its hash is gone: deleting a finished job
+ * must not make its signed bytes runnable again.
+ */
 export const SUBMIT: ScriptDef = {
   name: "horusSubmit",
-  keys: 3,
+  keys: 4,
   lua: `
--- KEYS[1] job hash, KEYS[2] runner queue, KEYS[3] reply list
+-- KEYS[1] job hash, KEYS[2] runner queue, KEYS[3] reply list, KEYS[4] the job's claim
 -- ARGV[1] job id, ARGV[2..] field, value pairs of the job hash (status included)
--- returns 1 queued, -1 the id exists already
+-- returns 1 queued, -1 the id exists already, -7 the id was claimed by a runner before
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if redis.call('EXISTS', KEYS[4]) == 1 then return -7 end
 -- A reply left under this id (an earlier job's, kept longer) must not answer this one's waiter.
 redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
@@ -38,15 +43,16 @@ return 1
 `,
 };
 
-/** Store a job without queueing it (the supervisor's jobs.create). */
+/** Store a job without queueing it (the supervisor's jobs.create); refused as SUBMIT refuses. */
 export const STORE: ScriptDef = {
   name: "horusStore",
-  keys: 1,
+  keys: 2,
   lua: `
--- KEYS[1] job hash
+-- KEYS[1] job hash, KEYS[2] the job's claim
 -- ARGV[1..] field, value pairs of the job hash (status included)
--- returns 1 stored, -1 the id exists already
+-- returns 1 stored, -1 the id exists already, -7 the id was claimed by a runner before
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return -7 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 `,
@@ -172,9 +178,13 @@ export const FINISH: ScriptDef = {
 -- ARGV[1] instance, ARGV[2] mode "holder"|"open", ARGV[3] status finished|error,
 -- ARGV[4] result JSON, ARGV[5] error message, ARGV[6] error kind, ARGV[7] now,
 -- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON, an
--- object (the job's final record is added to it as "record")
+-- object (the job's final record is added to it as "record"), ARGV[11] the runner's
+-- signature over the outcome and ARGV[12] its public key ("" and "": unsigned)
 -- returns 1 written, -1 no such job, -2 already terminal, -4 held by another instance
 ${COUNT_FN}
+-- Whatever the answer, the id is no longer ours to hold: an id left in the active list
+-- would be found by the orphan check and handled again, every sweep, for ever.
+if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
 -- One read for every field this script looks at (a hash always has a status).
 local f = redis.call('HMGET', KEYS[1], 'status', 'runner_instance', 'runner', 'created_at',
   'started_at', 'attempts', 'error', 'error_kind')
@@ -190,6 +200,12 @@ if ARGV[3] == 'error' then
 else
   redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finished_at', ARGV[7], 'updated_at', ARGV[7])
 end
+-- A signed outcome names the instance that wrote it, as its signature does.
+if ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[1], 'result_signature', ARGV[11], 'result_signer', ARGV[12],
+    'runner_instance', ARGV[1])
+  f[2] = ARGV[1]
+end
 redis.call('SET', KEYS[2], ARGV[4])
 -- The reply carries the job's final record, so a waiter needs no second read; the result
 -- JSON is spliced in as it came (never decoded here), and a large one is left out (the
@@ -199,14 +215,15 @@ if string.len(ARGV[4]) <= 65536 then
   local record = cjson.encode({
     id = ARGV[9], status = ARGV[3], runner = f[3] or nil, created_at = f[4] or nil,
     started_at = f[5] or nil, finished_at = ARGV[7], attempts = count(f[6]),
-    runner_instance = f[2] or nil, error = error or nil, error_kind = error_kind or nil
+    runner_instance = f[2] or nil, error = error or nil, error_kind = error_kind or nil,
+    result_signature = ARGV[11] ~= '' and ARGV[11] or nil,
+    result_signer = ARGV[12] ~= '' and ARGV[12] or nil
   })
   reply = string.sub(ARGV[10], 1, -2) .. ',"record":' .. string.sub(record, 1, -2) ..
     ',"result":' .. ARGV[4] .. '}}'
 end
 redis.call('DEL', KEYS[3])
 redis.call('LPUSH', KEYS[3], reply)
-if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
 local ttl = tonumber(ARGV[8])
 if ttl > 0 then
   redis.call('EXPIRE', KEYS[1], ttl)

@@ -1,6 +1,13 @@
 // Job state in Redis: every read and write of a job's keys goes through `JobStore`.
 import type { Redis } from "ioredis";
-import { type ErrorKind, type Job, type JobStatus, jobFromHash, jobToHash } from "../job/index.js";
+import {
+  type ErrorKind,
+  type Job,
+  type JobStatus,
+  jobFromHash,
+  jobToHash,
+  type ResultStatement,
+} from "../job/index.js";
 import { isCluster } from "./connection.js";
 import { RedisKeys } from "./keys.js";
 import { sendTogether, textCommand, writeTogether } from "./one-write.js";
@@ -57,6 +64,10 @@ export interface JobRecord {
   error?: string;
   error_kind?: ErrorKind;
   result?: JobResult;
+  /** The ending runner's signature over the outcome (see result-signature.ts), if signed. */
+  result_signature?: string;
+  /** Its public key (compressed hex). */
+  result_signer?: string;
 }
 
 export const LOG_LINE_MAX_BYTES = 16 * 1024;
@@ -88,6 +99,22 @@ export function recordOf(
     error: text("error"),
     error_kind: text("error_kind") as ErrorKind | undefined,
     result,
+    result_signature: text("result_signature"),
+    result_signer: text("result_signer"),
+  };
+}
+
+/** What a result signature covers, read back from a record (see verifyResult). */
+export function statementOf(record: JobRecord): ResultStatement | undefined {
+  if (record.status !== "finished" && record.status !== "error") return undefined;
+  if (record.result === undefined || record.finished_at === undefined) return undefined;
+  return {
+    job_id: record.id,
+    status: record.status,
+    result: record.result,
+    error_kind: record.error_kind,
+    finished_at: record.finished_at,
+    runner_instance: record.runner_instance ?? "",
   };
 }
 
@@ -117,6 +144,16 @@ export class JobExistsError extends Error {
   override readonly name = "JobExistsError";
 }
 
+/** SUBMIT's and STORE's refusals as errors people can act on. */
+function submitRefusal(code: unknown, id: string): JobExistsError | undefined {
+  if (code === -1) return new JobExistsError(`a job with id ${id} exists already`);
+  if (code === -7)
+    return new JobExistsError(
+      `job id ${id} was claimed by a runner before (it ran, or started); a signed job runs once: sign a new job to run it again`,
+    );
+  return undefined;
+}
+
 export type StartOutcome = "started" | "missing" | "already-run" | "cancelled" | "not-held";
 
 /** START's and TAKE's reply codes as words. */
@@ -141,8 +178,17 @@ function clip(line: string): string {
   return `${Buffer.from(line, "utf8").subarray(0, LOG_LINE_MAX_BYTES).toString("utf8")}…`;
 }
 
+/** Signs the outcomes a runner records with its own key. */
+export interface ResultSigner {
+  /** Compressed hex public key. */
+  readonly publicKey: string;
+  sign(statement: ResultStatement): string;
+}
+
 export interface EndOptions {
   instance: string;
+  /** Signs the outcome (a runner ending a job); unsigned without one. */
+  signer?: ResultSigner;
   /** "holder": only the instance that started the job may end it; "open": any. */
   mode: "holder" | "open";
   /** Active list to remove the id from (runner id + instance), if any. */
@@ -189,7 +235,8 @@ export class JobStore {
   /** Stores a job as `dispatched` and pushes its id onto its runner's queue, atomically. */
   async submit(job: Job): Promise<void> {
     const code = await runScriptBatched(this.redis, SUBMIT, ...this.submitCall(job));
-    if (code === -1) throw new JobExistsError(`a job with id ${job.id} exists already`);
+    const refusal = submitRefusal(code, job.id);
+    if (refusal) throw refusal;
   }
 
   private submitCall(job: Job): [string[], string[]] {
@@ -199,7 +246,15 @@ export class JobStore {
     // and flattening its entries was a tenth of a producer's CPU per job, signing included).
     for (const field in hash) args.push(field, hash[field] as string);
     args.push("status", "dispatched", "attempts", "0");
-    return [[this.keys.job(job.id), this.keys.queue(job.runner), this.keys.reply(job.id)], args];
+    return [
+      [
+        this.keys.job(job.id),
+        this.keys.queue(job.runner),
+        this.keys.reply(job.id),
+        this.keys.claim(job.id),
+      ],
+      args,
+    ];
   }
 
   /**
@@ -223,9 +278,8 @@ export class JobStore {
     // Awaited below only if the submit went through; the caller closes `conn` otherwise.
     wait.promise.catch(() => {});
     writeTogether(conn, [submit, wait]);
-    if ((await submit.promise) === -1) {
-      throw new JobExistsError(`a job with id ${job.id} exists already`);
-    }
+    const refusal = submitRefusal(await submit.promise, job.id);
+    if (refusal) throw refusal;
     const reply = (await wait.promise) as string | null;
     return reply === null ? null : (JSON.parse(reply) as JobReply);
   }
@@ -236,10 +290,11 @@ export class JobStore {
     const code = await runScript(
       this.redis,
       STORE,
-      [this.keys.job(job.id)],
+      [this.keys.job(job.id), this.keys.claim(job.id)],
       Object.entries(fields).flat(),
     );
-    if (code === -1) throw new JobExistsError(`a job with id ${job.id} exists already`);
+    const refusal = submitRefusal(code, job.id);
+    if (refusal) throw refusal;
   }
 
   /** Queues a stored job. */
@@ -346,6 +401,18 @@ export class JobStore {
     const active = opts.active
       ? this.keys.active(opts.active.runnerId, opts.active.instance)
       : this.keys.none();
+    const finishedAt = new Date().toISOString();
+    let signature = "";
+    if (opts.signer !== undefined) {
+      signature = opts.signer.sign({
+        job_id: id,
+        status,
+        result,
+        error_kind: errorKind || undefined,
+        finished_at: finishedAt,
+        runner_instance: opts.instance,
+      });
+    }
     const code = await runScriptBatched(
       this.redis,
       FINISH,
@@ -364,10 +431,12 @@ export class JobStore {
         JSON.stringify(result),
         "error" in result ? result.error : "",
         errorKind,
-        new Date().toISOString(),
+        finishedAt,
         opts.retentionS,
         id,
         JSON.stringify(reply),
+        signature,
+        signature === "" ? "" : (opts.signer?.publicKey ?? ""),
       ],
     );
     switch (code) {

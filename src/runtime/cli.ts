@@ -17,6 +17,7 @@ import type { Executor } from "./executor.js";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "./policy.js";
 import { Runner } from "./runner.js";
+import { defaultStateDir, ensureStateDir, loadRunnerKey } from "./state-dir.js";
 import { packageVersion } from "./version.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, forced: 130 } as const;
@@ -34,6 +35,10 @@ export interface RunnerCliOptions {
   resultTtlS: number;
   maxAttempts: number;
   heartbeatS: number;
+  /** The state directory (run ledger, result-signing key). */
+  stateDir: string;
+  /** The private key (hex) results are signed with. */
+  signingKey: string;
   /** The runner's own extra options (as commander parsed them). */
   extra: Record<string, unknown>;
 }
@@ -146,6 +151,20 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
       )
         .argParser(positiveSeconds)
         .default(5),
+    )
+    .addOption(
+      new Option(
+        "--state-dir <dir>",
+        "where the runner keeps what Redis cannot be trusted with: the ids it ran, its signing key",
+      )
+        .env("HORUS_STATE_DIR")
+        .default(defaultStateDir()),
+    )
+    .addOption(
+      new Option(
+        "--signing-key <key>",
+        "private key (hex, or @FILE) results are signed with; default: one made in the state directory",
+      ).env("HORUS_RUNNER_KEY"),
     );
   spec.extraOptions?.(cmd);
   return cmd;
@@ -165,7 +184,21 @@ const COMMON_KEYS = new Set([
   "redisSentinels",
   "redisMaster",
   "redisCluster",
+  "stateDir",
+  "signingKey",
 ]);
+
+/** `HEX` or `@FILE` holding it; the error never repeats any of the key. */
+function readSigningKey(spec: string | undefined): string | undefined {
+  if (spec === undefined || !spec.startsWith("@")) return spec;
+  try {
+    return readFileSync(spec.slice(1), "utf8").trim();
+  } catch (e) {
+    throw new Error(
+      `cannot read the signing key from ${spec.slice(1)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
 
 /** Parses the command line, starts the runner and stops it on SIGTERM/SIGINT. */
 export async function runRunnerCommand(
@@ -204,6 +237,17 @@ export async function runRunnerCommand(
     process.exit(EXIT.usage);
   }
 
+  const stateDir = raw.stateDir as string;
+  let signingKey: string;
+  try {
+    ensureStateDir(stateDir);
+    signingKey = loadRunnerKey(stateDir, readSigningKey(raw.signingKey as string | undefined));
+  } catch (e) {
+    const message = (e as Error).message.replace(/[0-9a-f]{64}/gi, "<key>");
+    process.stderr.write(`${spec.name}: --state-dir/--signing-key: ${message}\n`);
+    process.exit(EXIT.usage);
+  }
+
   const extra = Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON_KEYS.has(k)));
   const options: RunnerCliOptions = {
     runnerId,
@@ -217,6 +261,8 @@ export async function runRunnerCommand(
     resultTtlS: raw.resultTtl as number,
     maxAttempts: raw.maxAttempts as number,
     heartbeatS: raw.heartbeat as number,
+    stateDir,
+    signingKey,
     extra,
   };
   const logger = createLogger(options.logLevel, { runner_id: runnerId });
@@ -235,6 +281,8 @@ export async function runRunnerCommand(
         maxAttempts: options.maxAttempts,
         heartbeatS: options.heartbeatS,
         version: packageVersion(),
+        stateDir: options.stateDir,
+        signingKey: options.signingKey,
         policy: { trustedKeys, maxJobAgeS: options.maxJobAgeS, clockSkewS: DEFAULT_CLOCK_SKEW_S },
       },
       executor,

@@ -5,4 +5,5 @@ export type * from "./executor.js";
 export * from "./logger.js";
 export * from "./policy.js";
 export * from "./runner.js";
+export * from "./state-dir.js";
 export * from "./version.js";

@@ -11,11 +11,21 @@ export interface AcceptancePolicy {
   clockSkewS: number;
 }
 
-export const DEFAULT_MAX_JOB_AGE_S = 24 * 3600;
+/**
+ * An hour: the window in which a job's signed bytes are accepted at all, so also the window
+ * in which a replay would have to get past both the claim and the run ledger.
+ */
+export const DEFAULT_MAX_JOB_AGE_S = 3600;
 export const DEFAULT_CLOCK_SKEW_S = 60;
 
 export type Verdict =
-  | { ok: true; signatories: string[] }
+  | {
+      ok: true;
+      /** The trusted signatories: what the script sees and Osiris checks access with. */
+      signatories: string[];
+      /** Valid signatures by keys this runner does not trust: logged, then ignored. */
+      untrusted: string[];
+    }
   | { ok: false; kind: ErrorKind; message: string };
 
 function refuse(kind: ErrorKind, message: string): Verdict {
@@ -45,11 +55,15 @@ export function checkJob(job: Job, policy: AcceptancePolicy, now: Date = new Dat
   if (report.invalid.length > 0) {
     return refuse("unauthorized", `invalid signature: ${report.invalid.join("; ")}`);
   }
-  if (!report.valid.some((key) => policy.trustedKeys.has(key))) {
+  // Only a trusted signature confers identity: the `signatures` list is not itself signed,
+  // so anyone who can edit a queued job can add a valid signature of their own to it.
+  const signatories = report.valid.filter((key) => policy.trustedKeys.has(key));
+  if (signatories.length === 0) {
     const keys = report.valid.map((k) => `${k.slice(0, 16)}…`).join(", ");
     return refuse("unauthorized", `no signatory is trusted by this runner (signed by ${keys})`);
   }
-  return { ok: true, signatories: report.valid };
+  const untrusted = report.valid.filter((key) => !policy.trustedKeys.has(key));
+  return { ok: true, signatories, untrusted };
 }
 
 /** Parses trusted keys as given on the command line, normalised; throws on a bad one. */

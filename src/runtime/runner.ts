@@ -10,6 +10,8 @@ import {
   InvalidJobError,
   type Job,
   jobFromHash,
+  publicKeyOf,
+  signResult,
 } from "../job/index.js";
 import {
   closeRedis,
@@ -19,6 +21,7 @@ import {
   type FinishOutcome,
   type InstanceInfo,
   JobStore,
+  type ResultSigner,
   sweepCrashedInstances,
   type TakenJob,
   type TakeRequest,
@@ -29,6 +32,7 @@ import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import type { Logger } from "./logger.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
+import { RunLedger } from "./state-dir.js";
 
 export interface RunnerOptions {
   runnerId: string;
@@ -47,6 +51,13 @@ export interface RunnerOptions {
   /** Seconds between sweeps for crashed instances' jobs. */
   sweepIntervalS?: number;
   version?: string;
+  /**
+   * Where the run ledger lives (see state-dir.ts): ids run here are refused ever after, even
+   * if Redis forgets their claims. Without one, the claim in Redis is the only replay guard.
+   */
+  stateDir?: string;
+  /** Private key (hex) the runner signs every outcome it records with; unsigned without. */
+  signingKey?: string;
 }
 
 interface RunningJob {
@@ -110,6 +121,8 @@ export class Runner {
   /** When the commands connection last came back after losing Redis (0: never). */
   private reconnectedAt = 0;
   private jobsDone = 0;
+  private ledger: RunLedger | undefined;
+  private readonly signer: ResultSigner | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
 
@@ -134,6 +147,12 @@ export class Runner {
     this.taker = connectRedis(options.redisUrl, { persistent: true, name: `${name}:take` });
     this.control = connectRedis(options.redisUrl, { persistent: true, name: `${name}:control` });
     this.store = new JobStore(this.commands, options.namespace);
+    const key = options.signingKey;
+    if (key !== undefined)
+      this.signer = {
+        publicKey: publicKeyOf(key),
+        sign: (statement) => signResult(statement, key),
+      };
     this.watchConnection(this.commands);
   }
 
@@ -172,6 +191,7 @@ export class Runner {
       started_at: this.startedAt,
       jobs_done: this.jobsDone,
       jobs_running: this.running.size,
+      ...(this.signer ? { public_key: this.signer.publicKey } : {}),
     };
   }
 
@@ -188,6 +208,16 @@ export class Runner {
   }
 
   async start(): Promise<void> {
+    if (this.options.stateDir !== undefined) {
+      this.ledger = new RunLedger(
+        this.options.stateDir,
+        this.options.namespace ?? "",
+        this.runnerId,
+        this.instance,
+      );
+      const read = this.ledger.open();
+      this.log.debug({ ...read, state_dir: this.options.stateDir }, "run ledger read");
+    }
     await this.executor.start?.();
     await this.control.subscribe(this.store.keys.control(this.runnerId));
     this.control.on("message", (_channel: string, message: string) => this.onControl(message));
@@ -411,6 +441,7 @@ export class Runner {
       mode,
       active: { runnerId: this.runnerId, instance: this.instance },
       retentionS: this.retentionS,
+      signer: this.signer,
     };
   }
 
@@ -444,6 +475,11 @@ export class Runner {
 
     const verdict = checkJob(job, this.policy);
     if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
+    if (verdict.untrusted.length > 0)
+      this.log.warn(
+        { job_id: id, untrusted: verdict.untrusted },
+        "valid signatures by untrusted keys ignored: they give the script no identity",
+      );
 
     if (taken === undefined) {
       const { claimTtlS } = this.takeRequest(1);
@@ -454,6 +490,20 @@ export class Runner {
         claimTtlS + job.timeout,
       );
       if (outcome !== "started") return this.notStarted({ id, outcome, hash });
+    }
+    if (this.ledger !== undefined) {
+      // The claim said "may run"; the ledger, which Redis cannot erase, must agree: an id
+      // runs here at most as many times as a job may be started in all.
+      const runs = this.ledger.runs(id);
+      if (runs >= this.maxAttempts)
+        return this.reject(
+          id,
+          "unauthorized",
+          `job id ${id} was started ${runs} time(s) before by this runner (its run ledger says so, though Redis let it start again); a replay is refused`,
+        );
+      const untilMs =
+        Date.parse(job.created_at) + (this.policy.maxJobAgeS + this.policy.clockSkewS) * 1000;
+      this.ledger.record(id, untilMs);
     }
     await this.execute(job, verdict.signatories, stop);
   }
@@ -512,6 +562,8 @@ export class Runner {
         clearTimeout(timer);
         await Promise.all(logWrites);
         const back = await this.store.handBack(this.runnerId, job.id, this.instance);
+        // Handed back unfinished, to be run again: this start does not count.
+        if (back) this.ledger?.writeOff(job.id);
         jobLog().info({ handed_back: back }, "job handed back to the queue");
         return;
       }
@@ -643,6 +695,7 @@ export class Runner {
         },
       ],
       ["instance key", () => this.unregister()],
+      ["run ledger", async () => this.ledger?.close()],
       ["executor", async () => this.executor.close?.()],
       ["control connection", () => closeRedis(this.control)],
       ["commands connection", () => closeRedis(this.commands)],

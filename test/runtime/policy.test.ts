@@ -16,11 +16,14 @@ function signed(overrides = {}, key = trusted.private_key) {
 }
 
 describe("acceptance policy", () => {
-  test("accepts a job signed by a trusted key and reports the signatories", () => {
+  test("accepts a job signed by a trusted key; only trusted keys are its signatories", () => {
+    // The signatures list is not signed: a valid signature by an untrusted key, added by
+    // whoever could edit the queued job, must give it no identity.
     const job = signJob(signed(), stranger.private_key);
     expect(checkJob(job, policy)).toEqual({
       ok: true,
-      signatories: [trusted.public_key, stranger.public_key],
+      signatories: [trusted.public_key],
+      untrusted: [stranger.public_key],
     });
   });
 
