@@ -10,9 +10,9 @@ import {
   namespaceOption,
   packageVersion,
   type RedisLocationFlags,
+  readTrustedKeys,
   redisClusterOption,
   redisUrlFromFlags,
-  readTrustedKeys,
   redisUrlOption,
 } from "../runtime/index.js";
 

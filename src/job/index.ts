@@ -5,6 +5,6 @@ export * from "./create.js";
 export * from "./crypto.js";
 export * from "./failure.js";
 export { libsecp256k1, useLibsecp256k1 } from "./native-verify.js";
+export * from "./result-signature.js";
 export * from "./schema.js";
 export * from "./types.js";
-export * from "./result-signature.js";
