@@ -6,13 +6,20 @@ import type { Redis } from "ioredis";
 
 export class LuaScript {
   private readonly sha: string;
+  /** What is sent: a `#!lua` flags line (see the protocol's scriptSource), then the Lua. */
+  private readonly source: string;
 
   constructor(
     /** A name for error messages. */
     readonly name: string,
-    readonly source: string,
+    lua: string,
+    /** A script that never writes runs even when Redis is out of memory. */
+    options: { readOnly?: boolean } = {},
   ) {
-    this.sha = createHash("sha1").update(source).digest("hex");
+    // Flagged, a writing script is refused as a whole when Redis is out of memory, instead
+    // of failing half-way at its first write that Redis judges.
+    this.source = `#!lua${options.readOnly ? " flags=no-writes" : ""}\n${lua}`;
+    this.sha = createHash("sha1").update(this.source).digest("hex");
   }
 
   async run(

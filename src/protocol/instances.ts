@@ -31,11 +31,11 @@ export async function writeHeartbeat(
   keys: RedisKeys,
   info: InstanceInfo,
   ttlS: number,
-): Promise<void> {
+): Promise<"renewed" | "lapsed"> {
   // Milliseconds: a fractional heartbeat (--heartbeat 0.5) gives a fractional lease, which PX
   // takes and EX refuses ("value is not an integer"); a refused heartbeat reads as a crash.
   const ttlMs = Math.max(1, Math.ceil(ttlS * 1000));
-  await runScript(
+  const code = await runScript(
     redis,
     HEARTBEAT,
     [
@@ -45,6 +45,7 @@ export async function writeHeartbeat(
     ],
     [JSON.stringify(info), ttlMs, info.instance, info.runner_id],
   );
+  return code === 1 ? "renewed" : "lapsed";
 }
 
 /** What UNREGISTER's code says. */

@@ -3,14 +3,14 @@
 import { createHash } from "node:crypto";
 import { type Command, type Redis, ReplyError } from "ioredis";
 import { sendTogether, textCommand } from "./one-write.js";
-import type { ScriptDef } from "./scripts.js";
+import { type ScriptDef, scriptSource } from "./scripts.js";
 
 const shas = new WeakMap<ScriptDef, string>();
 
 function shaOf(def: ScriptDef): string {
   let sha = shas.get(def);
   if (sha === undefined) {
-    sha = createHash("sha1").update(def.lua).digest("hex");
+    sha = createHash("sha1").update(scriptSource(def)).digest("hex");
     shas.set(def, sha);
   }
   return sha;
@@ -33,7 +33,7 @@ export async function runScript(
     return await redis.evalsha(shaOf(def), def.keys, ...keys, ...args);
   } catch (e) {
     if (!isNoScript(e)) throw e;
-    return await redis.eval(def.lua, def.keys, ...keys, ...args);
+    return await redis.eval(scriptSource(def), def.keys, ...keys, ...args);
   }
 }
 

@@ -6,6 +6,24 @@ export interface ScriptDef {
   readonly name: string;
   readonly keys: number;
   readonly lua: string;
+  /**
+   * The script never writes. Every script is sent with a `#!lua` first line (see
+   * scriptSource): without one, Redis judges a script's memory only at its first write
+   * command, and SUBMIT's first write was a DEL, which Redis lets through when out of
+   * memory, so the HSET and LPUSH behind it went through too. With it, Redis refuses a
+   * writing script as a whole while `maxmemory` is reached, and runs a read-only one
+   * (`flags=no-writes`) whatever the memory.
+   */
+  readonly readOnly?: boolean;
+  /** The script may run when Redis is out of memory (it writes next to nothing). */
+  readonly allowOom?: boolean;
+}
+
+/** What is sent to Redis for a script: its flags line, then its Lua. */
+export function scriptSource(def: ScriptDef): string {
+  const flags =
+    def.readOnly === true ? " flags=no-writes" : def.allowOom === true ? " flags=allow-oom" : "";
+  return `#!lua${flags}\n${def.lua}`;
 }
 
 /**
@@ -180,17 +198,21 @@ export const FINISH: ScriptDef = {
 -- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON, an
 -- object (the job's final record is added to it as "record"), ARGV[11] the runner's
 -- signature over the outcome and ARGV[12] its public key ("" and "": unsigned)
--- returns 1 written, -1 no such job, -2 already terminal, -4 held by another instance
+-- returns 1 written, 2 written before by this very call (a resend: same instance, same
+-- finished_at), -1 no such job, -2 already terminal, -4 held by another instance
 ${COUNT_FN}
 -- Whatever the answer, the id is no longer ours to hold: an id left in the active list
 -- would be found by the orphan check and handled again, every sweep, for ever.
 if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
 -- One read for every field this script looks at (a hash always has a status).
 local f = redis.call('HMGET', KEYS[1], 'status', 'runner_instance', 'runner', 'created_at',
-  'started_at', 'attempts', 'error', 'error_kind')
+  'started_at', 'attempts', 'error', 'error_kind', 'finished_at')
 local status = f[1]
 if not status then return -1 end
-if status == 'finished' or status == 'error' then return -2 end
+if status == 'finished' or status == 'error' then
+  if f[9] == ARGV[7] and f[2] == ARGV[1] then return 2 end
+  return -2
+end
 if ARGV[2] == 'holder' and (status ~= 'started' or f[2] ~= ARGV[1]) then return -4 end
 local error, error_kind = f[7], f[8]
 if ARGV[3] == 'error' then
@@ -361,15 +383,21 @@ return 5
 export const HEARTBEAT: ScriptDef = {
   name: "horusHeartbeat",
   keys: 3,
+  // A few bytes rewritten in place: refusing it when Redis is full would make every live
+  // runner look dead to the others, and their jobs be swept while they run.
+  allowOom: true,
   lua: `
 -- KEYS[1] the instance's heartbeat, KEYS[2] its runner's instance registry, KEYS[3] the set
 -- of runner ids
 -- ARGV[1] instance info JSON, ARGV[2] lease in milliseconds, ARGV[3] instance, ARGV[4]
 -- runner id
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+-- returns 1 the lease was held and is renewed, 0 it had lapsed (or never was) and is taken
+-- anew: a sweep may have recovered the instance's jobs meanwhile
+local held = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'GET')
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[4])
-return 1
+if held then return 1 end
+return 0
 `,
 };
 
@@ -426,6 +454,7 @@ return 1
 export const LOG_TAIL: ScriptDef = {
   name: "horusLogTail",
   keys: 2,
+  readOnly: true,
   lua: `
 -- KEYS[1] the job's log list, KEYS[2] the job's hash
 -- ARGV[1] the first line wanted (0: the first line the job ever logged)

@@ -173,6 +173,13 @@ function startOutcomeOf(code: unknown): StartOutcome {
 }
 export type FinishOutcome = "written" | "missing" | "already-ended" | "not-holder";
 
+/** A job's end, ready to send (see JobStore.prepareEnd); plain data, kept as JSON if need be. */
+export interface FinishCall {
+  id: string;
+  keys: string[];
+  args: (string | number)[];
+}
+
 function clip(line: string): string {
   if (Buffer.byteLength(line, "utf8") <= LOG_LINE_MAX_BYTES) return line;
   return `${Buffer.from(line, "utf8").subarray(0, LOG_LINE_MAX_BYTES).toString("utf8")}…`;
@@ -390,13 +397,18 @@ export class JobStore {
     return startOutcomeOf(code);
   }
 
-  private async end(
+  /**
+   * A job's end as the exact FINISH call that records it, decided once: sent again after a
+   * failure (or by the next process, from the state directory), the same call is recognised
+   * as a resend and answers "written" again.
+   */
+  prepareEnd(
     id: string,
     status: "finished" | "error",
     result: JobResult,
     errorKind: ErrorKind | "",
     opts: EndOptions,
-  ): Promise<FinishOutcome> {
+  ): FinishCall {
     const reply: JobReply = { id, status, ...(errorKind ? { error_kind: errorKind } : {}) };
     const active = opts.active
       ? this.keys.active(opts.active.runnerId, opts.active.instance)
@@ -413,10 +425,9 @@ export class JobStore {
         runner_instance: opts.instance,
       });
     }
-    const code = await runScriptBatched(
-      this.redis,
-      FINISH,
-      [
+    return {
+      id,
+      keys: [
         this.keys.job(id),
         this.keys.result(id),
         this.keys.reply(id),
@@ -424,7 +435,7 @@ export class JobStore {
         this.keys.claim(id),
         active,
       ],
-      [
+      args: [
         opts.instance,
         opts.mode,
         status,
@@ -438,9 +449,15 @@ export class JobStore {
         signature,
         signature === "" ? "" : (opts.signer?.publicKey ?? ""),
       ],
-    );
+    };
+  }
+
+  /** Sends a prepared end (see prepareEnd). */
+  async writeEnd(call: FinishCall): Promise<FinishOutcome> {
+    const code = await runScriptBatched(this.redis, FINISH, call.keys, call.args);
     switch (code) {
       case 1:
+      case 2:
         return "written";
       case -1:
         return "missing";
@@ -452,11 +469,11 @@ export class JobStore {
   }
 
   succeed(id: string, output: string, opts: EndOptions): Promise<FinishOutcome> {
-    return this.end(id, "finished", { success: output }, "", opts);
+    return this.writeEnd(this.prepareEnd(id, "finished", { success: output }, "", opts));
   }
 
   fail(id: string, kind: ErrorKind, message: string, opts: EndOptions): Promise<FinishOutcome> {
-    return this.end(id, "error", { error: message }, kind, opts);
+    return this.writeEnd(this.prepareEnd(id, "error", { error: message }, kind, opts));
   }
 
   /** Gives a started job back to the front of its queue. True when it was handed back. */

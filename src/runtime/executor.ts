@@ -21,6 +21,15 @@ export interface ExecutionContext {
   readonly signatories: readonly string[];
   /** The runner's structured logger, bound to this job. */
   readonly logger: JobLogger;
+  /**
+   * Called before each host call the script makes (files, processes, network...): undefined
+   * when it may go ahead at once; else a promise that resolves once it may (the runner has
+   * confirmed it still holds the job's lease) or rejects when it must not (the lease was
+   * lost and the job taken over: the job is being stopped). An executor that serves host
+   * calls itself must wait on it; this is what keeps a paused runner from acting on a job
+   * another instance has recovered.
+   */
+  readonly beforeHostCall?: () => Promise<void> | undefined;
 }
 
 /**

@@ -3,8 +3,11 @@
 // their signal; making one, listening to it and aborting it at the end cost a runner
 // more per job than its whole bookkeeping otherwise does.
 
-/** Why a running job was stopped; "finished" releases whatever the executor left behind. */
-export type StopReason = "timeout" | "cancelled" | "shutdown" | "finished";
+/**
+ * Why a running job was stopped; "finished" releases whatever the executor left behind;
+ * "fenced": its runner lost the lease on it (paused past it) and another took it over.
+ */
+export type StopReason = "timeout" | "cancelled" | "shutdown" | "fenced" | "finished";
 
 export class JobStop {
   private why: StopReason | undefined;

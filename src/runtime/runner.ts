@@ -18,6 +18,7 @@ import {
   connectRedis,
   DEFAULT_RETENTION_S,
   type EndOptions,
+  type FinishCall,
   type FinishOutcome,
   type InstanceInfo,
   JobStore,
@@ -32,7 +33,7 @@ import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import type { Logger } from "./logger.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
-import { RunLedger } from "./state-dir.js";
+import { PendingEnds, RunLedger } from "./state-dir.js";
 
 export interface RunnerOptions {
   runnerId: string;
@@ -68,6 +69,9 @@ interface RunningJob {
 }
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A job's end that could not be written yet: left to the next start (see PendingEnds). */
+type EndOutcome = FinishOutcome | "deferred";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
@@ -122,6 +126,22 @@ export class Runner {
   private reconnectedAt = 0;
   private jobsDone = 0;
   private ledger: RunLedger | undefined;
+  private pendingEnds: PendingEnds | undefined;
+  /** Ends whose write Redis refused, being retried (see writeEndDurably). */
+  private readonly retryingEnds = new Set<Promise<EndOutcome>>();
+  /** Stopping, past the grace period: ends still refused are left to the next start. */
+  private abandonEnds = false;
+  /** Jobs that ran and whose end is left to the next start: never handed back to run again. */
+  private readonly deferredEnds = new Set<string>();
+  /**
+   * The lease on our jobs: when (performance.now()) the last heartbeat that Redis took was
+   * sent. A lease older than two heartbeats is unconfirmed, and host calls wait until a beat
+   * confirms it (see beforeHostCall).
+   */
+  private leaseConfirmedAt = performance.now();
+  private confirming: Promise<void> | undefined;
+  /** A take's reply was lost: ids in our active list may have no handler (see recoverLostTakes). */
+  private recoveringTakes: Promise<void> | undefined;
   private readonly signer: ResultSigner | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
@@ -196,19 +216,94 @@ export class Runner {
   }
 
   private beat(): Promise<void> {
+    const sentAt = performance.now();
     this.lastBeat = writeHeartbeat(
       this.commands,
       this.store.keys,
       this.instanceInfo(),
       this.heartbeatS * 3,
-    ).catch(() => {
-      // Redis is away: the connection watcher has said so already.
-    });
+    ).then(
+      (lease) => {
+        this.leaseConfirmedAt = Math.max(this.leaseConfirmedAt, sentAt);
+        // The lease had lapsed (a pause, Redis away): a sweep may have recovered jobs we are
+        // still running. Those must stop before they do more.
+        if (lease === "lapsed" && this.running.size > 0) return this.fenceTakenOver();
+      },
+      () => {
+        // Redis is away: the connection watcher has said so already.
+      },
+    );
     return this.lastBeat;
+  }
+
+  private leaseFresh(): boolean {
+    return performance.now() - this.leaseConfirmedAt < 2 * this.heartbeatS * 1000;
+  }
+
+  /** Beats until Redis takes a beat (the lease is confirmed), or the runner stops. */
+  private confirmLease(): Promise<void> {
+    this.confirming ??= (async () => {
+      for (;;) {
+        await this.beat();
+        if (this.leaseFresh() || this.stopping) return;
+        await sleep(250);
+      }
+    })().finally(() => {
+      this.confirming = undefined;
+    });
+    return this.confirming;
+  }
+
+  /**
+   * Stops every running job that Redis no longer has as ours (recovered by a sweep while our
+   * lease had lapsed): another instance may be running it, or has ended it as crashed.
+   */
+  private async fenceTakenOver(): Promise<void> {
+    const ids = [...this.running.keys()];
+    const states = await Promise.all(
+      ids.map((id) =>
+        this.commands.hmget(this.store.keys.job(id), "status", "runner_instance").catch(() => null),
+      ),
+    );
+    ids.forEach((id, i) => {
+      const [status, holder] = states[i] ?? [null, null];
+      // A hash that is gone (Redis lost its data) was taken by nobody: the job goes on.
+      if (status === null || status === undefined) return;
+      if (status === "started" && holder === this.instance) return;
+      const entry = this.running.get(id);
+      if (entry === undefined || entry.stop.reason !== undefined) return;
+      this.log.warn(
+        { job_id: id, status, holder },
+        "job taken over while our lease had lapsed (a pause or a cut-off past the lease): stopped before it does more",
+      );
+      entry.stop.stop("fenced");
+    });
+  }
+
+  /** The host-call gate of one job (see ExecutionContext.beforeHostCall). */
+  private hostCallGate(stop: JobStop): () => Promise<void> | undefined {
+    const refuse = () =>
+      Promise.reject(
+        new Error(
+          "host call refused: this runner lost its lease on the job (it was paused or cut off past it) and another instance took it over",
+        ),
+      );
+    return () => {
+      if (stop.reason === "fenced") return refuse();
+      if (this.leaseFresh()) return undefined;
+      return this.confirmLease().then(() => {
+        if (stop.reason === "fenced") return refuse();
+      });
+    };
   }
 
   async start(): Promise<void> {
     if (this.options.stateDir !== undefined) {
+      this.pendingEnds = new PendingEnds(
+        this.options.stateDir,
+        this.options.namespace ?? "",
+        this.runnerId,
+      );
       this.ledger = new RunLedger(
         this.options.stateDir,
         this.options.namespace ?? "",
@@ -228,6 +323,7 @@ export class Runner {
     this.sweep();
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalS * 1000);
     this.sweepTimer.unref();
+    this.writeLeftEnds();
     this.log.info(
       {
         concurrency: this.concurrency,
@@ -260,6 +356,103 @@ export class Runner {
       }
     }
     this.orphanSuspects = unhandled;
+  }
+
+  /**
+   * Ends an earlier process of ours could not write (Redis refused them) are written now, in
+   * the background, as they were decided then.
+   */
+  private writeLeftEnds(): void {
+    const calls =
+      this.pendingEnds?.load((file, why) =>
+        this.log.error({ file, err: why }, "unreadable job end set aside"),
+      ) ?? [];
+    for (const call of calls) {
+      this.log.info({ job_id: call.id }, "writing a job end left by an earlier process");
+      void this.writeEndDurably(call, true).then((outcome) => {
+        if (outcome !== "deferred")
+          this.log.info({ job_id: call.id, outcome }, "left job end written");
+      });
+    }
+  }
+
+  /**
+   * Writes a job's end, and when Redis refuses it (out of memory, unreachable) keeps the
+   * outcome (in the state directory too) and retries only the write, with backoff: the job
+   * has run, and must never run again because its end was not recorded. The same FINISH
+   * call is sent each time, so one that went through unseen answers "written" again.
+   */
+  private async writeEndDurably(call: FinishCall, saved = false): Promise<EndOutcome> {
+    try {
+      const outcome = await this.store.writeEnd(call);
+      if (saved) this.pendingEnds?.remove(call.id);
+      return outcome;
+    } catch (e) {
+      this.log.warn(
+        { job_id: call.id, err: describe(e) },
+        "cannot record the job's end; keeping its outcome and retrying the write",
+      );
+    }
+    if (!saved) {
+      try {
+        this.pendingEnds?.save(call);
+      } catch (e) {
+        this.log.error({ job_id: call.id, err: describe(e) }, "cannot keep the job's end on disk");
+      }
+    }
+    const retry = (async (): Promise<EndOutcome> => {
+      for (let n = 1; ; n++) {
+        await sleep(Math.min(100 * 2 ** n, 1000));
+        if (this.abandonEnds) {
+          this.log.warn({ job_id: call.id }, "job end still refused; left to the next start");
+          return "deferred";
+        }
+        try {
+          const outcome = await this.store.writeEnd(call);
+          this.pendingEnds?.remove(call.id);
+          this.log.info({ job_id: call.id, outcome, tries: n + 1 }, "job end recorded");
+          return outcome;
+        } catch {
+          // still refused: try again
+        }
+      }
+    })();
+    this.retryingEnds.add(retry);
+    void retry.finally(() => this.retryingEnds.delete(retry));
+    return retry;
+  }
+
+  /**
+   * A take whose reply was lost (a cut connection) may have moved ids into our active list
+   * that nobody handles. On the next round trip that works, every id there without a
+   * handler is adopted, instead of waiting for two orphan checks. An id whose take answers
+   * meanwhile is launched once: launch() ignores an id it already handles.
+   */
+  private recoverLostTakes(): void {
+    this.recoveringTakes ??= (async () => {
+      for (let n = 0; !this.stopping; n++) {
+        let ids: string[];
+        try {
+          ids = await this.commands.lrange(
+            this.store.keys.active(this.runnerId, this.instance),
+            0,
+            -1,
+          );
+        } catch {
+          await sleep(Math.min(50 * 2 ** n, 1000));
+          continue;
+        }
+        const waiting = new Set(this.toStart.map((j) => j.id));
+        for (const id of ids) {
+          if (this.running.has(id) || waiting.has(id) || this.stopping) continue;
+          this.log.warn({ job_id: id }, "adopting a job taken by a command whose reply was lost");
+          this.launch(id);
+        }
+        return;
+      }
+    })().finally(() => {
+      this.recoveringTakes = undefined;
+    });
   }
 
   /** Recovers the jobs of instances whose heartbeat expired (one sweeper at a time). */
@@ -396,6 +589,8 @@ export class Runner {
         if (this.stopping) break;
         failures += 1;
         if (failures === 1) this.log.warn({ err: describe(e) }, "cannot take jobs; retrying");
+        // The take may have gone through with its reply lost: look once a round trip works.
+        this.recoverLostTakes();
         await sleep(Math.min(100 * 2 ** failures, 2000));
         continue;
       }
@@ -414,9 +609,16 @@ export class Runner {
 
   /** Starts handling a taken id: as TAKE took it, or (an orphan adopted) read and started here. */
   private launch(id: string, taken?: TakenJob): void {
-    // The same id twice in our list (queued twice by hand, say): one handler is enough.
-    if (this.running.has(id)) {
+    // The same id twice in our list (queued again by hand while we run it, say): one handler
+    // is enough. The second copy is looked at once the first is done, and then refused and
+    // taken out of the list (else it would sit there until an orphan check adopted it).
+    const current = this.running.get(id);
+    if (current !== undefined) {
       this.log.warn({ job_id: id }, "job id taken twice; already handling it");
+      if (taken !== undefined)
+        void current.done.then(() => {
+          if (!this.stopping) this.launch(id, taken);
+        });
       return;
     }
     const stop = new JobStop();
@@ -537,6 +739,7 @@ export class Runner {
       },
       envVars: job.env_vars,
       signatories,
+      beforeHostCall: this.hostCallGate(stop),
       logger: {
         info: (msg, extra) => jobLog().info(extra ?? {}, msg),
         warn: (msg, extra) => jobLog().warn(extra ?? {}, msg),
@@ -569,6 +772,11 @@ export class Runner {
       }
       if (reason === "timeout")
         failure = { kind: "timeout", message: `job timed out after ${job.timeout} s` };
+      else if (reason === "fenced")
+        failure = {
+          kind: "crashed",
+          message: `runner instance ${this.instance} lost its lease on the job (paused or cut off past it) and stopped it; another instance had taken it over`,
+        };
       else if (reason === "cancelled")
         failure = { kind: "cancelled", message: "job was cancelled" };
       else failure = { kind: errorKindOf(e) ?? "script", message: describe(e) };
@@ -579,11 +787,23 @@ export class Runner {
     if (logWrites.length > 0) await Promise.all(logWrites);
 
     const ms = Math.round(performance.now() - started);
-    const ending =
+    const call =
       failure === undefined
-        ? this.store.succeed(job.id, output ?? "", this.endOptions("holder"))
-        : this.store.fail(job.id, failure.kind, failure.message, this.endOptions("holder"));
-    const outcome = await this.endAndTakeNext(job.id, ending);
+        ? this.store.prepareEnd(
+            job.id,
+            "finished",
+            { success: output ?? "" },
+            "",
+            this.endOptions("holder"),
+          )
+        : this.store.prepareEnd(
+            job.id,
+            "error",
+            { error: failure.message },
+            failure.kind,
+            this.endOptions("holder"),
+          );
+    const outcome = await this.endAndTakeNext(job.id, this.writeEndDurably(call));
     if (failure === undefined) {
       if (this.log.isLevelEnabled("info")) jobLog().info({ duration_ms: ms }, "job finished");
     } else
@@ -591,8 +811,11 @@ export class Runner {
         { duration_ms: ms, error_kind: failure.kind, error: failure.message },
         "job failed",
       );
-    if (outcome !== "written")
+    if (outcome === "deferred") this.deferredEnds.add(job.id);
+    else if (outcome === "already-ended" || outcome === "not-holder")
       jobLog().warn({ outcome }, "job result not recorded: another writer ended it");
+    else if (outcome === "missing")
+      jobLog().warn({ outcome }, "job result not recorded: its record is gone from Redis");
   }
 
   /**
@@ -603,7 +826,7 @@ export class Runner {
    * out only after it: a job submitted meanwhile would wait for that round trip. So the slot
    * is handed to the take loop at once, whose blocking take then leaves in the same tick.
    */
-  private async endAndTakeNext(id: string, ending: Promise<FinishOutcome>): Promise<FinishOutcome> {
+  private async endAndTakeNext(id: string, ending: Promise<EndOutcome>): Promise<EndOutcome> {
     if (this.stopping) return ending;
     if (this.queueEmpty) {
       // The take loop resumes before this tick's script calls are flushed, and its blocking
@@ -611,7 +834,10 @@ export class Runner {
       this.releaseSlot(id);
       return ending;
     }
-    const next = this.store.takeAlong(this.takeRequest(1)).catch(() => undefined);
+    const next = this.store.takeAlong(this.takeRequest(1)).catch(() => {
+      this.recoverLostTakes();
+      return undefined;
+    });
     const [outcome, result] = await Promise.all([ending, next]);
     if (result !== undefined) this.queueEmpty = result.queueLeft === 0;
     // Stopping meanwhile: a job taken (and started) along stays in our active list, and
@@ -651,6 +877,7 @@ export class Runner {
     // Newest first, each to the queue's front: the oldest ends up taken first again.
     const active = this.store.keys.active(this.runnerId, this.instance);
     for (const id of await this.commands.lrange(active, 0, -1)) {
+      if (this.deferredEnds.has(id)) continue;
       await this.store.handBack(this.runnerId, id, this.instance);
     }
   }
@@ -684,7 +911,10 @@ export class Runner {
       await Promise.race([all, deadline]);
     }
     this.abortAll();
+    // Ends Redis still refuses now are left in the state directory for the next start.
+    this.abandonEnds = true;
     await Promise.all([...this.running.values()].map((j) => j.done));
+    await Promise.all([...this.retryingEnds]);
     const steps: [string, () => Promise<unknown>][] = [
       ["untouched jobs", () => this.returnUntouched()],
       [

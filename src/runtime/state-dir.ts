@@ -2,6 +2,7 @@
 //
 //   <dir>/runner-key                          the runner's result-signing key (0600), made once
 //   <dir>/runs/<namespace>/<runner>/<instance>.log   ids this instance has run (the run ledger)
+//   <dir>/pending/<namespace>/<runner>/<id>.json     job ends Redis refused, to write again
 //
 // The claim key in Redis is what stops a job id from running twice, but whoever can write to
 // Redis can delete it. The run ledger is the second check, one Redis cannot erase: every id an
@@ -22,6 +23,7 @@ import {
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair, publicKeyOf } from "../job/index.js";
+import type { FinishCall } from "../protocol/index.js";
 
 /** `$XDG_STATE_HOME/horus`, else `~/.local/state/horus`: where `--state-dir` points by default. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -253,4 +255,66 @@ function parseLedger(text: string): Map<string, Entry> {
     }
   }
   return out;
+}
+
+/**
+ * Job ends that Redis refused (out of memory, unreachable): the job has run and its outcome
+ * is decided, so what is retried is the write, never the job. Kept here so that a runner
+ * stopped (or killed) before the write went through leaves it to the next one: the same
+ * FINISH call, which Redis recognises if it did go through after all.
+ */
+export class PendingEnds {
+  private readonly dir: string;
+
+  constructor(stateDir: string, namespace: string, runnerId: string) {
+    this.dir = join(stateDir, "pending", segment(namespace), segment(runnerId));
+  }
+
+  private pathOf(id: string): string {
+    return join(this.dir, `${segment(id)}.json`);
+  }
+
+  save(call: FinishCall): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const path = this.pathOf(call.id);
+    writeFileSync(`${path}.tmp`, JSON.stringify(call), { mode: 0o600 });
+    renameSync(`${path}.tmp`, path);
+  }
+
+  remove(id: string): void {
+    try {
+      unlinkSync(this.pathOf(id));
+    } catch {
+      // never saved, or removed already
+    }
+  }
+
+  /** Every end left to write; a file that cannot be read is set aside with a warning. */
+  load(onBad: (file: string, why: string) => void): FinishCall[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const out: FinishCall[] = [];
+    for (const name of names) {
+      if (!name.endsWith(".json")) continue;
+      const path = join(this.dir, name);
+      try {
+        const call = JSON.parse(readFileSync(path, "utf8")) as FinishCall;
+        if (typeof call.id !== "string" || !Array.isArray(call.keys) || !Array.isArray(call.args))
+          throw new Error("not a job end");
+        out.push(call);
+      } catch (e) {
+        onBad(path, (e as Error).message);
+        try {
+          renameSync(path, `${path}.bad`);
+        } catch {
+          // leave it
+        }
+      }
+    }
+    return out;
+  }
 }

@@ -24,6 +24,12 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Receives each print/debug line and host log line as it happens. */
   readonly onLog?: (line: string) => void;
+  /**
+   * Asked before each main-side call the script makes: undefined to go ahead, or a promise
+   * to wait on (a rejection refuses the call with its message). The runner holds calls here
+   * while it is not sure it still holds the job (see ExecutionContext.beforeHostCall).
+   */
+  readonly beforeHostCall?: () => Promise<void> | undefined;
 }
 
 export interface PoolConfig {
@@ -197,6 +203,8 @@ class PoolWorker {
     const session = this.pool.sessionOf(task);
     let reply: CallReply;
     try {
+      const gate = task.opts.beforeHostCall?.();
+      if (gate !== undefined) await gate;
       const result = await session.call(msg.target, msg.args.map(decodeValue));
       reply = result.ok
         ? { callId: msg.callId, ok: true, value: encodeValue(result.value) }
@@ -204,7 +212,7 @@ class PoolWorker {
           ? { callId: msg.callId, ok: false, message: result.message }
           : { callId: msg.callId, ok: false, message: result.message, errorKind: result.errorKind };
     } catch (e) {
-      // Only the encoding of the result can throw here.
+      // The gate refused the call, or the result could not be encoded.
       reply = { callId: msg.callId, ok: false, message: (e as Error).message };
     }
     // The job may have ended meanwhile (timeout, cancel): nobody waits for this answer.

@@ -247,13 +247,15 @@ describe("runner process", () => {
 
   test("a running job's id queued again is dropped by the instance that takes it, not failed", async () => {
     const s = await setup();
-    const job = s.job("sleep 1500\necho ran once");
+    // Long enough that the id is queued again (and taken) while the job still runs, on a
+    // loaded machine too: ended first, it would be refused as a replay instead.
+    const job = s.job("sleep 8000\necho ran once", { timeout: 30 });
     await s.client.submit(job);
     await s.runner.waitFor('"msg":"job started"');
     const second = await s.another();
     await redis.lpush(s.keys.queue("r1"), job.id);
     await second.waitFor('"msg":"job not started"');
-    expect(await s.client.wait(job.id, 10)).toMatchObject({
+    expect(await s.client.wait(job.id, 30)).toMatchObject({
       status: "finished",
       result: { success: "ran once" },
     });

@@ -89,7 +89,7 @@ async function replayByRedisWriter(s: Setup, job: Job): Promise<void> {
     s.keys.result(job.id),
     s.keys.reply(job.id),
   );
-  const fresh = { ...hash, status: "dispatched", attempts: "0" };
+  const fresh: Record<string, string> = { ...hash, status: "dispatched", attempts: "0" };
   for (const f of ["started_at", "finished_at", "error", "error_kind", "runner_instance"])
     delete fresh[f];
   for (const f of ["result_signature", "result_signer"]) delete fresh[f];

@@ -43,7 +43,11 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
         // The runtime aborts the signal at the job's deadline (reason "timeout") or on a
         // cancel; the sandbox then terminates the worker running the script. Made only for a
         // script that goes to a worker (the runtime never starts a job stopped before).
-        { signal: () => ctx.signal, onLog: (line) => ctx.log(line) },
+        {
+          signal: () => ctx.signal,
+          onLog: (line) => ctx.log(line),
+          ...(ctx.beforeHostCall ? { beforeHostCall: ctx.beforeHostCall } : {}),
+        },
       );
     },
     async close() {
