@@ -4,6 +4,7 @@
 // runner, real Redis.
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import WebSocket from "ws";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
 import { RedisKeys, writeHeartbeat } from "../../src/protocol/index.js";
 import { executedIds } from "../helpers/executions.js";
@@ -301,6 +302,31 @@ describe("batches", () => {
     }
     const ok = JSON.parse((await postRaw(batchOf(2, "rpc.discover"), keys.bob)).text);
     expect(ok).toHaveLength(2);
+
+    // The same over a WebSocket: refused until the connection is authenticated.
+    const socket = new WebSocket(sup.wsUrl);
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+    });
+    const next = () =>
+      new Promise<unknown>((resolve) =>
+        socket.once("message", (data) => resolve(JSON.parse(data.toString()))),
+      );
+    try {
+      socket.send(batchOf(2, "rpc.discover"));
+      expect(await next()).toMatchObject({ error: { code: -32001 } });
+      socket.send(
+        JSON.stringify({ jsonrpc: "2.0", id: 1, method: "auth.verify", params: { key: keys.bob } }),
+      );
+      expect(await next()).toMatchObject({ result: { valid: true } });
+      socket.send(batchOf(2, "rpc.discover"));
+      expect(await next()).toHaveLength(2);
+      socket.send(batchOf(51, "auth.verify"));
+      expect(await next()).toMatchObject({ error: { code: -32600 } });
+    } finally {
+      socket.close();
+    }
   });
 
   test("a batch holds at most 50 calls: 50 are answered, 51 refused", async () => {
