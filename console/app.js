@@ -60,6 +60,11 @@ function el(tag, text, className) {
   return node;
 }
 
+/** A public key short enough to read at a glance; the whole key goes in the tooltip. */
+function shortKey(hex) {
+  return hex.length > 16 ? `${hex.slice(0, 10)}…${hex.slice(-6)}` : hex;
+}
+
 function setMessage(id, text, ok) {
   const node = $(id);
   node.textContent = text;
@@ -115,13 +120,18 @@ async function refreshRunners() {
       const cell = el("td");
       if (r.instances.length === 0) cell.append(el("span", "offline", "bad"));
       for (const i of r.instances) {
-        cell.append(
-          el(
-            "div",
-            `${i.host} pid ${i.pid} · ${i.kind} ${i.version} · running ${i.jobs_running}/${i.concurrency} · done ${i.jobs_done}`,
-            "instance",
-          ),
+        const line = el(
+          "div",
+          `${i.host} pid ${i.pid} · ${i.kind} ${i.version} · running ${i.jobs_running}/${i.concurrency} · done ${i.jobs_done}`,
+          "instance",
         );
+        // The key the instance signs results with, when it signs them.
+        if (typeof i.public_key === "string" && i.public_key) {
+          const key = el("span", ` · signs as ${shortKey(i.public_key)}`, "signer");
+          key.title = i.public_key;
+          line.append(key);
+        }
+        cell.append(line);
       }
       row.append(cell);
       return row;
@@ -202,6 +212,7 @@ function showStatus(status) {
 
 function showResult(record) {
   const node = $("detail-result");
+  showSigner(record);
   if (!record.result) {
     node.textContent = "(not yet)";
     node.className = "muted";
@@ -210,6 +221,25 @@ function showResult(record) {
   node.textContent =
     "success" in record.result ? record.result.success : `error: ${record.result.error}`;
   node.className = "success" in record.result ? "ok" : "bad";
+}
+
+/**
+ * Who signed the result, as the runner recorded it. The supervisor passes the signature on
+ * without judging it: whether that key is one you trust is for `horus result --runner-keys`
+ * (or you) to check against the keys the runners were given.
+ */
+function showSigner(record) {
+  const node = $("detail-signer");
+  const signer = record.result_signer;
+  if (typeof signer === "string" && signer) {
+    node.textContent = `result signed by ${shortKey(signer)}`;
+    node.title = signer;
+    node.className = "ok";
+  } else {
+    node.textContent = record.result ? "result not signed" : "";
+    node.title = "";
+    node.className = "muted";
+  }
 }
 
 function onJobEvent(event) {

@@ -57,25 +57,67 @@ return 1
 `,
 };
 
-/** Deletes a job's keys unless it is running. */
+/**
+ * Deletes a job's keys unless it is running. Never its claim (job:{id}:claim): that is the
+ * replay guard, and it must outlive every moment the signed job could still be accepted
+ * (created_at + max job age + clock skew). The runner gave it that TTL; it expires on its own.
+ * Deleting it would let anyone holding the job's bytes store and run the job again.
+ */
 const DELETE_JOB: ScriptDef = {
   name: "horusSupervisorDeleteJob",
-  keys: 6,
+  keys: 5,
   lua: `
--- KEYS[1] job hash, KEYS[2] result, KEYS[3] logs, KEYS[4] reply, KEYS[5] claim,
--- KEYS[6] supervisor job index
+-- KEYS[1] job hash, KEYS[2] result, KEYS[3] logs, KEYS[4] reply, KEYS[5] supervisor job index
 -- ARGV[1] job id
 -- returns 1 deleted, -1 no such job, -2 running
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('ZREM', KEYS[6], ARGV[1])
+  redis.call('ZREM', KEYS[5], ARGV[1])
   return -1
 end
 if redis.call('HGET', KEYS[1], 'status') == 'started' then return -2 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
-redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[5], ARGV[1])
 return 1
 `,
 };
+
+/**
+ * Records which API key stored a job, in fields of the job's own hash (so they go when the
+ * job goes), and only if the job is still there: a job deleted in between is not made
+ * again as a hash of two fields.
+ */
+const SET_OWNER: ScriptDef = {
+  name: "horusSupervisorSetOwner",
+  keys: 1,
+  lua: `
+-- KEYS[1] job hash
+-- ARGV[1] owner field, ARGV[2] key id, ARGV[3] owner name field, ARGV[4] key name
+-- returns 1 recorded, 0 no such job
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+return 1
+`,
+};
+
+/**
+ * Fields the supervisor adds to a job's hash: the public id and name of the API key that
+ * stored it (never its secret). Runners read only the job's own fields and ignore these.
+ */
+export const OWNER_FIELD = "submitted_by";
+export const OWNER_NAME_FIELD = "submitted_by_name";
+
+/** Who stored a job, and the runner's signature over its outcome, as far as the hash holds them. */
+export interface JobExtras {
+  /** Whether the job exists at all. */
+  exists: boolean;
+  /** Public id of the API key that stored it; undefined for a job stored some other way. */
+  owner?: string;
+  ownerName?: string;
+  /** The ending runner's signature over the outcome (hex), when the runner signs. */
+  resultSignature?: string;
+  /** Its compressed public key (hex). */
+  resultSigner?: string;
+}
 
 export type QueueOutcome = "queued" | "missing" | "queued-before" | "ended";
 export type DeleteOutcome = "deleted" | "missing" | "running";
@@ -92,6 +134,7 @@ const SUMMARY_FIELDS = [
   "started_at",
   "finished_at",
   "error_kind",
+  OWNER_FIELD,
 ] as const;
 
 export type JobSummary = Partial<Record<(typeof SUMMARY_FIELDS)[number], string>> & {
@@ -190,12 +233,44 @@ export class SupervisorStore {
     return "ended";
   }
 
+  /** Records the API key (public id and name) that stored a job; false if the job is gone. */
+  async setOwner(id: string, owner: { id: string; name: string }): Promise<boolean> {
+    const code = await runScript(
+      this.redis,
+      SET_OWNER,
+      [this.jobs.keys.job(id)],
+      [OWNER_FIELD, owner.id, OWNER_NAME_FIELD, owner.name],
+    );
+    return code === 1;
+  }
+
+  /** A job's owner and result signature, in one read. */
+  async jobExtras(id: string): Promise<JobExtras> {
+    const [jobId, status, owner, ownerName, resultSignature, resultSigner] = await this.redis.hmget(
+      this.jobs.keys.job(id),
+      "id",
+      "status",
+      OWNER_FIELD,
+      OWNER_NAME_FIELD,
+      "result_signature",
+      "result_signer",
+    );
+    const given = (v: string | null | undefined) => (v ? v : undefined);
+    return {
+      exists: Boolean(jobId) || Boolean(status),
+      owner: given(owner),
+      ownerName: given(ownerName),
+      resultSignature: given(resultSignature),
+      resultSigner: given(resultSigner),
+    };
+  }
+
   async deleteJob(id: string): Promise<DeleteOutcome> {
     const k = this.jobs.keys;
     const code = await runScript(
       this.redis,
       DELETE_JOB,
-      [k.job(id), k.result(id), k.logs(id), k.reply(id), k.claim(id), this.keys.jobIndex()],
+      [k.job(id), k.result(id), k.logs(id), k.reply(id), this.keys.jobIndex()],
       [id],
     );
     if (code === 1) return "deleted";

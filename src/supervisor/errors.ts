@@ -28,6 +28,8 @@ export const RPC_ERRORS = {
   waitTimeout: -32040,
   /** A method that needs a WebSocket connection was called over HTTP. */
   needsWebSocket: -32050,
+  /** A batch's answers passed the response limit: this call's answer was left out. */
+  responseTooLarge: -32060,
 } as const;
 
 export class RpcError extends Error {

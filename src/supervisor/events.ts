@@ -2,8 +2,11 @@
 // one `end` event with the final record. Runners write status and logs to Redis and publish
 // nothing, so the supervisor watches the jobs somebody subscribed to, a few times a second,
 // in one loop for all of them.
-import type { JobStore } from "../protocol/index.js";
+import type { JobRecord, JobStore } from "../protocol/index.js";
 import type { JobEvent } from "./schemas.js";
+
+/** Reads a job's record as subscribers see it (the supervisor adds owner and signature). */
+export type RecordReader = (id: string) => Promise<JobRecord | undefined>;
 
 export type EventSink = (event: JobEvent) => void;
 
@@ -23,6 +26,7 @@ export class JobEvents {
 
   constructor(
     private readonly store: JobStore,
+    private readonly readRecord: RecordReader = (id) => store.record(id),
     private readonly pollMs = EVENT_POLL_MS,
   ) {}
 
@@ -68,14 +72,14 @@ export class JobEvents {
   }
 
   private async check(sub: Subscription): Promise<void> {
-    let record: Awaited<ReturnType<JobStore["record"]>>;
+    let record: JobRecord | undefined;
     let lines: string[];
     try {
       // Line numbers count every line logged, so trimmed old lines do not stall the follow.
       const tail = await this.store.logTail(sub.jobId, sub.seenLogs);
       lines = tail.lines;
       sub.seenLogs = tail.next;
-      record = await this.store.record(sub.jobId);
+      record = await this.readRecord(sub.jobId);
     } catch {
       return; // Redis away for a moment: the next tick tries again.
     }

@@ -6,6 +6,7 @@ import type { SupervisorStore } from "../protocol/supervisor-store.js";
 import type { Authenticator, Caller, Scope } from "./auth.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
 import type { EventSink, JobEvents } from "./events.js";
+import { type JobView, mayAccess, readView, redactFor } from "./job-access.js";
 import type { MethodName, ParamsOf, ResultOf } from "./schemas.js";
 import { verifyJobOrThrow } from "./verify.js";
 import type { JobWaiter } from "./waiter.js";
@@ -59,10 +60,25 @@ function notFound(id: string): RpcError {
   return new RpcError(RPC_ERRORS.jobNotFound, `no job with id ${id}`);
 }
 
-async function recordOrThrow(jobs: JobStore, id: string): Promise<JobRecord> {
-  const record = await jobs.record(id);
-  if (record === undefined) throw notFound(id);
-  return record;
+/** The caller of a method with JOBS access: rpc.ts has checked there is one. */
+function callerOf(ctx: CallContext): Caller {
+  return ctx.caller as Caller;
+}
+
+/**
+ * A job's record as the caller may see it. A job of another key reads as missing (admin
+ * reaches all): the same answer as for an id never used, so nothing is learned from it.
+ */
+async function viewOrThrow(ctx: CallContext, id: string): Promise<JobView> {
+  const read = await readView(ctx.services.jobs, ctx.services.sup, id);
+  if (read === undefined || !mayAccess(ctx.caller, read.owner)) throw notFound(id);
+  return read.view;
+}
+
+/** Throws "no such job" unless the job exists and the caller may act on it. */
+async function requireAccess(ctx: CallContext, id: string): Promise<void> {
+  const extras = await ctx.services.sup.jobExtras(id);
+  if (!extras.exists || !mayAccess(ctx.caller, extras.owner)) throw notFound(id);
 }
 
 async function requireRegistered(sup: SupervisorStore, runner: string): Promise<void> {
@@ -97,14 +113,19 @@ function verifiedJob(input: unknown): Job {
   return job;
 }
 
-/** Stores a verified job (not queued) and indexes it for jobs.list. */
-async function storeJob(s: Services, job: Job): Promise<void> {
+/**
+ * Stores a verified job (not queued), records the key that stored it and indexes it for
+ * jobs.list. Until the key is recorded only admin reaches the job, so a failure in between
+ * leaves it hidden rather than open.
+ */
+async function storeJob(s: Services, job: Job, caller: Caller): Promise<void> {
   try {
     await s.jobs.store(job);
   } catch (e) {
     if (e instanceof JobExistsError) throw new RpcError(RPC_ERRORS.jobExists, e.message);
     throw e;
   }
+  await s.sup.setOwner(job.id, { id: caller.keyId, name: caller.name });
   await s.sup.indexJob(job.id, job.created_at);
 }
 
@@ -117,7 +138,7 @@ async function queue(s: Services, id: string, runner: string): Promise<void> {
   if (outcome === "ended") throw new RpcError(RPC_ERRORS.jobState, `job ${id} has ended`);
 }
 
-function resultOf(record: JobRecord): ResultOf<"job.run"> {
+function resultOf(record: JobRecord | JobView): ResultOf<"job.run"> {
   return record.result ?? { error: record.error ?? `job ended with status ${record.status}` };
 }
 
@@ -233,24 +254,26 @@ export const METHODS: MethodTable = {
     access: JOBS,
     async handle(p, ctx) {
       const job = verifiedJob(p.job);
-      await storeJob(ctx.services, job);
+      await storeJob(ctx.services, job, callerOf(ctx));
       return { job_id: job.id };
     },
   },
 
   "jobs.get": {
-    summary: "A job as stored (payload included) and its status record",
+    summary:
+      "A job as stored (payload included; env_vars values only for admin) and its status record",
     access: JOBS,
     async handle(p, ctx) {
+      const status = await viewOrThrow(ctx, p.job_id);
       const job = await ctx.services.jobs.loadJob(p.job_id);
-      const record = await ctx.services.jobs.record(p.job_id);
-      if (job === undefined || record === undefined) throw notFound(p.job_id);
-      return { job, status: record };
+      if (job === undefined) throw notFound(p.job_id);
+      return { job: redactFor(ctx.caller, job), status };
     },
   },
 
   "jobs.list": {
-    summary: "Jobs stored through this supervisor, newest first, filtered and paged",
+    summary:
+      "Jobs stored through this supervisor (a user key: those it stored), newest first, filtered and paged",
     access: JOBS,
     async handle(p, ctx) {
       const search = p.search?.trim().toLowerCase() || undefined;
@@ -258,6 +281,7 @@ export const METHODS: MethodTable = {
       let skipped = 0;
       let hasMore = false;
       for await (const job of ctx.services.sup.jobSummaries(200, search !== undefined)) {
+        if (!mayAccess(ctx.caller, job.submitted_by)) continue;
         if (p.status !== undefined && (job.status ?? "unknown") !== p.status) continue;
         if (p.runner !== undefined && job.runner !== p.runner) continue;
         if (search !== undefined) {
@@ -290,7 +314,7 @@ export const METHODS: MethodTable = {
       const s = ctx.services;
       const job = verifiedJob(p.job);
       await requireRegistered(s.sup, job.runner);
-      await storeJob(s, job);
+      await storeJob(s, job, callerOf(ctx));
       await queue(s, job.id, job.runner);
       const waitS = p.timeout ?? job.timeout + RUN_WAIT_MARGIN_S;
       const record = await s.waiter.wait(job.id, waitS);
@@ -310,7 +334,7 @@ export const METHODS: MethodTable = {
     access: JOBS,
     async handle(p, ctx) {
       const s = ctx.services;
-      const record = await recordOrThrow(s.jobs, p.job_id);
+      const record = await viewOrThrow(ctx, p.job_id);
       await requireRegistered(s.sup, record.runner);
       await queue(s, p.job_id, record.runner);
       return { job_id: p.job_id, queued: true };
@@ -318,10 +342,11 @@ export const METHODS: MethodTable = {
   },
 
   "job.status": {
-    summary: "A job's status record: status, times, attempts, instance, error",
+    summary:
+      "A job's status record: status, times, attempts, instance, error, the key that stored it and the result's signature",
     access: JOBS,
     async handle(p, ctx) {
-      const { result: _result, ...record } = await recordOrThrow(ctx.services.jobs, p.job_id);
+      const { result: _result, ...record } = await viewOrThrow(ctx, p.job_id);
       return record;
     },
   },
@@ -330,7 +355,7 @@ export const METHODS: MethodTable = {
     summary: "A job's result, or null while it has not ended",
     access: JOBS,
     async handle(p, ctx) {
-      const record = await recordOrThrow(ctx.services.jobs, p.job_id);
+      const record = await viewOrThrow(ctx, p.job_id);
       if (record.status !== "finished" && record.status !== "error") return null;
       return resultOf(record);
     },
@@ -341,7 +366,7 @@ export const METHODS: MethodTable = {
       "A job's log lines from line `from` on (0 is the first it ever logged); `next` is where to continue, `dropped` how many of those asked for are no longer kept",
     access: JOBS,
     async handle(p, ctx) {
-      await recordOrThrow(ctx.services.jobs, p.job_id);
+      await requireAccess(ctx, p.job_id);
       return ctx.services.jobs.logTail(p.job_id, p.from);
     },
   },
@@ -350,6 +375,7 @@ export const METHODS: MethodTable = {
     summary: "Stops a job: a queued one never starts, a running one is told to stop",
     access: JOBS,
     async handle(p, ctx) {
+      await requireAccess(ctx, p.job_id);
       const outcome = await ctx.services.jobs.cancel(p.job_id);
       if (outcome === "missing") throw notFound(p.job_id);
       if (outcome === "already-ended") {
@@ -360,9 +386,11 @@ export const METHODS: MethodTable = {
   },
 
   "job.delete": {
-    summary: "Deletes a job that is not running, with its result and logs",
+    summary:
+      "Deletes a job that is not running, with its result and logs (its claim stays: a signed job runs once)",
     access: JOBS,
     async handle(p, ctx) {
+      await requireAccess(ctx, p.job_id);
       const outcome = await ctx.services.sup.deleteJob(p.job_id);
       if (outcome === "missing") throw notFound(p.job_id);
       if (outcome === "running") {
@@ -377,7 +405,7 @@ export const METHODS: MethodTable = {
     access: JOBS,
     websocketOnly: true,
     async handle(p, ctx) {
-      await recordOrThrow(ctx.services.jobs, p.job_id);
+      await requireAccess(ctx, p.job_id);
       // websocketOnly guarantees a connection.
       ctx.services.events.subscribe(p.job_id, (ctx.connection as ConnectionState).sink);
       return { subscribed: true, job_id: p.job_id };

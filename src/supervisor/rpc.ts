@@ -10,6 +10,19 @@ import { type MethodName, SCHEMAS } from "./schemas.js";
 
 type Id = string | number | null;
 
+/**
+ * Most calls one batch may hold. Each call costs the event loop work and memory whatever it
+ * asks; one request of 30,000 calls once held the supervisor for 9 s. A client with more
+ * to ask sends more batches.
+ */
+export const MAX_BATCH_CALLS = 50;
+
+/**
+ * Most bytes of answers one batch gets back. Answers that would pass it are replaced by an
+ * error asking for that call on its own, so fifty large answers cannot pile up in one reply.
+ */
+export const MAX_BATCH_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 export interface RpcResponse {
   jsonrpc: "2.0";
   id: Id;
@@ -43,6 +56,12 @@ function errorResponse(id: Id, e: RpcError): RpcResponse {
   };
 }
 
+/** The method a call names, for messages (it may not be a valid call at all). */
+function methodOf(call: unknown): string {
+  const method = (call as { method?: unknown } | null)?.method;
+  return typeof method === "string" ? `"${method.slice(0, 100)}"` : "it";
+}
+
 function isMethod(name: string): name is MethodName {
   return Object.hasOwn(METHODS, name);
 }
@@ -54,33 +73,83 @@ export class RpcDispatcher {
   ) {}
 
   /**
-   * Answers a parsed request body (one request or a batch). Undefined when nothing is to
-   * be sent back (only notifications).
+   * Answers a parsed request body (one request or a batch) as JSON text. Undefined when
+   * nothing is to be sent back (only notifications).
    */
-  async handle(
-    body: unknown,
-    transport: Transport,
-  ): Promise<RpcResponse | RpcResponse[] | undefined> {
-    if (Array.isArray(body)) {
-      if (body.length === 0) {
-        return errorResponse(null, new RpcError(RPC_ERRORS.invalidRequest, "empty batch"));
-      }
-      const answers = await Promise.all(body.map((one) => this.handleOne(one, transport)));
-      const sent = answers.filter((a): a is RpcResponse => a !== undefined);
-      return sent.length > 0 ? sent : undefined;
+  async handle(body: unknown, transport: Transport): Promise<string | undefined> {
+    if (!Array.isArray(body)) {
+      const answer = await this.handleOne(body, transport);
+      return answer === undefined ? undefined : JSON.stringify(answer);
     }
-    return this.handleOne(body, transport);
+    const refusal = await this.refuseBatch(body, transport);
+    if (refusal !== undefined) return JSON.stringify(errorResponse(null, refusal));
+    let room = MAX_BATCH_RESPONSE_BYTES - 2; // the brackets
+    const parts = await Promise.all(
+      body.map(async (one) => {
+        const answer = await this.handleOne(one, transport);
+        if (answer === undefined) return undefined;
+        let text = JSON.stringify(answer);
+        // Counted as the answers come: what is over the limit is dropped at once, not held.
+        if (Buffer.byteLength(text, "utf8") + 1 > room) {
+          text = JSON.stringify(
+            errorResponse(
+              answer.id,
+              new RpcError(
+                RPC_ERRORS.responseTooLarge,
+                `answer left out: this batch's answers passed ${MAX_BATCH_RESPONSE_BYTES / 1024 / 1024} MiB; call ${methodOf(one)} on its own`,
+              ),
+            ),
+          );
+        }
+        room -= Buffer.byteLength(text, "utf8") + 1;
+        return text;
+      }),
+    );
+    const sent = parts.filter((t): t is string => t !== undefined);
+    return sent.length > 0 ? `[${sent.join(",")}]` : undefined;
   }
 
-  /** Answers JSON text; a parse failure is answered too. */
-  async handleText(text: string, transport: Transport) {
+  /**
+   * Why a batch is not answered at all, or undefined: it is empty, holds more than
+   * MAX_BATCH_CALLS calls, or comes without a valid key. Checked before any call runs, so
+   * a refused batch costs one small answer.
+   */
+  private async refuseBatch(body: unknown[], transport: Transport): Promise<RpcError | undefined> {
+    if (body.length === 0) return new RpcError(RPC_ERRORS.invalidRequest, "empty batch");
+    if (body.length > MAX_BATCH_CALLS) {
+      return new RpcError(
+        RPC_ERRORS.invalidRequest,
+        `a batch of ${body.length} calls; at most ${MAX_BATCH_CALLS} are answered: send fewer calls per batch`,
+      );
+    }
+    let caller: Caller | undefined;
+    try {
+      caller = transport.connection?.caller ?? (await transport.caller());
+    } catch (e) {
+      return this.toRpcError("batch", e);
+    }
+    if (caller === undefined) {
+      return new RpcError(
+        RPC_ERRORS.unauthenticated,
+        transport.hasKey
+          ? "unknown API key: a batch is answered only with a valid API key"
+          : 'a batch is answered only with an API key: send "Authorization: Bearer <key>" (or auth.verify {key} on a WebSocket), or send the calls one by one',
+      );
+    }
+    return undefined;
+  }
+
+  /** Answers JSON text with JSON text; a parse failure is answered too. */
+  async handleText(text: string, transport: Transport): Promise<string | undefined> {
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch (e) {
-      return errorResponse(
-        null,
-        new RpcError(RPC_ERRORS.parseError, `request is not JSON: ${(e as Error).message}`),
+      return JSON.stringify(
+        errorResponse(
+          null,
+          new RpcError(RPC_ERRORS.parseError, `request is not JSON: ${(e as Error).message}`),
+        ),
       );
     }
     return this.handle(body, transport);

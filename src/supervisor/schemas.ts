@@ -41,6 +41,19 @@ export const jobRecord = z.object({
   error: z.string().optional(),
   error_kind: z.string().optional(),
   result: jobResult.optional(),
+  result_signature: z
+    .string()
+    .optional()
+    .describe("the ending runner's signature over the outcome (hex), when it signs results"),
+  result_signer: z
+    .string()
+    .optional()
+    .describe("that runner's public key (compressed hex); compare it with the keys you trust"),
+  submitted_by: z
+    .string()
+    .optional()
+    .describe("public id of the API key that stored the job through this supervisor"),
+  submitted_by_name: z.string().optional().describe("that key's name"),
 });
 
 export const jobSummary = z.object({
@@ -54,6 +67,7 @@ export const jobSummary = z.object({
   started_at: z.string().optional(),
   finished_at: z.string().optional(),
   error_kind: z.string().optional(),
+  submitted_by: z.string().optional(),
 });
 
 export const instance = z.object({
@@ -67,6 +81,10 @@ export const instance = z.object({
   started_at: z.string(),
   jobs_done: z.number(),
   jobs_running: z.number(),
+  public_key: z
+    .string()
+    .optional()
+    .describe("the key this instance signs results with (compressed hex), when it signs"),
 });
 
 export const runnerStatus = z.object({

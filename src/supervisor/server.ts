@@ -16,6 +16,7 @@ import { SupervisorStore } from "../protocol/supervisor-store.js";
 import { Authenticator, type Caller } from "./auth.js";
 import { RPC_ERRORS } from "./errors.js";
 import { JobEvents } from "./events.js";
+import { readView } from "./job-access.js";
 import type { ConnectionState, Services } from "./methods.js";
 import { openRpcDocument } from "./openrpc.js";
 import { RpcDispatcher, type Transport } from "./rpc.js";
@@ -45,19 +46,29 @@ function bearerOf(req: IncomingMessage): string | undefined {
   return match ? (match[1] as string).trim() : header.trim();
 }
 
+class BodyTooLarge extends Error {}
+
+/**
+ * The request body, or BodyTooLarge past MAX_BODY_BYTES. Past the limit nothing more is
+ * kept: the rest is read and thrown away, so the 413 reaches a client still sending
+ * (destroying the socket at once left it with "connection reset" and no answer).
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    const collect = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new Error(`request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        chunks.length = 0;
+        req.off("data", collect);
+        req.resume();
+        reject(new BodyTooLarge(`request body larger than ${MAX_BODY_BYTES} bytes`));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on("data", collect);
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
@@ -91,7 +102,7 @@ export class Supervisor {
       sup,
       auth: new Authenticator(sup, options.adminKey),
       waiter: new JobWaiter(jobs, this.redisUrl),
-      events: new JobEvents(jobs),
+      events: new JobEvents(jobs, async (id) => (await readView(jobs, sup, id))?.view),
       discover: () => {
         document ??= openRpcDocument(options.version, this.url);
         return document;
@@ -151,7 +162,10 @@ export class Supervisor {
         try {
           text = await readBody(req);
         } catch (e) {
-          send(res, 413, "text/plain", (e as Error).message);
+          if (!(e instanceof BodyTooLarge)) throw e;
+          // The connection closes once the answer is out: the rest of the body is not waited for.
+          res.writeHead(413, { "content-type": "text/plain", connection: "close" });
+          res.end(`${e.message}\n`);
           return;
         }
         const answer = await this.dispatcher.handleText(text, this.httpTransport(req));
@@ -159,7 +173,7 @@ export class Supervisor {
           res.writeHead(204).end();
           return;
         }
-        send(res, 200, "application/json", JSON.stringify(answer));
+        send(res, 200, "application/json", answer);
         return;
       }
       if (req.method === "GET" || req.method === "HEAD") {
@@ -232,7 +246,7 @@ export class Supervisor {
         return;
       }
       void this.dispatcher.handleText(data.toString(), transport).then((answer) => {
-        if (answer !== undefined && ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
+        if (answer !== undefined && ws.readyState === ws.OPEN) ws.send(answer);
       });
     });
     ws.on("close", () => this.services.events.dropSink(connection.sink));

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { generateKeyPair } from "../../src/job/index.js";
-import { RedisKeys } from "../../src/protocol/index.js";
+import { createJob, generateKeyPair, signJob } from "../../src/job/index.js";
+import { RedisKeys, writeHeartbeat } from "../../src/protocol/index.js";
 import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { httpCall, type RunningSupervisor, startSupervisor } from "./helpers.js";
@@ -150,5 +150,67 @@ test("the console shows the runner, signs and submits a job, follows its logs an
     path: join(ROOT, "test-results", "supervisor-console.png"),
     fullPage: true,
   });
+  await page.close();
+});
+
+test("the console shows who signed a result and the key each runner instance signs with", async () => {
+  const keys = new RedisKeys(ns);
+  const runnerKey = generateKeyPair().public_key;
+  const short = `${runnerKey.slice(0, 10)}…${runnerKey.slice(-6)}`;
+  // A signing runner's instance, as its heartbeat announces it.
+  await writeHeartbeat(
+    redis,
+    keys,
+    {
+      runner_id: "console-signing",
+      instance: "i-signing",
+      host: "signing-host",
+      pid: 4242,
+      kind: "test",
+      version: "0",
+      concurrency: 1,
+      started_at: new Date().toISOString(),
+      jobs_done: 0,
+      jobs_running: 0,
+      public_key: runnerKey,
+    } as Parameters<typeof writeHeartbeat>[2],
+    60,
+  );
+  const run = async (payload: string) => {
+    const job = signJob(createJob({ payload, runner: RUNNER }), signer.private_key);
+    const answer = await httpCall(sup.url, "job.run", { job }, userKey);
+    expect(answer.error).toBeUndefined();
+    return job.id;
+  };
+  const signedId = await run("echo signed outcome");
+  const unsignedId = await run("echo unsigned outcome");
+  // What a signing runner stores with the outcome; the supervisor passes it on.
+  await redis.hset(keys.job(signedId), {
+    result_signature: "cd".repeat(64),
+    result_signer: runnerKey,
+  });
+
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${sup.url}/console/`);
+  await page.waitForSelector("body[data-ready='1']");
+  await page.fill("#api-key", userKey);
+  await page.click("#connect");
+
+  const row = page.locator(`#runners tr[data-runner='console-signing']`);
+  await row.waitFor();
+  await expect.poll(() => row.textContent()).toContain(`signs as ${short}`);
+  expect(await row.locator(".signer").getAttribute("title")).toBe(runnerKey);
+
+  await page.locator(`#jobs tr[data-job='${signedId}']`).click();
+  await expect.poll(() => page.textContent("#detail-result")).toBe("signed outcome");
+  await expect.poll(() => page.textContent("#detail-signer")).toBe(`result signed by ${short}`);
+  expect(await page.getAttribute("#detail-signer", "title")).toBe(runnerKey);
+
+  await page.locator(`#jobs tr[data-job='${unsignedId}']`).click();
+  await expect.poll(() => page.textContent("#detail-result")).toBe("unsigned outcome");
+  expect(await page.textContent("#detail-signer")).toBe("result not signed");
+  expect(problems).toEqual([]);
   await page.close();
 });
