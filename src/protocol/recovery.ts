@@ -63,7 +63,7 @@ async function recoverList(
   opts: SweepOptions,
   report: SweepReport,
 ): Promise<void> {
-  const message = `the runner instance running the job (${instance}) stopped without finishing it`;
+  const message = `the runner instance running the job (${instance}) stopped renewing its lease (it crashed, was killed, or was paused past the lease) and stopped without finishing it`;
   for (const id of await redis.lrange(list, 0, -1)) {
     const reply: JobReply = { id, status: "error", error_kind: "crashed" };
     const code = await runScript(

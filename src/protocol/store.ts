@@ -144,6 +144,23 @@ export class JobExistsError extends Error {
   override readonly name = "JobExistsError";
 }
 
+/** Redis refused a write because it has reached `maxmemory` (its policy evicts nothing). */
+export class RedisOutOfMemoryError extends Error {
+  override readonly name = "RedisOutOfMemoryError";
+}
+
+/**
+ * Redis's "OOM command not allowed..." as a message that says what happened and what to do;
+ * any other error as it is.
+ */
+export function explainRedisError(e: unknown, what: string): unknown {
+  if (e instanceof Error && /^OOM\b/.test(e.message))
+    return new RedisOutOfMemoryError(
+      `Redis is out of memory (maxmemory reached): ${what}. Free memory (shorter --result-ttl, fewer kept jobs) or raise maxmemory. Redis said: ${e.message}`,
+    );
+  return e;
+}
+
 /** SUBMIT's and STORE's refusals as errors people can act on. */
 function submitRefusal(code: unknown, id: string): JobExistsError | undefined {
   if (code === -1) return new JobExistsError(`a job with id ${id} exists already`);
@@ -241,7 +258,11 @@ export class JobStore {
 
   /** Stores a job as `dispatched` and pushes its id onto its runner's queue, atomically. */
   async submit(job: Job): Promise<void> {
-    const code = await runScriptBatched(this.redis, SUBMIT, ...this.submitCall(job));
+    const code = await runScriptBatched(this.redis, SUBMIT, ...this.submitCall(job)).catch(
+      (e: unknown) => {
+        throw explainRedisError(e, `job ${job.id} was not submitted`);
+      },
+    );
     const refusal = submitRefusal(code, job.id);
     if (refusal) throw refusal;
   }
@@ -285,7 +306,12 @@ export class JobStore {
     // Awaited below only if the submit went through; the caller closes `conn` otherwise.
     wait.promise.catch(() => {});
     writeTogether(conn, [submit, wait]);
-    const refusal = submitRefusal(await submit.promise, job.id);
+    const refusal = submitRefusal(
+      await submit.promise.catch((e: unknown) => {
+        throw explainRedisError(e, `job ${job.id} was not submitted`);
+      }),
+      job.id,
+    );
     if (refusal) throw refusal;
     const reply = (await wait.promise) as string | null;
     return reply === null ? null : (JSON.parse(reply) as JobReply);
@@ -299,7 +325,9 @@ export class JobStore {
       STORE,
       [this.keys.job(job.id), this.keys.claim(job.id)],
       Object.entries(fields).flat(),
-    );
+    ).catch((e: unknown) => {
+      throw explainRedisError(e, `job ${job.id} was not stored`);
+    });
     const refusal = submitRefusal(code, job.id);
     if (refusal) throw refusal;
   }

@@ -140,6 +140,8 @@ export class Runner {
    */
   private leaseConfirmedAt = performance.now();
   private confirming: Promise<void> | undefined;
+  /** Checking which running jobs were taken over while the lease had lapsed. */
+  private fencing: Promise<void> | undefined;
   /** A take's reply was lost: ids in our active list may have no handler (see recoverLostTakes). */
   private recoveringTakes: Promise<void> | undefined;
   private readonly signer: ResultSigner | undefined;
@@ -174,6 +176,12 @@ export class Runner {
         sign: (statement) => signResult(statement, key),
       };
     this.watchConnection(this.commands);
+    // A connection cut with a take in flight may lose the take's reply (ioredis resends the
+    // command, which then takes other ids): look for unhandled ids once Redis answers again.
+    for (const conn of [this.commands, this.taker])
+      conn.on("close", () => {
+        if (!this.stopping) this.recoverLostTakes();
+      });
   }
 
   /** Logs Redis going away and coming back once per change, not once per retry. */
@@ -224,10 +232,17 @@ export class Runner {
       this.heartbeatS * 3,
     ).then(
       (lease) => {
-        this.leaseConfirmedAt = Math.max(this.leaseConfirmedAt, sentAt);
         // The lease had lapsed (a pause, Redis away): a sweep may have recovered jobs we are
-        // still running. Those must stop before they do more.
-        if (lease === "lapsed" && this.running.size > 0) return this.fenceTakenOver();
+        // still running. Those must stop before they do more, and until that is known no
+        // host call goes ahead (see hostCallGate), fresh lease or not.
+        if (lease === "lapsed" && this.running.size > 0) {
+          const fencing = this.fenceTakenOver().finally(() => {
+            if (this.fencing === fencing) this.fencing = undefined;
+          });
+          this.fencing = fencing;
+        }
+        this.leaseConfirmedAt = Math.max(this.leaseConfirmedAt, sentAt);
+        return this.fencing;
       },
       () => {
         // Redis is away: the connection watcher has said so already.
@@ -245,6 +260,7 @@ export class Runner {
     this.confirming ??= (async () => {
       for (;;) {
         await this.beat();
+        await this.fencing;
         if (this.leaseFresh() || this.stopping) return;
         await sleep(250);
       }
@@ -290,10 +306,12 @@ export class Runner {
       );
     return () => {
       if (stop.reason === "fenced") return refuse();
-      if (this.leaseFresh()) return undefined;
-      return this.confirmLease().then(() => {
+      if (this.leaseFresh() && this.fencing === undefined) return undefined;
+      return (async () => {
+        await this.confirmLease();
+        await this.fencing;
         if (stop.reason === "fenced") return refuse();
-      });
+      })();
     };
   }
 
@@ -412,8 +430,11 @@ export class Runner {
           this.pendingEnds?.remove(call.id);
           this.log.info({ job_id: call.id, outcome, tries: n + 1 }, "job end recorded");
           return outcome;
-        } catch {
-          // still refused: try again
+        } catch (e) {
+          this.log.debug(
+            { job_id: call.id, tries: n + 1, err: describe(e) },
+            "job end still refused",
+          );
         }
       }
     })();
@@ -615,9 +636,15 @@ export class Runner {
     const current = this.running.get(id);
     if (current !== undefined) {
       this.log.warn({ job_id: id }, "job id taken twice; already handling it");
-      if (taken !== undefined)
+      // A copy that TAKE started (its first take's reply was lost and it was adopted) must
+      // not run a second time: it is only taken out of the list.
+      const copy: TakenJob | undefined =
+        taken === undefined
+          ? undefined
+          : { ...taken, outcome: taken.outcome === "started" ? "not-held" : taken.outcome };
+      if (copy !== undefined)
         void current.done.then(() => {
-          if (!this.stopping) this.launch(id, taken);
+          if (!this.stopping) this.launch(id, copy);
         });
       return;
     }

@@ -30,6 +30,8 @@ export const RPC_ERRORS = {
   needsWebSocket: -32050,
   /** A batch's answers passed the response limit: this call's answer was left out. */
   responseTooLarge: -32060,
+  /** Redis refused the write: it has reached maxmemory. Nothing was stored. */
+  redisOutOfMemory: -32070,
 } as const;
 
 export class RpcError extends Error {

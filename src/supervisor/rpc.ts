@@ -3,6 +3,7 @@
 // and turns every failure into an error object with a code and a readable message.
 import type { z } from "zod";
 import { InvalidJobError } from "../job/index.js";
+import { RedisOutOfMemoryError } from "../protocol/index.js";
 import type { Caller } from "./auth.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
 import { type CallContext, type ConnectionState, METHODS, type Services } from "./methods.js";
@@ -263,6 +264,8 @@ export class RpcDispatcher {
   private toRpcError(method: string, e: unknown): RpcError {
     if (e instanceof RpcError) return e;
     if (e instanceof InvalidJobError) return new RpcError(RPC_ERRORS.invalidJob, e.message);
+    if (e instanceof RedisOutOfMemoryError)
+      return new RpcError(RPC_ERRORS.redisOutOfMemory, e.message);
     this.onInternalError(method, e);
     return new RpcError(
       RPC_ERRORS.internal,
