@@ -21,6 +21,11 @@ import { packageVersion } from "./version.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, forced: 130 } as const;
 
+/** How long a stop may wait on Redis to hand jobs back and unregister, past the grace period. */
+const HANDBACK_LIMIT_MS = 5000;
+/** How long a stop before the runner started may take to close its connections. */
+const EARLY_STOP_LIMIT_MS = 1000;
+
 /** Options every runner command has, parsed. */
 export interface RunnerCliOptions {
   runnerId: string;
@@ -245,18 +250,52 @@ export async function runRunnerCommand(
     process.exit(EXIT.failed);
   }
 
+  // Nothing may keep a signalled runner alive for long, whatever Redis is doing: a runner
+  // that never reached Redis has taken nothing and leaves at once; a stop that waits on an
+  // unreachable Redis to hand jobs back gives up after HANDBACK_LIMIT_MS past the grace
+  // period (jobs left in its lists are recovered by another instance's sweep, as after a
+  // crash); a second signal leaves within HANDBACK_LIMIT_MS with 130 whatever the stop does.
+  let started = false;
   let signals = 0;
+  let leaving = false;
+  const leave = (code: number) => {
+    if (leaving) return;
+    leaving = true;
+    process.exit(code);
+  };
+  const giveUpAfter = (ms: number, code: number, why: string) => {
+    setTimeout(() => {
+      logger.error({ after_ms: ms }, why);
+      leave(code);
+    }, ms);
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals === 1) {
+    if (signals === 1 && !started) {
+      // Still connecting (or starting the executor): no job was taken, nothing to hand back.
+      logger.info({ signal }, "stopping before the runner started: no job was taken");
+      void runner.stop("graceful").finally(() => leave(EXIT.ok));
+      giveUpAfter(EARLY_STOP_LIMIT_MS, EXIT.ok, "left without closing Redis connections");
+    } else if (signals === 1) {
       logger.info({ signal }, "stopping gracefully (send again to stop at once)");
+      // Exits with the code of the stop that ended it: a second signal meanwhile is 130.
       runner.stop("graceful").then(
-        () => process.exit(EXIT.ok),
-        () => process.exit(EXIT.failed),
+        () => leave(signals > 1 ? EXIT.forced : EXIT.ok),
+        () => leave(signals > 1 ? EXIT.forced : EXIT.failed),
+      );
+      giveUpAfter(
+        options.gracePeriodS * 1000 + HANDBACK_LIMIT_MS,
+        EXIT.failed,
+        "stop did not finish (Redis unreachable?); leaving: jobs still in our lists are recovered by another instance's sweep",
       );
     } else {
       logger.warn({ signal }, "stopping at once: running jobs are handed back");
-      runner.stop("forceful").finally(() => process.exit(EXIT.forced));
+      runner.stop("forceful").finally(() => leave(EXIT.forced));
+      giveUpAfter(
+        started ? HANDBACK_LIMIT_MS : 0,
+        EXIT.forced,
+        "forced stop did not finish (Redis unreachable?); leaving: jobs still in our lists are recovered by another instance's sweep",
+      );
     }
   };
   process.on("SIGTERM", onSignal);
@@ -264,7 +303,10 @@ export async function runRunnerCommand(
 
   try {
     await runner.start();
+    started = true;
   } catch (e) {
+    // A stop under way (a signal while starting) ends the process itself.
+    if (signals > 0) return;
     logger.fatal({ err: (e as Error).message }, "cannot start");
     process.exit(EXIT.failed);
   }
