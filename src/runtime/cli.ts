@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
+  checkRedisUrl,
   namespaceOption,
   type RedisLocationFlags,
   redisClusterOption,
@@ -47,6 +48,11 @@ export interface RunnerCommandSpec {
   /** Command name, e.g. `runner_sal`. */
   name: string;
   description: string;
+  /**
+   * The runner's own options that hold a Redis URL (option key -> flag, for messages):
+   * checked with --redis-url, before anything starts.
+   */
+  redisUrlOptions?: Record<string, string>;
   /** Adds the runner's own options to the command. */
   extraOptions?: (cmd: Command) => void;
   createExecutor(options: RunnerCliOptions, logger: Logger): Executor | Promise<Executor>;
@@ -83,7 +89,15 @@ export function readTrustedKeys(spec: string | undefined): Set<string> {
   const keys = text
     .split(/\r?\n/)
     .map((line) => line.replace(/#.*/, ""))
-    .flatMap((line) => line.split(/[,\s]+/));
+    .flatMap((line) => line.split(/[,\s]+/))
+    .filter((key) => key !== "");
+  // A private key given by mistake is not to be echoed, not even its first characters: it
+  // ends up in terminals, logs and journals.
+  const secret = keys.findIndex((key) => /^(0x)?[0-9a-fA-F]{64}$/.test(key));
+  if (secret >= 0)
+    throw new Error(
+      `trusted key ${secret + 1} is 64 hex characters, the size of a private key: give public keys (public_key of \`horus keygen\`), and keep that private key secret`,
+    );
   return parseTrustedKeys(keys);
 }
 
@@ -204,6 +218,8 @@ export async function runRunnerCommand(
   let redisUrl: string;
   try {
     redisUrl = redisUrlFromFlags(raw as unknown as RedisLocationFlags);
+    for (const [key, flag] of Object.entries(spec.redisUrlOptions ?? {}))
+      if (typeof raw[key] === "string") checkRedisUrl(raw[key], flag);
   } catch (e) {
     process.stderr.write(`${spec.name}: ${(e as Error).message}\n`);
     process.exit(EXIT.usage);
