@@ -122,6 +122,27 @@ describe("stopping a runner", () => {
     }
   });
 
+  test("a stop Redis does not let finish gives up 5 s past the grace period, exit 1", async () => {
+    const redis = await OwnRedis.start();
+    try {
+      const proc = await startRunner({
+        script: RUNNER,
+        runnerId: "gone",
+        namespace: uniqueNamespace("stop"),
+        trustedKeys: [keys.public_key],
+        redisUrl: redis.url,
+        args: ["--grace-period", "1"],
+      });
+      await redis.stop();
+      await proc.waitFor("redis unreachable");
+      proc.child.kill("SIGTERM");
+      expect(await exitWithin(proc, 20_000)).toEqual({ code: 1, signal: null });
+      expect(proc.output()).toContain("stop did not finish (Redis unreachable?)");
+    } finally {
+      await redis.destroy();
+    }
+  });
+
   test("a second signal exits 130, not 0, also when the stop finishes at once", async () => {
     const ns = uniqueNamespace("stop");
     const proc = await startRunner({
