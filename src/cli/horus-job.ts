@@ -46,11 +46,18 @@ export function readSource(source: string, what: string): string {
   }
 }
 
+/** Text for a message, unless it holds what may be a private key (64 hex digits in a row). */
+function quoted(text: string): string {
+  return /[0-9a-fA-F]{64}/.test(text)
+    ? "something that may hold a private key (not shown)"
+    : `"${text}"`;
+}
+
 function parseEnv(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--env takes KEY=VALUE, got "${pair}"`);
+    if (eq <= 0) throw new UsageError(`--env takes KEY=VALUE, got ${quoted(pair)}`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;

@@ -179,6 +179,20 @@ describe("signing keys", () => {
       for (let i = 0; i + 8 <= wrong.length; i += 4)
         expect(r.stderr).not.toContain(wrong.slice(i, i + 8));
     }
+    const misplaced = await horus([
+      "submit",
+      "--runner",
+      "served",
+      "--script",
+      script,
+      "--key",
+      keys.private_key,
+      "--env",
+      secret,
+    ]);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain("--env takes KEY=VALUE");
+    expect(misplaced.stderr).not.toContain(secret.slice(0, 8));
     const keyFile = file("typo.key", `${secret.slice(0, 62)}\n`);
     const fromFile = await horus([
       "submit",
