@@ -2,9 +2,10 @@
 // `hero`: runs heroscripts locally with the same playbook engine and actions as `herorunner`
 // (the SAL actions included), for people writing scripts. Exit codes: 0 the script ran, 1 it
 // failed, 2 bad usage.
-//   hero run -s SCRIPT | -p FILE [-v]
+//   hero run -s SCRIPT|- | -p FILE [-v]
 //   hero actions
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { builtinActions, PlaybookEngine } from "../heroscript/index.js";
@@ -26,6 +27,7 @@ async function run(opts: RunOptions): Promise<void> {
   if ((opts.script === undefined) === (opts.path === undefined)) {
     fail("give the script with -s SCRIPT or a file with -p FILE (one of them)", 2);
   }
+  const script = opts.script === undefined ? undefined : scriptText(opts.script);
   // SAL actions find their Redis and PostgreSQL in the environment (REDIS_URL, DATABASE_URL,
   // POSTGRES_*), as a job finds them in its env vars.
   const sal = new SalHost();
@@ -53,7 +55,7 @@ async function run(opts: RunOptions): Promise<void> {
   let failure: unknown;
   try {
     if (opts.path !== undefined) await engine.runFile(opts.path, options);
-    else await engine.run(opts.script as string, options);
+    else await engine.run(script as string, options);
   } catch (e) {
     failure = e;
   } finally {
@@ -62,6 +64,16 @@ async function run(opts: RunOptions): Promise<void> {
     await sal.close();
   }
   if (failure !== undefined) fail(failure instanceof Error ? failure.message : String(failure), 1);
+}
+
+/** `-s -` reads the script from standard input, as `horus --script -` does. */
+function scriptText(script: string): string {
+  if (script !== "-") return script;
+  try {
+    return readFileSync(0, "utf8");
+  } catch (e) {
+    fail(`cannot read the script from standard input: ${(e as Error).message}`, 2);
+  }
 }
 
 function localUser(): string {
@@ -83,7 +95,11 @@ const program = new Command("hero")
 program
   .command("run")
   .description("run a heroscript: its actions print to stdout, errors go to stderr")
-  .addOption(new Option("-s, --script <script>", "the script text").conflicts("path"))
+  .addOption(
+    new Option("-s, --script <script>", "the script text, or - for standard input").conflicts(
+      "path",
+    ),
+  )
   .addOption(
     new Option("-p, --path <file>", "a script file (its includes resolve against its folder)"),
   )

@@ -10,6 +10,7 @@ import { runRunnerCommand } from "../runtime/index.js";
 await runRunnerCommand({
   name: "herorunner",
   description: "Runs heroscript jobs from a Redis queue",
+  redisUrlOptions: { dataRedisUrl: "--data-redis-url" },
   extraOptions: (cmd) => {
     cmd.addOption(
       new Option(

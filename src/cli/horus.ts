@@ -1,22 +1,14 @@
 #!/usr/bin/env node
 // `horus`: the supervisor's side on the command line. Exit codes: 0 success, 1 the job (or
 // the request) failed, 2 bad usage.
-import { readFileSync } from "node:fs";
-import { Command, Option } from "commander";
-import { checkResultSignature, HorusClient, SupervisorClient } from "../client/index.js";
-import { DEFAULT_TIMEOUT_S, generateKeyPair, type Job } from "../job/index.js";
-import { type JobRecord, LOG_LINES_MAX } from "../protocol/index.js";
-import {
-  namespaceOption,
-  packageVersion,
-  type RedisLocationFlags,
-  readTrustedKeys,
-  redisClusterOption,
-  redisUrlFromFlags,
-  redisUrlOption,
-} from "../runtime/index.js";
-
-class UsageError extends Error {}
+//
+// This file only describes the commands. What they do lives in horus-actions.ts, loaded
+// when one runs: the Redis client, zod and the curve code take several times longer to
+// load than Node itself starts, and `horus --help` needs none of them.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_TIMEOUT_S } from "../job/create.js";
+import { namespaceOption, redisClusterOption, redisUrlOption } from "../runtime/cli-options.js";
+import { packageVersion } from "../runtime/version.js";
 
 // A reader that stops early (`horus logs ID | head`) closes the pipe: that ends the output,
 // quietly, as it would for any Unix tool, instead of a stack trace for EPIPE.
@@ -25,91 +17,37 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-/**
- * Exits once stdout and stderr have taken everything written to them: process.exit() while
- * a pipe is full (`horus logs ID | less`) cut the output short, thousands of lines early.
- */
-async function exitWhenWritten(code: number): Promise<never> {
-  await Promise.all(
-    [process.stdout, process.stderr].map(
-      (stream) =>
-        new Promise<void>((resolve) => {
-          // A reader that has gone away (`| head`) is no reason to wait, or to fail.
-          stream.once("error", () => resolve());
-          stream.write("", () => resolve());
-        }),
-    ),
-  );
-  process.exit(code);
+type Actions = typeof import("./horus-actions.js");
+type ActionName = { [K in keyof Actions]: K }[keyof Actions];
+
+/** The named action of horus-actions.ts, imported on first use. */
+function lazy(name: Exclude<ActionName, "exitWhenWritten">) {
+  return async (...args: unknown[]) => {
+    const actions = await import("./horus-actions.js");
+    await (actions[name] as (...a: unknown[]) => unknown)(...args);
+  };
 }
 
-function fail(message: string, code = 1): never {
-  process.stderr.write(`horus: ${message}\n`);
-  process.exit(code);
+function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n))
+    throw new InvalidArgumentError("must be a number of seconds");
+  // Its range is the job schema's to check, with every other field (see horus-job.ts).
+  return n;
 }
 
-type Client = HorusClient | SupervisorClient;
-
-function clientOf(cmd: Command): Client {
-  const opts = cmd.optsWithGlobals<
-    RedisLocationFlags & { namespace: string; supervisor?: string; apiKey?: string }
-  >();
-  if (opts.supervisor) return new SupervisorClient({ url: opts.supervisor, apiKey: opts.apiKey });
-  return new HorusClient({ redisUrl: redisUrlFromFlags(opts), namespace: opts.namespace });
-}
-
-function readScript(source: string): string {
+function httpUrl(value: string): string {
+  let url: URL;
   try {
-    return readFileSync(source === "-" ? 0 : source, "utf8");
-  } catch (e) {
-    throw new UsageError(`cannot read script ${source}: ${(e as Error).message}`);
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("must be the supervisor's http:// or https:// URL");
   }
-}
-
-function parseEnv(pairs: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--env takes KEY=VALUE, got "${pair}"`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return env;
-}
-
-interface JobFlags {
-  runner: string;
-  script: string;
-  executor?: string;
-  timeout: number;
-  env: string[];
-  context: string;
-  caller: string;
-  key?: string;
-}
-
-function jobFromFlags(flags: JobFlags): Job {
-  const key = flags.key ?? process.env.HORUS_SIGNING_KEY;
-  if (!key)
-    throw new UsageError(
-      "no signing key: give --key HEX or set HORUS_SIGNING_KEY (`horus keygen` makes one)",
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new InvalidArgumentError(
+      `must be the supervisor's http:// or https:// URL, not ${url.protocol}//`,
     );
-  try {
-    return HorusClient.signedJob(
-      {
-        payload: readScript(flags.script),
-        runner: flags.runner,
-        executor: flags.executor ?? "",
-        timeout: flags.timeout,
-        env_vars: parseEnv(flags.env),
-        context_id: flags.context,
-        caller_id: flags.caller,
-      },
-      [key],
-    );
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
-  }
+  return value;
 }
 
 function addJobOptions(cmd: Command): Command {
@@ -118,7 +56,9 @@ function addJobOptions(cmd: Command): Command {
     .requiredOption("--script <file>", "file holding the payload, or - for standard input")
     .option("--executor <name>", "hero, sal or osiris (informational)")
     .addOption(
-      new Option("--timeout <seconds>", "job timeout").argParser(Number).default(DEFAULT_TIMEOUT_S),
+      new Option("--timeout <seconds>", "job timeout (at most 7 days)")
+        .argParser(seconds)
+        .default(DEFAULT_TIMEOUT_S),
     )
     .option(
       "--env <KEY=VALUE...>",
@@ -128,72 +68,10 @@ function addJobOptions(cmd: Command): Command {
     )
     .option("--context <id>", "context id", "")
     .option("--caller <id>", "caller id", "")
-    .option("--key <hex>", "signing private key (or HORUS_SIGNING_KEY)");
-}
-
-function printRecord(record: JobRecord): void {
-  const out: Record<string, unknown> = {
-    id: record.id,
-    status: record.status,
-    ...(record.result && "success" in record.result ? { output: record.result.success } : {}),
-    ...(record.error !== undefined ? { error: record.error, error_kind: record.error_kind } : {}),
-    created_at: record.created_at,
-    started_at: record.started_at,
-    finished_at: record.finished_at,
-    attempts: record.attempts,
-    runner_instance: record.runner_instance,
-    ...(record.result_signer !== undefined
-      ? { result_signer: record.result_signer, result_signature: record.result_signature }
-      : {}),
-  };
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-}
-
-const runnerKeysOption = () =>
-  new Option(
-    "--runner-keys <keys>",
-    "check the result's signature against these runner public keys: HEX,HEX or @FILE",
-  ).env("HORUS_RUNNER_KEYS");
-
-/**
- * With --runner-keys, says on stderr who signed the outcome, or why it cannot be trusted;
- * false when it cannot (the command then fails, whatever the result says).
- */
-function resultTrusted(record: JobRecord, spec: string | undefined): boolean {
-  if (spec === undefined) return true;
-  let keys: Set<string>;
-  try {
-    keys = readTrustedKeys(spec);
-  } catch (e) {
-    throw new UsageError(`--runner-keys: ${(e as Error).message}`);
-  }
-  const verdict = checkResultSignature(record, keys);
-  if (verdict.ok) {
-    process.stderr.write(`horus: result signed by runner key ${verdict.signer}\n`);
-    return true;
-  }
-  process.stderr.write(`horus: result NOT verified: ${verdict.message}\n`);
-  return false;
-}
-
-/** Runs an action with a client, closing it afterwards and mapping errors to exit codes. */
-function withClient(action: (client: Client, ...args: never[]) => Promise<number>) {
-  return async (...args: unknown[]) => {
-    const cmd = args[args.length - 1] as Command;
-    const client = clientOf(cmd);
-    let code = 0;
-    try {
-      await client.ready();
-      code = await action(client, ...(args as never[]));
-    } catch (e) {
-      // Not fail(): output the action wrote before the error must get out too.
-      process.stderr.write(`horus: ${(e as Error).message}\n`);
-      code = e instanceof UsageError ? 2 : 1;
-    } finally {
-      await client.close();
-    }
-    await exitWhenWritten(code);
-  };
+    .option(
+      "--key <key>",
+      "signing private key: HEX or @FILE (the key, or `horus keygen`'s JSON); default HORUS_SIGNING_KEY",
+    );
 }
 
 const program = new Command("horus")
@@ -203,140 +81,78 @@ const program = new Command("horus")
   .addOption(redisClusterOption())
   .addOption(namespaceOption())
   .addOption(
-    new Option("--supervisor <url>", "go through this supervisor instead of Redis").env(
-      "HORUS_SUPERVISOR",
-    ),
+    new Option("--supervisor <url>", "go through this supervisor instead of Redis")
+      .env("HORUS_SUPERVISOR")
+      .argParser(httpUrl),
   )
   .addOption(new Option("--api-key <key>", "API key for --supervisor").env("HORUS_API_KEY"))
-  .showHelpAfterError();
+  // Set before the sub-commands are added, so they inherit both: bad usage (an unknown flag,
+  // a missing --runner) exits 2, not commander's 1, which here means "the job failed".
+  .showHelpAfterError("(horus --help, or horus COMMAND --help, lists the options)")
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command("keygen")
   .description("make a secp256k1 key pair; prints {private_key, public_key} as JSON")
-  .action(() => {
-    process.stdout.write(`${JSON.stringify(generateKeyPair())}\n`);
-  });
+  .action(lazy("keygen"));
+
+/** `--runner-keys`: check a result's signature (see docs/security.md, signed results). */
+function runnerKeysOption(): Option {
+  return new Option(
+    "--runner-keys <keys>",
+    "check the result's signature against these runner public keys: HEX,HEX or @FILE",
+  ).env("HORUS_RUNNER_KEYS");
+}
 
 addJobOptions(program.command("run"))
   .description("sign and submit a job, wait for it, print its output")
-  .option("--json", "print the whole record as JSON")
+  .option("--json", "print the whole record (job.status's fields and result) as JSON")
   .addOption(runnerKeysOption())
-  .action(
-    withClient(async (client, flags: JobFlags & { json?: boolean; runnerKeys?: string }) => {
-      const job = jobFromFlags(flags);
-      const record = await client.run(job);
-      if (!resultTrusted(record, flags.runnerKeys)) return 1;
-      if (flags.json) printRecord(record);
-      if (record.status === "finished") {
-        if (!flags.json)
-          process.stdout.write(
-            `${record.result && "success" in record.result ? record.result.success : ""}\n`,
-          );
-        return 0;
-      }
-      if (!flags.json)
-        process.stderr.write(
-          `horus: job ${record.id} failed (${record.error_kind}): ${record.error}\n`,
-        );
-      return 1;
-    }),
-  );
+  .action(lazy("run"));
 
 addJobOptions(program.command("submit"))
   .description("sign and submit a job; prints its id")
-  .action(
-    withClient(async (client, flags: JobFlags) => {
-      const id = await client.submit(jobFromFlags(flags));
-      process.stdout.write(`${id}\n`);
-      return 0;
-    }),
-  );
+  .action(lazy("submit"));
+
+addJobOptions(program.command("sign"))
+  .description("sign a job and print it as JSON, submitting nothing (for curl or jobs.create)")
+  .action(lazy("sign"));
+
+program
+  .command("verify <file>")
+  .description("check a job in JSON (- for standard input): valid, and every signature holds")
+  .option("--trusted-keys <keys>", "also require a signature by one of these: HEX,HEX or @FILE")
+  .action(lazy("verify"));
 
 program
   .command("status <id>")
-  .description("print a job's status record as JSON")
-  .action(
-    withClient(async (client, id: string) => {
-      const record = await client.status(id);
-      if (!record) throw new Error(`no job with id ${id}`);
-      printRecord(record);
-      return 0;
-    }),
-  );
+  .description("print a job's status record as JSON (the supervisor's job.status shape)")
+  .action(lazy("status"));
 
 program
   .command("result <id>")
   .description('print a job\'s result: {"success": ...} or {"error": ...}')
   .addOption(runnerKeysOption())
-  .action(
-    withClient(async (client, id: string, flags: { runnerKeys?: string }) => {
-      const record = await client.status(id);
-      const result = record?.result;
-      if (!record || !result) throw new Error(`job ${id} has no result (yet)`);
-      if (!resultTrusted(record, flags.runnerKeys)) return 1;
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-      return "success" in result ? 0 : 1;
-    }),
-  );
+  .action(lazy("result"));
 
 program
   .command("logs <id>")
   .description("print a job's log lines")
-  .option("-f, --follow", "keep printing new lines until the job ends")
-  .action(
-    withClient(async (client, id: string, flags: { follow?: boolean }) => {
-      const print = (line: string) => process.stdout.write(`${line}\n`);
-      if (flags.follow) {
-        // On stderr: the lines themselves stay the job's own on stdout.
-        const dropped = (count: number) =>
-          process.stderr.write(
-            `(${count} log line${count === 1 ? "" : "s"} dropped: a job keeps its newest ${LOG_LINES_MAX})\n`,
-          );
-        await client.followLogs(id, print, undefined, dropped);
-      } else {
-        if (!(await client.status(id))) throw new Error(`no job with id ${id}`);
-        (await client.logs(id)).forEach(print);
-      }
-      return 0;
-    }),
-  );
+  .option(
+    "-f, --follow",
+    "keep printing new lines until the job ends; exits 1 when it ended in error",
+  )
+  .action(lazy("logs"));
 
 program
   .command("cancel <id>")
   .description("stop a job: a queued one never starts, a running one is stopped")
-  .action(
-    withClient(async (client, id: string) => {
-      const outcome = await client.cancel(id);
-      const words = {
-        cancelled: "cancelled before it started",
-        signalled: "its runner was asked to stop it",
-        missing: "no such job",
-        "already-ended": "it had already ended",
-      } as const;
-      process.stdout.write(`${id}: ${words[outcome]}\n`);
-      return outcome === "cancelled" || outcome === "signalled" ? 0 : 1;
-    }),
-  );
+  .action(lazy("cancel"));
 
 program
   .command("runners [runner_id]")
-  .description("list live runner instances (from their heartbeats)")
+  .description("list live runner instances (from their heartbeats), one row each under a header")
   .option("--json", "print JSON")
-  .action(
-    withClient(async (client, runnerId: string | undefined, flags: { json?: boolean }) => {
-      const list = await client.runners(runnerId);
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-        return 0;
-      }
-      if (list.length === 0) process.stdout.write("no live runners\n");
-      for (const r of list) {
-        process.stdout.write(
-          `${r.runner_id}\t${r.instance}\t${r.kind}\tconcurrency=${r.concurrency}\trunning=${r.jobs_running}\tdone=${r.jobs_done}\tsince=${r.started_at}\n`,
-        );
-      }
-      return 0;
-    }),
-  );
+  .action(lazy("runners"));
 
-program.parseAsync(process.argv).catch((e: Error) => fail(e.message, 2));
+await program.parseAsync(process.argv);

@@ -28,7 +28,13 @@ function newEngine(moduleDir: string): Engine {
 }
 
 const program = new Command();
-program.name("rhai").description("Run Rhai scripts with the Horus engine").version("0.1.0");
+program
+  .name("rhai")
+  .description("Run Rhai scripts with the Horus engine")
+  .version("0.1.0")
+  // Set before the sub-commands are added, so they inherit it: bad usage exits 2 (a script
+  // that fails exits 1).
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command("run")

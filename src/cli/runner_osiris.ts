@@ -9,6 +9,7 @@ import { runRunnerCommand } from "../runtime/index.js";
 await runRunnerCommand({
   name: "runner_osiris",
   description: "Runs Rhai jobs with the Osiris object store from a Redis queue",
+  redisUrlOptions: { dataUrl: "--data-url (or HORUS_DATA_URL)" },
   extraOptions: (cmd) => {
     addRhaiOptions(cmd);
     cmd.addOption(

@@ -10,6 +10,7 @@ import { salModuleSpecs } from "../sal/index.js";
 await runRunnerCommand({
   name: "runner_sal",
   description: "Runs Rhai jobs with the System Abstraction Layer from a Redis queue",
+  redisUrlOptions: { dataRedisUrl: "--data-redis-url" },
   extraOptions: (cmd) => {
     addRhaiOptions(cmd);
     cmd

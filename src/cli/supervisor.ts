@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `supervisor`: the JSON-RPC service and web console in front of the runners. Exit codes:
 // 0 stopped on a signal, 1 could not start (Redis, port, key file), 2 bad usage.
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
@@ -62,10 +63,11 @@ const program = new Command("supervisor")
     const log = createLogger(flags.logLevel, { name: "supervisor" });
     const keyFile = resolve(flags.adminKeyFile);
     let adminKey: string;
+    let keyCreated: boolean;
     try {
       const loaded = loadOrCreateAdminKey(keyFile);
       adminKey = loaded.key;
-      if (loaded.created) log.info({ file: keyFile }, "generated a new admin key");
+      keyCreated = loaded.created;
     } catch (e) {
       log.fatal({ file: keyFile, err: (e as Error).message }, "cannot read the admin key file");
       process.exit(1);
@@ -86,9 +88,13 @@ const program = new Command("supervisor")
           ),
       });
     } catch (e) {
+      // A key file made for a supervisor that never ran would look like a working
+      // deployment's key next time; a failed start leaves the folder as it found it.
+      if (keyCreated) rmSync(keyFile, { force: true });
       log.fatal({ err: (e as Error).message }, "cannot start");
       process.exit(1);
     }
+    if (keyCreated) log.info({ file: keyFile }, "generated a new admin key");
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

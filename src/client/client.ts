@@ -107,10 +107,15 @@ export class HorusClient {
    * waiter blocks on the reply at once and takes the final record the runner put in it, so
    * a quick job costs one blocking call and nothing more. Any other job (one that may have
    * ended long ago, may not exist, or may have been changed since its reply was written)
-   * is read before and after each wait.
+   * is read before and after each wait. `limit` counts from `since`.
    */
-  private async waitUntilEnded(id: string, limit: number, fresh: boolean): Promise<JobRecord> {
-    const deadline = Date.now() + limit * 1000;
+  private async waitUntilEnded(
+    id: string,
+    limit: number,
+    fresh: boolean,
+    since = Date.now(),
+  ): Promise<JobRecord> {
+    const deadline = since + limit * 1000;
     let check = !fresh;
     for (;;) {
       if (check) {
@@ -161,8 +166,8 @@ export class HorusClient {
     }
     const final = reply?.record;
     if (final?.id === job.id) return recordOf(job.id, { ...final }, final.result);
-    const left = Math.max(0, limit - (Date.now() - started) / 1000);
-    return this.waitUntilEnded(job.id, left, true);
+    // The wait so far counts: the limit (and the message on running out) is the whole wait.
+    return this.waitUntilEnded(job.id, limit, true, started);
   }
 
   status(id: string): Promise<JobRecord | undefined> {

@@ -1,8 +1,10 @@
 // Redis connections. Every part of the project opens Redis through here, so options such as
 // reconnection behave the same everywhere.
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import { DEFAULT_REDIS_URL, redactUrl } from "./urls.js";
 
-export const DEFAULT_REDIS_URL = "redis://localhost:6379";
+// The URL forms, kept apart so that command lines can check them without loading ioredis.
+export { clusterUrl, DEFAULT_REDIS_URL, redactUrl, sentinelUrl } from "./urls.js";
 
 export interface ConnectOptions {
   /**
@@ -18,25 +20,6 @@ export interface ConnectOptions {
 /** Backoff between reconnection attempts: quick at first, at most 2 seconds. */
 function retryDelay(attempt: number): number {
   return Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
-}
-
-/**
- * Where Redis is, as one string that every layer can pass along: an ordinary
- * `redis://[user:password@]host:port/db` or `rediss://...` (TLS) URL, a Sentinel
- * deployment written `redis-sentinel://[:password@]host:port,host:port/master[/db]`, or a
- * Cluster written `redis-cluster://[user:password@]host:port,host:port` (`rediss-cluster://`
- * with TLS); see `clusterUrl`.
- */
-export function sentinelUrl(sentinels: readonly string[], master: string, base?: string): string {
-  let auth = "";
-  let db = "";
-  if (base !== undefined) {
-    const u = new URL(base);
-    if (u.password) auth = `:${u.password}@`;
-    const n = u.pathname.replace(/^\//, "");
-    if (n !== "") db = `/${n}`;
-  }
-  return `redis-sentinel://${auth}${sentinels.join(",")}/${encodeURIComponent(master)}${db}`;
 }
 
 interface SentinelTarget {
@@ -66,24 +49,6 @@ function parseSentinelUrl(url: string): SentinelTarget {
     ...(m[1] ? { password: decodeURIComponent(m[1]) } : {}),
     db: Number(m[4] ?? 0),
   };
-}
-
-/**
- * A Redis Cluster reached through any of these nodes (the others are discovered). The user,
- * password and TLS, if any, come from the base URL; a Cluster has only database 0.
- */
-export function clusterUrl(nodes: readonly string[], base?: string): string {
-  let scheme = "redis-cluster";
-  let auth = "";
-  if (base !== undefined) {
-    const u = new URL(base);
-    if (u.protocol === "rediss:") scheme = "rediss-cluster";
-    if (u.username || u.password) auth = `${u.username}:${u.password}@`;
-    const db = u.pathname.replace(/^\//, "");
-    if (db !== "" && db !== "0")
-      throw new Error(`a Redis Cluster has only database 0, not ${db} (${redactUrl(base)})`);
-  }
-  return `${scheme}://${auth}${nodes.join(",")}`;
 }
 
 interface ClusterTarget {
@@ -137,11 +102,6 @@ export function isCluster(redis: Redis): boolean {
 /** The master nodes of a Cluster connection; a plain connection is its own only node. */
 export function masterNodes(redis: Redis): Redis[] {
   return isCluster(redis) ? (redis as unknown as Cluster).nodes("master") : [redis];
-}
-
-/** The URL without its password, for logs and error messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):([^@/]*)@/, "//$1:***@");
 }
 
 export function connectRedis(url: string = DEFAULT_REDIS_URL, options: ConnectOptions = {}): Redis {

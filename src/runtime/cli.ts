@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
+  checkRedisUrl,
   namespaceOption,
   type RedisLocationFlags,
   redisClusterOption,
@@ -21,6 +22,13 @@ import { defaultStateDir, ensureStateDir, loadRunnerKey } from "./state-dir.js";
 import { packageVersion } from "./version.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, forced: 130 } as const;
+
+/** How long a stop may wait on Redis to hand jobs back and unregister, past the grace period. */
+const HANDBACK_LIMIT_MS = 5000;
+/** How long a first signal's stop may wait on a Redis that is unreachable when it comes. */
+const UNREACHABLE_LIMIT_MS = 1_000;
+/** How long a stop before the runner started may take to close its connections. */
+const EARLY_STOP_LIMIT_MS = 1000;
 
 /** Options every runner command has, parsed. */
 export interface RunnerCliOptions {
@@ -47,6 +55,11 @@ export interface RunnerCommandSpec {
   /** Command name, e.g. `runner_sal`. */
   name: string;
   description: string;
+  /**
+   * The runner's own options that hold a Redis URL (option key -> flag, for messages):
+   * checked with --redis-url, before anything starts.
+   */
+  redisUrlOptions?: Record<string, string>;
   /** Adds the runner's own options to the command. */
   extraOptions?: (cmd: Command) => void;
   createExecutor(options: RunnerCliOptions, logger: Logger): Executor | Promise<Executor>;
@@ -83,7 +96,15 @@ export function readTrustedKeys(spec: string | undefined): Set<string> {
   const keys = text
     .split(/\r?\n/)
     .map((line) => line.replace(/#.*/, ""))
-    .flatMap((line) => line.split(/[,\s]+/));
+    .flatMap((line) => line.split(/[,\s]+/))
+    .filter((key) => key !== "");
+  // A private key given by mistake is not to be echoed, not even its first characters: it
+  // ends up in terminals, logs and journals.
+  const secret = keys.findIndex((key) => /^(0x)?[0-9a-fA-F]{64}$/.test(key));
+  if (secret >= 0)
+    throw new Error(
+      `trusted key ${secret + 1} is 64 hex characters, the size of a private key: give public keys (public_key of \`horus keygen\`), and keep that private key secret`,
+    );
   return parseTrustedKeys(keys);
 }
 
@@ -232,6 +253,8 @@ export async function runRunnerCommand(
   let redisUrl: string;
   try {
     redisUrl = redisUrlFromFlags(raw as unknown as RedisLocationFlags);
+    for (const [key, flag] of Object.entries(spec.redisUrlOptions ?? {}))
+      if (typeof raw[key] === "string") checkRedisUrl(raw[key], flag);
   } catch (e) {
     process.stderr.write(`${spec.name}: ${(e as Error).message}\n`);
     process.exit(EXIT.usage);
@@ -293,18 +316,56 @@ export async function runRunnerCommand(
     process.exit(EXIT.failed);
   }
 
+  // Nothing may keep a signalled runner alive for long, whatever Redis is doing: a runner
+  // that never reached Redis has taken nothing and leaves at once; a stop that waits on an
+  // unreachable Redis to hand jobs back gives up after HANDBACK_LIMIT_MS past the grace
+  // period (jobs left in its lists are recovered by another instance's sweep, as after a
+  // crash); a second signal leaves within HANDBACK_LIMIT_MS with 130 whatever the stop does.
+  let started = false;
   let signals = 0;
+  let leaving = false;
+  const leave = (code: number) => {
+    if (leaving) return;
+    leaving = true;
+    process.exit(code);
+  };
+  const giveUpAfter = (ms: number, code: number, why: string) => {
+    setTimeout(() => {
+      logger.error({ after_ms: ms }, why);
+      leave(code);
+    }, ms);
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals === 1) {
+    if (signals === 1 && !started) {
+      // Still connecting (or starting the executor): no job was taken, nothing to hand back.
+      logger.info({ signal }, "stopping before the runner started: no job was taken");
+      void runner.stop("graceful").finally(() => leave(EXIT.ok));
+      giveUpAfter(EARLY_STOP_LIMIT_MS, EXIT.ok, "left without closing Redis connections");
+    } else if (signals === 1) {
       logger.info({ signal }, "stopping gracefully (send again to stop at once)");
+      // Exits with the code of the stop that ended it: a second signal meanwhile is 130.
       runner.stop("graceful").then(
-        () => process.exit(EXIT.ok),
-        () => process.exit(EXIT.failed),
+        () => leave(signals > 1 ? EXIT.forced : EXIT.ok),
+        () => leave(signals > 1 ? EXIT.forced : EXIT.failed),
+      );
+      // With Redis away nothing can be handed back or recorded anyway: leave promptly, and
+      // another instance's sweep recovers what was ours, as after a crash.
+      giveUpAfter(
+        runner.redisReachable
+          ? options.gracePeriodS * 1000 + HANDBACK_LIMIT_MS
+          : UNREACHABLE_LIMIT_MS,
+        EXIT.failed,
+        "stop did not finish (Redis unreachable?); leaving: jobs still in our lists are recovered by another instance's sweep",
       );
     } else {
       logger.warn({ signal }, "stopping at once: running jobs are handed back");
-      runner.stop("forceful").finally(() => process.exit(EXIT.forced));
+      runner.stop("forceful").finally(() => leave(EXIT.forced));
+      giveUpAfter(
+        started ? HANDBACK_LIMIT_MS : 0,
+        EXIT.forced,
+        "forced stop did not finish (Redis unreachable?); leaving: jobs still in our lists are recovered by another instance's sweep",
+      );
     }
   };
   process.on("SIGTERM", onSignal);
@@ -312,7 +373,10 @@ export async function runRunnerCommand(
 
   try {
     await runner.start();
+    started = true;
   } catch (e) {
+    // A stop under way (a signal while starting) ends the process itself.
+    if (signals > 0) return;
     logger.fatal({ err: (e as Error).message }, "cannot start");
     process.exit(EXIT.failed);
   }

@@ -207,6 +207,11 @@ export class Runner {
     });
   }
 
+  /** False while the runner's commands connection has lost Redis (see watchConnection). */
+  get redisReachable(): boolean {
+    return !this.redisDown;
+  }
+
   private instanceInfo(): InstanceInfo {
     return {
       runner_id: this.runnerId,

@@ -101,7 +101,7 @@ describe("horus", () => {
     const follow = await horus(["logs", id, "--follow"]);
     expect(follow.stdout).toBe("one\ntwo\n");
     const status = JSON.parse((await horus(["status", id])).stdout);
-    expect(status).toMatchObject({ id, status: "finished", output: "out" });
+    expect(status).toMatchObject({ id, runner: "cli", status: "finished" });
     expect(JSON.parse((await horus(["result", id])).stdout)).toEqual({ success: "out" });
     expect((await horus(["logs", id])).stdout).toBe("one\ntwo\n");
   });

@@ -146,10 +146,13 @@ describe("Redis out of memory", () => {
     await proc.waitFor("cannot record the job's end");
     // Ten refused tries take about eight seconds: four orphan checks (every 2 s here), two of
     // which were enough for the old runner to run the job again.
-    await until(() => proc.lines.some((l) => l.includes("job end still refused") && /"tries":1\d\b/.test(l)), {
-      timeout: 60_000,
-      what: "ten refused writes of the job's end",
-    });
+    await until(
+      () => proc.lines.some((l) => l.includes("job end still refused") && /"tries":1\d\b/.test(l)),
+      {
+        timeout: 60_000,
+        what: "ten refused writes of the job's end",
+      },
+    );
     expect(await executedIds(r.redis, recordKey)).toEqual([job.id]);
     await r.free();
     const record = await client.wait(job.id, 30);

@@ -244,8 +244,8 @@ describe("on a three-master cluster", () => {
     );
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    const printed = JSON.parse(run.stdout) as { id: string; output: string };
-    expect(printed.output).toBe("from the command line");
+    const printed = JSON.parse(run.stdout) as { id: string; result: { success: string } };
+    expect(printed.result).toEqual({ success: "from the command line" });
     const result = await runToEnd(process.execPath, [
       distBin("horus"),
       ...base,

@@ -90,6 +90,9 @@ describe("Redis over TLS", () => {
     );
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: "finished", output: "over tls" });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: "finished",
+      result: { success: "over tls" },
+    });
   });
 });

@@ -4,9 +4,12 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { HorusClient } from "../../src/client/index.js";
 import { generateKeyPair } from "../../src/job/index.js";
 import { readTrustedKeys } from "../../src/runtime/index.js";
-import { ROOT, runToEnd } from "../helpers/processes.js";
+import { type Proc, ROOT, runToEnd, start, startRunner } from "../helpers/processes.js";
+import { REDIS_URL, uniqueNamespace } from "../helpers/redis.js";
+import { OwnRedis } from "../helpers/redis-server.js";
 
 const RUNNER = `${ROOT}test/fixtures/test-runner.mjs`;
 
@@ -63,5 +66,129 @@ describe("runner command line", () => {
     expect(() => readTrustedKeys("@/no/such/file")).toThrow(
       "cannot read trusted keys from /no/such/file",
     );
+  });
+});
+
+/** The process's exit, or a failure naming the limit when it is still alive after `ms`. */
+function exitWithin(proc: Proc, ms: number) {
+  return Promise.race([
+    proc.exited,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => {
+        proc.child.kill("SIGKILL");
+        reject(new Error(`still running ${ms} ms after the signal:\n${proc.output()}`));
+      }, ms),
+    ),
+  ]);
+}
+
+describe("stopping a runner", () => {
+  const keys = generateKeyPair();
+
+  test("a runner that cannot reach Redis exits promptly on SIGTERM", async () => {
+    const proc = start(process.execPath, [
+      RUNNER,
+      "r1",
+      "--redis-url",
+      "redis://127.0.0.1:1",
+      "--trusted-keys",
+      keys.public_key,
+    ]);
+    await proc.waitFor("redis unreachable");
+    proc.child.kill("SIGTERM");
+    expect(await exitWithin(proc, 5000)).toEqual({ code: 0, signal: null });
+  });
+
+  test("a runner whose Redis went away after it started leaves on a second signal, 130", async () => {
+    const redis = await OwnRedis.start();
+    try {
+      const proc = await startRunner({
+        script: RUNNER,
+        runnerId: "gone",
+        namespace: uniqueNamespace("stop"),
+        trustedKeys: [keys.public_key],
+        redisUrl: redis.url,
+        args: ["--grace-period", "600"],
+      });
+      await redis.stop();
+      await proc.waitFor("redis unreachable");
+      proc.child.kill("SIGTERM");
+      await proc.waitFor("stopping gracefully");
+      proc.child.kill("SIGTERM");
+      // Within the hand-back limit (5 s), not the 600 s grace period.
+      expect(await exitWithin(proc, 15_000)).toEqual({ code: 130, signal: null });
+    } finally {
+      await redis.destroy();
+    }
+  });
+
+  test("a runner whose Redis went away leaves on one signal, not after its grace period", async () => {
+    const redis = await OwnRedis.start();
+    try {
+      const proc = await startRunner({
+        script: RUNNER,
+        runnerId: "gone",
+        namespace: uniqueNamespace("stop"),
+        trustedKeys: [keys.public_key],
+        redisUrl: redis.url,
+        args: ["--grace-period", "600"],
+      });
+      await redis.stop();
+      await proc.waitFor("redis unreachable");
+      proc.child.kill("SIGTERM");
+      // Nothing can be handed back without Redis: it leaves at once (1 s), not in 600 s.
+      expect(await exitWithin(proc, 10_000)).toEqual({ code: 1, signal: null });
+      expect(proc.output()).toContain("stop did not finish (Redis unreachable?)");
+    } finally {
+      await redis.destroy();
+    }
+  });
+
+  test("a stop Redis does not let finish gives up 5 s past the grace period, exit 1", async () => {
+    const redis = await OwnRedis.start();
+    try {
+      const proc = await startRunner({
+        script: RUNNER,
+        runnerId: "gone",
+        namespace: uniqueNamespace("stop"),
+        trustedKeys: [keys.public_key],
+        redisUrl: redis.url,
+        args: ["--grace-period", "1"],
+      });
+      await redis.stop();
+      await proc.waitFor("redis unreachable");
+      proc.child.kill("SIGTERM");
+      expect(await exitWithin(proc, 20_000)).toEqual({ code: 1, signal: null });
+      expect(proc.output()).toContain("stop did not finish (Redis unreachable?)");
+    } finally {
+      await redis.destroy();
+    }
+  });
+
+  test("a second signal exits 130, not 0, also when the stop finishes at once", async () => {
+    const ns = uniqueNamespace("stop");
+    const proc = await startRunner({
+      script: RUNNER,
+      runnerId: "twice",
+      namespace: ns,
+      trustedKeys: [keys.public_key],
+      redisUrl: REDIS_URL,
+    });
+    const client = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
+    try {
+      await client.submit(
+        HorusClient.signedJob(
+          { runner: "twice", payload: "log begun\nsleep 60000", timeout: 120 },
+          [keys.private_key],
+        ),
+      );
+      await proc.waitFor('"msg":"job started"');
+      proc.child.kill("SIGTERM");
+      await proc.waitFor("stopping gracefully");
+      proc.child.kill("SIGTERM");
+      expect(await exitWithin(proc, 15_000)).toEqual({ code: 130, signal: null });
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import {
   type Sandbox,
   scriptJobOf,
 } from "../../sandbox/index.js";
+import { heroscriptMistake } from "./heroscript-check.js";
 
 export interface RhaiExecutorOptions {
   /** `sal`, `osiris`: what the runner reports as its kind. */
@@ -38,6 +39,8 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
     },
     execute(ctx: ExecutionContext): Promise<string> {
       if (!sandbox) throw new Error("the Rhai executor was not started");
+      const mistake = heroscriptMistake(ctx.job.payload);
+      if (mistake !== undefined) return Promise.reject(new Error(mistake));
       return sandbox.run(
         scriptJobOf(ctx.job, ctx.signatories),
         // The runtime aborts the signal at the job's deadline (reason "timeout") or on a
