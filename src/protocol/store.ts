@@ -98,9 +98,9 @@ export function recordOf(
     runner_instance: text("runner_instance"),
     error: text("error"),
     error_kind: text("error_kind") as ErrorKind | undefined,
-    result,
     result_signature: text("result_signature"),
     result_signer: text("result_signer"),
+    result,
   };
 }
 

@@ -329,10 +329,11 @@ export async function runRunnerCommand(
     leaving = true;
     process.exit(code);
   };
-  const giveUpAfter = (ms: number, code: number, why: string) => {
+  // The code is read when the time is up: a second signal meanwhile makes it 130.
+  const giveUpAfter = (ms: number, code: number | (() => number), why: string) => {
     setTimeout(() => {
       logger.error({ after_ms: ms }, why);
-      leave(code);
+      leave(typeof code === "function" ? code() : code);
     }, ms);
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -355,7 +356,7 @@ export async function runRunnerCommand(
         runner.redisReachable
           ? options.gracePeriodS * 1000 + HANDBACK_LIMIT_MS
           : UNREACHABLE_LIMIT_MS,
-        EXIT.failed,
+        () => (signals > 1 ? EXIT.forced : EXIT.failed),
         "stop did not finish (Redis unreachable?); leaving: jobs still in our lists are recovered by another instance's sweep",
       );
     } else {
