@@ -65,6 +65,13 @@ export class RedisKeys {
   claim(id: string): string {
     return `${this.prefix}job:${id}:claim`;
   }
+  /**
+   * The runner id's finished jobs by end time (ms): the oldest are deleted past the count
+   * kept (`--keep-finished`), whatever their retention.
+   */
+  done(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:done`;
+  }
   queue(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:jobs`;
   }

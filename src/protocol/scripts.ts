@@ -189,15 +189,17 @@ return 1
  */
 export const FINISH: ScriptDef = {
   name: "horusFinish",
-  keys: 6,
+  keys: 7,
   lua: `
 -- KEYS[1] job hash, KEYS[2] result, KEYS[3] reply list, KEYS[4] logs, KEYS[5] claim,
--- KEYS[6] active list of the instance ("" key name allowed: nothing to remove)
+-- KEYS[6] active list of the instance ("" key name allowed: nothing to remove), KEYS[7] the
+-- runner id's finished jobs by end time ("" when no count is kept)
 -- ARGV[1] instance, ARGV[2] mode "holder"|"open", ARGV[3] status finished|error,
 -- ARGV[4] result JSON, ARGV[5] error message, ARGV[6] error kind, ARGV[7] now,
 -- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON, an
 -- object (the job's final record is added to it as "record"), ARGV[11] the runner's
--- signature over the outcome and ARGV[12] its public key ("" and "": unsigned)
+-- signature over the outcome and ARGV[12] its public key ("" and "": unsigned), ARGV[13]
+-- finished jobs the runner id keeps at most (0: no count cap)
 -- returns 1 written, 2 written before by this very call (a resend: same instance, same
 -- finished_at), -1 no such job, -2 already terminal, -4 held by another instance
 ${COUNT_FN}
@@ -252,6 +254,25 @@ if ttl > 0 then
   redis.call('EXPIRE', KEYS[2], ttl)
   redis.call('EXPIRE', KEYS[3], ttl)
   redis.call('EXPIRE', KEYS[4], ttl)
+end
+-- The count cap: past it the oldest finished jobs go (at most 100 a call, so a lowered cap
+-- catches up over the next ends rather than in one long script). Their claims stay: a
+-- deleted job's id must still be refused as a replay.
+local keep = tonumber(ARGV[13]) or 0
+if keep > 0 and KEYS[7] ~= '' then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[7], t[1] * 1000 + math.floor(t[2] / 1000), ARGV[9])
+  local over = redis.call('ZCARD', KEYS[7]) - keep
+  if over > 0 then
+    local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[9])
+    -- ZPOPMIN answers member, score, member, score...; the suffixes are keys.ts's.
+    local popped = redis.call('ZPOPMIN', KEYS[7], math.min(over, 100))
+    for i = 1, #popped, 2 do
+      local k = prefix .. popped[i]
+      redis.call('DEL', k, k .. ':result', k .. ':reply', k .. ':logs')
+    end
+  end
+  if ttl > 0 then redis.call('EXPIRE', KEYS[7], ttl) end
 end
 return 1
 `,

@@ -72,7 +72,14 @@ export interface JobRecord {
 
 export const LOG_LINE_MAX_BYTES = 16 * 1024;
 export const LOG_LINES_MAX = 10_000;
-export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
+/**
+ * How long a finished job is kept: a day. At a steady 100 jobs/s of tiny jobs (about 2.5 KB
+ * each in Redis) that is 21 GB, which is why a count cap stands beside it (see
+ * docs/operations.md, "Sizing Redis").
+ */
+export const DEFAULT_RETENTION_S = 24 * 3600;
+/** How many finished jobs a runner id keeps at most (`--keep-finished`). */
+export const DEFAULT_KEEP_FINISHED = 50_000;
 
 /**
  * A job's record from the fields of its hash (or of the record a runner put in its reply),
@@ -218,6 +225,11 @@ export interface EndOptions {
   /** Active list to remove the id from (runner id + instance), if any. */
   active?: { runnerId: string; instance: string };
   retentionS: number;
+  /**
+   * Finished jobs the runner id keeps at most, oldest deleted first (their claims stay);
+   * 0 or unset: no count cap, only the retention.
+   */
+  keepFinished?: number;
 }
 
 /** What one take brought: the jobs, and how many ids it left in the queue. */
@@ -462,6 +474,9 @@ export class JobStore {
         this.keys.logs(id),
         this.keys.claim(id),
         active,
+        opts.active && (opts.keepFinished ?? 0) > 0
+          ? this.keys.done(opts.active.runnerId)
+          : this.keys.none(),
       ],
       args: [
         opts.instance,
@@ -476,6 +491,7 @@ export class JobStore {
         JSON.stringify(reply),
         signature,
         signature === "" ? "" : (opts.signer?.publicKey ?? ""),
+        opts.active ? Math.max(0, Math.floor(opts.keepFinished ?? 0)) : 0,
       ],
     };
   }

@@ -2,10 +2,12 @@
 //   <bin> <runner_id> [--redis-url URL] [--redis-sentinels L --redis-master M | --redis-cluster L]
 //         [--concurrency N] [--trusted-keys HEX,HEX|@FILE]
 //         [--namespace NS] [--log-level L] [--max-job-age S] [--grace-period S] [--result-ttl S]
+//         [--keep-finished N] [--state-dir DIR] [--signing-key HEX|@FILE]
 // Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or configuration, 130 stopped at once
 // by a second signal.
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_KEEP_FINISHED, DEFAULT_RETENTION_S } from "../protocol/index.js";
 import {
   checkRedisUrl,
   namespaceOption,
@@ -41,6 +43,7 @@ export interface RunnerCliOptions {
   maxJobAgeS: number;
   gracePeriodS: number;
   resultTtlS: number;
+  keepFinished: number;
   maxAttempts: number;
   heartbeatS: number;
   /** The state directory (run ledger, result-signing key). */
@@ -63,6 +66,15 @@ export interface RunnerCommandSpec {
   /** Adds the runner's own options to the command. */
   extraOptions?: (cmd: Command) => void;
   createExecutor(options: RunnerCliOptions, logger: Logger): Executor | Promise<Executor>;
+}
+
+function wholeNumber(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${what} must be a whole number >= 0`);
+    return n;
+  };
 }
 
 function positiveInt(what: string) {
@@ -155,7 +167,15 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
     .addOption(
       new Option("--result-ttl <seconds>", "how long finished jobs are kept")
         .argParser(positiveSeconds)
-        .default(7 * 24 * 3600),
+        .default(DEFAULT_RETENTION_S),
+    )
+    .addOption(
+      new Option(
+        "--keep-finished <n>",
+        "finished jobs kept at most per runner id, oldest deleted first (0: no count cap)",
+      )
+        .argParser(wholeNumber("keep-finished"))
+        .default(DEFAULT_KEEP_FINISHED),
     )
     .addOption(
       new Option(
@@ -200,6 +220,7 @@ const COMMON_KEYS = new Set([
   "maxJobAge",
   "gracePeriod",
   "resultTtl",
+  "keepFinished",
   "maxAttempts",
   "heartbeat",
   "redisSentinels",
@@ -282,6 +303,7 @@ export async function runRunnerCommand(
     maxJobAgeS: raw.maxJobAge as number,
     gracePeriodS: raw.gracePeriod as number,
     resultTtlS: raw.resultTtl as number,
+    keepFinished: raw.keepFinished as number,
     maxAttempts: raw.maxAttempts as number,
     heartbeatS: raw.heartbeat as number,
     stateDir,
@@ -301,6 +323,7 @@ export async function runRunnerCommand(
         concurrency: options.concurrency,
         gracePeriodS: options.gracePeriodS,
         retentionS: options.resultTtlS,
+        keepFinished: options.keepFinished,
         maxAttempts: options.maxAttempts,
         heartbeatS: options.heartbeatS,
         version: packageVersion(),

@@ -4,6 +4,7 @@ export * from "./cli-options.js";
 export type * from "./executor.js";
 export * from "./logger.js";
 export * from "./policy.js";
+export * from "./retention-check.js";
 export * from "./runner.js";
 export * from "./state-dir.js";
 export * from "./version.js";

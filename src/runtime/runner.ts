@@ -16,6 +16,7 @@ import {
 import {
   closeRedis,
   connectRedis,
+  DEFAULT_KEEP_FINISHED,
   DEFAULT_RETENTION_S,
   type EndOptions,
   type FinishCall,
@@ -33,6 +34,7 @@ import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import type { Logger } from "./logger.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
+import { estimateRetention, retentionWarning } from "./retention-check.js";
 import { PendingEnds, RunLedger } from "./state-dir.js";
 
 export interface RunnerOptions {
@@ -45,6 +47,8 @@ export interface RunnerOptions {
   gracePeriodS?: number;
   /** How long a finished job and its keys are kept. */
   retentionS?: number;
+  /** Finished jobs this runner id keeps at most, oldest deleted first (0: no count cap). */
+  keepFinished?: number;
   /** Seconds between heartbeats; the heartbeat (the lease on the instance's jobs) lives 3x that. */
   heartbeatS?: number;
   /** How many times a job may be started in all (a crash of its runner counts). */
@@ -118,6 +122,7 @@ export class Runner {
   /** The latest heartbeat sent: a stopping runner lets it land before leaving the registry. */
   private lastBeat: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
   private readonly maxAttempts: number;
   private readonly sweepIntervalS: number;
   private redisDown = false;
@@ -347,6 +352,9 @@ export class Runner {
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalS * 1000);
     this.sweepTimer.unref();
     this.writeLeftEnds();
+    this.checkRetention();
+    this.retentionTimer = setInterval(() => this.checkRetention(), 3600_000);
+    this.retentionTimer.unref();
     this.log.info(
       {
         concurrency: this.concurrency,
@@ -379,6 +387,27 @@ export class Runner {
       }
     }
     this.orphanSuspects = unhandled;
+  }
+
+  /** Warns when the retention, at the rate jobs end lately, would not fit in Redis. */
+  private checkRetention(): void {
+    estimateRetention(
+      this.commands,
+      this.store.keys,
+      this.runnerId,
+      this.retentionS,
+      this.options.keepFinished ?? DEFAULT_KEEP_FINISHED,
+    ).then(
+      (estimate) => {
+        if (estimate === undefined) return;
+        const warning = retentionWarning(estimate);
+        if (warning) this.log.warn({ ...estimate }, warning);
+        else this.log.debug({ ...estimate }, "retention estimate fits in Redis");
+      },
+      () => {
+        // Redis away, or MEMORY not allowed to this user: nothing to say.
+      },
+    );
   }
 
   /**
@@ -675,6 +704,7 @@ export class Runner {
       mode,
       active: { runnerId: this.runnerId, instance: this.instance },
       retentionS: this.retentionS,
+      keepFinished: this.options.keepFinished ?? DEFAULT_KEEP_FINISHED,
       signer: this.signer,
     };
   }
@@ -954,6 +984,7 @@ export class Runner {
         async () => {
           clearInterval(this.heartbeatTimer);
           clearInterval(this.sweepTimer);
+          clearInterval(this.retentionTimer);
         },
       ],
       ["instance key", () => this.unregister()],
