@@ -47,7 +47,7 @@ export function checkJob(job: Job, policy: AcceptancePolicy, now: Date = new Dat
   if (-ageS > policy.clockSkewS) {
     return refuse(
       "invalid_job",
-      `job comes from the future: created_at is ${Math.round(-ageS)} s ahead`,
+      `job comes from the future: created_at is ${Math.round(-ageS)} s ahead, the limit is ${policy.clockSkewS} s`,
     );
   }
   if (job.signatures.length === 0) return refuse("unauthorized", "job is not signed");

@@ -75,6 +75,13 @@ describe("acceptance policy", () => {
     expect(checkJob(at(-3599), policy, now)).toMatchObject({ ok: true });
     expect(checkJob(at(30), policy, now)).toMatchObject({ ok: true });
     expect(checkJob(at(120), policy, now)).toMatchObject({ ok: false, kind: "invalid_job" });
+    // Each refusal states the limit it broke.
+    expect(checkJob(at(-3601), policy, now)).toMatchObject({
+      message: expect.stringMatching(/too old: created 3601 s ago, the limit is 3600 s/),
+    });
+    expect(checkJob(at(120), policy, now)).toMatchObject({
+      message: expect.stringMatching(/from the future: created_at is 120 s ahead, the limit is 60 s/),
+    });
   });
 
   test("trusted keys are normalised and a bad one is named", () => {
