@@ -5,6 +5,7 @@
 // submit (see docs/operations.md, "Sizing Redis").
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "../protocol/index.js";
+import type { Logger } from "./logger.js";
 
 export interface RetentionEstimate {
   /** Jobs ended per second over the window. */
@@ -70,4 +71,32 @@ export function retentionWarning(e: RetentionEstimate): string | undefined {
     `(${mb(e.bytesKept)}) against maxmemory ${mb(e.maxMemory)}; ` +
     "lower --result-ttl or --keep-finished, or raise maxmemory"
   );
+}
+
+/** Checks now and every hour, saying a warning when the retention does not fit; stop() ends it. */
+export function watchRetention(
+  redis: Redis,
+  keys: RedisKeys,
+  runnerId: string,
+  retentionS: number,
+  keepFinished: number,
+  log: Logger,
+): { stop(): void } {
+  const check = () => {
+    estimateRetention(redis, keys, runnerId, retentionS, keepFinished).then(
+      (estimate) => {
+        if (estimate === undefined) return;
+        const warning = retentionWarning(estimate);
+        if (warning) log.warn({ ...estimate }, warning);
+        else log.debug({ ...estimate }, "retention estimate fits in Redis");
+      },
+      () => {
+        // Redis away, or MEMORY not allowed to this user: nothing to say.
+      },
+    );
+  };
+  check();
+  const timer = setInterval(check, 3600_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -30,11 +30,13 @@ import {
   unregisterInstance,
   writeHeartbeat,
 } from "../protocol/index.js";
+import { type EndOutcome, EndWriter } from "./end-writer.js";
 import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
+import { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
-import { estimateRetention, retentionWarning } from "./retention-check.js";
+import { watchRetention } from "./retention-check.js";
 import { PendingEnds, RunLedger } from "./state-dir.js";
 
 export interface RunnerOptions {
@@ -73,9 +75,6 @@ interface RunningJob {
 }
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** A job's end that could not be written yet: left to the next start (see PendingEnds). */
-type EndOutcome = FinishOutcome | "deferred";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
@@ -118,11 +117,8 @@ export class Runner {
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
   private loopPromise: Promise<void> | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  /** The latest heartbeat sent: a stopping runner lets it land before leaving the registry. */
-  private lastBeat: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private retentionTimer: NodeJS.Timeout | undefined;
+  private retention: { stop(): void } | undefined;
   private readonly maxAttempts: number;
   private readonly sweepIntervalS: number;
   private redisDown = false;
@@ -131,22 +127,10 @@ export class Runner {
   private reconnectedAt = 0;
   private jobsDone = 0;
   private ledger: RunLedger | undefined;
-  private pendingEnds: PendingEnds | undefined;
-  /** Ends whose write Redis refused, being retried (see writeEndDurably). */
-  private readonly retryingEnds = new Set<Promise<EndOutcome>>();
-  /** Stopping, past the grace period: ends still refused are left to the next start. */
-  private abandonEnds = false;
+  private readonly lease: Lease;
+  private ends: EndWriter;
   /** Jobs that ran and whose end is left to the next start: never handed back to run again. */
   private readonly deferredEnds = new Set<string>();
-  /**
-   * The lease on our jobs: when (performance.now()) the last heartbeat that Redis took was
-   * sent. A lease older than two heartbeats is unconfirmed, and host calls wait until a beat
-   * confirms it (see beforeHostCall).
-   */
-  private leaseConfirmedAt = performance.now();
-  private confirming: Promise<void> | undefined;
-  /** Checking which running jobs were taken over while the lease had lapsed. */
-  private fencing: Promise<void> | undefined;
   /** A take's reply was lost: ids in our active list may have no handler (see recoverLostTakes). */
   private recoveringTakes: Promise<void> | undefined;
   private readonly signer: ResultSigner | undefined;
@@ -180,6 +164,18 @@ export class Runner {
         publicKey: publicKeyOf(key),
         sign: (statement) => signResult(statement, key),
       };
+    this.lease = new Lease(
+      this.commands,
+      this.store.keys,
+      this.heartbeatS,
+      {
+        instance: this.instance,
+        info: () => this.instanceInfo(),
+        running: () => [...this.running].map(([id, job]) => [id, job.stop] as [string, JobStop]),
+      },
+      this.log,
+    );
+    this.ends = new EndWriter(this.store, undefined, this.log);
     this.watchConnection(this.commands);
     // A connection cut with a take in flight may lose the take's reply (ioredis resends the
     // command, which then takes other ids): look for unhandled ids once Redis answers again.
@@ -206,7 +202,7 @@ export class Runner {
       // and give the others time to renew theirs before sweeping anyone (see sweep()).
       if (this.wasReady) {
         this.reconnectedAt = Date.now();
-        void this.beat();
+        void this.lease.beat();
       }
       this.wasReady = true;
     });
@@ -233,104 +229,12 @@ export class Runner {
     };
   }
 
-  private beat(): Promise<void> {
-    const sentAt = performance.now();
-    this.lastBeat = writeHeartbeat(
-      this.commands,
-      this.store.keys,
-      this.instanceInfo(),
-      this.heartbeatS * 3,
-    ).then(
-      (lease) => {
-        // The lease had lapsed (a pause, Redis away): a sweep may have recovered jobs we are
-        // still running. Those must stop before they do more, and until that is known no
-        // host call goes ahead (see hostCallGate), fresh lease or not.
-        if (lease === "lapsed" && this.running.size > 0) {
-          const fencing = this.fenceTakenOver().finally(() => {
-            if (this.fencing === fencing) this.fencing = undefined;
-          });
-          this.fencing = fencing;
-        }
-        this.leaseConfirmedAt = Math.max(this.leaseConfirmedAt, sentAt);
-        return this.fencing;
-      },
-      () => {
-        // Redis is away: the connection watcher has said so already.
-      },
-    );
-    return this.lastBeat;
-  }
-
-  private leaseFresh(): boolean {
-    return performance.now() - this.leaseConfirmedAt < 2 * this.heartbeatS * 1000;
-  }
-
-  /** Beats until Redis takes a beat (the lease is confirmed), or the runner stops. */
-  private confirmLease(): Promise<void> {
-    this.confirming ??= (async () => {
-      for (;;) {
-        await this.beat();
-        await this.fencing;
-        if (this.leaseFresh() || this.stopping) return;
-        await sleep(250);
-      }
-    })().finally(() => {
-      this.confirming = undefined;
-    });
-    return this.confirming;
-  }
-
-  /**
-   * Stops every running job that Redis no longer has as ours (recovered by a sweep while our
-   * lease had lapsed): another instance may be running it, or has ended it as crashed.
-   */
-  private async fenceTakenOver(): Promise<void> {
-    const ids = [...this.running.keys()];
-    const states = await Promise.all(
-      ids.map((id) =>
-        this.commands.hmget(this.store.keys.job(id), "status", "runner_instance").catch(() => null),
-      ),
-    );
-    ids.forEach((id, i) => {
-      const [status, holder] = states[i] ?? [null, null];
-      // A hash that is gone (Redis lost its data) was taken by nobody: the job goes on.
-      if (status === null || status === undefined) return;
-      if (status === "started" && holder === this.instance) return;
-      const entry = this.running.get(id);
-      if (entry === undefined || entry.stop.reason !== undefined) return;
-      this.log.warn(
-        { job_id: id, status, holder },
-        "job taken over while our lease had lapsed (a pause or a cut-off past the lease): stopped before it does more",
-      );
-      entry.stop.stop("fenced");
-    });
-  }
-
-  /** The host-call gate of one job (see ExecutionContext.beforeHostCall). */
-  private hostCallGate(stop: JobStop): () => Promise<void> | undefined {
-    const refuse = () =>
-      Promise.reject(
-        new Error(
-          "host call refused: this runner lost its lease on the job (it was paused or cut off past it) and another instance took it over",
-        ),
-      );
-    return () => {
-      if (stop.reason === "fenced") return refuse();
-      if (this.leaseFresh() && this.fencing === undefined) return undefined;
-      return (async () => {
-        await this.confirmLease();
-        await this.fencing;
-        if (stop.reason === "fenced") return refuse();
-      })();
-    };
-  }
-
   async start(): Promise<void> {
     if (this.options.stateDir !== undefined) {
-      this.pendingEnds = new PendingEnds(
-        this.options.stateDir,
-        this.options.namespace ?? "",
-        this.runnerId,
+      this.ends = new EndWriter(
+        this.store,
+        new PendingEnds(this.options.stateDir, this.options.namespace ?? "", this.runnerId),
+        this.log,
       );
       this.ledger = new RunLedger(
         this.options.stateDir,
@@ -345,16 +249,19 @@ export class Runner {
     await this.control.subscribe(this.store.keys.control(this.runnerId));
     this.control.on("message", (_channel: string, message: string) => this.onControl(message));
     // Written before "runner started" is said, so whoever reads that line finds the instance.
-    await this.beat();
-    this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeatS * 1000);
-    this.heartbeatTimer.unref();
+    await this.lease.start();
     this.sweep();
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalS * 1000);
     this.sweepTimer.unref();
-    this.writeLeftEnds();
-    this.checkRetention();
-    this.retentionTimer = setInterval(() => this.checkRetention(), 3600_000);
-    this.retentionTimer.unref();
+    this.ends.writeLeft();
+    this.retention = watchRetention(
+      this.commands,
+      this.store.keys,
+      this.runnerId,
+      this.retentionS,
+      this.options.keepFinished ?? DEFAULT_KEEP_FINISHED,
+      this.log,
+    );
     this.log.info(
       {
         concurrency: this.concurrency,
@@ -387,94 +294,6 @@ export class Runner {
       }
     }
     this.orphanSuspects = unhandled;
-  }
-
-  /** Warns when the retention, at the rate jobs end lately, would not fit in Redis. */
-  private checkRetention(): void {
-    estimateRetention(
-      this.commands,
-      this.store.keys,
-      this.runnerId,
-      this.retentionS,
-      this.options.keepFinished ?? DEFAULT_KEEP_FINISHED,
-    ).then(
-      (estimate) => {
-        if (estimate === undefined) return;
-        const warning = retentionWarning(estimate);
-        if (warning) this.log.warn({ ...estimate }, warning);
-        else this.log.debug({ ...estimate }, "retention estimate fits in Redis");
-      },
-      () => {
-        // Redis away, or MEMORY not allowed to this user: nothing to say.
-      },
-    );
-  }
-
-  /**
-   * Ends an earlier process of ours could not write (Redis refused them) are written now, in
-   * the background, as they were decided then.
-   */
-  private writeLeftEnds(): void {
-    const calls =
-      this.pendingEnds?.load((file, why) =>
-        this.log.error({ file, err: why }, "unreadable job end set aside"),
-      ) ?? [];
-    for (const call of calls) {
-      this.log.info({ job_id: call.id }, "writing a job end left by an earlier process");
-      void this.writeEndDurably(call, true).then((outcome) => {
-        if (outcome !== "deferred")
-          this.log.info({ job_id: call.id, outcome }, "left job end written");
-      });
-    }
-  }
-
-  /**
-   * Writes a job's end, and when Redis refuses it (out of memory, unreachable) keeps the
-   * outcome (in the state directory too) and retries only the write, with backoff: the job
-   * has run, and must never run again because its end was not recorded. The same FINISH
-   * call is sent each time, so one that went through unseen answers "written" again.
-   */
-  private async writeEndDurably(call: FinishCall, saved = false): Promise<EndOutcome> {
-    try {
-      const outcome = await this.store.writeEnd(call);
-      if (saved) this.pendingEnds?.remove(call.id);
-      return outcome;
-    } catch (e) {
-      this.log.warn(
-        { job_id: call.id, err: describe(e) },
-        "cannot record the job's end; keeping its outcome and retrying the write",
-      );
-    }
-    if (!saved) {
-      try {
-        this.pendingEnds?.save(call);
-      } catch (e) {
-        this.log.error({ job_id: call.id, err: describe(e) }, "cannot keep the job's end on disk");
-      }
-    }
-    const retry = (async (): Promise<EndOutcome> => {
-      for (let n = 1; ; n++) {
-        await sleep(Math.min(100 * 2 ** n, 1000));
-        if (this.abandonEnds) {
-          this.log.warn({ job_id: call.id }, "job end still refused; left to the next start");
-          return "deferred";
-        }
-        try {
-          const outcome = await this.store.writeEnd(call);
-          this.pendingEnds?.remove(call.id);
-          this.log.info({ job_id: call.id, outcome, tries: n + 1 }, "job end recorded");
-          return outcome;
-        } catch (e) {
-          this.log.debug(
-            { job_id: call.id, tries: n + 1, err: describe(e) },
-            "job end still refused",
-          );
-        }
-      }
-    })();
-    this.retryingEnds.add(retry);
-    void retry.finally(() => this.retryingEnds.delete(retry));
-    return retry;
   }
 
   /**
@@ -793,25 +612,9 @@ export class Runner {
     const timer = setTimeout(() => stop.stop("timeout"), job.timeout * 1000);
     timer.unref();
 
-    const ctx: ExecutionContext = {
-      job,
-      // Made only if the executor looks (see JobStop).
-      get signal() {
-        return stop.signal;
-      },
-      envVars: job.env_vars,
-      signatories,
-      beforeHostCall: this.hostCallGate(stop),
-      logger: {
-        info: (msg, extra) => jobLog().info(extra ?? {}, msg),
-        warn: (msg, extra) => jobLog().warn(extra ?? {}, msg),
-        error: (msg, extra) => jobLog().error(extra ?? {}, msg),
-        debug: (msg, extra) => jobLog().debug(extra ?? {}, msg),
-      },
-      log: (line) => {
-        logWrites.push(this.store.appendLog(job.id, line).catch(() => {}));
-      },
-    };
+    const ctx = executionContext(job, signatories, stop, jobLog, this.lease.gate(stop), (line) => {
+      logWrites.push(this.store.appendLog(job.id, line).catch(() => {}));
+    });
 
     if (this.log.isLevelEnabled("info"))
       jobLog().info({ executor: this.executor.kind, timeout_s: job.timeout }, "job started");
@@ -865,7 +668,7 @@ export class Runner {
             failure.kind,
             this.endOptions("holder"),
           );
-    const outcome = await this.endAndTakeNext(job.id, this.writeEndDurably(call));
+    const outcome = await this.endAndTakeNext(job.id, this.ends.write(call));
     if (failure === undefined) {
       if (this.log.isLevelEnabled("info")) jobLog().info({ duration_ms: ms }, "job finished");
     } else
@@ -947,7 +750,7 @@ export class Runner {
   /** Drops our lease and leaves the registry, unless jobs are left for a sweep to recover. */
   private async unregister(): Promise<void> {
     // A beat still on its way would write the lease (and the registration) back after this.
-    await this.lastBeat;
+    await this.lease.stop();
     const keys = this.store.keys;
     const outcome = await unregisterInstance(
       this.commands,
@@ -974,17 +777,15 @@ export class Runner {
     }
     this.abortAll();
     // Ends Redis still refuses now are left in the state directory for the next start.
-    this.abandonEnds = true;
+    await this.ends.abandon();
     await Promise.all([...this.running.values()].map((j) => j.done));
-    await Promise.all([...this.retryingEnds]);
     const steps: [string, () => Promise<unknown>][] = [
       ["untouched jobs", () => this.returnUntouched()],
       [
         "timers",
         async () => {
-          clearInterval(this.heartbeatTimer);
           clearInterval(this.sweepTimer);
-          clearInterval(this.retentionTimer);
+          this.retention?.stop();
         },
       ],
       ["instance key", () => this.unregister()],
@@ -1002,4 +803,32 @@ export class Runner {
     }
     this.log.info({ jobs_done: this.jobsDone }, "stopped");
   }
+}
+
+/** What an executor gets for one job (see ExecutionContext). */
+function executionContext(
+  job: Job,
+  signatories: string[],
+  stop: JobStop,
+  jobLog: () => Logger,
+  beforeHostCall: () => Promise<void> | undefined,
+  log: (line: string) => void,
+): ExecutionContext {
+  return {
+    job,
+    // Made only if the executor looks (see JobStop).
+    get signal() {
+      return stop.signal;
+    },
+    envVars: job.env_vars,
+    signatories,
+    beforeHostCall,
+    logger: {
+      info: (msg, extra) => jobLog().info(extra ?? {}, msg),
+      warn: (msg, extra) => jobLog().warn(extra ?? {}, msg),
+      error: (msg, extra) => jobLog().error(extra ?? {}, msg),
+      debug: (msg, extra) => jobLog().debug(extra ?? {}, msg),
+    },
+    log,
+  };
 }

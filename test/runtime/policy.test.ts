@@ -80,7 +80,9 @@ describe("acceptance policy", () => {
       message: expect.stringMatching(/too old: created 3601 s ago, the limit is 3600 s/),
     });
     expect(checkJob(at(120), policy, now)).toMatchObject({
-      message: expect.stringMatching(/from the future: created_at is 120 s ahead, the limit is 60 s/),
+      message: expect.stringMatching(
+        /from the future: created_at is 120 s ahead, the limit is 60 s/,
+      ),
     });
   });
 

@@ -189,6 +189,8 @@ test("the console shows who signed a result and the key each runner instance sig
     result_signature: "cd".repeat(64),
     result_signer: runnerKey,
   });
+  // An outcome no runner signed (a cancel before the start, a sweep's "crashed").
+  await redis.hdel(keys.job(unsignedId), "result_signature", "result_signer");
 
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const problems: string[] = [];

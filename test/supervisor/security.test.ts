@@ -376,13 +376,19 @@ describe("signed results", () => {
     expect((await http("job.run", { job }, keys.alice)).result).toEqual({
       success: "to be signed",
     });
-    const unsigned = await http<Record<string, unknown>>(
-      "job.status",
-      { job_id: job.id },
-      keys.alice,
+    // The runner signed the outcome (runners sign by default) and the supervisor says so.
+    const first = await http<Record<string, unknown>>("job.status", { job_id: job.id }, keys.alice);
+    const [storedSignature, storedSigner] = await redis.hmget(
+      redisKeys.job(job.id),
+      "result_signature",
+      "result_signer",
     );
-    expect(unsigned.result).not.toHaveProperty("result_signer");
-    // What a signing runner stores with the outcome (the supervisor only passes it on).
+    expect(storedSigner).toMatch(/^0[23][0-9a-f]{64}$/);
+    expect(first.result).toMatchObject({
+      result_signature: storedSignature,
+      result_signer: storedSigner,
+    });
+    // Whatever the hash holds is passed on as it is (the supervisor does not judge it).
     const signature = "ab".repeat(64);
     const runnerKey = generateKeyPair().public_key;
     await redis.hset(redisKeys.job(job.id), {
