@@ -4,6 +4,7 @@
 // with an `ActionError` naming the action and its line.
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { TailLines } from "./capture.js";
 import { ActionError } from "./errors.js";
 import { type Action, actionName, type Heroscript, parseHeroscript } from "./parser.js";
 import { replacePlaceholders, scopedLookup } from "./placeholders.js";
@@ -23,7 +24,7 @@ export interface PlayOptions {
 }
 
 export interface PlayResult {
-  /** What the actions printed, one line per print line. */
+  /** What the actions printed, one line per print line; the last 16 MiB of it (capture.ts). */
   readonly output: string;
   /** The session environment at the end. */
   readonly env: ReadonlyMap<string, string>;
@@ -101,7 +102,8 @@ export class PlaybookEngine {
 /** The state of one run: environment, output, files already included. */
 class PlaySession {
   readonly env: Map<string, string>;
-  readonly #lines: string[] = [];
+  /** The output, capped: a script printing without end must not fill the runner's memory. */
+  readonly #lines = new TailLines();
   readonly #included = new Set<string>();
   readonly #signal: AbortSignal;
   readonly #engine: PlaybookEngine;
@@ -116,7 +118,7 @@ class PlaySession {
   }
 
   result(): PlayResult {
-    return { output: this.#lines.join("\n"), env: this.env };
+    return { output: this.#lines.text(), env: this.env };
   }
 
   async play(

@@ -1,5 +1,6 @@
 // Heroscript: parser, writer, playbook engine and built-in actions.
 export { builtinActions } from "./actions/index.js";
+export { LINE_CUT_MARK, MAX_CAPTURE_CHARS, MAX_LINE_CHARS } from "./capture.js";
 export {
   childEnvironment,
   describeExit,
