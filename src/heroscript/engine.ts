@@ -35,8 +35,8 @@ export class PlayAbortedError extends Error {
   override readonly name = "PlayAbortedError";
 }
 
-/** Script files a folder include picks up. */
-const SCRIPT_FILE = /\.(hero|heroscript)$/;
+/** Script files a folder include picks up (Markdown too, as upstream: its `!!` lines are actions). */
+const SCRIPT_FILE = /\.(hero|heroscript|md)$/;
 
 export class PlaybookEngine {
   constructor(readonly registry: ActionRegistry) {}
@@ -134,7 +134,12 @@ class PlaySession {
   }
 
   /** Runs one file (`shown` is how messages name it), unless it already ran. */
-  async playFile(path: string, shown: string, vars: ReadonlyMap<string, string>): Promise<void> {
+  async playFile(
+    path: string,
+    shown: string,
+    vars: ReadonlyMap<string, string>,
+    replace?: Readonly<Record<string, string>>,
+  ): Promise<void> {
     let real: string;
     let text: string;
     try {
@@ -148,16 +153,21 @@ class PlaySession {
       return;
     }
     this.#included.add(real);
-    const script = parseHeroscript(text, { source: shown });
+    const script = parseHeroscript(text, { source: shown, ...(replace ? { replace } : {}) });
     await this.play(script, dirname(real), vars);
   }
 
-  async #include(path: string, baseDir: string, vars: ReadonlyMap<string, string>): Promise<void> {
+  async #include(
+    path: string,
+    baseDir: string,
+    vars: ReadonlyMap<string, string>,
+    replace?: Readonly<Record<string, string>>,
+  ): Promise<void> {
     const full = resolve(baseDir, path);
     const info = await stat(full).catch(() => undefined);
     if (info === undefined) throw new Error(`cannot include '${path}': no such file or folder`);
     if (!info.isDirectory()) {
-      await this.playFile(full, full, vars);
+      await this.playFile(full, full, vars, replace);
       return;
     }
     const entries = await readdir(full, { recursive: true, withFileTypes: true });
@@ -165,7 +175,7 @@ class PlaySession {
       .filter((e) => e.isFile() && SCRIPT_FILE.test(e.name))
       .map((e) => join(e.parentPath, e.name))
       .sort();
-    for (const file of files) await this.playFile(file, file, vars);
+    for (const file of files) await this.playFile(file, file, vars, replace);
   }
 
   async #runAction(
@@ -187,7 +197,7 @@ class PlaySession {
       baseDir,
       print: (text) => this.#print(text),
       log: (line) => this.options.log?.(line),
-      include: (path, includeVars) => this.#include(path, baseDir, includeVars),
+      include: (path, includeVars, replace) => this.#include(path, baseDir, includeVars, replace),
     };
     try {
       await definition.run(ctx);

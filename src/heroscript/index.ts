@@ -15,7 +15,18 @@ export {
   type PlayResult,
 } from "./engine.js";
 export { ActionError, HeroscriptSyntaxError, ParamError, type SourcePosition } from "./errors.js";
-export { type Arg, type Param, Params, parseDuration, parseSize } from "./params.js";
+export {
+  type Arg,
+  type CurrencyAmount,
+  matchHashmap,
+  type Param,
+  Params,
+  parseDuration,
+  parseSize,
+  parseTime,
+  parseTimeOfDay,
+  splitList,
+} from "./params.js";
 export { ParamsReader, parseParams } from "./params-reader.js";
 export {
   ACTION_KINDS,
@@ -23,13 +34,29 @@ export {
   actionName,
   type Bangs,
   type Heroscript,
+  type ParseOptions,
   parseHeroscript,
 } from "./parser.js";
-export { type Lookup, replacePlaceholders, scopedLookup } from "./placeholders.js";
+export {
+  type Lookup,
+  replaceAtParse,
+  replaceMap,
+  replacePlaceholders,
+  scopedLookup,
+} from "./placeholders.js";
+export {
+  actionHashkey,
+  type FindOptions,
+  filterMatch,
+  MAX_PRIORITY,
+  Playbook,
+  type PlaybookAction,
+} from "./playbook.js";
 export {
   type ActionDefinition,
   type ActionHandler,
   ActionRegistry,
   type PlayContext,
 } from "./registry.js";
+export { nameFix } from "./text.js";
 export { writeAction, writeHeroscript } from "./writer.js";

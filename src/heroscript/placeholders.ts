@@ -34,3 +34,32 @@ export function scopedLookup(...scopes: ReadonlyMap<string, string>[]): Lookup {
     return undefined;
   };
 }
+
+/**
+ * Upstream's replacement at parse time (`playbook.new(replace:)`, `!!play.include replace:`):
+ * plain text substitution over the whole script, before it is read.
+ */
+export function replaceAtParse(text: string, replace: Readonly<Record<string, string>>): string {
+  let out = text;
+  for (const [key, value] of Object.entries(replace)) {
+    if (/^[@$[{]/.test(key)) {
+      out = out.replaceAll(key, () => value);
+    } else {
+      // A function, so that '$&' in a value is not read as a replacement pattern.
+      for (const form of [`@${key}`, `\${${key}}`, `{${key}}`])
+        out = out.replaceAll(form, () => value);
+    }
+  }
+  return out;
+}
+
+/** Upstream's `to_map` of a `replace:'k:v,k2:v2'` parameter. */
+export function replaceMap(text: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const part of text.split(",")) {
+    const at = part.indexOf(":");
+    if (at <= 0) continue;
+    map[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return map;
+}

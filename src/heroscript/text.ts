@@ -44,3 +44,35 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length] as number;
 }
+
+/**
+ * Upstream's `name_fix` (texttools `name_fix_keepext`): lowercase, cut at '#', the last
+ * '.ext' kept apart; of the rest, letters and digits stay, '-', ';', ':', '.' and spaces
+ * become '_' (never two in a row), every other character is dropped.
+ */
+export function nameFix(name: string): string {
+  let base = name.toLowerCase().trim();
+  const hash = base.indexOf("#");
+  if (hash !== -1) base = base.slice(0, hash);
+  const dot = base.lastIndexOf(".");
+  let ext = "";
+  if (dot > 0 && !base.slice(dot + 1).includes("/") && base.slice(dot + 1) !== "") {
+    ext = base.slice(dot + 1);
+    base = base.slice(0, dot);
+  }
+  let out = "";
+  let prev = "";
+  for (const c of base) {
+    if (c === "_") {
+      if (prev !== "_") out += c;
+    } else if ((c >= "0" && c <= "9") || (c >= "a" && c <= "z")) {
+      out += c;
+    } else if ("-;:. ".includes(c)) {
+      if (prev !== "_") out += "_";
+    } else {
+      continue; // dropped, and it does not count as the previous character
+    }
+    prev = c;
+  }
+  return ext === "" ? out : `${out}.${ext}`;
+}

@@ -21,7 +21,7 @@ describe("typed access", () => {
     ["duration 1h30m", (ps) => ps.getDuration("d2"), 5_400_000],
     ["duration 500ms", (ps) => ps.getDuration("d3"), 500],
     ["duration: a bare number is seconds", (ps) => ps.getDuration("n"), 42_000],
-    ["size 10kb", (ps) => ps.getSize("s1"), 10_000],
+    ["size 10kb (KB is 1024, as upstream)", (ps) => ps.getSize("s1"), 10_240],
     ["size 4MiB", (ps) => ps.getSize("s2"), 4 * 1024 * 1024],
     ["size: a bare number is bytes", (ps) => ps.getSize("n"), 42],
     [
@@ -63,7 +63,7 @@ describe("typed access", () => {
     [
       "not a size",
       (ps) => ps.getSize("bad"),
-      "parameter 'bad' must be a size such as 512, 10kb or 4MiB, got '10 parsecs'",
+      "parameter 'bad' must be a size such as 512, 10KB or 4MB, got '10 parsecs'",
     ],
   ])("%s", (_, read, message) => {
     const ps = p("x:hello f:1.5 bad:'10 parsecs'");
