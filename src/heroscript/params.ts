@@ -16,6 +16,11 @@ export interface Param {
   readonly value: string;
   /** The `//` comment lines before it and the comment at the end of its line. */
   readonly comment?: string;
+  /**
+   * The list items, when filling placeholders put a ',' into one (`'{NAME}'` with NAME
+   * `a,b` is one item, not two); `getList` reads them instead of splitting the value.
+   */
+  readonly items?: readonly string[];
   /** Where the key starts (1-based); 0 for parameters built in code. */
   readonly line: number;
   readonly column: number;
@@ -135,7 +140,14 @@ export class Params {
   /** A copy with every value and argument passed through `f` (placeholders, for one). */
   mapValues(f: (value: string) => string): Params {
     return new Params(
-      this.entries.map((p) => ({ ...p, value: f(p.value) })),
+      this.entries.map((p) => {
+        const value = f(p.value);
+        // Each item is filled on its own: a filled-in ',' must not make more items.
+        const items = (p.items ?? splitList(p.value)).map(f);
+        const same = JSON.stringify(items) === JSON.stringify(splitList(value));
+        const { items: _old, ...rest } = p;
+        return same ? { ...rest, value } : { ...rest, value, items };
+      }),
       this.args.map((a) => ({ ...a, value: f(a.value) })),
     );
   }
@@ -351,7 +363,7 @@ export class Params {
   getList(key: string, fallback?: readonly string[]): string[] {
     const p = this.param(key);
     if (p === undefined) return [...this.#fallback(key, fallback)];
-    return splitList(p.value);
+    return p.items ? [...p.items] : splitList(p.value);
   }
 
   /** `getList` with each item passed through upstream's name_fix. */
