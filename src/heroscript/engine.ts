@@ -21,6 +21,11 @@ export interface PlayOptions {
   log?(line: string): void;
   /** Where relative paths of the top-level script resolve; default: the current folder. */
   baseDir?: string;
+  /**
+   * Placeholders filled in the top-level script's text before it is read (upstream's
+   * `playbook.new(replace:)`; see `ParseOptions.replace`).
+   */
+  replace?: Readonly<Record<string, string>>;
 }
 
 export interface PlayResult {
@@ -44,14 +49,16 @@ export class PlaybookEngine {
   /** Runs a script given as text. */
   async run(text: string, options: PlayOptions = {}): Promise<PlayResult> {
     const session = new PlaySession(this.registry, options);
-    await session.play(parseHeroscript(text), options.baseDir ?? process.cwd(), new Map());
+    const script = parseHeroscript(text, options.replace ? { replace: options.replace } : {});
+    await session.play(script, options.baseDir ?? process.cwd(), new Map());
     return session.result();
   }
 
   /** Runs a script file; its includes resolve against its folder. */
   async runFile(path: string, options: PlayOptions = {}): Promise<PlayResult> {
     const session = new PlaySession(this.registry, options);
-    await session.playFile(resolve(options.baseDir ?? process.cwd(), path), path, new Map());
+    const full = resolve(options.baseDir ?? process.cwd(), path);
+    await session.playFile(full, path, new Map(), options.replace);
     return session.result();
   }
 

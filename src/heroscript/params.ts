@@ -390,6 +390,10 @@ export class Params {
   getListInt(key: string, fallback?: readonly number[]): number[] {
     return this.#intList(key, "i32", fallback);
   }
+  /** The same as `getListInt` (upstream's `int` is 32-bit). */
+  getListI32(key: string, fallback?: readonly number[]): number[] {
+    return this.#intList(key, "i32", fallback);
+  }
   /** 64-bit items are exact: bigints. */
   getListU64(key: string, fallback?: readonly bigint[]): bigint[] {
     return this.#bigList(key, "u64", fallback);

@@ -230,6 +230,16 @@ describe("play.include", () => {
     expect(result.output).toBe("web1 in eu, web1 again\nmade");
   });
 
+  test("the top-level script can be filled before it is read, as playbook.new(replace:)", async () => {
+    const result = await play("!!play.@verb content:'{who} here'", {
+      replace: { verb: "echo", who: "ops" },
+    });
+    expect(result.output).toBe("ops here");
+    await writeFile(join(dir, "top.hero"), "!!play.echo content:'${who} from a file'");
+    const fromFile = await engine.runFile("top.hero", { baseDir: dir, replace: { who: "ops" } });
+    expect(fromFile.output).toBe("ops from a file");
+  });
+
   test("git_url is refused with what to do instead", async () => {
     await expect(play("!!play.include git_url:'https://example.com/r.git'")).rejects.toThrow(
       "line 1: !!play.include: git_url is not supported here: clone the repository first and include it by path",
