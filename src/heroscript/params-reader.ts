@@ -401,7 +401,14 @@ function normalizeValue(value: string): string {
 
 /** A comment without surrounding spaces and trailing '-'. */
 function normalizeComment(text: string): string {
-  return text.trim().replace(/-+$/, "").trim();
+  return trimTrailingDashes(text.trim());
+}
+
+/** Without trailing '-' and the spaces around them (a loop: see trimChars). */
+function trimTrailingDashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "-") end--;
+  return text.slice(0, end).trim();
 }
 
 function joinComment(before: string | undefined, more: string): string {

@@ -533,11 +533,23 @@ export function setNestedParser(f: (text: string) => Params): void {
 
 /** `getList`'s reading of a value. */
 export function splitList(value: string): string[] {
-  return value
-    .replace(/^[[\] ]+|[[\] ]+$/g, "")
+  return trimChars(value, "[] ")
     .split(",")
-    .map((item) => item.replace(/^["' ]+|["' ]+$/g, ""))
+    .map((item) => trimChars(item, `"' `))
     .filter((item) => item !== "");
+}
+
+/**
+ * `text` without any of `chars` at either end. A loop rather than a regular expression: an
+ * end-anchored pattern such as / +$/ takes quadratic time on a long run of spaces that does
+ * not reach the end, and these values come from scripts.
+ */
+export function trimChars(text: string, chars: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && chars.includes(text[start] as string)) start++;
+  while (end > start && chars.includes(text[end - 1] as string)) end--;
+  return text.slice(start, end);
 }
 
 /** The items of a number list: split at ',' and trimmed, nothing else removed. */
@@ -561,7 +573,8 @@ function parseInteger(text: string): bigint | undefined {
 
 function parseFloatText(text: string): number | undefined {
   const t = text.trim();
-  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : undefined;
+  // No two adjacent quantifiers over digits, so a long failing input is read once.
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : undefined;
 }
 
 /** Milliseconds of a duration text, or undefined when it is not one. */

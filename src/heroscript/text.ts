@@ -18,7 +18,9 @@ export function indentWidth(line: string): number {
 export function dedentLines(lines: readonly string[]): string[] {
   const expanded = lines.map((l) => expandLeadingTabs(l));
   const widths = expanded.filter((l) => l.trim() !== "").map((l) => indentWidth(l));
-  const common = widths.length === 0 ? 0 : Math.min(...widths);
+  // A loop, not Math.min(...widths): spreading a block of many lines overflows the stack.
+  let common = widths.length === 0 ? 0 : Number.POSITIVE_INFINITY;
+  for (const w of widths) if (w < common) common = w;
   return expanded.map((l) => (l.trim() === "" ? "" : l.slice(common)));
 }
 

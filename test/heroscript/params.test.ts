@@ -241,3 +241,31 @@ describe("herolib's getters at their edges", () => {
     expect(() => read(p(text))).toThrow(message);
   });
 });
+
+describe("long values from a script are read in linear time", () => {
+  // With the regular expressions used before, a 100 000-digit non-number took 26 s and a
+  // 100 000-dash comment 15 s (quadratic), and a block of 200 000 lines overflowed the
+  // stack: one value could stall the runner's main process. The lists are guards.
+  const n = 1_000_000;
+  test.each<[string, () => unknown, unknown]>([
+    ["a list value of spaces", () => p(`l:'${" ".repeat(n)}x'`).getList("l"), ["x"]],
+    [
+      "a list item of quotes and spaces",
+      () => p(`l:'"${" ".repeat(n)}x,y'`).getList("l"),
+      ["x", "y"],
+    ],
+    ["a long non-number", () => p(`f:${"1".repeat(n)}x`).getFloat("f"), "error"],
+    ["a comment of dashes", () => p(`x:1 //${"-".repeat(n)}a`).param("x")?.comment?.length, n + 1],
+    [
+      "a block of many lines",
+      () => p(`t:'\n${"  a\n".repeat(200_000)}'`).get("t").length,
+      200_000 * 2 - 1,
+    ],
+  ])("%s", (_, read, expected) => {
+    if (expected === "error") {
+      expect(read).toThrow("must be a number");
+      return;
+    }
+    expect(read()).toEqual(expected);
+  });
+});
