@@ -71,6 +71,10 @@ export function nameFix(name: string): string {
       out += c;
     } else if ("-;:. ".includes(c)) {
       if (prev !== "_") out += "_";
+      // Counted as the '_' it became, so `a--b` is `a_b` (upstream counts the '-' itself and
+      // writes `a__b`, which its own name_fix then reads as `a_b`: not stable).
+      prev = "_";
+      continue;
     } else {
       continue; // dropped, and it does not count as the previous character
     }

@@ -34,6 +34,11 @@ describe("actions: where they start, their kind and name", () => {
       [{ name: "my_actor.do_it", params: {} }],
     ],
     [
+      "separators in a row make one '_', so a written name reads back the same",
+      "!!key::x",
+      [{ name: "core.key_x", params: {} }],
+    ],
+    [
       "'![' is Markdown, not an action",
       "![img](a.png)\n!!play.echo",
       [{ name: "play.echo", params: {} }],
