@@ -196,17 +196,18 @@ class PlaySession {
     if (definition === undefined)
       throw new ActionError(name, action.line, "unknown action", source);
     const lookup = scopedLookup(vars, this.env);
-    const ctx: PlayContext = {
-      action,
-      params: action.params.mapValues((v) => replacePlaceholders(v, lookup)),
-      env: this.env,
-      signal: this.#signal,
-      baseDir,
-      print: (text) => this.#print(text),
-      log: (line) => this.options.log?.(line),
-      include: (path, includeVars, replace) => this.#include(path, baseDir, includeVars, replace),
-    };
     try {
+      const ctx: PlayContext = {
+        action,
+        // Inside the try: a value that would grow past the cap fails with the action's line.
+        params: action.params.mapValues((v) => replacePlaceholders(v, lookup)),
+        env: this.env,
+        signal: this.#signal,
+        baseDir,
+        print: (text) => this.#print(text),
+        log: (line) => this.options.log?.(line),
+        include: (path, includeVars, replace) => this.#include(path, baseDir, includeVars, replace),
+      };
       await definition.run(ctx);
     } catch (e) {
       this.#throwIfAborted();

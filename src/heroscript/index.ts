@@ -39,6 +39,7 @@ export {
 } from "./parser.js";
 export {
   type Lookup,
+  MAX_EXPANDED_CHARS,
   replaceAtParse,
   replaceMap,
   replacePlaceholders,
