@@ -1,6 +1,7 @@
 // Runs a program in its own process group and kills the whole group when the run is
 // aborted, so a script that started children of its own leaves nothing behind.
 import { spawn } from "node:child_process";
+import { LineSplitter, outputCutNote, TailBuffer } from "./capture.js";
 
 export interface RunProcessOptions {
   readonly file: string;
@@ -20,6 +21,10 @@ export interface ProcessOutcome {
   /** Exit code, or null when a signal ended it. */
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
+  /**
+   * What the child wrote, at most MAX_CAPTURE_CHARS of each stream: the last ones, after a
+   * note saying the start was cut (the line callbacks still saw every line).
+   */
   readonly stdout: string;
   readonly stderr: string;
   /** Why we killed it, if we did. */
@@ -51,19 +56,19 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       detached: true, // its own process group, so one kill reaches its children too
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
+    const stdout = new TailBuffer();
+    const stderr = new TailBuffer();
     let killed: "aborted" | "timeout" | undefined;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let settled = false;
-    const outLines = lineSplitter((l) => options.onStdoutLine?.(l));
-    const errLines = lineSplitter((l) => options.onStderrLine?.(l));
+    const outLines = new LineSplitter((l) => options.onStdoutLine?.(l));
+    const errLines = new LineSplitter((l) => options.onStderrLine?.(l));
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
+      stdout.push(chunk);
       outLines.push(chunk);
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
+      stderr.push(chunk);
       errLines.push(chunk);
     });
 
@@ -91,7 +96,12 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       errLines.flush();
       child.stdout.destroy();
       child.stderr.destroy();
-      resolvePromise({ ...exit, stdout, stderr, ...(killed ? { killed } : {}) });
+      resolvePromise({
+        ...exit,
+        stdout: keptText(stdout),
+        stderr: keptText(stderr),
+        ...(killed ? { killed } : {}),
+      });
     };
     child.once("error", (e) => {
       if (settled) return;
@@ -109,20 +119,10 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
   });
 }
 
-/** Feeds complete lines to `emit`; `flush` emits what is left without a final newline. */
-function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; flush(): void } {
-  let partial = "";
-  return {
-    push(chunk) {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop() as string;
-      for (const p of parts) emit(p.replace(/\r$/, ""));
-    },
-    flush() {
-      if (partial !== "") emit(partial);
-      partial = "";
-    },
-  };
+/** A stream's kept text, with a first line saying so when its start was dropped. */
+function keptText(buffer: TailBuffer): string {
+  const text = buffer.text();
+  return buffer.cut ? `${outputCutNote(buffer.cap)}\n${text}` : text;
 }
 
 /** A one-line account of how a process ended, for error messages. */

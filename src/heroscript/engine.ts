@@ -4,6 +4,7 @@
 // with an `ActionError` naming the action and its line.
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { TailLines } from "./capture.js";
 import { ActionError } from "./errors.js";
 import { type Action, actionName, type Heroscript, parseHeroscript } from "./parser.js";
 import { replacePlaceholders, scopedLookup } from "./placeholders.js";
@@ -20,10 +21,15 @@ export interface PlayOptions {
   log?(line: string): void;
   /** Where relative paths of the top-level script resolve; default: the current folder. */
   baseDir?: string;
+  /**
+   * Placeholders filled in the top-level script's text before it is read (upstream's
+   * `playbook.new(replace:)`; see `ParseOptions.replace`).
+   */
+  replace?: Readonly<Record<string, string>>;
 }
 
 export interface PlayResult {
-  /** What the actions printed, one line per print line. */
+  /** What the actions printed, one line per print line; the last 16 MiB of it (capture.ts). */
   readonly output: string;
   /** The session environment at the end. */
   readonly env: ReadonlyMap<string, string>;
@@ -34,8 +40,8 @@ export class PlayAbortedError extends Error {
   override readonly name = "PlayAbortedError";
 }
 
-/** Script files a folder include picks up. */
-const SCRIPT_FILE = /\.(hero|heroscript)$/;
+/** Script files a folder include picks up (Markdown too, as upstream: its `!!` lines are actions). */
+const SCRIPT_FILE = /\.(hero|heroscript|md)$/;
 
 export class PlaybookEngine {
   constructor(readonly registry: ActionRegistry) {}
@@ -43,14 +49,16 @@ export class PlaybookEngine {
   /** Runs a script given as text. */
   async run(text: string, options: PlayOptions = {}): Promise<PlayResult> {
     const session = new PlaySession(this.registry, options);
-    await session.play(parseHeroscript(text), options.baseDir ?? process.cwd(), new Map());
+    const script = parseHeroscript(text, options.replace ? { replace: options.replace } : {});
+    await session.play(script, options.baseDir ?? process.cwd(), new Map());
     return session.result();
   }
 
   /** Runs a script file; its includes resolve against its folder. */
   async runFile(path: string, options: PlayOptions = {}): Promise<PlayResult> {
     const session = new PlaySession(this.registry, options);
-    await session.playFile(resolve(options.baseDir ?? process.cwd(), path), path, new Map());
+    const full = resolve(options.baseDir ?? process.cwd(), path);
+    await session.playFile(full, path, new Map(), options.replace);
     return session.result();
   }
 
@@ -101,7 +109,8 @@ export class PlaybookEngine {
 /** The state of one run: environment, output, files already included. */
 class PlaySession {
   readonly env: Map<string, string>;
-  readonly #lines: string[] = [];
+  /** The output, capped: a script printing without end must not fill the runner's memory. */
+  readonly #lines = new TailLines();
   readonly #included = new Set<string>();
   readonly #signal: AbortSignal;
   readonly #engine: PlaybookEngine;
@@ -116,7 +125,7 @@ class PlaySession {
   }
 
   result(): PlayResult {
-    return { output: this.#lines.join("\n"), env: this.env };
+    return { output: this.#lines.text(), env: this.env };
   }
 
   async play(
@@ -132,7 +141,12 @@ class PlaySession {
   }
 
   /** Runs one file (`shown` is how messages name it), unless it already ran. */
-  async playFile(path: string, shown: string, vars: ReadonlyMap<string, string>): Promise<void> {
+  async playFile(
+    path: string,
+    shown: string,
+    vars: ReadonlyMap<string, string>,
+    replace?: Readonly<Record<string, string>>,
+  ): Promise<void> {
     let real: string;
     let text: string;
     try {
@@ -146,16 +160,21 @@ class PlaySession {
       return;
     }
     this.#included.add(real);
-    const script = parseHeroscript(text, { source: shown });
+    const script = parseHeroscript(text, { source: shown, ...(replace ? { replace } : {}) });
     await this.play(script, dirname(real), vars);
   }
 
-  async #include(path: string, baseDir: string, vars: ReadonlyMap<string, string>): Promise<void> {
+  async #include(
+    path: string,
+    baseDir: string,
+    vars: ReadonlyMap<string, string>,
+    replace?: Readonly<Record<string, string>>,
+  ): Promise<void> {
     const full = resolve(baseDir, path);
     const info = await stat(full).catch(() => undefined);
     if (info === undefined) throw new Error(`cannot include '${path}': no such file or folder`);
     if (!info.isDirectory()) {
-      await this.playFile(full, full, vars);
+      await this.playFile(full, full, vars, replace);
       return;
     }
     const entries = await readdir(full, { recursive: true, withFileTypes: true });
@@ -163,7 +182,7 @@ class PlaySession {
       .filter((e) => e.isFile() && SCRIPT_FILE.test(e.name))
       .map((e) => join(e.parentPath, e.name))
       .sort();
-    for (const file of files) await this.playFile(file, file, vars);
+    for (const file of files) await this.playFile(file, file, vars, replace);
   }
 
   async #runAction(
@@ -177,17 +196,18 @@ class PlaySession {
     if (definition === undefined)
       throw new ActionError(name, action.line, "unknown action", source);
     const lookup = scopedLookup(vars, this.env);
-    const ctx: PlayContext = {
-      action,
-      params: action.params.mapValues((v) => replacePlaceholders(v, lookup)),
-      env: this.env,
-      signal: this.#signal,
-      baseDir,
-      print: (text) => this.#print(text),
-      log: (line) => this.options.log?.(line),
-      include: (path, includeVars) => this.#include(path, baseDir, includeVars),
-    };
     try {
+      const ctx: PlayContext = {
+        action,
+        // Inside the try: a value that would grow past the cap fails with the action's line.
+        params: action.params.mapValues((v) => replacePlaceholders(v, lookup)),
+        env: this.env,
+        signal: this.#signal,
+        baseDir,
+        print: (text) => this.#print(text),
+        log: (line) => this.options.log?.(line),
+        include: (path, includeVars, replace) => this.#include(path, baseDir, includeVars, replace),
+      };
       await definition.run(ctx);
     } catch (e) {
       this.#throwIfAborted();

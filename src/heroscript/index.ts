@@ -1,5 +1,6 @@
 // Heroscript: parser, writer, playbook engine and built-in actions.
 export { builtinActions } from "./actions/index.js";
+export { LINE_CUT_MARK, MAX_CAPTURE_CHARS, MAX_LINE_CHARS } from "./capture.js";
 export {
   childEnvironment,
   describeExit,
@@ -14,7 +15,18 @@ export {
   type PlayResult,
 } from "./engine.js";
 export { ActionError, HeroscriptSyntaxError, ParamError, type SourcePosition } from "./errors.js";
-export { type Arg, type Param, Params, parseDuration, parseSize } from "./params.js";
+export {
+  type Arg,
+  type CurrencyAmount,
+  matchHashmap,
+  type Param,
+  Params,
+  parseDuration,
+  parseSize,
+  parseTime,
+  parseTimeOfDay,
+  splitList,
+} from "./params.js";
 export { ParamsReader, parseParams } from "./params-reader.js";
 export {
   ACTION_KINDS,
@@ -22,13 +34,30 @@ export {
   actionName,
   type Bangs,
   type Heroscript,
+  type ParseOptions,
   parseHeroscript,
 } from "./parser.js";
-export { type Lookup, replacePlaceholders, scopedLookup } from "./placeholders.js";
+export {
+  type Lookup,
+  MAX_EXPANDED_CHARS,
+  replaceAtParse,
+  replaceMap,
+  replacePlaceholders,
+  scopedLookup,
+} from "./placeholders.js";
+export {
+  actionHashkey,
+  type FindOptions,
+  filterMatch,
+  MAX_PRIORITY,
+  Playbook,
+  type PlaybookAction,
+} from "./playbook.js";
 export {
   type ActionDefinition,
   type ActionHandler,
   ActionRegistry,
   type PlayContext,
 } from "./registry.js";
+export { nameFix } from "./text.js";
 export { writeAction, writeHeroscript } from "./writer.js";

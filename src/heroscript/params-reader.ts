@@ -1,20 +1,27 @@
 // Reads the parameter text of an action, line by line, into `Params`.
 //
 // Grammar (one line at a time; state carries over lines for lists and multi-line values):
-//   item      := '//' comment-to-end-of-line | key ':' value | quoted | word
+//   item      := '//' comment | '<!--' comment '-->' | key ':' value | quoted | word
 //   key       := [A-Za-z0-9_,./]+            (case-insensitive)
-//   value     := '[' items? ']' | scalar (',' ws* scalar)* | multi-line opener
+//   value     := '[' items? ']' | scalar (ws* ',' ws* scalar)* | multi-line opener
 //   scalar    := quoted | bare               bare: up to whitespace or ','
 //   quoted    := "'" ... "'" | '"' ... '"'   (a backslash before the quote escapes it)
 // A value that ends with ',' continues on the next line. A line ending in `key:'` (or `:"`,
-// `:'''`, `:"""`) opens a multi-line value; a line holding only that quote closes it, and the
-// lines between are dedented, each ending in a newline.
+// `:'''`, `:"""`) opens a multi-line value; a line holding only one of those four quotes
+// closes it, and the lines between are dedented and joined with newlines.
+//
+// Values are kept as herolib keeps them: a list is its items joined with ',' (an item
+// holding a space in double quotes), `<BR>`, `<<BR>>` and a written `\n` mean a newline,
+// and values are trimmed. A comment belongs to a parameter or argument: the comment lines
+// right before it, and the comment at the end of the line it starts on.
 import { HeroscriptSyntaxError } from "./errors.js";
-import { type Arg, type Param, Params } from "./params.js";
+import { type Arg, type Param, Params, setNestedParser } from "./params.js";
 import { dedentLines } from "./text.js";
 
 const KEY_CHAR = /[A-Za-z0-9_,./]/;
 const MULTILINE_QUOTES = ["'''", '"""', "'", '"'] as const;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface PendingList {
   key: string;
@@ -35,10 +42,16 @@ interface OpenBlock {
 }
 
 export class ParamsReader {
-  readonly #params: Param[] = [];
-  readonly #args: Arg[] = [];
+  readonly #params: Mutable<Param>[] = [];
+  readonly #args: Mutable<Arg>[] = [];
   #list: PendingList | undefined;
   #block: OpenBlock | undefined;
+  /** Comment lines waiting for the next parameter or argument. */
+  #pendingComments: string[] = [];
+  /** An open `<!--` comment: its lines so far. */
+  #html: string[] | undefined;
+  /** The first parameter or argument started on the line being read (for its end-of-line comment). */
+  #lineFirst: Mutable<Param> | Mutable<Arg> | undefined;
 
   constructor(readonly source?: string) {}
 
@@ -56,7 +69,20 @@ export class ParamsReader {
       this.#feedBlock(text);
       return;
     }
-    new LineScanner(this, text, line, column).scan();
+    this.#lineFirst = undefined;
+    let from = 0;
+    if (this.#html) {
+      const end = text.indexOf("-->");
+      if (end === -1) {
+        this.#html.push(text.trim());
+        return;
+      }
+      this.#html.push(text.slice(0, end).trim());
+      this.comment(this.#html.join("\n"));
+      this.#html = undefined;
+      from = end + 3;
+    }
+    new LineScanner(this, text, line, column, from).scan();
   }
 
   /** The parameters read; fails if a list or multi-line value is left open. */
@@ -67,6 +93,21 @@ export class ParamsReader {
       throw this.error("expected a list item after ','", l.commaLine, l.commaColumn);
     }
     return new Params(this.#params, this.#args);
+  }
+
+  /** A comment read on the current line: for the line's first item, else for the next one. */
+  comment(text: string): void {
+    const c = normalizeComment(text);
+    if (this.#lineFirst !== undefined) {
+      this.#lineFirst.comment = joinComment(this.#lineFirst.comment, c);
+    } else {
+      this.#pendingComments.push(c);
+    }
+  }
+
+  /** Opens a `<!--` comment that goes on on the next lines. */
+  openHtmlComment(first: string): void {
+    this.#html = [first.trim()];
   }
 
   /** The error for a multi-line value that its action ended before it was closed. */
@@ -86,11 +127,26 @@ export class ParamsReader {
   // --- used by LineScanner -------------------------------------------------------------
 
   addParam(p: Param): void {
-    this.#params.push(p);
+    const param: Mutable<Param> = { ...p, value: normalizeValue(p.value) };
+    this.#attach(param);
+    this.#params.push(param);
   }
 
   addArg(a: Arg): void {
-    this.#args.push(a);
+    // An argument given twice is kept once, as upstream keeps them.
+    const value = normalizeValue(a.value);
+    if (this.#args.some((x) => x.value === value)) return;
+    const arg: Mutable<Arg> = { ...a, value };
+    this.#attach(arg);
+    this.#args.push(arg);
+  }
+
+  #attach(item: Mutable<Param> | Mutable<Arg>): void {
+    if (this.#pendingComments.length > 0) {
+      item.comment = normalizeComment(this.#pendingComments.join("\n"));
+      this.#pendingComments = [];
+    }
+    this.#lineFirst ??= item;
   }
 
   openBlock(key: string, quote: string, line: number, column: number): void {
@@ -107,11 +163,12 @@ export class ParamsReader {
 
   #feedBlock(text: string): void {
     const b = this.#block as OpenBlock;
-    if (text.trim() === b.quote) {
-      const value = dedentLines(b.lines)
-        .map((l) => `${l}\n`)
-        .join("");
-      this.#params.push({ key: b.key, value, line: b.line, column: b.column });
+    if ((MULTILINE_QUOTES as readonly string[]).includes(text.trim())) {
+      // The content is kept as written (no <BR> or \n reading), only trimmed.
+      const value = dedentLines(b.lines).join("\n").trim();
+      const param: Mutable<Param> = { key: b.key, value, line: b.line, column: b.column };
+      this.#attach(param);
+      this.#params.push(param);
       this.#block = undefined;
       return;
     }
@@ -128,7 +185,10 @@ class LineScanner {
     readonly text: string,
     readonly line: number,
     readonly column: number,
-  ) {}
+    from = 0,
+  ) {
+    this.#i = from;
+  }
 
   scan(): void {
     const list = this.reader.pendingList;
@@ -141,7 +201,21 @@ class LineScanner {
     for (;;) {
       this.#skipSpaces();
       if (this.#atEnd()) return;
-      if (this.text.startsWith("//", this.#i)) return; // the rest of the line is a comment
+      if (this.text.startsWith("//", this.#i)) {
+        // The rest of the line is a comment.
+        this.reader.comment(this.text.slice(this.#i + 2));
+        return;
+      }
+      if (this.text.startsWith("<!--", this.#i)) {
+        const end = this.text.indexOf("-->", this.#i + 4);
+        if (end === -1) {
+          this.reader.openHtmlComment(this.text.slice(this.#i + 4));
+          return;
+        }
+        this.reader.comment(this.text.slice(this.#i + 4, end));
+        this.#i = end + 3;
+        continue;
+      }
       this.#readItem();
     }
   }
@@ -195,14 +269,18 @@ class LineScanner {
       if (this.text[this.#i] === "[") {
         const bracketed = this.#readBracketList();
         this.#expectSeparator("after ']'");
-        this.reader.addParam({ key, value: bracketed.join(","), items: bracketed, line, column });
+        this.reader.addParam({ key, value: joinItems(bracketed), line, column });
         return;
       }
     }
     let isList = items.length > 0;
     for (;;) {
       items.push(this.#readScalar());
-      if (this.text[this.#i] !== ",") break;
+      // A space before the comma is fine: `Apple ,Banana` is a list of two.
+      let j = this.#i;
+      while (j < this.text.length && /[ \t]/.test(this.text[j] as string)) j++;
+      if (this.text[j] !== ",") break;
+      this.#i = j;
       isList = true;
       const comma = this.#i;
       this.#i++;
@@ -221,10 +299,8 @@ class LineScanner {
       }
     }
     this.#expectSeparator("after the value");
-    const value = items.join(",");
-    this.reader.addParam(
-      isList ? { key, value, items, line, column } : { key, value, line, column },
-    );
+    const value = isList ? joinItems(items) : (items[0] as string);
+    this.reader.addParam({ key, value, line, column });
   }
 
   /** `['a', 'b', c]` on one line. */
@@ -313,6 +389,32 @@ class LineScanner {
   }
 }
 
+/** A list's value as upstream writes it: items joined with ',', one holding a space in double quotes. */
+function joinItems(items: readonly string[]): string {
+  return items.map((item) => (item.includes(" ") ? `"${item}"` : item)).join(",");
+}
+
+/** Upstream's reading of a value: `<<BR>>`, `<BR>` and a written `\n` are newlines; trimmed. */
+function normalizeValue(value: string): string {
+  return value.replaceAll("\\n", "\n").replaceAll("<<BR>>", "\n").replaceAll("<BR>", "\n").trim();
+}
+
+/** A comment without surrounding spaces and trailing '-'. */
+function normalizeComment(text: string): string {
+  return trimTrailingDashes(text.trim());
+}
+
+/** Without trailing '-' and the spaces around them (a loop: see trimChars). */
+function trimTrailingDashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "-") end--;
+  return text.slice(0, end).trim();
+}
+
+function joinComment(before: string | undefined, more: string): string {
+  return before === undefined || before === "" ? more : `${before}\n${more}`;
+}
+
 /** Parses a whole parameter text (several lines) at once. */
 export function parseParams(text: string, source?: string): Params {
   const reader = new ParamsReader(source);
@@ -321,3 +423,5 @@ export function parseParams(text: string, source?: string): Params {
   });
   return reader.finish();
 }
+
+setNestedParser((text) => parseParams(text));

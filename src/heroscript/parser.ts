@@ -8,7 +8,8 @@
 import { HeroscriptSyntaxError } from "./errors.js";
 import type { Params } from "./params.js";
 import { ParamsReader } from "./params-reader.js";
-import { indentWidth } from "./text.js";
+import { replaceAtParse } from "./placeholders.js";
+import { indentWidth, nameFix } from "./text.js";
 
 /** Upstream's names for the kinds of action, by their number of '!'. */
 export const ACTION_KINDS = { 1: "dal", 2: "sal", 3: "macro", 4: "wal" } as const;
@@ -41,11 +42,20 @@ export function actionName(a: Pick<Action, "actor" | "name">): string {
   return `${a.actor}.${a.name}`;
 }
 
-/** A name part after normalisation: lowercase letters, digits and '_'. */
-const NAME_PART = /^[a-z0-9_]+$/;
+export interface ParseOptions {
+  /** The file it came from, for error messages. */
+  source?: string;
+  /**
+   * Placeholders filled in the text before it is read, as upstream's `playbook.new(replace:)`:
+   * a key `k` replaces `@k`, `${k}` and `{k}`; a key starting with '@', '$', '[' or '{' is
+   * replaced as written.
+   */
+  replace?: Readonly<Record<string, string>>;
+}
 
-export function parseHeroscript(text: string, options: { source?: string } = {}): Heroscript {
+export function parseHeroscript(text_: string, options: ParseOptions = {}): Heroscript {
   const { source } = options;
+  const text = options.replace === undefined ? text_ : replaceAtParse(text_, options.replace);
   const actions: Action[] = [];
   const otherText: string[] = [];
   let comments: string[] = [];
@@ -129,15 +139,19 @@ function parseHeader(
     fail(`expected 'actor.action' or 'action', found ${parts.length} parts in '${written}'`, bangs);
   }
   let offset = bangs;
+  // Names are normalised as upstream's name_fix does: `My-Actor` is `my_actor`.
+  const fixed: string[] = [];
   for (const part of parts) {
     if (part === "") fail(`expected a name part in '${written}', found an empty one`, offset);
-    if (!NAME_PART.test(part.toLowerCase())) {
-      fail(`invalid action name '${written}': expected letters, digits and '_'`, offset);
+    const f = nameFix(part);
+    if (f === "" || f === "_") {
+      fail(`invalid action name '${written}': expected letters or digits in '${part}'`, offset);
     }
+    fixed.push(f);
     offset += part.length + 1;
   }
   const [actor, name] =
-    parts.length === 1 ? ["core", parts[0] as string] : [parts[0] as string, parts[1] as string];
+    fixed.length === 1 ? ["core", fixed[0] as string] : [fixed[0] as string, fixed[1] as string];
 
   const restStart =
     nameEnd + (trimmed.slice(nameEnd).length - trimmed.slice(nameEnd).trimStart().length);

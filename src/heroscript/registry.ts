@@ -18,8 +18,15 @@ export interface PlayContext {
   print(text: string): void;
   /** Adds a line to the job log only. */
   log(line: string): void;
-  /** Runs another script file here (each path once); `vars` fill its placeholders. */
-  include(path: string, vars: ReadonlyMap<string, string>): Promise<void>;
+  /**
+   * Runs another script file (or every script of a folder) here, each path once; `vars` fill
+   * its placeholders when actions run, `replace` its text before it is read.
+   */
+  include(
+    path: string,
+    vars: ReadonlyMap<string, string>,
+    replace?: Readonly<Record<string, string>>,
+  ): Promise<void>;
 }
 
 export type ActionHandler = (ctx: PlayContext) => void | Promise<void>;

@@ -1,6 +1,6 @@
 // Writes actions back as heroscript. What it writes parses back to the same actions (same
 // kinds, names, parameters, arguments and comments); a value that heroscript cannot express
-// (a multi-line value without a final newline, say) is an error rather than a silent change.
+// (one with spaces at its ends, say: values are trimmed) is an error rather than a silent change.
 // Text outside actions is not written.
 import type { Arg, Param } from "./params.js";
 import { ParamsReader } from "./params-reader.js";
@@ -18,27 +18,38 @@ export function writeHeroscript(script: Pick<Heroscript, "actions">): string {
 export function writeAction(action: Action): string {
   const out: string[] = action.comments.map((c) => (c === "" ? "//" : `// ${c}`));
   out.push(`${"!".repeat(action.bangs)}${action.actor}.${action.name}`);
-  for (const arg of action.params.args) out.push(INDENT + checked(writeArg(arg), arg.value));
-  for (const p of action.params.entries) out.push(INDENT + checked(writeParam(p), p));
+  for (const arg of action.params.args) {
+    out.push(...commentLines(arg.comment), INDENT + checked([writeArg(arg)], arg.value));
+  }
+  for (const p of action.params.entries) {
+    out.push(...commentLines(p.comment), INDENT + checked(writeParam(p), p));
+  }
   return `${out.join("\n")}\n`;
+}
+
+/** A comment as `//` lines, indented as parameters are. */
+function commentLines(comment: string | undefined): string[] {
+  if (comment === undefined || comment === "") return [];
+  return comment.split("\n").map((c) => (c === "" ? `${INDENT}//` : `${INDENT}// ${c}`));
 }
 
 function writeArg(arg: Arg): string {
   return BARE_ARG.test(arg.value) ? arg.value : quote(arg.value);
 }
 
-function writeParam(p: Param): string {
-  if (p.items) return `${p.key}:[${p.items.map(writeListItem).join(",")}]`;
-  if (p.value.includes("\n")) return `${p.key}:${writeBlock(p.value)}`;
-  return `${p.key}:${BARE_VALUE.test(p.value) ? p.value : quote(p.value)}`;
-}
-
-function writeListItem(item: string): string {
-  return /^[^\s'",[\]][^\s,\]]*$/.test(item) ? item : quote(item);
+/** The ways to write a parameter, simplest first; the first that reads back the same wins. */
+function writeParam(p: Param): string[] {
+  const forms: string[] = [];
+  if (!p.value.includes("\n")) {
+    if (BARE_VALUE.test(p.value)) forms.push(`${p.key}:${p.value}`);
+    forms.push(`${p.key}:${quote(p.value)}`);
+  }
+  forms.push(`${p.key}:${writeBlock(p.value)}`);
+  return forms;
 }
 
 function writeBlock(value: string): string {
-  const lines = value.replace(/\n$/, "").split("\n");
+  const lines = value.split("\n");
   const closer = ["'", '"', "'''", '"""'].find((q) => !lines.some((l) => l.trim() === q)) ?? "'";
   const body = lines.map((l) => (l === "" ? "" : INDENT + INDENT + l));
   return [closer, ...body, INDENT + closer].join("\n");
@@ -50,32 +61,30 @@ function quote(text: string): string {
   return q + text.replaceAll(q, `\\${q}`) + q;
 }
 
-/** Reads a written line back and fails unless it gives the value it was written from. */
-function checked(written: string, original: Param | string): string {
+/** The first form that reads back to what it was written from; fails when none does. */
+function checked(forms: readonly string[], original: Param | string): string {
+  for (const form of forms) if (readsBack(form, original)) return form;
+  const what = typeof original === "string" ? "argument" : `value of '${original.key}'`;
+  throw new Error(`cannot write the ${what} as heroscript without changing it`);
+}
+
+function readsBack(written: string, original: Param | string): boolean {
   const reader = new ParamsReader();
-  written.split("\n").forEach((l, i) => {
-    reader.feed(l, i + 1);
-  });
   let same = false;
   try {
+    written.split("\n").forEach((l, i) => {
+      reader.feed(l, i + 1);
+    });
     const back = reader.finish();
     if (typeof original === "string") {
       same =
         back.entries.length === 0 && back.args.length === 1 && back.args[0]?.value === original;
     } else {
       const p = back.param(original.key);
-      same =
-        back.args.length === 0 &&
-        back.entries.length === 1 &&
-        p?.value === original.value &&
-        JSON.stringify(p.items) === JSON.stringify(original.items);
+      same = back.args.length === 0 && back.entries.length === 1 && p?.value === original.value;
     }
   } catch {
     same = false;
   }
-  if (!same) {
-    const what = typeof original === "string" ? "argument" : `value of '${original.key}'`;
-    throw new Error(`cannot write the ${what} as heroscript without changing it`);
-  }
-  return written;
+  return same;
 }

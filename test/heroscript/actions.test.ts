@@ -28,7 +28,7 @@ describe("file actions", () => {
   test("write (creating folders), append, read, copy, move, delete, mkdir", async () => {
     const result = await play(
       [
-        "!!file.write path:out/a.txt content:'",
+        "!!file.write path:out/a.txt newline:true content:'",
         "    first",
         "  '",
         "!!file.write path:out/a.txt content:second append:true",

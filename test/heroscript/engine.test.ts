@@ -207,6 +207,45 @@ describe("play.include", () => {
     );
   });
 
+  test("a folder's Markdown files count too: their actions run, their prose does not", async () => {
+    const fs = await import("node:fs/promises");
+    await fs.mkdir(join(dir, "docs"));
+    await writeFile(
+      join(dir, "docs", "setup.md"),
+      "# Setup\n\nSome prose, then:\n\n!!play.echo from markdown\n\n![a picture](x.png)\n",
+    );
+    await writeFile(join(dir, "docs", "z.hero"), "!!play.echo from hero");
+    expect((await play("!!play.include path:docs")).output).toBe("from markdown\nfrom hero");
+  });
+
+  test("replace:'k:v,...' fills @k, ${k} and {k} in the included text before it is read", async () => {
+    await writeFile(
+      join(dir, "tpl.hero"),
+      "!!play.echo content:'@NAME in ${REGION}, {NAME} again'\n!!play.@VERB content:made",
+    );
+    const result = await play(
+      "!!play.include path:tpl.hero replace:'NAME:web1,REGION:eu,VERB:echo'",
+    );
+    // The action's name itself came from the replacement: it happens before reading.
+    expect(result.output).toBe("web1 in eu, web1 again\nmade");
+  });
+
+  test("the top-level script can be filled before it is read, as playbook.new(replace:)", async () => {
+    const result = await play("!!play.@verb content:'{who} here'", {
+      replace: { verb: "echo", who: "ops" },
+    });
+    expect(result.output).toBe("ops here");
+    await writeFile(join(dir, "top.hero"), "!!play.echo content:'${who} from a file'");
+    const fromFile = await engine.runFile("top.hero", { baseDir: dir, replace: { who: "ops" } });
+    expect(fromFile.output).toBe("ops from a file");
+  });
+
+  test("git_url is refused with what to do instead", async () => {
+    await expect(play("!!play.include git_url:'https://example.com/r.git'")).rejects.toThrow(
+      "line 1: !!play.include: git_url is not supported here: clone the repository first and include it by path",
+    );
+  });
+
   test("a missing file is a clear error", async () => {
     await expect(play("!!play.include path:missing.hero")).rejects.toThrow(
       "line 1: !!play.include: cannot include 'missing.hero': no such file or folder",

@@ -73,7 +73,7 @@ test("a multi-action script with a multi-line value, an include and env placehol
   const payload = [
     "// configure the demo app",
     "!!session.env_set key:APP val:'demo app'",
-    "!!file.write path:'${OUT_DIR}/config.toml' content:'",
+    "!!file.write path:'${OUT_DIR}/config.toml' newline:true content:'",
     '    name = "@APP"',
     '    region = "${REGION}"',
     "  '",

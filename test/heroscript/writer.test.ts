@@ -16,7 +16,8 @@ function meaning(actions: readonly Action[]): unknown {
     name: actionName(a),
     comments: a.comments,
     args: a.params.args.map((x) => x.value),
-    params: a.params.entries.map((p) => [p.key, p.value, p.items]),
+    params: a.params.entries.map((p) => [p.key, p.value, p.comment]),
+    argComments: a.params.comments,
   }));
 }
 
@@ -27,7 +28,11 @@ const SCRIPTS: [string, string][] = [
   ["arguments and kinds", "!a.b force 'two words'\n!!!c.d\n!!!!e.f"],
   ["comments", "// about b\n//\n!!a.b x:1"],
   ["multi-line values", "!!a.b text:'\n    one\n      two\n\n    three\n  '\n  y:2"],
-  ["a multi-line value holding a quote line", "!!a.b text:'''\n    '\n  '''"],
+  [
+    "comments of parameters and arguments",
+    "!!a.b\n  // about x\n  x:1 // end\n  y:2\n  force // why",
+  ],
+  ["newlines written as <BR>", "!!a.b x:'one<BR>two'"],
   ["values that look like syntax", "!!a.b c:'// not a comment' b:'[x]' q:\"'\" bang:'!x'"],
 ];
 
@@ -46,7 +51,10 @@ describe("round trip", () => {
     );
   });
 
-  test("a value heroscript cannot express is an error, not a silent change", () => {
+  test.each([
+    ["spaces at its ends (values are trimmed)", "  padded"],
+    ["a line holding only a quote (it would close the value)", "a\n'\nb"],
+  ])("a value heroscript cannot express is an error, not a silent change: %s", (_, value) => {
     const action: Action = {
       bangs: 2,
       actor: "a",
@@ -54,7 +62,7 @@ describe("round trip", () => {
       comments: [],
       line: 0,
       column: 0,
-      params: new Params([{ key: "text", value: "no final newline\nhere", line: 0, column: 0 }]),
+      params: new Params([{ key: "text", value, line: 0, column: 0 }]),
     };
     expect(() => writeAction(action)).toThrow(
       "cannot write the value of 'text' as heroscript without changing it",

@@ -13,11 +13,14 @@ function pathParam(ctx: PlayContext, key: string): string {
 export const fileActions: ActionDefinition[] = [
   {
     name: "file.write",
-    params: ["path", "content", "append"],
-    summary: "writes `content` to `path` (creating folders); `append:true` adds to the end",
+    params: ["path", "content", "append", "newline"],
+    summary:
+      "writes `content` to `path` (creating folders); `append:true` adds to the end; `newline:true` ends it with a newline",
     async run(ctx) {
       const path = pathParam(ctx, "path");
-      const content = ctx.params.get("content");
+      // Values never end in a newline (they are trimmed, as upstream's): ask for one.
+      const newline = ctx.params.getBool("newline", false);
+      const content = ctx.params.get("content") + (newline ? "\n" : "");
       const append = ctx.params.getBool("append", false);
       await mkdir(dirname(path), { recursive: true });
       await (append ? appendFile(path, content) : writeFile(path, content));

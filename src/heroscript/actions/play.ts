@@ -1,4 +1,5 @@
 // `play.*`: printing and bringing in other scripts.
+import { replaceMap } from "../placeholders.js";
 import type { ActionDefinition } from "../registry.js";
 
 export const playActions: ActionDefinition[] = [
@@ -15,12 +16,18 @@ export const playActions: ActionDefinition[] = [
   {
     name: "play.include",
     summary:
-      "runs the script file (or every .hero/.heroscript file of the folder) at `path`, relative to this script; each path once; other parameters fill its placeholders",
+      "runs the script file (or every .hero/.heroscript/.md file of the folder) at `path`, relative to this script; each path once; `replace:'k:v,...'` fills its placeholders of `k` in its text before it is read; other parameters fill its placeholders",
     async run(ctx) {
+      if (ctx.params.has("git_url")) {
+        throw new Error(
+          "git_url is not supported here: clone the repository first and include it by path",
+        );
+      }
       const path = ctx.params.get("path");
+      const replace = ctx.params.has("replace") ? replaceMap(ctx.params.get("replace")) : undefined;
       const vars = new Map<string, string>();
-      for (const p of ctx.params.without("path").entries) vars.set(p.key, p.value);
-      await ctx.include(path, vars);
+      for (const p of ctx.params.without("path", "replace").entries) vars.set(p.key, p.value);
+      await ctx.include(path, vars, replace);
     },
   },
 ];
