@@ -42,9 +42,11 @@ function renderGroup(group: HostFunction[]): string {
 
 /** The example of "What a script sees of its job" (a test runs it in the real sandbox). */
 export const JOB_WORLD_EXAMPLE = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Rhai's own string interpolation
   "print(`job ${JOB_ID} from ${CALLER_ID} in ${CONTEXT_ID}`);",
   "let region = ENV.REGION;        // () when the job sets no REGION",
   'if region == () { region = "eu"; }',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Rhai's own string interpolation
   "print(`region ${region}, signed by ${SIGNATORIES.len()} key(s)`);",
   'print(run_silent("echo $REGION").stdout);   // commands see the job\'s env_vars too',
 ].join("\n");
