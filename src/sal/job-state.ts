@@ -15,6 +15,8 @@ export interface JobState {
   readonly processGroups: Set<number>;
   /** The job's chosen PostgreSQL connection (a pool key), once `pg_connect` was called. */
   pgKey?: string;
+  /** `package_set_debug(true)`: package commands log their command line and output. */
+  packageDebug?: boolean;
 }
 
 const states = new Map<string, JobState>();

@@ -298,6 +298,31 @@ describe("k8s: changing the cluster", () => {
     expect(await call("delete", ["^nothing-matches$"])).toEqual([]);
     expect((await rejection(call("delete", ["("]))).message).toContain("not a regular expression");
   });
+
+  test("a pathological pattern is matched in linear time", { timeout: 30_000 }, async () => {
+    // A backtracking RegExp ran "(a+)+$" against 28 `a`s and a `!` for a minute on the
+    // runner's main thread; Kubernetes names go up to 253 characters.
+    const name = `${"a".repeat(60)}-`;
+    api.put("pods", "apps", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name },
+      spec: { containers: [] },
+    });
+    expect(await call("delete", ["^(a+)+$"])).toEqual([]);
+    expect(api.get("pods", "apps", name)).toBeDefined();
+    expect(await call("delete", ["^(a+)+-$"])).toEqual([`pod/${name}`]);
+  });
+
+  test("back-references are refused, and so is an over-long pattern", async () => {
+    expect((await rejection(call("delete", ["(a)\\1"]))).message).toContain(
+      "not a regular expression",
+    );
+    expect((await rejection(call("delete", ["a".repeat(1025)]))).message).toContain(
+      "pattern is 1025 characters long, at most 1024 are allowed",
+    );
+    expect(await call("delete", ["a".repeat(1024)])).toEqual([]);
+  });
 });
 
 describe("k8s: failures", () => {

@@ -3,6 +3,7 @@
 // brings in @kubernetes/client-node and yaml.
 
 import { delimiter } from "node:path";
+import { RE2JS } from "re2js";
 import { Float, typeName, type Value } from "../../rhai/index.js";
 import type { MainSideContext } from "../../sandbox/index.js";
 import { resolvePath } from "../job-state.js";
@@ -44,6 +45,9 @@ function envValue(fn: string, key: string, v: Value): string {
   throw salError(fn, `env value of ${key} must be a string, number or bool, got ${typeName(v)}`);
 }
 
+/** Longest name pattern `delete` accepts (Kubernetes names are at most 253 characters). */
+const MAX_PATTERN_LENGTH = 1024;
+
 type Operation = (k: K8sContext, fn: string, args: readonly Value[]) => Promise<Value>;
 
 const operations: Record<string, Operation> = {
@@ -58,13 +62,21 @@ const operations: Record<string, Operation> = {
   apply: (k, fn, a) => apply(k, parseManifests(argString(fn, a, 0, "YAML"))),
   delete: (k, fn, a) => {
     const source = argNonEmpty(fn, a, 0, "pattern");
-    let pattern: RegExp;
+    if (source.length > MAX_PATTERN_LENGTH) {
+      throw salError(
+        fn,
+        `pattern is ${source.length} characters long, at most ${MAX_PATTERN_LENGTH} are allowed`,
+      );
+    }
+    // RE2 semantics, matched in linear time: a JavaScript RegExp such as "(a+)+$" ran for a
+    // minute against a 28-character name on this (main) thread, freezing the runner.
+    let pattern: RE2JS;
     try {
-      pattern = new RegExp(source);
+      pattern = RE2JS.compile(source);
     } catch (e) {
       throw salError(fn, `not a regular expression: ${(e as Error).message}`);
     }
-    return deleteMatching(k, pattern);
+    return deleteMatching(k, (name) => pattern.matcher(name).find());
   },
   pod_logs: (k, fn, a) =>
     podLogs(

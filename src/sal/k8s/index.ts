@@ -143,7 +143,7 @@ const functions: HostFunction[] = [
     "delete",
     ["string"],
     "array",
-    'Deletes the deployments, services, pods, configmaps and secrets whose names match a regular expression (anchor it, "^web$", for one name); returns what was deleted as "kind/name".',
+    'Deletes the deployments, services, pods, configmaps and secrets whose names match a regular expression (RE2 syntax, matched in linear time: no back-references or look-around; at most 1024 characters; anchor it, "^web$", for one name); returns what was deleted as "kind/name".',
     'let gone = k8s("apps").delete("^test-");',
   ),
   ...overloads(

@@ -230,12 +230,15 @@ const DELETABLE: [name: string, apiVersion: string, kind: string][] = [
 ];
 
 /** Deletes the namespace's deployments, services, pods, configmaps and secrets whose names match. */
-export async function deleteMatching(k: K8sContext, pattern: RegExp): Promise<Value[]> {
+export async function deleteMatching(
+  k: K8sContext,
+  matches: (name: string) => boolean,
+): Promise<Value[]> {
   const objects = k.api.objects;
   const deleted: Value[] = [];
   for (const [name, apiVersion, kind] of DELETABLE) {
     const list = await objects.list(apiVersion, kind, k.namespace);
-    const names = list.items.map(nameOf).filter((n) => pattern.test(n));
+    const names = list.items.map(nameOf).filter(matches);
     for (const item of names) {
       const target = { apiVersion, kind, metadata: { name: item, namespace: k.namespace } };
       try {

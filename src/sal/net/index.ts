@@ -7,6 +7,7 @@ import type { Value } from "../../rhai/index.js";
 import type { HostModule, MainSideContext } from "../../sandbox/index.js";
 import { mainFn, overloads } from "../define.js";
 import { argInt, argNonEmpty, argSeconds, guard, salError } from "../values.js";
+import { sshFunctions } from "./ssh.js";
 
 const TCP_TIMEOUT_S = 3;
 const HTTP_TIMEOUT_S = 10;
@@ -108,7 +109,7 @@ async function readBody(fn: string, res: Response, url: URL, seconds: number): P
 
 const netModule: HostModule = {
   name: "net",
-  description: `Reachability checks and HTTP. Each function takes an optional last argument, a timeout in seconds (default ${TCP_TIMEOUT_S}s for TCP, ${HTTP_TIMEOUT_S}s for HTTP); checks answer false rather than fail, while http_status and http_get raise a catchable error that says what went wrong.`,
+  description: `Reachability checks and HTTP. Each function takes an optional last argument, a timeout in seconds (default ${TCP_TIMEOUT_S}s for TCP, ${HTTP_TIMEOUT_S}s for HTTP); checks answer false rather than fail, while http_status and http_get raise a catchable error that says what went wrong. The ssh_* functions go through the system's OpenSSH client with keys only (never a password prompt) and take an options map instead.`,
   functions: [
     ...overloads(
       mainFn({
@@ -206,6 +207,7 @@ const netModule: HostModule = {
       ["string", "i64"],
       ["string", "f64"],
     ),
+    ...sshFunctions,
   ],
 };
 

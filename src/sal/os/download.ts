@@ -3,7 +3,8 @@
 // smaller than the caller's minimum is treated as a failure (an error page, a cut transfer).
 
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -11,7 +12,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Value } from "../../rhai/index.js";
 import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
 import { mainFn, overloads } from "../define.js";
-import { resolvePath } from "../job-state.js";
+import { jobHome, jobState, resolvePath } from "../job-state.js";
 import { runProcess } from "../process/spawn.js";
 import { argInt, argNonEmpty, guard } from "../values.js";
 
@@ -59,11 +60,71 @@ async function fetchTo(ctx: MainSideContext, url: URL, dest: string, minKb: numb
   }
 }
 
-function minSize(fn: string, args: readonly Value[]): number {
-  if (args.length < 3) return 0;
-  const kb = argInt(fn, args, 2, "min_size_kb");
+function minSize(fn: string, args: readonly Value[], index = 2): number {
+  if (args.length <= index) return 0;
+  const kb = argInt(fn, args, index, "min_size_kb");
   if (kb < 0) throw new Error(`min_size_kb must not be negative: ${kb}`);
   return kb;
+}
+
+/** Executable regular files under `dir` (links are not followed), for download_install. */
+async function executables(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const found: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    if (((await stat(path)).mode & 0o111) !== 0) found.push(path);
+  }
+  return found.sort();
+}
+
+/** Downloads `url` and installs it: a .deb with dpkg, else its executables into ~/hero/bin. */
+async function downloadInstall(ctx: MainSideContext, raw: string, minKb: number): Promise<Value> {
+  const url = parseUrl("download_install", raw);
+  const name = basename(decodeURIComponent(url.pathname)) || "download";
+  const tmp = await mkdtemp(join(tmpdir(), "sal-install-"));
+  try {
+    const file = join(tmp, name);
+    await fetchTo(ctx, url, file, minKb);
+    if (/\.deb$/i.test(name)) {
+      const r = await runProcess(ctx, { command: "dpkg", args: ["-i", file], cwd: tmp });
+      if (r.code !== 0)
+        throw new Error(
+          `dpkg -i ${name} failed: ${r.stderr.trim().split("\n").slice(-3).join("; ")}`,
+        );
+      return [name];
+    }
+    const archive = ARCHIVES.find(([re]) => re.test(name));
+    const unpacked = join(tmp, "unpacked");
+    await mkdir(unpacked);
+    if (archive) {
+      const [tool, ...flags] = archive[1] as [string, ...string[]];
+      const extractArgs =
+        tool === "unzip" ? [...flags, file, "-d", unpacked] : [...flags, file, "-C", unpacked];
+      const r = await runProcess(ctx, { command: tool, args: extractArgs, cwd: tmp });
+      if (r.code !== 0) throw new Error(`${tool} could not unpack ${name}: ${r.stderr.trim()}`);
+    } else {
+      // A bare file is taken to be the program itself.
+      await rename(file, join(unpacked, name));
+      await chmod(join(unpacked, name), 0o755);
+    }
+    const programs = await executables(unpacked);
+    if (programs.length === 0) throw new Error(`${name} holds no executable file to install`);
+    const binDir = join(jobHome(ctx), "hero", "bin");
+    await mkdir(binDir, { recursive: true });
+    const installed: Value[] = [];
+    for (const program of programs) {
+      const dest = join(binDir, basename(program));
+      await copyFile(program, dest);
+      await chmod(dest, 0o755);
+      installed.push(dest);
+    }
+    ctx.log(`download_install: installed ${installed.join(", ")}`);
+    return installed;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 export const downloadFunctions: HostFunction[] = [
@@ -121,5 +182,24 @@ export const downloadFunctions: HostFunction[] = [
         }),
     }),
     ["string", "string"],
+  ),
+  ...overloads(
+    mainFn({
+      name: "download_install",
+      params: ["string", "i64"],
+      returns: "array",
+      doc: "Downloads a URL and installs it: a .deb with dpkg -i (needs root); an archive's executable files, or a bare file (made executable), into ~/hero/bin. Fails if the download is smaller than min_size_kb. Returns what it installed.",
+      example: 'download_install("https://example.org/tool-linux-amd64.tar.gz", 500);',
+      run: (ctx, args) =>
+        guard("download_install", () => {
+          jobState(ctx); // so the job's cleanup is registered before anything starts
+          return downloadInstall(
+            ctx,
+            argNonEmpty("download_install", args, 0, "url"),
+            minSize("download_install", args, 1),
+          );
+        }),
+    }),
+    ["string"],
   ),
 ];

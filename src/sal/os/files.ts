@@ -10,7 +10,7 @@ import {
   cp,
   lstat,
   mkdir,
-  readdir,
+  opendir,
   readFile,
   rename,
   rm,
@@ -23,7 +23,7 @@ import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
 import { mainFn } from "../define.js";
 import { jobHome, jobState, resolvePath } from "../job-state.js";
 import { argNonEmpty, argString, guard, salError } from "../values.js";
-import { globToRegExp, hasWildcard } from "./glob.js";
+import { compileGlob, hasWildcard } from "./glob.js";
 
 /** Files larger than this are refused by file_read (scripts handle text, not bulk data). */
 const MAX_READ = 64 * 1024 * 1024;
@@ -44,12 +44,21 @@ async function expand(ctx: MainSideContext, fn: string, path: string): Promise<s
   if (!hasWildcard(name)) return [abs];
   const dir = dirname(abs);
   if (hasWildcard(dir)) throw salError(fn, `wildcards are only allowed in the last part: ${path}`);
-  const re = globToRegExp(name);
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names
-    .filter((n) => re.test(n))
-    .sort()
-    .map((n) => join(dir, n));
+  const glob = compileGlob(name);
+  const found: string[] = [];
+  let handle: Awaited<ReturnType<typeof opendir>>;
+  try {
+    handle = await opendir(dir);
+  } catch {
+    return [];
+  }
+  // Read entry by entry, not with readdir: a huge directory then still lets the job's
+  // timeout fire between batches, and the abort stops the loop.
+  for await (const entry of handle) {
+    ctx.signal.throwIfAborted();
+    if (glob.test(entry.name)) found.push(join(dir, entry.name));
+  }
+  return found.sort();
 }
 
 /** Where `src` lands when copied or moved to `dest`, with `cp`'s rule for directories. */

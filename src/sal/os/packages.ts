@@ -2,12 +2,12 @@
 // Package names are checked and passed as separate arguments (never through a shell), and
 // the manager runs as a child of the job, so it is killed if the job ends.
 
-import type { Value } from "../../rhai/index.js";
+import { typeName, type Value } from "../../rhai/index.js";
 import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
 import { mainFn } from "../define.js";
 import { jobState } from "../job-state.js";
 import { runProcess } from "../process/spawn.js";
-import { argNonEmpty, guard } from "../values.js";
+import { argNonEmpty, guard, salError } from "../values.js";
 import { whichCommand } from "./find.js";
 
 type Manager = "apt" | "brew";
@@ -21,11 +21,14 @@ async function manager(ctx: MainSideContext): Promise<Manager> {
 }
 
 async function exec(ctx: MainSideContext, command: string, args: string[]) {
+  const state = jobState(ctx);
+  if (state.packageDebug) ctx.log(`package: ${command} ${args.join(" ")}`);
   const r = await runProcess(ctx, {
     command,
     args,
-    cwd: jobState(ctx).cwd,
+    cwd: state.cwd,
     env: { DEBIAN_FRONTEND: "noninteractive" },
+    ...(state.packageDebug ? { onLine: (line: string) => ctx.log(line) } : {}),
   });
   if (r.code !== 0) {
     const detail = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-5).join("\n");
@@ -40,6 +43,9 @@ function packageArg(fn: string, args: readonly Value[]): string {
     throw new Error(`not a valid package name: ${JSON.stringify(name)}`);
   return name;
 }
+
+/** What apt-cache or brew may be asked to search for: a package-name fragment, no options. */
+const SEARCH_TERM = /^[A-Za-z0-9][A-Za-z0-9+._-]*$/;
 
 /** dpkg lists removed-but-configured packages too: only status "ii" means installed. */
 function dpkgInstalled(line: string): string | undefined {
@@ -110,6 +116,72 @@ export const packageFunctions: HostFunction[] = [
     doc: "Names of the installed packages, sorted.",
     example: "let pkgs = package_list(); print(pkgs.len());",
     run: (ctx) => guard("package_list", () => installedPackages(ctx)),
+  }),
+  mainFn({
+    name: "package_search",
+    params: ["string"],
+    returns: "array",
+    doc: "Names of the packages whose name contains the text (apt-cache search --names-only, or brew search), sorted.",
+    example: 'for name in package_search("ripgrep") { print(name); }',
+    run: (ctx, args) =>
+      guard("package_search", async () => {
+        const term = argNonEmpty("package_search", args, 0, "search text").trim();
+        if (!SEARCH_TERM.test(term))
+          throw new Error(
+            `not a valid search text (letters, digits, + . _ -): ${JSON.stringify(term)}`,
+          );
+        const apt = (await manager(ctx)) === "apt";
+        const out = apt
+          ? await exec(ctx, "apt-cache", ["search", "--names-only", "--", term])
+          : await exec(ctx, "brew", ["search", "--formula", term]);
+        // apt-cache prints "name - summary"; brew one name per line (and headers).
+        const names = out
+          .split("\n")
+          .map((line) => (apt ? line.split(" - ")[0] : line).trim())
+          .filter((name) => PACKAGE_NAME.test(name) && name.includes(term));
+        return [...new Set(names)].sort();
+      }),
+  }),
+  mainFn({
+    name: "package_upgrade",
+    params: [],
+    returns: "string",
+    doc: "Upgrades every installed package (apt-get upgrade -y, or brew upgrade); returns the manager's output.",
+    example: "package_update(); package_upgrade();",
+    run: (ctx) =>
+      guard("package_upgrade", async () => {
+        if ((await manager(ctx)) === "apt") return exec(ctx, "apt-get", ["upgrade", "-y", "-q"]);
+        return exec(ctx, "brew", ["upgrade"]);
+      }),
+  }),
+  mainFn({
+    name: "package_platform",
+    params: [],
+    returns: "string",
+    doc: 'The package platform, in upstream\'s words: "Ubuntu" for any apt-based system (Debian included), "MacOS" with Homebrew, else "Unknown".',
+    example: 'if package_platform() == "Ubuntu" { package_install("jq"); }',
+    run: (ctx) =>
+      guard("package_platform", async () => {
+        try {
+          return (await manager(ctx)) === "apt" ? "Ubuntu" : "MacOS";
+        } catch {
+          return "Unknown";
+        }
+      }),
+  }),
+  mainFn({
+    name: "package_set_debug",
+    params: ["bool"],
+    returns: "bool",
+    doc: "For the rest of the job, package functions log each command they run and its output (true), or stay quiet (false, the default); returns the setting.",
+    example: "package_set_debug(true);",
+    run: (ctx, args) => {
+      const on = args[0];
+      if (typeof on !== "boolean")
+        throw salError("package_set_debug", `expects a bool, got ${typeName(on)}`);
+      jobState(ctx).packageDebug = on;
+      return on;
+    },
   }),
   mainFn({
     name: "package_is_installed",

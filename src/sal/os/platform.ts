@@ -2,6 +2,7 @@
 
 import type { HostFunction } from "../../sandbox/index.js";
 import { workerFn } from "../define.js";
+import { salError } from "../values.js";
 
 function platformCheck(name: string, doc: string, test: () => boolean): HostFunction {
   // Worker side: the worker thread runs in the runner's own process, so it is the same machine.
@@ -33,3 +34,36 @@ export const platformFunctions: HostFunction[] = [
     ["x64", "ia32"].includes(process.arch),
   ),
 ];
+
+/** Upstream's guards: nothing when the machine is the named one, an error saying what it is. */
+function platformGuard(name: string, label: string, test: () => boolean): HostFunction {
+  return workerFn({
+    name,
+    params: [],
+    returns: "bool",
+    doc: `Stops the script with an error unless the runner is ${label}; true when it is.`,
+    example: `${name}(); // the rest of the script may assume ${label}`,
+    run: () => {
+      if (!test()) {
+        throw salError(
+          name,
+          `this script needs ${label}, the runner is ${process.platform} on ${process.arch}`,
+        );
+      }
+      return true;
+    },
+  });
+}
+
+platformFunctions.push(
+  platformGuard(
+    "platform_check_linux_x86",
+    "Linux on x86",
+    () => process.platform === "linux" && ["x64", "ia32"].includes(process.arch),
+  ),
+  platformGuard(
+    "platform_check_macos_arm",
+    "macOS on ARM",
+    () => process.platform === "darwin" && process.arch === "arm64",
+  ),
+);

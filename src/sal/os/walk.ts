@@ -4,7 +4,7 @@
 
 import { opendir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { globToRegExp } from "./glob.js";
+import { compileGlob } from "./glob.js";
 
 const MAX_ENTRIES = 200_000;
 
@@ -22,7 +22,7 @@ export async function findEntries(
   signal: AbortSignal,
 ): Promise<string[]> {
   const byName = !pattern.includes("/");
-  const re = globToRegExp(pattern);
+  const glob = compileGlob(pattern);
   const found: string[] = [];
   let seen = 0;
   const pending = [root];
@@ -38,6 +38,8 @@ export async function findEntries(
       continue;
     }
     for await (const entry of handle) {
+      // Checked per entry: a flat directory of 200,000 names must not outlive the job.
+      signal.throwIfAborted();
       if (++seen > MAX_ENTRIES) {
         throw new Error(`more than ${MAX_ENTRIES} entries under ${root}: narrow the search`);
       }
@@ -47,7 +49,7 @@ export async function findEntries(
       const wanted = kind === "dir" ? isDir : entry.isFile() || entry.isSymbolicLink();
       if (!wanted) continue;
       const subject = byName ? entry.name : relative(root, path).split(sep).join("/");
-      if (re.test(subject)) found.push(path);
+      if (glob.test(subject)) found.push(path);
     }
   }
   return found.sort();

@@ -100,3 +100,16 @@ export async function closePools(shared: Map<string, unknown>): Promise<void> {
     await (value as Pool).end().catch(() => {});
   }
 }
+
+/**
+ * Forgets the job's `pg_connect` choice and closes the pool it used, so the next call
+ * connects afresh to the job's default. Other jobs on that pool finish what they hold (`end`
+ * waits for checked-out clients); their next call opens a new pool.
+ */
+export async function resetTarget(ctx: MainSideContext): Promise<void> {
+  const key = poolKey(jobTarget(ctx));
+  jobState(ctx).pgKey = undefined;
+  const pool = ctx.shared.get(key) as Pool | undefined;
+  ctx.shared.delete(key);
+  if (pool && !pool.ended) await pool.end().catch(() => {});
+}

@@ -13,6 +13,7 @@ import {
   jobTarget,
   type PgTarget,
   poolFor,
+  resetTarget,
 } from "./connection.js";
 import { toParam, toRhai } from "./convert.js";
 
@@ -154,6 +155,17 @@ const postgresModule: HostModule = {
       ["string"],
       ["map"],
     ),
+    mainFn({
+      name: "pg_reset",
+      params: [],
+      returns: "bool",
+      doc: "Closes the job's PostgreSQL connections and forgets what `pg_connect` chose; the next call connects afresh to the job's default.",
+      example: 'pg_reset(); pg_connect("postgres://app@db:5432/app");',
+      run: async (ctx) => {
+        await resetTarget(ctx);
+        return true;
+      },
+    }),
     mainFn({
       name: "pg_ping",
       params: [],

@@ -62,14 +62,14 @@ export const builderFunctions: HostFunction[] = [
     "cwd",
     ["string"],
     "Runs the command in this directory.",
-    'run("ls").cwd("/tmp")',
+    'let r = run("pwd").cwd("/tmp").execute(); print(r.stdout);',
     (b, a) => b.with("cwd", argNonEmpty("cwd", a, 1, "directory")),
   ),
   option(
     "env",
     ["map"],
     "Adds environment variables for the command (on top of the job's).",
-    'run("printenv NAME").env(#{NAME: "x"})',
+    'let r = run("printenv NAME").env(#{NAME: "x"}).execute(); print(r.stdout);',
     (b, a) => {
       envFromMap("env", argMap("env", a, 1, "variables")); // checked now, where the script is
       const merged = new Map((b.options.get("env") as RhaiMap | undefined) ?? []);
@@ -81,7 +81,7 @@ export const builderFunctions: HostFunction[] = [
     "env",
     ["string", "string"],
     "Adds one environment variable for the command.",
-    'run("printenv NAME").env("NAME", "x")',
+    'let r = run("printenv NAME").env("NAME", "x").execute(); print(r.stdout);',
     (b, a) => {
       const name = argNonEmpty("env", a, 1, "name");
       const merged = new Map((b.options.get("env") as RhaiMap | undefined) ?? []);
@@ -95,7 +95,7 @@ export const builderFunctions: HostFunction[] = [
       "timeout",
       [t],
       "Kills the command (and its children) after this many seconds.",
-      'run("sleep 100").timeout(5)',
+      'let r = run("sleep 100").timeout(5).ignore_error().execute(); print(r.code); // 143: killed',
       (b, a) => {
         argSeconds("timeout", a, 1, "timeout");
         return b.with("timeout", a[1]);
@@ -113,14 +113,14 @@ export const builderFunctions: HostFunction[] = [
     "silent",
     [],
     "Keeps the command's output out of the job's log.",
-    'run("ls").silent()',
+    'let files = run("ls").silent().execute().stdout;',
     (b) => b.with("silent", true),
   ),
   option(
     "log",
     [],
     "Writes the command line to the job's log before running it.",
-    'run("ls").log()',
+    'run("ls").log().execute();',
     (b) => b.with("log", true),
   ),
   workerFn({

@@ -73,3 +73,14 @@ export async function closeRedisClients(shared: Map<string, unknown>): Promise<v
     await client.quit().catch(() => client.disconnect());
   }
 }
+
+/**
+ * Drops the job's client (its URL's), so the next call connects afresh. `quit` lets commands
+ * already sent by other jobs on the same client finish; new calls get a new client.
+ */
+export async function resetRedisClient(ctx: MainSideContext): Promise<void> {
+  const key = CLIENT_PREFIX + redisUrl(ctx);
+  const client = ctx.shared.get(key) as Redis | undefined;
+  ctx.shared.delete(key);
+  if (client) await client.quit().catch(() => client.disconnect());
+}

@@ -6,7 +6,14 @@ import { Float, typeName, type Value } from "../../rhai/index.js";
 import type { HostModule, MainFunction, MainSideContext } from "../../sandbox/index.js";
 import { mainFn } from "../define.js";
 import { argInt, argString, salError } from "../values.js";
-import { closeRedisClients, redisClient, redisFailure, redisUrl, safeUrl } from "./connection.js";
+import {
+  closeRedisClients,
+  redisClient,
+  redisFailure,
+  redisUrl,
+  resetRedisClient,
+  safeUrl,
+} from "./connection.js";
 
 /** A value to store: strings as they are, numbers and bools as their text. */
 function storable(fn: string, v: Value): string {
@@ -58,6 +65,17 @@ const redisModule: HostModule = {
       },
       (c) => c.ping(),
     ),
+    mainFn({
+      name: "redis_reset",
+      params: [],
+      returns: "bool",
+      doc: "Closes the connection to the job's Redis; the next redis_* call opens a new one (after a server restart or a failover, say).",
+      example: "redis_reset(); print(redis_ping());",
+      run: async (ctx) => {
+        await resetRedisClient(ctx);
+        return true;
+      },
+    }),
     redisFn(
       {
         name: "redis_set",
