@@ -418,23 +418,36 @@ return 1
 };
 
 /**
- * Appends a line to a job's log, keeping its newest lines, and counts every line ever
- * appended in the job's hash (`log_lines`): once old lines are trimmed, list positions move,
- * and that count is what lets a follower know where it is (LOG_TAIL).
+ * Appends a line to a job's log, keeping its newest lines within a line cap and a byte
+ * budget, and counts every line ever appended in the job's hash (`log_lines`): once old
+ * lines are trimmed, list positions move, and that count is what lets a follower know where
+ * it is (LOG_TAIL). The bytes the list holds are counted alongside (`log_bytes`), so the
+ * budget costs one pop per trimmed line, never a walk of the list.
  */
 export const APPEND_LOG: ScriptDef = {
   name: "appendLog",
   keys: 2,
   lua: `
 -- KEYS[1] the job's log list, KEYS[2] the job's hash
--- ARGV[1] the line, ARGV[2] how many lines to keep
+-- ARGV[1] the line, ARGV[2] how many lines to keep, ARGV[3] how many bytes to keep (0 or
+-- absent: no byte budget); the newest line is always kept, whatever its size
 ${COUNT_FN}
 redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+local keep = math.max(1, tonumber(ARGV[2]) or 1)
 -- A line for a job that is gone (deleted meanwhile) must not make up a hash for it.
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('HSET', KEYS[2], 'log_lines', count(redis.call('HGET', KEYS[2], 'log_lines')) + 1)
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('LTRIM', KEYS[1], -keep, -1)
+  return 1
 end
+local budget = tonumber(ARGV[3]) or 0
+local f = redis.call('HMGET', KEYS[2], 'log_lines', 'log_bytes')
+local bytes = count(f[2]) + #ARGV[1]
+local len = redis.call('LLEN', KEYS[1])
+while len > 1 and (len > keep or (budget > 0 and bytes > budget)) do
+  bytes = bytes - #redis.call('LPOP', KEYS[1])
+  len = len - 1
+end
+redis.call('HSET', KEYS[2], 'log_lines', count(f[1]) + 1, 'log_bytes', math.max(0, bytes))
 return 1
 `,
 };

@@ -40,7 +40,10 @@ export interface LogTail {
   lines: string[];
   /** The line number to ask for next. */
   next: number;
-  /** Lines asked for that the log no longer holds (it keeps the newest LOG_LINES_MAX). */
+  /**
+   * Lines asked for that the log no longer holds (it keeps the newest LOG_LINES_MAX lines,
+   * within the store's byte budget).
+   */
   dropped: number;
 }
 
@@ -62,6 +65,17 @@ export interface JobRecord {
 export const LOG_LINE_MAX_BYTES = 16 * 1024;
 export const LOG_LINES_MAX = 10_000;
 export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
+/** What one job may leave in Redis by default: its log (newest kept) and its result. */
+export const DEFAULT_MAX_LOG_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
+
+/** Per-job caps a store applies when it writes logs and results (see docs/operations.md). */
+export interface JobCaps {
+  /** Bytes of log lines a job's log keeps (its newest lines); 0: no byte budget. */
+  maxLogBytes: number;
+  /** Bytes of UTF-8 a job's output may have; a larger one ends the job as an error. */
+  maxResultBytes: number;
+}
 
 /**
  * A job's record from the fields of its hash (or of the record a runner put in its reply),
@@ -177,13 +191,19 @@ function takeResult(reply: unknown): TakeResult {
 
 export class JobStore {
   readonly keys: RedisKeys;
+  readonly caps: JobCaps;
 
   constructor(
     readonly redis: Redis,
     namespace = "",
+    caps: Partial<JobCaps> = {},
   ) {
     // The one place the namespace is resolved: in a Cluster it becomes a hash tag.
     this.keys = new RedisKeys(namespace, { cluster: isCluster(redis) });
+    this.caps = {
+      maxLogBytes: caps.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES,
+      maxResultBytes: caps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+    };
   }
 
   /** Stores a job as `dispatched` and pushes its id onto its runner's queue, atomically. */
@@ -382,7 +402,19 @@ export class JobStore {
     }
   }
 
+  /**
+   * Ends a job with its output; an output over `caps.maxResultBytes` ends it as an error
+   * (`resources`) instead, saying how large it was: a result is kept for the retention and
+   * read whole by every waiter, so its size is capped rather than left to the script.
+   */
   succeed(id: string, output: string, opts: EndOptions): Promise<FinishOutcome> {
+    const max = this.caps.maxResultBytes;
+    // Over 3 bytes per UTF-16 unit is impossible: only then is the exact count skipped.
+    if (output.length > max || (output.length * 3 > max && Buffer.byteLength(output) > max)) {
+      const size = Buffer.byteLength(output);
+      const message = `the job's output is ${size} bytes; this runner keeps at most ${max} (--max-result-bytes)`;
+      return this.end(id, "error", { error: message }, "resources", opts);
+    }
     return this.end(id, "finished", { success: output }, "", opts);
   }
 
@@ -436,13 +468,16 @@ export class JobStore {
     return "signalled";
   }
 
-  /** Appends a line to the job's capped log. */
+  /**
+   * Appends a line to the job's log, which keeps its newest `keep` lines and at most
+   * `caps.maxLogBytes` bytes of them.
+   */
   async appendLog(id: string, line: string, keep = LOG_LINES_MAX): Promise<void> {
     await runScriptBatched(
       this.redis,
       APPEND_LOG,
       [this.keys.logs(id), this.keys.job(id)],
-      [clip(line), keep],
+      [clip(line), keep, this.caps.maxLogBytes],
     );
   }
 

@@ -7,6 +7,8 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
+  maxLogBytesOption,
+  maxResultBytesOption,
   namespaceOption,
   type RedisLocationFlags,
   redisClusterOption,
@@ -146,7 +148,9 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
       )
         .argParser(positiveSeconds)
         .default(5),
-    );
+    )
+    .addOption(maxLogBytesOption())
+    .addOption(maxResultBytesOption());
   spec.extraOptions?.(cmd);
   return cmd;
 }
@@ -165,6 +169,8 @@ const COMMON_KEYS = new Set([
   "redisSentinels",
   "redisMaster",
   "redisCluster",
+  "maxLogBytes",
+  "maxResultBytes",
 ]);
 
 /** Parses the command line, starts the runner and stops it on SIGTERM/SIGINT. */
@@ -235,6 +241,8 @@ export async function runRunnerCommand(
         maxAttempts: options.maxAttempts,
         heartbeatS: options.heartbeatS,
         version: packageVersion(),
+        maxLogBytes: raw.maxLogBytes as number,
+        maxResultBytes: raw.maxResultBytes as number,
         policy: { trustedKeys, maxJobAgeS: options.maxJobAgeS, clockSkewS: DEFAULT_CLOCK_SKEW_S },
       },
       executor,

@@ -47,6 +47,9 @@ export interface RunnerOptions {
   /** Seconds between sweeps for crashed instances' jobs. */
   sweepIntervalS?: number;
   version?: string;
+  /** Bytes of log a job keeps (its newest lines) and most bytes of its output (JobCaps). */
+  maxLogBytes?: number;
+  maxResultBytes?: number;
 }
 
 interface RunningJob {
@@ -133,7 +136,10 @@ export class Runner {
     this.commands = connectRedis(options.redisUrl, { persistent: true, name });
     this.taker = connectRedis(options.redisUrl, { persistent: true, name: `${name}:take` });
     this.control = connectRedis(options.redisUrl, { persistent: true, name: `${name}:control` });
-    this.store = new JobStore(this.commands, options.namespace);
+    this.store = new JobStore(this.commands, options.namespace, {
+      ...(options.maxLogBytes === undefined ? {} : { maxLogBytes: options.maxLogBytes }),
+      ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
+    });
     this.watchConnection(this.commands);
   }
 

@@ -60,7 +60,7 @@ describe("start times", () => {
     await w.store.submit(job);
     // The id moved by hand, as a runner's take before START would.
     await redis.lmove(w.store.keys.queue("r1"), w.store.keys.active("r1", "i1"), "RIGHT", "LEFT");
-    const [secs] = (await redis.time()) as [string, string];
+    const [secs] = await redis.time();
     expect(await w.store.start(job.id, "r1", "i1", 60)).toBe("started");
     const started = (await redis.hget(w.store.keys.job(job.id), "started_at")) as string;
     expect(started).toMatch(RFC3339_MS);
