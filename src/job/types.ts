@@ -24,7 +24,12 @@ export interface Job {
   signatures: JobSignature[];
 }
 
-export type JobStatus = "dispatched" | "started" | "finished" | "error";
+/**
+ * `created`: stored, not queued (the supervisor's jobs.create, until job.start);
+ * `dispatched`: on its runner's queue; `started`: a runner instance runs it; `finished` and
+ * `error` are terminal.
+ */
+export type JobStatus = "created" | "dispatched" | "started" | "finished" | "error";
 
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["finished", "error"]);
 

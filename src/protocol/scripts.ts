@@ -68,7 +68,7 @@ return 1
 `,
 };
 
-/** Store a job without queueing it (the supervisor's jobs.create). */
+/** Store a job without queueing it (the supervisor's jobs.create): its status is `created`. */
 export const STORE: ScriptDef = {
   name: "horusStore",
   keys: 1,

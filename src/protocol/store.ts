@@ -250,9 +250,9 @@ export class JobStore {
     return reply === null ? null : (JSON.parse(reply) as JobReply);
   }
 
-  /** Stores a job without queueing it. */
+  /** Stores a job without queueing it, as `created` (queueing makes it `dispatched`). */
   async store(job: Job): Promise<void> {
-    const fields = { ...jobToHash(job), status: "dispatched", attempts: "0" };
+    const fields = { ...jobToHash(job), status: "created", attempts: "0" };
     const code = await runScript(
       this.redis,
       STORE,
