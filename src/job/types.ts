@@ -1,4 +1,4 @@
-// The job as it travels (DESIGN §2). Field names are the wire names, so nothing is renamed
+// The job as it travels (docs/protocol.md). Field names are the wire names, so nothing is renamed
 // between Redis, the signature and the code.
 
 export interface JobSignature {

@@ -1,4 +1,4 @@
-// What the supervisor keeps in Redis beyond the job keys of DESIGN §3: its API keys (hashed),
+// What the supervisor keeps in Redis beyond the job keys of docs/protocol.md: its API keys (hashed),
 // the runners registered with it and an index of the jobs it stored, so jobs.list can page
 // without scanning the key space. Key strings live here and nowhere else in the supervisor.
 import type { Redis } from "ioredis";

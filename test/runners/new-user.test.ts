@@ -1,10 +1,11 @@
 // What a new user ran into with a real runner_sal (issue "What a new user trips over") and
 // the per-job cost caps: start times, the log keeping its newest lines, a string built in a
 // loop, and the log and result caps with their options.
+import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateKeyPair } from "../../src/job/index.js";
-import { distBin, runToEnd } from "../helpers/processes.js";
+import { distBin, runToEnd, start } from "../helpers/processes.js";
 import { testRedis } from "../helpers/redis.js";
 import { outputOf, type RunnerWorld, runnerWorld } from "./helpers.js";
 
@@ -58,6 +59,34 @@ describe("runner_sal as a new user meets it", () => {
     );
     expect(outputOf(record)).toBe("6000000");
   }, 90_000);
+});
+
+describe("docs/operations.md: Redis unreachable at start", () => {
+  test("the runner does not exit: it says so and keeps retrying", async () => {
+    const page = readFileSync(new URL("../../docs/operations.md", import.meta.url), "utf8");
+    expect(page).toContain("A runner does not exit when Redis does not answer");
+    expect(page).not.toContain("Redis\nunreachable at start, a crash");
+    const proc = start(process.execPath, [
+      distBin("runner_sal"),
+      "r1",
+      "--redis-url",
+      "redis://127.0.0.1:1",
+      "--trusted-keys",
+      generateKeyPair().public_key,
+    ]);
+    try {
+      await proc.waitFor("redis unreachable; retrying with backoff");
+      // Several retry periods (at most 2 s each) later it is still there, not started.
+      const exited = await Promise.race([
+        proc.exited.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 5000)),
+      ]);
+      expect(exited, proc.output()).toBe(false);
+      expect(proc.output()).not.toContain("runner started");
+    } finally {
+      await proc.stop("SIGKILL");
+    }
+  }, 30_000);
 });
 
 describe("per-job caps", () => {
