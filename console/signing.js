@@ -1,4 +1,4 @@
-// Signing in the browser, as DESIGN §2 says: secp256k1 ECDSA (RFC 6979, low-S) over SHA-256
+// Signing in the browser, as docs/protocol.md says: secp256k1 ECDSA (RFC 6979, low-S) over SHA-256
 // of the job's canonical bytes, compact r||s hex. The canonical form is the project's own
 // code (dist/job/canonical.js, served by the supervisor), so the browser signs exactly the
 // bytes the supervisor and the runners verify.

@@ -1,4 +1,4 @@
-// The canonical form of a job: the bytes every signature covers (DESIGN §2).
+// The canonical form of a job: the bytes every signature covers (docs/protocol.md).
 import type { Job } from "./types.js";
 
 /** Fields that are not signed: signatures cannot sign themselves, updated_at changes. */

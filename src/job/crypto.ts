@@ -1,4 +1,4 @@
-// secp256k1 keys and ECDSA signatures over SHA-256 of a job's canonical bytes (DESIGN §2).
+// secp256k1 keys and ECDSA signatures over SHA-256 of a job's canonical bytes (docs/protocol.md).
 // Verification runs in libsecp256k1 when its compiled binding loads (native-verify.ts), else
 // in OpenSSL through node:crypto; both are several times faster than the pure-JS curve (see
 // bench/signature.mjs). noble parses keys and DER signatures (compact ones are checked

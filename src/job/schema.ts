@@ -110,7 +110,7 @@ function parseJsonField(hash: Record<string, string>, field: string, fallback: u
   }
 }
 
-/** The job stored as a Redis hash (DESIGN §3): JSON fields decoded, numbers parsed. */
+/** The job stored as a Redis hash (docs/protocol.md): JSON fields decoded, numbers parsed. */
 export function jobFromHash(hash: Record<string, string>): Job {
   const timeout = hash.timeout === undefined ? undefined : Number(hash.timeout);
   const raw: Record<string, unknown> = {

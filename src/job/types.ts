@@ -1,4 +1,4 @@
-// The job as it travels (DESIGN §2). Field names are the wire names, so nothing is renamed
+// The job as it travels (docs/protocol.md). Field names are the wire names, so nothing is renamed
 // between Redis, the signature and the code.
 
 export interface JobSignature {
@@ -24,7 +24,12 @@ export interface Job {
   signatures: JobSignature[];
 }
 
-export type JobStatus = "dispatched" | "started" | "finished" | "error";
+/**
+ * `created`: stored, not queued (the supervisor's jobs.create, until job.start);
+ * `dispatched`: on its runner's queue; `started`: a runner instance runs it; `finished` and
+ * `error` are terminal.
+ */
+export type JobStatus = "created" | "dispatched" | "started" | "finished" | "error";
 
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["finished", "error"]);
 

@@ -1,6 +1,7 @@
-// Redis keys and operations (DESIGN §3): the only layer that knows key strings.
+// Redis keys and operations (docs/protocol.md): the only layer that knows key strings.
 export * from "./connection.js";
 export * from "./instances.js";
+export * from "./job-caps.js";
 export * from "./keys.js";
 export * from "./recovery.js";
 export * from "./scan.js";

@@ -1,4 +1,4 @@
-// The only place that knows Redis key strings (DESIGN §3). With a namespace every key starts
+// The only place that knows Redis key strings (docs/protocol.md). With a namespace every key starts
 // with `NS:`.
 
 /** The hash tag Redis hashes a key by: what lies between its first `{` and the next `}`. */
@@ -89,7 +89,7 @@ export class RedisKeys {
   sweepGuard(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:sweep`;
   }
-  /** An instance's heartbeat (DESIGN §3): its lease on the jobs its lists hold. */
+  /** An instance's heartbeat (docs/protocol.md): its lease on the jobs its lists hold. */
   instance(runnerId: string, instance: string): string {
     return `${this.prefix}runner:${runnerId}:instance:${instance}`;
   }

@@ -40,6 +40,36 @@ end
 `;
 
 /**
+ * Lua: Redis's own clock (TIME) as RFC 3339 UTC with milliseconds, like every other stamp.
+ * A take is stamped with the moment the script runs, not with the caller's clock when it
+ * sent the script: a runner sends TAKE behind a blocking wait, and stamping the time it
+ * started waiting made `started_at` earlier than the `created_at` of the job it woke for.
+ */
+export const NOW_FN = `
+local function now_rfc3339()
+  local t = redis.call('TIME')
+  local secs = tonumber(t[1])
+  local ms = math.floor(tonumber(t[2]) / 1000)
+  local days = math.floor(secs / 86400)
+  local rest = secs - days * 86400
+  -- Civil date from days since 1970-01-01 (proleptic Gregorian, eras of 400 years).
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+    - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local day = doy - math.floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yoe + era * 400
+  if month <= 2 then year = year + 1 end
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day,
+    math.floor(rest / 3600), math.floor(rest % 3600 / 60), rest % 60, ms)
+end
+`;
+
+/**
  * Store a new job and queue it; a job id that exists already is refused, and so is one a
  * runner has claimed (run or started) even if its hash is gone: deleting a finished job
  * must not make its signed bytes runnable again.
@@ -61,7 +91,10 @@ return 1
 `,
 };
 
-/** Store a job without queueing it (the supervisor's jobs.create); refused as SUBMIT refuses. */
+/**
+ * Store a job without queueing it (the supervisor's jobs.create): its status is `created`.
+ * Refused as SUBMIT refuses.
+ */
 export const STORE: ScriptDef = {
   name: "horusStore",
   keys: 2,
@@ -94,13 +127,16 @@ export const TAKE: ScriptDef = {
 -- KEYS[1] runner queue, KEYS[2] the instance's active list, KEYS[3] its taking list
 -- ARGV[1] most ids to move, ARGV[2] job key prefix (the job key is prefix .. id),
 -- ARGV[3] claim key suffix (the claim key is the job key .. suffix), ARGV[4] instance,
--- ARGV[5] now (RFC 3339), ARGV[6] claim ttl seconds before the job's own timeout is added
+-- ARGV[5] unused (the start is stamped with Redis's TIME), ARGV[6] claim ttl seconds before
+-- the job's own timeout is added
 -- returns id1, code1, hash1, id2, code2, hash2, ... with START's codes (1 started, -1 no
 -- such job, -2 already run, -3 cancelled, -6 running elsewhere); each hash a flat field,
 -- value array, empty unless started; then the queue's length once the take is done
 ${COUNT_FN}
+${NOW_FN}
 local out = {}
 local left = tonumber(ARGV[1])
+local now
 local function start(id, key)
   -- A queue item that is no job id is no job (the pattern is the runner's own check on ids);
   -- nor is one naming some other kind of key ("<id>:result"), where HMGET fails.
@@ -122,8 +158,9 @@ local function start(id, key)
   if redis.call('SET', key .. ARGV[3], ARGV[4], 'NX', 'EX', ttl) == false then
     return -2
   end
+  now = now or now_rfc3339()
   redis.call('HSET', key, 'status', 'started', 'runner_instance', ARGV[4],
-    'started_at', ARGV[5], 'updated_at', ARGV[5], 'attempts', count(f[4]) + 1)
+    'started_at', now, 'updated_at', now, 'attempts', count(f[4]) + 1)
   return 1
 end
 local function take(from)
@@ -155,7 +192,8 @@ export const START: ScriptDef = {
   keys: 3,
   lua: `
 -- KEYS[1] job hash, KEYS[2] claim key, KEYS[3] the instance's active list
--- ARGV[1] instance, ARGV[2] now (RFC 3339), ARGV[3] claim ttl seconds, ARGV[4] job id
+-- ARGV[1] instance, ARGV[2] unused (the start is stamped with Redis's TIME), ARGV[3] claim
+-- ttl seconds, ARGV[4] job id
 -- returns 1 started, -1 no such job, -2 already run (terminal or claimed), -3 cancelled,
 -- -6 not ours to run (a sweep took it back from an instance it believed gone, or another
 -- instance runs it)
@@ -174,8 +212,10 @@ if status == 'started' then
 end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(ARGV[3])) == false then return -2 end
 ${COUNT_FN}
+${NOW_FN}
+local now = now_rfc3339()
 redis.call('HSET', KEYS[1], 'status', 'started', 'runner_instance', ARGV[1],
-  'started_at', ARGV[2], 'updated_at', ARGV[2],
+  'started_at', now, 'updated_at', now,
   'attempts', count(redis.call('HGET', KEYS[1], 'attempts')) + 1)
 return 1
 `,
@@ -447,23 +487,36 @@ return 1
 };
 
 /**
- * Appends a line to a job's log, keeping its newest lines, and counts every line ever
- * appended in the job's hash (`log_lines`): once old lines are trimmed, list positions move,
- * and that count is what lets a follower know where it is (LOG_TAIL).
+ * Appends a line to a job's log, keeping its newest lines within a line cap and a byte
+ * budget, and counts every line ever appended in the job's hash (`log_lines`): once old
+ * lines are trimmed, list positions move, and that count is what lets a follower know where
+ * it is (LOG_TAIL). The bytes the list holds are counted alongside (`log_bytes`), so the
+ * budget costs one pop per trimmed line, never a walk of the list.
  */
 export const APPEND_LOG: ScriptDef = {
   name: "appendLog",
   keys: 2,
   lua: `
 -- KEYS[1] the job's log list, KEYS[2] the job's hash
--- ARGV[1] the line, ARGV[2] how many lines to keep
+-- ARGV[1] the line, ARGV[2] how many lines to keep, ARGV[3] how many bytes to keep (0 or
+-- absent: no byte budget); the newest line is always kept, whatever its size
 ${COUNT_FN}
 redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+local keep = math.max(1, tonumber(ARGV[2]) or 1)
 -- A line for a job that is gone (deleted meanwhile) must not make up a hash for it.
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('HSET', KEYS[2], 'log_lines', count(redis.call('HGET', KEYS[2], 'log_lines')) + 1)
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('LTRIM', KEYS[1], -keep, -1)
+  return 1
 end
+local budget = tonumber(ARGV[3]) or 0
+local f = redis.call('HMGET', KEYS[2], 'log_lines', 'log_bytes')
+local bytes = count(f[2]) + #ARGV[1]
+local len = redis.call('LLEN', KEYS[1])
+while len > 1 and (len > keep or (budget > 0 and bytes > budget)) do
+  bytes = bytes - #redis.call('LPOP', KEYS[1])
+  len = len - 1
+end
+redis.call('HSET', KEYS[2], 'log_lines', count(f[1]) + 1, 'log_bytes', math.max(0, bytes))
 return 1
 `,
 };

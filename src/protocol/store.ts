@@ -9,6 +9,7 @@ import {
   type ResultStatement,
 } from "../job/index.js";
 import { isCluster } from "./connection.js";
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_RESULT_BYTES, type JobCaps } from "./job-caps.js";
 import { RedisKeys } from "./keys.js";
 import { sendTogether, textCommand, writeTogether } from "./one-write.js";
 import {
@@ -47,7 +48,10 @@ export interface LogTail {
   lines: string[];
   /** The line number to ask for next. */
   next: number;
-  /** Lines asked for that the log no longer holds (it keeps the newest LOG_LINES_MAX). */
+  /**
+   * Lines asked for that the log no longer holds (it keeps the newest LOG_LINES_MAX lines,
+   * within the store's byte budget).
+   */
   dropped: number;
 }
 
@@ -259,13 +263,19 @@ function takeResult(reply: unknown): TakeResult {
 
 export class JobStore {
   readonly keys: RedisKeys;
+  readonly caps: JobCaps;
 
   constructor(
     readonly redis: Redis,
     namespace = "",
+    caps: Partial<JobCaps> = {},
   ) {
     // The one place the namespace is resolved: in a Cluster it becomes a hash tag.
     this.keys = new RedisKeys(namespace, { cluster: isCluster(redis) });
+    this.caps = {
+      maxLogBytes: caps.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES,
+      maxResultBytes: caps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+    };
   }
 
   /** Stores a job as `dispatched` and pushes its id onto its runner's queue, atomically. */
@@ -329,9 +339,9 @@ export class JobStore {
     return reply === null ? null : (JSON.parse(reply) as JobReply);
   }
 
-  /** Stores a job without queueing it. */
+  /** Stores a job without queueing it, as `created` (queueing makes it `dispatched`). */
   async store(job: Job): Promise<void> {
-    const fields = { ...jobToHash(job), status: "dispatched", attempts: "0" };
+    const fields = { ...jobToHash(job), status: "created", attempts: "0" };
     const code = await runScript(
       this.redis,
       STORE,
@@ -512,8 +522,25 @@ export class JobStore {
     }
   }
 
+  /**
+   * A successful job's end (see prepareEnd). An output over `caps.maxResultBytes` ends it as
+   * an error (`resources`) instead, saying how large it was: a result is kept for the
+   * retention and read whole by every waiter, so its size is capped rather than left to the
+   * script.
+   */
+  prepareSuccess(id: string, output: string, opts: EndOptions): FinishCall {
+    const max = this.caps.maxResultBytes;
+    // Over 3 bytes per UTF-16 unit is impossible: only then is the exact count skipped.
+    if (output.length > max || (output.length * 3 > max && Buffer.byteLength(output) > max)) {
+      const size = Buffer.byteLength(output);
+      const message = `the job's output is ${size} bytes; this runner keeps at most ${max} (--max-result-bytes)`;
+      return this.prepareEnd(id, "error", { error: message }, "resources", opts);
+    }
+    return this.prepareEnd(id, "finished", { success: output }, "", opts);
+  }
+
   succeed(id: string, output: string, opts: EndOptions): Promise<FinishOutcome> {
-    return this.writeEnd(this.prepareEnd(id, "finished", { success: output }, "", opts));
+    return this.writeEnd(this.prepareSuccess(id, output, opts));
   }
 
   fail(id: string, kind: ErrorKind, message: string, opts: EndOptions): Promise<FinishOutcome> {
@@ -566,13 +593,16 @@ export class JobStore {
     return "signalled";
   }
 
-  /** Appends a line to the job's capped log. */
+  /**
+   * Appends a line to the job's log, which keeps its newest `keep` lines and at most
+   * `caps.maxLogBytes` bytes of them.
+   */
   async appendLog(id: string, line: string, keep = LOG_LINES_MAX): Promise<void> {
     await runScriptBatched(
       this.redis,
       APPEND_LOG,
       [this.keys.logs(id), this.keys.job(id)],
-      [clip(line), keep],
+      [clip(line), keep, this.caps.maxLogBytes],
     );
   }
 

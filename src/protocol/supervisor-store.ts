@@ -1,4 +1,4 @@
-// What the supervisor keeps in Redis beyond the job keys of DESIGN §3: its API keys (hashed),
+// What the supervisor keeps in Redis beyond the job keys of docs/protocol.md: its API keys (hashed),
 // the runners registered with it and an index of the jobs it stored, so jobs.list can page
 // without scanning the key space. Key strings live here and nowhere else in the supervisor.
 import type { Redis } from "ioredis";
@@ -40,7 +40,7 @@ export interface RunnerRegistration {
   registered_at: string;
 }
 
-/** Marks a stored job as queued and pushes it, once: a second start is refused. */
+/** Marks a stored job as queued (`dispatched`) and pushes it, once: a second start is refused. */
 const QUEUE_STORED: ScriptDef = {
   name: "horusSupervisorQueueStored",
   keys: 2,
@@ -52,6 +52,9 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'finished' or status == 'error' then return -3 end
 if redis.call('HSETNX', KEYS[1], 'queued_at', ARGV[2]) == 0 then return -2 end
+if status == 'created' then
+  redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[2])
+end
 redis.call('LPUSH', KEYS[2], ARGV[1])
 return 1
 `,

@@ -18,7 +18,7 @@ import { isStackExhausted } from "./js-errors.js";
 import { Library } from "./library.js";
 import { Module, type ModuleResolver } from "./modules.js";
 import type { EngineLimits, NativeFunction, Package } from "./native.js";
-import { builtinBinary, copy, dataSizes, NONE, utf8Length, valuesEqual } from "./ops.js";
+import { builtinBinary, copy, dataSizes, NONE, valuesEqual } from "./ops.js";
 import { standardPackages } from "./packages/index.js";
 import { type ParseOptions, parseExpression, parseScript } from "./parser.js";
 import {
@@ -958,8 +958,13 @@ export class Engine {
       throw atPos(e, pos);
     }
     if (r !== NONE) {
-      if (typeof r === "string" && this.limits.maxStringSize > 0) this.checkDataSize(r, pos);
-      else if (
+      if (typeof r === "string" && this.limits.maxStringSize > 0) {
+        // A concatenation: its size follows from the left side's, if that was counted.
+        const added = typeof b === "string" ? b : b instanceof Char ? b.value : undefined;
+        if (op === "+" && typeof a === "string" && added !== undefined)
+          this.checkStringSize(r, pos, a, added);
+        else this.checkStringSize(r, pos);
+      } else if (
         typeof r === "object" &&
         (this.limits.maxArraySize > 0 || this.limits.maxMapSize > 0)
       ) {
@@ -1414,13 +1419,27 @@ export class Engine {
    * one and at most three bytes per UTF-16 unit, so only a string between a third of the
    * limit and the limit (in units) needs counting.
    */
-  checkStringSize(s: string, pos: Position): void {
+  checkStringSize(s: string, pos: Position, base?: string, added?: string): void {
     const max = this.limits.maxStringSize;
     if (max === 0 || s.length * 3 <= max) return;
-    if (s.length > max || utf8Length(s) > max) {
-      throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
-    }
+    if (s.length > max) throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
+    // Counting walks the whole string and makes V8 flatten it (a copy): once per append,
+    // building a string in a loop would be quadratic in the window (600k appends of 10
+    // bytes took minutes). The last count is kept, so a string made by appending to the
+    // string counted last (`s = base + added`) costs the size of what was added; `===` on
+    // the same string object is a pointer comparison.
+    const memo = this.lastStringSize;
+    let size: StringSize;
+    if (memo !== undefined && memo.s === s) size = memo;
+    else if (memo !== undefined && base !== undefined && added !== undefined && memo.s === base)
+      size = countUtf8(s, added, memo);
+    else size = countUtf8(s, s);
+    this.lastStringSize = size;
+    if (size.bytes > max) throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
   }
+
+  /** The string checkStringSize counted last and its size (see there). */
+  private lastStringSize: StringSize | undefined;
 
   /**
    * @internal A container changed in place (`c[k] = v`, `c += x`, a mutating method):
@@ -1531,4 +1550,34 @@ function compileTree(engine: Engine, script: Script, parent?: Program): Program 
     }
     throw e;
   }
+}
+
+/** A string's UTF-8 size as utf8Length counts it, and whether its last unit was a lead. */
+interface StringSize {
+  s: string;
+  bytes: number;
+  /** Its last unit was a high surrogate counted as a pair, owed the next unit (see utf8Length). */
+  dangling: boolean;
+}
+
+/**
+ * The size of `s` by counting `part` (its whole text, or what was appended to `before`'s
+ * string), exactly as utf8Length would count `s`: a high surrogate counts 4 bytes and takes
+ * the unit after it along, even across the join.
+ */
+function countUtf8(s: string, part: string, before?: StringSize): StringSize {
+  let n = before?.bytes ?? 0;
+  let i = before?.dangling ? 1 : 0;
+  let dangling = before?.dangling === true && part.length === 0;
+  for (; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+      if (i >= part.length) dangling = true;
+    } else n += 3;
+  }
+  return { s, bytes: n, dangling };
 }

@@ -10,6 +10,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_KEEP_FINISHED, DEFAULT_RETENTION_S } from "../protocol/index.js";
 import {
   checkRedisUrl,
+  maxLogBytesOption,
+  maxResultBytesOption,
   namespaceOption,
   type RedisLocationFlags,
   redisClusterOption,
@@ -206,7 +208,9 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
         "--signing-key <key>",
         "private key (hex, or @FILE) results are signed with; default: one made in the state directory",
       ).env("HORUS_RUNNER_KEY"),
-    );
+    )
+    .addOption(maxLogBytesOption())
+    .addOption(maxResultBytesOption());
   spec.extraOptions?.(cmd);
   return cmd;
 }
@@ -228,6 +232,8 @@ const COMMON_KEYS = new Set([
   "redisCluster",
   "stateDir",
   "signingKey",
+  "maxLogBytes",
+  "maxResultBytes",
 ]);
 
 /** `HEX` or `@FILE` holding it; the error never repeats any of the key. */
@@ -329,6 +335,8 @@ export async function runRunnerCommand(
         version: packageVersion(),
         stateDir: options.stateDir,
         signingKey: options.signingKey,
+        maxLogBytes: raw.maxLogBytes as number,
+        maxResultBytes: raw.maxResultBytes as number,
         policy: { trustedKeys, maxJobAgeS: options.maxJobAgeS, clockSkewS: DEFAULT_CLOCK_SKEW_S },
       },
       executor,

@@ -1,4 +1,4 @@
-// The acceptance policy of DESIGN §2: what a job must prove before anything of it runs.
+// The acceptance policy (docs/protocol.md, section 3): what a job must prove before anything of it runs.
 import { type ErrorKind, type Job, normalisePublicKey, verifyJobSignatures } from "../job/index.js";
 
 export interface AcceptancePolicy {

@@ -65,6 +65,9 @@ export interface RunnerOptions {
   stateDir?: string;
   /** Private key (hex) the runner signs every outcome it records with; unsigned without. */
   signingKey?: string;
+  /** Bytes of log a job keeps (its newest lines) and most bytes of its output (JobCaps). */
+  maxLogBytes?: number;
+  maxResultBytes?: number;
 }
 
 interface RunningJob {
@@ -157,7 +160,10 @@ export class Runner {
     this.commands = connectRedis(options.redisUrl, { persistent: true, name });
     this.taker = connectRedis(options.redisUrl, { persistent: true, name: `${name}:take` });
     this.control = connectRedis(options.redisUrl, { persistent: true, name: `${name}:control` });
-    this.store = new JobStore(this.commands, options.namespace);
+    this.store = new JobStore(this.commands, options.namespace, {
+      ...(options.maxLogBytes === undefined ? {} : { maxLogBytes: options.maxLogBytes }),
+      ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
+    });
     const key = options.signingKey;
     if (key !== undefined)
       this.signer = {
@@ -654,13 +660,7 @@ export class Runner {
     const ms = Math.round(performance.now() - started);
     const call =
       failure === undefined
-        ? this.store.prepareEnd(
-            job.id,
-            "finished",
-            { success: output ?? "" },
-            "",
-            this.endOptions("holder"),
-          )
+        ? this.store.prepareSuccess(job.id, output ?? "", this.endOptions("holder"))
         : this.store.prepareEnd(
             job.id,
             "error",

@@ -51,21 +51,30 @@ export const DEFAULT_ENGINE_LIMITS: Readonly<EngineLimits> = Object.freeze({
   maxModules: 100,
 });
 
-/** How much one job may write to its log. */
+/** How fast one job's log lines leave its worker (see log-outlet.ts). */
 export interface LogLimits {
-  /** Lines after this many are dropped (one notice says so). */
+  /**
+   * The first this many lines are sent at once; after them, lines are held and sent at
+   * most once a second, at most this many each time (the newest; one line says how many
+   * were dropped).
+   */
   readonly maxLines: number;
   /** Longer lines are cut to this many characters. */
   readonly maxLineChars: number;
+  /** Most characters held between two sends (the newest line is always kept). */
+  readonly maxBufferedChars: number;
 }
 
 /**
  * A script printing in a tight loop would otherwise queue messages on the runner's main
  * thread faster than they can be stored, and the main thread has no heap limit of its own.
+ * The log in Redis keeps the newest 10,000 lines and 4 MiB by default (the runner's
+ * APPEND_LOG); these only bound the rate.
  */
 export const DEFAULT_LOG_LIMITS: Readonly<LogLimits> = Object.freeze({
   maxLines: 10_000,
   maxLineChars: 16 * 1024,
+  maxBufferedChars: 4 * 1024 * 1024,
 });
 
 /** Heap of each worker (V8 old generation), in MB. */

@@ -11,6 +11,7 @@ import type { ErrorKind } from "../job/types.js";
 import { isRhaiError, type NativeFunction, toDisplay, type Value } from "../rhai/index.js";
 import { BridgeClient, HostFunctionError } from "./bridge.js";
 import type { HostJobInfo, HostModule, WorkerSideContext } from "./host.js";
+import { LogOutlet } from "./log-outlet.js";
 import { loadHostModule } from "./modules.js";
 import type { CallTarget, FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
 
@@ -40,23 +41,9 @@ export async function startSandboxWorker(
   // The run being served; host functions and print hooks read it when called.
   let runId = 0;
   let current: ScriptJob | undefined;
-  let linesLogged = 0;
-  const { maxLines, maxLineChars } = init.logLimits;
+  const logs = new LogOutlet(init.logLimits, (line) => post({ type: "log", runId, line }));
   const log: LogSink = (line) => {
-    if (current === undefined) return;
-    linesLogged += 1;
-    if (linesLogged > maxLines) {
-      if (linesLogged === maxLines + 1) {
-        post({
-          type: "log",
-          runId,
-          line: `[log limit of ${maxLines} lines reached: the rest is dropped]`,
-        });
-      }
-      return;
-    }
-    const text = line.length > maxLineChars ? `${line.slice(0, maxLineChars)} [line cut]` : line;
-    post({ type: "log", runId, line: text });
+    if (current !== undefined) logs.write(line);
   };
 
   const bridge = new BridgeClient(init.bridgeState, init.replyPort, post);
@@ -82,12 +69,15 @@ export async function startSandboxWorker(
     if (msg.type !== "run") return;
     runId = msg.runId;
     current = msg.job;
-    linesLogged = 0;
+    logs.reset();
     try {
       const value = engine.run(msg.job);
-      post({ type: "done", runId, ok: true, output: toDisplay(value) });
+      const output = toDisplay(value);
+      logs.flush();
+      post({ type: "done", runId, ok: true, output });
     } catch (e) {
       const { kind, message } = describeFailure(e);
+      logs.flush();
       post({ type: "done", runId, ok: false, kind, message });
     } finally {
       current = undefined;

@@ -12,7 +12,7 @@ export const RPC_ERRORS = {
   forbidden: -32002,
   /** The job is malformed (schema). */
   invalidJob: -32010,
-  /** The job's signatures or age do not pass (DESIGN §2). */
+  /** The job's signatures or age do not pass (docs/protocol.md). */
   jobRefused: -32011,
   /** A job with this id exists already. */
   jobExists: -32012,

@@ -23,7 +23,14 @@ const runnerName = z
 
 export const scope = z.enum(SCOPES);
 
-export const jobStatus = z.enum(["dispatched", "started", "finished", "error", "unknown"]);
+export const jobStatus = z.enum([
+  "created",
+  "dispatched",
+  "started",
+  "finished",
+  "error",
+  "unknown",
+]);
 
 export const jobResult = z
   .union([z.object({ success: z.string() }), z.object({ error: z.string() })])

@@ -1,4 +1,4 @@
-// The check every job passes before the supervisor stores it (DESIGN §2): signed, every
+// The check every job passes before the supervisor stores it (docs/protocol.md): signed, every
 // signature valid, not too old, not from the future. Trust in particular keys is the
 // runner's business: the supervisor only makes sure nobody stores a forged job.
 import { type Job, verifyJobSignatures } from "../job/index.js";

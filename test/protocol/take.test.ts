@@ -172,9 +172,10 @@ describe("hand-back", () => {
     const w = world();
     const held = w.job("held");
     const next = w.job("next");
-    await w.store.store(held);
+    // Taken from the queue into the active list, never started.
+    await w.store.submit(held);
+    await redis.lmove(w.keys.queue("r1"), w.keys.active("r1", "i1"), "RIGHT", "LEFT");
     await w.store.submit(next);
-    await redis.lpush(w.keys.active("r1", "i1"), held.id);
     expect(await w.store.handBack("r1", held.id, "i1")).toBe(true);
     expect(await redis.hget(w.keys.job(held.id), "status")).toBe("dispatched");
     // The queue's front is its right end: the held job is taken before the one queued.

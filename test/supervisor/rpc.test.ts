@@ -313,7 +313,8 @@ describe("jobs", () => {
     expect((await http("jobs.create", { job }, keys.user)).error?.code).toBe(-32012);
     await new Promise((r) => setTimeout(r, 300));
     const waiting = await http<{ status: string }>("job.status", { job_id: job.id }, keys.user);
-    expect(waiting.result?.status).toBe("dispatched");
+    // Stored, not queued: its own status, not a queued job's.
+    expect(waiting.result?.status).toBe("created");
     expect((await http("job.result", { job_id: job.id }, keys.user)).result).toBeNull();
 
     const ws = await WsClient.open(sup.wsUrl, keys.user);
@@ -335,7 +336,7 @@ describe("jobs", () => {
       const mine = ws.events.filter((e) => e.job_id === job.id);
       expect(mine.filter((e) => e.type === "log").map((e) => e.line)).toEqual(["first", "second"]);
       const statuses = mine.filter((e) => e.type === "status").map((e) => e.status);
-      expect(statuses[0]).toBe("dispatched");
+      expect(statuses[0]).toBe("created");
       expect(statuses).toContain("finished");
       expect(mine.at(-1)).toMatchObject({
         type: "end",
@@ -414,7 +415,7 @@ describe("jobs", () => {
       payload: "echo fetched",
       signatures: job.signatures,
     });
-    expect(got.result?.status.status).toBe("dispatched");
+    expect(got.result?.status.status).toBe("created");
   });
 
   test("jobs.list filters by status, runner and text, and pages", async () => {
@@ -625,7 +626,7 @@ describe("waiting and events", () => {
     const ws = await WsClient.open(sup.wsUrl, keys.user);
     try {
       await ws.call("job.subscribe", { job_id: job.id });
-      await ws.waitForEvent((e) => e.type === "status" && e.status === "dispatched");
+      await ws.waitForEvent((e) => e.type === "status" && e.status === "created");
       expect((await ws.call("job.unsubscribe", { job_id: job.id })).result).toEqual({
         unsubscribed: true,
       });
