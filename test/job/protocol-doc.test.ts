@@ -97,6 +97,7 @@ describe("docs/protocol.md describes everything the code defines", () => {
       logs: keys.logs(id),
       reply: keys.reply(id),
       claim: keys.claim(id),
+      done: keys.done(runner),
       queue: keys.queue(runner),
       active: keys.active(runner, instance),
       taking: keys.taking(runner, instance),
