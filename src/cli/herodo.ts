@@ -9,6 +9,7 @@ import { join, relative, sep } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_TIMEOUT_S } from "../job/index.js";
 import { addRhaiOptions, rhaiLimitsFrom } from "../runners/rhai/index.js";
+import { packageVersion } from "../runtime/version.js";
 import { salModuleSpecs } from "../sal/index.js";
 import { createSandbox, type Sandbox } from "../sandbox/index.js";
 
@@ -106,6 +107,7 @@ async function runAll(target: string, opts: Options): Promise<number> {
 
 const program = new Command()
   .name("herodo")
+  .version(packageVersion(), "-V, --version")
   .description(
     "Runs SAL Rhai scripts here, as runner_sal would run them as jobs: a file, or a directory's *.rhai files in path order (recursively), stopping at the first failure",
   )

@@ -495,15 +495,11 @@ export class Runner {
     const current = this.running.get(id);
     if (current !== undefined) {
       this.log.warn({ job_id: id }, "job id taken twice; already handling it");
-      // A copy that TAKE started (its first take's reply was lost and it was adopted) must
-      // not run a second time: it is only taken out of the list.
-      const copy: TakenJob | undefined =
-        taken === undefined
-          ? undefined
-          : { ...taken, outcome: taken.outcome === "started" ? "not-held" : taken.outcome };
-      if (copy !== undefined)
+      // TAKE may even have started the copy (a Redis writer reset the job meanwhile): it
+      // goes through every check, the run ledger's included, like any other take.
+      if (taken !== undefined)
         void current.done.then(() => {
-          if (!this.stopping) this.launch(id, copy);
+          if (!this.stopping) this.launch(id, taken);
         });
       return;
     }

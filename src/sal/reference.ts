@@ -63,7 +63,7 @@ function jobWorld(): string[] {
     "| `JOB_ID` | string | the job's id |",
     "| `CALLER_ID` | string | the job's `caller_id` |",
     "| `CONTEXT_ID` | string | the job's `context_id` |",
-    "| `SIGNATORIES` | array of strings | the public keys (hex) of the job's signatures that the runner verified |",
+    "| `SIGNATORIES` | array of strings | the public keys (hex) of the job's valid signatures by keys the runner trusts |",
     "",
     "The same `env_vars` are the environment of every command the job starts (with `PATH` and",
     "`HOME` added, nothing else of the runner's). Under `herodo`, `ENV` holds the `--env`",

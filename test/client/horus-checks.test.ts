@@ -48,6 +48,8 @@ beforeAll(async () => {
     namespace: ns,
     trustedKeys: [keys.public_key],
     redisUrl: REDIS_URL,
+    // The payload-limit test echoes a 4 MiB payload back: room for it as a result.
+    args: ["--max-result-bytes", String(8 * 1024 * 1024)],
   });
 });
 

@@ -200,9 +200,10 @@ describe("each user key sees only its own jobs", () => {
     const alices = await http<Page>("jobs.list", { search: "alice's", limit: 500 }, keys.alice);
     expect(alices.result?.jobs.map((j) => j.id)).toEqual([done.id]);
 
-    // Nothing bob tried changed anything: alice's queued job is still hers, and waiting.
+    // Nothing bob tried changed anything: alice's stored job is still hers, and waiting
+    // (`created`: stored by jobs.create, never started).
     const still = await http<{ status: string }>("job.status", { job_id: queued.id }, keys.alice);
-    expect(still.result?.status).toBe("dispatched");
+    expect(still.result?.status).toBe("created");
     expect(await redis.hget(redisKeys.job(queued.id), "queued_at")).toBeNull();
     // The owner and admin reach both.
     for (const key of [keys.alice, keys.admin]) {
