@@ -21,6 +21,8 @@ export async function probeWorld(kind) {
       const script = kind === "rhai" ? "dist/cli/runner_sal.js" : "test/fixtures/test-runner.mjs";
       const args = ["probe", "--redis-url", redis.url, "--concurrency", String(concurrency)];
       args.push("--trusted-keys", keys.public_key, "--log-level", "warn");
+      // RUNNER_ARGS adds runner options (`--keep-finished 0`, say) to measure one at a time.
+      if (process.env.RUNNER_ARGS) args.push(...process.env.RUNNER_ARGS.split(" "));
       // RUNNER_WRAP puts a command in front (`strace -f -c -o /tmp/st.txt`, say).
       const wrap = process.env.RUNNER_WRAP ? process.env.RUNNER_WRAP.split(" ") : [];
       const command = [...wrap, process.execPath, ...nodeFlags, script, ...args];
