@@ -2,6 +2,7 @@
 // and is listed in its runner's registry while it may hold any; an instance whose lease has
 // expired is gone.
 import type { Redis } from "ioredis";
+import { decodeCode, HEARTBEAT_CODES, UNREGISTER_CODES } from "./codes.js";
 import type { RedisKeys } from "./keys.js";
 import { HEARTBEAT, UNREGISTER } from "./scripts.js";
 import { runScript } from "./scripts-runner.js";
@@ -45,7 +46,7 @@ export async function writeHeartbeat(
     ],
     [JSON.stringify(info), ttlMs, info.instance, info.runner_id],
   );
-  return code === 1 ? "renewed" : "lapsed";
+  return decodeCode(HEARTBEAT_CODES, code, "HEARTBEAT");
 }
 
 /** What UNREGISTER's code says. */
@@ -74,7 +75,7 @@ export async function unregisterInstance(
     ],
     [instance, stopping ? "stop" : "swept", runnerId],
   );
-  return code === 1 ? "unregistered" : code === 0 ? "alive" : "holds-jobs";
+  return decodeCode(UNREGISTER_CODES, code, "UNREGISTER");
 }
 
 /** The instances registered for a runner id, alive or not (see HEARTBEAT). */

@@ -3,7 +3,9 @@
 // one live instance (the one that wins the sweep guard) recovers what its lists hold. The
 // sweep finds instances in their runner's registry (see HEARTBEAT), never by SCAN: a
 // keyspace of a million retained keys cost Redis 1.8 s of CPU per sweep, every 10 s.
+
 import type { Redis } from "ioredis";
+import { decodeCode, RECOVER_CODES } from "./codes.js";
 import { registeredInstances, unregisterInstance } from "./instances.js";
 import type { RedisKeys } from "./keys.js";
 import { RECOVER } from "./scripts.js";
@@ -90,9 +92,10 @@ async function recoverList(
         JSON.stringify(reply),
       ],
     );
-    if (code === 2) report.requeued += 1;
-    else if (code === 4) report.retried += 1;
-    else if (code === 5) report.crashed += 1;
-    else if (code === 0 || code === 1) report.cleaned += 1;
+    const word = decodeCode(RECOVER_CODES, code, "RECOVER");
+    if (word === "requeued") report.requeued += 1;
+    else if (word === "retried") report.retried += 1;
+    else if (word === "crashed") report.crashed += 1;
+    else if (word === "missing" || word === "had-ended") report.cleaned += 1;
   }
 }

@@ -8,6 +8,14 @@ import {
   jobToHash,
   type ResultStatement,
 } from "../job/index.js";
+import {
+  CANCEL_CODES,
+  decodeCode,
+  FINISH_CODES,
+  HAND_BACK_CODES,
+  START_CODES,
+  SUBMIT_CODES,
+} from "./codes.js";
 import { isCluster } from "./connection.js";
 import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_RESULT_BYTES, type JobCaps } from "./job-caps.js";
 import { RedisKeys } from "./keys.js";
@@ -174,8 +182,9 @@ export function explainRedisError(e: unknown, what: string): unknown {
 
 /** SUBMIT's and STORE's refusals as errors people can act on. */
 function submitRefusal(code: unknown, id: string): JobExistsError | undefined {
-  if (code === -1) return new JobExistsError(`a job with id ${id} exists already`);
-  if (code === -7)
+  const word = decodeCode(SUBMIT_CODES, code, "SUBMIT/STORE");
+  if (word === "exists") return new JobExistsError(`a job with id ${id} exists already`);
+  if (word === "claimed")
     return new JobExistsError(
       `job id ${id} was claimed by a runner before (it ran, or started); a signed job runs once: sign a new job to run it again`,
     );
@@ -186,18 +195,7 @@ export type StartOutcome = "started" | "missing" | "already-run" | "cancelled" |
 
 /** START's and TAKE's reply codes as words. */
 function startOutcomeOf(code: unknown): StartOutcome {
-  switch (code) {
-    case 1:
-      return "started";
-    case -1:
-      return "missing";
-    case -3:
-      return "cancelled";
-    case -6:
-      return "not-held";
-    default:
-      return "already-run";
-  }
+  return decodeCode(START_CODES, code, "START/TAKE");
 }
 export type FinishOutcome = "written" | "missing" | "already-ended" | "not-holder";
 
@@ -509,17 +507,7 @@ export class JobStore {
   /** Sends a prepared end (see prepareEnd). */
   async writeEnd(call: FinishCall): Promise<FinishOutcome> {
     const code = await runScriptBatched(this.redis, FINISH, call.keys, call.args);
-    switch (code) {
-      case 1:
-      case 2:
-        return "written";
-      case -1:
-        return "missing";
-      case -2:
-        return "already-ended";
-      default:
-        return "not-holder";
-    }
+    return decodeCode(FINISH_CODES, code, "FINISH");
   }
 
   /**
@@ -560,7 +548,7 @@ export class JobStore {
       ],
       [id, instance, new Date().toISOString()],
     );
-    return code === 1 || code === 2;
+    return decodeCode(HAND_BACK_CODES, code, "HAND_BACK") !== "not-held";
   }
 
   /**
@@ -585,9 +573,8 @@ export class JobStore {
         JSON.stringify(reply),
       ],
     );
-    if (code === 1) return "cancelled";
-    if (code === -1) return "missing";
-    if (code === -2) return "already-ended";
+    const word = decodeCode(CANCEL_CODES, code, "CANCEL");
+    if (word !== "signalled") return word;
     const runner = await this.redis.hget(this.keys.job(id), "runner");
     if (runner) await this.redis.publish(this.keys.control(runner), JSON.stringify({ cancel: id }));
     return "signalled";
