@@ -133,3 +133,13 @@ export function maxResultBytesOption(): Option {
     .argParser(byteCount("--max-result-bytes", 1))
     .default(DEFAULT_MAX_RESULT_BYTES);
 }
+
+/** A commander parser for a whole number of at least `min`; the message names the option. */
+export function wholeNumber(what: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${what} must be a whole number >= ${min}`);
+    return n;
+  };
+}

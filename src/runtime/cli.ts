@@ -17,6 +17,7 @@ import {
   redisClusterOption,
   redisUrlFromFlags,
   redisUrlOption,
+  wholeNumber,
 } from "./cli-options.js";
 import type { Executor } from "./executor.js";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
@@ -70,23 +71,7 @@ export interface RunnerCommandSpec {
   createExecutor(options: RunnerCliOptions, logger: Logger): Executor | Promise<Executor>;
 }
 
-function wholeNumber(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${what} must be a whole number >= 0`);
-    return n;
-  };
-}
-
-function positiveInt(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${what} must be a whole number >= 1`);
-    return n;
-  };
-}
+const positiveInt = (what: string) => wholeNumber(what, 1);
 
 function positiveSeconds(value: string): number {
   const n = Number(value);

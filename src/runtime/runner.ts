@@ -19,8 +19,6 @@ import {
   DEFAULT_KEEP_FINISHED,
   DEFAULT_RETENTION_S,
   type EndOptions,
-  type FinishCall,
-  type FinishOutcome,
   type InstanceInfo,
   JobStore,
   type ResultSigner,
@@ -28,7 +26,6 @@ import {
   type TakenJob,
   type TakeRequest,
   unregisterInstance,
-  writeHeartbeat,
 } from "../protocol/index.js";
 import { type EndOutcome, EndWriter } from "./end-writer.js";
 import type { ExecutionContext, Executor } from "./executor.js";

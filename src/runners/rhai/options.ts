@@ -1,15 +1,7 @@
 // Command-line options every Rhai runner has on top of the shared ones.
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import type { EngineLimits } from "../../rhai/index.js";
-
-function wholeNumber(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${what} must be a whole number >= 0`);
-    return n;
-  };
-}
+import { wholeNumber } from "../../runtime/cli-options.js";
 
 export function addRhaiOptions(cmd: Command): void {
   cmd
