@@ -202,6 +202,9 @@ export type FinishOutcome = "written" | "missing" | "already-ended" | "not-holde
 /** A job's end, ready to send (see JobStore.prepareEnd); plain data, kept as JSON if need be. */
 export interface FinishCall {
   id: string;
+  /** How the job ends, as the call records it (and the error, for an error). */
+  status: "finished" | "error";
+  error?: { kind: ErrorKind | ""; message: string };
   keys: string[];
   args: (string | number)[];
 }
@@ -475,6 +478,8 @@ export class JobStore {
     }
     return {
       id,
+      status,
+      ...("error" in result ? { error: { kind: errorKind, message: result.error } } : {}),
       keys: [
         this.keys.job(id),
         this.keys.result(id),

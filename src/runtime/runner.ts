@@ -662,11 +662,12 @@ export class Runner {
             this.endOptions("holder"),
           );
     const outcome = await this.endAndTakeNext(job.id, this.ends.write(call));
-    if (failure === undefined) {
+    // A success can still end as an error: an output over the result cap (prepareSuccess).
+    if (call.status === "finished") {
       if (this.log.isLevelEnabled("info")) jobLog().info({ duration_ms: ms }, "job finished");
     } else
       jobLog().warn(
-        { duration_ms: ms, error_kind: failure.kind, error: failure.message },
+        { duration_ms: ms, error_kind: call.error?.kind, error: call.error?.message },
         "job failed",
       );
     if (outcome === "deferred") this.deferredEnds.add(job.id);
