@@ -32,6 +32,7 @@ import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
+import { OrphanWatch } from "./orphans.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
 import { watchRetention } from "./retention-check.js";
 import { PendingEnds, RunLedger } from "./state-dir.js";
@@ -111,8 +112,6 @@ export class Runner {
    * ending frees its slot at once rather than asking for a successor along with its end.
    */
   private queueEmpty = true;
-  /** Ids seen in our active list with no handler at the last check (see adoptOrphans). */
-  private orphanSuspects = new Set<string>();
   private slotFreed: (() => void) | undefined;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
@@ -131,8 +130,7 @@ export class Runner {
   private ends: EndWriter;
   /** Jobs that ran and whose end is left to the next start: never handed back to run again. */
   private readonly deferredEnds = new Set<string>();
-  /** A take's reply was lost: ids in our active list may have no handler (see recoverLostTakes). */
-  private recoveringTakes: Promise<void> | undefined;
+  private readonly orphans: OrphanWatch;
   private readonly signer: ResultSigner | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
@@ -179,12 +177,22 @@ export class Runner {
       this.log,
     );
     this.ends = new EndWriter(this.store, undefined, this.log);
+    this.orphans = new OrphanWatch(
+      {
+        activeIds: () =>
+          this.commands.lrange(this.store.keys.active(this.runnerId, this.instance), 0, -1),
+        handled: (id) => this.running.has(id) || this.toStart.some((j) => j.id === id),
+        adopt: (id) => this.launch(id),
+        stopping: () => this.stopping,
+      },
+      this.log,
+    );
     this.watchConnection(this.commands);
     // A connection cut with a take in flight may lose the take's reply (ioredis resends the
     // command, which then takes other ids): look for unhandled ids once Redis answers again.
     for (const conn of [this.commands, this.taker])
       conn.on("close", () => {
-        if (!this.stopping) this.recoverLostTakes();
+        if (!this.stopping) this.orphans.recoverLostTakes();
       });
   }
 
@@ -276,66 +284,10 @@ export class Runner {
     this.loopPromise = this.takeLoop();
   }
 
-  /**
-   * An id can sit in our own active list with nobody handling it: BLMOVE ran on the server
-   * but its reply was lost with the connection, and the retried command took another id.
-   * An id seen unhandled at two checks in a row (far longer than a reply takes) is ours to
-   * run.
-   */
-  private async adoptOrphans(): Promise<void> {
-    const ids = await this.commands.lrange(
-      this.store.keys.active(this.runnerId, this.instance),
-      0,
-      -1,
-    );
-    const unhandled = new Set(ids.filter((id) => !this.running.has(id)));
-    for (const id of unhandled) {
-      if (this.orphanSuspects.has(id) && !this.stopping) {
-        this.log.warn({ job_id: id }, "adopting a job taken by a command whose reply was lost");
-        this.launch(id);
-        unhandled.delete(id);
-      }
-    }
-    this.orphanSuspects = unhandled;
-  }
-
-  /**
-   * A take whose reply was lost (a cut connection) may have moved ids into our active list
-   * that nobody handles. On the next round trip that works, every id there without a
-   * handler is adopted, instead of waiting for two orphan checks. An id whose take answers
-   * meanwhile is launched once: launch() ignores an id it already handles.
-   */
-  private recoverLostTakes(): void {
-    this.recoveringTakes ??= (async () => {
-      for (let n = 0; !this.stopping; n++) {
-        let ids: string[];
-        try {
-          ids = await this.commands.lrange(
-            this.store.keys.active(this.runnerId, this.instance),
-            0,
-            -1,
-          );
-        } catch {
-          await sleep(Math.min(50 * 2 ** n, 1000));
-          continue;
-        }
-        const waiting = new Set(this.toStart.map((j) => j.id));
-        for (const id of ids) {
-          if (this.running.has(id) || waiting.has(id) || this.stopping) continue;
-          this.log.warn({ job_id: id }, "adopting a job taken by a command whose reply was lost");
-          this.launch(id);
-        }
-        return;
-      }
-    })().finally(() => {
-      this.recoveringTakes = undefined;
-    });
-  }
-
   /** Recovers the jobs of instances whose heartbeat expired (one sweeper at a time). */
   private sweep(): void {
     if (this.stopping) return;
-    this.adoptOrphans().catch(() => {});
+    this.orphans.check().catch(() => {});
     // Just after a reconnect, a missing heartbeat may only mean its instance has not
     // reconnected yet (reconnection backs off up to 2 s): wait a whole lease and that.
     const settling = this.heartbeatS * 3 * 1000 + 2000;
@@ -467,7 +419,7 @@ export class Runner {
         failures += 1;
         if (failures === 1) this.log.warn({ err: describe(e) }, "cannot take jobs; retrying");
         // The take may have gone through with its reply lost: look once a round trip works.
-        this.recoverLostTakes();
+        this.orphans.recoverLostTakes();
         await sleep(Math.min(100 * 2 ** failures, 2000));
         continue;
       }
@@ -694,7 +646,7 @@ export class Runner {
       return ending;
     }
     const next = this.store.takeAlong(this.takeRequest(1)).catch(() => {
-      this.recoverLostTakes();
+      this.orphans.recoverLostTakes();
       return undefined;
     });
     const [outcome, result] = await Promise.all([ending, next]);
