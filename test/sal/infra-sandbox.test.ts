@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { salModuleSpecs } from "../../src/sal/index.js";
 import { createSandbox, type HostModuleSpec, type Sandbox } from "../../src/sandbox/index.js";
-import { tempDir } from "../sal/helpers.js";
 import { FakeHetzner } from "./fake-hetzner.js";
 import { FakeKubernetes } from "./fake-kubernetes.js";
+import { tempDir } from "./helpers.js";
 
 const HCLOUD_TOKEN = "hc-sandbox-token-0f1e2d3c";
 const K8S_TOKEN = "k8s-sandbox-token-9a8b7c";
@@ -18,7 +18,7 @@ const fixture = (name: string) =>
   readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 
 /** The part-2 modules as the sandbox loads them: their built files, with the runner's options. */
-function sal2ModuleSpecs(options: Record<string, unknown>): HostModuleSpec[] {
+function infraModuleSpecs(options: Record<string, unknown>): HostModuleSpec[] {
   return ["k8s", "vm", "hetzner"].map((dir) => ({
     url: new URL(`../../dist/sal/${dir}/index.js`, import.meta.url),
     options,
@@ -47,7 +47,7 @@ beforeAll(async () => {
     // part 2 with the test's VM directory.
     modules: [
       ...salModuleSpecs().filter((spec) => !PART2_FILE.test(String(spec.url))),
-      ...sal2ModuleSpecs({ vmDir: join(dir, "vms") }),
+      ...infraModuleSpecs({ vmDir: join(dir, "vms") }),
     ],
     size: 1,
   });
@@ -63,7 +63,7 @@ function run(name: string, envVars: Record<string, string>, lines: string[] = []
   return sandbox.run(
     {
       source: fixture(name),
-      jobId: `sal2-e2e-${process.pid}-${counter}`,
+      jobId: `infra-e2e-${process.pid}-${counter}`,
       callerId: "tester",
       contextId: "ctx",
       signatories: [],

@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { RhaiMap, Value } from "../../src/rhai/index.js";
 import hetznerModule, { type HetznerClient } from "../../src/sal/hetzner/index.js";
-import { callMain, callWorker, mainContext, rejection, workerContext } from "../sal/helpers.js";
 import { FakeHetzner } from "./fake-hetzner.js";
+import { callMain, callWorker, mainContext, rejection, workerContext } from "./helpers.js";
 
 const TOKEN = "hc-test-token-0123456789abcdef";
 let api: FakeHetzner;

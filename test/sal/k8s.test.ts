@@ -10,15 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { RhaiMap, Value } from "../../src/rhai/index.js";
 import k8sModule, { type K8sManager } from "../../src/sal/k8s/index.js";
-import {
-  callMain,
-  callWorker,
-  mainContext,
-  rejection,
-  tempDir,
-  workerContext,
-} from "../sal/helpers.js";
 import { FakeKubernetes } from "./fake-kubernetes.js";
+import { callMain, callWorker, mainContext, rejection, tempDir, workerContext } from "./helpers.js";
 
 const TOKEN = "k8s-test-token-abcdef0123456789";
 let api: FakeKubernetes;

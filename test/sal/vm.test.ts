@@ -10,14 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RhaiMap, Value } from "../../src/rhai/index.js";
 import vmModule, { type VmBuilder } from "../../src/sal/vm/index.js";
 import { processAlive } from "../helpers/processes.js";
-import {
-  callMain,
-  callWorker,
-  mainContext,
-  rejection,
-  tempDir,
-  workerContext,
-} from "../sal/helpers.js";
+import { callMain, callWorker, mainContext, rejection, tempDir, workerContext } from "./helpers.js";
 
 let root: string;
 let removeRoot: () => Promise<void>;

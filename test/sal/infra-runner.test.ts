@@ -3,9 +3,7 @@
 // 4xx with its message, a timeout, a VM that ignores the power button). A machine started by
 // one runner process is found again by the next one.
 //
-// The runner is dist/cli/runner_sal.js, which loads the modules `salModuleSpecs` lists. Until
-// k8s, vm and hetzner are registered in src/sal/index.ts, SAL2_RUNNER_SAL may name a build of
-// runner_sal that has them (see test/sal2/README.md).
+// The runner is dist/cli/runner_sal.js, which loads the modules `salModuleSpecs` lists.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -16,17 +14,16 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { HorusClient } from "../../src/client/index.js";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
 import type { JobRecord } from "../../src/protocol/index.js";
-import { salModules } from "../../src/sal/index.js";
 import { distBin, type Proc, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { outputOf } from "../runners/helpers.js";
-import { tempDir } from "../sal/helpers.js";
 import { FakeHetzner } from "./fake-hetzner.js";
 import { FakeKubernetes } from "./fake-kubernetes.js";
+import { tempDir } from "./helpers.js";
 
 const HCLOUD_TOKEN = "hc-runner-token-5e6f7a8b";
 const K8S_TOKEN = "k8s-runner-token-1c2d3e";
-const RUNNER = process.env.SAL2_RUNNER_SAL || distBin("runner_sal");
+const RUNNER = distBin("runner_sal");
 const fixture = (name: string) =>
   readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 
@@ -38,7 +35,7 @@ let k8sApi: FakeKubernetes;
 let dir: string;
 let remove: () => Promise<void>;
 let kubeconfig: string;
-const ns = uniqueNamespace("sal2");
+const ns = uniqueNamespace("infra");
 const runnerId = "runner_sal_part2";
 const keys = generateKeyPair();
 
@@ -65,15 +62,6 @@ function errorOf(record: JobRecord): string {
 }
 
 beforeAll(async () => {
-  const registered = salModules.map((m) => m.name);
-  if (
-    !process.env.SAL2_RUNNER_SAL &&
-    !["k8s", "vm", "hetzner"].every((n) => registered.includes(n))
-  ) {
-    throw new Error(
-      "runner_sal does not load k8s, vm and hetzner yet: register them in src/sal/index.ts (salModules, MODULE_DIRS), or set SAL2_RUNNER_SAL to a runner_sal build that has them",
-    );
-  }
   ({ dir, remove } = await tempDir());
   redis = testRedis();
   client = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
