@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { HorusClient } from "../dist/client/index.js";
+import { checkResultSignature, HorusClient } from "../dist/client/index.js";
 import { generateKeyPair } from "../dist/job/index.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -66,6 +66,9 @@ function startRunner(demo, publicKey) {
       publicKey,
       "--log-level",
       "warn",
+      // Its run ledger and result-signing key (made on first start) live here.
+      "--state-dir",
+      join(WORK_DIR, "state", demo.runnerId),
     ],
     { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, HORUS_LOG_JSON: "1" } },
   );
@@ -86,6 +89,7 @@ const client = new HorusClient({ redisUrl: REDIS_URL, namespace: NAMESPACE });
 await client.ready();
 const runners = DEMOS.map((d) => startRunner(d, keys.public_key));
 let failed = 0;
+let last;
 try {
   for (const demo of DEMOS) await waitForInstance(client, demo.runnerId);
   console.log(`runners up: ${DEMOS.map((d) => d.bin).join(", ")}\n`);
@@ -107,6 +111,15 @@ try {
     console.log(`== ${demo.bin}: ${demo.title} (${record.status}, ${ms} ms)`);
     if (record.status === "finished") {
       console.log(record.result.success);
+      // Runners sign what they record: check it against the key the runner publishes.
+      const [instance] = await client.runners(demo.runnerId);
+      const verdict = checkResultSignature(record, new Set([instance?.public_key]));
+      console.log(
+        verdict.ok
+          ? `-- result signed by runner key ${verdict.signer.slice(0, 16)}… (verified)`
+          : `-- result NOT verified: ${verdict.message}`,
+      );
+      if (!verdict.ok) failed += 1;
     } else {
       failed += 1;
       console.log(`error (${record.error_kind}): ${record.error}`);
@@ -114,7 +127,18 @@ try {
     const logs = await client.logs(job.id);
     if (logs.length > 0) console.log(`-- log: ${logs.join(" | ")}`);
     console.log();
+    last = job;
   }
+  // A signed job runs once: its record deleted (as the supervisor's job.delete does), the
+  // same bytes submitted again are still refused, by the claim the runner left.
+  const k = client.store.keys;
+  await client.store.redis.del(k.job(last.id), k.result(last.id), k.reply(last.id));
+  const replay = await client.submit(last).then(
+    () => "accepted (it should not have been)",
+    (e) => `refused: ${e.message}`,
+  );
+  console.log(`== the last job, deleted and submitted again: ${replay}\n`);
+  if (!replay.startsWith("refused")) failed += 1;
 } finally {
   for (const r of runners) r.child.kill("SIGTERM");
   const codes = await Promise.all(runners.map((r) => r.exited));
