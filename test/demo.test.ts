@@ -15,5 +15,10 @@ test("the demo runs a job on each runner and stops them cleanly", async () => {
     /== runner_sal: .* \(finished, [\d.]+ ms\)\nfile has 3 words; connected to test\n/,
   );
   expect(r.stdout).toMatch(/== runner_osiris: .* \(finished, [\d.]+ ms\)\nfound: Buy milk\n/);
+  // Each result is signed by its runner and verified; a deleted job's bytes are refused.
+  expect(r.stdout.match(/-- result signed by runner key [0-9a-f]{16}… \(verified\)/g)).toHaveLength(
+    3,
+  );
+  expect(r.stdout).toMatch(/the last job, deleted and submitted again: refused: .*claimed/);
   expect(r.stdout).toContain("runners stopped (exit codes 0, 0, 0)");
 });
