@@ -14,6 +14,8 @@ import {
   RhaiParseError,
   RhaiRuntimeError,
   type RuntimeErrorCode,
+  signatureOf,
+  typeMismatch,
 } from "./errors.js";
 import { toDebug } from "./format.js";
 import * as int from "./int.js";
@@ -98,7 +100,9 @@ const SYSTEM_ERRORS = new Set<string>([
 ]);
 
 export function isCatchable(e: RhaiRuntimeError): boolean {
-  return !SYSTEM_ERRORS.has(e.innermost().code);
+  // A syntax error met while running (parse_json) is not catchable either, unless `eval`
+  // wrapped it in ErrorInFunctionCall, as the reference does.
+  return !SYSTEM_ERRORS.has(e.innermost().code) && e.code !== "ErrorParsing";
 }
 
 /** A compiled script function or closure. */
@@ -290,7 +294,10 @@ class CallSite implements NativeCallContext {
 }
 
 function fnSignature(name: string, args: readonly Value[]): string {
-  return `${name} (${args.map((a) => typeName(a)).join(", ")})`;
+  return signatureOf(
+    name,
+    args.map((a) => typeName(a)),
+  );
 }
 
 function isRefNode(n: Node): boolean {
@@ -696,11 +703,7 @@ export class Compiler {
   }
 
   private mismatch(expected: string, v: Value, pos: Position): RhaiRuntimeError {
-    return err(
-      "ErrorMismatchDataType",
-      `Data type incorrect: ${typeName(v)} (expecting ${expected})`,
-      pos,
-    );
+    return typeMismatch(expected, typeName(v)).at(pos);
   }
 
   // ---- variables ------------------------------------------------------------------
@@ -1824,14 +1827,6 @@ export class Compiler {
       i === 0 && firstRef !== undefined ? firstRef.get : this.stored(a),
     );
     const program = this.program;
-    const fnVar = this.fs.visible.some((d) => d.name === name)
-      ? this.varGet({
-          type: "Var",
-          name,
-          decl: [...this.fs.visible].reverse().find((d) => d.name === name),
-          position: pos,
-        })
-      : undefined;
     return (f) => {
       const argv = new Array<Value>(argc);
       for (let i = 0; i < argc; i++) argv[i] = (args[i] as Eval)(f);
@@ -1858,11 +1853,8 @@ export class Compiler {
         }
         return r;
       }
-      // A variable holding a function pointer can be called like a function.
-      if (fnVar !== undefined) {
-        const fp = fnVar(f);
-        if (fp instanceof FnPtr) return engine.callFnPtr(fp, argv, NO_THIS, pos);
-      }
+      // A variable holding a function pointer is not callable as `f(x)` in the reference
+      // (only `f.call(x)` or `call(f, x)`): the name is looked up as a function only.
       const late = program.lookup(name, argc);
       if (late !== undefined) return engine.callScript(late, argv, NO_THIS, undefined, null, pos);
       throw engine.notFound(name, argv, pos);

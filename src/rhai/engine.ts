@@ -11,7 +11,14 @@ import {
   type Program,
   type Ref,
 } from "./compiler.js";
-import { type Position, RhaiParseError, RhaiRuntimeError } from "./errors.js";
+import {
+  boundsError,
+  type Position,
+  RhaiParseError,
+  RhaiRuntimeError,
+  signatureOf,
+  typeMismatch,
+} from "./errors.js";
 import { toDebug, toDisplay } from "./format.js";
 import * as int from "./int.js";
 import { isStackExhausted } from "./js-errors.js";
@@ -702,19 +709,18 @@ export class Engine {
       case "ErrorDataTooLarge":
       case "ErrorTerminated":
       case "ErrorTooManyVariables":
+      case "ErrorParsing":
         return x;
     }
-    if (
-      x.code === "ErrorInFunctionCall" &&
-      x.detail.startsWith(`Error in call to function '${fn.name}'`)
-    )
-      return x;
+    const name = fn.name;
+    const call = fn.def.isClosure ? "in closure call" : `in call to function '${name}'`;
     return new RhaiRuntimeError(
       "ErrorInFunctionCall",
-      `Error in call to function '${fn.def.isClosure ? "anonymous function" : fn.name}': ${x.message}`,
+      `${x.referenceDisplay()}\n${call}`,
       pos,
       undefined,
       x,
+      { function: name, source: "" },
     );
   }
 
@@ -955,6 +961,8 @@ export class Engine {
     try {
       r = builtinBinary(op, a, b);
     } catch (e) {
+      // The reference's built-in operators fail without a position (see `unplaced`).
+      if (e instanceof RhaiRuntimeError) e.withoutReferencePosition();
       throw atPos(e, pos);
     }
     if (r !== NONE) {
@@ -1091,10 +1099,7 @@ export class Engine {
         const len = c.length;
         const k = n < 0 ? len + n : n;
         if (k < 0 || k >= len) {
-          throw rtErr("ErrorArrayBounds", `Array index ${i} out of bounds: 0 to ${len - 1}`, pos, [
-            len,
-            i,
-          ]);
+          throw boundsError("Array", len, i).at(pos);
         }
         return c[k];
       }
@@ -1102,7 +1107,7 @@ export class Engine {
         const [from, to] = this.rangeBounds(i, c.length);
         return c.slice(from, to);
       }
-      throw rtErr("ErrorIndexingType", `Array index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", typeName(i)).at(pos);
     }
     if (c instanceof Map) {
       if (typeof i === "string") {
@@ -1113,21 +1118,13 @@ export class Engine {
         return v;
       }
       if (i instanceof Char) return c.get(i.value);
-      throw rtErr(
-        "ErrorIndexingType",
-        `Object map index must be a string, not ${typeName(i)}`,
-        pos,
-      );
+      throw typeMismatch("string", typeName(i)).at(pos);
     }
     if (typeof c === "string") {
       if (typeof i === "number" || typeof i === "bigint") {
         const ch = charAt(c, Number(i));
         if (ch === undefined) {
-          throw rtErr(
-            "ErrorStringBounds",
-            `String index ${i} out of bounds: 0 to ${[...c].length - 1}`,
-            pos,
-          );
+          throw boundsError("String", [...c].length, i).at(pos);
         }
         return char(ch);
       }
@@ -1136,28 +1133,26 @@ export class Engine {
         const [from, count] = this.stringSlice(i, chars.length, pos);
         return chars.slice(from, from + count).join("");
       }
-      throw rtErr("ErrorIndexingType", `String index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", typeName(i)).at(pos);
     }
     if (c instanceof Blob) {
       if (typeof i === "number") {
         const len = c.bytes.length;
         const k = i < 0 ? len + i : i;
-        if (k < 0 || k >= len)
-          throw rtErr("ErrorArrayBounds", `Blob index ${i} out of bounds`, pos);
+        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(pos);
         return c.bytes[k];
       }
       if (i instanceof Range) {
         const [from, to] = this.rangeBounds(i, c.bytes.length);
         return new Blob(c.bytes.slice(from, to));
       }
-      throw rtErr("ErrorIndexingType", `Blob index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", typeName(i)).at(pos);
     }
     if (typeof c === "number" || typeof c === "bigint") {
       const big = int.toBig(c);
       if (typeof i === "number") {
         const bit = i < 0 ? 64 + i : i;
-        if (bit < 0 || bit >= 64)
-          throw rtErr("ErrorBitFieldBounds", `Bit index ${i} out of bounds`, pos);
+        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(pos);
         return ((big >> BigInt(bit)) & 1n) === 1n;
       }
       if (i instanceof Range) {
@@ -1175,7 +1170,7 @@ export class Engine {
         throw atPos(e, pos);
       }
     }
-    throw rtErr("ErrorIndexingType", `Cannot index ${typeName(c)} with ${typeName(i)}`, pos);
+    throw indexingError(c, i, pos);
   }
 
   /** Start and length of a string slice by range, with the reference's rules. */
@@ -1187,7 +1182,7 @@ export class Engine {
       const k = count + n;
       if (k < 0) {
         if (isEnd) return 0;
-        throw rtErr("ErrorStringBounds", `String index ${x} out of bounds`, pos);
+        throw boundsError("String", count, x).at(pos);
       }
       return k;
     };
@@ -1204,7 +1199,7 @@ export class Engine {
 
   /** Shift and width of a bit-field range, with the reference's bounds checks. */
   private bitRange(r: Range, pos: Position): [number, number] {
-    const bad = (x: Int) => rtErr("ErrorBitFieldBounds", `Bit-field index ${x} out of bounds`, pos);
+    const bad = (x: Int) => boundsError("Bit-field", 64, x).at(pos);
     const idx = (x: Int, allowEnd: boolean) => {
       const n = Number(x);
       if (n < 0 || n > 64 || (n === 64 && !allowEnd)) throw bad(x);
@@ -1239,15 +1234,12 @@ export class Engine {
         const len = c.length;
         const k = n < 0 ? len + n : n;
         if (k < 0 || k >= len) {
-          throw rtErr("ErrorArrayBounds", `Array index ${i} out of bounds: 0 to ${len - 1}`, pos, [
-            len,
-            i,
-          ]);
+          throw boundsError("Array", len, i).at(pos);
         }
         c[k] = v;
         return c;
       }
-      throw rtErr("ErrorIndexingType", `Array index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", typeName(i)).at(pos);
     }
     if (c instanceof Map) {
       if (typeof i === "string") {
@@ -1258,11 +1250,7 @@ export class Engine {
         c.set(i.value, v);
         return c;
       }
-      throw rtErr(
-        "ErrorIndexingType",
-        `Object map index must be a string, not ${typeName(i)}`,
-        pos,
-      );
+      throw typeMismatch("string", typeName(i)).at(pos);
     }
     if (typeof c === "string") {
       const chars = [...c];
@@ -1270,14 +1258,9 @@ export class Engine {
         const n = Number(i);
         const k = n < 0 ? chars.length + n : n;
         if (k < 0 || k >= chars.length) {
-          throw rtErr(
-            "ErrorStringBounds",
-            `String index ${i} out of bounds: 0 to ${chars.length - 1}`,
-            pos,
-          );
+          throw boundsError("String", chars.length, i).at(pos);
         }
-        if (!(v instanceof Char))
-          throw rtErr("ErrorMismatchDataType", `Expecting char, not ${typeName(v)}`, pos);
+        if (!(v instanceof Char)) throw typeMismatch("char", typeName(v)).at(pos);
         chars[k] = v.value;
         return chars.join("");
       }
@@ -1286,16 +1269,14 @@ export class Engine {
         const text = typeof v === "string" ? v : v instanceof Char ? v.value : this.display(v);
         return chars.slice(0, from).join("") + text + chars.slice(from + count).join("");
       }
-      throw rtErr("ErrorIndexingType", `String index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", typeName(i)).at(pos);
     }
     if (c instanceof Blob) {
       if (typeof i === "number") {
         const len = c.bytes.length;
         const k = i < 0 ? len + i : i;
-        if (k < 0 || k >= len)
-          throw rtErr("ErrorArrayBounds", `Blob index ${i} out of bounds`, pos);
-        if (typeof v !== "number")
-          throw rtErr("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`, pos);
+        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(pos);
+        if (typeof v !== "number") throw typeMismatch("i64", typeName(v)).at(pos);
         c.bytes[k] = v & 0xff;
         return c;
       }
@@ -1304,17 +1285,15 @@ export class Engine {
       const big = int.toBig(c);
       if (typeof i === "number") {
         const bit = i < 0 ? 64 + i : i;
-        if (bit < 0 || bit >= 64)
-          throw rtErr("ErrorBitFieldBounds", `Bit index ${i} out of bounds`, pos);
-        if (typeof v !== "boolean")
-          throw rtErr("ErrorMismatchDataType", `Expecting bool, not ${typeName(v)}`, pos);
+        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(pos);
+        if (typeof v !== "boolean") throw typeMismatch("bool", typeName(v)).at(pos);
         const m = 1n << BigInt(bit);
         return int.wrapI64(v ? big | m : big & ~m);
       }
       if (i instanceof Range) {
         const [shift, width] = this.bitRange(i, pos);
         if (typeof v !== "number" && typeof v !== "bigint") {
-          throw rtErr("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`, pos);
+          throw typeMismatch("i64", typeName(v)).at(pos);
         }
         if (width === 0) return c;
         const mask = ((1n << BigInt(width)) - 1n) << BigInt(shift);
@@ -1332,7 +1311,7 @@ export class Engine {
       }
       return args[0];
     }
-    throw rtErr("ErrorIndexingType", `Cannot index ${typeName(c)} with ${typeName(i)}`, pos);
+    throw indexingError(c, i, pos);
   }
 
   /** @internal `o.name`. */
@@ -1363,7 +1342,10 @@ export class Engine {
         throw atPos(e, pos);
       }
     }
-    throw rtErr("ErrorDotExpr", `Unknown property '${name}' of ${typeName(o)}`, pos, name);
+    throw dotError(
+      `Unknown property '${name}' - a getter is not registered for type '${typeName(o)}'`,
+      pos,
+    );
   }
 
   /** @internal `o.name = v`; returns the object (a new one for value types). */
@@ -1393,7 +1375,10 @@ export class Engine {
       }
       return a[0];
     }
-    throw rtErr("ErrorDotExpr", `Cannot set property '${name}' of ${typeName(o)}`, pos, name);
+    throw dotError(
+      `No writable property '${name}' - a setter is not registered for type '${typeName(o)}' to handle '${typeName(v)}'`,
+      pos,
+    );
   }
 
   // ---- limits and errors ------------------------------------------------------------
@@ -1481,12 +1466,19 @@ export class Engine {
   errorValue(e: RhaiRuntimeError): Value {
     const inner = e.innermost();
     if (inner.code === "ErrorRuntime") return copy(inner.value as Value);
-    const m: RhaiMap = new Map();
-    m.set("message", inner.detail);
-    if (inner.position.line > 0) {
-      m.set("line", inner.position.line);
-      m.set("position", inner.position.column);
+    // The reference's map: the variant's name and fields, its message without the position,
+    // and where it happened (keys sorted, as the reference's maps are).
+    const fields: Record<string, Value> = { error: e.code, message: e.referenceMessage() };
+    for (const [k, v] of Object.entries(e.fields)) fields[k] = v;
+    if (e.code === "ErrorFunctionNotFound") fields.function = e.detail;
+    if (e.code === "ErrorVariableNotFound")
+      fields.variable = e.detail.replace(/^Variable not found: /, "");
+    if (!e.unplaced && e.position.line > 0) {
+      fields.line = e.position.line;
+      fields.position = e.position.column;
     }
+    const m: RhaiMap = new Map();
+    for (const k of Object.keys(fields).sort()) m.set(k, fields[k]);
     return m;
   }
 }
@@ -1509,7 +1501,23 @@ function charAt(s: string, index: number): string | undefined {
 }
 
 function fnSignatureOf(name: string, args: readonly Value[]): string {
-  return `${name} (${args.map((a) => typeName(a)).join(", ")})`;
+  return signatureOf(
+    name,
+    args.map((a) => typeName(a)),
+  );
+}
+
+/** ErrorIndexingType: no indexer for this container and index type. */
+function indexingError(c: Value, i: Value, pos: Position): RhaiRuntimeError {
+  const what = `${typeName(c)} [${typeName(i)}]`;
+  return new RhaiRuntimeError("ErrorIndexingType", what, pos, undefined, undefined, { type: what });
+}
+
+/** ErrorDotExpr: the reference repeats its message as the `property` field. */
+function dotError(message: string, pos: Position): RhaiRuntimeError {
+  return new RhaiRuntimeError("ErrorDotExpr", message, pos, undefined, undefined, {
+    property: message,
+  });
 }
 
 export { Scope };

@@ -1420,15 +1420,12 @@ class Parser {
           }
           const key = switchKey(v);
           const list = table.get(key);
+          // A repeated case is allowed; the first one that matches wins (as the reference).
           if (list === undefined) table.set(key, [kase]);
-          else {
-            if (condition === undefined && list.some((k) => k.condition === undefined)) {
-              throw perr("DuplicatedSwitchCase", "Duplicated switch case", posOf(caseTok));
-            }
-            list.push(kase);
-          }
+          else list.push(kase);
         }
-        for (const r of rangeVals) ranges.push({ ...r, case: kase });
+        // An empty range (2..=0) never matches and does not count as a range case.
+        for (const r of rangeVals) if (!isEmptyRange(r)) ranges.push({ ...r, case: kase });
       }
       if (this.isSym(",")) {
         this.nextTok();
@@ -1480,6 +1477,12 @@ class Parser {
 }
 
 const NOT_CONST: unique symbol = Symbol("not constant");
+
+function isEmptyRange(r: { start: Value; end: Value; inclusive: boolean }): boolean {
+  const a = BigInt(r.start as number | bigint);
+  const b = BigInt(r.end as number | bigint);
+  return r.inclusive ? a > b : a >= b;
+}
 
 class RangeValue {
   constructor(

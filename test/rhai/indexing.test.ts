@@ -35,7 +35,7 @@ describe("indexing and properties", () => {
     ['let s = "ab"; s[5]', "ErrorStringBounds", 1, 16],
     ["let x = 1; x[64]", "ErrorBitFieldBounds", 1, 13],
     ["let x = 10; x[1..99]", "ErrorBitFieldBounds", 1, 14],
-    ['let a = [1]; a["x"]', "ErrorIndexingType", 1, 15],
+    ['let a = [1]; a["x"]', "ErrorMismatchDataType", 1, 15],
     ["let x = true; x[0]", "ErrorIndexingType", 1, 16],
     ['[1, 2, 3]["x"]', "MalformedIndexExpr", 1, 11],
     ["#{a: 1}[0]", "MalformedIndexExpr", 1, 9],

@@ -2,7 +2,7 @@
 // bit iterators over strings and numbers, range properties, and what `for` walks over
 // arrays, strings, blobs and ranges.
 
-import { RhaiRuntimeError } from "../errors.js";
+import { boundsError, RhaiRuntimeError } from "../errors.js";
 import * as int from "../int.js";
 import type { FunctionLibrary, Package } from "../native.js";
 import {
@@ -137,10 +137,7 @@ export function charsStream(s: string, start: number, len: number): RhaiIterator
 export function bitStream(value: Int, from: number, len: number): RhaiIterator {
   const start = from < 0 ? 64 + from : from;
   if (start < 0 || start >= 64) {
-    throw new RhaiRuntimeError(
-      "ErrorBitFieldBounds",
-      `Bit-field index ${from} out of bounds: only 64 bits`,
-    );
+    throw boundsError("Bit-field", 64, from);
   }
   const count = len < 0 ? 0 : Math.min(len, 64 - start);
   const bits = count === 0 ? 0n : BigInt.asUintN(64, int.toBig(getBits(value, start, count)));

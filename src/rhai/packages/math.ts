@@ -3,7 +3,7 @@
 
 import { I64_MAX, I64_MIN, normalise } from "../int.js";
 import type { Package } from "../native.js";
-import { Char, Float, type Int, type Value } from "../value.js";
+import { type Char, Float, type Int, type Value } from "../value.js";
 import { arithmeticError, num, str } from "./util.js";
 
 const f = (x: number) => new Float(x);
@@ -160,19 +160,6 @@ export const mathPackage: Package = (lib) => {
     ...pure,
     doc: "The integer as a float; `to_float(42)` is 42.0.",
   });
-  lib.fn(
-    "to_char",
-    ["i64"],
-    (_ctx, [x]) => {
-      const n = num(x);
-      if (n < 0 || n > 0x10ffff || (n >= 0xd800 && n <= 0xdfff)) {
-        throw arithmeticError(`Integer overflow: to_char(${n})`);
-      }
-      return new Char(String.fromCodePoint(n));
-    },
-    { ...pure, doc: "The character with this Unicode code point." },
-  );
-
   const parseInteger = (text: string, radix: number): Int => {
     if (radix < 2 || radix > 36) throw arithmeticError(`Invalid radix: '${radix}'`);
     const r = parseIntRadix(text.trim(), radix);

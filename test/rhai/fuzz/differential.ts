@@ -28,7 +28,7 @@ import {
 /** How a program ended on one engine, in one shape for both. */
 export type Outcome =
   | { kind: "ok"; prints: string[]; value: unknown }
-  | { kind: "error"; prints: string[]; phase: string; variants: string[] }
+  | { kind: "error"; prints: string[]; phase: string; variants: string[]; message?: string }
   | { kind: "timeout" }
   | { kind: "crash"; message: string };
 
@@ -138,6 +138,7 @@ function parseRefLine(line: string): Outcome {
     phase: string;
     value?: RefTyped;
     debug?: string;
+    display?: string;
     prints: string[];
   };
   if (j.phase === "ok")
@@ -148,6 +149,7 @@ function parseRefLine(line: string): Outcome {
     prints: j.prints,
     phase: j.phase,
     variants,
+    message: j.display,
   };
 }
 
@@ -199,6 +201,13 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+function ending(o: Outcome): string {
+  if (o.kind === "ok") return `value ${JSON.stringify(o.value)}`;
+  if (o.kind === "error")
+    return `${o.phase} error ${o.variants.join(">")}${o.message ? ` (${o.message.split("\n")[0]})` : ""}`;
+  return o.kind;
+}
+
 /** What differs between two outcomes (undefined when they agree or either timed out). */
 export function difference(ours: Outcome, ref: Outcome): string | undefined {
   if (ours.kind === "timeout" || ref.kind === "timeout") return undefined;
@@ -206,8 +215,11 @@ export function difference(ours: Outcome, ref: Outcome): string | undefined {
   if (ref.kind === "crash") return undefined;
   const n = Math.max(ours.prints.length, ref.prints.length);
   for (let i = 0; i < n; i++) {
-    if (ours.prints[i] !== ref.prints[i])
-      return `print #${i + 1}: ours ${JSON.stringify(ours.prints[i])}, reference ${JSON.stringify(ref.prints[i])}`;
+    if (ours.prints[i] !== ref.prints[i]) {
+      const a = ours.prints[i] ?? `(ended: ${ending(ours)})`;
+      const b = ref.prints[i] ?? `(ended: ${ending(ref)})`;
+      return `print #${i + 1}: ours ${JSON.stringify(a)}, reference ${JSON.stringify(b)}`;
+    }
   }
   if (ours.kind === "ok" && ref.kind === "ok") {
     return sameValue(ours.value, ref.value)

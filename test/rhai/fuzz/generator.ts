@@ -141,7 +141,6 @@ class Generator {
   private loopDepth = 0;
   /** Inside do-while, where `continue` would loop forever in the reference. */
   private inDoWhile = false;
-  private inFn = false;
 
   constructor(private readonly r: Rng) {}
 
@@ -437,7 +436,6 @@ class Generator {
       `call(${name}, ${this.small("int")})`,
       `${name}(${this.small("int")})`,
       `[1, 2, 3].map(${name})`,
-      `${name}.name`,
       `type_of(${name})`,
       `${name}.is_anonymous`,
     ]);
@@ -453,13 +451,11 @@ class Generator {
     const ret = r.pick(VALUE_TYPES);
     const savedVars = this.vars;
     this.vars = params.map((ty, i) => ({ name: `p${i}`, ty, constant: false }));
-    this.inFn = true;
     const body: string[] = [];
     const n = r.int(3);
     for (let i = 0; i < n; i++) body.push(this.stmt());
     if (r.chance(0.2)) body.push(`if this != () { this = ${this.small("int")}; }`);
     const result = r.chance(0.5) ? `return ${this.expr(ret)};` : this.expr(ret);
-    this.inFn = false;
     this.vars = savedVars;
     this.fns.push({ name, params, ret });
     return `fn ${name}(${params.map((_, i) => `p${i}`).join(", ")}) { ${body.join(" ")} ${result} }`;
