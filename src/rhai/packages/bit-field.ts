@@ -1,7 +1,7 @@
 // Bit fields of integers: reading and writing single bits and runs of bits. Bit positions
 // may be negative, counting from the most significant bit (-1 is bit 63).
 
-import { boundsError, RhaiRuntimeError } from "../errors.js";
+import { boundsError } from "../errors.js";
 import { normalise, toBig } from "../int.js";
 import type { Package } from "../native.js";
 import type { Int, Range, Value } from "../value.js";

@@ -119,6 +119,7 @@ const STRINGS = [
   '"-17"',
   '"3.25"',
   '"abcabc"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Rhai source, not a JS template
   "`raw ${1 + 1} text`",
 ];
 const CHARS = ["'a'", "'Z'", "'0'", "' '", "'ü'", "'😀'", "'\\n'", "'\\''", "'\"'", "'x'"];
@@ -754,6 +755,7 @@ class Generator {
       case 2:
         return `${this.expr("array")} + ${this.expr("array")}`;
       case 3:
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Rhai source, not a JS template
         return `${this.expr("array")}.map(|x| ${r.pick(["x", "x * 2", "type_of(x)", "`${x}!`", "[x]"])})`;
       case 4:
         return `${this.expr("array")}.filter(|x| ${r.pick(["x > 1", 'type_of(x) == "i64"', "true", "x != ()"])})`;
