@@ -23,7 +23,13 @@ const METHOD_TYPES: Readonly<Record<string, string>> = {
 /** The end of an open range (`a..`): the reference uses i64::MAX. */
 const I64_MAX = 9223372036854775807n;
 
-import { BINARY_PRECEDENCE, KEYWORD_FUNCTIONS, type Token, tokenize } from "./lexer.js";
+import {
+  BINARY_PRECEDENCE,
+  KEYWORD_FUNCTIONS,
+  RESERVED_SYMBOLS,
+  type Token,
+  tokenize,
+} from "./lexer.js";
 import { Char, char, Float, type Value } from "./value.js";
 
 /** Options and limits that shape what the parser accepts. */
@@ -198,7 +204,8 @@ class Parser {
   }
 
   private reserved(t: Token): RhaiParseError {
-    return perr("Reserved", `'${t.text}' is a reserved keyword`, posOf(t), [t.text]);
+    const what = /^[\p{L}_]/u.test(t.text) ? "keyword" : "symbol";
+    return perr("Reserved", `'${t.text}' is a reserved ${what}`, posOf(t), [t.text]);
   }
 
   private identifier(what: string): Token {
@@ -481,7 +488,7 @@ class Parser {
     if (this.tok.kind === "symbol" && this.tok.text === "=") {
       throw badInput("Possibly a typo of '=='?", posOf(this.tok), "ImproperSymbol");
     }
-    return e;
+    return ensureBool(e);
   }
 
   private loopStmt(): Node {
@@ -542,7 +549,7 @@ class Parser {
           }
           this.nextTok();
           this.ctx.loopDepth--;
-          const iterable = this.expr();
+          const iterable = ensureIterable(this.expr());
           this.ctx.loopDepth++;
           const mark = this.ctx.vars.length;
           const item = this.declare(itemTok.text, false, posOf(itemTok));
@@ -734,7 +741,10 @@ class Parser {
       return BINARY_PRECEDENCE[t.text] !== undefined ? t.text : undefined;
     }
     if (t.kind === "keyword" && t.text === "in") return "in";
-    if (t.kind === "reserved" && BINARY_PRECEDENCE[t.text] !== undefined) {
+    if (
+      t.kind === "reserved" &&
+      (BINARY_PRECEDENCE[t.text] !== undefined || RESERVED_SYMBOLS.has(t.text))
+    ) {
       throw perr("UnknownOperator", `Unknown operator: '${t.text}'`, posOf(t), [t.text]);
     }
     return undefined;
@@ -782,9 +792,9 @@ class Parser {
   private makeBinary(op: string, left: Node, right: Node, position: Position): Node {
     switch (op) {
       case "&&":
-        return { type: "And", left, right, position };
+        return { type: "And", left: ensureBool(left), right: ensureBool(right), position };
       case "||":
-        return { type: "Or", left, right, position };
+        return { type: "Or", left: ensureBool(left), right: ensureBool(right), position };
       case "??":
         return { type: "Coalesce", left, right, position };
       default:
@@ -1160,13 +1170,9 @@ class Parser {
       case "return":
       case "throw":
         return this.statement(false);
-      case "let":
-      case "const":
-      case "import":
-      case "export":
-        throw badInput(`Unexpected '${t.text}'`, pos);
       default:
-        throw this.reserved(t);
+        // A keyword that cannot start an expression (`let x = try {}`).
+        throw badInput(`Unexpected '${t.text}'`, pos);
     }
   }
 
@@ -1372,8 +1378,21 @@ class Parser {
         for (;;) {
           this.enter(posOf(this.tok));
           let e: Node;
+          const start = this.tok;
           try {
             e = this.binary(31, this.unary());
+          } catch (x) {
+            // A token that cannot start a case value at all: the reference asks for a literal.
+            if (
+              x instanceof RhaiParseError &&
+              x.code === "BadInput" &&
+              x.lexError === "UnexpectedInput" &&
+              x.position.line === start.line &&
+              x.position.column === start.column
+            ) {
+              throw perr("ExprExpected", "Expecting literal expression", posOf(start), ["literal"]);
+            }
+            throw x;
           } finally {
             this.leave();
           }
@@ -1432,7 +1451,8 @@ class Parser {
         continue;
       }
       if (this.isSym("}")) continue;
-      if (body.type === "Block") continue;
+      // A case body that ends with a block (`if`, a loop, `switch`, `try`) needs no comma.
+      if (SELF_TERMINATED.has(body.type)) continue;
       throw perr(
         "MissingToken",
         "Expecting ',' to separate the cases of this switch block",
@@ -1477,6 +1497,61 @@ class Parser {
 }
 
 const NOT_CONST: unique symbol = Symbol("not constant");
+
+/**
+ * The reference's description of a literal's type ("a number"), for the type checks it
+ * makes while parsing; undefined when the node is not a literal.
+ */
+function literalKind(n: Node): string | undefined {
+  switch (n.type) {
+    case "Const": {
+      const v = n.value;
+      if (typeof v === "number" || typeof v === "bigint") return "a number";
+      if (v instanceof Float) return "a floating-point number";
+      if (typeof v === "boolean") return "a boolean";
+      if (typeof v === "string") return "a string";
+      if (v instanceof Char) return "a character";
+      if (v === undefined) return "()";
+      return undefined;
+    }
+    case "Unary":
+      // `-1`, `-(1)`: the reference folds negated literals.
+      return n.op === "-" || n.op === "+" ? literalKind(n.arg) : undefined;
+    case "Array":
+      return "an array";
+    case "MapLit":
+      return "an object map";
+    default:
+      return undefined;
+  }
+}
+
+/** A literal condition must be a boolean (`if 1 {}` is a parse error in the reference). */
+function ensureBool(n: Node): Node {
+  const kind = literalKind(n);
+  if (kind !== undefined && kind !== "a boolean") {
+    throw perr("MismatchedType", `Expecting a boolean expression, not ${kind}`, n.position, [
+      "a boolean expression",
+      kind,
+    ]);
+  }
+  return n;
+}
+
+/** A literal `for` iterable must be one that can be iterated (strings and arrays can). */
+function ensureIterable(n: Node): Node {
+  const kind = literalKind(n);
+  if (kind !== undefined && kind !== "a string" && kind !== "an array") {
+    throw perr("MismatchedType", `Expecting an iterable value, not ${kind}`, n.position, [
+      "an iterable value",
+      kind,
+    ]);
+  }
+  return n;
+}
+
+/** Statements that end with their own block, as the reference's `is_self_terminated`. */
+const SELF_TERMINATED = new Set(["Block", "If", "Switch", "While", "For", "Try"]);
 
 function isEmptyRange(r: { start: Value; end: Value; inclusive: boolean }): boolean {
   const a = BigInt(r.start as number | bigint);

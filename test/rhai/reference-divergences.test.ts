@@ -73,6 +73,18 @@ describe("cases where we once differed from the reference", () => {
     ['parse_json("[1, 2]")', ["!! ErrorMismatchOutputType"]],
     ['parse_json("42")', ["!! ErrorMismatchOutputType"]],
     ['try { parse_json("{bad") } catch (e) { 1 }', ["!! ErrorParsing"]],
+    // Parse-time checks: literal conditions and iterables of the wrong type, reserved symbols.
+    ["if 1 {}", ["!! MismatchedType"]],
+    ['while "x" {}', ["!! MismatchedType"]],
+    ["for x in -(1) {}", ["!! MismatchedType"]],
+    ["true && 1", ["!! MismatchedType"]],
+    ["let x = 1; x++", ["!! UnknownOperator"]],
+    ["a ? b : c", ["!! UnknownOperator"]],
+    ["--2", ["!! Reserved"]],
+    ["let x = try { 1 } catch { 2 };", ["!! BadInput"]],
+    // A case body ending with a block needs no comma; what follows must be a case value.
+    ["switch 0 { 1 => if true { 2 } else { 3 } _ => 4 }", ["=> 4"]],
+    ["switch 2 { 0 => if true {1} else {2} ** 2.0, _ => 1 }", ["!! ExprExpected"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
