@@ -17,7 +17,7 @@ import {
   signatureOf,
   typeMismatch,
 } from "./errors.js";
-import { toDebug } from "./format.js";
+import { toDebug, toDynamicDisplay } from "./format.js";
 import * as int from "./int.js";
 import { isStackExhausted, isValueTooLarge } from "./js-errors.js";
 import type { NativeCallContext, NativeFunction } from "./native.js";
@@ -298,6 +298,24 @@ function fnSignature(name: string, args: readonly Value[]): string {
     name,
     args.map((a) => typeName(a)),
   );
+}
+
+/** Whether a node is made of literals only (what the reference's optimiser folds). */
+function isConstant(n: Node): boolean {
+  switch (n.type) {
+    case "Const":
+      return true;
+    case "Unary":
+      return isConstant(n.arg);
+    case "Binary":
+      return isConstant(n.left) && isConstant(n.right);
+    case "Array":
+      return n.items.every(isConstant);
+    case "MapLit":
+      return n.entries.every(([, v]) => isConstant(v));
+    default:
+      return false;
+  }
 }
 
 function isRefNode(n: Node): boolean {
@@ -1106,13 +1124,18 @@ export class Compiler {
 
   private interp(n: NodeOf<"Interp">): Eval {
     const parts = n.parts.map((p) => this.expr(p));
+    // The reference's optimiser folds a constant array or map literal into the string with
+    // its Dynamic Display, which quotes characters: `${[1, 'c']}` is "[1, 'c']".
+    // Only when the whole string is constant: otherwise nothing is folded.
+    const allConstant = n.parts.every(isConstant);
+    const folded = n.parts.map((p) => allConstant && (p.type === "Array" || p.type === "MapLit"));
     const engine = this.engine;
     const pos = n.position;
     return (f) => {
       let s = "";
-      for (const p of parts) {
-        const v = p(f);
-        s += typeof v === "string" ? v : engine.display(v);
+      for (let i = 0; i < parts.length; i++) {
+        const v = (parts[i] as Eval)(f);
+        s += typeof v === "string" ? v : folded[i] ? toDynamicDisplay(v) : engine.display(v);
       }
       if (engine.limits.maxStringSize > 0) engine.checkStringSize(s, pos);
       return s;

@@ -1103,11 +1103,8 @@ export class Engine {
         }
         return c[k];
       }
-      if (i instanceof Range) {
-        const [from, to] = this.rangeBounds(i, c.length);
-        return c.slice(from, to);
-      }
-      throw typeMismatch("i64", typeName(i)).at(pos);
+      // The reference indexes arrays by integers only (no slices by range).
+      throw typeMismatch("i64", indexTypeName(i)).at(pos);
     }
     if (c instanceof Map) {
       if (typeof i === "string") {
@@ -1133,7 +1130,7 @@ export class Engine {
         const [from, count] = this.stringSlice(i, chars.length, pos);
         return chars.slice(from, from + count).join("");
       }
-      throw typeMismatch("i64", typeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(pos);
     }
     if (c instanceof Blob) {
       if (typeof i === "number") {
@@ -1142,11 +1139,7 @@ export class Engine {
         if (k < 0 || k >= len) throw boundsError("Array", len, i).at(pos);
         return c.bytes[k];
       }
-      if (i instanceof Range) {
-        const [from, to] = this.rangeBounds(i, c.bytes.length);
-        return new Blob(c.bytes.slice(from, to));
-      }
-      throw typeMismatch("i64", typeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(pos);
     }
     if (typeof c === "number" || typeof c === "bigint") {
       const big = int.toBig(c);
@@ -1215,17 +1208,6 @@ export class Engine {
     return end <= start ? [0, 0] : [start, end - start];
   }
 
-  private rangeBounds(r: Range, len: number): [number, number] {
-    let from = Number(r.start);
-    let to = Number(r.end);
-    if (r.inclusive) to += 1;
-    if (from < 0) from = Math.max(0, len + from);
-    if (to < 0) to = Math.max(0, len + to);
-    from = Math.min(from, len);
-    to = Math.min(Math.max(to, from), len);
-    return [from, to];
-  }
-
   /** @internal `c[i] = v`; returns the container (a new one for value types). */
   indexSet(c: Value, i: Value, v: Value, pos: Position): Value {
     if (Array.isArray(c)) {
@@ -1239,7 +1221,7 @@ export class Engine {
         c[k] = v;
         return c;
       }
-      throw typeMismatch("i64", typeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(pos);
     }
     if (c instanceof Map) {
       if (typeof i === "string") {
@@ -1269,7 +1251,7 @@ export class Engine {
         const text = typeof v === "string" ? v : v instanceof Char ? v.value : this.display(v);
         return chars.slice(0, from).join("") + text + chars.slice(from + count).join("");
       }
-      throw typeMismatch("i64", typeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(pos);
     }
     if (c instanceof Blob) {
       if (typeof i === "number") {
@@ -1505,6 +1487,13 @@ function fnSignatureOf(name: string, args: readonly Value[]): string {
     name,
     args.map((a) => typeName(a)),
   );
+}
+
+/** An index's type as the reference names it in a mismatch (ranges by their Rust type). */
+function indexTypeName(i: Value): string {
+  if (i instanceof Range)
+    return `core::ops::range::${i.inclusive ? "RangeInclusive" : "Range"}<i64>`;
+  return typeName(i);
 }
 
 /** ErrorIndexingType: no indexer for this container and index type. */

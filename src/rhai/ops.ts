@@ -5,6 +5,7 @@
 // in for these types", and the caller then looks for a registered function.
 
 import { RhaiRuntimeError } from "./errors.js";
+import { floatPow } from "./float-pow.js";
 import { toDisplay } from "./format.js";
 import * as int from "./int.js";
 import {
@@ -124,7 +125,7 @@ function floatOp(op: string, a: number, b: number): Builtin {
     case "%":
       return new Float(a % b);
     case "**":
-      return new Float(a ** b);
+      return new Float(floatPow(a, b));
     case "==":
     case "!=":
     case "<":
@@ -142,20 +143,14 @@ function floatOp(op: string, a: number, b: number): Builtin {
  */
 function floatCompare(op: string, x: number, y: number): boolean {
   if (!Number.isFinite(x) || !Number.isFinite(y)) {
-    switch (op) {
-      case "==":
-        return x === y;
-      case "!=":
-        return x !== y;
-      case "<":
-        return x < y;
-      case "<=":
-        return x <= y;
-      case ">":
-        return x > y;
-      default:
-        return x >= y;
-    }
+    // What the reference's epsilon arithmetic gives on non-finite operands (measured against
+    // it): every comparison with an infinity is false, even `inf == inf`; with NaN only
+    // `==`, `<=` and `>=` against a zero are true (its tests there are negated), the rest
+    // false, so `NaN != NaN` is false.
+    if (x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) return false;
+    if (y === Number.POSITIVE_INFINITY || y === Number.NEGATIVE_INFINITY) return false;
+    const againstZero = x === 0 || y === 0;
+    return againstZero && (op === "==" || op === "<=" || op === ">=");
   }
   const eps = Number.EPSILON;
   const diff = x === 0 || y === 0 ? eps : Math.max(Math.abs(x), Math.abs(y)) * eps;

@@ -831,14 +831,23 @@ class Parser {
       this.enter(posOf(t));
       try {
         const n = this.tok;
-        if (t.text === "-" && n.kind === "int" && !this.postfixFollows(1)) {
+        // The reference lexes a `-` written right against a number as part of the literal,
+        // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result.
+        const adjacent = n.line === t.line && n.column === t.column + 1;
+        if (t.text === "-" && n.kind === "int" && (adjacent || !this.postfixFollows(1))) {
           this.nextTok();
-          if (n.overflow) return { type: "Const", value: -(2n ** 63n), position: posOf(t) };
-          return { type: "Const", value: neg(n.int as number) ?? 0, position: posOf(t) };
+          const value = n.overflow ? -(2n ** 63n) : (neg(n.int as number) ?? 0);
+          const lit: Node = { type: "Const", value, position: posOf(t) };
+          return adjacent ? this.postfix(lit) : lit;
         }
-        if (t.text === "-" && n.kind === "float" && !this.postfixFollows(1)) {
+        if (t.text === "-" && n.kind === "float" && (adjacent || !this.postfixFollows(1))) {
           this.nextTok();
-          return { type: "Const", value: new Float(-(n.float as number)), position: posOf(t) };
+          const lit: Node = {
+            type: "Const",
+            value: new Float(-(n.float as number)),
+            position: posOf(t),
+          };
+          return adjacent ? this.postfix(lit) : lit;
         }
         const arg = this.unary();
         return { type: "Unary", op: t.text as "-" | "+" | "!", arg, position: posOf(t) };

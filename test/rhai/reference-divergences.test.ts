@@ -85,6 +85,19 @@ describe("cases where we once differed from the reference", () => {
     // A case body ending with a block needs no comma; what follows must be a case value.
     ["switch 0 { 1 => if true { 2 } else { 3 } _ => 4 }", ["=> 4"]],
     ["switch 2 { 0 => if true {1} else {2} ** 2.0, _ => 1 }", ["!! ExprExpected"]],
+    // A constant container folded into an interpolated string quotes its characters.
+    ["`${[1, \"two\", 'c']}`", ['=> "[1, \\"two\\", \'c\']"']],
+    ["let a = ['c']; `${a}`", ['=> "[c]"']],
+    // Arrays are indexed by integers only.
+    ["[1, 2, 3][0..1]", ["!! ErrorMismatchDataType"]],
+    ["let y = 1; `${['c']}${y}`", ['=> "[c]1"']],
+    // Numbers: NaN and infinities compare as the reference's epsilon arithmetic does.
+    ["let x = 0.0 / 0.0; [x != x, x == x, -0.0 <= x, x.to_int()]", ["=> [false, false, true, 0]"]],
+    ["let i = 1.0 / 0.0; [i == i, i > 1.0]", ["=> [false, false]"]],
+    ["-5.abs()", ["=> 5"]],
+    ["- 5.abs()", ["=> -5"]],
+    // Integer powers of floats rounded as the reference's libm rounds them.
+    ["let x = 17.0; [x ** 13, 1.3 ** 10]", ["=> [9904578032905938.0, 13.785849184900005]"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

@@ -1,6 +1,7 @@
 // Mathematical functions: trigonometry, roots and logarithms, rounding, conversions between
 // integers, floats and characters, and number parsing.
 
+import { rustPlain } from "../format.js";
 import { I64_MAX, I64_MIN, normalise } from "../int.js";
 import type { Package } from "../native.js";
 import { type Char, Float, type Int, type Value } from "../value.js";
@@ -145,8 +146,10 @@ export const mathPackage: Package = (lib) => {
     ["f64"],
     (_ctx, [x]) => {
       const v = (x as Float).value;
-      if (Number.isNaN(v) || v > 2 ** 63 || v < -(2 ** 63)) {
-        throw arithmeticError(`Integer overflow: to_int(${v})`);
+      // NaN passes the reference's range check and converts to 0 (Rust's `as`).
+      if (Number.isNaN(v)) return 0;
+      if (v > 2 ** 63 || v < -(2 ** 63)) {
+        throw arithmeticError(`Integer overflow: to_int(${rustPlain(v)})`);
       }
       const t = Math.trunc(v);
       if (Number.isSafeInteger(t)) return t === 0 ? 0 : t;
