@@ -2,6 +2,7 @@
 // on which our engine once ended differently from the reference engine (Rhai 1.25), with
 // what the reference prints and returns. Printed lines are compared exactly; the value as
 // `show` writes it, or the error's variant.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are Rhai source, not JS templates
 import { describe, expect, test } from "vitest";
 import { isRhaiError } from "../../src/rhai/index.js";
 import { quietEngine, show } from "./helpers.js";
