@@ -52,6 +52,7 @@ import {
   Range,
   type RhaiMap,
   typeName,
+  typeOf,
   type Value,
 } from "./value.js";
 
@@ -1894,7 +1895,7 @@ export class Compiler {
       case "type_of":
         if (argc === 1) {
           const a = this.expr(n.args[0] as Node);
-          return (f) => typeName(a(f));
+          return (f) => typeOf(a(f));
         }
         return undefined;
       case "print":

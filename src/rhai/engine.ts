@@ -49,6 +49,7 @@ import {
   type RhaiMap,
   Timestamp,
   typeName,
+  typeOf,
   type Value,
 } from "./value.js";
 
@@ -813,7 +814,7 @@ export class Engine {
       if (name === "==") return valuesEqual(args[0], args[1]);
       if (name === "!=") return !valuesEqual(args[0], args[1]);
     }
-    if (name === "type_of" && args.length === 1) return typeName(args[0]);
+    if (name === "type_of" && args.length === 1) return typeOf(args[0]);
     void pos;
     return NONE;
   }
@@ -868,7 +869,7 @@ export class Engine {
       this.writeBackThis(target, obj, f, pos);
       return r;
     }
-    if (name === "type_of" && argv.length === 1) return typeName(obj);
+    if (name === "type_of" && argv.length === 1) return typeOf(obj);
     if (name === "is_shared" && argv.length === 1) return false;
     // A script function called as a method binds `this` (looked up only when the script
     // defines a function of that name: the compiler knows).

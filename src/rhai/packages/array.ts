@@ -728,6 +728,16 @@ function registerFunctional(lib: FunctionLibrary): void {
     "Sorts with a comparer returning an integer (or `a <= b` as a bool); `x.sort(|a, b| b - a)`.",
     true,
   );
+  both(
+    "sort_by",
+    ["array", "Fn"],
+    (ctx, [a, f]) => {
+      sortWith(ctx, a as Arr, f as FnPtr);
+      return undefined;
+    },
+    "The same as `sort` with a comparer; `x.sort_by(|a, b| a < b)`.",
+    true,
+  );
   lib.fn(
     "sort",
     ["array"],

@@ -13,6 +13,7 @@ import {
   type Int,
   Range,
   RHAI_TYPE_NAME,
+  RHAI_TYPE_OF,
   type Value,
 } from "../value.js";
 import { getBits } from "./bit-field.js";
@@ -24,6 +25,8 @@ import { inFunctionCall, num, rangeStartLen, str } from "./util.js";
  */
 export class RhaiIterator implements HostObject {
   readonly [RHAI_TYPE_NAME]: string;
+  /** The reference's `type_of`, `to_string` and `to_debug` of these say "range". */
+  readonly [RHAI_TYPE_OF] = "range";
   constructor(
     typeName: string,
     private readonly walk: () => Iterable<Value>,
@@ -34,7 +37,7 @@ export class RhaiIterator implements HostObject {
     return this.walk();
   }
   toString(): string {
-    return this[RHAI_TYPE_NAME];
+    return "range";
   }
 }
 

@@ -88,9 +88,9 @@ export function runOurs(src: string, watchdogMs = 3000): Outcome {
   } catch (e) {
     if (timedOut) return { kind: "timeout" };
     if (e instanceof RhaiParseError)
-      return { kind: "error", prints, phase: "parse", variants: [e.code] };
+      return { kind: "error", prints, phase: "parse", variants: [e.code], message: e.message };
     if (e instanceof RhaiRuntimeError)
-      return { kind: "error", prints, phase: "eval", variants: ourVariants(e) };
+      return { kind: "error", prints, phase: "eval", variants: ourVariants(e), message: e.message };
     if (isRhaiError(e)) return { kind: "crash", message: String(e) };
     return { kind: "crash", message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
