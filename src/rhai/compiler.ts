@@ -924,7 +924,7 @@ export class Compiler {
           get: (f) => {
             const c = parent.get(f);
             if (safe && c === undefined) return undefined;
-            return this.engine.indexGet(c, idx(f), pos);
+            return this.engine.indexGet(c, idx(f), pos, n.index.position);
           },
           set: (f, v, checked) => {
             if (parent.constant) {
@@ -937,7 +937,7 @@ export class Compiler {
             }
             const c = parent.get(f);
             if (safe && c === undefined) return;
-            const r = this.engine.indexSet(c, idx(f), v, pos);
+            const r = this.engine.indexSet(c, idx(f), v, pos, n.index.position);
             if (checked) this.engine.checkGrown(r, [v], 0, false, pos);
             if (r !== c) parent.set(f, r, checked);
           },
@@ -989,6 +989,8 @@ export class Compiler {
     const engine = this.engine;
     if (n.type === "Index") {
       const idx = this.expr(n.index);
+      // Bounds and index-type errors point at the index, as the reference's do.
+      const indexPos = n.index.position;
       return (f) => {
         const c = target(f);
         if (safe && c === undefined) return undefined;
@@ -998,7 +1000,7 @@ export class Compiler {
           if (i >= 0 && i < len) return c[i];
           if (i < 0 && -i <= len) return c[len + i];
         }
-        return engine.indexGet(c, i, pos);
+        return engine.indexGet(c, i, pos, indexPos);
       };
     }
     const name = n.name;

@@ -1093,19 +1093,19 @@ export class Engine {
   // ---- indexing and properties -------------------------------------------------------
 
   /** @internal `c[i]`. */
-  indexGet(c: Value, i: Value, pos: Position): Value {
+  indexGet(c: Value, i: Value, pos: Position, at: Position = pos): Value {
     if (Array.isArray(c)) {
       if (typeof i === "number" || typeof i === "bigint") {
         const n = Number(i);
         const len = c.length;
         const k = n < 0 ? len + n : n;
         if (k < 0 || k >= len) {
-          throw boundsError("Array", len, i).at(pos);
+          throw boundsError("Array", len, i).at(at);
         }
         return c[k];
       }
       // The reference indexes arrays by integers only (no slices by range).
-      throw typeMismatch("i64", indexTypeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (c instanceof Map) {
       if (typeof i === "string") {
@@ -1116,13 +1116,13 @@ export class Engine {
         return v;
       }
       if (i instanceof Char) return c.get(i.value);
-      throw typeMismatch("string", typeName(i)).at(pos);
+      throw typeMismatch("string", typeName(i)).at(at);
     }
     if (typeof c === "string") {
       if (typeof i === "number" || typeof i === "bigint") {
         const ch = charAt(c, Number(i));
         if (ch === undefined) {
-          throw boundsError("String", [...c].length, i).at(pos);
+          throw boundsError("String", [...c].length, i).at(at);
         }
         return char(ch);
       }
@@ -1131,22 +1131,22 @@ export class Engine {
         const [from, count] = this.stringSlice(i, chars.length, pos);
         return chars.slice(from, from + count).join("");
       }
-      throw typeMismatch("i64", indexTypeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (c instanceof Blob) {
       if (typeof i === "number") {
         const len = c.bytes.length;
         const k = i < 0 ? len + i : i;
-        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(pos);
+        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(at);
         return c.bytes[k];
       }
-      throw typeMismatch("i64", indexTypeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (typeof c === "number" || typeof c === "bigint") {
       const big = int.toBig(c);
       if (typeof i === "number") {
         const bit = i < 0 ? 64 + i : i;
-        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(pos);
+        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(at);
         return ((big >> BigInt(bit)) & 1n) === 1n;
       }
       if (i instanceof Range) {
@@ -1210,19 +1210,19 @@ export class Engine {
   }
 
   /** @internal `c[i] = v`; returns the container (a new one for value types). */
-  indexSet(c: Value, i: Value, v: Value, pos: Position): Value {
+  indexSet(c: Value, i: Value, v: Value, pos: Position, at: Position = pos): Value {
     if (Array.isArray(c)) {
       if (typeof i === "number" || typeof i === "bigint") {
         const n = Number(i);
         const len = c.length;
         const k = n < 0 ? len + n : n;
         if (k < 0 || k >= len) {
-          throw boundsError("Array", len, i).at(pos);
+          throw boundsError("Array", len, i).at(at);
         }
         c[k] = v;
         return c;
       }
-      throw typeMismatch("i64", indexTypeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (c instanceof Map) {
       if (typeof i === "string") {
@@ -1233,7 +1233,7 @@ export class Engine {
         c.set(i.value, v);
         return c;
       }
-      throw typeMismatch("string", typeName(i)).at(pos);
+      throw typeMismatch("string", typeName(i)).at(at);
     }
     if (typeof c === "string") {
       const chars = [...c];
@@ -1241,7 +1241,7 @@ export class Engine {
         const n = Number(i);
         const k = n < 0 ? chars.length + n : n;
         if (k < 0 || k >= chars.length) {
-          throw boundsError("String", chars.length, i).at(pos);
+          throw boundsError("String", chars.length, i).at(at);
         }
         if (!(v instanceof Char)) throw typeMismatch("char", typeName(v)).at(pos);
         chars[k] = v.value;
@@ -1252,13 +1252,13 @@ export class Engine {
         const text = typeof v === "string" ? v : v instanceof Char ? v.value : this.display(v);
         return chars.slice(0, from).join("") + text + chars.slice(from + count).join("");
       }
-      throw typeMismatch("i64", indexTypeName(i)).at(pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (c instanceof Blob) {
       if (typeof i === "number") {
         const len = c.bytes.length;
         const k = i < 0 ? len + i : i;
-        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(pos);
+        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(at);
         if (typeof v !== "number") throw typeMismatch("i64", typeName(v)).at(pos);
         c.bytes[k] = v & 0xff;
         return c;
@@ -1268,7 +1268,7 @@ export class Engine {
       const big = int.toBig(c);
       if (typeof i === "number") {
         const bit = i < 0 ? 64 + i : i;
-        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(pos);
+        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(at);
         if (typeof v !== "boolean") throw typeMismatch("bool", typeName(v)).at(pos);
         const m = 1n << BigInt(bit);
         return int.wrapI64(v ? big | m : big & ~m);

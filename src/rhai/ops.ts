@@ -212,6 +212,10 @@ export function builtinBinary(op: string, a: Value, b: Value): Builtin {
   const ta = typeof a;
   const tb = typeof b;
   if (op === "+") {
+    // A BLOB joins a string as UTF-8 text: the string package has those functions.
+    if (a instanceof Blob || b instanceof Blob) {
+      return a instanceof Blob && b instanceof Blob ? new Blob([...a.bytes, ...b.bytes]) : NONE;
+    }
     if (ta === "string") {
       if (tb === "string") return (a as string) + (b as string);
       if (b instanceof Char) return (a as string) + b.value;

@@ -1405,6 +1405,13 @@ class Parser {
           } finally {
             this.leave();
           }
+          // The reference wants the case's `=>` (or `if`, `|`) before it checks the value.
+          if (!this.isSym("=>") && !this.isSym("|") && !this.isKw("if")) {
+            throw perr("MissingToken", "Expecting '=>' in this switch case", posOf(this.tok), [
+              "=>",
+              "in this switch case",
+            ]);
+          }
           const c = this.constValue(e);
           if (c === NOT_CONST) {
             throw perr("ExprExpected", "Expecting a constant", e.position, ["a constant"]);
@@ -1523,9 +1530,11 @@ function literalKind(n: Node): string | undefined {
       if (v === undefined) return "()";
       return undefined;
     }
-    case "Unary":
-      // `-1`, `-(1)`: the reference folds negated literals.
-      return n.op === "-" || n.op === "+" ? literalKind(n.arg) : undefined;
+    case "Unary": {
+      // `-1`, `-(1)`: the reference folds negated number literals (not `-()`).
+      const inner = n.op === "-" || n.op === "+" ? literalKind(n.arg) : undefined;
+      return inner === "a number" || inner === "a floating-point number" ? inner : undefined;
+    }
     case "Array":
       return "an array";
     case "MapLit":

@@ -25,7 +25,7 @@ describe("cases where we once differed from the reference", () => {
     [
       "try { [1][5] } catch (e) { print(e) }",
       [
-        '#{"error": "ErrorArrayBounds", "index": 5, "length": 1, "line": 1, "message": "Array index 5 out of bounds: only 1 element in array", "position": 10}',
+        '#{"error": "ErrorArrayBounds", "index": 5, "length": 1, "line": 1, "message": "Array index 5 out of bounds: only 1 element in array", "position": 11}',
         "=> ()",
       ],
     ],
