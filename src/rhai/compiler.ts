@@ -297,7 +297,7 @@ class CallSite implements NativeCallContext {
 function fnSignature(name: string, args: readonly Value[]): string {
   return signatureOf(
     name,
-    args.map((a) => typeName(a)),
+    args.map((a) => typeOf(a)),
   );
 }
 
@@ -1907,6 +1907,13 @@ export class Compiler {
         if (name === "print") {
           return (f) => {
             engine.emitPrint(engine.display(a(f)));
+            return undefined;
+          };
+        }
+        // `debug()` with nothing prints an empty line, not the Debug of an empty string.
+        if (argc === 0) {
+          return () => {
+            engine.emitDebug("", pos);
             return undefined;
           };
         }

@@ -987,9 +987,10 @@ export class Engine {
     }
     switch (op) {
       case "==":
-        return valuesEqual(a, b);
       case "!=":
-        return !valuesEqual(a, b);
+        // The reference's iterators (stepped ranges, chars(), bits()) have no equality.
+        if (isOpaqueIterator(a) || isOpaqueIterator(b)) throw this.notFound(op, [a, b], pos);
+        return op === "==" ? valuesEqual(a, b) : !valuesEqual(a, b);
       case "<":
       case "<=":
       case ">":
@@ -1041,7 +1042,13 @@ export class Engine {
         return args[0];
       }
     }
-    return this.binaryOp(op, a, b, opSite, pos);
+    try {
+      return this.binaryOp(op, a, b, opSite, pos);
+    } catch (e) {
+      // Unlike the plain operators, compound assignments report where they failed.
+      if (e instanceof RhaiRuntimeError) e.unplaced = false;
+      throw e;
+    }
   }
 
   /** @internal `x in container`. */
@@ -1486,8 +1493,13 @@ function charAt(s: string, index: number): string | undefined {
 function fnSignatureOf(name: string, args: readonly Value[]): string {
   return signatureOf(
     name,
-    args.map((a) => typeName(a)),
+    args.map((a) => typeOf(a)),
   );
+}
+
+/** A value whose `type_of` differs from its own type name: one of the iterators. */
+function isOpaqueIterator(v: Value): boolean {
+  return typeof v === "object" && v !== null && typeOf(v) !== typeName(v);
 }
 
 /** An index's type as the reference names it in a mismatch (ranges by their Rust type). */

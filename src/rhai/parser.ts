@@ -156,6 +156,8 @@ class Parser {
   private ctx: FnContext;
   private readonly functions: FnDef[] = [];
   private depth = 0;
+  /** A `-` here is an operator even against a number (the token after a case's `=>`). */
+  private noMergeAt: Position = { line: 0, column: 0 };
   private anonCount = 0;
   private readonly fnKeys = new Set<string>();
 
@@ -833,7 +835,10 @@ class Parser {
         const n = this.tok;
         // The reference lexes a `-` written right against a number as part of the literal,
         // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result.
-        const adjacent = n.line === t.line && n.column === t.column + 1;
+        const adjacent =
+          n.line === t.line &&
+          n.column === t.column + 1 &&
+          !(t.line === this.noMergeAt.line && t.column === this.noMergeAt.column);
         if (t.text === "-" && n.kind === "int" && (adjacent || !this.postfixFollows(1))) {
           this.nextTok();
           const value = n.overflow ? -(2n ** 63n) : (neg(n.int as number) ?? 0);
@@ -1481,6 +1486,8 @@ class Parser {
 
   /** A case body is a statement: an expression, a block, an assignment, `break`... */
   private switchBody(): Node {
+    // The reference's lexer does not join a `-` right after `=>` to the number after it.
+    this.noMergeAt = posOf(this.tok);
     if (this.isSym("{")) return this.block();
     const t = this.tok;
     if (t.kind === "keyword" && (t.text === "let" || t.text === "const" || t.text === "fn")) {
