@@ -988,8 +988,11 @@ export class Engine {
     switch (op) {
       case "==":
       case "!=":
-        // The reference's iterators (stepped ranges, chars(), bits()) have no equality.
-        if (isOpaqueIterator(a) || isOpaqueIterator(b)) throw this.notFound(op, [a, b], pos);
+        // Two of the reference's iterators of one kind (stepped ranges, chars(), bits()) have
+        // no equality; values of different types are simply unequal.
+        if (isOpaqueIterator(a) && isOpaqueIterator(b) && typeName(a) === typeName(b)) {
+          throw this.notFound(op, [a, b], pos);
+        }
         return op === "==" ? valuesEqual(a, b) : !valuesEqual(a, b);
       case "<":
       case "<=":

@@ -111,6 +111,18 @@ describe("cases where we once differed from the reference", () => {
     // Exponents beyond u32 overflow; compound assignments keep the error's position.
     ["1 ** 4294967296", ["!! ErrorArithmetic"]],
     ["let x = 2; try { x **= 66 } catch (e) { print(e.position) }", ["20", "=> ()"]],
+    // Sorting without a comparer needs one orderable type; Rust's parse errors in its words.
+    ['[1, "a"].sort()', ["!! ErrorFunctionNotFound"]],
+    ["[[1], [2]].sort()", ["!! ErrorFunctionNotFound"]],
+    [
+      'try { parse_int("") } catch (e) { print(e.message) }',
+      ["Error parsing integer number '': cannot parse integer from empty string", "=> ()"],
+    ],
+    [
+      "try { (-1.0 / 0.0).to_int() } catch (e) { print(e.message) }",
+      ["Integer overflow: to_int(-inf)", "=> ()"],
+    ],
+    ['[1] == "a".chars()', ["=> false"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

@@ -121,12 +121,15 @@ function sortBuiltin(a: Arr, descending: boolean): void {
     if (typeName(v) !== t) {
       throw new RhaiRuntimeError(
         "ErrorFunctionNotFound",
-        "sort() cannot be called with elements of different types",
+        "elements of different types cannot be sorted",
       );
     }
   }
   if (t === "()") return;
-  if (!["i64", "f64", "char", "string", "bool"].includes(t)) return;
+  if (!["i64", "f64", "char", "string", "bool"].includes(t)) {
+    // Arrays, maps and the rest have no order (the reference's wording).
+    throw new RhaiRuntimeError("ErrorFunctionNotFound", `elements of ${t} cannot be sorted`);
+  }
   a.sort(descending ? (x, y) => compareSame(y, x) : compareSame);
 }
 

@@ -41,6 +41,23 @@ export function parseIntRadix(text: string, radix: number): Int | null {
   return normalise(acc);
 }
 
+/** Why Rust's integer parsing rejects a text, in its own words. */
+function parseIntFailure(text: string, radix: number): string {
+  if (text === "") return "cannot parse integer from empty string";
+  const negative = text.startsWith("-");
+  const digits = text.replace(/^[+-]/, "").toLowerCase();
+  const valid =
+    digits !== "" &&
+    [...digits].every((ch) => {
+      const d = Number.parseInt(ch, 36);
+      return !Number.isNaN(d) && d < radix;
+    });
+  if (!valid) return "invalid digit found in string";
+  return negative
+    ? "number too small to fit in target type"
+    : "number too large to fit in target type";
+}
+
 /** Rust's `str::parse::<f64>`: decimal or exponent forms, `inf`, `infinity`, `nan`. */
 export function parseFloatStrict(text: string): number | null {
   const s = text;
@@ -149,7 +166,8 @@ export const mathPackage: Package = (lib) => {
       // NaN passes the reference's range check and converts to 0 (Rust's `as`).
       if (Number.isNaN(v)) return 0;
       if (v > 2 ** 63 || v < -(2 ** 63)) {
-        throw arithmeticError(`Integer overflow: to_int(${rustPlain(v)})`);
+        const shown = Number.isFinite(v) ? rustPlain(v) : v > 0 ? "inf" : "-inf";
+        throw arithmeticError(`Integer overflow: to_int(${shown})`);
       }
       const t = Math.trunc(v);
       if (Number.isSafeInteger(t)) return t === 0 ? 0 : t;
@@ -166,10 +184,11 @@ export const mathPackage: Package = (lib) => {
   const parseInteger = (text: string, radix: number): Int => {
     if (radix < 2 || radix > 36) throw arithmeticError(`Invalid radix: '${radix}'`);
     const r = parseIntRadix(text.trim(), radix);
-    if (r === null)
+    if (r === null) {
       throw arithmeticError(
-        `Error parsing integer number '${text}': invalid digit found in string`,
+        `Error parsing integer number '${text}': ${parseIntFailure(text.trim(), radix)}`,
       );
+    }
     return r;
   };
   lib.fn("parse_int", ["string"], (_ctx, [s]) => parseInteger(str(s), 10), {
