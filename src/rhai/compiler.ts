@@ -992,9 +992,10 @@ export class Compiler {
       // Bounds and index-type errors point at the index, as the reference's do.
       const indexPos = n.index.position;
       return (f) => {
+        // The reference evaluates the index before the expression it indexes.
+        const i = idx(f);
         const c = target(f);
         if (safe && c === undefined) return undefined;
-        const i = idx(f);
         if (Array.isArray(c) && typeof i === "number") {
           const len = c.length;
           if (i >= 0 && i < len) return c[i];

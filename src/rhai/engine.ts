@@ -869,6 +869,10 @@ export class Engine {
       this.writeBackThis(target, obj, f, pos);
       return r;
     }
+    // `call` is a keyword: on anything else it wants a function pointer, as the reference.
+    if (name === "call") {
+      throw typeMismatch("Fn", typeOf(argv.length === 1 ? obj : argv[1])).at(pos);
+    }
     if (name === "type_of" && argv.length === 1) return typeOf(obj);
     if (name === "is_shared" && argv.length === 1) return false;
     // A script function called as a method binds `this` (looked up only when the script
@@ -1165,6 +1169,10 @@ export class Engine {
         const mask = (1n << BigInt(width)) - 1n;
         return int.wrapI64((BigInt.asUintN(64, big) >> BigInt(shift)) & mask);
       }
+      // A bit-field takes integers or ranges only.
+      if (this.lib.resolve("index$get", [c, i]) === undefined) {
+        throw typeMismatch("i64", indexTypeName(i)).at(at);
+      }
     }
     const f = this.lib.resolve("index$get", [c, i]);
     if (f !== undefined) {
@@ -1292,6 +1300,9 @@ export class Engine {
         const mask = ((1n << BigInt(width)) - 1n) << BigInt(shift);
         const val = (int.toBig(v) << BigInt(shift)) & mask;
         return int.wrapI64((big & ~mask) | val);
+      }
+      if (this.lib.resolve("index$set", [c, i, v]) === undefined) {
+        throw typeMismatch("i64", indexTypeName(i)).at(at);
       }
     }
     const f = this.lib.resolve("index$set", [c, i, v]);

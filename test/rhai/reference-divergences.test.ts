@@ -123,6 +123,11 @@ describe("cases where we once differed from the reference", () => {
       ["Integer overflow: to_int(-inf)", "=> ()"],
     ],
     ['[1] == "a".chars()', ["=> false"]],
+    // Indexing an integer with anything but an integer or range; `call` on a non-pointer.
+    ['let v = 5; v["x"]', ["!! ErrorMismatchDataType"]],
+    ["5.call()", ["!! ErrorMismatchDataType"]],
+    // The index is evaluated before the expression it indexes.
+    ['[print("a")][{ print("i"); 0 }]', ["i", "a", "=> ()"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

@@ -54,7 +54,11 @@ export function typed(v: Value): unknown {
   if (typeof v === "string") return { t: "string", v };
   if (Array.isArray(v)) return { t: "array", v: v.map(typed) };
   if (v instanceof Blob) return { t: "blob", v: [...v.bytes] };
-  if (v instanceof Map) return { t: "map", v: [...v].map(([k, x]) => [k, typed(x as Value)]) };
+  if (v instanceof Map) {
+    // Scripts see keys in sorted order (the reference's maps are BTreeMaps), as here.
+    const keys = [...v.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { t: "map", v: keys.map((k) => [k, typed(v.get(k) as Value)]) };
+  }
   return { t: typeName(v), s: toDisplay(v), d: toDebug(v) };
 }
 
