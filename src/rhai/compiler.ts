@@ -301,6 +301,25 @@ function fnSignature(name: string, args: readonly Value[]): string {
   );
 }
 
+/** Whether evaluating a node has no effect but its value: variables, literals, blocks of them. */
+function isPure(n: Node): boolean {
+  switch (n.type) {
+    case "Const":
+    case "Var":
+      return true;
+    case "Array":
+      return n.items.every(isPure);
+    case "MapLit":
+      return n.entries.every(([, v]) => isPure(v));
+    case "Block":
+      return n.body.every(isPure);
+    case "If":
+      return isPure(n.cond) && isPure(n.then) && (n.else === undefined || isPure(n.else));
+    default:
+      return false;
+  }
+}
+
 /** Whether a node is made of literals only (what the reference's optimiser folds). */
 function isConstant(n: Node): boolean {
   switch (n.type) {
@@ -500,7 +519,10 @@ export class Compiler {
   // ---- statements and blocks --------------------------------------------------------
 
   /** A statement list; in a jump context (`inCtl`) a JUMP result ends it early. */
-  private block(stmts: readonly Node[], scoped = true, inCtl = false): Eval {
+  private block(all: readonly Node[], scoped = true, inCtl = false): Eval {
+    // The reference's optimiser drops statements without effects whose value is unused
+    // (`undefined_thing;` before the last statement is no error there): so do we.
+    const stmts = all.filter((s, i) => i === all.length - 1 || !isPure(s));
     // Where each statement is, so a limit stops with a position.
     const where = stmts.map((st) => st.position);
     const mark = this.fs.visible.length;

@@ -128,6 +128,11 @@ describe("cases where we once differed from the reference", () => {
     ["5.call()", ["!! ErrorMismatchDataType"]],
     // The index is evaluated before the expression it indexes.
     ['[print("a")][{ print("i"); 0 }]', ["i", "a", "=> ()"]],
+    // The optimiser drops statements without effects whose value is unused.
+    ["let r = 1; undefined_thing; r", ["=> 1"]],
+    ["let r = 1; [undefined_thing]; r", ["=> 1"]],
+    ["let r = 1; -undefined_thing; r", ["!! ErrorVariableNotFound"]],
+    ["undefined_thing", ["!! ErrorVariableNotFound"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
