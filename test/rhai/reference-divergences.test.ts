@@ -133,6 +133,8 @@ describe("cases where we once differed from the reference", () => {
     ["let r = 1; [undefined_thing]; r", ["=> 1"]],
     ["let r = 1; -undefined_thing; r", ["!! ErrorVariableNotFound"]],
     ["undefined_thing", ["!! ErrorVariableNotFound"]],
+    // max and min of floats: with a NaN, the second operand wins.
+    ["let n = 0.0 / 0.0; [max(n, 1.5), max(1.5, n), min(n, 1.5)]", ["=> [1.5, NaN, 1.5]"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

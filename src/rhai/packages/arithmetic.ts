@@ -103,7 +103,8 @@ export const logicPackage: Package = (lib) => {
         (_ctx, [a, b]) => {
           const x = fl(a);
           const y = fl(b);
-          return new Float(wantMax ? Math.max(x, y) : Math.min(x, y));
+          // `x >= y ? x : y` as the reference: with a NaN, the second operand wins.
+          return new Float(wantMax ? (x >= y ? x : y) : x <= y ? x : y);
         },
         { ...pure, doc: `The ${word} of two numbers, as a float.` },
       );
