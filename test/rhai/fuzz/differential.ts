@@ -157,31 +157,36 @@ function parseRefLine(line: string): Outcome {
   };
 }
 
-function spawnBatch(
-  bin: string,
-  srcs: readonly string[],
-  timeoutMs: number,
-): Outcome[] | undefined {
+/**
+ * Runs programs on the reference in one process. It writes each result as soon as it has
+ * it, so when the process is stopped for taking too long, the lines it wrote are the
+ * results of the first programs, and the next program is the one that hangs.
+ */
+function spawnBatch(bin: string, srcs: readonly string[], timeoutMs: number): Outcome[] {
   const input = srcs.map((s) => `CASE eval ${Buffer.byteLength(s, "utf8")}\n${s}\n`).join("");
   const r = spawnSync(bin, [], { input, timeout: timeoutMs, maxBuffer: 1 << 28, encoding: "utf8" });
-  const lines = (r.stdout ?? "").split("\n").filter((l) => l !== "");
-  if (r.status !== 0 || lines.length !== srcs.length) return undefined;
-  return lines.map(parseRefLine);
+  const out = (r.stdout ?? "").split("\n").filter((l) => l !== "");
+  // A line cut short by the kill is not a result.
+  const complete = r.status === 0 ? out : out.filter((l) => l.endsWith("}"));
+  return complete.slice(0, srcs.length).map(parseRefLine);
 }
 
 /** Runs programs on the reference, in batches; a program that hangs is a timeout. */
 export function runReference(refDir: string, srcs: readonly string[], batchSize = 250): Outcome[] {
   const bin = join(refDir, "rhai-case");
   const out: Outcome[] = [];
-  const runSplit = (part: readonly string[]): Outcome[] => {
-    const got = spawnBatch(bin, part, 3000 + part.length * 40);
-    if (got !== undefined) return got;
-    if (part.length === 1) return [{ kind: "timeout" }];
-    const mid = part.length >> 1;
-    return [...runSplit(part.slice(0, mid)), ...runSplit(part.slice(mid))];
-  };
-  for (let i = 0; i < srcs.length; i += batchSize)
-    out.push(...runSplit(srcs.slice(i, i + batchSize)));
+  let i = 0;
+  while (i < srcs.length) {
+    const part = srcs.slice(i, i + batchSize);
+    const got = spawnBatch(bin, part, 2000 + part.length * 20);
+    out.push(...got);
+    i += got.length;
+    if (got.length < part.length) {
+      // The program after the last result hung (or crashed the process): skip it.
+      out.push({ kind: "timeout" });
+      i++;
+    }
+  }
   return out;
 }
 
