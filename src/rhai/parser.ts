@@ -1101,7 +1101,22 @@ class Parser {
     const params: VarDecl[] = [];
     if (open.text === "|") {
       while (!this.isSym("|")) {
-        const p = this.identifier("as a parameter");
+        // The reference's errors here: a keyword is VariableExpected, `this` is Reserved,
+        // anything else (a literal, a symbol) is a missing `|`.
+        const t = this.tok;
+        if (t.kind === "keyword" || (t.kind === "reserved" && /^[\p{L}_]/u.test(t.text))) {
+          if (t.text === "this") throw this.reserved(t);
+          throw perr("VariableExpected", "Expecting name of a variable", posOf(t));
+        }
+        if (t.kind !== "ident") {
+          throw perr(
+            "MissingToken",
+            "Expecting '|' to close the parameters list of anonymous function or closure",
+            posOf(t),
+            ["|", "to close the parameters list of anonymous function or closure"],
+          );
+        }
+        const p = this.nextTok();
         if (params.some((q) => q.name === p.text)) {
           throw perr("FnDuplicatedParam", `Duplicated parameter '${p.text}'`, posOf(p), [
             "anon",
@@ -1113,9 +1128,9 @@ class Parser {
         else if (!this.isSym("|")) {
           throw perr(
             "MissingToken",
-            "Expecting '|' to close the parameters list",
+            "Expecting ',' to separate the parameters of anonymous function",
             posOf(this.tok),
-            ["|"],
+            [",", "to separate the parameters of anonymous function"],
           );
         }
       }

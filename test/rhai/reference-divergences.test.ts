@@ -135,6 +135,10 @@ describe("cases where we once differed from the reference", () => {
     ["undefined_thing", ["!! ErrorVariableNotFound"]],
     // max and min of floats: with a NaN, the second operand wins.
     ["let n = 0.0 / 0.0; [max(n, 1.5), max(1.5, n), min(n, 1.5)]", ["=> [1.5, NaN, 1.5]"]],
+    // Closure parameter lists: the reference's error variants.
+    ['let f = |"s"| 0;', ["!! MissingToken"]],
+    ["let f = |if| 0;", ["!! VariableExpected"]],
+    ["let f = |x y| 0;", ["!! MissingToken"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
