@@ -1351,6 +1351,7 @@ class Parser {
       if (index.type === "Const" && !isStrIdx) bad("Object map expects string index");
     } else if (
       target.type === "Array" ||
+      target.type === "Interp" ||
       (target.type === "Const" &&
         (typeof target.value === "string" || typeof target.value === "number"))
     ) {

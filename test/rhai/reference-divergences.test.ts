@@ -139,6 +139,8 @@ describe("cases where we once differed from the reference", () => {
     ['let f = |"s"| 0;', ["!! MissingToken"]],
     ["let f = |if| 0;", ["!! VariableExpected"]],
     ["let f = |x y| 0;", ["!! MissingToken"]],
+    // An interpolated string indexed by a string literal is a parse error.
+    ['`a${1}`["s"]', ["!! MalformedIndexExpr"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
