@@ -835,9 +835,13 @@ class Parser {
         const n = this.tok;
         // The reference lexes a `-` written right against a number as part of the literal,
         // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result.
+        // Nor one right after a `}` (a statement after a block or a function).
+        const before = this.i >= 2 ? this.toks[this.i - 2] : undefined;
+        const afterBrace = before?.kind === "symbol" && before.text === "}";
         const adjacent =
           n.line === t.line &&
           n.column === t.column + 1 &&
+          !afterBrace &&
           !(t.line === this.noMergeAt.line && t.column === this.noMergeAt.column);
         if (t.text === "-" && n.kind === "int" && (adjacent || !this.postfixFollows(1))) {
           this.nextTok();

@@ -141,6 +141,7 @@ describe("cases where we once differed from the reference", () => {
     ["let f = |x y| 0;", ["!! MissingToken"]],
     // An interpolated string indexed by a string literal is a parse error.
     ['`a${1}`["s"]', ["!! MalformedIndexExpr"]],
+    ["{ 1 } -5.abs()", ["=> -5"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
