@@ -1,86 +1,77 @@
 #!/usr/bin/env node
-// The `rhai` command: run a script file, evaluate a snippet, or check the engine against
-// the conformance corpus.
+// The `rhai` command's launcher. The command itself is rhai-main.ts. A one-line script
+// should start about as fast as Node does, and loading the engine as some thirty ES modules
+// costs more than running the script: `npm run build` therefore also writes the command as
+// one CommonJS bundle (scripts/build-rhai-cli.mjs), which this launcher compiles with a V8
+// code cache kept beside it, so most of the engine needs neither parsing nor compiling.
+//
+// The bundle is used only while it matches the compiled files it was built from (their
+// sizes and modification times, recorded in its manifest): after a plain `tsc` the launcher
+// falls back to loading rhai-main.js, so it never runs stale code. A cache that V8 rejects
+// (another Node version) is rewritten after the run when the folder is writable.
 
-import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { Command } from "commander";
-import { runFile } from "../rhai/conformance.js";
-import { Engine, FileModuleResolver, isRhaiError, toDisplay } from "../rhai/index.js";
+// One ES import only: each ES import of a built-in module costs more at start-up than
+// `require` does, so the others come through require.
+import { createRequire } from "node:module";
 
-function fail(e: unknown): never {
-  if (isRhaiError(e)) {
-    const where =
-      e.position.line > 0 ? ` (line ${e.position.line}, position ${e.position.column})` : "";
-    process.stderr.write(`${e.code}: ${e.detail}${where}\n`);
-  } else {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+const require = createRequire(import.meta.url);
+const { readFileSync, statSync, writeFileSync } = require("node:fs") as typeof import("node:fs");
+const { Script } = require("node:vm") as typeof import("node:vm");
+const { dirname, join, resolve } = require("node:path") as typeof import("node:path");
+
+interface Manifest {
+  /** The files the bundle was built from, relative to the project's root. */
+  inputs: { path: string; size: number; mtimeMs: number }[];
+}
+
+const here = dirname(
+  (require("node:url") as typeof import("node:url")).fileURLToPath(import.meta.url),
+);
+const bundleFile = join(here, "rhai-main.bundle.cjs");
+
+/** The bundle's manifest when every input is unchanged since the build, else undefined. */
+function freshManifest(): Manifest | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(`${bundleFile}.json`, "utf8")) as Manifest;
+    const root = resolve(here, "../..");
+    for (const input of manifest.inputs) {
+      const s = statSync(join(root, input.path));
+      if (s.size !== input.size || s.mtimeMs !== input.mtimeMs) return undefined;
+    }
+    return manifest;
+  } catch {
+    return undefined;
   }
-  process.exit(1);
 }
 
-/** An engine printing to stdout; `import "x"` loads `x.rhai` from `moduleDir`. */
-function newEngine(moduleDir: string): Engine {
-  return new Engine()
-    .onPrint((text) => process.stdout.write(`${text}\n`))
-    .onDebug((text) => process.stdout.write(`${text}\n`))
-    .setModuleResolver(new FileModuleResolver(moduleDir));
+function runBundle(): void {
+  const cacheFile = `${bundleFile}.cache`;
+  // esbuild keeps the entry's `#!` line, which is not valid inside a function body.
+  const source = readFileSync(bundleFile, "utf8").replace(/^#!.*/, "");
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(
+    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
+    { filename: bundleFile, cachedData },
+  );
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    // Written at exit, so the cache also holds the functions this run compiled.
+    process.once("exit", () => {
+      try {
+        writeFileSync(cacheFile, script.createCachedData());
+      } catch {
+        // A read-only installation: run without a cache.
+      }
+    });
+  }
+  const module = { exports: {} };
+  const main = script.runInThisContext() as (...args: unknown[]) => void;
+  main(module.exports, createRequire(bundleFile), module, bundleFile, here);
 }
 
-const program = new Command();
-program
-  .name("rhai")
-  .description("Run Rhai scripts with the Horus engine")
-  .version("0.1.0")
-  // Set before the sub-commands are added, so they inherit it: bad usage exits 2 (a script
-  // that fails exits 1).
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-
-program
-  .command("run")
-  .description("run a script file; prints what the script prints")
-  .argument("<file>", "the .rhai script")
-  .action((file: string) => {
-    let src: string;
-    try {
-      src = readFileSync(file, "utf8");
-    } catch (e) {
-      fail(e);
-    }
-    try {
-      newEngine(dirname(file)).run(src);
-    } catch (e) {
-      fail(e);
-    }
-  });
-
-program
-  .command("eval")
-  .description("evaluate a script given on the command line and print its value")
-  .argument("<script>", "the Rhai source")
-  .action((script: string) => {
-    try {
-      const value = newEngine(process.cwd()).eval(script);
-      if (value !== undefined) process.stdout.write(`${toDisplay(value)}\n`);
-    } catch (e) {
-      fail(e);
-    }
-  });
-
-program
-  .command("conformance")
-  .description("run conformance corpus files; one line per failing case, then the totals")
-  .argument("<files...>", "JSON-lines corpus files")
-  .action((files: string[]) => {
-    let passed = 0;
-    let failed = 0;
-    for (const file of files) {
-      const report = runFile(file);
-      for (const r of report.results) if (!r.pass) process.stdout.write(`FAIL ${r.id}: ${r.why}\n`);
-      passed += report.passed;
-      failed += report.failed;
-    }
-    process.stdout.write(`${passed} passed, ${failed} failed\n`);
-  });
-
-program.parse();
+if (process.env.RHAI_CLI_NO_BUNDLE !== "1" && freshManifest() !== undefined) runBundle();
+else await import("./rhai-main.js");

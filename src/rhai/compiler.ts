@@ -14,8 +14,10 @@ import {
   RhaiParseError,
   RhaiRuntimeError,
   type RuntimeErrorCode,
+  signatureOf,
+  typeMismatch,
 } from "./errors.js";
-import { toDebug } from "./format.js";
+import { toDebug, toDynamicDisplay } from "./format.js";
 import * as int from "./int.js";
 import { isStackExhausted, isValueTooLarge } from "./js-errors.js";
 import type { NativeCallContext, NativeFunction } from "./native.js";
@@ -50,6 +52,7 @@ import {
   Range,
   type RhaiMap,
   typeName,
+  typeOf,
   type Value,
 } from "./value.js";
 
@@ -98,7 +101,9 @@ const SYSTEM_ERRORS = new Set<string>([
 ]);
 
 export function isCatchable(e: RhaiRuntimeError): boolean {
-  return !SYSTEM_ERRORS.has(e.innermost().code);
+  // A syntax error met while running (parse_json) is not catchable either, unless `eval`
+  // wrapped it in ErrorInFunctionCall, as the reference does.
+  return !SYSTEM_ERRORS.has(e.innermost().code) && e.code !== "ErrorParsing";
 }
 
 /** A compiled script function or closure. */
@@ -290,7 +295,47 @@ class CallSite implements NativeCallContext {
 }
 
 function fnSignature(name: string, args: readonly Value[]): string {
-  return `${name} (${args.map((a) => typeName(a)).join(", ")})`;
+  return signatureOf(
+    name,
+    args.map((a) => typeOf(a)),
+  );
+}
+
+/** Whether evaluating a node has no effect but its value: variables, literals, blocks of them. */
+function isPure(n: Node): boolean {
+  switch (n.type) {
+    case "Const":
+    case "Var":
+      return true;
+    case "Array":
+      return n.items.every(isPure);
+    case "MapLit":
+      return n.entries.every(([, v]) => isPure(v));
+    case "Block":
+      return n.body.every(isPure);
+    case "If":
+      return isPure(n.cond) && isPure(n.then) && (n.else === undefined || isPure(n.else));
+    default:
+      return false;
+  }
+}
+
+/** Whether a node is made of literals only (what the reference's optimiser folds). */
+function isConstant(n: Node): boolean {
+  switch (n.type) {
+    case "Const":
+      return true;
+    case "Unary":
+      return isConstant(n.arg);
+    case "Binary":
+      return isConstant(n.left) && isConstant(n.right);
+    case "Array":
+      return n.items.every(isConstant);
+    case "MapLit":
+      return n.entries.every(([, v]) => isConstant(v));
+    default:
+      return false;
+  }
 }
 
 function isRefNode(n: Node): boolean {
@@ -474,7 +519,10 @@ export class Compiler {
   // ---- statements and blocks --------------------------------------------------------
 
   /** A statement list; in a jump context (`inCtl`) a JUMP result ends it early. */
-  private block(stmts: readonly Node[], scoped = true, inCtl = false): Eval {
+  private block(all: readonly Node[], scoped = true, inCtl = false): Eval {
+    // The reference's optimiser drops statements without effects whose value is unused
+    // (`undefined_thing;` before the last statement is no error there): so do we.
+    const stmts = all.filter((s, i) => i === all.length - 1 || !isPure(s));
     // Where each statement is, so a limit stops with a position.
     const where = stmts.map((st) => st.position);
     const mark = this.fs.visible.length;
@@ -696,11 +744,7 @@ export class Compiler {
   }
 
   private mismatch(expected: string, v: Value, pos: Position): RhaiRuntimeError {
-    return err(
-      "ErrorMismatchDataType",
-      `Data type incorrect: ${typeName(v)} (expecting ${expected})`,
-      pos,
-    );
+    return typeMismatch(expected, typeName(v)).at(pos);
   }
 
   // ---- variables ------------------------------------------------------------------
@@ -902,7 +946,7 @@ export class Compiler {
           get: (f) => {
             const c = parent.get(f);
             if (safe && c === undefined) return undefined;
-            return this.engine.indexGet(c, idx(f), pos);
+            return this.engine.indexGet(c, idx(f), pos, n.index.position);
           },
           set: (f, v, checked) => {
             if (parent.constant) {
@@ -915,7 +959,7 @@ export class Compiler {
             }
             const c = parent.get(f);
             if (safe && c === undefined) return;
-            const r = this.engine.indexSet(c, idx(f), v, pos);
+            const r = this.engine.indexSet(c, idx(f), v, pos, n.index.position);
             if (checked) this.engine.checkGrown(r, [v], 0, false, pos);
             if (r !== c) parent.set(f, r, checked);
           },
@@ -967,16 +1011,19 @@ export class Compiler {
     const engine = this.engine;
     if (n.type === "Index") {
       const idx = this.expr(n.index);
+      // Bounds and index-type errors point at the index, as the reference's do.
+      const indexPos = n.index.position;
       return (f) => {
+        // The reference evaluates the index before the expression it indexes.
+        const i = idx(f);
         const c = target(f);
         if (safe && c === undefined) return undefined;
-        const i = idx(f);
         if (Array.isArray(c) && typeof i === "number") {
           const len = c.length;
           if (i >= 0 && i < len) return c[i];
           if (i < 0 && -i <= len) return c[len + i];
         }
-        return engine.indexGet(c, i, pos);
+        return engine.indexGet(c, i, pos, indexPos);
       };
     }
     const name = n.name;
@@ -1103,13 +1150,18 @@ export class Compiler {
 
   private interp(n: NodeOf<"Interp">): Eval {
     const parts = n.parts.map((p) => this.expr(p));
+    // The reference's optimiser folds a constant array or map literal into the string with
+    // its Dynamic Display, which quotes characters: `${[1, 'c']}` is "[1, 'c']".
+    // Only when the whole string is constant: otherwise nothing is folded.
+    const allConstant = n.parts.every(isConstant);
+    const folded = n.parts.map((p) => allConstant && (p.type === "Array" || p.type === "MapLit"));
     const engine = this.engine;
     const pos = n.position;
     return (f) => {
       let s = "";
-      for (const p of parts) {
-        const v = p(f);
-        s += typeof v === "string" ? v : engine.display(v);
+      for (let i = 0; i < parts.length; i++) {
+        const v = (parts[i] as Eval)(f);
+        s += typeof v === "string" ? v : folded[i] ? toDynamicDisplay(v) : engine.display(v);
       }
       if (engine.limits.maxStringSize > 0) engine.checkStringSize(s, pos);
       return s;
@@ -1824,14 +1876,6 @@ export class Compiler {
       i === 0 && firstRef !== undefined ? firstRef.get : this.stored(a),
     );
     const program = this.program;
-    const fnVar = this.fs.visible.some((d) => d.name === name)
-      ? this.varGet({
-          type: "Var",
-          name,
-          decl: [...this.fs.visible].reverse().find((d) => d.name === name),
-          position: pos,
-        })
-      : undefined;
     return (f) => {
       const argv = new Array<Value>(argc);
       for (let i = 0; i < argc; i++) argv[i] = (args[i] as Eval)(f);
@@ -1858,11 +1902,8 @@ export class Compiler {
         }
         return r;
       }
-      // A variable holding a function pointer can be called like a function.
-      if (fnVar !== undefined) {
-        const fp = fnVar(f);
-        if (fp instanceof FnPtr) return engine.callFnPtr(fp, argv, NO_THIS, pos);
-      }
+      // A variable holding a function pointer is not callable as `f(x)` in the reference
+      // (only `f.call(x)` or `call(f, x)`): the name is looked up as a function only.
       const late = program.lookup(name, argc);
       if (late !== undefined) return engine.callScript(late, argv, NO_THIS, undefined, null, pos);
       throw engine.notFound(name, argv, pos);
@@ -1879,7 +1920,7 @@ export class Compiler {
       case "type_of":
         if (argc === 1) {
           const a = this.expr(n.args[0] as Node);
-          return (f) => typeName(a(f));
+          return (f) => typeOf(a(f));
         }
         return undefined;
       case "print":
@@ -1889,6 +1930,13 @@ export class Compiler {
         if (name === "print") {
           return (f) => {
             engine.emitPrint(engine.display(a(f)));
+            return undefined;
+          };
+        }
+        // `debug()` with nothing prints an empty line, not the Debug of an empty string.
+        if (argc === 0) {
+          return () => {
+            engine.emitDebug("", pos);
             return undefined;
           };
         }

@@ -11,7 +11,14 @@ import {
   type Program,
   type Ref,
 } from "./compiler.js";
-import { type Position, RhaiParseError, RhaiRuntimeError } from "./errors.js";
+import {
+  boundsError,
+  type Position,
+  RhaiParseError,
+  RhaiRuntimeError,
+  signatureOf,
+  typeMismatch,
+} from "./errors.js";
 import { toDebug, toDisplay } from "./format.js";
 import * as int from "./int.js";
 import { isStackExhausted } from "./js-errors.js";
@@ -42,6 +49,7 @@ import {
   type RhaiMap,
   Timestamp,
   typeName,
+  typeOf,
   type Value,
 } from "./value.js";
 
@@ -702,19 +710,18 @@ export class Engine {
       case "ErrorDataTooLarge":
       case "ErrorTerminated":
       case "ErrorTooManyVariables":
+      case "ErrorParsing":
         return x;
     }
-    if (
-      x.code === "ErrorInFunctionCall" &&
-      x.detail.startsWith(`Error in call to function '${fn.name}'`)
-    )
-      return x;
+    const name = fn.name;
+    const call = fn.def.isClosure ? "in closure call" : `in call to function '${name}'`;
     return new RhaiRuntimeError(
       "ErrorInFunctionCall",
-      `Error in call to function '${fn.def.isClosure ? "anonymous function" : fn.name}': ${x.message}`,
+      `${x.referenceDisplay()}\n${call}`,
       pos,
       undefined,
       x,
+      { function: name, source: "" },
     );
   }
 
@@ -807,7 +814,7 @@ export class Engine {
       if (name === "==") return valuesEqual(args[0], args[1]);
       if (name === "!=") return !valuesEqual(args[0], args[1]);
     }
-    if (name === "type_of" && args.length === 1) return typeName(args[0]);
+    if (name === "type_of" && args.length === 1) return typeOf(args[0]);
     void pos;
     return NONE;
   }
@@ -862,7 +869,11 @@ export class Engine {
       this.writeBackThis(target, obj, f, pos);
       return r;
     }
-    if (name === "type_of" && argv.length === 1) return typeName(obj);
+    // `call` is a keyword: on anything else it wants a function pointer, as the reference.
+    if (name === "call") {
+      throw typeMismatch("Fn", typeOf(argv.length === 1 ? obj : argv[1])).at(pos);
+    }
+    if (name === "type_of" && argv.length === 1) return typeOf(obj);
     if (name === "is_shared" && argv.length === 1) return false;
     // A script function called as a method binds `this` (looked up only when the script
     // defines a function of that name: the compiler knows).
@@ -955,6 +966,8 @@ export class Engine {
     try {
       r = builtinBinary(op, a, b);
     } catch (e) {
+      // The reference's built-in operators fail without a position (see `unplaced`).
+      if (e instanceof RhaiRuntimeError) e.withoutReferencePosition();
       throw atPos(e, pos);
     }
     if (r !== NONE) {
@@ -983,9 +996,13 @@ export class Engine {
     }
     switch (op) {
       case "==":
-        return valuesEqual(a, b);
       case "!=":
-        return !valuesEqual(a, b);
+        // Two of the reference's iterators of one kind (stepped ranges, chars(), bits()) have
+        // no equality; values of different types are simply unequal.
+        if (isOpaqueIterator(a) && isOpaqueIterator(b) && typeName(a) === typeName(b)) {
+          throw this.notFound(op, [a, b], pos);
+        }
+        return op === "==" ? valuesEqual(a, b) : !valuesEqual(a, b);
       case "<":
       case "<=":
       case ">":
@@ -1037,7 +1054,13 @@ export class Engine {
         return args[0];
       }
     }
-    return this.binaryOp(op, a, b, opSite, pos);
+    try {
+      return this.binaryOp(op, a, b, opSite, pos);
+    } catch (e) {
+      // Unlike the plain operators, compound assignments report where they failed.
+      if (e instanceof RhaiRuntimeError) e.unplaced = false;
+      throw e;
+    }
   }
 
   /** @internal `x in container`. */
@@ -1089,25 +1112,19 @@ export class Engine {
   // ---- indexing and properties -------------------------------------------------------
 
   /** @internal `c[i]`. */
-  indexGet(c: Value, i: Value, pos: Position): Value {
+  indexGet(c: Value, i: Value, pos: Position, at: Position = pos): Value {
     if (Array.isArray(c)) {
       if (typeof i === "number" || typeof i === "bigint") {
         const n = Number(i);
         const len = c.length;
         const k = n < 0 ? len + n : n;
         if (k < 0 || k >= len) {
-          throw rtErr("ErrorArrayBounds", `Array index ${i} out of bounds: 0 to ${len - 1}`, pos, [
-            len,
-            i,
-          ]);
+          throw boundsError("Array", len, i).at(at);
         }
         return c[k];
       }
-      if (i instanceof Range) {
-        const [from, to] = this.rangeBounds(i, c.length);
-        return c.slice(from, to);
-      }
-      throw rtErr("ErrorIndexingType", `Array index must be an integer, not ${typeName(i)}`, pos);
+      // The reference indexes arrays by integers only (no slices by range).
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (c instanceof Map) {
       if (typeof i === "string") {
@@ -1118,21 +1135,13 @@ export class Engine {
         return v;
       }
       if (i instanceof Char) return c.get(i.value);
-      throw rtErr(
-        "ErrorIndexingType",
-        `Object map index must be a string, not ${typeName(i)}`,
-        pos,
-      );
+      throw typeMismatch("string", typeName(i)).at(at);
     }
     if (typeof c === "string") {
       if (typeof i === "number" || typeof i === "bigint") {
         const ch = charAt(c, Number(i));
         if (ch === undefined) {
-          throw rtErr(
-            "ErrorStringBounds",
-            `String index ${i} out of bounds: 0 to ${[...c].length - 1}`,
-            pos,
-          );
+          throw boundsError("String", [...c].length, i).at(at);
         }
         return char(ch);
       }
@@ -1141,28 +1150,22 @@ export class Engine {
         const [from, count] = this.stringSlice(i, chars.length, pos);
         return chars.slice(from, from + count).join("");
       }
-      throw rtErr("ErrorIndexingType", `String index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (c instanceof Blob) {
       if (typeof i === "number") {
         const len = c.bytes.length;
         const k = i < 0 ? len + i : i;
-        if (k < 0 || k >= len)
-          throw rtErr("ErrorArrayBounds", `Blob index ${i} out of bounds`, pos);
+        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(at);
         return c.bytes[k];
       }
-      if (i instanceof Range) {
-        const [from, to] = this.rangeBounds(i, c.bytes.length);
-        return new Blob(c.bytes.slice(from, to));
-      }
-      throw rtErr("ErrorIndexingType", `Blob index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (typeof c === "number" || typeof c === "bigint") {
       const big = int.toBig(c);
       if (typeof i === "number") {
         const bit = i < 0 ? 64 + i : i;
-        if (bit < 0 || bit >= 64)
-          throw rtErr("ErrorBitFieldBounds", `Bit index ${i} out of bounds`, pos);
+        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(at);
         return ((big >> BigInt(bit)) & 1n) === 1n;
       }
       if (i instanceof Range) {
@@ -1170,6 +1173,10 @@ export class Engine {
         if (width === 0) return 0;
         const mask = (1n << BigInt(width)) - 1n;
         return int.wrapI64((BigInt.asUintN(64, big) >> BigInt(shift)) & mask);
+      }
+      // A bit-field takes integers or ranges only.
+      if (this.lib.resolve("index$get", [c, i]) === undefined) {
+        throw typeMismatch("i64", indexTypeName(i)).at(at);
       }
     }
     const f = this.lib.resolve("index$get", [c, i]);
@@ -1180,7 +1187,7 @@ export class Engine {
         throw atPos(e, pos);
       }
     }
-    throw rtErr("ErrorIndexingType", `Cannot index ${typeName(c)} with ${typeName(i)}`, pos);
+    throw indexingError(c, i, pos);
   }
 
   /** Start and length of a string slice by range, with the reference's rules. */
@@ -1192,7 +1199,7 @@ export class Engine {
       const k = count + n;
       if (k < 0) {
         if (isEnd) return 0;
-        throw rtErr("ErrorStringBounds", `String index ${x} out of bounds`, pos);
+        throw boundsError("String", count, x).at(pos);
       }
       return k;
     };
@@ -1209,7 +1216,7 @@ export class Engine {
 
   /** Shift and width of a bit-field range, with the reference's bounds checks. */
   private bitRange(r: Range, pos: Position): [number, number] {
-    const bad = (x: Int) => rtErr("ErrorBitFieldBounds", `Bit-field index ${x} out of bounds`, pos);
+    const bad = (x: Int) => boundsError("Bit-field", 64, x).at(pos);
     const idx = (x: Int, allowEnd: boolean) => {
       const n = Number(x);
       if (n < 0 || n > 64 || (n === 64 && !allowEnd)) throw bad(x);
@@ -1225,34 +1232,20 @@ export class Engine {
     return end <= start ? [0, 0] : [start, end - start];
   }
 
-  private rangeBounds(r: Range, len: number): [number, number] {
-    let from = Number(r.start);
-    let to = Number(r.end);
-    if (r.inclusive) to += 1;
-    if (from < 0) from = Math.max(0, len + from);
-    if (to < 0) to = Math.max(0, len + to);
-    from = Math.min(from, len);
-    to = Math.min(Math.max(to, from), len);
-    return [from, to];
-  }
-
   /** @internal `c[i] = v`; returns the container (a new one for value types). */
-  indexSet(c: Value, i: Value, v: Value, pos: Position): Value {
+  indexSet(c: Value, i: Value, v: Value, pos: Position, at: Position = pos): Value {
     if (Array.isArray(c)) {
       if (typeof i === "number" || typeof i === "bigint") {
         const n = Number(i);
         const len = c.length;
         const k = n < 0 ? len + n : n;
         if (k < 0 || k >= len) {
-          throw rtErr("ErrorArrayBounds", `Array index ${i} out of bounds: 0 to ${len - 1}`, pos, [
-            len,
-            i,
-          ]);
+          throw boundsError("Array", len, i).at(at);
         }
         c[k] = v;
         return c;
       }
-      throw rtErr("ErrorIndexingType", `Array index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (c instanceof Map) {
       if (typeof i === "string") {
@@ -1263,11 +1256,7 @@ export class Engine {
         c.set(i.value, v);
         return c;
       }
-      throw rtErr(
-        "ErrorIndexingType",
-        `Object map index must be a string, not ${typeName(i)}`,
-        pos,
-      );
+      throw typeMismatch("string", typeName(i)).at(at);
     }
     if (typeof c === "string") {
       const chars = [...c];
@@ -1275,14 +1264,9 @@ export class Engine {
         const n = Number(i);
         const k = n < 0 ? chars.length + n : n;
         if (k < 0 || k >= chars.length) {
-          throw rtErr(
-            "ErrorStringBounds",
-            `String index ${i} out of bounds: 0 to ${chars.length - 1}`,
-            pos,
-          );
+          throw boundsError("String", chars.length, i).at(at);
         }
-        if (!(v instanceof Char))
-          throw rtErr("ErrorMismatchDataType", `Expecting char, not ${typeName(v)}`, pos);
+        if (!(v instanceof Char)) throw typeMismatch("char", typeName(v)).at(pos);
         chars[k] = v.value;
         return chars.join("");
       }
@@ -1291,16 +1275,14 @@ export class Engine {
         const text = typeof v === "string" ? v : v instanceof Char ? v.value : this.display(v);
         return chars.slice(0, from).join("") + text + chars.slice(from + count).join("");
       }
-      throw rtErr("ErrorIndexingType", `String index must be an integer, not ${typeName(i)}`, pos);
+      throw typeMismatch("i64", indexTypeName(i)).at(at);
     }
     if (c instanceof Blob) {
       if (typeof i === "number") {
         const len = c.bytes.length;
         const k = i < 0 ? len + i : i;
-        if (k < 0 || k >= len)
-          throw rtErr("ErrorArrayBounds", `Blob index ${i} out of bounds`, pos);
-        if (typeof v !== "number")
-          throw rtErr("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`, pos);
+        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(at);
+        if (typeof v !== "number") throw typeMismatch("i64", typeName(v)).at(pos);
         c.bytes[k] = v & 0xff;
         return c;
       }
@@ -1309,22 +1291,23 @@ export class Engine {
       const big = int.toBig(c);
       if (typeof i === "number") {
         const bit = i < 0 ? 64 + i : i;
-        if (bit < 0 || bit >= 64)
-          throw rtErr("ErrorBitFieldBounds", `Bit index ${i} out of bounds`, pos);
-        if (typeof v !== "boolean")
-          throw rtErr("ErrorMismatchDataType", `Expecting bool, not ${typeName(v)}`, pos);
+        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(at);
+        if (typeof v !== "boolean") throw typeMismatch("bool", typeName(v)).at(pos);
         const m = 1n << BigInt(bit);
         return int.wrapI64(v ? big | m : big & ~m);
       }
       if (i instanceof Range) {
         const [shift, width] = this.bitRange(i, pos);
         if (typeof v !== "number" && typeof v !== "bigint") {
-          throw rtErr("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`, pos);
+          throw typeMismatch("i64", typeName(v)).at(pos);
         }
         if (width === 0) return c;
         const mask = ((1n << BigInt(width)) - 1n) << BigInt(shift);
         const val = (int.toBig(v) << BigInt(shift)) & mask;
         return int.wrapI64((big & ~mask) | val);
+      }
+      if (this.lib.resolve("index$set", [c, i, v]) === undefined) {
+        throw typeMismatch("i64", indexTypeName(i)).at(at);
       }
     }
     const f = this.lib.resolve("index$set", [c, i, v]);
@@ -1337,7 +1320,7 @@ export class Engine {
       }
       return args[0];
     }
-    throw rtErr("ErrorIndexingType", `Cannot index ${typeName(c)} with ${typeName(i)}`, pos);
+    throw indexingError(c, i, pos);
   }
 
   /** @internal `o.name`. */
@@ -1368,7 +1351,10 @@ export class Engine {
         throw atPos(e, pos);
       }
     }
-    throw rtErr("ErrorDotExpr", `Unknown property '${name}' of ${typeName(o)}`, pos, name);
+    throw dotError(
+      `Unknown property '${name}' - a getter is not registered for type '${typeName(o)}'`,
+      pos,
+    );
   }
 
   /** @internal `o.name = v`; returns the object (a new one for value types). */
@@ -1398,7 +1384,10 @@ export class Engine {
       }
       return a[0];
     }
-    throw rtErr("ErrorDotExpr", `Cannot set property '${name}' of ${typeName(o)}`, pos, name);
+    throw dotError(
+      `No writable property '${name}' - a setter is not registered for type '${typeName(o)}' to handle '${typeName(v)}'`,
+      pos,
+    );
   }
 
   // ---- limits and errors ------------------------------------------------------------
@@ -1500,12 +1489,19 @@ export class Engine {
   errorValue(e: RhaiRuntimeError): Value {
     const inner = e.innermost();
     if (inner.code === "ErrorRuntime") return copy(inner.value as Value);
-    const m: RhaiMap = new Map();
-    m.set("message", inner.detail);
-    if (inner.position.line > 0) {
-      m.set("line", inner.position.line);
-      m.set("position", inner.position.column);
+    // The reference's map: the variant's name and fields, its message without the position,
+    // and where it happened (keys sorted, as the reference's maps are).
+    const fields: Record<string, Value> = { error: e.code, message: e.referenceMessage() };
+    for (const [k, v] of Object.entries(e.fields)) fields[k] = v;
+    if (e.code === "ErrorFunctionNotFound") fields.function = e.detail;
+    if (e.code === "ErrorVariableNotFound")
+      fields.variable = e.detail.replace(/^Variable not found: /, "");
+    if (!e.unplaced && e.position.line > 0) {
+      fields.line = e.position.line;
+      fields.position = e.position.column;
     }
+    const m: RhaiMap = new Map();
+    for (const k of Object.keys(fields).sort()) m.set(k, fields[k]);
     return m;
   }
 }
@@ -1528,7 +1524,35 @@ function charAt(s: string, index: number): string | undefined {
 }
 
 function fnSignatureOf(name: string, args: readonly Value[]): string {
-  return `${name} (${args.map((a) => typeName(a)).join(", ")})`;
+  return signatureOf(
+    name,
+    args.map((a) => typeOf(a)),
+  );
+}
+
+/** A value whose `type_of` differs from its own type name: one of the iterators. */
+function isOpaqueIterator(v: Value): boolean {
+  return typeof v === "object" && v !== null && typeOf(v) !== typeName(v);
+}
+
+/** An index's type as the reference names it in a mismatch (ranges by their Rust type). */
+function indexTypeName(i: Value): string {
+  if (i instanceof Range)
+    return `core::ops::range::${i.inclusive ? "RangeInclusive" : "Range"}<i64>`;
+  return typeName(i);
+}
+
+/** ErrorIndexingType: no indexer for this container and index type. */
+function indexingError(c: Value, i: Value, pos: Position): RhaiRuntimeError {
+  const what = `${typeName(c)} [${typeName(i)}]`;
+  return new RhaiRuntimeError("ErrorIndexingType", what, pos, undefined, undefined, { type: what });
+}
+
+/** ErrorDotExpr: the reference repeats its message as the `property` field. */
+function dotError(message: string, pos: Position): RhaiRuntimeError {
+  return new RhaiRuntimeError("ErrorDotExpr", message, pos, undefined, undefined, {
+    property: message,
+  });
 }
 
 export { Scope };

@@ -11,7 +11,7 @@ function rustExp(x: number): string {
 }
 
 /** Rust's Display for f64: never an exponent, shortest round-trip digits. */
-function rustPlain(x: number): string {
+export function rustPlain(x: number): string {
   const abs = Math.abs(x);
   if (abs !== 0 && (abs >= 1e21 || abs < 1e-6)) {
     // JS would switch to exponent form here; Rust writes every digit.
@@ -155,6 +155,48 @@ export function toDebug(v: Value): string {
   // escapes), and arrays and maps format their elements with `to_debug`: `['a']` prints [a].
   if (v instanceof Char) return v.value;
   return containerText(v) ?? hostText(v);
+}
+
+/** Rust's Debug of a char: quoted, with the escapes Rust uses. */
+function charDebug(c: string): string {
+  switch (c) {
+    case "'":
+      return "'\\''";
+    case "\\":
+      return "'\\\\'";
+    case "\n":
+      return "'\\n'";
+    case "\r":
+      return "'\\r'";
+    case "\t":
+      return "'\\t'";
+    case "\0":
+      return "'\\0'";
+  }
+  const code = c.codePointAt(0) ?? 0;
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `'\\u{${code.toString(16)}}'` : `'${c}'`;
+}
+
+/** An element inside a container as the reference's Dynamic Debug writes it. */
+function dynamicDebug(v: Value): string {
+  if (v instanceof Char) return charDebug(v.value);
+  if (Array.isArray(v) || v instanceof Map) return toDynamicDisplay(v);
+  return toDebug(v);
+}
+
+/**
+ * The reference's Display of a value held in a Dynamic, which differs from `to_string` for
+ * arrays and maps: characters inside them are quoted (`['c']`). Scripts see it where the
+ * reference's optimiser folds a constant container into an interpolated string.
+ */
+export function toDynamicDisplay(v: Value): string {
+  if (Array.isArray(v)) return `[${v.map(dynamicDebug).join(", ")}]`;
+  if (v instanceof Map) {
+    return `#{${sortedEntries(v)
+      .map(([k, x]) => `${escapeDebug(k)}: ${dynamicDebug(x)}`)
+      .join(", ")}}`;
+  }
+  return toDisplay(v);
 }
 
 function hostText(v: Value): string {

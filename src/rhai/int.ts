@@ -77,7 +77,8 @@ export function rem(a: Int, b: Int): Int | null {
 
 /** `a ** b`; a negative exponent is an error (null), as in the reference. */
 export function pow(a: Int, b: Int): Int | null {
-  if (b < 0) return null;
+  // The reference takes the exponent as a u32: a larger one overflows whatever the base.
+  if (b < 0 || b > 4294967295) return null;
   if (typeof a === "number" && typeof b === "number") {
     const r = a ** b;
     if (Number.isSafeInteger(r)) return r;

@@ -105,6 +105,7 @@ const SYMBOLS: readonly string[] = [
   "(*",
   "*)",
   "#{",
+  "#!",
   "|>",
   "<|",
   "+",
@@ -136,7 +137,26 @@ const SYMBOLS: readonly string[] = [
   "~",
 ];
 
-/** Symbols Rhai reserves: using one is a lex error with a hint. */
+/**
+ * Symbols the reference reserves without a meaning: a token of their own, so that the
+ * parser reports `Reserved` where an expression starts and `UnknownOperator` after one
+ * (`x++`, `a ? b : c`), as the reference does.
+ */
+export const RESERVED_SYMBOLS: ReadonlySet<string> = new Set([
+  "++",
+  "--",
+  "...",
+  "#",
+  "#!",
+  "@",
+  "$",
+  "~",
+  "|>",
+  "<|",
+  "?",
+]);
+
+/** Improper symbols: using one is a lex error with a hint. */
 const IMPROPER_SYMBOLS: Readonly<Record<string, string>> = {
   "===": "'===' is not a valid operator. This is not JavaScript! Should it be '=='?",
   "!==": "'!==' is not a valid operator. This is not JavaScript! Should it be '!='?",
@@ -147,15 +167,6 @@ const IMPROPER_SYMBOLS: Readonly<Record<string, string>> = {
   "::<": "'::<>' is not a valid symbol. This is not Rust! Should it be '::'?",
   "(*": "'(* .. *)' is not a valid comment format. This is not Pascal! Should it be '/* .. */'?",
   "*)": "'(* .. *)' is not a valid comment format. This is not Pascal! Should it be '/* .. */'?",
-  "++": "'++' is not a valid operator. This is not C! Should it be '+= 1'?",
-  "--": "'--' is not a valid operator. This is not C! Should it be '-= 1'?",
-  "...": "'...' is not a valid symbol. Should it be '..'?",
-  "#": "'#' is not a valid symbol. Should it be '#{'?",
-  "@": "'@' is a reserved symbol.",
-  $: "'$' is a reserved symbol.",
-  "~": "'~' is a reserved symbol.",
-  "|>": "'|>' is a reserved symbol.",
-  "<|": "'<|' is a reserved symbol.",
 };
 
 /** Keywords of the language proper. */
@@ -493,7 +504,10 @@ class Lexer {
         this.pos += sym.length;
         this.col += sym.length;
         const disabled = this.options.disabled;
-        if (disabled !== undefined && disabled.size > 0 && disabled.has(sym)) {
+        if (
+          (disabled !== undefined && disabled.size > 0 && disabled.has(sym)) ||
+          RESERVED_SYMBOLS.has(sym)
+        ) {
           return mk("reserved", sym, line, column);
         }
         if (hint !== undefined) throw lexError("ImproperSymbol", hint, line, column);

@@ -5,6 +5,7 @@
 // in for these types", and the caller then looks for a registered function.
 
 import { RhaiRuntimeError } from "./errors.js";
+import { floatPow } from "./float-pow.js";
 import { toDisplay } from "./format.js";
 import * as int from "./int.js";
 import {
@@ -59,9 +60,9 @@ function intOp(op: string, a: Int, b: Int): Builtin {
       if (r === null) throw arith(`Division overflow: ${a} / ${b}`);
       return r;
     case "%":
-      if (b === 0) throw arith(`Modulo division by zero: ${a} % ${b}`);
-      r = int.rem(a, b);
-      if (r === null) throw arith(`Modulo division overflow: ${a} % ${b}`);
+      // The reference uses checked_rem: MIN % -1 fails like a zero divisor, same message.
+      r = b === 0 || (b === -1 && a === int.I64_MIN) ? null : int.rem(a, b);
+      if (r === null) throw arith(`Modulo division by zero or overflow: ${a} % ${b}`);
       return r;
     case "**":
       if (b < 0) throw arith(`Integer raised to a negative power: ${a} ** ${b}`);
@@ -76,10 +77,8 @@ function intOp(op: string, a: Int, b: Int): Builtin {
         left = !left;
         n = int.neg(n) ?? 64;
       }
-      if (n >= 64) {
-        if (left) throw arith(`Left-shift by too many bits: ${a} << ${b}`);
-        throw arith(`Right-shift by too many bits: ${a} >> ${b}`);
-      }
+      // Shifting every bit out leaves 0 (or the sign, shifting right), as the reference does.
+      if (n >= 64) return left || a >= 0 ? 0 : -1;
       const big = int.toBig(a);
       return left ? int.wrapI64(big << int.toBig(n)) : int.normalise(big >> int.toBig(n));
     }
@@ -126,7 +125,7 @@ function floatOp(op: string, a: number, b: number): Builtin {
     case "%":
       return new Float(a % b);
     case "**":
-      return new Float(a ** b);
+      return new Float(floatPow(a, b));
     case "==":
     case "!=":
     case "<":
@@ -144,20 +143,14 @@ function floatOp(op: string, a: number, b: number): Builtin {
  */
 function floatCompare(op: string, x: number, y: number): boolean {
   if (!Number.isFinite(x) || !Number.isFinite(y)) {
-    switch (op) {
-      case "==":
-        return x === y;
-      case "!=":
-        return x !== y;
-      case "<":
-        return x < y;
-      case "<=":
-        return x <= y;
-      case ">":
-        return x > y;
-      default:
-        return x >= y;
-    }
+    // What the reference's epsilon arithmetic gives on non-finite operands (measured against
+    // it): every comparison with an infinity is false, even `inf == inf`; with NaN only
+    // `==`, `<=` and `>=` against a zero are true (its tests there are negated), the rest
+    // false, so `NaN != NaN` is false.
+    if (x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) return false;
+    if (y === Number.POSITIVE_INFINITY || y === Number.NEGATIVE_INFINITY) return false;
+    const againstZero = x === 0 || y === 0;
+    return againstZero && (op === "==" || op === "<=" || op === ">=");
   }
   const eps = Number.EPSILON;
   const diff = x === 0 || y === 0 ? eps : Math.max(Math.abs(x), Math.abs(y)) * eps;
@@ -219,6 +212,10 @@ export function builtinBinary(op: string, a: Value, b: Value): Builtin {
   const ta = typeof a;
   const tb = typeof b;
   if (op === "+") {
+    // A BLOB joins a string as UTF-8 text: the string package has those functions.
+    if (a instanceof Blob || b instanceof Blob) {
+      return a instanceof Blob && b instanceof Blob ? new Blob([...a.bytes, ...b.bytes]) : NONE;
+    }
     if (ta === "string") {
       if (tb === "string") return (a as string) + (b as string);
       if (b instanceof Char) return (a as string) + b.value;

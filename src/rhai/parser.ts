@@ -23,7 +23,13 @@ const METHOD_TYPES: Readonly<Record<string, string>> = {
 /** The end of an open range (`a..`): the reference uses i64::MAX. */
 const I64_MAX = 9223372036854775807n;
 
-import { BINARY_PRECEDENCE, KEYWORD_FUNCTIONS, type Token, tokenize } from "./lexer.js";
+import {
+  BINARY_PRECEDENCE,
+  KEYWORD_FUNCTIONS,
+  RESERVED_SYMBOLS,
+  type Token,
+  tokenize,
+} from "./lexer.js";
 import { Char, char, Float, type Value } from "./value.js";
 
 /** Options and limits that shape what the parser accepts. */
@@ -150,6 +156,8 @@ class Parser {
   private ctx: FnContext;
   private readonly functions: FnDef[] = [];
   private depth = 0;
+  /** A `-` here is an operator even against a number (the token after a case's `=>`). */
+  private noMergeAt: Position = { line: 0, column: 0 };
   private anonCount = 0;
   private readonly fnKeys = new Set<string>();
 
@@ -198,7 +206,8 @@ class Parser {
   }
 
   private reserved(t: Token): RhaiParseError {
-    return perr("Reserved", `'${t.text}' is a reserved keyword`, posOf(t), [t.text]);
+    const what = /^[\p{L}_]/u.test(t.text) ? "keyword" : "symbol";
+    return perr("Reserved", `'${t.text}' is a reserved ${what}`, posOf(t), [t.text]);
   }
 
   private identifier(what: string): Token {
@@ -481,7 +490,7 @@ class Parser {
     if (this.tok.kind === "symbol" && this.tok.text === "=") {
       throw badInput("Possibly a typo of '=='?", posOf(this.tok), "ImproperSymbol");
     }
-    return e;
+    return ensureBool(e);
   }
 
   private loopStmt(): Node {
@@ -542,7 +551,7 @@ class Parser {
           }
           this.nextTok();
           this.ctx.loopDepth--;
-          const iterable = this.expr();
+          const iterable = ensureIterable(this.expr());
           this.ctx.loopDepth++;
           const mark = this.ctx.vars.length;
           const item = this.declare(itemTok.text, false, posOf(itemTok));
@@ -734,7 +743,10 @@ class Parser {
       return BINARY_PRECEDENCE[t.text] !== undefined ? t.text : undefined;
     }
     if (t.kind === "keyword" && t.text === "in") return "in";
-    if (t.kind === "reserved" && BINARY_PRECEDENCE[t.text] !== undefined) {
+    if (
+      t.kind === "reserved" &&
+      (BINARY_PRECEDENCE[t.text] !== undefined || RESERVED_SYMBOLS.has(t.text))
+    ) {
       throw perr("UnknownOperator", `Unknown operator: '${t.text}'`, posOf(t), [t.text]);
     }
     return undefined;
@@ -782,9 +794,9 @@ class Parser {
   private makeBinary(op: string, left: Node, right: Node, position: Position): Node {
     switch (op) {
       case "&&":
-        return { type: "And", left, right, position };
+        return { type: "And", left: ensureBool(left), right: ensureBool(right), position };
       case "||":
-        return { type: "Or", left, right, position };
+        return { type: "Or", left: ensureBool(left), right: ensureBool(right), position };
       case "??":
         return { type: "Coalesce", left, right, position };
       default:
@@ -821,14 +833,30 @@ class Parser {
       this.enter(posOf(t));
       try {
         const n = this.tok;
-        if (t.text === "-" && n.kind === "int" && !this.postfixFollows(1)) {
+        // The reference lexes a `-` written right against a number as part of the literal,
+        // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result.
+        // Nor one right after a `}` (a statement after a block or a function).
+        const before = this.i >= 2 ? this.toks[this.i - 2] : undefined;
+        const afterBrace = before?.kind === "symbol" && before.text === "}";
+        const adjacent =
+          n.line === t.line &&
+          n.column === t.column + 1 &&
+          !afterBrace &&
+          !(t.line === this.noMergeAt.line && t.column === this.noMergeAt.column);
+        if (t.text === "-" && n.kind === "int" && (adjacent || !this.postfixFollows(1))) {
           this.nextTok();
-          if (n.overflow) return { type: "Const", value: -(2n ** 63n), position: posOf(t) };
-          return { type: "Const", value: neg(n.int as number) ?? 0, position: posOf(t) };
+          const value = n.overflow ? -(2n ** 63n) : (neg(n.int as number) ?? 0);
+          const lit: Node = { type: "Const", value, position: posOf(t) };
+          return adjacent ? this.postfix(lit) : lit;
         }
-        if (t.text === "-" && n.kind === "float" && !this.postfixFollows(1)) {
+        if (t.text === "-" && n.kind === "float" && (adjacent || !this.postfixFollows(1))) {
           this.nextTok();
-          return { type: "Const", value: new Float(-(n.float as number)), position: posOf(t) };
+          const lit: Node = {
+            type: "Const",
+            value: new Float(-(n.float as number)),
+            position: posOf(t),
+          };
+          return adjacent ? this.postfix(lit) : lit;
         }
         const arg = this.unary();
         return { type: "Unary", op: t.text as "-" | "+" | "!", arg, position: posOf(t) };
@@ -1077,7 +1105,22 @@ class Parser {
     const params: VarDecl[] = [];
     if (open.text === "|") {
       while (!this.isSym("|")) {
-        const p = this.identifier("as a parameter");
+        // The reference's errors here: a keyword is VariableExpected, `this` is Reserved,
+        // anything else (a literal, a symbol) is a missing `|`.
+        const t = this.tok;
+        if (t.kind === "keyword" || (t.kind === "reserved" && /^[\p{L}_]/u.test(t.text))) {
+          if (t.text === "this") throw this.reserved(t);
+          throw perr("VariableExpected", "Expecting name of a variable", posOf(t));
+        }
+        if (t.kind !== "ident") {
+          throw perr(
+            "MissingToken",
+            "Expecting '|' to close the parameters list of anonymous function or closure",
+            posOf(t),
+            ["|", "to close the parameters list of anonymous function or closure"],
+          );
+        }
+        const p = this.nextTok();
         if (params.some((q) => q.name === p.text)) {
           throw perr("FnDuplicatedParam", `Duplicated parameter '${p.text}'`, posOf(p), [
             "anon",
@@ -1089,9 +1132,9 @@ class Parser {
         else if (!this.isSym("|")) {
           throw perr(
             "MissingToken",
-            "Expecting '|' to close the parameters list",
+            "Expecting ',' to separate the parameters of anonymous function",
             posOf(this.tok),
-            ["|"],
+            [",", "to separate the parameters of anonymous function"],
           );
         }
       }
@@ -1160,13 +1203,9 @@ class Parser {
       case "return":
       case "throw":
         return this.statement(false);
-      case "let":
-      case "const":
-      case "import":
-      case "export":
-        throw badInput(`Unexpected '${t.text}'`, pos);
       default:
-        throw this.reserved(t);
+        // A keyword that cannot start an expression (`let x = try {}`).
+        throw badInput(`Unexpected '${t.text}'`, pos);
     }
   }
 
@@ -1316,6 +1355,7 @@ class Parser {
       if (index.type === "Const" && !isStrIdx) bad("Object map expects string index");
     } else if (
       target.type === "Array" ||
+      target.type === "Interp" ||
       (target.type === "Const" &&
         (typeof target.value === "string" || typeof target.value === "number"))
     ) {
@@ -1372,10 +1412,30 @@ class Parser {
         for (;;) {
           this.enter(posOf(this.tok));
           let e: Node;
+          const start = this.tok;
           try {
             e = this.binary(31, this.unary());
+          } catch (x) {
+            // A token that cannot start a case value at all: the reference asks for a literal.
+            if (
+              x instanceof RhaiParseError &&
+              x.code === "BadInput" &&
+              x.lexError === "UnexpectedInput" &&
+              x.position.line === start.line &&
+              x.position.column === start.column
+            ) {
+              throw perr("ExprExpected", "Expecting literal expression", posOf(start), ["literal"]);
+            }
+            throw x;
           } finally {
             this.leave();
+          }
+          // The reference wants the case's `=>` (or `if`, `|`) before it checks the value.
+          if (!this.isSym("=>") && !this.isSym("|") && !this.isKw("if")) {
+            throw perr("MissingToken", "Expecting '=>' in this switch case", posOf(this.tok), [
+              "=>",
+              "in this switch case",
+            ]);
           }
           const c = this.constValue(e);
           if (c === NOT_CONST) {
@@ -1420,22 +1480,20 @@ class Parser {
           }
           const key = switchKey(v);
           const list = table.get(key);
+          // A repeated case is allowed; the first one that matches wins (as the reference).
           if (list === undefined) table.set(key, [kase]);
-          else {
-            if (condition === undefined && list.some((k) => k.condition === undefined)) {
-              throw perr("DuplicatedSwitchCase", "Duplicated switch case", posOf(caseTok));
-            }
-            list.push(kase);
-          }
+          else list.push(kase);
         }
-        for (const r of rangeVals) ranges.push({ ...r, case: kase });
+        // An empty range (2..=0) never matches and does not count as a range case.
+        for (const r of rangeVals) if (!isEmptyRange(r)) ranges.push({ ...r, case: kase });
       }
       if (this.isSym(",")) {
         this.nextTok();
         continue;
       }
       if (this.isSym("}")) continue;
-      if (body.type === "Block") continue;
+      // A case body that ends with a block (`if`, a loop, `switch`, `try`) needs no comma.
+      if (SELF_TERMINATED.has(body.type)) continue;
       throw perr(
         "MissingToken",
         "Expecting ',' to separate the cases of this switch block",
@@ -1448,6 +1506,8 @@ class Parser {
 
   /** A case body is a statement: an expression, a block, an assignment, `break`... */
   private switchBody(): Node {
+    // The reference's lexer does not join a `-` right after `=>` to the number after it.
+    this.noMergeAt = posOf(this.tok);
     if (this.isSym("{")) return this.block();
     const t = this.tok;
     if (t.kind === "keyword" && (t.text === "let" || t.text === "const" || t.text === "fn")) {
@@ -1480,6 +1540,69 @@ class Parser {
 }
 
 const NOT_CONST: unique symbol = Symbol("not constant");
+
+/**
+ * The reference's description of a literal's type ("a number"), for the type checks it
+ * makes while parsing; undefined when the node is not a literal.
+ */
+function literalKind(n: Node): string | undefined {
+  switch (n.type) {
+    case "Const": {
+      const v = n.value;
+      if (typeof v === "number" || typeof v === "bigint") return "a number";
+      if (v instanceof Float) return "a floating-point number";
+      if (typeof v === "boolean") return "a boolean";
+      if (typeof v === "string") return "a string";
+      if (v instanceof Char) return "a character";
+      if (v === undefined) return "()";
+      return undefined;
+    }
+    case "Unary": {
+      // `-1`, `-(1)`: the reference folds negated number literals (not `-()`).
+      const inner = n.op === "-" || n.op === "+" ? literalKind(n.arg) : undefined;
+      return inner === "a number" || inner === "a floating-point number" ? inner : undefined;
+    }
+    case "Array":
+      return "an array";
+    case "MapLit":
+      return "an object map";
+    default:
+      return undefined;
+  }
+}
+
+/** A literal condition must be a boolean (`if 1 {}` is a parse error in the reference). */
+function ensureBool(n: Node): Node {
+  const kind = literalKind(n);
+  if (kind !== undefined && kind !== "a boolean") {
+    throw perr("MismatchedType", `Expecting a boolean expression, not ${kind}`, n.position, [
+      "a boolean expression",
+      kind,
+    ]);
+  }
+  return n;
+}
+
+/** A literal `for` iterable must be one that can be iterated (strings and arrays can). */
+function ensureIterable(n: Node): Node {
+  const kind = literalKind(n);
+  if (kind !== undefined && kind !== "a string" && kind !== "an array") {
+    throw perr("MismatchedType", `Expecting an iterable value, not ${kind}`, n.position, [
+      "an iterable value",
+      kind,
+    ]);
+  }
+  return n;
+}
+
+/** Statements that end with their own block, as the reference's `is_self_terminated`. */
+const SELF_TERMINATED = new Set(["Block", "If", "Switch", "While", "For", "Try"]);
+
+function isEmptyRange(r: { start: Value; end: Value; inclusive: boolean }): boolean {
+  const a = BigInt(r.start as number | bigint);
+  const b = BigInt(r.end as number | bigint);
+  return r.inclusive ? a > b : a >= b;
+}
 
 class RangeValue {
   constructor(

@@ -61,6 +61,18 @@ export interface HostObject {
   readonly [RHAI_TYPE_NAME]: string;
 }
 
+/**
+ * What `type_of` says for a host type when it differs from the name functions are resolved
+ * by: the reference's iterators (stepped ranges, `chars()`, `bits()`) all say "range".
+ */
+export const RHAI_TYPE_OF: unique symbol = Symbol.for("rhai.typeOf");
+
+/** `type_of` of a value. */
+export function typeOf(v: Value): string {
+  const shown = (v as { [RHAI_TYPE_OF]?: string } | undefined)?.[RHAI_TYPE_OF];
+  return typeof shown === "string" ? shown : typeName(v);
+}
+
 export type Int = number | bigint;
 export type RhaiMap = Map<string, Value>;
 

@@ -1,6 +1,6 @@
 // The `rhai` command, run as a real process from the built dist/ (the test setup builds it).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,5 +64,39 @@ describe("rhai command", () => {
     const r = rhai("conformance", file);
     expect(r.code).toBe(0);
     expect(r.out).toBe("FAIL bad:2: expected int 2, got 1 (i64)\n3 passed, 1 failed\n");
+  });
+
+  test("bad usage exits 2 and names what was wrong", () => {
+    const r = rhai("run");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/missing required argument 'file'/);
+    expect(rhai("frobnicate").err).toMatch(/unknown command 'frobnicate'/);
+    expect(rhai("--version").out).toBe("0.1.0\n");
+  });
+
+  test("the launcher runs the bundle only while it matches the files it was built from", () => {
+    // A copy of the launcher and the modules, with a stand-in bundle that says who ran.
+    const copy = mkdtempSync(join(tmpdir(), "rhai-launcher-"));
+    mkdirSync(join(copy, "dist"));
+    cpSync(join(root, "dist/cli"), join(copy, "dist/cli"), { recursive: true });
+    cpSync(join(root, "dist/rhai"), join(copy, "dist/rhai"), { recursive: true });
+    const bundle = join(copy, "dist/cli/rhai-main.bundle.cjs");
+    writeFileSync(bundle, '#!/usr/bin/env node\nprocess.stdout.write("from the bundle\\n");\n');
+    const input = "dist/rhai/engine.js";
+    const s = statSync(join(copy, input));
+    writeFileSync(
+      `${bundle}.json`,
+      JSON.stringify({ inputs: [{ path: input, size: s.size, mtimeMs: s.mtimeMs }] }),
+    );
+    const launch = () =>
+      spawnSync(process.execPath, [join(copy, "dist/cli/rhai.js"), "eval", "40 + 2"], {
+        encoding: "utf8",
+      }).stdout;
+    expect(launch()).toBe("from the bundle\n");
+    // The V8 code cache was written beside the bundle at exit.
+    expect(statSync(`${bundle}.cache`).size).toBeGreaterThan(0);
+    // A rebuilt module (new modification time) makes the bundle stale: the modules run.
+    utimesSync(join(copy, input), new Date(), new Date(Date.now() + 5000));
+    expect(launch()).toBe("42\n");
   });
 });

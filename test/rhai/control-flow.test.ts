@@ -35,9 +35,14 @@ describe("control flow", () => {
     ["break;", "LoopBreak", 1, 1],
     ["let x = 0;\nif x > 0 { continue; }", "LoopBreak", 2, 12],
     ["loop { let f = || { break; }; }", "LoopBreak", 1, 21],
-    ["if 1 { 2 }", "ErrorMismatchDataType", 1, 4],
-    ["while 0 {}", "ErrorMismatchDataType", 1, 7],
-    ["for x in 42 {}", "ErrorFor", 1, 10],
+    ["let c = 1; if c { 2 }", "ErrorMismatchDataType", 1, 15],
+    ["let c = 0; while c {}", "ErrorMismatchDataType", 1, 18],
+    ["let c = 42; for x in c {}", "ErrorFor", 1, 22],
+    // A literal of the wrong type is found while parsing, as the reference does.
+    ["if 1 { 2 }", "MismatchedType", 1, 4],
+    ["while 0 {}", "MismatchedType", 1, 7],
+    ["for x in 42 {}", "MismatchedType", 1, 10],
+    ["for x in #{a: 1} {}", "MismatchedType", 1, 10],
     ["fn f() { let x = 1 let y = 2 }", "MissingToken", 1, 20],
   ])("%s fails with %s at %i:%i", (src, code, line, column) => {
     expect(failure(src)).toEqual({ code, line, column });

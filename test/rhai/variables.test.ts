@@ -35,7 +35,7 @@ describe("variables and assignment", () => {
     ["const a = [1]; a[0] = 2;", "ErrorAssignmentToConstant", 1, 17],
     ["const a = [1]; a.push(2);", "ErrorNonPureMethodCallOnConstant", 1, 18],
     ["y = 1;", "ErrorVariableNotFound", 1, 1],
-    ["let a = [1]; a[5] = 1;", "ErrorArrayBounds", 1, 15],
+    ["let a = [1]; a[5] = 1;", "ErrorArrayBounds", 1, 16],
   ])("%s fails with %s at %i:%i", (src, code, line, column) => {
     expect(failure(src)).toEqual({ code, line, column });
   });

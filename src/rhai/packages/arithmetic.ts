@@ -103,7 +103,12 @@ export const logicPackage: Package = (lib) => {
         (_ctx, [a, b]) => {
           const x = fl(a);
           const y = fl(b);
-          return new Float(wantMax ? Math.max(x, y) : Math.min(x, y));
+          // `x >= y ? x : y` as the reference: with a NaN, the second operand wins (not
+          // Math.max, which gives NaN for either).
+          // biome-ignore lint/complexity/useMathMinMax: NaN handling differs from Math.max
+          if (wantMax) return new Float(x >= y ? x : y);
+          // biome-ignore lint/complexity/useMathMinMax: NaN handling differs from Math.min
+          return new Float(x <= y ? x : y);
         },
         { ...pure, doc: `The ${word} of two numbers, as a float.` },
       );

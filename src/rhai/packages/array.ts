@@ -121,12 +121,15 @@ function sortBuiltin(a: Arr, descending: boolean): void {
     if (typeName(v) !== t) {
       throw new RhaiRuntimeError(
         "ErrorFunctionNotFound",
-        "sort() cannot be called with elements of different types",
+        "elements of different types cannot be sorted",
       );
     }
   }
   if (t === "()") return;
-  if (!["i64", "f64", "char", "string", "bool"].includes(t)) return;
+  if (!["i64", "f64", "char", "string", "bool"].includes(t)) {
+    // Arrays, maps and the rest have no order (the reference's wording).
+    throw new RhaiRuntimeError("ErrorFunctionNotFound", `elements of ${t} cannot be sorted`);
+  }
   a.sort(descending ? (x, y) => compareSame(y, x) : compareSame);
 }
 
@@ -726,6 +729,16 @@ function registerFunctional(lib: FunctionLibrary): void {
       return undefined;
     },
     "Sorts with a comparer returning an integer (or `a <= b` as a bool); `x.sort(|a, b| b - a)`.",
+    true,
+  );
+  both(
+    "sort_by",
+    ["array", "Fn"],
+    (ctx, [a, f]) => {
+      sortWith(ctx, a as Arr, f as FnPtr);
+      return undefined;
+    },
+    "The same as `sort` with a comparer; `x.sort_by(|a, b| a < b)`.",
     true,
   );
   lib.fn(

@@ -1,7 +1,7 @@
 // Bit fields of integers: reading and writing single bits and runs of bits. Bit positions
 // may be negative, counting from the most significant bit (-1 is bit 63).
 
-import { RhaiRuntimeError } from "../errors.js";
+import { boundsError } from "../errors.js";
 import { normalise, toBig } from "../int.js";
 import type { Package } from "../native.js";
 import type { Int, Range, Value } from "../value.js";
@@ -13,10 +13,7 @@ function bitIndex(bit: Value): number {
   const b = num(bit);
   const i = b < 0 ? BITS + b : b;
   if (i < 0 || i >= BITS) {
-    throw new RhaiRuntimeError(
-      "ErrorBitFieldBounds",
-      `Bit-field index ${b} out of bounds: only ${BITS} bits`,
-    );
+    throw boundsError("Bit-field", 64, b);
   }
   return i;
 }
@@ -52,10 +49,7 @@ function bitRange(r: Range): [number, number] {
   if (r.inclusive) {
     const end = Math.max(num(r.end), start - 1);
     if (end >= BITS) {
-      throw new RhaiRuntimeError(
-        "ErrorBitFieldBounds",
-        `Bit-field index ${end} out of bounds: only ${BITS} bits`,
-      );
+      throw boundsError("Bit-field", 64, end);
     }
     return [start, end - start + 1];
   }

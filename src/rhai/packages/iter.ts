@@ -2,7 +2,7 @@
 // bit iterators over strings and numbers, range properties, and what `for` walks over
 // arrays, strings, blobs and ranges.
 
-import { RhaiRuntimeError } from "../errors.js";
+import { boundsError, RhaiRuntimeError } from "../errors.js";
 import * as int from "../int.js";
 import type { FunctionLibrary, Package } from "../native.js";
 import {
@@ -13,6 +13,7 @@ import {
   type Int,
   Range,
   RHAI_TYPE_NAME,
+  RHAI_TYPE_OF,
   type Value,
 } from "../value.js";
 import { getBits } from "./bit-field.js";
@@ -24,6 +25,8 @@ import { inFunctionCall, num, rangeStartLen, str } from "./util.js";
  */
 export class RhaiIterator implements HostObject {
   readonly [RHAI_TYPE_NAME]: string;
+  /** The reference's `type_of`, `to_string` and `to_debug` of these say "range". */
+  readonly [RHAI_TYPE_OF] = "range";
   constructor(
     typeName: string,
     private readonly walk: () => Iterable<Value>,
@@ -34,7 +37,7 @@ export class RhaiIterator implements HostObject {
     return this.walk();
   }
   toString(): string {
-    return this[RHAI_TYPE_NAME];
+    return "range";
   }
 }
 
@@ -137,10 +140,7 @@ export function charsStream(s: string, start: number, len: number): RhaiIterator
 export function bitStream(value: Int, from: number, len: number): RhaiIterator {
   const start = from < 0 ? 64 + from : from;
   if (start < 0 || start >= 64) {
-    throw new RhaiRuntimeError(
-      "ErrorBitFieldBounds",
-      `Bit-field index ${from} out of bounds: only 64 bits`,
-    );
+    throw boundsError("Bit-field", 64, from);
   }
   const count = len < 0 ? 0 : Math.min(len, 64 - start);
   const bits = count === 0 ? 0n : BigInt.asUintN(64, int.toBig(getBits(value, start, count)));

@@ -3,8 +3,9 @@
 // and `is_shared` are built into the engine.)
 
 import { performance } from "node:perf_hooks";
+import { outputMismatch } from "../errors.js";
 import type { NativeCallContext, Package } from "../native.js";
-import type { Float, Int, Value } from "../value.js";
+import { type Float, type Int, typeName, type Value } from "../value.js";
 import { parseJson } from "./map.js";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -56,7 +57,17 @@ export const languageCorePackage: Package = (lib) => {
       doc: "Returns the value and leaves `()` in its place; `let y = take(x);`.",
     },
   );
-  lib.fn("parse_json", ["string"], (_ctx, [s]) => parseJson(s as string), {
-    doc: 'Parses JSON text into Rhai values; `parse_json("{\\"a\\": 1}").a` is 1.',
-  });
+  lib.fn(
+    "parse_json",
+    ["string"],
+    (_ctx, [s]) => {
+      // The reference's parse_json returns a map: other JSON values are an output-type error.
+      const v = parseJson(s as string);
+      if (!(v instanceof Map)) throw outputMismatch("map", typeName(v));
+      return v;
+    },
+    {
+      doc: 'Parses a JSON object into a map; `parse_json("{\\"a\\": 1}").a` is 1.',
+    },
+  );
 };

@@ -1,9 +1,10 @@
 // Mathematical functions: trigonometry, roots and logarithms, rounding, conversions between
 // integers, floats and characters, and number parsing.
 
+import { rustPlain } from "../format.js";
 import { I64_MAX, I64_MIN, normalise } from "../int.js";
 import type { Package } from "../native.js";
-import { Char, Float, type Int, type Value } from "../value.js";
+import { type Char, Float, type Int, type Value } from "../value.js";
 import { arithmeticError, num, str } from "./util.js";
 
 const f = (x: number) => new Float(x);
@@ -38,6 +39,23 @@ export function parseIntRadix(text: string, radix: number): Int | null {
   if (negative) acc = -acc;
   if (acc < I64_MIN || acc > I64_MAX) return null;
   return normalise(acc);
+}
+
+/** Why Rust's integer parsing rejects a text, in its own words. */
+function parseIntFailure(text: string, radix: number): string {
+  if (text === "") return "cannot parse integer from empty string";
+  const negative = text.startsWith("-");
+  const digits = text.replace(/^[+-]/, "").toLowerCase();
+  const valid =
+    digits !== "" &&
+    [...digits].every((ch) => {
+      const d = Number.parseInt(ch, 36);
+      return !Number.isNaN(d) && d < radix;
+    });
+  if (!valid) return "invalid digit found in string";
+  return negative
+    ? "number too small to fit in target type"
+    : "number too large to fit in target type";
 }
 
 /** Rust's `str::parse::<f64>`: decimal or exponent forms, `inf`, `infinity`, `nan`. */
@@ -145,8 +163,11 @@ export const mathPackage: Package = (lib) => {
     ["f64"],
     (_ctx, [x]) => {
       const v = (x as Float).value;
-      if (Number.isNaN(v) || v > 2 ** 63 || v < -(2 ** 63)) {
-        throw arithmeticError(`Integer overflow: to_int(${v})`);
+      // NaN passes the reference's range check and converts to 0 (Rust's `as`).
+      if (Number.isNaN(v)) return 0;
+      if (v > 2 ** 63 || v < -(2 ** 63)) {
+        const shown = Number.isFinite(v) ? rustPlain(v) : v > 0 ? "inf" : "-inf";
+        throw arithmeticError(`Integer overflow: to_int(${shown})`);
       }
       const t = Math.trunc(v);
       if (Number.isSafeInteger(t)) return t === 0 ? 0 : t;
@@ -160,26 +181,14 @@ export const mathPackage: Package = (lib) => {
     ...pure,
     doc: "The integer as a float; `to_float(42)` is 42.0.",
   });
-  lib.fn(
-    "to_char",
-    ["i64"],
-    (_ctx, [x]) => {
-      const n = num(x);
-      if (n < 0 || n > 0x10ffff || (n >= 0xd800 && n <= 0xdfff)) {
-        throw arithmeticError(`Integer overflow: to_char(${n})`);
-      }
-      return new Char(String.fromCodePoint(n));
-    },
-    { ...pure, doc: "The character with this Unicode code point." },
-  );
-
   const parseInteger = (text: string, radix: number): Int => {
     if (radix < 2 || radix > 36) throw arithmeticError(`Invalid radix: '${radix}'`);
     const r = parseIntRadix(text.trim(), radix);
-    if (r === null)
+    if (r === null) {
       throw arithmeticError(
-        `Error parsing integer number '${text}': invalid digit found in string`,
+        `Error parsing integer number '${text}': ${parseIntFailure(text.trim(), radix)}`,
       );
+    }
     return r;
   };
   lib.fn("parse_int", ["string"], (_ctx, [s]) => parseInteger(str(s), 10), {

@@ -1,7 +1,7 @@
 // Helpers shared by the standard packages: index arithmetic as the reference does it,
 // argument coercion, limits, equality through the engine, and calling callbacks.
 
-import { RhaiRuntimeError } from "../errors.js";
+import { RhaiRuntimeError, typeMismatch } from "../errors.js";
 import type { NativeCallContext } from "../native.js";
 import { Blob, Char, Float, FnPtr, type Range, typeName, type Value } from "../value.js";
 
@@ -9,22 +9,22 @@ import { Blob, Char, Float, FnPtr, type Range, typeName, type Value } from "../v
 export function num(v: Value): number {
   if (typeof v === "number") return v;
   if (typeof v === "bigint") return v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
-  throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting i64, not ${typeName(v)}`);
+  throw typeMismatch("i64", typeName(v));
 }
 
 export function str(v: Value): string {
   if (typeof v === "string") return v;
-  throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting string, not ${typeName(v)}`);
+  throw typeMismatch("string", typeName(v));
 }
 
 export function chr(v: Value): string {
   if (v instanceof Char) return v.value;
-  throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting char, not ${typeName(v)}`);
+  throw typeMismatch("char", typeName(v));
 }
 
 export function fnPtr(v: Value): FnPtr {
   if (v instanceof FnPtr) return v;
-  throw new RhaiRuntimeError("ErrorMismatchDataType", `Expecting Fn, not ${typeName(v)}`);
+  throw typeMismatch("Fn", typeName(v));
 }
 
 /**
