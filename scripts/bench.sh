@@ -13,6 +13,7 @@ echo "[bench] building dist/" >&2
 if ! npx --no-install tsc -p tsconfig.build.json >/dev/null; then
   echo "[bench] tsc reported type errors; dist/ was emitted anyway" >&2
 fi
+node scripts/build-rhai-cli.mjs
 chmod +x dist/cli/*.js 2>/dev/null || true
 
 status=0

@@ -14,6 +14,8 @@ export function buildDist(): void {
       `global setup: tsc reported ${errors} type error(s); dist/ was emitted anyway\n`,
     );
   }
+  // The `rhai` command's bundle, made from what tsc just wrote (else it runs unbundled).
+  spawnSync(process.execPath, ["scripts/build-rhai-cli.mjs"], { stdio: "ignore" });
 }
 
 export default function setup(): void {
