@@ -7,6 +7,11 @@ export interface ProxiedConnection {
   readonly upstream: Socket;
   /** While true, Redis's answers on this connection never reach the client. */
   dropReplies: boolean;
+  /**
+   * Answers holding this text never reach the client (the rest do): a blocking command that
+   * times out now and then keeps being answered, the one that takes a given job is lost.
+   */
+  dropRepliesWith?: string;
 }
 
 export class ReplyProxy {
@@ -41,8 +46,10 @@ export class ReplyProxy {
     const conn: ProxiedConnection = { client, upstream, dropReplies: false };
     this.connections.push(conn);
     client.on("data", (d) => upstream.write(d));
-    upstream.on("data", (d) => {
-      if (!conn.dropReplies) client.write(d);
+    upstream.on("data", (d: Buffer) => {
+      if (conn.dropReplies) return;
+      if (conn.dropRepliesWith !== undefined && d.includes(conn.dropRepliesWith)) return;
+      client.write(d);
     });
     const close = () => {
       client.destroy();
