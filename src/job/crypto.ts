@@ -234,10 +234,17 @@ export interface SignatureReport {
 
 /** Verifies every signature of a job against its canonical form. */
 export function verifyJobSignatures(job: Job): SignatureReport {
-  const message = canonicalBytes(job);
+  return verifySignatures(canonicalBytes(job), job.signatures);
+}
+
+/** Verifies every signature of a list against one message (a job's, a schedule's...). */
+export function verifySignatures(
+  message: Uint8Array,
+  signatures: readonly JobSignature[],
+): SignatureReport {
   const hash = lazyHash(message);
   const report: SignatureReport = { valid: [], invalid: [] };
-  job.signatures.forEach((sig, i) => {
+  signatures.forEach((sig, i) => {
     const { problem, compressed } = checkWithKey(message, sig, hash);
     if (problem === null && compressed !== undefined) report.valid.push(compressed);
     else report.invalid.push(`signature ${i + 1} (${sig.public_key.slice(0, 12)}…): ${problem}`);

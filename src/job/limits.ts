@@ -5,4 +5,8 @@ export const JOB_LIMITS = {
   envValueBytes: 64 * 1024,
   signatures: 16,
   idLength: 128,
+  /** Runs one signature may authorise (max_attempts). */
+  maxAttempts: 100,
+  /** The longest backoff delay, and the default cap of exponential growth: a day. */
+  maxBackoffMs: 24 * 3600 * 1000,
 } as const;

@@ -64,6 +64,14 @@ function signatures(v: unknown): JobSignature[] | undefined {
 
 /** The job, when the input is plainly valid; undefined when the schema must decide. */
 export function quickJob(raw: Record<string, unknown>): Job | undefined {
+  // The lifecycle fields are rare; the schema checks them.
+  if (
+    raw.max_attempts !== undefined ||
+    raw.backoff !== undefined ||
+    raw.run_at !== undefined ||
+    raw.priority !== undefined
+  )
+    return;
   const { id, payload, runner, timeout } = raw;
   if (typeof id !== "string" || id.length > JOB_LIMITS.idLength || !ID.test(id)) return;
   if (typeof payload !== "string" || !fitsBytes(payload, JOB_LIMITS.payloadBytes)) return;

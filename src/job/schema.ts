@@ -15,6 +15,12 @@ const rfc3339 = z
     message: "must be an RFC 3339 timestamp",
   });
 
+const delayMs = z
+  .number()
+  .int("must be a whole number of milliseconds")
+  .min(0, "must be >= 0")
+  .max(JOB_LIMITS.maxBackoffMs, `must be at most ${JOB_LIMITS.maxBackoffMs} ms (a day)`);
+
 /** The wire schema of a job (the supervisor publishes it in its OpenRPC document). */
 export const jobSchema = z.object({
   id: z
@@ -50,7 +56,30 @@ export const jobSchema = z.object({
     .array(z.object({ public_key: hex, signature: hex }))
     .max(JOB_LIMITS.signatures, `has more than ${JOB_LIMITS.signatures} signatures`)
     .default([]),
+  max_attempts: z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(JOB_LIMITS.maxAttempts, `must be at most ${JOB_LIMITS.maxAttempts}`)
+    .optional(),
+  backoff: z
+    .strictObject({
+      type: z.enum(["fixed", "exponential"]),
+      delay_ms: delayMs,
+      max_delay_ms: delayMs.optional(),
+    })
+    .optional(),
+  run_at: rfc3339.optional(),
+  priority: z
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0-9")
+    .max(9, "must be 0-9")
+    .optional(),
 });
+
+/** The lifecycle fields: a job holding any of them takes the schema's way (quick-parse.ts). */
+export const LIFECYCLE_FIELDS = ["max_attempts", "backoff", "run_at", "priority"] as const;
 
 export class InvalidJobError extends Error {
   override readonly name = "InvalidJobError";
@@ -86,7 +115,11 @@ export function parseJob(input: unknown): Job {
   const result = jobSchema.safeParse(raw);
   if (!result.success) throw new InvalidJobError(`invalid job: ${describeIssues(result.error)}`);
   const job = result.data;
-  return { ...job, updated_at: job.updated_at ?? job.created_at };
+  // zod writes an absent optional field as present-but-undefined; drop those, so a job's
+  // keys are exactly the fields it carries.
+  const out: Job = { ...job, updated_at: job.updated_at ?? job.created_at };
+  for (const f of LIFECYCLE_FIELDS) if (out[f] === undefined) delete out[f];
+  return out;
 }
 
 /** Validates a job given as JSON text. */
@@ -126,13 +159,17 @@ export function jobFromHash(hash: Record<string, string>): Job {
     updated_at: hash.updated_at || undefined,
     signatures: parseJsonField(hash, "signatures", []),
   };
+  if (hash.max_attempts !== undefined) raw.max_attempts = Number(hash.max_attempts);
+  if (hash.backoff !== undefined) raw.backoff = parseJsonField(hash, "backoff", undefined);
+  if (hash.run_at !== undefined) raw.run_at = hash.run_at;
+  if (hash.priority !== undefined) raw.priority = Number(hash.priority);
   // Built here, so parseJob's defensive copy is not needed for the common, valid case.
   return quickJob(raw) ?? parseJob(raw);
 }
 
 /** The job's fields as a Redis hash. */
 export function jobToHash(job: Job): Record<string, string> {
-  return {
+  const hash: Record<string, string> = {
     id: job.id,
     caller_id: job.caller_id,
     context_id: job.context_id,
@@ -145,4 +182,9 @@ export function jobToHash(job: Job): Record<string, string> {
     updated_at: job.updated_at,
     signatures: JSON.stringify(job.signatures),
   };
+  if (job.max_attempts !== undefined) hash.max_attempts = String(job.max_attempts);
+  if (job.backoff !== undefined) hash.backoff = JSON.stringify(job.backoff);
+  if (job.run_at !== undefined) hash.run_at = job.run_at;
+  if (job.priority !== undefined) hash.priority = String(job.priority);
+  return hash;
 }

@@ -22,14 +22,33 @@ export interface Job {
   created_at: string;
   updated_at: string;
   signatures: JobSignature[];
+  // The lifecycle fields (docs/protocol.md, "Attempts, delays and priorities"): signed like
+  // every other field, and absent unless set, so a plain job's bytes stay what they were.
+  /** How many times the job may run in all, the first run included (1-100; 1 if absent). */
+  max_attempts?: number;
+  /** How long a failed attempt waits before the next one. */
+  backoff?: Backoff;
+  /** RFC 3339: the job does not start before this moment. */
+  run_at?: string;
+  /** 0-9, higher taken first within a runner id (5 if absent). */
+  priority?: number;
+}
+
+export interface Backoff {
+  type: "fixed" | "exponential";
+  /** The first retry's delay; exponential doubles it for each attempt after. */
+  delay_ms: number;
+  /** The longest delay exponential growth may reach. */
+  max_delay_ms?: number;
 }
 
 /**
+ * `scheduled`: waiting for its `run_at` or its next attempt, in the runner id's delayed set;
  * `created`: stored, not queued (the supervisor's jobs.create, until job.start);
  * `dispatched`: on its runner's queue; `started`: a runner instance runs it; `finished` and
  * `error` are terminal.
  */
-export type JobStatus = "created" | "dispatched" | "started" | "finished" | "error";
+export type JobStatus = "created" | "scheduled" | "dispatched" | "started" | "finished" | "error";
 
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["finished", "error"]);
 

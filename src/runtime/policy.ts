@@ -1,5 +1,12 @@
 // The acceptance policy (docs/protocol.md, section 3): what a job must prove before anything of it runs.
-import { type ErrorKind, type Job, normalisePublicKey, verifyJobSignatures } from "../job/index.js";
+import {
+  canonicalBytes,
+  checkWindow,
+  type EnvelopeVerdict,
+  type Job,
+  normalisePublicKey,
+  verifyEnvelope,
+} from "../job/index.js";
 
 export interface AcceptancePolicy {
   runnerId: string;
@@ -18,52 +25,26 @@ export interface AcceptancePolicy {
 export const DEFAULT_MAX_JOB_AGE_S = 3600;
 export const DEFAULT_CLOCK_SKEW_S = 60;
 
-export type Verdict =
-  | {
-      ok: true;
-      /** The trusted signatories: what the script sees and Osiris checks access with. */
-      signatories: string[];
-      /** Valid signatures by keys this runner does not trust: logged, then ignored. */
-      untrusted: string[];
-    }
-  | { ok: false; kind: ErrorKind; message: string };
-
-function refuse(kind: ErrorKind, message: string): Verdict {
-  return { ok: false, kind, message };
-}
+export type Verdict = EnvelopeVerdict;
 
 export function checkJob(job: Job, policy: AcceptancePolicy, now: Date = new Date()): Verdict {
   if (job.runner !== policy.runnerId) {
-    return refuse("invalid_job", `job is for runner "${job.runner}", not "${policy.runnerId}"`);
+    const message = `job is for runner "${job.runner}", not "${policy.runnerId}"`;
+    return { ok: false, kind: "invalid_job", message };
   }
+  const limits = { maxAgeS: policy.maxJobAgeS, clockSkewS: policy.clockSkewS };
+  const nowMs = now.getTime();
+  // A delayed job's window opens at its run_at, when its signed bytes are meant to run; its
+  // created_at must still not lie in the future.
   const created = Date.parse(job.created_at);
-  const ageS = (now.getTime() - created) / 1000;
-  if (ageS > policy.maxJobAgeS) {
-    return refuse(
-      "invalid_job",
-      `job is too old: created ${Math.round(ageS)} s ago, the limit is ${policy.maxJobAgeS} s`,
-    );
-  }
-  if (-ageS > policy.clockSkewS) {
-    return refuse(
-      "invalid_job",
-      `job comes from the future: created_at is ${Math.round(-ageS)} s ahead, the limit is ${policy.clockSkewS} s`,
-    );
-  }
-  if (job.signatures.length === 0) return refuse("unauthorized", "job is not signed");
-  const report = verifyJobSignatures(job);
-  if (report.invalid.length > 0) {
-    return refuse("unauthorized", `invalid signature: ${report.invalid.join("; ")}`);
-  }
-  // Only a trusted signature confers identity: the `signatures` list is not itself signed,
-  // so anyone who can edit a queued job can add a valid signature of their own to it.
-  const signatories = report.valid.filter((key) => policy.trustedKeys.has(key));
-  if (signatories.length === 0) {
-    const keys = report.valid.map((k) => `${k.slice(0, 16)}…`).join(", ");
-    return refuse("unauthorized", `no signatory is trusted by this runner (signed by ${keys})`);
-  }
-  const untrusted = report.valid.filter((key) => !policy.trustedKeys.has(key));
-  return { ok: true, signatories, untrusted };
+  const window =
+    job.run_at === undefined
+      ? checkWindow(created, nowMs, limits, "job", "created_at")
+      : created - nowMs > policy.clockSkewS * 1000
+        ? checkWindow(created, nowMs, limits, "job", "created_at")
+        : checkWindow(Date.parse(job.run_at), nowMs, limits, "job", "run_at");
+  if (!window.ok) return window;
+  return verifyEnvelope(canonicalBytes(job), job.signatures, policy.trustedKeys, "job");
 }
 
 /** Parses trusted keys as given on the command line, normalised; throws on a bad one. */

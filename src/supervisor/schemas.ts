@@ -25,6 +25,7 @@ export const scope = z.enum(SCOPES);
 
 export const jobStatus = z.enum([
   "created",
+  "scheduled",
   "dispatched",
   "started",
   "finished",
