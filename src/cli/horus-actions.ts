@@ -39,7 +39,7 @@ export async function exitWhenWritten(code: number): Promise<never> {
   process.exit(code);
 }
 
-function say(message: string): void {
+export function say(message: string): void {
   process.stderr.write(`horus: ${message}\n`);
 }
 
@@ -60,7 +60,7 @@ function clientOf(flags: GlobalFlags): Client {
  * client is opened only when the action asks for it, after its own input checked out:
  * a mistyped flag is not worth a 5-second wait on an unreachable Redis.
  */
-async function guarded(
+export async function guarded(
   cmd: Command,
   action: (connect: () => Promise<Client>) => Promise<number>,
 ): Promise<never> {
@@ -108,7 +108,7 @@ function statusShape(record: JobRecord): Omit<JobRecord, "result"> {
   return rest;
 }
 
-function printJson(value: unknown): void {
+export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 

@@ -19,11 +19,20 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 
 type Actions = typeof import("./horus-actions.js");
 type ActionName = { [K in keyof Actions]: K }[keyof Actions];
+type DeadActions = typeof import("./horus-dead.js");
 
 /** The named action of horus-actions.ts, imported on first use. */
-function lazy(name: Exclude<ActionName, "exitWhenWritten">) {
+function lazy(name: Exclude<ActionName, "exitWhenWritten" | "guarded" | "printJson" | "say">) {
   return async (...args: unknown[]) => {
     const actions = await import("./horus-actions.js");
+    await (actions[name] as (...a: unknown[]) => unknown)(...args);
+  };
+}
+
+/** The named action of horus-dead.ts, imported on first use. */
+function lazyDead(name: keyof DeadActions) {
+  return async (...args: unknown[]) => {
+    const actions = await import("./horus-dead.js");
     await (actions[name] as (...a: unknown[]) => unknown)(...args);
   };
 }
@@ -71,7 +80,15 @@ function addJobOptions(cmd: Command): Command {
     .option(
       "--key <key>",
       "signing private key: HEX or @FILE (the key, or `horus keygen`'s JSON); default HORUS_SIGNING_KEY",
-    );
+    )
+    .option("--attempts <n>", "run at most N times in all: a failed attempt is tried again (1-100)")
+    .option(
+      "--backoff <delay>",
+      "wait between attempts: 200ms, or 1s,exp[,MAX] to double each time",
+    )
+    .option("--delay <duration>", "start no sooner than this from now (30s, 5m, 2h)")
+    .option("--at <time>", "start no sooner than this RFC 3339 time (2026-12-24T18:00:00Z)")
+    .option("--priority <p>", "0-9, higher taken first within the runner id (default 5)");
 }
 
 const program = new Command("horus")
@@ -154,5 +171,34 @@ program
   .description("list live runner instances (from their heartbeats), one row each under a header")
   .option("--json", "print JSON")
   .action(lazy("runners"));
+
+const dead = program
+  .command("dead")
+  .description("dead letters: jobs that used their attempts and failed, kept to look at");
+dead
+  .command("list")
+  .description("a runner id's dead letters, newest first")
+  .requiredOption("--runner <id>", "runner id")
+  .option("--limit <n>", "most to list (1-1000)", "50")
+  .option("--json", "print JSON")
+  .action(lazyDead("deadList"));
+dead
+  .command("show <id>")
+  .description("a job's record and every attempt, as JSON (exit 1 when it is no dead letter)")
+  .action(lazyDead("deadShow"));
+dead
+  .command("retry <id>")
+  .description("run a dead letter again as a new job signed with your key; prints its id")
+  .option(
+    "--key <key>",
+    "signing private key: HEX or @FILE (the key, or `horus keygen`'s JSON); default HORUS_SIGNING_KEY",
+  )
+  .action(lazyDead("deadRetry"));
+dead
+  .command("purge [ids...]")
+  .description("delete dead letters (the ids given, or --all); their ids can never run again")
+  .requiredOption("--runner <id>", "runner id")
+  .option("--all", "every dead letter of the runner id")
+  .action(lazyDead("deadPurge"));
 
 await program.parseAsync(process.argv);

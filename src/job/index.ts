@@ -1,5 +1,6 @@
 // Jobs: the type, validation, the canonical form, keys and signatures. The bottom layer:
 // imports nothing else from the project.
+export * from "./backoff.js";
 export * from "./canonical.js";
 export * from "./create.js";
 export * from "./crypto.js";

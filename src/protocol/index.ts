@@ -4,6 +4,7 @@ export * from "./connection.js";
 export * from "./instances.js";
 export * from "./job-caps.js";
 export * from "./keys.js";
+export * from "./lifecycle.js";
 export * from "./recovery.js";
 export * from "./scan.js";
 export { isNoScript } from "./scripts-runner.js";

@@ -17,6 +17,8 @@ export interface ExecutionContext {
   log(line: string): void;
   /** The job's environment variables (env_vars). */
   readonly envVars: Readonly<Record<string, string>>;
+  /** Which run of the job this is, from 1 (retries and crash recoveries count up). */
+  readonly attempt: number;
   /** Public keys (hex, compressed) of the job's valid signatures. */
   readonly signatories: readonly string[];
   /** The runner's structured logger, bound to this job. */

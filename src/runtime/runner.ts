@@ -11,6 +11,8 @@ import {
   type Job,
   jobFromHash,
   publicKeyOf,
+  RETRYABLE_KINDS,
+  retryDelayMs,
   signResult,
 } from "../job/index.js";
 import {
@@ -19,14 +21,17 @@ import {
   DEFAULT_KEEP_FINISHED,
   DEFAULT_RETENTION_S,
   type EndOptions,
+  type FinishCall,
   type InstanceInfo,
   JobStore,
+  prepareRetry,
   type ResultSigner,
   sweepCrashedInstances,
   type TakenJob,
   type TakeRequest,
   unregisterInstance,
 } from "../protocol/index.js";
+import { DelayedWatch } from "./delayed-watch.js";
 import { type EndOutcome, EndWriter } from "./end-writer.js";
 import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
@@ -66,7 +71,20 @@ export interface RunnerOptions {
   /** Bytes of log a job keeps (its newest lines) and most bytes of its output (JobCaps). */
   maxLogBytes?: number;
   maxResultBytes?: number;
+  /** Most jobs running across all instances of the runner id (0 or unset: no limit). */
+  globalConcurrency?: number;
+  /** Most jobs started per window across all instances of the runner id. */
+  rate?: { count: number; windowMs: number };
+  /** Dead letters the runner id keeps at most, oldest deleted first. */
+  keepDead?: number;
+  /** How long a dead letter is kept (seconds); the finished jobs' retention if unset. */
+  deadRetentionS?: number;
 }
+
+/** How many dead letters a runner id keeps by default (`--keep-dead`). */
+export const DEFAULT_KEEP_DEAD = 10_000;
+/** How long a dead letter is kept by default: a week, for someone to look at it. */
+export const DEFAULT_DEAD_RETENTION_S = 7 * 24 * 3600;
 
 interface RunningJob {
   readonly stop: JobStop;
@@ -77,8 +95,28 @@ interface RunningJob {
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * Failures that go to the dead letters once the job has no attempt left: it ran and failed.
+ * A refusal (never ran) or a cancel (someone chose it) is no letter for anyone to look at.
+ */
+const DEAD_KINDS: ReadonlySet<ErrorKind> = new Set([
+  "script",
+  "timeout",
+  "crashed",
+  "internal",
+  "resources",
+]);
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** How long TAKE said to wait before a limit lets a job start (0: no limit was reached). */
+function limitWaitMs(taken: readonly TakenJob[]): number {
+  for (const job of taken)
+    if (job.outcome === "limited")
+      return Math.min(Math.max(Number(job.hash.retry_ms) || 0, 20), 1000);
+  return 0;
 }
 
 function describe(e: unknown): string {
@@ -134,6 +172,7 @@ export class Runner {
   private readonly signer: ResultSigner | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
+  private delayed: DelayedWatch | undefined;
 
   constructor(
     private readonly options: RunnerOptions,
@@ -219,6 +258,11 @@ export class Runner {
     });
   }
 
+  /** How long a dead letter (and a job waiting for its next attempt) is kept. */
+  private get deadRetentionS(): number {
+    return Math.max(this.options.deadRetentionS ?? DEFAULT_DEAD_RETENTION_S, this.retentionS);
+  }
+
   /** False while the runner's commands connection has lost Redis (see watchConnection). */
   get redisReachable(): boolean {
     return !this.redisDown;
@@ -259,6 +303,8 @@ export class Runner {
     await this.executor.start?.();
     await this.control.subscribe(this.store.keys.control(this.runnerId));
     this.control.on("message", (_channel: string, message: string) => this.onControl(message));
+    this.delayed = new DelayedWatch(this.commands, this.store.keys, this.runnerId, this.log);
+    this.delayed.start();
     // Written before "runner started" is said, so whoever reads that line finds the instance.
     await this.lease.start();
     this.sweep();
@@ -295,7 +341,9 @@ export class Runner {
     sweepCrashedInstances(this.commands, this.store.keys, this.runnerId, {
       self: this.instance,
       maxAttempts: this.maxAttempts,
-      retentionS: this.retentionS,
+      // A job the sweep ends (it crashed on its last attempt) is a dead letter.
+      retentionS: this.deadRetentionS,
+      keepDead: this.options.keepDead ?? DEFAULT_KEEP_DEAD,
       guardMs: Math.max(500, this.sweepIntervalS * 1000 - 100),
     }).then(
       (r) => {
@@ -312,7 +360,14 @@ export class Runner {
   private onControl(message: string): void {
     let id: unknown;
     try {
-      id = (JSON.parse(message) as { cancel?: unknown }).cancel;
+      const parsed = JSON.parse(message) as { cancel?: unknown; due?: unknown };
+      // A job due later was queued (SUBMIT, RETRY): anyone may say so; the worst a false
+      // message does is an early look at the delayed set.
+      if (typeof parsed.due === "number") {
+        this.delayed?.dueAt(parsed.due);
+        return;
+      }
+      id = parsed.cancel;
     } catch {
       return;
     }
@@ -414,6 +469,14 @@ export class Runner {
         this.queueEmpty = result.queueLeft === 0;
         taken = result.jobs;
         failures = 0;
+        const wait = limitWaitMs(taken);
+        if (wait > 0) {
+          // A limit across the runner id's instances is reached: the job went back to the
+          // queue, and taking again at once would only spin.
+          this.startSoon(taken);
+          await sleep(wait);
+          continue;
+        }
       } catch (e) {
         if (this.stopping) break;
         failures += 1;
@@ -433,6 +496,9 @@ export class Runner {
       instance: this.instance,
       max,
       claimTtlS: this.policy.maxJobAgeS + this.policy.clockSkewS + 60,
+      globalConcurrency: this.options.globalConcurrency ?? 0,
+      rateLimit: this.options.rate?.count ?? 0,
+      rateWindowMs: this.options.rate?.windowMs ?? 0,
     };
   }
 
@@ -515,6 +581,7 @@ export class Runner {
         "valid signatures by untrusted keys ignored: they give the script no identity",
       );
 
+    let attempt = Number(hash.attempts);
     if (taken === undefined) {
       const { claimTtlS } = this.takeRequest(1);
       const outcome = await this.store.start(
@@ -524,26 +591,42 @@ export class Runner {
         claimTtlS + job.timeout,
       );
       if (outcome !== "started") return this.notStarted({ id, outcome, hash });
+      attempt = Number(await this.commands.hget(this.store.keys.job(id), "attempts"));
     }
+    // The signer bounds the runs (max_attempts); a job without that field may start as many
+    // times as this runner's --max-attempts lets a crashed run be tried again.
+    const budget = job.max_attempts ?? this.maxAttempts;
+    if (!(Number.isSafeInteger(attempt) && attempt >= 1 && attempt <= budget))
+      return this.reject(
+        id,
+        "unauthorized",
+        `job id ${id} was run before: this would be its attempt ${attempt}, and its signer allowed ${budget}; a replay is refused`,
+      );
     if (this.ledger !== undefined) {
       // The claim said "may run"; the ledger, which Redis cannot erase, must agree: an id
-      // runs here at most as many times as a job may be started in all.
+      // runs here at most as many times as the job may be started in all.
       const runs = this.ledger.runs(id);
-      if (runs >= this.maxAttempts)
+      if (runs >= budget)
         return this.reject(
           id,
           "unauthorized",
           `job id ${id} was started ${runs} time(s) before by this runner (its run ledger says so, though Redis let it start again); a replay is refused`,
         );
-      const untilMs =
-        Date.parse(job.created_at) + (this.policy.maxJobAgeS + this.policy.clockSkewS) * 1000;
-      this.ledger.record(id, untilMs);
+      this.ledger.record(id, this.windowEndMs(job));
     }
-    await this.execute(job, verdict.signatories, stop);
+    await this.execute(job, verdict.signatories, stop, attempt, hash.started_at);
+  }
+
+  /** When the job's signed bytes stop being accepted (see checkJob): no attempt after. */
+  private windowEndMs(job: Job): number {
+    const from = Date.parse(job.run_at ?? job.created_at);
+    return from + (this.policy.maxJobAgeS + this.policy.clockSkewS) * 1000;
   }
 
   /** A taken id this instance may not run: gone, run before, cancelled, or swept away. */
   private async notStarted({ id, outcome }: TakenJob): Promise<void> {
+    // Back in its queue already (TAKE put it there): nothing of it is ours.
+    if (outcome === "limited") return;
     if (outcome === "already-run")
       return this.reject(id, "unauthorized", `job id ${id} was run before; a replay is refused`);
     if (outcome === "missing") return this.dropItem(id, "no such job");
@@ -551,7 +634,13 @@ export class Runner {
     await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, id);
   }
 
-  private async execute(job: Job, signatories: string[], stop: JobStop): Promise<void> {
+  private async execute(
+    job: Job,
+    signatories: string[],
+    stop: JobStop,
+    attempt: number,
+    startedAt: string | undefined,
+  ): Promise<void> {
     // Made on first use: at the usual levels a quick job logs nothing of its own.
     let child: Logger | undefined;
     const jobLog = () => {
@@ -563,9 +652,12 @@ export class Runner {
     const timer = setTimeout(() => stop.stop("timeout"), job.timeout * 1000);
     timer.unref();
 
-    const ctx = executionContext(job, signatories, stop, jobLog, this.lease.gate(stop), (line) => {
-      logWrites.push(this.store.appendLog(job.id, line).catch(() => {}));
-    });
+    const ctx = executionContext(
+      { job, attempt, signatories, stop, jobLog, beforeHostCall: this.lease.gate(stop) },
+      (line) => {
+        logWrites.push(this.store.appendLog(job.id, line).catch(() => {}));
+      },
+    );
 
     if (this.log.isLevelEnabled("info"))
       jobLog().info({ executor: this.executor.kind, timeout_s: job.timeout }, "job started");
@@ -603,23 +695,20 @@ export class Runner {
     if (logWrites.length > 0) await Promise.all(logWrites);
 
     const ms = Math.round(performance.now() - started);
-    const call =
-      failure === undefined
-        ? this.store.prepareSuccess(job.id, output ?? "", this.endOptions("holder"))
-        : this.store.prepareEnd(
-            job.id,
-            "error",
-            { error: failure.message },
-            failure.kind,
-            this.endOptions("holder"),
-          );
+    const call = this.endCall(job, attempt, startedAt, output ?? "", failure);
     const outcome = await this.endAndTakeNext(job.id, this.ends.write(call));
     // A success can still end as an error: an output over the result cap (prepareSuccess).
     if (call.status === "finished") {
       if (this.log.isLevelEnabled("info")) jobLog().info({ duration_ms: ms }, "job finished");
+    } else if (call.retryAt !== undefined) {
+      if (outcome === "written") this.delayed?.dueAt(Date.parse(call.retryAt));
+      jobLog().warn(
+        { duration_ms: ms, attempt, error_kind: call.error?.kind, retry_at: call.retryAt },
+        `job attempt failed, to be tried again: ${call.error?.message}`,
+      );
     } else
       jobLog().warn(
-        { duration_ms: ms, error_kind: call.error?.kind, error: call.error?.message },
+        { duration_ms: ms, attempt, error_kind: call.error?.kind, error: call.error?.message },
         "job failed",
       );
     if (outcome === "deferred") this.deferredEnds.add(job.id);
@@ -627,6 +716,68 @@ export class Runner {
       jobLog().warn({ outcome }, "job result not recorded: another writer ended it");
     else if (outcome === "missing")
       jobLog().warn({ outcome }, "job result not recorded: its record is gone from Redis");
+  }
+
+  /**
+   * How an attempt ends: finished; failed with another attempt due after its backoff (a
+   * failure another attempt may cure, attempts left, due inside the job's window); or failed
+   * for good, to the dead letters when it ran and failed.
+   */
+  private endCall(
+    job: Job,
+    attempt: number,
+    startedAt: string | undefined,
+    output: string,
+    failure: { kind: ErrorKind; message: string } | undefined,
+  ): FinishCall {
+    const opts = this.endOptions("holder");
+    const multi = (job.max_attempts ?? 1) > 1;
+    const endedAt = new Date().toISOString();
+    const entry = (f: { kind: ErrorKind; message: string } | undefined, next?: string) =>
+      JSON.stringify({
+        attempt,
+        instance: this.instance,
+        started_at: startedAt,
+        ended_at: endedAt,
+        status: f === undefined ? "finished" : "error",
+        ...(f === undefined ? {} : { error_kind: f.kind, error: f.message }),
+        ...(next === undefined ? {} : { next_run_at: next }),
+      });
+    if (failure === undefined) {
+      const call = this.store.prepareSuccess(job.id, output, opts);
+      if (call.status === "finished")
+        return multi ? this.store.withHistory(call, entry(undefined)) : call;
+      failure = { kind: call.error?.kind || "resources", message: call.error?.message ?? "" };
+    }
+    let message = failure.message;
+    if (job.max_attempts !== undefined && RETRYABLE_KINDS.has(failure.kind)) {
+      if (attempt < job.max_attempts) {
+        const dueMs = Date.now() + retryDelayMs(job.backoff, attempt);
+        if (dueMs < this.windowEndMs(job))
+          return prepareRetry(this.store.keys, {
+            id: job.id,
+            runnerId: this.runnerId,
+            instance: this.instance,
+            kind: failure.kind,
+            message,
+            dueMs,
+            entry: JSON.parse(entry(failure, new Date(dueMs).toISOString())),
+            retentionS: this.deadRetentionS,
+          });
+        message += ` (attempt ${attempt} of ${job.max_attempts}; no more: the next would fall due after the job's window of --max-job-age ${this.policy.maxJobAgeS} s)`;
+      } else if (multi) message += ` (attempt ${attempt} of ${job.max_attempts}, the last)`;
+    }
+    const dead = DEAD_KINDS.has(failure.kind);
+    return this.store.prepareEnd(job.id, "error", { error: message }, failure.kind, {
+      ...opts,
+      ...(dead
+        ? {
+            dead: { keepDead: this.options.keepDead ?? DEFAULT_KEEP_DEAD },
+            retentionS: this.deadRetentionS,
+          }
+        : {}),
+      ...(multi ? { history: entry({ kind: failure.kind, message }) } : {}),
+    });
   }
 
   /**
@@ -732,6 +883,7 @@ export class Runner {
         async () => {
           clearInterval(this.sweepTimer);
           this.retention?.stop();
+          this.delayed?.stop();
         },
       ],
       ["instance key", () => this.unregister()],
@@ -753,22 +905,27 @@ export class Runner {
 
 /** What an executor gets for one job (see ExecutionContext). */
 function executionContext(
-  job: Job,
-  signatories: string[],
-  stop: JobStop,
-  jobLog: () => Logger,
-  beforeHostCall: () => Promise<void> | undefined,
+  run: {
+    job: Job;
+    attempt: number;
+    signatories: string[];
+    stop: JobStop;
+    jobLog: () => Logger;
+    beforeHostCall: () => Promise<void> | undefined;
+  },
   log: (line: string) => void,
 ): ExecutionContext {
+  const { job, stop, jobLog } = run;
   return {
     job,
+    attempt: run.attempt,
     // Made only if the executor looks (see JobStop).
     get signal() {
       return stop.signal;
     },
     envVars: job.env_vars,
-    signatories,
-    beforeHostCall,
+    signatories: run.signatories,
+    beforeHostCall: run.beforeHostCall,
     logger: {
       info: (msg, extra) => jobLog().info(extra ?? {}, msg),
       warn: (msg, extra) => jobLog().warn(extra ?? {}, msg),

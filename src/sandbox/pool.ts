@@ -396,5 +396,6 @@ function plainJob(job: ScriptJob): ScriptJob {
     contextId: String(job.contextId),
     signatories: job.signatories.map(String),
     envVars: Object.fromEntries(Object.entries(job.envVars).map(([k, v]) => [k, String(v)])),
+    attempt: Number.isSafeInteger(job.attempt) ? job.attempt : 1,
   };
 }

@@ -103,7 +103,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 }
 
 /** What the sandbox needs of a verified job: its payload, ids, env_vars and signatories. */
-export function scriptJobOf(job: Job, signatories: readonly string[]): ScriptJob {
+export function scriptJobOf(job: Job, signatories: readonly string[], attempt = 1): ScriptJob {
   return {
     source: job.payload,
     jobId: job.id,
@@ -111,5 +111,6 @@ export function scriptJobOf(job: Job, signatories: readonly string[]): ScriptJob
     contextId: job.context_id,
     signatories,
     envVars: job.env_vars,
+    attempt,
   };
 }

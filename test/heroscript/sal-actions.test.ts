@@ -110,6 +110,7 @@ function context(payload: string, envVars: Record<string, string> = {}): TestCon
   const noop = () => {};
   return {
     job,
+    attempt: 1,
     signal: controller.signal,
     controller,
     lines,

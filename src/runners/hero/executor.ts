@@ -44,6 +44,7 @@ export function jobEnvironment(ctx: ExecutionContext): Record<string, string> {
     CALLER_ID: ctx.job.caller_id,
     CONTEXT_ID: ctx.job.context_id,
     SIGNATORIES: ctx.signatories.join(","),
+    ATTEMPT: String(ctx.attempt),
   };
 }
 
