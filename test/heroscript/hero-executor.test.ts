@@ -60,6 +60,11 @@ describe("built-in engine", () => {
     expect(await readFile(join(dir, "out.txt"), "utf8")).toBe("hi");
   });
 
+  test("the script sees which attempt it is", async () => {
+    const ctx = { ...context("!!play.echo content:'attempt {ATTEMPT}'"), attempt: 2 };
+    expect(await createHeroExecutor({ baseDir: dir }).execute(ctx)).toBe("attempt 2");
+  });
+
   test("a failing action fails the job as a script error with its line", async () => {
     const run = createHeroExecutor({ baseDir: dir }).execute(
       context("!!play.echo ok\n\n!!play.ecko x"),

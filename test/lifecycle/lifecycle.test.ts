@@ -1,7 +1,7 @@
 // The job-system features of #23 against real runner processes and the real Redis: retries
 // with backoff, dead letters, delayed jobs, priorities and the limits across instances, and
 // what a Redis writer can (not) do to them.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
@@ -95,8 +95,10 @@ describe("retries and dead letters", () => {
   test("a script failing while ATTEMPT < 3 finishes on attempt 3, every attempt recorded", async () => {
     const w = await world("retry");
     await w.runner([], distBin("runner_sal"));
-    const script =
-      "if ATTEMPT < 3 { throw `attempt ${ATTEMPT} failed`; }\n`done on attempt ${ATTEMPT}`";
+    const script = [
+      'if ATTEMPT < 3 { throw "attempt " + ATTEMPT + " failed"; }',
+      '"done on attempt " + ATTEMPT',
+    ].join("\n");
     const run = await w.horus(
       ["run", "--runner", "r1", "--attempts", "3", "--backoff", "200ms", "--script", "-", "--json"],
       script,
