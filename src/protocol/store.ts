@@ -220,6 +220,8 @@ export interface FinishCall {
   error?: { kind: ErrorKind | ""; message: string };
   /** Set when the call is a RETRY (the attempt failed, the next is due then), not a FINISH. */
   retryAt?: string;
+  /** The job goes to the dead letters with this end. */
+  dead?: boolean;
   keys: string[];
   args: (string | number)[];
 }
@@ -518,6 +520,7 @@ export class JobStore {
       id,
       status,
       ...("error" in result ? { error: { kind: errorKind, message: result.error } } : {}),
+      ...(opts.dead ? { dead: true } : {}),
       keys: [
         this.keys.job(id),
         this.keys.result(id),

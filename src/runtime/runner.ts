@@ -2,6 +2,7 @@
 // record how it ended. Every job taken is always ended or handed back, whatever happens.
 
 import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import {
@@ -33,6 +34,7 @@ import {
 } from "../protocol/index.js";
 import { DelayedWatch } from "./delayed-watch.js";
 import { type EndOutcome, EndWriter } from "./end-writer.js";
+import { refusalReason, type RunnerEvents } from "./events.js";
 import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import { Lease } from "./lease.js";
@@ -124,7 +126,11 @@ function describe(e: unknown): string {
   return String(e);
 }
 
-export class Runner {
+/**
+ * One runner instance: takes jobs of its runner id, checks and runs them, records their ends.
+ * Observable through its events (events.ts); constructible in-process with any executor.
+ */
+export class Runner extends EventEmitter<RunnerEvents> {
   readonly instance: string;
   private readonly runnerId: string;
   private readonly concurrency: number;
@@ -179,6 +185,7 @@ export class Runner {
     private readonly executor: Executor,
     logger: Logger,
   ) {
+    super();
     this.runnerId = options.runnerId;
     this.instance = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.log = logger.child({ instance: this.instance });
@@ -241,12 +248,14 @@ export class Runner {
       if (!this.redisDown && !this.stopping) {
         this.redisDown = true;
         this.log.warn({ err: e.message }, "redis unreachable; retrying with backoff");
+        this.emit("redis:down", { error: e.message });
       }
     });
     redis.on("ready", () => {
       if (this.redisDown) {
         this.redisDown = false;
         this.log.info("redis reachable again");
+        this.emit("redis:up");
       }
       // Every instance's heartbeat may have lapsed while Redis was away: renew ours at once,
       // and give the others time to renew theirs before sweeping anyone (see sweep()).
@@ -481,6 +490,7 @@ export class Runner {
         if (this.stopping) break;
         failures += 1;
         if (failures === 1) this.log.warn({ err: describe(e) }, "cannot take jobs; retrying");
+        this.emit("take:error", { error: describe(e) });
         // The take may have gone through with its reply lost: look once a round trip works.
         this.orphans.recoverLostTakes();
         await sleep(Math.min(100 * 2 ** failures, 2000));
@@ -548,6 +558,7 @@ export class Runner {
   /** Ends a job that never started (bad input, refused by the policy). */
   private async reject(id: string, kind: ErrorKind, message: string): Promise<void> {
     this.log.warn({ job_id: id, error_kind: kind }, `job refused: ${message}`);
+    this.emit("job:refused", { id, kind, reason: refusalReason(kind, message), message });
     await this.store.fail(id, kind, message, this.endOptions("open"));
   }
 
@@ -661,6 +672,12 @@ export class Runner {
 
     if (this.log.isLevelEnabled("info"))
       jobLog().info({ executor: this.executor.kind, timeout_s: job.timeout }, "job started");
+    // Built only when someone listens: the quick path allocates nothing for it.
+    if (this.listenerCount("job:start") > 0) {
+      const from = Date.parse(job.run_at ?? job.created_at);
+      const at = startedAt === undefined ? Date.now() : Date.parse(startedAt);
+      this.emit("job:start", { id: job.id, attempt, queueWaitMs: Math.max(0, at - from) });
+    }
     let output: string | undefined;
     let failure: { kind: ErrorKind; message: string } | undefined;
     try {
@@ -711,6 +728,15 @@ export class Runner {
         { duration_ms: ms, attempt, error_kind: call.error?.kind, error: call.error?.message },
         "job failed",
       );
+    if (this.listenerCount("job:end") > 0)
+      this.emit("job:end", {
+        id: job.id,
+        attempt,
+        outcome: call.retryAt !== undefined ? "retry" : call.status,
+        ...(call.error?.kind ? { errorKind: call.error.kind } : {}),
+        dead: call.dead === true,
+        durationMs: ms,
+      });
     if (outcome === "deferred") this.deferredEnds.add(job.id);
     else if (outcome === "already-ended" || outcome === "not-holder")
       jobLog().warn({ outcome }, "job result not recorded: another writer ended it");
@@ -900,6 +926,7 @@ export class Runner {
       }
     }
     this.log.info({ jobs_done: this.jobsDone }, "stopped");
+    this.emit("stopped");
   }
 }
 
