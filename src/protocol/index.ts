@@ -5,6 +5,7 @@ export * from "./instances.js";
 export * from "./job-caps.js";
 export * from "./keys.js";
 export * from "./lifecycle.js";
+export * from "./queue-stats.js";
 export * from "./recovery.js";
 export * from "./scan.js";
 export { isNoScript } from "./scripts-runner.js";

@@ -222,6 +222,17 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
         .argParser(positiveSeconds)
         .default(DEFAULT_DEAD_RETENTION_S),
     )
+    .addOption(
+      new Option(
+        "--metrics-port <port>",
+        "serve /metrics, /healthz and /readyz on this port (off unless given; 0 picks one)",
+      ).argParser(wholeNumber("metrics-port")),
+    )
+    .addOption(
+      new Option("--metrics-bind <address>", "address the metrics port listens on").default(
+        "127.0.0.1",
+      ),
+    )
     .addOption(maxLogBytesOption())
     .addOption(maxResultBytesOption());
   spec.extraOptions?.(cmd);
@@ -251,6 +262,8 @@ const COMMON_KEYS = new Set([
   "rate",
   "keepDead",
   "deadTtl",
+  "metricsPort",
+  "metricsBind",
 ]);
 
 /** `--rate N/DURATION`: N jobs started per window (`100/1s`, `10/m`). */
@@ -356,8 +369,10 @@ export async function runRunnerCommand(
   const logger = createLogger(options.logLevel, { runner_id: runnerId });
 
   let runner: Runner;
+  let runnerExecutor: Executor;
   try {
     const executor = await spec.createExecutor(options, logger);
+    runnerExecutor = executor;
     runner = new Runner(
       {
         runnerId,
@@ -445,6 +460,34 @@ export async function runRunnerCommand(
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+
+  const metricsPort = raw.metricsPort as number | undefined;
+  if (metricsPort !== undefined) {
+    try {
+      const { runnerMetrics } = await import("./metrics.js");
+      const { startProbeServer } = await import("./probe-server.js");
+      const registry = runnerMetrics({
+        runner,
+        executor: runnerExecutor,
+        ...runner.redisView,
+        runnerId,
+      });
+      const probe = await startProbeServer(
+        registry,
+        () => runner.readiness(),
+        metricsPort,
+        raw.metricsBind as string,
+      );
+      logger.info(
+        { port: probe.port },
+        "metrics and probes listening (/metrics, /healthz, /readyz)",
+      );
+      runner.once("stopped", () => void probe.close());
+    } catch (e) {
+      logger.fatal({ err: (e as Error).message }, "--metrics-port: cannot listen");
+      process.exit(EXIT.usage);
+    }
+  }
 
   try {
     await runner.start();

@@ -37,7 +37,9 @@ export interface RunnerEvents {
   "take:error": [{ error: string }];
   "redis:down": [{ error: string }];
   "redis:up": [];
-  "stopped": [];
+  /** A heartbeat found the lease lapsed (a pause, Redis away past the lease). */
+  "lease:lapsed": [];
+  stopped: [];
 }
 
 /** The bounded reason for a refusal's message (see JobRefusedEvent). */

@@ -47,4 +47,13 @@ export interface Executor {
   execute(ctx: ExecutionContext): Promise<string>;
   /** Called once when the runner stops, after its last job. */
   close?(): Promise<void>;
+  /** The executor's workers, for metrics; absent when it has none. */
+  stats?(): ExecutorStats;
+}
+
+export interface ExecutorStats {
+  /** Workers alive or starting. */
+  workers: number;
+  /** Workers that ended (a timeout's kill, a crash) and were replaced, since the start. */
+  workersReplaced: number;
 }

@@ -26,6 +26,7 @@ import {
   type InstanceInfo,
   JobStore,
   prepareRetry,
+  type RedisKeys,
   type ResultSigner,
   sweepCrashedInstances,
   type TakenJob,
@@ -34,13 +35,14 @@ import {
 } from "../protocol/index.js";
 import { DelayedWatch } from "./delayed-watch.js";
 import { type EndOutcome, EndWriter } from "./end-writer.js";
-import { refusalReason, type RunnerEvents } from "./events.js";
+import { type RunnerEvents, refusalReason } from "./events.js";
 import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
 import { OrphanWatch } from "./orphans.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
+import type { Readiness } from "./probe-server.js";
 import { watchRetention } from "./retention-check.js";
 import { PendingEnds, RunLedger } from "./state-dir.js";
 
@@ -219,6 +221,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
         instance: this.instance,
         info: () => this.instanceInfo(),
         running: () => [...this.running].map(([id, job]) => [id, job.stop] as [string, JobStop]),
+        lapsed: () => this.emit("lease:lapsed"),
       },
       this.log,
     );
@@ -270,6 +273,26 @@ export class Runner extends EventEmitter<RunnerEvents> {
   /** How long a dead letter (and a job waiting for its next attempt) is kept. */
   private get deadRetentionS(): number {
     return Math.max(this.options.deadRetentionS ?? DEFAULT_DEAD_RETENTION_S, this.retentionS);
+  }
+
+  /** Jobs this instance runs (or holds to start) now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Whether the instance can do its work: started, Redis reachable, taking, not stopping. */
+  readiness(): Readiness {
+    const reasons: string[] = [];
+    if (!this.wasReady) reasons.push("not connected to Redis yet");
+    else if (this.redisDown) reasons.push("Redis unreachable");
+    if (this.loopPromise === undefined) reasons.push("not started");
+    if (this.stopping) reasons.push("stopping");
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** The runner's commands connection and key names, for metrics read at scrape time. */
+  get redisView(): { redis: Redis; keys: RedisKeys } {
+    return { redis: this.commands, keys: this.store.keys };
   }
 
   /** False while the runner's commands connection has lost Redis (see watchConnection). */

@@ -223,6 +223,7 @@ class PoolWorker {
 }
 
 export class WorkerPool {
+  private replaced = 0;
   private readonly workers = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
   private readonly queue: Task[] = [];
@@ -312,6 +313,11 @@ export class WorkerPool {
     return this.workers.size;
   }
 
+  /** Workers that ended while the pool was open, each replaced by a fresh one. */
+  get workersReplaced(): number {
+    return this.replaced;
+  }
+
   // ---- called by PoolWorker ----
 
   workerIdle(w: PoolWorker): void {
@@ -325,6 +331,7 @@ export class WorkerPool {
     const at = this.idle.indexOf(w);
     if (at >= 0) this.idle.splice(at, 1);
     if (this.closed) return;
+    this.replaced += 1;
     if (startFailed) setTimeout(() => this.refill(), RESPAWN_BACKOFF_MS).unref();
     else this.refill();
   }

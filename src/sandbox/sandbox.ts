@@ -44,6 +44,8 @@ export interface Sandbox {
   close(): Promise<void>;
   /** Workers alive or starting. */
   readonly workerCount: number;
+  /** Workers that ended (killed at a timeout, crashed, out of memory) and were replaced. */
+  readonly workersReplaced: number;
 }
 
 /**
@@ -98,6 +100,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
     get workerCount() {
       return pool.workerCount;
+    },
+    get workersReplaced() {
+      return pool.workersReplaced;
     },
   };
 }

@@ -56,5 +56,8 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
     async close() {
       await sandbox?.close();
     },
+    stats() {
+      return { workers: sandbox?.workerCount ?? 0, workersReplaced: sandbox?.workersReplaced ?? 0 };
+    },
   };
 }
