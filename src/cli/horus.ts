@@ -19,7 +19,7 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 
 type Actions = typeof import("./horus-actions.js");
 type ActionName = { [K in keyof Actions]: K }[keyof Actions];
-type DeadActions = typeof import("./horus-dead.js");
+type OpsActions = typeof import("./horus-ops.js");
 
 /** The named action of horus-actions.ts, imported on first use. */
 function lazy(name: Exclude<ActionName, "exitWhenWritten" | "guarded" | "printJson" | "say">) {
@@ -29,10 +29,10 @@ function lazy(name: Exclude<ActionName, "exitWhenWritten" | "guarded" | "printJs
   };
 }
 
-/** The named action of horus-dead.ts, imported on first use. */
-function lazyDead(name: keyof DeadActions) {
+/** The named action of horus-ops.ts, imported on first use. */
+function lazyOps(name: keyof OpsActions) {
   return async (...args: unknown[]) => {
-    const actions = await import("./horus-dead.js");
+    const actions = await import("./horus-ops.js");
     await (actions[name] as (...a: unknown[]) => unknown)(...args);
   };
 }
@@ -172,6 +172,15 @@ program
   .option("--json", "print JSON")
   .action(lazy("runners"));
 
+program
+  .command("events")
+  .description("job state changes (queued, started, retrying, finished, dead...), newest last")
+  .option("--runner <id>", "only this runner id's jobs")
+  .option("--last <n>", "how many past events to print first (1-1000)", "20")
+  .option("-f, --follow", "keep printing events as they happen (Ctrl-C stops)")
+  .option("--json", "one JSON object per line")
+  .action(lazyOps("events"));
+
 const dead = program
   .command("dead")
   .description("dead letters: jobs that used their attempts and failed, kept to look at");
@@ -181,11 +190,11 @@ dead
   .requiredOption("--runner <id>", "runner id")
   .option("--limit <n>", "most to list (1-1000)", "50")
   .option("--json", "print JSON")
-  .action(lazyDead("deadList"));
+  .action(lazyOps("deadList"));
 dead
   .command("show <id>")
   .description("a job's record and every attempt, as JSON (exit 1 when it is no dead letter)")
-  .action(lazyDead("deadShow"));
+  .action(lazyOps("deadShow"));
 dead
   .command("retry <id>")
   .description("run a dead letter again as a new job signed with your key; prints its id")
@@ -193,12 +202,12 @@ dead
     "--key <key>",
     "signing private key: HEX or @FILE (the key, or `horus keygen`'s JSON); default HORUS_SIGNING_KEY",
   )
-  .action(lazyDead("deadRetry"));
+  .action(lazyOps("deadRetry"));
 dead
   .command("purge [ids...]")
   .description("delete dead letters (the ids given, or --all); their ids can never run again")
   .requiredOption("--runner <id>", "runner id")
   .option("--all", "every dead letter of the runner id")
-  .action(lazyDead("deadPurge"));
+  .action(lazyOps("deadPurge"));
 
 await program.parseAsync(process.argv);

@@ -79,6 +79,13 @@ export class RedisKeys {
   done(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:done`;
   }
+  /**
+   * The namespace's event stream: every state change of every job (lua-parts.ts, EVENT_FN,
+   * which builds this name from the job keys' prefix).
+   */
+  events(): string {
+    return `${this.prefix}events`;
+  }
   /** The queue of priority 5, the default (see queueAt). */
   queue(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:jobs`;

@@ -1,6 +1,6 @@
 // The scripts of a job's later runs: an attempt that failed waits in the runner id's delayed
 // set (RETRY), and due jobs, delayed or retried, move from that set to their queues (PROMOTE).
-import { COUNT_FN, NOW_FN, QUEUE_FN } from "./lua-parts.js";
+import { COUNT_FN, EVENT_FN, NOW_FN, QUEUE_FN } from "./lua-parts.js";
 import type { ScriptDef } from "./scripts.js";
 
 /**
@@ -35,6 +35,9 @@ local ttl = tonumber(ARGV[10]) or 0
 if ttl > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
 redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[2])
 redis.call('PUBLISH', ARGV[9], '{"due":' .. ARGV[3] .. '}')
+${EVENT_FN}
+emit(KEYS[1], ARGV[2], 'retrying', redis.call('HGET', KEYS[1], 'runner'), 'error_kind',
+  ARGV[6], 'next_run_at', ARGV[4])
 return 1
 `,
 };
@@ -54,6 +57,7 @@ export const PROMOTE: ScriptDef = {
 ${COUNT_FN}
 ${NOW_FN}
 ${QUEUE_FN}
+${EVENT_FN}
 local now = now_ms()
 local due = redis.call('ZRANGE', KEYS[1], '-inf', now, 'BYSCORE', 'LIMIT', 0,
   math.max(1, count(ARGV[2])))
@@ -63,12 +67,13 @@ for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[1], id)
   local key = ARGV[1] .. id
   -- An id some writer put here that names another kind of key: HMGET fails, the id goes.
-  local f = redis.pcall('HMGET', key, 'status', 'priority')
+  local f = redis.pcall('HMGET', key, 'status', 'priority', 'runner')
   if not f.err and f[1] == 'scheduled' then
     stamp = stamp or now_rfc3339()
     redis.call('HSET', key, 'status', 'dispatched', 'updated_at', stamp)
     redis.call('HDEL', key, 'next_run_at')
     push_queued(KEYS[2], f[2], id, false)
+    emit(key, id, 'queued', f[3])
     moved = moved + 1
   end
 end

@@ -2,7 +2,15 @@
 // second runner can never see half of it. Each script states its KEYS, ARGV and return
 // codes at the top; `codes.ts` turns the negative codes into words in one place, and
 // `lua-parts.ts` holds the Lua several scripts share.
-import { CLAIM_FN, COUNT_FN, END_AS_ERROR_FN, KEEP_FN, NOW_FN, QUEUE_FN } from "./lua-parts.js";
+import {
+  CLAIM_FN,
+  COUNT_FN,
+  END_AS_ERROR_FN,
+  EVENT_FN,
+  KEEP_FN,
+  NOW_FN,
+  QUEUE_FN,
+} from "./lua-parts.js";
 
 export { NOW_FN };
 
@@ -52,13 +60,17 @@ if redis.call('EXISTS', KEYS[4]) == 1 then return -7 end
 redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 local due = tonumber(ARGV[2]) or 0
+${EVENT_FN}
+local runner = redis.call('HGET', KEYS[1], 'runner')
 if due > 0 then
+  emit(KEYS[1], ARGV[1], 'scheduled', runner)
   redis.call('ZADD', KEYS[5], due, ARGV[1])
   -- The runners' delayed watch sleeps until the earliest due time it knows: tell it.
   redis.call('PUBLISH', ARGV[4], '{"due":' .. string.format('%d', due) .. '}')
   return 1
 end
 ${QUEUE_FN}
+emit(KEYS[1], ARGV[1], 'queued', runner)
 push_queued(KEYS[2], ARGV[3], ARGV[1], false)
 return 1
 `,
@@ -115,6 +127,7 @@ export const TAKE: ScriptDef = {
 ${COUNT_FN}
 ${NOW_FN}
 ${CLAIM_FN}
+${EVENT_FN}
 local out = {}
 local left = tonumber(ARGV[1])
 local conc, rate = tonumber(ARGV[7]) or 0, tonumber(ARGV[8]) or 0
@@ -134,7 +147,7 @@ local function start(id, key)
   -- A queue item that is no job id is no job (the pattern is the runner's own check on ids);
   -- nor is one naming some other kind of key ("<id>:result"), where HMGET fails.
   if #id > 128 or not string.find(id, '^[%w._:-]+$') then return -1 end
-  local f = redis.pcall('HMGET', key, 'status', 'error_kind', 'timeout', 'attempts')
+  local f = redis.pcall('HMGET', key, 'status', 'error_kind', 'timeout', 'attempts', 'runner')
   if f.err or not f[1] then return -1 end
   local status = f[1]
   if status == 'finished' or status == 'error' then
@@ -155,6 +168,7 @@ local function start(id, key)
   now = now or now_rfc3339()
   redis.call('HSET', key, 'status', 'started', 'runner_instance', ARGV[4],
     'started_at', now, 'updated_at', now, 'attempts', attempt)
+  emit(key, id, 'started', f[5], 'attempt', attempt, 'instance', ARGV[4])
   if conc > 0 then redis.call('ZADD', KEYS[5], now_ms() + ttl * 1000, id) end
   if rate > 0 and redis.call('INCR', KEYS[6]) == 1 then
     redis.call('PEXPIRE', KEYS[6], tonumber(ARGV[9]))
@@ -251,6 +265,9 @@ ${NOW_FN}
 local now = now_rfc3339()
 redis.call('HSET', KEYS[1], 'status', 'started', 'runner_instance', ARGV[1],
   'started_at', now, 'updated_at', now, 'attempts', attempts + 1)
+${EVENT_FN}
+emit(KEYS[1], ARGV[4], 'started', redis.call('HGET', KEYS[1], 'runner'), 'attempt',
+  attempts + 1, 'instance', ARGV[1])
 return 1
 `,
 };
@@ -282,6 +299,7 @@ export const FINISH: ScriptDef = {
 -- finished_at), -1 no such job, -2 already terminal, -4 held by another instance
 ${COUNT_FN}
 ${KEEP_FN}
+${EVENT_FN}
 -- Whatever the answer, the id is no longer ours to hold: an id left in the active list
 -- would be found by the orphan check and handled again, every sweep, for ever.
 if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
@@ -335,6 +353,11 @@ if ttl > 0 then
     if k ~= '' then redis.call('EXPIRE', k, ttl) end
   end
 end
+if ARGV[14] == 'dead' then
+  emit(KEYS[1], ARGV[9], 'dead', f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
+else
+  emit(KEYS[1], ARGV[9], ARGV[3], f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
+end
 -- The count caps: a dead letter is kept among the dead, any other end among the finished.
 if ARGV[14] == 'dead' then
   keep_newest(KEYS[8], tonumber(ARGV[15]) or 0, KEYS[1], ARGV[9], ttl)
@@ -377,6 +400,8 @@ redis.call('HSET', KEYS[1], 'attempts', math.max(0, attempts - 1))
 redis.call('DEL', claim_of(KEYS[4], attempts))
 redis.call('ZREM', KEYS[5], ARGV[1])
 push_queued(KEYS[2], f[4], ARGV[1], true)
+${EVENT_FN}
+emit(KEYS[1], ARGV[1], 'handed_back', redis.call('HGET', KEYS[1], 'runner'))
 return 1
 `,
 };
@@ -391,7 +416,7 @@ export const CANCEL: ScriptDef = {
   lua: `
 -- KEYS[1] job hash, KEYS[2] result, KEYS[3] reply list
 -- ARGV[1] now, ARGV[2] retention seconds, ARGV[3] message, ARGV[4] result JSON,
--- ARGV[5] reply JSON
+-- ARGV[5] reply JSON, ARGV[6] job id
 -- returns 1 cancelled before start, 2 running (flagged), -1 no such job, -2 already ended
 ${END_AS_ERROR_FN}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -405,6 +430,8 @@ end
 -- reached (TAKE and PROMOTE look at the status).
 end_as_error(KEYS[1], KEYS[2], KEYS[3], '', 'cancelled', ARGV[3], ARGV[1], ARGV[4], ARGV[5],
   tonumber(ARGV[2]))
+${EVENT_FN}
+emit(KEYS[1], ARGV[6], 'cancelled', redis.call('HGET', KEYS[1], 'runner'))
 return 1
 `,
 };
@@ -434,6 +461,7 @@ ${COUNT_FN}
 ${QUEUE_FN}
 ${END_AS_ERROR_FN}
 ${KEEP_FN}
+${EVENT_FN}
 if redis.call('EXISTS', KEYS[8]) == 1 then return -5 end
 redis.call('LREM', KEYS[3], 0, ARGV[1])
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -460,6 +488,8 @@ if count(f[3]) < tonumber(ARGV[3]) then
     redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[4])
     push_queued(KEYS[2], f[4], ARGV[1], false)
   end
+  emit(KEYS[1], ARGV[1], 'retrying', redis.call('HGET', KEYS[1], 'runner'), 'error_kind',
+    'crashed', 'attempt', count(f[3]))
   return 4
 end
 local ttl = tonumber(ARGV[5])
@@ -467,6 +497,8 @@ end_as_error(KEYS[1], KEYS[5], KEYS[6], KEYS[7], 'crashed', ARGV[6], ARGV[4], AR
   ARGV[8], ttl)
 if ARGV[12] ~= '' and ttl > 0 then redis.call('EXPIRE', KEYS[12], ttl) end
 keep_newest(KEYS[11], tonumber(ARGV[10]) or 0, KEYS[1], ARGV[1], ttl)
+emit(KEYS[1], ARGV[1], 'dead', redis.call('HGET', KEYS[1], 'runner'), 'error_kind', 'crashed',
+  'attempt', count(f[3]))
 return 5
 `,
 };

@@ -637,6 +637,7 @@ export class JobStore {
         message,
         JSON.stringify({ error: message }),
         JSON.stringify(reply),
+        id,
       ],
     );
     const word = decodeCode(CANCEL_CODES, code, "CANCEL");

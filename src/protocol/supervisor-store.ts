@@ -2,7 +2,7 @@
 // the runners registered with it and an index of the jobs it stored, so jobs.list can page
 // without scanning the key space. Key strings live here and nowhere else in the supervisor.
 import type { Redis } from "ioredis";
-import { QUEUE_FN } from "./lua-parts.js";
+import { EVENT_FN, QUEUE_FN } from "./lua-parts.js";
 import type { ScriptDef } from "./scripts.js";
 import { runScript } from "./scripts-runner.js";
 import type { JobStore } from "./store.js";
@@ -56,7 +56,10 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'finished' or status == 'error' then return -3 end
 if redis.call('HSETNX', KEYS[1], 'queued_at', ARGV[2]) == 0 then return -2 end
 local due = tonumber(ARGV[3]) or 0
+${EVENT_FN}
+local runner = redis.call('HGET', KEYS[1], 'runner')
 if due > 0 then
+  emit(KEYS[1], ARGV[1], 'scheduled', runner)
   redis.call('HSET', KEYS[1], 'status', 'scheduled', 'updated_at', ARGV[2])
   redis.call('ZADD', KEYS[3], due, ARGV[1])
   redis.call('PUBLISH', ARGV[4], '{"due":' .. string.format('%d', due) .. '}')
@@ -66,6 +69,7 @@ if status == 'created' then
   redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[2])
 end
 push_queued(KEYS[2], redis.call('HGET', KEYS[1], 'priority'), ARGV[1], false)
+emit(KEYS[1], ARGV[1], 'queued', runner)
 return 1
 `,
 };

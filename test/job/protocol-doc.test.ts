@@ -136,6 +136,7 @@ describe("docs/protocol.md describes everything the code defines", () => {
       invalid: keys.invalid(runner),
       control: keys.control(runner),
       attempts: keys.attempts(id),
+      events: keys.events(),
       queueAt: keys.queueAt(runner, 3).replace(":p3", ":p<priority>"),
       priorities: keys.priorities(runner),
       delayed: keys.delayed(runner),

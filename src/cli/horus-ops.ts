@@ -1,7 +1,10 @@
-// `horus dead ...`: the dead letters, jobs that used their attempts and failed. Loaded only
-// when one of these commands runs (see horus.ts).
+// `horus dead ...` and `horus events`: what operators look at, the dead letters (jobs that
+// used their attempts and failed) and the stream of job state changes. Loaded only when one
+// of these commands runs (see horus.ts).
+
 import type { Command } from "commander";
 import { HorusClient } from "../client/index.js";
+import { type JobStateEvent, readEvents, recentEvents } from "../protocol/index.js";
 import { guarded, printJson, say } from "./horus-actions.js";
 import { readSigningKey, UsageError } from "./horus-job.js";
 
@@ -56,6 +59,56 @@ export function deadRetry(id: string, flags: { key?: string }, cmd: Command) {
     const job = await client.retryDead(id, key);
     say(`job ${id} queued again as a new job, signed by your key`);
     process.stdout.write(`${job.id}\n`);
+    return 0;
+  });
+}
+
+/** `horus events`: the namespace's job state changes, and with --follow those to come. */
+export function events(
+  flags: { runner?: string; follow?: boolean; json?: boolean; last?: string },
+  cmd: Command,
+) {
+  return guarded(cmd, async (connect) => {
+    const last = pageSize(flags.last ?? "20");
+    const client = direct(await connect());
+    const { keys } = client.store;
+    const show = (e: JobStateEvent) => {
+      if (flags.runner !== undefined && e.runner !== flags.runner) return;
+      if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+      else {
+        const { stream_id: _s, at, event, job, runner, ...rest } = e;
+        const extra = Object.entries(rest)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ");
+        process.stdout.write(`${at}  ${event.padEnd(11)} ${runner.padEnd(12)} ${job} ${extra}\n`);
+      }
+    };
+    const recent = await recentEvents(client.store.redis, keys, last);
+    for (const e of recent) show(e);
+    if (!flags.follow) return 0;
+    // Blocking reads on a connection of their own, from the last event shown on.
+    const conn = client.store.redis.duplicate();
+    let after = recent.at(-1)?.stream_id ?? "$";
+    const stop = new Promise<void>((resolve) => process.once("SIGINT", resolve));
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      conn.disconnect();
+    });
+    try {
+      while (!stopped) {
+        const batch = await readEvents(conn, keys, { after, blockMs: 5000, count: 500 }).catch(
+          (e: unknown) => {
+            if (stopped) return [];
+            throw e;
+          },
+        );
+        for (const e of batch) show(e);
+        after = batch.at(-1)?.stream_id ?? after;
+      }
+    } finally {
+      conn.disconnect();
+    }
     return 0;
   });
 }
