@@ -14,6 +14,7 @@ import {
   verifyJobSignatures,
 } from "../job/index.js";
 import { parseDurationMs, parseTime } from "../runtime/durations.js";
+import { currentTraceparent } from "../tracing/index.js";
 
 /** Bad input on the command line: exit 2. */
 export class UsageError extends Error {}
@@ -193,6 +194,10 @@ function keyInFile(text: string): string {
 
 /** The job the flags describe, checked against the job schema, not yet signed. */
 export function unsignedJob(flags: JobFlags, now: Date = new Date()): Job {
+  const env = parseEnv(flags.env);
+  // The trace this job belongs to, signed with it (see src/tracing).
+  const traceparent = currentTraceparent();
+  if (traceparent !== undefined && env.TRACEPARENT === undefined) env.TRACEPARENT = traceparent;
   const job = createJob(
     {
       ...lifecycleOf(flags, now),
@@ -200,7 +205,7 @@ export function unsignedJob(flags: JobFlags, now: Date = new Date()): Job {
       runner: flags.runner,
       executor: flags.executor ?? "",
       timeout: flags.timeout,
-      env_vars: parseEnv(flags.env),
+      env_vars: env,
       context_id: flags.context,
       caller_id: flags.caller,
     },

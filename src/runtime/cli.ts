@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_KEEP_FINISHED, DEFAULT_RETENTION_S } from "../protocol/index.js";
+import { startTracing, stopTracing } from "../tracing/index.js";
 import {
   checkRedisUrl,
   maxLogBytesOption,
@@ -460,6 +461,10 @@ export async function runRunnerCommand(
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+
+  // Traces go out only when the OTEL_* variables ask for them (src/tracing).
+  await startTracing(spec.name);
+  runner.once("stopped", () => void stopTracing());
 
   const metricsPort = raw.metricsPort as number | undefined;
   if (metricsPort !== undefined) {

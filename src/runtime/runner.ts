@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
+import { trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
 import {
   type ErrorKind,
@@ -33,6 +34,7 @@ import {
   type TakeRequest,
   unregisterInstance,
 } from "../protocol/index.js";
+import { contextFrom, inSpan, tracingOn } from "../tracing/index.js";
 import { DelayedWatch } from "./delayed-watch.js";
 import { type EndOutcome, EndWriter } from "./end-writer.js";
 import { type RunnerEvents, refusalReason } from "./events.js";
@@ -606,8 +608,36 @@ export class Runner extends EventEmitter<RunnerEvents> {
     }
     if (job.id !== id)
       return this.reject(id, "invalid_job", `job hash holds id "${job.id}", queued as "${id}"`);
+    if (!tracingOn()) return this.checkAndRun(job, hash, stop, taken);
+    // Traced: the job's span joins the trace its TRACEPARENT names (signed with the job).
+    const takenAt = Date.parse(hash.started_at ?? "");
+    return inSpan(
+      "job",
+      {
+        "horus.job_id": id,
+        "horus.runner_id": this.runnerId,
+        "horus.attempt": Number(hash.attempts),
+      },
+      async () => {
+        if (Number.isFinite(takenAt))
+          trace.getTracer("horus").startSpan("job.take", { startTime: takenAt }).end();
+        return this.checkAndRun(job, hash, stop, taken);
+      },
+      contextFrom(job.env_vars.TRACEPARENT),
+    );
+  }
 
-    const verdict = checkJob(job, this.policy);
+  /** A parsed job: checked against the policy and the run ledger, then run. */
+  private async checkAndRun(
+    job: Job,
+    hash: Record<string, string>,
+    stop: JobStop,
+    taken: TakenJob | undefined,
+  ): Promise<void> {
+    const id = job.id;
+    const verdict = tracingOn()
+      ? await inSpan("job.verify", {}, async () => checkJob(job, this.policy))
+      : checkJob(job, this.policy);
     if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
     if (verdict.untrusted.length > 0)
       this.log.warn(
@@ -706,7 +736,12 @@ export class Runner extends EventEmitter<RunnerEvents> {
     try {
       // Cancelled (or the runner stopping) between being taken and now: it never runs.
       if (stop.reason !== undefined) throw stop.reason;
-      output = await Promise.race([this.executor.execute(ctx), stop.stopped]);
+      const running = tracingOn()
+        ? inSpan("job.execute", { "horus.executor": this.executor.kind }, () =>
+            this.executor.execute(ctx),
+          )
+        : this.executor.execute(ctx);
+      output = await Promise.race([running, stop.stopped]);
     } catch (e) {
       const reason = stop.reason;
       if (reason === "shutdown") {
@@ -736,7 +771,10 @@ export class Runner extends EventEmitter<RunnerEvents> {
 
     const ms = Math.round(performance.now() - started);
     const call = this.endCall(job, attempt, startedAt, output ?? "", failure);
-    const outcome = await this.endAndTakeNext(job.id, this.ends.write(call));
+    const ending = tracingOn()
+      ? inSpan("job.finish", { "horus.status": call.status }, () => this.ends.write(call))
+      : this.ends.write(call);
+    const outcome = await this.endAndTakeNext(job.id, ending);
     // A success can still end as an error: an output over the result cap (prepareSuccess).
     if (call.status === "finished") {
       if (this.log.isLevelEnabled("info")) jobLog().info({ duration_ms: ms }, "job finished");
