@@ -4,7 +4,14 @@
 
 import type { Command } from "commander";
 import { HorusClient } from "../client/index.js";
-import { type JobStateEvent, readEvents, recentEvents } from "../protocol/index.js";
+import {
+  type JobStateEvent,
+  jobCounts,
+  listJobs,
+  readEvents,
+  recentEvents,
+} from "../protocol/index.js";
+import { parseTime } from "../runtime/durations.js";
 import { guarded, printJson, say } from "./horus-actions.js";
 import { readSigningKey, UsageError } from "./horus-job.js";
 
@@ -109,6 +116,68 @@ export function events(
     } finally {
       conn.disconnect();
     }
+    return 0;
+  });
+}
+
+const STATUSES = ["created", "scheduled", "dispatched", "started", "finished", "error"];
+
+/** `horus jobs list`: jobs newest first, whoever submitted them, filtered. */
+export function jobsList(
+  flags: { runner?: string; status?: string; since?: string; limit?: string; json?: boolean },
+  cmd: Command,
+) {
+  return guarded(cmd, async (connect) => {
+    const limit = pageSize(flags.limit);
+    if (flags.status !== undefined && !STATUSES.includes(flags.status))
+      throw new UsageError(
+        `--status: expected one of ${STATUSES.join(", ")}, got "${flags.status}"`,
+      );
+    let sinceMs: number | undefined;
+    try {
+      if (flags.since !== undefined) sinceMs = parseTime(flags.since, "--since").getTime();
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const client = direct(await connect());
+    const page = await listJobs(client.store, {
+      ...(flags.runner === undefined ? {} : { runner: flags.runner }),
+      ...(flags.status === undefined ? {} : { status: flags.status }),
+      ...(sinceMs === undefined ? {} : { sinceMs }),
+      limit,
+    });
+    if (flags.json) {
+      printJson(page);
+      return 0;
+    }
+    process.stdout.write("ID\tRUNNER\tSTATUS\tSTORED\tATTEMPTS\tERROR_KIND\n");
+    for (const j of page.jobs)
+      process.stdout.write(
+        `${j.id}\t${j.runner}\t${j.status}\t${j.stored_at}\t${j.attempts}\t${j.error_kind ?? ""}\n`,
+      );
+    if (page.next !== undefined) say(`more jobs are older than these (--limit ${limit})`);
+    return 0;
+  });
+}
+
+/** `horus jobs counts`: per runner id, jobs queued, scheduled, running, and ended totals. */
+export function jobsCounts(flags: { runner?: string; json?: boolean }, cmd: Command) {
+  return guarded(cmd, async (connect) => {
+    const client = direct(await connect());
+    const ids =
+      flags.runner !== undefined
+        ? [flags.runner]
+        : (await client.store.redis.smembers(client.store.keys.runnerIds())).sort();
+    const rows = await jobCounts(client.store, ids);
+    if (flags.json) {
+      printJson(rows);
+      return 0;
+    }
+    process.stdout.write("RUNNER\tQUEUED\tSCHEDULED\tRUNNING\tFINISHED\tERROR\tDEAD\n");
+    for (const r of rows)
+      process.stdout.write(
+        `${r.runner}\t${r.queued}\t${r.scheduled}\t${r.running}\t${r.finished}\t${r.error}\t${r.dead}\n`,
+      );
     return 0;
   });
 }

@@ -181,6 +181,26 @@ program
   .option("--json", "one JSON object per line")
   .action(lazyOps("events"));
 
+const jobs = program.command("jobs").description("jobs of every runner id, whoever submitted them");
+jobs
+  .command("list")
+  .description("jobs newest first: id, runner, status, when stored, attempts, error kind")
+  .option("--runner <id>", "only this runner id's jobs")
+  .option(
+    "--status <status>",
+    "only jobs in this status (created, scheduled, dispatched, started, finished, error)",
+  )
+  .option("--since <time>", "only jobs stored at or after this RFC 3339 time")
+  .option("--limit <n>", "most to list (1-1000)", "50")
+  .option("--json", "print JSON")
+  .action(lazyOps("jobsList"));
+jobs
+  .command("counts")
+  .description("per runner id: jobs queued, scheduled, running, and finished/error/dead totals")
+  .option("--runner <id>", "only this runner id")
+  .option("--json", "print JSON")
+  .action(lazyOps("jobsCounts"));
+
 const dead = program
   .command("dead")
   .description("dead letters: jobs that used their attempts and failed, kept to look at");

@@ -4,6 +4,7 @@ export * from "./connection.js";
 export * from "./events-stream.js";
 export * from "./instances.js";
 export * from "./job-caps.js";
+export * from "./jobs-index.js";
 export * from "./keys.js";
 export * from "./lifecycle.js";
 export * from "./queue-stats.js";

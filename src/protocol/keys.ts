@@ -86,6 +86,17 @@ export class RedisKeys {
   events(): string {
     return `${this.prefix}events`;
   }
+  /**
+   * Every job of the namespace by the time it was stored (ms): what `horus jobs list` and
+   * the console page through, whoever submitted the jobs (lua-parts.ts, INDEX_FN).
+   */
+  jobs(): string {
+    return `${this.prefix}jobs`;
+  }
+  /** A runner id's totals of ended jobs: `finished`, `error`, `dead` (INDEX_FN). */
+  counts(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:counts`;
+  }
   /** The queue of priority 5, the default (see queueAt). */
   queue(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:jobs`;

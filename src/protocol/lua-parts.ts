@@ -119,9 +119,12 @@ local function keep_newest(zset, keep, job_key, id, ttl)
     local prefix = string.sub(job_key, 1, #job_key - #id)
     -- ZPOPMIN answers member, score, member, score...; the suffixes are keys.ts's.
     local popped = redis.call('ZPOPMIN', zset, math.min(over, 100))
+    -- The namespace's job index sits next to the job keys (<prefix> is <ns>:job:).
+    local index = string.sub(prefix, 1, #prefix - 4) .. 'jobs'
     for i = 1, #popped, 2 do
       local k = prefix .. popped[i]
       redis.call('DEL', k, k .. ':result', k .. ':reply', k .. ':logs', k .. ':attempts')
+      redis.call('ZREM', index, popped[i])
     end
   end
   if ttl > 0 then redis.call('EXPIRE', zset, ttl) end
@@ -143,3 +146,34 @@ end
 
 /** Entries the event stream keeps, about (XADD's MAXLEN ~ trims whole nodes). */
 export const EVENTS_MAX_LEN = 10_000;
+
+/**
+ * The namespace's job index (`<prefix>jobs`, next to the job keys: `job_key` is
+ * `<prefix>job:<id>`): every job by the time it was stored (µs), for listing jobs however
+ * they were submitted; and a runner id's ended-job totals (`<prefix>runner:<id>:counts`).
+ */
+export const INDEX_FN = `
+local function index_key(job_key, id)
+  return string.sub(job_key, 1, #job_key - #id - 4) .. 'jobs'
+end
+-- Scored in microseconds: two jobs stored in one millisecond keep their order, and a page
+-- that ends between them loses neither.
+local function index_job(job_key, id)
+  local t = redis.call('TIME')
+  redis.call('ZADD', index_key(job_key, id), t[1] * 1000000 + t[2], id)
+end
+local function count_end(job_key, id, runner, field)
+  if not runner then return end
+  local key = string.sub(job_key, 1, #job_key - #id - 4) .. 'runner:' .. runner .. ':counts'
+  redis.call('HINCRBY', key, field, 1)
+end
+-- Ids stored longer ago than the retention and an hour (their jobs expired or are about to):
+-- out of the index, a few at each end of a job.
+local function trim_index(job_key, id, ttl)
+  if ttl <= 0 then return end
+  local t = redis.call('TIME')
+  local cutoff = (t[1] - ttl - 3600) * 1000000
+  local old = redis.call('ZRANGE', index_key(job_key, id), '-inf', cutoff, 'BYSCORE', 'LIMIT', 0, 100)
+  if #old > 0 then redis.call('ZREM', index_key(job_key, id), unpack(old)) end
+end
+`;

@@ -7,6 +7,7 @@ import {
   COUNT_FN,
   END_AS_ERROR_FN,
   EVENT_FN,
+  INDEX_FN,
   KEEP_FN,
   NOW_FN,
   QUEUE_FN,
@@ -61,6 +62,8 @@ redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 local due = tonumber(ARGV[2]) or 0
 ${EVENT_FN}
+${INDEX_FN}
+index_job(KEYS[1], ARGV[1])
 local runner = redis.call('HGET', KEYS[1], 'runner')
 if due > 0 then
   emit(KEYS[1], ARGV[1], 'scheduled', runner)
@@ -90,6 +93,9 @@ export const STORE: ScriptDef = {
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return -7 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
+${INDEX_FN}
+local id = redis.call('HGET', KEYS[1], 'id')
+if id and string.sub(KEYS[1], -#id) == id then index_job(KEYS[1], id) end
 return 1
 `,
 };
@@ -300,6 +306,7 @@ export const FINISH: ScriptDef = {
 ${COUNT_FN}
 ${KEEP_FN}
 ${EVENT_FN}
+${INDEX_FN}
 -- Whatever the answer, the id is no longer ours to hold: an id left in the active list
 -- would be found by the orphan check and handled again, every sweep, for ever.
 if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
@@ -355,9 +362,12 @@ if ttl > 0 then
 end
 if ARGV[14] == 'dead' then
   emit(KEYS[1], ARGV[9], 'dead', f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
+  count_end(KEYS[1], ARGV[9], f[3], 'dead')
 else
   emit(KEYS[1], ARGV[9], ARGV[3], f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
 end
+count_end(KEYS[1], ARGV[9], f[3], ARGV[3])
+trim_index(KEYS[1], ARGV[9], ttl)
 -- The count caps: a dead letter is kept among the dead, any other end among the finished.
 if ARGV[14] == 'dead' then
   keep_newest(KEYS[8], tonumber(ARGV[15]) or 0, KEYS[1], ARGV[9], ttl)
@@ -431,7 +441,10 @@ end
 end_as_error(KEYS[1], KEYS[2], KEYS[3], '', 'cancelled', ARGV[3], ARGV[1], ARGV[4], ARGV[5],
   tonumber(ARGV[2]))
 ${EVENT_FN}
-emit(KEYS[1], ARGV[6], 'cancelled', redis.call('HGET', KEYS[1], 'runner'))
+local runner = redis.call('HGET', KEYS[1], 'runner')
+emit(KEYS[1], ARGV[6], 'cancelled', runner)
+${INDEX_FN}
+count_end(KEYS[1], ARGV[6], runner, 'error')
 return 1
 `,
 };
@@ -462,6 +475,7 @@ ${QUEUE_FN}
 ${END_AS_ERROR_FN}
 ${KEEP_FN}
 ${EVENT_FN}
+${INDEX_FN}
 if redis.call('EXISTS', KEYS[8]) == 1 then return -5 end
 redis.call('LREM', KEYS[3], 0, ARGV[1])
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -497,8 +511,10 @@ end_as_error(KEYS[1], KEYS[5], KEYS[6], KEYS[7], 'crashed', ARGV[6], ARGV[4], AR
   ARGV[8], ttl)
 if ARGV[12] ~= '' and ttl > 0 then redis.call('EXPIRE', KEYS[12], ttl) end
 keep_newest(KEYS[11], tonumber(ARGV[10]) or 0, KEYS[1], ARGV[1], ttl)
-emit(KEYS[1], ARGV[1], 'dead', redis.call('HGET', KEYS[1], 'runner'), 'error_kind', 'crashed',
-  'attempt', count(f[3]))
+local runner = redis.call('HGET', KEYS[1], 'runner')
+emit(KEYS[1], ARGV[1], 'dead', runner, 'error_kind', 'crashed', 'attempt', count(f[3]))
+count_end(KEYS[1], ARGV[1], runner, 'error')
+count_end(KEYS[1], ARGV[1], runner, 'dead')
 return 5
 `,
 };

@@ -137,6 +137,8 @@ describe("docs/protocol.md describes everything the code defines", () => {
       control: keys.control(runner),
       attempts: keys.attempts(id),
       events: keys.events(),
+      jobs: keys.jobs(),
+      counts: keys.counts(runner),
       queueAt: keys.queueAt(runner, 3).replace(":p3", ":p<priority>"),
       priorities: keys.priorities(runner),
       delayed: keys.delayed(runner),
