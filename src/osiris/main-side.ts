@@ -13,6 +13,7 @@ import {
   type Value,
 } from "../rhai/index.js";
 import type { MainFunction, MainSideContext } from "../sandbox/index.js";
+import { coerceError } from "../util/index.js";
 import { AccessControl, type Right, type Role } from "./access.js";
 import { prepareObject } from "./models.js";
 import { ContextStore } from "./store.js";
@@ -88,7 +89,7 @@ function mainFn(
         return await run(sessionOf(ctx), args);
       } catch (e) {
         if (isRhaiError(e) || errorKindOf(e) !== undefined) throw e;
-        const message = e instanceof Error ? e.message : String(e);
+        const message = coerceError(e).message;
         throw new JobFailure("internal", `osiris store: ${message}`, { cause: e });
       }
     },

@@ -4,6 +4,7 @@
 
 import { type ErrorKind, errorKindOf } from "../job/index.js";
 import { typeName, type Value } from "../rhai/index.js";
+import { coerceError } from "../util/index.js";
 import type {
   HostFunction,
   HostJobInfo,
@@ -89,7 +90,7 @@ export class JobHostSession {
       const value = await fn.run(this.context(moduleIndex), args);
       return { ok: true, value };
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = coerceError(e).message;
       const errorKind = errorKindOf(e);
       return errorKind === undefined ? { ok: false, message } : { ok: false, message, errorKind };
     }
@@ -105,7 +106,7 @@ export class JobHostSession {
       try {
         await cleanup();
       } catch (e) {
-        this.log(`cleanup failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.log(`cleanup failed: ${coerceError(e).message}`);
       }
     });
     let timer: NodeJS.Timeout | undefined;

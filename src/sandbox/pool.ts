@@ -5,6 +5,7 @@
 
 import { MessageChannel, type ResourceLimits, Worker } from "node:worker_threads";
 import { JobFailure } from "../job/index.js";
+import { coerceError } from "../util/index.js";
 import { wakeWorker } from "./bridge.js";
 import { decodeValue, encodeValue } from "./codec.js";
 import { abortFailure, timeoutFailure, workerDeathFailure } from "./failures.js";
@@ -213,7 +214,7 @@ class PoolWorker {
           : { callId: msg.callId, ok: false, message: result.message, errorKind: result.errorKind };
     } catch (e) {
       // The gate refused the call, or the result could not be encoded.
-      reply = { callId: msg.callId, ok: false, message: (e as Error).message };
+      reply = { callId: msg.callId, ok: false, message: coerceError(e).message };
     }
     // The job may have ended meanwhile (timeout, cancel): nobody waits for this answer.
     if (this.task !== task || this.state !== "busy") return;

@@ -15,6 +15,7 @@ import {
 import { JobFailure } from "../../job/index.js";
 import type { ExecutionContext, Executor } from "../../runtime/index.js";
 import type { SalOptions } from "../../sal/index.js";
+import { coerceError } from "../../util/index.js";
 import { salActions } from "./sal-actions.js";
 import { SalHost, type SalPlay } from "./sal-host.js";
 
@@ -99,7 +100,7 @@ async function runWithEngine(
   } catch (e) {
     if (e instanceof PlayAbortedError || ctx.signal.aborted) throw abortFailure(ctx.signal);
     // Syntax and action errors already say where: "line 4: !!file.write: ...".
-    throw new JobFailure("script", e instanceof Error ? e.message : String(e), { cause: e });
+    throw new JobFailure("script", coerceError(e).message, { cause: e });
   } finally {
     await play.end(ctx.signal.aborted ? ctx.signal.reason : "job ended");
   }
@@ -114,7 +115,7 @@ async function runWithHeroBin(heroBin: string, ctx: ExecutionContext): Promise<s
     onStdoutLine: (line) => ctx.log(line),
     onStderrLine: (line) => ctx.log(`stderr: ${line}`),
   }).catch((e: unknown) => {
-    throw new JobFailure("internal", (e as Error).message, { cause: e });
+    throw new JobFailure("internal", coerceError(e).message, { cause: e });
   });
   if (outcome.killed === "aborted") throw abortFailure(ctx.signal);
   if (outcome.code !== 0) {
@@ -131,7 +132,7 @@ async function checkExecutable(path: string): Promise<void> {
   try {
     await access(path, constants.X_OK);
   } catch (e) {
-    throw new Error(`hero binary ${path} is not an executable file: ${(e as Error).message}`, {
+    throw new Error(`hero binary ${path} is not an executable file: ${coerceError(e).message}`, {
       cause: e,
     });
   }

@@ -8,6 +8,7 @@
 
 import type { SalOptions } from "../../sal/index.js";
 import type { HostJobInfo, HostModule, MainSideContext } from "../../sandbox/index.js";
+import { coerceError } from "../../util/index.js";
 
 /** Who a play runs for: the job's identity as SAL functions see it. */
 export interface SalJobIdentity {
@@ -126,7 +127,7 @@ export class SalPlay {
       try {
         await cleanup();
       } catch (e) {
-        this.log(`cleanup failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.log(`cleanup failed: ${coerceError(e).message}`);
       }
     });
     let timer: NodeJS.Timeout | undefined;

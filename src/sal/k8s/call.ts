@@ -6,6 +6,7 @@ import { delimiter } from "node:path";
 import { RE2JS } from "re2js";
 import { Float, typeName, type Value } from "../../rhai/index.js";
 import type { MainSideContext } from "../../sandbox/index.js";
+import { coerceError } from "../../util/index.js";
 import { resolvePath } from "../job-state.js";
 import {
   argArray,
@@ -74,7 +75,7 @@ const operations: Record<string, Operation> = {
     try {
       pattern = RE2JS.compile(source);
     } catch (e) {
-      throw salError(fn, `not a regular expression: ${(e as Error).message}`);
+      throw salError(fn, `not a regular expression: ${coerceError(e).message}`);
     }
     return deleteMatching(k, (name) => pattern.matcher(name).find());
   },

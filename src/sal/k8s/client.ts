@@ -18,6 +18,7 @@ import {
   ServerConfiguration,
 } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
+import { coerceError } from "../../util/index.js";
 import { field } from "../hetzner/plain.js";
 
 export class K8sError extends Error {
@@ -74,7 +75,7 @@ export function loadCluster(source: ClusterSource): Cluster {
 }
 
 /** The first line of a library or parser message: later lines may quote the file (a token, a key). */
-const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
+const firstLine = (e: unknown) => coerceError(e).message.split("\n")[0];
 
 function fromKubeconfig(path: string): Cluster {
   if (!existsSync(path)) throw new K8sError(`kubeconfig not found: ${path}`);

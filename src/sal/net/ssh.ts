@@ -8,6 +8,7 @@
 import type { RhaiMap, Value } from "../../rhai/index.js";
 import { Float, typeName } from "../../rhai/index.js";
 import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
+import { coerceError } from "../../util/index.js";
 import { mainFn, overloads } from "../define.js";
 import { jobState, resolvePath } from "../job-state.js";
 import { runProcess, type SpawnResult } from "../process/spawn.js";
@@ -190,7 +191,7 @@ export const sshFunctions: HostFunction[] = [
           try {
             return (await ssh(ctx, "ssh_ping", args, "true", 2, false)).code === 0;
           } catch (e) {
-            if ((e as Error).message.startsWith("the ssh client is not installed")) throw e;
+            if (coerceError(e).message.startsWith("the ssh client is not installed")) throw e;
             if (ctx.signal.aborted) throw e;
             return false;
           }

@@ -10,6 +10,7 @@ import type {
   MainSideContext,
   WorkerFunction,
 } from "../../sandbox/index.js";
+import { coerceError } from "../../util/index.js";
 import { mainFn, overloads, workerFn } from "../define.js";
 import { resolvePath } from "../job-state.js";
 import {
@@ -91,7 +92,7 @@ function machineOf(ctx: MainSideContext, fn: string, name: string): Machine {
   try {
     return new Machine(vmRoot(ctx.job.options.vmDir), checkName(name));
   } catch (e) {
-    throw salError(fn, (e as Error).message);
+    throw salError(fn, coerceError(e).message);
   }
 }
 
@@ -334,7 +335,7 @@ const functions: HostFunction[] = [
       try {
         return new VmBuilder(checkName(name));
       } catch (e) {
-        throw salError("vm", (e as Error).message);
+        throw salError("vm", coerceError(e).message);
       }
     },
   }),
