@@ -6,7 +6,7 @@
 
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import type { MainSideContext } from "../sandbox/index.js";
+import type { MainSideContext } from "../host/index.js";
 
 export interface JobState {
   /** Absolute working directory of the job; relative paths resolve against it. */

@@ -2,16 +2,16 @@
 // main-side functions, gives each job its context (signal, log, cleanups) and keeps each
 // module's shared state for the life of the pool.
 
-import { type ErrorKind, errorKindOf } from "../job/index.js";
-import { typeName, type Value } from "../rhai/index.js";
-import { coerceError } from "../util/index.js";
 import type {
   HostFunction,
   HostJobInfo,
   HostModule,
   MainFunction,
   MainSideContext,
-} from "./host.js";
+} from "../host/index.js";
+import { type ErrorKind, errorKindOf } from "../job/index.js";
+import { typeName, type Value } from "../rhai/index.js";
+import { coerceError } from "../util/index.js";
 import { loadHostModule, moduleHref } from "./modules.js";
 import type { CallTarget, HostModuleSpec, ScriptJob } from "./protocol.js";
 

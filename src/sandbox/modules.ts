@@ -2,8 +2,8 @@
 
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { HostModule } from "../host/index.js";
 import { coerceError } from "../util/index.js";
-import type { HostModule } from "./host.js";
 
 /** A host module file that does not have the expected shape. */
 export class HostModuleError extends Error {

@@ -5,13 +5,13 @@
 // stand-in (tests) and the real entry (`worker.ts`) only adds the Rhai glue.
 
 import { parentPort, workerData } from "node:worker_threads";
+import type { HostJobInfo, HostModule, WorkerSideContext } from "../host/index.js";
 // The job package's index brings zod and secp256k1, which a worker never uses.
 import { errorKindOf } from "../job/failure.js";
 import type { ErrorKind } from "../job/types.js";
 import { isRhaiError, type NativeFunction, toDisplay, type Value } from "../rhai/index.js";
 import { coerceError } from "../util/index.js";
 import { BridgeClient, HostFunctionError } from "./bridge.js";
-import type { HostJobInfo, HostModule, WorkerSideContext } from "./host.js";
 import { LogOutlet } from "./log-outlet.js";
 import { loadHostModule } from "./modules.js";
 import type { CallTarget, FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";

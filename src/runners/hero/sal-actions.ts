@@ -6,9 +6,9 @@
 // writes only log. The heroscript engine knows nothing of the SAL; this file is the bridge.
 import { resolve } from "node:path";
 import type { ActionDefinition, Params, PlayContext } from "../../heroscript/index.js";
+import type { HostModule, MainFunction, MainSideContext } from "../../host/index.js";
 import { Float, type RhaiMap, type Value } from "../../rhai/index.js";
 import { netModule, osModule, postgresModule, redisModule } from "../../sal/index.js";
-import type { HostModule, MainFunction, MainSideContext } from "../../sandbox/index.js";
 import { coerceError } from "../../util/index.js";
 import { jsonText, plainText } from "./sal-values.js";
 

@@ -6,8 +6,8 @@
 // - `SalPlay` lives for one play (one job): its signal is aborted when the play ends,
 //   however it ends, and the cleanups SAL functions register (`onJobEnd`) run then.
 
+import type { HostJobInfo, HostModule, MainSideContext } from "../../host/index.js";
 import type { SalOptions } from "../../sal/index.js";
-import type { HostJobInfo, HostModule, MainSideContext } from "../../sandbox/index.js";
 import { coerceError } from "../../util/index.js";
 
 /** Who a play runs for: the job's identity as SAL functions see it. */

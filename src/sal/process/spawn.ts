@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { constants } from "node:os";
-import type { MainSideContext } from "../../sandbox/index.js";
+import type { MainSideContext } from "../../host/index.js";
 import { jobState, killGroup } from "../job-state.js";
 
 /** Output kept per stream; beyond it the start is dropped and the cut is marked. */

@@ -3,7 +3,7 @@
 // so a missing server is a quick, readable error and never a hang.
 
 import type { Redis } from "ioredis";
-import type { MainSideContext } from "../../sandbox/index.js";
+import type { MainSideContext } from "../../host/index.js";
 import { coerceError } from "../../util/index.js";
 
 const DEFAULT_URL = "redis://127.0.0.1:6379";

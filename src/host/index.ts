@@ -1,0 +1,6 @@
+// The host kit: what SAL, Osiris and the hero actions build their script functions with.
+// It imports only src/rhai, src/job and src/util, so the sandbox and every host package
+// above it can share it.
+export * from "./args.js";
+export type * from "./contract.js";
+export * from "./define.js";
