@@ -3,8 +3,8 @@
 // aborted when the job ends. Errors carry Hetzner's own code and message; the token never
 // appears in any message this file produces.
 
+import { field } from "../../host/index.js";
 import { coerceError } from "../../util/index.js";
-import { field } from "./plain.js";
 
 export const DEFAULT_BASE_URL = "https://api.hetzner.cloud/v1";
 

@@ -11,6 +11,8 @@ import {
   argNonEmpty,
   argSeconds,
   argString,
+  field,
+  fromPlain,
   guard,
   type HostFunction,
   type HostModule,
@@ -26,7 +28,6 @@ import {
 } from "../../host/index.js";
 import { Float, RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
 import { DEFAULT_BASE_URL, HetznerApi, HetznerError } from "./api.js";
-import { field, fromPlain } from "./plain.js";
 
 export const HETZNER_CLIENT = "HetznerClient";
 const TOKEN_VARS = ["HCLOUD_TOKEN", "HETZNER_TOKEN"] as const;

@@ -18,8 +18,8 @@ import {
   ServerConfiguration,
 } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
+import { field } from "../../host/index.js";
 import { coerceError } from "../../util/index.js";
-import { field } from "../hetzner/plain.js";
 
 export class K8sError extends Error {
   override readonly name = "K8sError";

@@ -7,6 +7,7 @@ import {
   argNonEmpty,
   checkKeys,
   describe,
+  fromPlain,
   type HostModule,
   hostError,
   type MainFunction,
@@ -25,7 +26,7 @@ import {
   poolFor,
   resetTarget,
 } from "./connection.js";
-import { toParam, toRhai } from "./convert.js";
+import { toParam } from "./convert.js";
 
 /** A pg error in one line: the server's message and SQLSTATE, or the connection problem. */
 function pgReason(e: unknown): string {
@@ -74,7 +75,7 @@ function sqlAndParams(fn: string, args: readonly Value[]): [string, unknown[]] {
 function rows(result: QueryResult): RhaiMap[] {
   return result.rows.map((row: Record<string, unknown>) => {
     const m: RhaiMap = new Map();
-    for (const field of result.fields) m.set(field.name, toRhai(row[field.name]));
+    for (const field of result.fields) m.set(field.name, fromPlain(row[field.name]));
     return m;
   });
 }
