@@ -5,3 +5,4 @@ export * from "./args.js";
 export type * from "./contract.js";
 export * from "./define.js";
 export * from "./plain.js";
+export * from "./session.js";

@@ -12,12 +12,13 @@ import {
   PlaybookEngine,
   runProcess,
 } from "../../heroscript/index.js";
+import type { HostSession } from "../../host/index.js";
 import { JobFailure } from "../../job/index.js";
 import type { ExecutionContext, Executor } from "../../runtime/index.js";
 import type { SalOptions } from "../../sal/index.js";
 import { coerceError } from "../../util/index.js";
 import { salActions } from "./sal-actions.js";
-import { SalHost, type SalPlay } from "./sal-host.js";
+import { SalHost } from "./sal-host.js";
 
 export interface HeroExecutorOptions {
   /** A `hero` binary to delegate to; without it the built-in playbook engine runs the script. */
@@ -69,8 +70,10 @@ export function createHeroExecutor(options: HeroExecutorOptions = {}): Executor 
 }
 
 /** Every action a play of this job may use: the built-in ones and the SAL's, bound to `play`. */
-export function playRegistry(play: SalPlay): ActionRegistry {
-  return builtinActions().register(...salActions((module, p) => play.context(module, p.env)));
+export function playRegistry(play: HostSession): ActionRegistry {
+  return builtinActions().register(
+    ...salActions((module, p) => play.context(module, Object.fromEntries(p.env))),
+  );
 }
 
 async function runWithEngine(

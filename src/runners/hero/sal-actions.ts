@@ -474,7 +474,7 @@ const osSpecs: SalActionSpec[] = [
 
 /**
  * The SAL actions, calling SAL functions with the contexts `source` gives. The executor
- * builds them per play, with a source bound to that play's `SalPlay`.
+ * builds them per play, with a source bound to that play's `HostSession`.
  */
 export function salActions(source: SalContextSource): ActionDefinition[] {
   return [...redisSpecs, ...postgresSpecs, ...netSpecs, ...osSpecs].map((s) =>
