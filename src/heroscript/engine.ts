@@ -4,8 +4,8 @@
 // with an `ActionError` naming the action and its line.
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { TailLines } from "../host/index.js";
 import { coerceError } from "../util/index.js";
-import { TailLines } from "./capture.js";
 import { ActionError } from "./errors.js";
 import { type Action, actionName, type Heroscript, parseHeroscript } from "./parser.js";
 import { replacePlaceholders, scopedLookup } from "./placeholders.js";

@@ -2,6 +2,8 @@
 // It imports only src/rhai, src/job and src/util, so the sandbox and every host package
 // above it can share it.
 export * from "./args.js";
+export * from "./capture.js";
+export * from "./child-process.js";
 export type * from "./contract.js";
 export * from "./define.js";
 export * from "./plain.js";

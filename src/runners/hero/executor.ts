@@ -6,13 +6,10 @@ import { access } from "node:fs/promises";
 import {
   type ActionRegistry,
   builtinActions,
-  childEnvironment,
-  describeExit,
   PlayAbortedError,
   PlaybookEngine,
-  runProcess,
 } from "../../heroscript/index.js";
-import type { HostSession } from "../../host/index.js";
+import { childEnvironment, describeExit, type HostSession, runChild } from "../../host/index.js";
 import { JobFailure } from "../../job/index.js";
 import type { ExecutionContext, Executor } from "../../runtime/index.js";
 import type { SalOptions } from "../../sal/index.js";
@@ -110,7 +107,7 @@ async function runWithEngine(
 }
 
 async function runWithHeroBin(heroBin: string, ctx: ExecutionContext): Promise<string> {
-  const outcome = await runProcess({
+  const outcome = await runChild({
     file: heroBin,
     args: ["run", "-s", ctx.job.payload],
     env: childEnvironment(jobEnvironment(ctx)),
