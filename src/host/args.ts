@@ -10,6 +10,7 @@ import {
   typeName,
   type Value,
 } from "../rhai/index.js";
+import { coerceError } from "../util/index.js";
 
 /**
  * The error scripts catch: `ErrorRuntime` with a message that names the function. The
@@ -30,7 +31,7 @@ export function reason(e: unknown): string {
     const msg = e.message || code || e.name;
     return code && !msg.includes(code) ? `${msg} (${code})${cause}` : `${msg}${cause}`;
   }
-  return String(e);
+  return coerceError(e).message;
 }
 
 /** Runs `body`, and rewrites anything it throws as a SAL error of `fn` (errors of ours pass). */
@@ -108,6 +109,14 @@ export function argArray(fn: string, args: readonly Value[], i: number, what: st
   const v = args[i];
   if (!Array.isArray(v)) throw hostError(fn, `${what} must be an array, got ${typeName(v)}`);
   return v;
+}
+
+/** A string, number or bool as the text it stands for (what Redis stores, an env var); else undefined. */
+export function scalarText(v: Value): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
+  if (v instanceof Float) return String(v.value);
+  return undefined;
 }
 
 /** A short rendering of a value for error messages. */

@@ -1,6 +1,6 @@
 // The host kit: what SAL, Osiris and the hero actions build their script functions with.
-// It imports only src/rhai, src/job and src/util, so the sandbox and every host package
-// above it can share it.
+// It imports only src/rhai and src/util (src/job is allowed too), so the sandbox and every
+// host package above it can share it.
 export * from "./args.js";
 export * from "./capture.js";
 export * from "./child-process.js";

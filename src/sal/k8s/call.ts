@@ -14,6 +14,7 @@ import {
   guard,
   hostError,
   type MainSideContext,
+  scalarText,
 } from "../../host/index.js";
 import { Float, typeName, type Value } from "../../rhai/index.js";
 import { coerceError } from "../../util/index.js";
@@ -40,9 +41,8 @@ import {
 } from "./resources.js";
 
 function envValue(fn: string, key: string, v: Value): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
-  if (v instanceof Float) return String(v.value);
+  const text = scalarText(v);
+  if (text !== undefined) return text;
   throw hostError(fn, `env value of ${key} must be a string, number or bool, got ${typeName(v)}`);
 }
 

@@ -10,8 +10,9 @@ import {
   type MainFunction,
   type MainSideContext,
   mainFn,
+  scalarText,
 } from "../../host/index.js";
-import { Float, typeName, type Value } from "../../rhai/index.js";
+import { typeName, type Value } from "../../rhai/index.js";
 import {
   closeRedisClients,
   redisClient,
@@ -23,9 +24,8 @@ import {
 
 /** A value to store: strings as they are, numbers and bools as their text. */
 function storable(fn: string, v: Value): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
-  if (v instanceof Float) return String(v.value);
+  const text = scalarText(v);
+  if (text !== undefined) return text;
   throw hostError(fn, `can store a string, number or bool, not ${typeName(v)}`);
 }
 
