@@ -4,11 +4,13 @@
 // was running fails.
 
 import { MessageChannel, type ResourceLimits, Worker } from "node:worker_threads";
+import type { HostSession } from "../host/index.js";
 import { JobFailure } from "../job/index.js";
+import { coerceError } from "../util/index.js";
 import { wakeWorker } from "./bridge.js";
 import { decodeValue, encodeValue } from "./codec.js";
 import { abortFailure, timeoutFailure, workerDeathFailure } from "./failures.js";
-import type { JobHostSession, MainHost } from "./main-host.js";
+import type { MainHost } from "./main-host.js";
 import type { CallReply, FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
 
 export interface RunOptions {
@@ -56,7 +58,7 @@ const RESPAWN_BACKOFF_MS = 1_000;
 /** One call to `run`, from queued to settled. */
 class Task {
   worker: PoolWorker | undefined;
-  session: JobHostSession | undefined;
+  session: HostSession | undefined;
   settled = false;
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
@@ -205,7 +207,8 @@ class PoolWorker {
     try {
       const gate = task.opts.beforeHostCall?.();
       if (gate !== undefined) await gate;
-      const result = await session.call(msg.target, msg.args.map(decodeValue));
+      const args = msg.args.map(decodeValue);
+      const result = await this.pool.host.call(session, task.job, msg.target, args);
       reply = result.ok
         ? { callId: msg.callId, ok: true, value: encodeValue(result.value) }
         : result.errorKind === undefined
@@ -213,7 +216,7 @@ class PoolWorker {
           : { callId: msg.callId, ok: false, message: result.message, errorKind: result.errorKind };
     } catch (e) {
       // The gate refused the call, or the result could not be encoded.
-      reply = { callId: msg.callId, ok: false, message: (e as Error).message };
+      reply = { callId: msg.callId, ok: false, message: coerceError(e).message };
     }
     // The job may have ended meanwhile (timeout, cancel): nobody waits for this answer.
     if (this.task !== task || this.state !== "busy") return;
@@ -336,7 +339,12 @@ export class WorkerPool {
     else this.refill();
   }
 
-  sessionOf(task: Task): JobHostSession {
+  /** The main side of the host modules, which serves the workers' calls. */
+  get host(): MainHost {
+    return this.config.host;
+  }
+
+  sessionOf(task: Task): HostSession {
     task.session ??= this.config.host.beginJob(task.job, (line) => task.log(line));
     return task.session;
   }
