@@ -3,6 +3,7 @@
 // job due earlier arrives (SUBMIT and RETRY say so on the runner id's control channel).
 import type { Redis } from "ioredis";
 import { promoteDue, type RedisKeys } from "../protocol/index.js";
+import { coerceError } from "../util/index.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -78,7 +79,7 @@ export class DelayedWatch {
         if (r.moved < 100 || this.stopped) break;
       }
     } catch (e) {
-      this.log.debug({ err: (e as Error).message }, "cannot queue delayed jobs; trying again");
+      this.log.debug({ err: coerceError(e).message }, "cannot queue delayed jobs; trying again");
       next = Date.now() + 1000;
     }
     if (!this.stopped) this.arm(next ?? Date.now() + MAX_SLEEP_MS);

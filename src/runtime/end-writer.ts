@@ -2,6 +2,7 @@
 // is decided once, as an exact FINISH call, and only the write is retried (in the state
 // directory too, so that the next start writes what a stopped runner could not).
 import type { FinishCall, FinishOutcome, JobStore } from "../protocol/index.js";
+import { coerceError } from "../util/index.js";
 import type { Logger } from "./logger.js";
 import type { PendingEnds } from "./state-dir.js";
 
@@ -13,7 +14,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 function describe(e: unknown): string {
-  return e instanceof Error ? e.message || e.name : String(e);
+  const error = coerceError(e);
+  return error.message || error.name;
 }
 
 export class EndWriter {

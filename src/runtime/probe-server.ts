@@ -4,6 +4,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { coerceError } from "../util/index.js";
 
 export interface Readiness {
   ready: boolean;
@@ -38,7 +39,7 @@ export async function startProbeServer(
     if (path === "/metrics") {
       registry.metrics().then(
         (text) => reply(200, registry.contentType, text),
-        (e: unknown) => reply(500, "text/plain", `metrics failed: ${(e as Error).message}\n`),
+        (e: unknown) => reply(500, "text/plain", `metrics failed: ${coerceError(e).message}\n`),
       );
       return;
     }

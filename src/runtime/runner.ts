@@ -35,6 +35,7 @@ import {
   unregisterInstance,
 } from "../protocol/index.js";
 import { contextFrom, inSpan, tracingOn } from "../tracing/index.js";
+import { coerceError } from "../util/index.js";
 import { DelayedWatch } from "./delayed-watch.js";
 import { type EndOutcome, EndWriter } from "./end-writer.js";
 import { type RunnerEvents, refusalReason } from "./events.js";
@@ -126,8 +127,8 @@ function limitWaitMs(taken: readonly TakenJob[]): number {
 }
 
 function describe(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  return String(e);
+  const error = coerceError(e);
+  return error.message || error.name;
 }
 
 /**

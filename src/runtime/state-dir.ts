@@ -24,6 +24,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair, publicKeyOf } from "../job/index.js";
 import type { FinishCall } from "../protocol/index.js";
+import { coerceError } from "../util/index.js";
 
 /** `$XDG_STATE_HOME/horus`, else `~/.local/state/horus`: where `--state-dir` points by default. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,7 +46,7 @@ export function ensureStateDir(dir: string): void {
     writeFileSync(probe, "");
     unlinkSync(probe);
   } catch (e) {
-    throw new Error(`state directory ${dir} cannot be used: ${(e as Error).message}`);
+    throw new Error(`state directory ${dir} cannot be used: ${coerceError(e).message}`);
   }
 }
 
@@ -83,7 +84,7 @@ function readKeyFile(path: string): string {
   try {
     publicKeyOf(key);
   } catch (e) {
-    throw new Error(`${path} does not hold a secp256k1 private key: ${(e as Error).message}`);
+    throw new Error(`${path} does not hold a secp256k1 private key: ${coerceError(e).message}`);
   }
   return key;
 }
@@ -307,7 +308,7 @@ export class PendingEnds {
           throw new Error("not a job end");
         out.push(call);
       } catch (e) {
-        onBad(path, (e as Error).message);
+        onBad(path, coerceError(e).message);
         try {
           renameSync(path, `${path}.bad`);
         } catch {

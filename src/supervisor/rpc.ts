@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import { InvalidJobError } from "../job/index.js";
 import { RedisOutOfMemoryError } from "../protocol/index.js";
+import { coerceError } from "../util/index.js";
 import type { Caller } from "./auth.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
 import { type CallContext, type ConnectionState, METHODS, type Services } from "./methods.js";
@@ -160,7 +161,7 @@ export class RpcDispatcher {
       return JSON.stringify(
         errorResponse(
           null,
-          new RpcError(RPC_ERRORS.parseError, `request is not JSON: ${(e as Error).message}`),
+          new RpcError(RPC_ERRORS.parseError, `request is not JSON: ${coerceError(e).message}`),
         ),
       );
     }
@@ -289,7 +290,7 @@ export class RpcDispatcher {
     this.onInternalError(method, e);
     return new RpcError(
       RPC_ERRORS.internal,
-      `internal error in ${method}: ${e instanceof Error ? e.message : String(e)}`,
+      `internal error in ${method}: ${coerceError(e).message}`,
     );
   }
 }
