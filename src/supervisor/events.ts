@@ -1,8 +1,11 @@
 // Job events for WebSocket subscribers: status changes and log lines as they happen, then
-// one `end` event with the final record. Runners write status and logs to Redis and publish
-// nothing, so the supervisor watches the jobs somebody subscribed to, a few times a second,
-// in one loop for all of them.
-import type { JobRecord, JobStore } from "../protocol/index.js";
+// one `end` event with the final record. State changes come from the namespace's event
+// stream (the scripts append each one as it happens): one blocking read serves every
+// subscription, and a subscribed job is looked at the moment the stream names it. Log lines
+// are not in the stream; they are read once a second, which also catches any change a
+// reconnect made the stream reader miss.
+import type { Redis } from "ioredis";
+import { type JobRecord, type JobStore, readEvents } from "../protocol/index.js";
 import type { JobEvent } from "./schemas.js";
 
 /** Reads a job's record as subscribers see it (the supervisor adds owner and signature). */
@@ -15,14 +18,22 @@ interface Subscription {
   sink: EventSink;
   seenLogs: number;
   lastStatus?: string;
+  /** A check is under way; `again`: another was asked for meanwhile (see check). */
+  checking?: boolean;
+  again?: boolean;
 }
 
-export const EVENT_POLL_MS = 200;
+/** How often subscribed jobs' logs are read (and their records, as a safety net). */
+export const EVENT_POLL_MS = 1000;
+/** How long one blocking read of the stream waits before it is sent again. */
+const STREAM_BLOCK_MS = 5000;
 
 export class JobEvents {
   private readonly subs = new Set<Subscription>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** The stream reader's own connection (it blocks), while anyone is subscribed. */
+  private reader: Redis | undefined;
 
   constructor(
     private readonly store: JobStore,
@@ -34,6 +45,7 @@ export class JobEvents {
     for (const s of this.subs) if (s.jobId === jobId && s.sink === sink) return;
     this.subs.add({ jobId, sink, seenLogs: 0 });
     this.timer ??= setInterval(() => void this.tick(), this.pollMs);
+    if (this.reader === undefined) void this.follow();
     void this.tick();
   }
 
@@ -59,6 +71,33 @@ export class JobEvents {
       clearInterval(this.timer);
       this.timer = undefined;
     }
+    if (this.subs.size === 0 && this.reader) {
+      this.reader.disconnect();
+      this.reader = undefined;
+    }
+  }
+
+  /** Reads the event stream while anyone is subscribed; checks each job it names at once. */
+  private async follow(): Promise<void> {
+    const reader = this.store.redis.duplicate();
+    reader.on("error", () => {});
+    this.reader = reader;
+    let after = "$";
+    while (this.reader === reader) {
+      try {
+        const events = await readEvents(reader, this.store.keys, {
+          after,
+          blockMs: STREAM_BLOCK_MS,
+          count: 1000,
+        });
+        after = events.at(-1)?.stream_id ?? after;
+        const named = new Set(events.map((e) => e.job));
+        for (const sub of this.subs) if (named.has(sub.jobId)) void this.check(sub);
+      } catch {
+        // Disconnected (no subscriber left), or Redis away: the timer's reads carry on.
+        if (this.reader === reader) await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   private async tick(): Promise<void> {
@@ -71,7 +110,27 @@ export class JobEvents {
     }
   }
 
+  /**
+   * Checks a subscription, one check at a time: a stream event and the timer may both ask,
+   * and two checks at once would send the same log lines twice.
+   */
   private async check(sub: Subscription): Promise<void> {
+    if (sub.checking) {
+      sub.again = true;
+      return;
+    }
+    sub.checking = true;
+    try {
+      do {
+        sub.again = false;
+        await this.checkOnce(sub);
+      } while (sub.again && this.subs.has(sub));
+    } finally {
+      sub.checking = false;
+    }
+  }
+
+  private async checkOnce(sub: Subscription): Promise<void> {
     let record: JobRecord | undefined;
     let lines: string[];
     try {
