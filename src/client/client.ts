@@ -9,6 +9,7 @@ import {
   type NewJob,
   retryJobOf,
   signJob,
+  verifyJobSignatures,
 } from "../job/index.js";
 import {
   type AttemptEntry,
@@ -260,6 +261,13 @@ export class HorusClient {
     if (original === undefined) throw new Error(`no job with id ${id}`);
     if (!(await isDead(this.store, original.runner, id)))
       throw new Error(`job ${id} is not among runner ${original.runner}'s dead letters`);
+    // Whoever retries signs the old job's work as their own: only work its signer signed,
+    // never a payload someone changed in Redis while it lay among the dead.
+    const report = verifyJobSignatures(original);
+    if (report.valid.length === 0 || report.invalid.length > 0)
+      throw new Error(
+        `job ${id}'s signatures do not hold (it was changed after it was signed${report.invalid.length > 0 ? `: ${report.invalid.join("; ")}` : ""}): not signing it again`,
+      );
     const job = signJob(retryJobOf(original), privateKey);
     await this.store.submit(job);
     await this.redis.zrem(this.store.keys.dead(original.runner), id);

@@ -170,6 +170,19 @@ describe("retries and dead letters", () => {
     expect(await w.client.status(newId)).toBeUndefined();
   });
 
+  test("dead retry refuses a dead letter whose payload was changed in Redis", async () => {
+    const w = await world("deadedit");
+    await w.runner();
+    const job = w.job("fail boom");
+    await w.client.run(job);
+    expect((await w.client.deadLetters("r1")).total).toBe(1);
+    await redis.hset(w.keys.job(job.id), "payload", "echo pwned");
+    const retry = await w.horus(["dead", "retry", job.id]);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toContain("signatures do not hold");
+    expect(await w.executed()).toEqual([job.id]);
+  });
+
   test("a refusal never retries and is no dead letter", async () => {
     const w = await world("refuse");
     await w.runner();
