@@ -6,6 +6,7 @@ export * from "./job-caps.js";
 export * from "./keys.js";
 export * from "./recovery.js";
 export * from "./scan.js";
+export * from "./schedules.js";
 export { isNoScript } from "./scripts-runner.js";
 export * from "./store.js";
 export * from "./supervisor-store.js";

@@ -290,7 +290,8 @@ export class JobStore {
     if (refusal) throw refusal;
   }
 
-  private submitCall(job: Job): [string[], string[]] {
+  /** SUBMIT's keys and arguments for a job (MINT runs SUBMIT with them, see schedules.ts). */
+  submitCall(job: Job): [string[], string[]] {
     const hash = jobToHash(job);
     const args = [job.id];
     // Name and value pairs, then the state a new job starts in (a loop: spreading the hash

@@ -77,7 +77,11 @@ describe("docs/protocol.md's test vectors", () => {
 describe("docs/protocol.md describes everything the code defines", () => {
   test("every Lua script has a row in the scripts tables", () => {
     const names: string[] = [];
-    for (const file of ["src/protocol/scripts.ts", "src/protocol/supervisor-store.ts"]) {
+    for (const file of [
+      "src/protocol/scripts.ts",
+      "src/protocol/supervisor-store.ts",
+      "src/protocol/schedule-lua.ts",
+    ]) {
       const source = readFileSync(new URL(file, ROOT), "utf8");
       for (const m of source.matchAll(/const (\w+): ScriptDef/g)) names.push(m[1] as string);
     }
@@ -107,6 +111,10 @@ describe("docs/protocol.md describes everything the code defines", () => {
       runnerIds: keys.runnerIds(),
       invalid: keys.invalid(runner),
       control: keys.control(runner),
+      schedules: keys.schedules(),
+      scheduleRuns: keys.scheduleRuns("<name>"),
+      scheduleLast: keys.scheduleLast("<name>"),
+      minter: keys.minter(runner),
       apiKeys: sup.apiKeys(),
       runners: sup.runners(),
       jobIndex: sup.jobIndex(),
