@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import {
+  checkOccurrence,
   type ErrorKind,
   errorKindOf,
   InvalidJobError,
@@ -22,6 +23,7 @@ import {
   type InstanceInfo,
   JobStore,
   type ResultSigner,
+  ScheduleStore,
   sweepCrashedInstances,
   type TakenJob,
   type TakeRequest,
@@ -32,6 +34,7 @@ import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
+import { Minter } from "./minter.js";
 import { OrphanWatch } from "./orphans.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
 import { watchRetention } from "./retention-check.js";
@@ -118,6 +121,7 @@ export class Runner {
   private loopPromise: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private retention: { stop(): void } | undefined;
+  private minter: Minter | undefined;
   private readonly maxAttempts: number;
   private readonly sweepIntervalS: number;
   private redisDown = false;
@@ -261,6 +265,17 @@ export class Runner {
     this.control.on("message", (_channel: string, message: string) => this.onControl(message));
     // Written before "runner started" is said, so whoever reads that line finds the instance.
     await this.lease.start();
+    // Schedules' occurrences: minted by whichever instance holds the minting lease.
+    this.minter = new Minter({
+      store: new ScheduleStore(this.store),
+      runnerId: this.runnerId,
+      instance: this.instance,
+      policy: this.policy,
+      leaseMs: this.heartbeatS * 3000,
+      renewMs: this.heartbeatS * 1000,
+      log: this.log,
+    });
+    this.minter.start();
     this.sweep();
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalS * 1000);
     this.sweepTimer.unref();
@@ -497,9 +512,13 @@ export class Runner {
     const hash = taken?.hash ?? (await this.store.loadHash(id));
     if (Object.keys(hash).length === 0) return this.dropItem(id, "no such job");
 
+    // An occurrence of a schedule is judged by the schedule's signature and rebuilt from the
+    // schedule: the hash's own job fields are never read (docs/protocol.md, "Schedules").
+    const occurrence = hash.schedule === undefined ? undefined : checkOccurrence(hash, this.policy);
+    if (occurrence?.ok === false) return this.reject(id, occurrence.kind, occurrence.message);
     let job: Job;
     try {
-      job = jobFromHash(hash);
+      job = occurrence?.ok ? occurrence.job : jobFromHash(hash);
     } catch (e) {
       if (e instanceof InvalidJobError) return this.reject(id, "invalid_job", e.message);
       throw e;
@@ -507,7 +526,7 @@ export class Runner {
     if (job.id !== id)
       return this.reject(id, "invalid_job", `job hash holds id "${job.id}", queued as "${id}"`);
 
-    const verdict = checkJob(job, this.policy);
+    const verdict = occurrence ?? checkJob(job, this.policy);
     if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
     if (verdict.untrusted.length > 0)
       this.log.warn(
@@ -711,6 +730,7 @@ export class Runner {
 
   private async shutdown(mode: "graceful" | "forceful"): Promise<void> {
     this.log.info({ mode, running: this.running.size }, "stopping");
+    const minterStopped = this.minter?.stop();
     this.slotFreed?.();
     // Interrupts a blocking BLMOVE at once; an id it had already moved stays in our active
     // list and is returned to the queue below.
@@ -734,6 +754,7 @@ export class Runner {
           this.retention?.stop();
         },
       ],
+      ["minter", async () => minterStopped],
       ["instance key", () => this.unregister()],
       ["run ledger", async () => this.ledger?.close()],
       ["executor", async () => this.executor.close?.()],
