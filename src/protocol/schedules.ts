@@ -3,10 +3,13 @@
 // and MINT, which stores and queues an occurrence as SUBMIT stores and queues a job.
 import {
   type JobStatus,
+  nextOccurrence,
   occurrenceFields,
   occurrenceJob,
   parseScheduleJson,
   type Schedule,
+  scheduleBytes,
+  verifySignatures,
 } from "../job/index.js";
 import { decodeCode, MINT_CODES, MINTER_LEASE_CODES, REMOVE_SCHEDULE_CODES } from "./codes.js";
 import { MINT, MINTER_LEASE, REMOVE_SCHEDULE } from "./schedule-lua.js";
@@ -39,6 +42,25 @@ export interface ScheduleRun {
   finished_at?: string;
   error_kind?: string;
   error?: string;
+}
+
+/** A schedule as tools list it (`horus schedule list`, the supervisor's schedule.list). */
+export interface ScheduleView {
+  name: string;
+  runner?: string;
+  cron?: string;
+  every_ms?: number;
+  timezone?: string;
+  not_before?: string;
+  not_after?: string;
+  created_at?: string;
+  /** Keys whose signatures verify (whether a runner trusts them is the runner's to say). */
+  signed_by: string[];
+  /** The next occurrence after now, if any. */
+  next?: string;
+  last_minted?: string;
+  /** What is wrong with it: not a schedule, or a signature that does not verify. */
+  problem?: string;
 }
 
 export class ScheduleExistsError extends Error {
@@ -95,6 +117,13 @@ export class ScheduleStore {
     return Object.keys(all)
       .sort()
       .map((name) => stored(name, all[name] as string));
+  }
+
+  /** Every schedule with what tools show of it, by name. */
+  async views(now = Date.now()): Promise<ScheduleView[]> {
+    const list = await this.list();
+    const last = await this.lastMinted(list.map((s) => s.name));
+    return list.map((stored) => viewOf(stored, last.get(stored.name), now));
   }
 
   /** The last minted occurrence time (ms) of each named schedule, when it has one. */
@@ -203,4 +232,30 @@ function stored(name: string, json: string): StoredSchedule {
   } catch (e) {
     return { name, json, problem: (e as Error).message };
   }
+}
+
+function viewOf(stored: StoredSchedule, lastMinted: number | undefined, now: number): ScheduleView {
+  const last = lastMinted === undefined ? {} : { last_minted: new Date(lastMinted).toISOString() };
+  const s = stored.schedule;
+  if (s === undefined)
+    return { name: stored.name, signed_by: [], ...last, problem: stored.problem };
+  const report = verifySignatures(scheduleBytes(s), s.signatures);
+  const next = nextOccurrence(s, now);
+  const view: ScheduleView = {
+    name: s.name,
+    runner: s.runner,
+    ...(s.cron === undefined ? {} : { cron: s.cron }),
+    ...(s.every_ms === undefined ? {} : { every_ms: s.every_ms }),
+    ...(s.timezone === undefined ? {} : { timezone: s.timezone }),
+    ...(s.not_before === undefined ? {} : { not_before: s.not_before }),
+    ...(s.not_after === undefined ? {} : { not_after: s.not_after }),
+    created_at: s.created_at,
+    signed_by: report.valid,
+    ...(next === undefined ? {} : { next: new Date(next).toISOString() }),
+    ...last,
+  };
+  if (stored.name !== s.name) view.problem = `stored under "${stored.name}", named "${s.name}"`;
+  else if (s.signatures.length === 0) view.problem = "not signed";
+  else if (report.invalid.length > 0) view.problem = report.invalid.join("; ");
+  return view;
 }

@@ -133,7 +133,12 @@ export class Minter {
     for (const stored of await store.list()) {
       // Another runner id's: its own minter's business (and a malformed one nobody's).
       if (stored.schedule !== undefined && stored.schedule.runner !== runnerId) continue;
-      const verdict = checkSchedule(stored.json, { runnerId, trustedKeys: policy.trustedKeys });
+      const checked = checkSchedule(stored.json, { runnerId, trustedKeys: policy.trustedKeys });
+      // MINT compares what is stored under the schedule's own name: under another, never.
+      const verdict: typeof checked =
+        checked.ok && checked.schedule.name !== stored.name
+          ? { ok: false, kind: "invalid_job", message: `stored under the name "${stored.name}"` }
+          : checked;
       if (verdict.ok) {
         out.push({ schedule: verdict.schedule, json: stored.json });
         continue;
