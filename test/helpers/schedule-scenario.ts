@@ -18,8 +18,13 @@ export interface RecurringOptions {
   namespace: string;
   /** Runner processes serving the runner id at once. */
   instances: number;
-  /** How many times the minting instance is killed with SIGKILL (a new one started after each, but the last). */
+  /**
+   * How many times the minting instance is hit: killed with SIGKILL (a new one started after
+   * each, but the last), or with `pause` stopped (SIGSTOP) until another instance took the
+   * lease over, then let go on (SIGCONT) to race it.
+   */
   kills: number;
+  pause?: boolean;
   /** How long the occurrences that ran must span, first to last (ms). */
   spanMs: number;
   everyMs?: number;
@@ -104,9 +109,12 @@ export async function recurringScenario(o: RecurringOptions): Promise<RecurringR
       const killed = await minter();
       const victim = runners.find((r) => r.child.pid === pidOf(killed));
       if (victim === undefined) throw new Error(`no runner process is the minter ${killed}`);
-      await victim.stop("SIGKILL");
-      runners.splice(runners.indexOf(victim), 1);
-      if (k < o.kills || runners.length === 0) await spawn();
+      if (o.pause) victim.child.kill("SIGSTOP");
+      else {
+        await victim.stop("SIGKILL");
+        runners.splice(runners.indexOf(victim), 1);
+        if (k < o.kills || runners.length === 0) await spawn();
+      }
       const next = await until(
         async () => {
           const holder = await minter();
@@ -115,6 +123,7 @@ export async function recurringScenario(o: RecurringOptions): Promise<RecurringR
         { what: "another instance to take the minting lease over" },
       );
       handovers.push({ killed, next });
+      if (o.pause) victim.child.kill("SIGCONT");
     }
     await until(async () => (times(await ran()).at(-1) ?? 0) >= first + o.spanMs, {
       timeout: o.spanMs + 30_000,
@@ -158,7 +167,10 @@ export async function recurringScenario(o: RecurringOptions): Promise<RecurringR
       outcomes,
     };
   } finally {
-    for (const r of runners) await r.stop("SIGKILL");
+    for (const r of runners) {
+      r.child.kill("SIGCONT");
+      await r.stop("SIGKILL");
+    }
     redis.disconnect();
     rmSync(stateDir, { recursive: true, force: true });
   }
