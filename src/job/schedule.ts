@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { cronOf, expressionProduces, isTimezone, withinBounds } from "./calendar.js";
 import { canonicalJson } from "./canonical.js";
+import { DEFAULT_TIMEOUT_S } from "./create.js";
 import { normalisePublicKey, publicKeyOf, signBytes } from "./crypto.js";
 import { checkWindow, verifyEnvelope } from "./envelope.js";
 import { JOB_LIMITS } from "./limits.js";
@@ -53,7 +54,7 @@ export interface Schedule {
 }
 
 export const SCHEDULE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-export const DEFAULT_OCCURRENCE_TIMEOUT_S = 60;
+export const DEFAULT_OCCURRENCE_TIMEOUT_S = DEFAULT_TIMEOUT_S;
 /** The shortest interval, and the longest (a year and a day). */
 export const MIN_EVERY_MS = 1000;
 export const MAX_EVERY_MS = 366 * 24 * 3600 * 1000;

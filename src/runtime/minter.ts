@@ -131,7 +131,8 @@ export class Minter {
     const { store, runnerId, policy, log } = this.options;
     const out: { schedule: Schedule; json: string }[] = [];
     for (const stored of await store.list()) {
-      // Another runner id's: its own minter's business (and a malformed one nobody's).
+      // Another runner id's: its own minter's business. A malformed one is every minter's to
+      // log, once.
       if (stored.schedule !== undefined && stored.schedule.runner !== runnerId) continue;
       const checked = checkSchedule(stored.json, { runnerId, trustedKeys: policy.trustedKeys });
       // MINT compares what is stored under the schedule's own name: under another, never.
@@ -143,8 +144,6 @@ export class Minter {
         out.push({ schedule: verdict.schedule, json: stored.json });
         continue;
       }
-      if (stored.schedule === undefined && !stored.json.includes(`"runner":"${runnerId}"`))
-        continue;
       const key = `${stored.name}\n${stored.json}`;
       if (!this.refused.has(key)) {
         if (this.refused.size > 1000) this.refused.clear();
