@@ -12,6 +12,8 @@ export default defineConfig({
       "test/rhai/**/*.test.ts",
       "test/heroscript/**/*.test.ts",
       "test/job/**/*.test.ts",
+      "test/util/**/*.test.ts",
+      "test/host/**/*.test.ts",
       "test/sandbox/**/*.test.ts",
       "test/fuzz/{heroscript,job,rhai}.test.ts",
       "test/osiris/{docs,json,models}.test.ts",

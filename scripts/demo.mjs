@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkResultSignature, HorusClient } from "../dist/client/index.js";
-import { generateKeyPair } from "../dist/job/index.js";
+import { createJob, generateKeyPair, signJob } from "../dist/job/index.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const REDIS_URL = process.env.HORUS_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -83,6 +83,52 @@ async function waitForInstance(client, runnerId) {
   throw new Error(`runner ${runnerId} did not come up`);
 }
 
+/**
+ * A job system's everyday features on the Rhai runner: retries with backoff, a delayed job,
+ * a dead letter. Each is part of the job's signed bytes. Returns how many went wrong.
+ */
+async function lifecycleDemo(keys) {
+  let wrong = 0;
+  const sign = (payload, extra) =>
+    signJob(
+      { ...createJob({ payload, runner: "demo-sal", timeout: 10 }), ...extra },
+      keys.private_key,
+    );
+  const flaky = sign('if ATTEMPT < 3 { throw "attempt " + ATTEMPT + ": not yet"; }\n"ok"', {
+    max_attempts: 3,
+    backoff: { type: "fixed", delay_ms: 200 },
+  });
+  const record = await client.run(flaky);
+  console.log(
+    `== retries: a job failing twice, allowed 3 attempts 200 ms apart: ${record.status} on attempt ${record.attempts}`,
+  );
+  for (const a of (await client.deadLetter(flaky.id)).attempts)
+    console.log(
+      `   attempt ${a.attempt}: ${a.status}${a.error ? ` (${a.error.split("\n")[0]})` : ""}`,
+    );
+  if (record.status !== "finished") wrong += 1;
+
+  const runAt = new Date(Date.now() + 2000);
+  const later = sign('"ran at " + timestamp()', { run_at: runAt.toISOString() });
+  await client.submit(later);
+  const before = (await client.status(later.id)).status;
+  const done = await client.wait(later.id, 30);
+  const late = Date.parse(done.started_at) - runAt.getTime();
+  console.log(
+    `== a delayed job (run_at in 2 s): ${before} at first, started ${late} ms after its time`,
+  );
+  if (before !== "scheduled" || done.status !== "finished" || late < 0) wrong += 1;
+
+  const doomed = sign('throw "the service is down"', { max_attempts: 2 });
+  await client.run(doomed);
+  const { letters } = await client.deadLetters("demo-sal");
+  console.log(
+    `== dead letters of demo-sal: ${letters.map((l) => `${l.id.slice(0, 8)}… after ${l.record.attempts} attempts: ${l.record.error.split("\n")[0]}`).join("; ")}\n`,
+  );
+  if (!letters.some((l) => l.id === doomed.id)) wrong += 1;
+  return wrong;
+}
+
 const keys = generateKeyPair();
 console.log(`signing key: public ${keys.public_key}`);
 const client = new HorusClient({ redisUrl: REDIS_URL, namespace: NAMESPACE });
@@ -139,6 +185,7 @@ try {
   );
   console.log(`== the last job, deleted and submitted again: ${replay}\n`);
   if (!replay.startsWith("refused")) failed += 1;
+  failed += await lifecycleDemo(keys);
 } finally {
   for (const r of runners) r.child.kill("SIGTERM");
   const codes = await Promise.all(runners.map((r) => r.exited));

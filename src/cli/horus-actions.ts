@@ -39,7 +39,7 @@ export async function exitWhenWritten(code: number): Promise<never> {
   process.exit(code);
 }
 
-function say(message: string): void {
+export function say(message: string): void {
   process.stderr.write(`horus: ${message}\n`);
 }
 
@@ -60,7 +60,7 @@ function clientOf(flags: GlobalFlags): Client {
  * client is opened only when the action asks for it, after its own input checked out:
  * a mistyped flag is not worth a 5-second wait on an unreachable Redis.
  */
-async function guarded(
+export async function guarded(
   cmd: Command,
   action: (connect: () => Promise<Client>) => Promise<number>,
 ): Promise<never> {
@@ -108,7 +108,7 @@ function statusShape(record: JobRecord): Omit<JobRecord, "result"> {
   return rest;
 }
 
-function printJson(value: unknown): void {
+export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
@@ -138,8 +138,29 @@ export function keygen(): void {
   process.stdout.write(`${JSON.stringify(generateKeyPair())}\n`);
 }
 
+/**
+ * Runs a job-sending action in a span of its own when tracing is configured (OTEL_*): the
+ * job built inside carries the span as its TRACEPARENT, so the runner's spans join it.
+ */
+async function traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const { inSpan, startTracing, stopTracing } = await import("../tracing/index.js");
+  await startTracing("horus");
+  try {
+    return await inSpan(name, {}, () => fn());
+  } finally {
+    await stopTracing();
+  }
+}
+
 export function run(flags: JobFlags & { json?: boolean; runnerKeys?: string }, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+  return guarded(cmd, (connect) => traced("horus.run", () => runJob(flags, connect)));
+}
+
+async function runJob(
+  flags: JobFlags & { json?: boolean; runnerKeys?: string },
+  connect: () => Promise<Client>,
+): Promise<number> {
+  {
     const job = jobFromFlags(flags);
     const client = await connect();
     const served = await warnIfNobodyServes(client, job.runner);
@@ -165,17 +186,19 @@ export function run(flags: JobFlags & { json?: boolean; runnerKeys?: string }, c
     }
     if (!flags.json) say(`job ${record.id} failed (${record.error_kind}): ${record.error}`);
     return 1;
-  });
+  }
 }
 
 export function submit(flags: JobFlags, cmd: Command) {
-  return guarded(cmd, async (connect) => {
-    const job = jobFromFlags(flags);
-    const client = await connect();
-    await warnIfNobodyServes(client, job.runner);
-    process.stdout.write(`${await client.submit(job)}\n`);
-    return 0;
-  });
+  return guarded(cmd, (connect) =>
+    traced("horus.submit", async () => {
+      const job = jobFromFlags(flags);
+      const client = await connect();
+      await warnIfNobodyServes(client, job.runner);
+      process.stdout.write(`${await client.submit(job)}\n`);
+      return 0;
+    }),
+  );
 }
 
 /** `horus sign`: the signed job as JSON, for curl and other languages; nothing submitted. */

@@ -3,14 +3,18 @@
 // would refuse is refused here, before signing, with the flag to change named.
 import { readFileSync } from "node:fs";
 import {
+  type Backoff,
   createJob,
   type Job,
   jobSchema,
+  type NewJob,
   parseJobJson,
   publicKeyOf,
   signJob,
   verifyJobSignatures,
 } from "../job/index.js";
+import { parseDurationMs, parseTime } from "../runtime/durations.js";
+import { currentTraceparent } from "../tracing/index.js";
 
 /** Bad input on the command line: exit 2. */
 export class UsageError extends Error {}
@@ -24,6 +28,11 @@ export interface JobFlags {
   context: string;
   caller: string;
   key?: string;
+  attempts?: string;
+  backoff?: string;
+  delay?: string;
+  at?: string;
+  priority?: string;
 }
 
 /** The flag each job field comes from, to name it in errors. */
@@ -35,7 +44,66 @@ const FLAG_OF: Record<string, string> = {
   executor: "--executor",
   caller_id: "--caller",
   context_id: "--context",
+  max_attempts: "--attempts",
+  backoff: "--backoff",
+  run_at: "--delay/--at",
+  priority: "--priority",
 };
+
+/** A whole number from a flag, or a usage error naming it. */
+function wholeNumber(text: string, flag: string): number {
+  if (!/^\d+$/.test(text.trim()))
+    throw new UsageError(`${flag}: expected a whole number, got ${quoted(text)}`);
+  return Number(text);
+}
+
+/** `--backoff D[,exp[,MAX]]`: a fixed delay, or one doubling each attempt up to MAX. */
+function parseBackoff(text: string): Backoff {
+  const [delay, type, max, ...rest] = text.split(",").map((s) => s.trim());
+  if (
+    delay === undefined ||
+    rest.length > 0 ||
+    (type !== undefined && type !== "exp" && type !== "fixed")
+  )
+    throw new UsageError(
+      `--backoff: expected DELAY, DELAY,exp or DELAY,exp,MAX (200ms, 1s,exp,1m), got ${quoted(text)}`,
+    );
+  try {
+    return {
+      type: type === "exp" ? "exponential" : "fixed",
+      delay_ms: parseDurationMs(delay, "--backoff"),
+      ...(max === undefined ? {} : { max_delay_ms: parseDurationMs(max, "--backoff") }),
+    };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** The lifecycle fields the flags ask for (attempts, backoff, run_at, priority). */
+function lifecycleOf(flags: JobFlags, now: Date): Partial<NewJob> {
+  if (flags.delay !== undefined && flags.at !== undefined)
+    throw new UsageError("--delay and --at both say when the job runs: give one");
+  if (flags.backoff !== undefined && flags.attempts === undefined)
+    throw new UsageError("--backoff applies between attempts: give --attempts N (N >= 2) too");
+  let runAt: string | undefined;
+  try {
+    if (flags.delay !== undefined)
+      runAt = new Date(now.getTime() + parseDurationMs(flags.delay, "--delay")).toISOString();
+    if (flags.at !== undefined) runAt = parseTime(flags.at, "--at").toISOString();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return {
+    ...(flags.attempts === undefined
+      ? {}
+      : { max_attempts: wholeNumber(flags.attempts, "--attempts") }),
+    ...(flags.backoff === undefined ? {} : { backoff: parseBackoff(flags.backoff) }),
+    ...(runAt === undefined ? {} : { run_at: runAt }),
+    ...(flags.priority === undefined
+      ? {}
+      : { priority: wholeNumber(flags.priority, "--priority") }),
+  };
+}
 
 /** The text of a file, or of standard input for `-`. */
 export function readSource(source: string, what: string): string {
@@ -125,16 +193,24 @@ function keyInFile(text: string): string {
 }
 
 /** The job the flags describe, checked against the job schema, not yet signed. */
-export function unsignedJob(flags: JobFlags): Job {
-  const job = createJob({
-    payload: readSource(flags.script, "script"),
-    runner: flags.runner,
-    executor: flags.executor ?? "",
-    timeout: flags.timeout,
-    env_vars: parseEnv(flags.env),
-    context_id: flags.context,
-    caller_id: flags.caller,
-  });
+export function unsignedJob(flags: JobFlags, now: Date = new Date()): Job {
+  const env = parseEnv(flags.env);
+  // The trace this job belongs to, signed with it (see src/tracing).
+  const traceparent = currentTraceparent();
+  if (traceparent !== undefined && env.TRACEPARENT === undefined) env.TRACEPARENT = traceparent;
+  const job = createJob(
+    {
+      ...lifecycleOf(flags, now),
+      payload: readSource(flags.script, "script"),
+      runner: flags.runner,
+      executor: flags.executor ?? "",
+      timeout: flags.timeout,
+      env_vars: env,
+      context_id: flags.context,
+      caller_id: flags.caller,
+    },
+    now,
+  );
   const checked = jobSchema.safeParse(job);
   if (!checked.success) {
     const problems = checked.error.issues.map((issue) => {

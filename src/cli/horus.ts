@@ -20,11 +20,20 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 
 type Actions = typeof import("./horus-actions.js");
 type ActionName = { [K in keyof Actions]: K }[keyof Actions];
+type OpsActions = typeof import("./horus-ops.js");
 
 /** The named action of horus-actions.ts, imported on first use. */
-function lazy(name: Exclude<ActionName, "exitWhenWritten">) {
+function lazy(name: Exclude<ActionName, "exitWhenWritten" | "guarded" | "printJson" | "say">) {
   return async (...args: unknown[]) => {
     const actions = await import("./horus-actions.js");
+    await (actions[name] as (...a: unknown[]) => unknown)(...args);
+  };
+}
+
+/** The named action of horus-ops.ts, imported on first use. */
+function lazyOps(name: keyof OpsActions) {
+  return async (...args: unknown[]) => {
+    const actions = await import("./horus-ops.js");
     await (actions[name] as (...a: unknown[]) => unknown)(...args);
   };
 }
@@ -72,7 +81,15 @@ function addJobOptions(cmd: Command): Command {
     .option(
       "--key <key>",
       "signing private key: HEX or @FILE (the key, or `horus keygen`'s JSON); default HORUS_SIGNING_KEY",
-    );
+    )
+    .option("--attempts <n>", "run at most N times in all: a failed attempt is tried again (1-100)")
+    .option(
+      "--backoff <delay>",
+      "wait between attempts: 200ms, or 1s,exp[,MAX] to double each time",
+    )
+    .option("--delay <duration>", "start no sooner than this from now (30s, 5m, 2h)")
+    .option("--at <time>", "start no sooner than this RFC 3339 time (2026-12-24T18:00:00Z)")
+    .option("--priority <p>", "0-9, higher taken first within the runner id (default 5)");
 }
 
 const program = new Command("horus")
@@ -155,6 +172,64 @@ program
   .description("list live runner instances (from their heartbeats), one row each under a header")
   .option("--json", "print JSON")
   .action(lazy("runners"));
+
+program
+  .command("events")
+  .description("job state changes (queued, started, retrying, finished, dead...), newest last")
+  .option("--runner <id>", "only this runner id's jobs")
+  .option("--last <n>", "how many past events to print first (1-1000)", "20")
+  .option("-f, --follow", "keep printing events as they happen (Ctrl-C stops)")
+  .option("--json", "one JSON object per line")
+  .action(lazyOps("events"));
+
+const jobs = program.command("jobs").description("jobs of every runner id, whoever submitted them");
+jobs
+  .command("list")
+  .description("jobs newest first: id, runner, status, when stored, attempts, error kind")
+  .option("--runner <id>", "only this runner id's jobs")
+  .option(
+    "--status <status>",
+    "only jobs in this status (created, scheduled, dispatched, started, finished, error)",
+  )
+  .option("--since <time>", "only jobs stored at or after this RFC 3339 time")
+  .option("--limit <n>", "most to list (1-1000)", "50")
+  .option("--json", "print JSON")
+  .action(lazyOps("jobsList"));
+jobs
+  .command("counts")
+  .description("per runner id: jobs queued, scheduled, running, and finished/error/dead totals")
+  .option("--runner <id>", "only this runner id")
+  .option("--json", "print JSON")
+  .action(lazyOps("jobsCounts"));
+
+const dead = program
+  .command("dead")
+  .description("dead letters: jobs that used their attempts and failed, kept to look at");
+dead
+  .command("list")
+  .description("a runner id's dead letters, newest first")
+  .requiredOption("--runner <id>", "runner id")
+  .option("--limit <n>", "most to list (1-1000)", "50")
+  .option("--json", "print JSON")
+  .action(lazyOps("deadList"));
+dead
+  .command("show <id>")
+  .description("a job's record and every attempt, as JSON (exit 1 when it is no dead letter)")
+  .action(lazyOps("deadShow"));
+dead
+  .command("retry <id>")
+  .description("run a dead letter again as a new job signed with your key; prints its id")
+  .option(
+    "--key <key>",
+    "signing private key: HEX or @FILE (the key, or `horus keygen`'s JSON); default HORUS_SIGNING_KEY",
+  )
+  .action(lazyOps("deadRetry"));
+dead
+  .command("purge [ids...]")
+  .description("delete dead letters (the ids given, or --all); their ids can never run again")
+  .requiredOption("--runner <id>", "runner id")
+  .option("--all", "every dead letter of the runner id")
+  .action(lazyOps("deadPurge"));
 
 addScheduleCommand(program);
 

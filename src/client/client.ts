@@ -1,18 +1,32 @@
 // The supervisor's side as a library: build and sign jobs, submit them, wait for results,
 // read status and logs, cancel, list live runners.
 import type { Redis } from "ioredis";
-import { createJob, type Job, type NewJob, signJob } from "../job/index.js";
 import {
+  createJob,
+  type Job,
+  jobFromHash,
+  longestSpanS,
+  type NewJob,
+  retryJobOf,
+  signJob,
+} from "../job/index.js";
+import {
+  type AttemptEntry,
+  attemptHistory,
   closeRedis,
   connectRedis,
   DEFAULT_REDIS_URL,
+  type DeadLetter,
   type InstanceInfo,
+  isDead,
   isNoScript,
   type JobRecord,
   type JobReply,
   JobStore,
   type LogTail,
+  listDead,
   listInstances,
+  purgeDead,
   recordOf,
   whenReady,
 } from "../protocol/index.js";
@@ -27,6 +41,13 @@ export interface ClientOptions {
 const WAIT_MARGIN_S = 30;
 /** BLPOP in slices so a waiter notices a Redis restart and a caller's abort. */
 const WAIT_SLICE_S = 5;
+
+/** A job as `horus dead show` prints it: its record, its attempts, whether it is dead. */
+export interface DeadLetterDetail {
+  record: JobRecord;
+  dead: boolean;
+  attempts: AttemptEntry[];
+}
 
 export class WaitTimeoutError extends Error {
   override readonly name = "WaitTimeoutError";
@@ -97,7 +118,13 @@ export class HorusClient {
     let limit = timeoutS;
     if (limit === undefined) {
       const hash = await this.store.loadHash(id);
-      limit = Number(hash.timeout ?? 60) + WAIT_MARGIN_S;
+      let span = Number(hash.timeout ?? 60);
+      try {
+        span = longestSpanS(jobFromHash(hash));
+      } catch {
+        // Not a valid job: its own timeout field (or a minute) is as good a guess as any.
+      }
+      limit = span + WAIT_MARGIN_S;
     }
     return this.waitUntilEnded(id, limit, false);
   }
@@ -147,7 +174,7 @@ export class HorusClient {
    * costs the caller one write and one reply.
    */
   async run(job: Job, timeoutS?: number): Promise<JobRecord> {
-    const limit = timeoutS ?? job.timeout + WAIT_MARGIN_S;
+    const limit = timeoutS ?? longestSpanS(job) + WAIT_MARGIN_S;
     const started = Date.now();
     const conn = this.acquireBlocking();
     let reply: JobReply | null = null;
@@ -203,6 +230,46 @@ export class HorusClient {
 
   runners(runnerId?: string): Promise<InstanceInfo[]> {
     return listInstances(this.redis, this.store.keys, runnerId);
+  }
+
+  /** The runner id's dead letters, newest first. */
+  deadLetters(
+    runnerId: string,
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<{ total: number; letters: DeadLetter[] }> {
+    return listDead(this.store, runnerId, page);
+  }
+
+  /** A job's record, its attempts and whether it is a dead letter; undefined if gone. */
+  async deadLetter(id: string): Promise<DeadLetterDetail | undefined> {
+    const record = await this.store.record(id);
+    if (record === undefined) return undefined;
+    return {
+      record,
+      dead: await isDead(this.store, record.runner, id),
+      attempts: await attemptHistory(this.redis, this.store.keys, id),
+    };
+  }
+
+  /**
+   * Runs a dead letter again as a new job signed with `privateKey` (see retryJobOf), and
+   * takes the original out of the dead letters. Returns the new job.
+   */
+  async retryDead(id: string, privateKey: string): Promise<Job> {
+    const original = await this.store.loadJob(id);
+    if (original === undefined) throw new Error(`no job with id ${id}`);
+    if (!(await isDead(this.store, original.runner, id)))
+      throw new Error(`job ${id} is not among runner ${original.runner}'s dead letters`);
+    const job = signJob(retryJobOf(original), privateKey);
+    await this.store.submit(job);
+    await this.redis.zrem(this.store.keys.dead(original.runner), id);
+    await this.redis.hset(this.store.keys.job(id), "retried_as", job.id);
+    return job;
+  }
+
+  /** Deletes the runner id's dead letters (all, or the ids given); returns how many. */
+  purgeDead(runnerId: string, ids?: readonly string[]): Promise<number> {
+    return purgeDead(this.store, runnerId, ids);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@
 // with an `ActionError` naming the action and its line.
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { TailLines } from "./capture.js";
+import { TailLines } from "../host/index.js";
+import { coerceError } from "../util/index.js";
 import { ActionError } from "./errors.js";
 import { type Action, actionName, type Heroscript, parseHeroscript } from "./parser.js";
 import { replacePlaceholders, scopedLookup } from "./placeholders.js";
@@ -153,7 +154,7 @@ class PlaySession {
       real = await realpath(path);
       text = this.#included.has(real) ? "" : await readFile(real, "utf8");
     } catch (e) {
-      throw new Error(`cannot read script '${shown}': ${(e as Error).message}`, { cause: e });
+      throw new Error(`cannot read script '${shown}': ${coerceError(e).message}`, { cause: e });
     }
     if (this.#included.has(real)) {
       this.options.log?.(`${shown}: already included, skipped`);
@@ -211,7 +212,7 @@ class PlaySession {
       await definition.run(ctx);
     } catch (e) {
       this.#throwIfAborted();
-      const detail = e instanceof Error ? e.message : String(e);
+      const detail = coerceError(e).message;
       throw new ActionError(name, action.line, detail, source, { cause: e });
     }
   }

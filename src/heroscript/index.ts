@@ -1,13 +1,5 @@
 // Heroscript: parser, writer, playbook engine and built-in actions.
 export { builtinActions } from "./actions/index.js";
-export { LINE_CUT_MARK, MAX_CAPTURE_CHARS, MAX_LINE_CHARS } from "./capture.js";
-export {
-  childEnvironment,
-  describeExit,
-  type ProcessOutcome,
-  type RunProcessOptions,
-  runProcess,
-} from "./child-process.js";
 export {
   PlayAbortedError,
   PlaybookEngine,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Job } from "./types.js";
+import type { Backoff, Job } from "./types.js";
 
 export interface NewJob {
   payload: string;
@@ -10,6 +10,10 @@ export interface NewJob {
   caller_id?: string;
   context_id?: string;
   id?: string;
+  max_attempts?: number;
+  backoff?: Backoff;
+  run_at?: string;
+  priority?: number;
 }
 
 /** Default timeout of a job, seconds. */
@@ -30,5 +34,10 @@ export function createJob(spec: NewJob, now: Date = new Date()): Job {
     created_at: stamp,
     updated_at: stamp,
     signatures: [],
+    // The lifecycle fields only when set: a plain job's signed bytes stay as they were.
+    ...(spec.max_attempts === undefined ? {} : { max_attempts: spec.max_attempts }),
+    ...(spec.backoff === undefined ? {} : { backoff: spec.backoff }),
+    ...(spec.run_at === undefined ? {} : { run_at: spec.run_at }),
+    ...(spec.priority === undefined ? {} : { priority: spec.priority }),
   };
 }

@@ -9,6 +9,7 @@
 import { createHash, createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { coerceError } from "../util/index.js";
 import { canonicalBytes } from "./canonical.js";
 import { libsecp256k1 } from "./native-verify.js";
 import type { Job, JobSignature } from "./types.js";
@@ -171,7 +172,7 @@ function checkWithKey(
     key = verifyingKey(sig.public_key);
     signature = decodeHex(sig.signature, "signature");
   } catch (e) {
-    return { problem: (e as Error).message };
+    return { problem: coerceError(e).message };
   }
   // Compact signatures are exactly 64 bytes; anything else is read as DER.
   const format = signature.length === 64 ? "compact" : "der";

@@ -1,5 +1,6 @@
 // Jobs: the type, validation, the canonical form, keys and signatures. The bottom layer:
-// imports nothing else from the project.
+// imports nothing else from the project but src/util.
+export * from "./backoff.js";
 export * from "./canonical.js";
 export * from "./create.js";
 export * from "./crypto.js";

@@ -1,6 +1,7 @@
 // Turns untrusted input (JSON from a client, a hash from Redis) into a `Job`, or into an
 // error that names the field and what is wrong with it.
 import { z } from "zod";
+import { coerceError } from "../util/index.js";
 import { JOB_LIMITS } from "./limits.js";
 import { quickJob } from "./quick-parse.js";
 import type { Job } from "./types.js";
@@ -128,7 +129,7 @@ export function parseJobJson(text: string): Job {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new InvalidJobError(`invalid job: not JSON (${(e as Error).message})`);
+    throw new InvalidJobError(`invalid job: not JSON (${coerceError(e).message})`);
   }
   return parseJob(value);
 }

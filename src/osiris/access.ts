@@ -14,6 +14,7 @@
 import type { Redis } from "ioredis";
 import { JobFailure } from "../job/index.js";
 import { RhaiRuntimeError } from "../rhai/index.js";
+import { coerceError } from "../util/index.js";
 import type { ContextKeys } from "./keys.js";
 import { LuaScript } from "./lua.js";
 
@@ -213,7 +214,7 @@ export class AccessControl {
     try {
       await CHANGE.run(this.redis, this.sets, [keys.length, ...keys, ...op]);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = coerceError(e).message;
       if (message.includes("OSIRIS_DENIED")) {
         const list = await this.list();
         const roles = keys.map((k) => roleIn(list, k));

@@ -4,6 +4,7 @@
 // script, so a script cannot reach another context by forging its `ctx`.
 
 import { Redis } from "ioredis";
+import { mainFn as hostMainFn, type MainFunction, type MainSideContext } from "../host/index.js";
 import { errorKindOf, JobFailure } from "../job/index.js";
 import {
   isRhaiError,
@@ -12,7 +13,7 @@ import {
   typeName,
   type Value,
 } from "../rhai/index.js";
-import type { MainFunction, MainSideContext } from "../sandbox/index.js";
+import { coerceError } from "../util/index.js";
 import { AccessControl, type Right, type Role } from "./access.js";
 import { prepareObject } from "./models.js";
 import { ContextStore } from "./store.js";
@@ -76,23 +77,22 @@ function mainFn(
   example: string,
   run: (s: Session, args: Value[]) => Promise<Value>,
 ): MainFunction {
-  return {
+  return hostMainFn({
     name,
     params,
     returns,
     doc,
     example,
-    side: "main",
     async run(ctx, args) {
       try {
         return await run(sessionOf(ctx), args);
       } catch (e) {
         if (isRhaiError(e) || errorKindOf(e) !== undefined) throw e;
-        const message = e instanceof Error ? e.message : String(e);
+        const message = coerceError(e).message;
         throw new JobFailure("internal", `osiris store: ${message}`, { cause: e });
       }
     },
-  };
+  });
 }
 
 async function allowed(s: Session, right: Right): Promise<void> {

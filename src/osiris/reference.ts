@@ -1,7 +1,7 @@
 // The reference part of docs/osiris.md, generated from the model declarations and the host
 // module, so the page cannot drift from the code (a test compares them).
 
-import type { HostFunction } from "../sandbox/index.js";
+import type { HostFunction } from "../host/index.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import osiris from "./rhai-module.js";
 

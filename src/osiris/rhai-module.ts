@@ -4,7 +4,7 @@
 // may also call the main-side `osiris_*` functions directly; the context methods are the
 // documented way.
 
-import type { HostModule } from "../sandbox/index.js";
+import type { HostModule } from "../host/index.js";
 import { closeDataConnection, MAIN_FUNCTIONS } from "./main-side.js";
 import { MODULE, WORKER_FUNCTIONS } from "./worker-side.js";
 

@@ -3,8 +3,8 @@
 // field of their model declaration; `get_context()` gives the context handle whose methods
 // (`ctx.save(..)`, `ctx.get(..)`...) turn builders into maps and call the main side.
 
-import { type RhaiMap, RhaiRuntimeError, typeName, type Value } from "../rhai/index.js";
-import type { WorkerFunction } from "../sandbox/index.js";
+import { argHandle, type WorkerFunction, workerFn } from "../host/index.js";
+import { type RhaiMap, RhaiRuntimeError, type Value } from "../rhai/index.js";
 import { copy, ModelObject, OsirisContext } from "./builders.js";
 import { toJson } from "./json.js";
 import {
@@ -23,7 +23,8 @@ function runtimeError(message: string): never {
   throw new RhaiRuntimeError("ErrorRuntime", message);
 }
 
-function workerFn(
+/** The kit's declaration, positional: the tables below read better one function a line. */
+function fn(
   name: string,
   params: readonly string[],
   returns: string,
@@ -31,12 +32,11 @@ function workerFn(
   example: string,
   run: WorkerFunction["run"],
 ): WorkerFunction {
-  return { name, params, returns, doc, example, side: "worker", run };
+  return workerFn({ name, params, returns, doc, example, run });
 }
 
 function builderOf(v: Value): ModelObject {
-  if (!(v instanceof ModelObject)) runtimeError(`expected an Osiris object, not ${typeName(v)}`);
-  return v;
+  return argHandle([v], 0, ModelObject, "an Osiris object");
 }
 
 /** The setters and getters of one model, from its declaration. */
@@ -44,7 +44,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
   const T = model.rhaiType;
   const sample = `${model.constructorName}("ns")`;
   const fns: WorkerFunction[] = [
-    workerFn(
+    fn(
       model.constructorName,
       ["string"],
       T,
@@ -54,7 +54,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
         return new ModelObject(model, ns as string);
       },
     ),
-    workerFn(
+    fn(
       "id",
       [T, "string"],
       T,
@@ -62,22 +62,15 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
       `${sample}.id("my-id")`,
       (_c, [b, id]) => builderOf(b).withId(id as string),
     ),
-    workerFn(
-      "get$id",
-      [T],
-      "string or ()",
-      "The id, when set.",
-      "x.id",
-      (_c, [b]) => builderOf(b).id,
-    ),
-    workerFn("get$ns", [T], "string", "The namespace.", "x.ns", (_c, [b]) => builderOf(b).ns),
-    workerFn("to_map", [T], "map", `The ${T} as the map that is stored.`, "x.to_map()", (_c, [b]) =>
+    fn("get$id", [T], "string or ()", "The id, when set.", "x.id", (_c, [b]) => builderOf(b).id),
+    fn("get$ns", [T], "string", "The namespace.", "x.ns", (_c, [b]) => builderOf(b).ns),
+    fn("to_map", [T], "map", `The ${T} as the map that is stored.`, "x.to_map()", (_c, [b]) =>
       builderOf(b).toMap(),
     ),
-    workerFn("to_string", [T], "string", `The ${T} as text.`, "print(x)", (_c, [b]) =>
+    fn("to_string", [T], "string", `The ${T} as text.`, "print(x)", (_c, [b]) =>
       describe(builderOf(b)),
     ),
-    workerFn("to_debug", [T], "string", `The ${T} as text.`, "debug(x)", (_c, [b]) =>
+    fn("to_debug", [T], "string", `The ${T} as text.`, "debug(x)", (_c, [b]) =>
       describe(builderOf(b)),
     ),
   ];
@@ -86,7 +79,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
     switch (field.kind) {
       case "tags":
         fns.push(
-          workerFn(
+          fn(
             "tag",
             [T, "string", "string"],
             T,
@@ -99,7 +92,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
               return o.with("tags", checkField(model, field, tags));
             },
           ),
-          workerFn(
+          fn(
             "tags",
             [T, "map"],
             T,
@@ -107,12 +100,12 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
             `${sample}.tags(#{topic: "rust"})`,
             (_c, [b, m]) => builderOf(b).with("tags", checkField(model, field, m)),
           ),
-          workerFn("get$tags", [T], "map", "The tags.", "x.tags", (_c, [b]) => get(b) ?? new Map()),
+          fn("get$tags", [T], "map", "The tags.", "x.tags", (_c, [b]) => get(b) ?? new Map()),
         );
         break;
       case "list":
         fns.push(
-          workerFn(
+          fn(
             field.itemSetter ?? field.name,
             [T, "string"],
             T,
@@ -124,7 +117,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
               return o.with(field.name, checkField(model, field, items));
             },
           ),
-          workerFn(
+          fn(
             field.name,
             [T, "array"],
             T,
@@ -132,7 +125,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
             `${sample}.${field.name}(["alice", "bob"])`,
             (_c, [b, items]) => builderOf(b).with(field.name, checkField(model, field, items)),
           ),
-          workerFn(
+          fn(
             `get$${field.name}`,
             [T],
             "array",
@@ -148,10 +141,10 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
             ? `${sample}.${field.name}(1767225600)`
             : `${sample}.${field.name}("...")`;
         fns.push(
-          workerFn(field.name, [T, "any"], T, field.doc, example, (_c, [b, v]) =>
+          fn(field.name, [T, "any"], T, field.doc, example, (_c, [b, v]) =>
             builderOf(b).with(field.name, checkField(model, field, v)),
           ),
-          workerFn(
+          fn(
             `get$${field.name}`,
             [T],
             `${field.kind === "int" ? "i64" : "string"} or ()`,
@@ -165,7 +158,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
   }
   if (model.open) {
     fns.push(
-      workerFn(
+      fn(
         "set",
         [T, "string", "any"],
         T,
@@ -182,7 +175,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
           return builderOf(b).with(field, copy(v));
         },
       ),
-      workerFn(
+      fn(
         "index",
         [T, "string"],
         T,
@@ -195,7 +188,7 @@ function modelFunctions(model: ModelSpec): WorkerFunction[] {
           return builderOf(b).withIndexed(field);
         },
       ),
-      workerFn(
+      fn(
         "get",
         [T, "string"],
         "any",
@@ -215,8 +208,7 @@ function describe(o: ModelObject): string {
 }
 
 function osirisCtx(v: Value): OsirisContext {
-  if (!(v instanceof OsirisContext)) runtimeError(`expected an OsirisContext, not ${typeName(v)}`);
-  return v;
+  return argHandle([v], 0, OsirisContext, "an OsirisContext");
 }
 
 const CTX = "OsirisContext";
@@ -224,7 +216,7 @@ const CTX = "OsirisContext";
 function contextFunctions(): WorkerFunction[] {
   const call = (name: string) => `${MODULE}.${name}`;
   const fns: WorkerFunction[] = [
-    workerFn(
+    fn(
       "get_context",
       [],
       CTX,
@@ -232,7 +224,7 @@ function contextFunctions(): WorkerFunction[] {
       "let ctx = get_context();",
       (ctx) => new OsirisContext(ctx.job.contextId, ctx.job.callerId, ctx.job.signatories),
     ),
-    workerFn(
+    fn(
       "get$context_id",
       [CTX],
       "string",
@@ -240,7 +232,7 @@ function contextFunctions(): WorkerFunction[] {
       "ctx.context_id",
       (_c, [x]) => osirisCtx(x).contextId,
     ),
-    workerFn(
+    fn(
       "get$caller_id",
       [CTX],
       "string",
@@ -248,7 +240,7 @@ function contextFunctions(): WorkerFunction[] {
       "ctx.caller_id",
       (_c, [x]) => osirisCtx(x).callerId,
     ),
-    workerFn(
+    fn(
       "get$signatories",
       [CTX],
       "array",
@@ -256,7 +248,7 @@ function contextFunctions(): WorkerFunction[] {
       "ctx.signatories",
       (_c, [x]) => [...osirisCtx(x).signatories],
     ),
-    workerFn(
+    fn(
       "to_string",
       [CTX],
       "string",
@@ -264,7 +256,7 @@ function contextFunctions(): WorkerFunction[] {
       "print(ctx)",
       (_c, [x]) => `OsirisContext(${osirisCtx(x).contextId})`,
     ),
-    workerFn(
+    fn(
       "save",
       [CTX, "map"],
       "string",
@@ -275,7 +267,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_save"), [obj]);
       },
     ),
-    workerFn(
+    fn(
       "get",
       [CTX, "string", "string"],
       "map or ()",
@@ -286,7 +278,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_get"), [ns, id]);
       },
     ),
-    workerFn(
+    fn(
       "list",
       [CTX, "string"],
       "array",
@@ -297,7 +289,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_list"), [ns]);
       },
     ),
-    workerFn(
+    fn(
       "query",
       [CTX, "string", "string", "any"],
       "array",
@@ -308,7 +300,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_query"), [ns, field, value]);
       },
     ),
-    workerFn(
+    fn(
       "search",
       [CTX, "string", "string"],
       "array",
@@ -319,7 +311,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_search"), [ns, words]);
       },
     ),
-    workerFn(
+    fn(
       "delete",
       [CTX, "string", "string"],
       "bool",
@@ -330,7 +322,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_delete"), [ns, id]);
       },
     ),
-    workerFn(
+    fn(
       "count",
       [CTX, "string"],
       "i64",
@@ -341,7 +333,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_count"), [ns]);
       },
     ),
-    workerFn(
+    fn(
       "access",
       [CTX],
       "map or ()",
@@ -352,7 +344,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_access"), []);
       },
     ),
-    workerFn(
+    fn(
       "set_access",
       [CTX, "map"],
       "()",
@@ -363,7 +355,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_set_access"), [list]);
       },
     ),
-    workerFn(
+    fn(
       "grant",
       [CTX, "string", "string"],
       "()",
@@ -374,7 +366,7 @@ function contextFunctions(): WorkerFunction[] {
         return ctx.callMain(call("osiris_grant"), [role, key]);
       },
     ),
-    workerFn(
+    fn(
       "revoke",
       [CTX, "string"],
       "()",
@@ -388,7 +380,7 @@ function contextFunctions(): WorkerFunction[] {
   ];
   for (const model of MODELS) {
     fns.push(
-      workerFn(
+      fn(
         "save",
         [CTX, model.rhaiType],
         "string",

@@ -8,6 +8,7 @@ export const START_CODES = {
   [-2]: "already-run",
   [-3]: "cancelled",
   [-6]: "not-held",
+  [-8]: "limited",
 } as const;
 
 /** FINISH: 2 is a resend of a call that was written already, which is a write too. */
@@ -18,6 +19,9 @@ export const FINISH_CODES = {
   [-2]: "already-ended",
   [-4]: "not-holder",
 } as const;
+
+/** RETRY: FINISH's codes (the same holder rule, the same resend). */
+export const RETRY_CODES = FINISH_CODES;
 
 /** SUBMIT and STORE. */
 export const SUBMIT_CODES = { 1: "stored", [-1]: "exists", [-7]: "claimed" } as const;

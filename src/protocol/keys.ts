@@ -61,7 +61,14 @@ export class RedisKeys {
   reply(id: string): string {
     return `${this.prefix}job:${id}:reply`;
   }
-  /** Set once when a runner starts the job: what makes a replayed job id visible. */
+  /** The job's attempts, one JSON entry each, when it may run more than once. */
+  attempts(id: string): string {
+    return `${this.prefix}job:${id}:attempts`;
+  }
+  /**
+   * Set once when a runner starts the job's first attempt: what makes a replayed job id
+   * visible. A later attempt n claims `<claim>:<n>` (lua-parts.ts, CLAIM_FN).
+   */
   claim(id: string): string {
     return `${this.prefix}job:${id}:claim`;
   }
@@ -72,8 +79,58 @@ export class RedisKeys {
   done(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:done`;
   }
+  /**
+   * The namespace's event stream: every state change of every job (lua-parts.ts, EVENT_FN,
+   * which builds this name from the job keys' prefix).
+   */
+  events(): string {
+    return `${this.prefix}events`;
+  }
+  /**
+   * Every job of the namespace by the time it was stored (ms): what `horus jobs list` and
+   * the console page through, whoever submitted the jobs (lua-parts.ts, INDEX_FN).
+   */
+  jobs(): string {
+    return `${this.prefix}jobs`;
+  }
+  /** A runner id's totals of ended jobs: `finished`, `error`, `dead` (INDEX_FN). */
+  counts(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:counts`;
+  }
+  /** The queue of priority 5, the default (see queueAt). */
   queue(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:jobs`;
+  }
+  /**
+   * The queue of one priority: 5 is `queue` itself, any other its own list, named in the
+   * scripts as the queue's name and `:p<priority>` (lua-parts.ts, QUEUE_FN).
+   */
+  queueAt(runnerId: string, priority: number): string {
+    const queue = this.queue(runnerId);
+    return priority === 5 ? queue : `${queue}:p${priority}`;
+  }
+  /** The priorities other than 5 whose queues may hold jobs (a ZSET, scored by priority). */
+  priorities(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:jobs:prios`;
+  }
+  /** Jobs waiting for a later time (run_at, or a retry's backoff), scored by due time (ms). */
+  delayed(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:delayed`;
+  }
+  /** Jobs that used their attempts and failed, scored by end time (ms). */
+  dead(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:dead`;
+  }
+  /**
+   * Jobs running across the runner id's instances, scored by when their lease runs out
+   * (ms): what `--global-concurrency` counts. Kept only by instances with that limit.
+   */
+  running(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:running`;
+  }
+  /** Jobs started in the current window of `--rate`, expiring with the window. */
+  rate(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:rate`;
   }
   active(runnerId: string, instance: string): string {
     return `${this.prefix}runner:${runnerId}:active:${instance}`;

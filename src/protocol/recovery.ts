@@ -5,6 +5,7 @@
 // keyspace of a million retained keys cost Redis 1.8 s of CPU per sweep, every 10 s.
 
 import type { Redis } from "ioredis";
+import { type Backoff, retryDelayMs } from "../job/index.js";
 import { decodeCode, RECOVER_CODES } from "./codes.js";
 import { registeredInstances, unregisterInstance } from "./instances.js";
 import type { RedisKeys } from "./keys.js";
@@ -18,6 +19,8 @@ export interface SweepOptions {
   /** How many times a job may be started in all; a crashed job past that ends `crashed`. */
   maxAttempts: number;
   retentionS: number;
+  /** Dead letters the runner id keeps at most (a job that crashed on its last attempt). */
+  keepDead?: number;
   /** How long the sweep guard is held: at most one sweep per runner id in this time. */
   guardMs: number;
 }
@@ -55,6 +58,61 @@ export async function sweepCrashedInstances(
   return report;
 }
 
+/**
+ * What a crashed attempt of a job leads to: how many times the job may start in all (its
+ * max_attempts, else the runner's --max-attempts), and when a retry is due (its backoff).
+ * Read from the job's hash unverified: these only decide whether it is queued again, and the
+ * runner that takes it checks the attempt against the signed job before running it.
+ */
+async function nextAttempt(
+  redis: Redis,
+  keys: RedisKeys,
+  id: string,
+  opts: SweepOptions,
+): Promise<{
+  budget: number;
+  dueMs: number;
+  now: string;
+  history: (instance: string, message: string) => string;
+}> {
+  const [maxAttempts, backoffText, attemptsText, startedAt] = await redis.hmget(
+    keys.job(id),
+    "max_attempts",
+    "backoff",
+    "attempts",
+    "started_at",
+  );
+  const now = new Date().toISOString();
+  const signed = Number(maxAttempts);
+  const budget = Number.isSafeInteger(signed) && signed >= 1 ? signed : opts.maxAttempts;
+  const attempt = Number(attemptsText) || 0;
+  let backoff: Backoff | undefined;
+  try {
+    backoff = backoffText ? (JSON.parse(backoffText) as Backoff) : undefined;
+  } catch {
+    backoff = undefined;
+  }
+  const delay = backoff === undefined ? 0 : retryDelayMs(backoff, attempt);
+  const dueMs = Number.isFinite(delay) && delay > 0 ? Date.now() + delay : 0;
+  return {
+    budget,
+    dueMs,
+    now,
+    history: (instance, message) =>
+      maxAttempts === null
+        ? ""
+        : JSON.stringify({
+            attempt,
+            instance,
+            started_at: startedAt ?? undefined,
+            ended_at: now,
+            status: "error",
+            error_kind: "crashed",
+            error: message,
+          }),
+  };
+}
+
 /** Recovers every id of one list (active or taking) a dead instance held. */
 async function recoverList(
   redis: Redis,
@@ -68,6 +126,7 @@ async function recoverList(
   const message = `the runner instance running the job (${instance}) stopped renewing its lease (it crashed, was killed, or was paused past the lease) and stopped without finishing it`;
   for (const id of await redis.lrange(list, 0, -1)) {
     const reply: JobReply = { id, status: "error", error_kind: "crashed" };
+    const next = await nextAttempt(redis, keys, id, opts);
     const code = await runScript(
       redis,
       RECOVER,
@@ -80,16 +139,25 @@ async function recoverList(
         keys.reply(id),
         keys.logs(id),
         keys.instance(runnerId, instance),
+        keys.delayed(runnerId),
+        keys.running(runnerId),
+        keys.dead(runnerId),
+        keys.attempts(id),
       ],
       [
         id,
         instance,
-        opts.maxAttempts,
-        new Date().toISOString(),
+        next.budget,
+        next.now,
         opts.retentionS,
         message,
         JSON.stringify({ error: message }),
         JSON.stringify(reply),
+        next.dueMs,
+        opts.keepDead ?? 0,
+        keys.control(runnerId),
+        next.history(instance, message),
+        next.dueMs > 0 ? new Date(next.dueMs).toISOString() : "",
       ],
     );
     const word = decodeCode(RECOVER_CODES, code, "RECOVER");

@@ -1,6 +1,19 @@
 // Every state change that touches more than one key runs as one Lua script, so a crash or a
 // second runner can never see half of it. Each script states its KEYS, ARGV and return
-// codes at the top; `codes.ts` turns the negative codes into words in one place.
+// codes at the top; `codes.ts` turns the negative codes into words in one place, and
+// `lua-parts.ts` holds the Lua several scripts share.
+import {
+  CLAIM_FN,
+  COUNT_FN,
+  END_AS_ERROR_FN,
+  EVENT_FN,
+  INDEX_FN,
+  KEEP_FN,
+  NOW_FN,
+  QUEUE_FN,
+} from "./lua-parts.js";
+
+export { NOW_FN };
 
 export interface ScriptDef {
   readonly name: string;
@@ -27,66 +40,41 @@ export function scriptSource(def: ScriptDef): string {
 }
 
 /**
- * Lua: a job's `attempts` as a count, whatever its hash holds. Nothing read from a hash
- * nobody has checked may make a call fail (HINCRBY on "lots", EX with "1e999", cjson with
- * inf): the failing call would fail again at every retry.
- */
-const COUNT_FN = `
-local function count(v)
-  local n = tonumber(v)
-  if n == nil or n ~= n or n < 0 or n > 1e9 then return 0 end
-  return math.floor(n)
-end
-`;
-
-/**
- * Lua: Redis's own clock (TIME) as RFC 3339 UTC with milliseconds, like every other stamp.
- * A take is stamped with the moment the script runs, not with the caller's clock when it
- * sent the script: a runner sends TAKE behind a blocking wait, and stamping the time it
- * started waiting made `started_at` earlier than the `created_at` of the job it woke for.
- */
-export const NOW_FN = `
-local function now_rfc3339()
-  local t = redis.call('TIME')
-  local secs = tonumber(t[1])
-  local ms = math.floor(tonumber(t[2]) / 1000)
-  local days = math.floor(secs / 86400)
-  local rest = secs - days * 86400
-  -- Civil date from days since 1970-01-01 (proleptic Gregorian, eras of 400 years).
-  local z = days + 719468
-  local era = math.floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
-    - math.floor(doe / 146096)) / 365)
-  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
-  local mp = math.floor((5 * doy + 2) / 153)
-  local day = doy - math.floor((153 * mp + 2) / 5) + 1
-  local month = mp < 10 and mp + 3 or mp - 9
-  local year = yoe + era * 400
-  if month <= 2 then year = year + 1 end
-  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day,
-    math.floor(rest / 3600), math.floor(rest % 3600 / 60), rest % 60, ms)
-end
-`;
-
-/**
  * Store a new job and queue it; a job id that exists already is refused, and so is one a
  * runner has claimed (run or started) even if its hash is gone: deleting a finished job
  * must not make its signed bytes runnable again.
  */
 export const SUBMIT: ScriptDef = {
   name: "horusSubmit",
-  keys: 4,
+  keys: 5,
   lua: `
--- KEYS[1] job hash, KEYS[2] runner queue, KEYS[3] reply list, KEYS[4] the job's claim
--- ARGV[1] job id, ARGV[2..] field, value pairs of the job hash (status included)
--- returns 1 queued, -1 the id exists already, -7 the id was claimed by a runner before
+-- KEYS[1] job hash, KEYS[2] runner queue, KEYS[3] reply list, KEYS[4] the job's claim,
+-- KEYS[5] the runner id's delayed set
+-- ARGV[1] job id, ARGV[2] due time in ms (0: now), ARGV[3] priority ("" for 5), ARGV[4] the
+-- runner id's control channel, ARGV[5..] field, value pairs of the job hash (status
+-- included: "scheduled" when due later, else "dispatched")
+-- returns 1 queued (or scheduled), -1 the id exists already, -7 the id was claimed by a
+-- runner before
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 if redis.call('EXISTS', KEYS[4]) == 1 then return -7 end
 -- A reply left under this id (an earlier job's, kept longer) must not answer this one's waiter.
 redis.call('DEL', KEYS[3])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('LPUSH', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+local due = tonumber(ARGV[2]) or 0
+${EVENT_FN}
+${INDEX_FN}
+index_job(KEYS[1], ARGV[1])
+local runner = redis.call('HGET', KEYS[1], 'runner')
+if due > 0 then
+  emit(KEYS[1], ARGV[1], 'scheduled', runner)
+  redis.call('ZADD', KEYS[5], due, ARGV[1])
+  -- The runners' delayed watch sleeps until the earliest due time it knows: tell it.
+  redis.call('PUBLISH', ARGV[4], '{"due":' .. string.format('%d', due) .. '}')
+  return 1
+end
+${QUEUE_FN}
+emit(KEYS[1], ARGV[1], 'queued', runner)
+push_queued(KEYS[2], ARGV[3], ARGV[1], false)
 return 1
 `,
 };
@@ -105,6 +93,9 @@ export const STORE: ScriptDef = {
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return -7 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
+${INDEX_FN}
+local id = redis.call('HGET', KEYS[1], 'id')
+if id and string.sub(KEYS[1], -#id) == id then index_job(KEYS[1], id) end
 return 1
 `,
 };
@@ -122,26 +113,47 @@ return 1
  */
 export const TAKE: ScriptDef = {
   name: "horusTake",
-  keys: 3,
+  keys: 6,
   lua: `
--- KEYS[1] runner queue, KEYS[2] the instance's active list, KEYS[3] its taking list
+-- KEYS[1] runner queue (its priority lists are KEYS[1] .. ':p' .. p), KEYS[2] the instance's
+-- active list, KEYS[3] its taking list, KEYS[4] the queue's priorities in use, KEYS[5] the
+-- runner id's running jobs (id by lease end in ms), KEYS[6] its started-jobs counter for the
+-- rate limit
 -- ARGV[1] most ids to move, ARGV[2] job key prefix (the job key is prefix .. id),
 -- ARGV[3] claim key suffix (the claim key is the job key .. suffix), ARGV[4] instance,
 -- ARGV[5] unused (the start is stamped with Redis's TIME), ARGV[6] claim ttl seconds before
--- the job's own timeout is added
+-- the job's own timeout is added, ARGV[7] most jobs running across the runner id's
+-- instances (0: no limit), ARGV[8] most jobs started per window (0: no limit), ARGV[9] the
+-- window in ms
 -- returns id1, code1, hash1, id2, code2, hash2, ... with START's codes (1 started, -1 no
--- such job, -2 already run, -3 cancelled, -6 running elsewhere); each hash a flat field,
--- value array, empty unless started; then the queue's length once the take is done
+-- such job, -2 already run, -3 cancelled, -6 running elsewhere, -8 a limit is reached: the
+-- id went back to its list's front, and its "hash" is {"retry_ms", ms to wait}); each hash a
+-- flat field, value array, empty unless started; then the queued ids left once the take is
+-- done
 ${COUNT_FN}
 ${NOW_FN}
+${CLAIM_FN}
+${EVENT_FN}
 local out = {}
 local left = tonumber(ARGV[1])
+local conc, rate = tonumber(ARGV[7]) or 0, tonumber(ARGV[8]) or 0
 local now
+-- How long to wait before a take may start a job, 0 when one may start now.
+local function limited()
+  if conc > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now_ms())
+    if redis.call('ZCARD', KEYS[5]) >= conc then return 100 end
+  end
+  if rate > 0 and (tonumber(redis.call('GET', KEYS[6])) or 0) >= rate then
+    return math.max(1, redis.call('PTTL', KEYS[6]))
+  end
+  return 0
+end
 local function start(id, key)
   -- A queue item that is no job id is no job (the pattern is the runner's own check on ids);
   -- nor is one naming some other kind of key ("<id>:result"), where HMGET fails.
   if #id > 128 or not string.find(id, '^[%w._:-]+$') then return -1 end
-  local f = redis.pcall('HMGET', key, 'status', 'error_kind', 'timeout', 'attempts')
+  local f = redis.pcall('HMGET', key, 'status', 'error_kind', 'timeout', 'attempts', 'runner')
   if f.err or not f[1] then return -1 end
   local status = f[1]
   if status == 'finished' or status == 'error' then
@@ -155,29 +167,66 @@ local function start(id, key)
   -- bounds, and attempts to a count.
   local timeout = math.min(math.max(0, tonumber(f[3]) or 0), 604800)
   local ttl = math.floor(tonumber(ARGV[6]) + timeout)
-  if redis.call('SET', key .. ARGV[3], ARGV[4], 'NX', 'EX', ttl) == false then
+  local attempt = count(f[4]) + 1
+  if redis.call('SET', claim_of(key .. ARGV[3], attempt), ARGV[4], 'NX', 'EX', ttl) == false then
     return -2
   end
   now = now or now_rfc3339()
   redis.call('HSET', key, 'status', 'started', 'runner_instance', ARGV[4],
-    'started_at', now, 'updated_at', now, 'attempts', count(f[4]) + 1)
+    'started_at', now, 'updated_at', now, 'attempts', attempt)
+  emit(key, id, 'started', f[5], 'attempt', attempt, 'instance', ARGV[4])
+  if conc > 0 then redis.call('ZADD', KEYS[5], now_ms() + ttl * 1000, id) end
+  if rate > 0 and redis.call('INCR', KEYS[6]) == 1 then
+    redis.call('PEXPIRE', KEYS[6], tonumber(ARGV[9]))
+  end
   return 1
 end
-local function take(from)
+local function take(from, back)
   while left > 0 do
+    local wait = (conc > 0 or rate > 0) and limited() or 0
+    if wait > 0 then
+      local id = redis.call('LMOVE', from, back, 'RIGHT', 'RIGHT')
+      if id and id ~= '~' then
+        out[#out + 1] = id
+        out[#out + 1] = -8
+        out[#out + 1] = {'retry_ms', tostring(wait)}
+      end
+      left = 0
+      return
+    end
     local id = redis.call('LMOVE', from, KEYS[2], 'RIGHT', 'LEFT')
     if not id then return end
-    left = left - 1
-    local key = ARGV[2] .. id
-    local code = start(id, key)
-    out[#out + 1] = id
-    out[#out + 1] = code
-    out[#out + 1] = code == 1 and redis.call('HGETALL', key) or {}
+    if id == '~' then
+      redis.call('LPOP', KEYS[2])
+    else
+      left = left - 1
+      local key = ARGV[2] .. id
+      local code = start(id, key)
+      out[#out + 1] = id
+      out[#out + 1] = code
+      out[#out + 1] = code == 1 and redis.call('HGETALL', key) or {}
+    end
   end
 end
-take(KEYS[3])
-take(KEYS[1])
-out[#out + 1] = redis.call('LLEN', KEYS[1])
+-- Higher priorities first; then the queue itself (5), the id a blocking take moved out of it
+-- (its oldest) ahead of the rest; then the lower priorities. A moved id the take had no room
+-- left for goes back to the queue's front.
+local prios = redis.call('ZRANGE', KEYS[4], 0, -1, 'REV')
+local queued = 0
+local function take_level(p)
+  local list = KEYS[1] .. ':p' .. p
+  take(list, list)
+  local n = redis.call('LLEN', list)
+  if n == 0 then redis.call('ZREM', KEYS[4], p) end
+  queued = queued + n
+end
+for _, p in ipairs(prios) do if tonumber(p) > 5 then take_level(p) end end
+take(KEYS[3], KEYS[1])
+while redis.call('LMOVE', KEYS[3], KEYS[1], 'RIGHT', 'RIGHT') do end
+take(KEYS[1], KEYS[1])
+queued = queued + redis.call('LLEN', KEYS[1])
+for _, p in ipairs(prios) do if tonumber(p) < 5 then take_level(p) end end
+out[#out + 1] = queued
 return out
 `,
 };
@@ -191,12 +240,15 @@ export const START: ScriptDef = {
   name: "horusStart",
   keys: 3,
   lua: `
--- KEYS[1] job hash, KEYS[2] claim key, KEYS[3] the instance's active list
+-- KEYS[1] job hash, KEYS[2] claim key (of the first attempt; see claim_of), KEYS[3] the
+-- instance's active list
 -- ARGV[1] instance, ARGV[2] unused (the start is stamped with Redis's TIME), ARGV[3] claim
 -- ttl seconds, ARGV[4] job id
 -- returns 1 started, -1 no such job, -2 already run (terminal or claimed), -3 cancelled,
 -- -6 not ours to run (a sweep took it back from an instance it believed gone, or another
 -- instance runs it)
+${COUNT_FN}
+${CLAIM_FN}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'finished' or status == 'error' then
@@ -204,19 +256,24 @@ if status == 'finished' or status == 'error' then
   return -2
 end
 if redis.call('LPOS', KEYS[3], ARGV[4]) == false then return -6 end
+local attempts = count(redis.call('HGET', KEYS[1], 'attempts'))
 -- A retried call of our own (the reply was lost to a dropped connection) is not a replay;
 -- a job another instance runs is not ours to refuse.
 if status == 'started' then
-  if redis.call('GET', KEYS[2]) == ARGV[1] then return 1 end
+  if redis.call('GET', claim_of(KEYS[2], attempts)) == ARGV[1] then return 1 end
   return -6
 end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(ARGV[3])) == false then return -2 end
-${COUNT_FN}
+if redis.call('SET', claim_of(KEYS[2], attempts + 1), ARGV[1], 'NX', 'EX',
+    tonumber(ARGV[3])) == false then
+  return -2
+end
 ${NOW_FN}
 local now = now_rfc3339()
 redis.call('HSET', KEYS[1], 'status', 'started', 'runner_instance', ARGV[1],
-  'started_at', now, 'updated_at', now,
-  'attempts', count(redis.call('HGET', KEYS[1], 'attempts')) + 1)
+  'started_at', now, 'updated_at', now, 'attempts', attempts + 1)
+${EVENT_FN}
+emit(KEYS[1], ARGV[4], 'started', redis.call('HGET', KEYS[1], 'runner'), 'attempt',
+  attempts + 1, 'instance', ARGV[1])
 return 1
 `,
 };
@@ -229,23 +286,31 @@ return 1
  */
 export const FINISH: ScriptDef = {
   name: "horusFinish",
-  keys: 7,
+  keys: 10,
   lua: `
 -- KEYS[1] job hash, KEYS[2] result, KEYS[3] reply list, KEYS[4] logs, KEYS[5] claim,
 -- KEYS[6] active list of the instance ("" key name allowed: nothing to remove), KEYS[7] the
--- runner id's finished jobs by end time ("" when no count is kept)
+-- runner id's finished jobs by end time ("" when no count is kept), KEYS[8] its dead
+-- letters by end time, KEYS[9] its running jobs (see TAKE), KEYS[10] the job's attempts
+-- (its history, when it may run more than once)
 -- ARGV[1] instance, ARGV[2] mode "holder"|"open", ARGV[3] status finished|error,
 -- ARGV[4] result JSON, ARGV[5] error message, ARGV[6] error kind, ARGV[7] now,
 -- ARGV[8] retention seconds (0 keeps forever), ARGV[9] job id, ARGV[10] reply JSON, an
 -- object (the job's final record is added to it as "record"), ARGV[11] the runner's
 -- signature over the outcome and ARGV[12] its public key ("" and "": unsigned), ARGV[13]
--- finished jobs the runner id keeps at most (0: no count cap)
+-- finished jobs the runner id keeps at most (0: no count cap), ARGV[14] "dead" when the
+-- job goes to the dead letters (it used its attempts) and then ARGV[15] how many dead
+-- letters are kept, ARGV[16] this attempt's entry for the history ("" for none)
 -- returns 1 written, 2 written before by this very call (a resend: same instance, same
 -- finished_at), -1 no such job, -2 already terminal, -4 held by another instance
 ${COUNT_FN}
+${KEEP_FN}
+${EVENT_FN}
+${INDEX_FN}
 -- Whatever the answer, the id is no longer ours to hold: an id left in the active list
 -- would be found by the orphan check and handled again, every sweep, for ever.
 if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
+if KEYS[9] ~= '' then redis.call('ZREM', KEYS[9], ARGV[9]) end
 -- One read for every field this script looks at (a hash always has a status).
 local f = redis.call('HMGET', KEYS[1], 'status', 'runner_instance', 'runner', 'created_at',
   'started_at', 'attempts', 'error', 'error_kind', 'finished_at')
@@ -288,31 +353,26 @@ if string.len(ARGV[4]) <= 65536 then
 end
 redis.call('DEL', KEYS[3])
 redis.call('LPUSH', KEYS[3], reply)
+if ARGV[16] ~= '' and KEYS[10] ~= '' then redis.call('RPUSH', KEYS[10], ARGV[16]) end
 local ttl = tonumber(ARGV[8])
 if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[2], ttl)
-  redis.call('EXPIRE', KEYS[3], ttl)
-  redis.call('EXPIRE', KEYS[4], ttl)
-end
--- The count cap: past it the oldest finished jobs go (at most 100 a call, so a lowered cap
--- catches up over the next ends rather than in one long script). Their claims stay: a
--- deleted job's id must still be refused as a replay.
-local keep = tonumber(ARGV[13]) or 0
-if keep > 0 and KEYS[7] ~= '' then
-  local t = redis.call('TIME')
-  redis.call('ZADD', KEYS[7], t[1] * 1000 + math.floor(t[2] / 1000), ARGV[9])
-  local over = redis.call('ZCARD', KEYS[7]) - keep
-  if over > 0 then
-    local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[9])
-    -- ZPOPMIN answers member, score, member, score...; the suffixes are keys.ts's.
-    local popped = redis.call('ZPOPMIN', KEYS[7], math.min(over, 100))
-    for i = 1, #popped, 2 do
-      local k = prefix .. popped[i]
-      redis.call('DEL', k, k .. ':result', k .. ':reply', k .. ':logs')
-    end
+  for _, k in ipairs({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[10]}) do
+    if k ~= '' then redis.call('EXPIRE', k, ttl) end
   end
-  if ttl > 0 then redis.call('EXPIRE', KEYS[7], ttl) end
+end
+if ARGV[14] == 'dead' then
+  emit(KEYS[1], ARGV[9], 'dead', f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
+  count_end(KEYS[1], ARGV[9], f[3], 'dead')
+else
+  emit(KEYS[1], ARGV[9], ARGV[3], f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
+end
+count_end(KEYS[1], ARGV[9], f[3], ARGV[3])
+trim_index(KEYS[1], ARGV[9], ttl)
+-- The count caps: a dead letter is kept among the dead, any other end among the finished.
+if ARGV[14] == 'dead' then
+  keep_newest(KEYS[8], tonumber(ARGV[15]) or 0, KEYS[1], ARGV[9], ttl)
+else
+  keep_newest(KEYS[7], tonumber(ARGV[13]) or 0, KEYS[1], ARGV[9], ttl)
 end
 return 1
 `,
@@ -325,28 +385,33 @@ return 1
  */
 export const HAND_BACK: ScriptDef = {
   name: "horusHandBack",
-  keys: 4,
+  keys: 5,
   lua: `
--- KEYS[1] job hash, KEYS[2] queue, KEYS[3] active list, KEYS[4] claim
+-- KEYS[1] job hash, KEYS[2] queue, KEYS[3] active list, KEYS[4] claim (of the first
+-- attempt; see claim_of), KEYS[5] the runner id's running jobs
 -- ARGV[1] job id, ARGV[2] instance, ARGV[3] now
 -- returns 1 handed back, 2 never started (queued again as it was), -4 not held by this
 -- instance (nothing changed but the active list)
+${COUNT_FN}
+${CLAIM_FN}
+${QUEUE_FN}
 redis.call('LREM', KEYS[3], 0, ARGV[1])
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'dispatched' then
-  redis.call('RPUSH', KEYS[2], ARGV[1])
+local f = redis.call('HMGET', KEYS[1], 'status', 'runner_instance', 'attempts', 'priority')
+if f[1] == 'dispatched' then
+  push_queued(KEYS[2], f[4], ARGV[1], true)
   return 2
 end
-if status ~= 'started' or redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[2] then
-  return -4
-end
+if f[1] ~= 'started' or f[2] ~= ARGV[2] then return -4 end
 redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[3])
 redis.call('HDEL', KEYS[1], 'runner_instance', 'started_at')
-${COUNT_FN}
-redis.call('HSET', KEYS[1], 'attempts',
-  math.max(0, count(redis.call('HGET', KEYS[1], 'attempts')) - 1))
-redis.call('DEL', KEYS[4])
-redis.call('RPUSH', KEYS[2], ARGV[1])
+-- The attempt never ran to an end: it does not count, and its claim is released.
+local attempts = count(f[3])
+redis.call('HSET', KEYS[1], 'attempts', math.max(0, attempts - 1))
+redis.call('DEL', claim_of(KEYS[4], attempts))
+redis.call('ZREM', KEYS[5], ARGV[1])
+push_queued(KEYS[2], f[4], ARGV[1], true)
+${EVENT_FN}
+emit(KEYS[1], ARGV[1], 'handed_back', redis.call('HGET', KEYS[1], 'runner'))
 return 1
 `,
 };
@@ -361,8 +426,9 @@ export const CANCEL: ScriptDef = {
   lua: `
 -- KEYS[1] job hash, KEYS[2] result, KEYS[3] reply list
 -- ARGV[1] now, ARGV[2] retention seconds, ARGV[3] message, ARGV[4] result JSON,
--- ARGV[5] reply JSON
+-- ARGV[5] reply JSON, ARGV[6] job id
 -- returns 1 cancelled before start, 2 running (flagged), -1 no such job, -2 already ended
+${END_AS_ERROR_FN}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'finished' or status == 'error' then return -2 end
@@ -370,17 +436,15 @@ if status == 'started' then
   redis.call('HSET', KEYS[1], 'cancel_requested', ARGV[1])
   return 2
 end
-redis.call('HSET', KEYS[1], 'status', 'error', 'error', ARGV[3], 'error_kind', 'cancelled',
-  'finished_at', ARGV[1], 'updated_at', ARGV[1])
-redis.call('SET', KEYS[2], ARGV[4])
-redis.call('DEL', KEYS[3])
-redis.call('LPUSH', KEYS[3], ARGV[5])
-local ttl = tonumber(ARGV[2])
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[2], ttl)
-  redis.call('EXPIRE', KEYS[3], ttl)
-end
+-- Queued, stored or scheduled: the id left in a queue or the delayed set is skipped when
+-- reached (TAKE and PROMOTE look at the status).
+end_as_error(KEYS[1], KEYS[2], KEYS[3], '', 'cancelled', ARGV[3], ARGV[1], ARGV[4], ARGV[5],
+  tonumber(ARGV[2]))
+${EVENT_FN}
+local runner = redis.call('HGET', KEYS[1], 'runner')
+emit(KEYS[1], ARGV[6], 'cancelled', runner)
+${INDEX_FN}
+count_end(KEYS[1], ARGV[6], runner, 'error')
 return 1
 `,
 };
@@ -393,45 +457,64 @@ return 1
  */
 export const RECOVER: ScriptDef = {
   name: "horusRecover",
-  keys: 8,
+  keys: 12,
   lua: `
 -- KEYS[1] job hash, KEYS[2] queue, KEYS[3] dead instance's active list, KEYS[4] claim,
--- KEYS[5] result, KEYS[6] reply list, KEYS[7] logs, KEYS[8] dead instance's heartbeat key
--- ARGV[1] job id, ARGV[2] dead instance, ARGV[3] max attempts, ARGV[4] now,
--- ARGV[5] retention seconds, ARGV[6] message, ARGV[7] result JSON, ARGV[8] reply JSON
+-- KEYS[5] result, KEYS[6] reply list, KEYS[7] logs, KEYS[8] dead instance's heartbeat key,
+-- KEYS[9] the runner id's delayed set, KEYS[10] its running jobs, KEYS[11] its dead
+-- letters, KEYS[12] the job's attempts (history)
+-- ARGV[1] job id, ARGV[2] dead instance, ARGV[3] how many times the job may start in all,
+-- ARGV[4] now, ARGV[5] retention seconds, ARGV[6] message, ARGV[7] result JSON, ARGV[8]
+-- reply JSON, ARGV[9] the retry's due time in ms (0: queued at once), ARGV[10] how many
+-- dead letters are kept, ARGV[11] the runner id's control channel, ARGV[12] the crashed
+-- attempt's history entry ("" for none), ARGV[13] the retry's due time as RFC 3339
 -- returns 0 no such job, 1 had ended, 2 requeued (never started), 3 held by another
 -- instance, 4 retried, 5 ended as crashed, -5 the instance is alive after all (untouched)
+${COUNT_FN}
+${QUEUE_FN}
+${END_AS_ERROR_FN}
+${KEEP_FN}
+${EVENT_FN}
+${INDEX_FN}
 if redis.call('EXISTS', KEYS[8]) == 1 then return -5 end
 redis.call('LREM', KEYS[3], 0, ARGV[1])
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local status = redis.call('HGET', KEYS[1], 'status')
+local f = redis.call('HMGET', KEYS[1], 'status', 'runner_instance', 'attempts', 'priority')
+local status = f[1]
 if status == 'finished' or status == 'error' then return 1 end
 if status ~= 'started' then
-  redis.call('RPUSH', KEYS[2], ARGV[1])
+  push_queued(KEYS[2], f[4], ARGV[1], true)
   return 2
 end
-if redis.call('HGET', KEYS[1], 'runner_instance') ~= ARGV[2] then return 3 end
-${COUNT_FN}
-local attempts = count(redis.call('HGET', KEYS[1], 'attempts'))
-if attempts < tonumber(ARGV[3]) then
-  redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[4])
+if f[2] ~= ARGV[2] then return 3 end
+redis.call('ZREM', KEYS[10], ARGV[1])
+if ARGV[12] ~= '' then redis.call('RPUSH', KEYS[12], ARGV[12]) end
+-- The crashed attempt counts, and its claim stays: the next attempt claims its own.
+if count(f[3]) < tonumber(ARGV[3]) then
   redis.call('HDEL', KEYS[1], 'runner_instance', 'started_at')
-  redis.call('DEL', KEYS[4])
-  redis.call('RPUSH', KEYS[2], ARGV[1])
+  local due = tonumber(ARGV[9]) or 0
+  if due > 0 then
+    redis.call('HSET', KEYS[1], 'status', 'scheduled', 'updated_at', ARGV[4],
+      'error', ARGV[6], 'error_kind', 'crashed', 'next_run_at', ARGV[13])
+    redis.call('ZADD', KEYS[9], due, ARGV[1])
+    redis.call('PUBLISH', ARGV[11], '{"due":' .. string.format('%d', due) .. '}')
+  else
+    redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[4])
+    push_queued(KEYS[2], f[4], ARGV[1], false)
+  end
+  emit(KEYS[1], ARGV[1], 'retrying', redis.call('HGET', KEYS[1], 'runner'), 'error_kind',
+    'crashed', 'attempt', count(f[3]))
   return 4
 end
-redis.call('HSET', KEYS[1], 'status', 'error', 'error', ARGV[6], 'error_kind', 'crashed',
-  'finished_at', ARGV[4], 'updated_at', ARGV[4])
-redis.call('SET', KEYS[5], ARGV[7])
-redis.call('DEL', KEYS[6])
-redis.call('LPUSH', KEYS[6], ARGV[8])
 local ttl = tonumber(ARGV[5])
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[5], ttl)
-  redis.call('EXPIRE', KEYS[6], ttl)
-  redis.call('EXPIRE', KEYS[7], ttl)
-end
+end_as_error(KEYS[1], KEYS[5], KEYS[6], KEYS[7], 'crashed', ARGV[6], ARGV[4], ARGV[7],
+  ARGV[8], ttl)
+if ARGV[12] ~= '' and ttl > 0 then redis.call('EXPIRE', KEYS[12], ttl) end
+keep_newest(KEYS[11], tonumber(ARGV[10]) or 0, KEYS[1], ARGV[1], ttl)
+local runner = redis.call('HGET', KEYS[1], 'runner')
+emit(KEYS[1], ARGV[1], 'dead', runner, 'error_kind', 'crashed', 'attempt', count(f[3]))
+count_end(KEYS[1], ARGV[1], runner, 'error')
+count_end(KEYS[1], ARGV[1], runner, 'dead')
 return 5
 `,
 };

@@ -13,6 +13,7 @@ import {
   decodeCode,
   FINISH_CODES,
   HAND_BACK_CODES,
+  RETRY_CODES,
   START_CODES,
   SUBMIT_CODES,
 } from "./codes.js";
@@ -20,6 +21,7 @@ import { isCluster } from "./connection.js";
 import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_RESULT_BYTES, type JobCaps } from "./job-caps.js";
 import { RedisKeys } from "./keys.js";
 import { sendTogether, textCommand, writeTogether } from "./one-write.js";
+import { RETRY } from "./retry-scripts.js";
 import {
   APPEND_LOG,
   CANCEL,
@@ -157,6 +159,11 @@ export interface TakeRequest {
    * the maximum job age, so a replayed id is still recognised.
    */
   claimTtlS: number;
+  /** Most jobs running across the runner id's instances (`--global-concurrency`; 0: none). */
+  globalConcurrency?: number;
+  /** Most jobs started per `rateWindowMs` across the runner id's instances (0: none). */
+  rateLimit?: number;
+  rateWindowMs?: number;
 }
 
 export class JobExistsError extends Error {
@@ -191,7 +198,13 @@ function submitRefusal(code: unknown, id: string): JobExistsError | undefined {
   return undefined;
 }
 
-export type StartOutcome = "started" | "missing" | "already-run" | "cancelled" | "not-held";
+export type StartOutcome =
+  | "started"
+  | "missing"
+  | "already-run"
+  | "cancelled"
+  | "not-held"
+  | "limited";
 
 /** START's and TAKE's reply codes as words. */
 function startOutcomeOf(code: unknown): StartOutcome {
@@ -205,6 +218,10 @@ export interface FinishCall {
   /** How the job ends, as the call records it (and the error, for an error). */
   status: "finished" | "error";
   error?: { kind: ErrorKind | ""; message: string };
+  /** Set when the call is a RETRY (the attempt failed, the next is due then), not a FINISH. */
+  retryAt?: string;
+  /** The job goes to the dead letters with this end. */
+  dead?: boolean;
   keys: string[];
   args: (string | number)[];
 }
@@ -235,6 +252,13 @@ export interface EndOptions {
    * 0 or unset: no count cap, only the retention.
    */
   keepFinished?: number;
+  /**
+   * The job used its attempts and failed: it joins the runner id's dead letters (kept for
+   * `retentionS`, at most `keepDead` of them) instead of its finished jobs.
+   */
+  dead?: { keepDead: number };
+  /** This attempt's entry in the job's history (jobs that may run more than once). */
+  history?: string;
 }
 
 /** What one take brought: the jobs, and how many ids it left in the queue. */
@@ -293,17 +317,27 @@ export class JobStore {
   /** SUBMIT's keys and arguments for a job (MINT runs SUBMIT with them, see schedules.ts). */
   submitCall(job: Job): [string[], string[]] {
     const hash = jobToHash(job);
-    const args = [job.id];
+    // A job due later waits in the delayed set (its run_at is signed: a runner refuses to
+    // start it early whatever Redis says).
+    const due = job.run_at === undefined ? 0 : Date.parse(job.run_at);
+    const later = due > Date.now();
+    const args = [
+      job.id,
+      later ? String(due) : "0",
+      job.priority === undefined ? "" : String(job.priority),
+      this.keys.control(job.runner),
+    ];
     // Name and value pairs, then the state a new job starts in (a loop: spreading the hash
     // and flattening its entries was a tenth of a producer's CPU per job, signing included).
     for (const field in hash) args.push(field, hash[field] as string);
-    args.push("status", "dispatched", "attempts", "0");
+    args.push("status", later ? "scheduled" : "dispatched", "attempts", "0");
     return [
       [
         this.keys.job(job.id),
         this.keys.queue(job.runner),
         this.keys.reply(job.id),
         this.keys.claim(job.id),
+        this.keys.delayed(job.runner),
       ],
       args,
     ];
@@ -381,14 +415,20 @@ export class JobStore {
         this.keys.queue(req.runnerId),
         this.keys.active(req.runnerId, req.instance),
         this.keys.taking(req.runnerId, req.instance),
+        this.keys.priorities(req.runnerId),
+        this.keys.running(req.runnerId),
+        this.keys.rate(req.runnerId),
       ],
       [
         max,
         jobPrefix,
         this.keys.claim("").slice(jobPrefix.length),
         req.instance,
-        new Date().toISOString(),
+        "",
         Math.max(1, Math.ceil(req.claimTtlS)),
+        req.globalConcurrency ?? 0,
+        req.rateLimit ?? 0,
+        req.rateWindowMs ?? 0,
       ],
     ];
   }
@@ -481,6 +521,7 @@ export class JobStore {
       id,
       status,
       ...("error" in result ? { error: { kind: errorKind, message: result.error } } : {}),
+      ...(opts.dead ? { dead: true } : {}),
       keys: [
         this.keys.job(id),
         this.keys.result(id),
@@ -491,6 +532,9 @@ export class JobStore {
         opts.active && (opts.keepFinished ?? 0) > 0
           ? this.keys.done(opts.active.runnerId)
           : this.keys.none(),
+        opts.active && opts.dead ? this.keys.dead(opts.active.runnerId) : this.keys.none(),
+        opts.active ? this.keys.running(opts.active.runnerId) : this.keys.none(),
+        opts.history === undefined ? this.keys.none() : this.keys.attempts(id),
       ],
       args: [
         opts.instance,
@@ -506,12 +550,28 @@ export class JobStore {
         signature,
         signature === "" ? "" : (opts.signer?.publicKey ?? ""),
         opts.active ? Math.max(0, Math.floor(opts.keepFinished ?? 0)) : 0,
+        opts.dead ? "dead" : "",
+        opts.dead?.keepDead ?? 0,
+        opts.history ?? "",
       ],
     };
   }
 
+  /** A prepared FINISH that also adds `entry` to the job's history of attempts. */
+  withHistory(call: FinishCall, entry: string): FinishCall {
+    const keys = [...call.keys];
+    const args = [...call.args];
+    keys[9] = this.keys.attempts(call.id);
+    args[15] = entry;
+    return { ...call, keys, args };
+  }
+
   /** Sends a prepared end (see prepareEnd). */
   async writeEnd(call: FinishCall): Promise<FinishOutcome> {
+    if (call.retryAt !== undefined) {
+      const code = await runScriptBatched(this.redis, RETRY, call.keys, call.args);
+      return decodeCode(RETRY_CODES, code, "RETRY");
+    }
     const code = await runScriptBatched(this.redis, FINISH, call.keys, call.args);
     return decodeCode(FINISH_CODES, code, "FINISH");
   }
@@ -551,6 +611,7 @@ export class JobStore {
         this.keys.queue(runnerId),
         this.keys.active(runnerId, instance),
         this.keys.claim(id),
+        this.keys.running(runnerId),
       ],
       [id, instance, new Date().toISOString()],
     );
@@ -577,6 +638,7 @@ export class JobStore {
         message,
         JSON.stringify({ error: message }),
         JSON.stringify(reply),
+        id,
       ],
     );
     const word = decodeCode(CANCEL_CODES, code, "CANCEL");

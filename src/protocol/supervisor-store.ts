@@ -2,6 +2,7 @@
 // the runners registered with it and an index of the jobs it stored, so jobs.list can page
 // without scanning the key space. Key strings live here and nowhere else in the supervisor.
 import type { Redis } from "ioredis";
+import { EVENT_FN, QUEUE_FN } from "./lua-parts.js";
 import type { ScriptDef } from "./scripts.js";
 import { runScript } from "./scripts-runner.js";
 import type { JobStore } from "./store.js";
@@ -43,19 +44,32 @@ export interface RunnerRegistration {
 /** Marks a stored job as queued (`dispatched`) and pushes it, once: a second start is refused. */
 const QUEUE_STORED: ScriptDef = {
   name: "horusSupervisorQueueStored",
-  keys: 2,
+  keys: 3,
   lua: `
--- KEYS[1] job hash, KEYS[2] runner queue
--- ARGV[1] job id, ARGV[2] now (RFC 3339)
--- returns 1 queued, -1 no such job, -2 queued before, -3 the job has ended
+-- KEYS[1] job hash, KEYS[2] runner queue, KEYS[3] the runner id's delayed set
+-- ARGV[1] job id, ARGV[2] now (RFC 3339), ARGV[3] its run_at in ms when that lies ahead
+-- (0: now), ARGV[4] the runner id's control channel
+-- returns 1 queued (or scheduled), -1 no such job, -2 queued before, -3 the job has ended
+${QUEUE_FN}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'finished' or status == 'error' then return -3 end
 if redis.call('HSETNX', KEYS[1], 'queued_at', ARGV[2]) == 0 then return -2 end
+local due = tonumber(ARGV[3]) or 0
+${EVENT_FN}
+local runner = redis.call('HGET', KEYS[1], 'runner')
+if due > 0 then
+  emit(KEYS[1], ARGV[1], 'scheduled', runner)
+  redis.call('HSET', KEYS[1], 'status', 'scheduled', 'updated_at', ARGV[2])
+  redis.call('ZADD', KEYS[3], due, ARGV[1])
+  redis.call('PUBLISH', ARGV[4], '{"due":' .. string.format('%d', due) .. '}')
+  return 1
+end
 if status == 'created' then
   redis.call('HSET', KEYS[1], 'status', 'dispatched', 'updated_at', ARGV[2])
 end
-redis.call('LPUSH', KEYS[2], ARGV[1])
+push_queued(KEYS[2], redis.call('HGET', KEYS[1], 'priority'), ARGV[1], false)
+emit(KEYS[1], ARGV[1], 'queued', runner)
 return 1
 `,
 };
@@ -223,12 +237,21 @@ export class SupervisorStore {
   }
 
   /** Queues a stored job on `runnerId`'s queue, once. */
+  /**
+   * The job's run_at in ms when it lies ahead (0 otherwise): a stored job started before
+   * its time waits in the delayed set, as a submitted one does.
+   */
+  private async dueLater(id: string): Promise<number> {
+    const runAt = Date.parse((await this.redis.hget(this.jobs.keys.job(id), "run_at")) ?? "");
+    return Number.isFinite(runAt) && runAt > Date.now() ? runAt : 0;
+  }
+
   async queueStored(id: string, runnerId: string): Promise<QueueOutcome> {
     const code = await runScript(
       this.redis,
       QUEUE_STORED,
-      [this.jobs.keys.job(id), this.jobs.keys.queue(runnerId)],
-      [id, new Date().toISOString()],
+      [this.jobs.keys.job(id), this.jobs.keys.queue(runnerId), this.jobs.keys.delayed(runnerId)],
+      [id, new Date().toISOString(), await this.dueLater(id), this.jobs.keys.control(runnerId)],
     );
     if (code === 1) return "queued";
     if (code === -1) return "missing";

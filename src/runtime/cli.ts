@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_KEEP_FINISHED, DEFAULT_RETENTION_S } from "../protocol/index.js";
+import { startTracing, stopTracing } from "../tracing/index.js";
 import {
   checkRedisUrl,
   maxLogBytesOption,
@@ -19,10 +20,11 @@ import {
   redisUrlOption,
   wholeNumber,
 } from "./cli-options.js";
+import { parseDurationMs } from "./durations.js";
 import type { Executor } from "./executor.js";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "./policy.js";
-import { Runner } from "./runner.js";
+import { DEFAULT_DEAD_RETENTION_S, DEFAULT_KEEP_DEAD, Runner } from "./runner.js";
 import { defaultStateDir, ensureStateDir, loadRunnerKey } from "./state-dir.js";
 import { packageVersion } from "./version.js";
 
@@ -194,6 +196,44 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
         "private key (hex, or @FILE) results are signed with; default: one made in the state directory",
       ).env("HORUS_RUNNER_KEY"),
     )
+    .addOption(
+      new Option(
+        "--global-concurrency <n>",
+        "most jobs running at once across every instance of this runner id (0: no limit)",
+      )
+        .argParser(wholeNumber("global-concurrency"))
+        .default(0),
+    )
+    .addOption(
+      new Option(
+        "--rate <n/duration>",
+        "most jobs started per window across every instance of this runner id (100/1s, 10/m)",
+      ).argParser(rateLimit),
+    )
+    .addOption(
+      new Option(
+        "--keep-dead <n>",
+        "dead letters (jobs that used their attempts and failed) kept at most per runner id",
+      )
+        .argParser(wholeNumber("keep-dead"))
+        .default(DEFAULT_KEEP_DEAD),
+    )
+    .addOption(
+      new Option("--dead-ttl <seconds>", "how long a dead letter is kept (at least --result-ttl)")
+        .argParser(positiveSeconds)
+        .default(DEFAULT_DEAD_RETENTION_S),
+    )
+    .addOption(
+      new Option(
+        "--metrics-port <port>",
+        "serve /metrics, /healthz and /readyz on this port (off unless given; 0 picks one)",
+      ).argParser(wholeNumber("metrics-port")),
+    )
+    .addOption(
+      new Option("--metrics-bind <address>", "address the metrics port listens on").default(
+        "127.0.0.1",
+      ),
+    )
     .addOption(maxLogBytesOption())
     .addOption(maxResultBytesOption());
   spec.extraOptions?.(cmd);
@@ -219,7 +259,33 @@ const COMMON_KEYS = new Set([
   "signingKey",
   "maxLogBytes",
   "maxResultBytes",
+  "globalConcurrency",
+  "rate",
+  "keepDead",
+  "deadTtl",
+  "metricsPort",
+  "metricsBind",
 ]);
+
+/** `--rate N/DURATION`: N jobs started per window (`100/1s`, `10/m`). */
+function rateLimit(value: string): { count: number; windowMs: number } {
+  const [count, window, ...rest] = value.split("/");
+  const n = Number(count);
+  let windowMs = Number.NaN;
+  try {
+    // "10/m" reads as ten a minute.
+    const w =
+      window !== undefined && /^[a-z]+$/i.test(window.trim()) ? `1${window.trim()}` : window;
+    if (w !== undefined && rest.length === 0) windowMs = parseDurationMs(w, "--rate");
+  } catch {
+    windowMs = Number.NaN;
+  }
+  if (!Number.isSafeInteger(n) || n < 1 || !(windowMs >= 1))
+    throw new InvalidArgumentError(
+      "expected N/DURATION: a whole number of jobs >= 1 per window (100/1s, 10/m)",
+    );
+  return { count: n, windowMs };
+}
 
 /** `HEX` or `@FILE` holding it; the error never repeats any of the key. */
 function readSigningKey(spec: string | undefined): string | undefined {
@@ -304,8 +370,10 @@ export async function runRunnerCommand(
   const logger = createLogger(options.logLevel, { runner_id: runnerId });
 
   let runner: Runner;
+  let runnerExecutor: Executor;
   try {
     const executor = await spec.createExecutor(options, logger);
+    runnerExecutor = executor;
     runner = new Runner(
       {
         runnerId,
@@ -322,6 +390,12 @@ export async function runRunnerCommand(
         signingKey: options.signingKey,
         maxLogBytes: raw.maxLogBytes as number,
         maxResultBytes: raw.maxResultBytes as number,
+        globalConcurrency: raw.globalConcurrency as number,
+        ...(raw.rate === undefined
+          ? {}
+          : { rate: raw.rate as { count: number; windowMs: number } }),
+        keepDead: raw.keepDead as number,
+        deadRetentionS: raw.deadTtl as number,
         policy: { trustedKeys, maxJobAgeS: options.maxJobAgeS, clockSkewS: DEFAULT_CLOCK_SKEW_S },
       },
       executor,
@@ -387,6 +461,38 @@ export async function runRunnerCommand(
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+
+  // Traces go out only when the OTEL_* variables ask for them (src/tracing).
+  await startTracing(spec.name);
+  runner.once("stopped", () => void stopTracing());
+
+  const metricsPort = raw.metricsPort as number | undefined;
+  if (metricsPort !== undefined) {
+    try {
+      const { runnerMetrics } = await import("./metrics.js");
+      const { startProbeServer } = await import("./probe-server.js");
+      const registry = runnerMetrics({
+        runner,
+        executor: runnerExecutor,
+        ...runner.redisView,
+        runnerId,
+      });
+      const probe = await startProbeServer(
+        registry,
+        () => runner.readiness(),
+        metricsPort,
+        raw.metricsBind as string,
+      );
+      logger.info(
+        { port: probe.port },
+        "metrics and probes listening (/metrics, /healthz, /readyz)",
+      );
+      runner.once("stopped", () => void probe.close());
+    } catch (e) {
+      logger.fatal({ err: (e as Error).message }, "--metrics-port: cannot listen");
+      process.exit(EXIT.usage);
+    }
+  }
 
   try {
     await runner.start();

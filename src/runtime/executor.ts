@@ -17,6 +17,8 @@ export interface ExecutionContext {
   log(line: string): void;
   /** The job's environment variables (env_vars). */
   readonly envVars: Readonly<Record<string, string>>;
+  /** Which run of the job this is, from 1 (retries and crash recoveries count up). */
+  readonly attempt: number;
   /** Public keys (hex, compressed) of the job's valid signatures. */
   readonly signatories: readonly string[];
   /** The runner's structured logger, bound to this job. */
@@ -45,4 +47,13 @@ export interface Executor {
   execute(ctx: ExecutionContext): Promise<string>;
   /** Called once when the runner stops, after its last job. */
   close?(): Promise<void>;
+  /** The executor's workers, for metrics; absent when it has none. */
+  stats?(): ExecutorStats;
+}
+
+export interface ExecutorStats {
+  /** Workers alive or starting. */
+  workers: number;
+  /** Workers that ended (a timeout's kill, a crash) and were replaced, since the start. */
+  workersReplaced: number;
 }

@@ -11,6 +11,8 @@ export interface LeaseHolder {
   info(): InstanceInfo;
   /** The jobs the instance runs now, each with how to stop it. */
   running(): Iterable<[string, JobStop]>;
+  /** Told each time a heartbeat finds the lease had lapsed. */
+  lapsed?(): void;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -66,6 +68,7 @@ export class Lease {
         // still running. Those must stop before they do more, and until that is known no
         // host call goes ahead (see gate), fresh lease or not.
         if (lease === "lapsed") {
+          this.holder.lapsed?.();
           const fencing = this.fenceTakenOver().finally(() => {
             if (this.fencing === fencing) this.fencing = undefined;
           });

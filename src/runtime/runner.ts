@@ -2,7 +2,9 @@
 // record how it ended. Every job taken is always ended or handed back, whatever happens.
 
 import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
+import { trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
 import {
   checkOccurrence,
@@ -11,7 +13,10 @@ import {
   InvalidJobError,
   type Job,
   jobFromHash,
+  type OccurrenceVerdict,
   publicKeyOf,
+  RETRYABLE_KINDS,
+  retryDelayMs,
   signResult,
 } from "../job/index.js";
 import {
@@ -20,8 +25,11 @@ import {
   DEFAULT_KEEP_FINISHED,
   DEFAULT_RETENTION_S,
   type EndOptions,
+  type FinishCall,
   type InstanceInfo,
   JobStore,
+  prepareRetry,
+  type RedisKeys,
   type ResultSigner,
   ScheduleStore,
   sweepCrashedInstances,
@@ -29,7 +37,10 @@ import {
   type TakeRequest,
   unregisterInstance,
 } from "../protocol/index.js";
+import { contextFrom, inSpan, tracingOn } from "../tracing/index.js";
+import { DelayedWatch } from "./delayed-watch.js";
 import { type EndOutcome, EndWriter } from "./end-writer.js";
+import { type RunnerEvents, refusalReason } from "./events.js";
 import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import { Lease } from "./lease.js";
@@ -37,6 +48,7 @@ import type { Logger } from "./logger.js";
 import { Minter } from "./minter.js";
 import { OrphanWatch } from "./orphans.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
+import type { Readiness } from "./probe-server.js";
 import { watchRetention } from "./retention-check.js";
 import { PendingEnds, RunLedger } from "./state-dir.js";
 
@@ -69,7 +81,20 @@ export interface RunnerOptions {
   /** Bytes of log a job keeps (its newest lines) and most bytes of its output (JobCaps). */
   maxLogBytes?: number;
   maxResultBytes?: number;
+  /** Most jobs running across all instances of the runner id (0 or unset: no limit). */
+  globalConcurrency?: number;
+  /** Most jobs started per window across all instances of the runner id. */
+  rate?: { count: number; windowMs: number };
+  /** Dead letters the runner id keeps at most, oldest deleted first. */
+  keepDead?: number;
+  /** How long a dead letter is kept (seconds); the finished jobs' retention if unset. */
+  deadRetentionS?: number;
 }
+
+/** How many dead letters a runner id keeps by default (`--keep-dead`). */
+export const DEFAULT_KEEP_DEAD = 10_000;
+/** How long a dead letter is kept by default: a week, for someone to look at it. */
+export const DEFAULT_DEAD_RETENTION_S = 7 * 24 * 3600;
 
 interface RunningJob {
   readonly stop: JobStop;
@@ -80,8 +105,28 @@ interface RunningJob {
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * Failures that go to the dead letters once the job has no attempt left: it ran and failed.
+ * A refusal (never ran) or a cancel (someone chose it) is no letter for anyone to look at.
+ */
+const DEAD_KINDS: ReadonlySet<ErrorKind> = new Set([
+  "script",
+  "timeout",
+  "crashed",
+  "internal",
+  "resources",
+]);
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** How long TAKE said to wait before a limit lets a job start (0: no limit was reached). */
+function limitWaitMs(taken: readonly TakenJob[]): number {
+  for (const job of taken)
+    if (job.outcome === "limited")
+      return Math.min(Math.max(Number(job.hash.retry_ms) || 0, 20), 1000);
+  return 0;
 }
 
 function describe(e: unknown): string {
@@ -89,7 +134,11 @@ function describe(e: unknown): string {
   return String(e);
 }
 
-export class Runner {
+/**
+ * One runner instance: takes jobs of its runner id, checks and runs them, records their ends.
+ * Observable through its events (events.ts); constructible in-process with any executor.
+ */
+export class Runner extends EventEmitter<RunnerEvents> {
   readonly instance: string;
   private readonly runnerId: string;
   private readonly concurrency: number;
@@ -138,12 +187,14 @@ export class Runner {
   private readonly signer: ResultSigner | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
+  private delayed: DelayedWatch | undefined;
 
   constructor(
     private readonly options: RunnerOptions,
     private readonly executor: Executor,
     logger: Logger,
   ) {
+    super();
     this.runnerId = options.runnerId;
     this.instance = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.log = logger.child({ instance: this.instance });
@@ -177,6 +228,7 @@ export class Runner {
         instance: this.instance,
         info: () => this.instanceInfo(),
         running: () => [...this.running].map(([id, job]) => [id, job.stop] as [string, JobStop]),
+        lapsed: () => this.emit("lease:lapsed"),
       },
       this.log,
     );
@@ -206,12 +258,14 @@ export class Runner {
       if (!this.redisDown && !this.stopping) {
         this.redisDown = true;
         this.log.warn({ err: e.message }, "redis unreachable; retrying with backoff");
+        this.emit("redis:down", { error: e.message });
       }
     });
     redis.on("ready", () => {
       if (this.redisDown) {
         this.redisDown = false;
         this.log.info("redis reachable again");
+        this.emit("redis:up");
       }
       // Every instance's heartbeat may have lapsed while Redis was away: renew ours at once,
       // and give the others time to renew theirs before sweeping anyone (see sweep()).
@@ -221,6 +275,31 @@ export class Runner {
       }
       this.wasReady = true;
     });
+  }
+
+  /** How long a dead letter (and a job waiting for its next attempt) is kept. */
+  private get deadRetentionS(): number {
+    return Math.max(this.options.deadRetentionS ?? DEFAULT_DEAD_RETENTION_S, this.retentionS);
+  }
+
+  /** Jobs this instance runs (or holds to start) now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Whether the instance can do its work: started, Redis reachable, taking, not stopping. */
+  readiness(): Readiness {
+    const reasons: string[] = [];
+    if (!this.wasReady) reasons.push("not connected to Redis yet");
+    else if (this.redisDown) reasons.push("Redis unreachable");
+    if (this.loopPromise === undefined) reasons.push("not started");
+    if (this.stopping) reasons.push("stopping");
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** The runner's commands connection and key names, for metrics read at scrape time. */
+  get redisView(): { redis: Redis; keys: RedisKeys } {
+    return { redis: this.commands, keys: this.store.keys };
   }
 
   /** False while the runner's commands connection has lost Redis (see watchConnection). */
@@ -263,6 +342,8 @@ export class Runner {
     await this.executor.start?.();
     await this.control.subscribe(this.store.keys.control(this.runnerId));
     this.control.on("message", (_channel: string, message: string) => this.onControl(message));
+    this.delayed = new DelayedWatch(this.commands, this.store.keys, this.runnerId, this.log);
+    this.delayed.start();
     // Written before "runner started" is said, so whoever reads that line finds the instance.
     await this.lease.start();
     // Schedules' occurrences: minted by whichever instance holds the minting lease.
@@ -310,7 +391,9 @@ export class Runner {
     sweepCrashedInstances(this.commands, this.store.keys, this.runnerId, {
       self: this.instance,
       maxAttempts: this.maxAttempts,
-      retentionS: this.retentionS,
+      // A job the sweep ends (it crashed on its last attempt) is a dead letter.
+      retentionS: this.deadRetentionS,
+      keepDead: this.options.keepDead ?? DEFAULT_KEEP_DEAD,
       guardMs: Math.max(500, this.sweepIntervalS * 1000 - 100),
     }).then(
       (r) => {
@@ -327,7 +410,14 @@ export class Runner {
   private onControl(message: string): void {
     let id: unknown;
     try {
-      id = (JSON.parse(message) as { cancel?: unknown }).cancel;
+      const parsed = JSON.parse(message) as { cancel?: unknown; due?: unknown };
+      // A job due later was queued (SUBMIT, RETRY): anyone may say so; the worst a false
+      // message does is an early look at the delayed set.
+      if (typeof parsed.due === "number") {
+        this.delayed?.dueAt(parsed.due);
+        return;
+      }
+      id = parsed.cancel;
     } catch {
       return;
     }
@@ -429,10 +519,19 @@ export class Runner {
         this.queueEmpty = result.queueLeft === 0;
         taken = result.jobs;
         failures = 0;
+        const wait = limitWaitMs(taken);
+        if (wait > 0) {
+          // A limit across the runner id's instances is reached: the job went back to the
+          // queue, and taking again at once would only spin.
+          this.startSoon(taken);
+          await sleep(wait);
+          continue;
+        }
       } catch (e) {
         if (this.stopping) break;
         failures += 1;
         if (failures === 1) this.log.warn({ err: describe(e) }, "cannot take jobs; retrying");
+        this.emit("take:error", { error: describe(e) });
         // The take may have gone through with its reply lost: look once a round trip works.
         this.orphans.recoverLostTakes();
         await sleep(Math.min(100 * 2 ** failures, 2000));
@@ -448,6 +547,9 @@ export class Runner {
       instance: this.instance,
       max,
       claimTtlS: this.policy.maxJobAgeS + this.policy.clockSkewS + 60,
+      globalConcurrency: this.options.globalConcurrency ?? 0,
+      rateLimit: this.options.rate?.count ?? 0,
+      rateWindowMs: this.options.rate?.windowMs ?? 0,
     };
   }
 
@@ -497,6 +599,7 @@ export class Runner {
   /** Ends a job that never started (bad input, refused by the policy). */
   private async reject(id: string, kind: ErrorKind, message: string): Promise<void> {
     this.log.warn({ job_id: id, error_kind: kind }, `job refused: ${message}`);
+    this.emit("job:refused", { id, kind, reason: refusalReason(kind, message), message });
     await this.store.fail(id, kind, message, this.endOptions("open"));
   }
 
@@ -525,8 +628,40 @@ export class Runner {
     }
     if (job.id !== id)
       return this.reject(id, "invalid_job", `job hash holds id "${job.id}", queued as "${id}"`);
+    if (!tracingOn()) return this.checkAndRun(job, hash, stop, taken, occurrence);
+    // Traced: the job's span joins the trace its TRACEPARENT names (signed with the job).
+    const takenAt = Date.parse(hash.started_at ?? "");
+    return inSpan(
+      "job",
+      {
+        "horus.job_id": id,
+        "horus.runner_id": this.runnerId,
+        "horus.attempt": Number(hash.attempts),
+      },
+      async () => {
+        if (Number.isFinite(takenAt))
+          trace.getTracer("horus").startSpan("job.take", { startTime: takenAt }).end();
+        return this.checkAndRun(job, hash, stop, taken, occurrence);
+      },
+      contextFrom(job.env_vars.TRACEPARENT),
+    );
+  }
 
-    const verdict = occurrence ?? checkJob(job, this.policy);
+  /** A parsed job: checked against the policy and the run ledger, then run. */
+  private async checkAndRun(
+    job: Job,
+    hash: Record<string, string>,
+    stop: JobStop,
+    taken: TakenJob | undefined,
+    occurrence?: OccurrenceVerdict,
+  ): Promise<void> {
+    const id = job.id;
+    // An occurrence was judged already, by its schedule (see handle).
+    const verdict =
+      occurrence ??
+      (tracingOn()
+        ? await inSpan("job.verify", {}, async () => checkJob(job, this.policy))
+        : checkJob(job, this.policy));
     if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
     if (verdict.untrusted.length > 0)
       this.log.warn(
@@ -534,6 +669,7 @@ export class Runner {
         "valid signatures by untrusted keys ignored: they give the script no identity",
       );
 
+    let attempt = Number(hash.attempts);
     if (taken === undefined) {
       const { claimTtlS } = this.takeRequest(1);
       const outcome = await this.store.start(
@@ -543,26 +679,42 @@ export class Runner {
         claimTtlS + job.timeout,
       );
       if (outcome !== "started") return this.notStarted({ id, outcome, hash });
+      attempt = Number(await this.commands.hget(this.store.keys.job(id), "attempts"));
     }
+    // The signer bounds the runs (max_attempts); a job without that field may start as many
+    // times as this runner's --max-attempts lets a crashed run be tried again.
+    const budget = job.max_attempts ?? this.maxAttempts;
+    if (!(Number.isSafeInteger(attempt) && attempt >= 1 && attempt <= budget))
+      return this.reject(
+        id,
+        "unauthorized",
+        `job id ${id} was run before: this would be its attempt ${attempt}, and its signer allowed ${budget}; a replay is refused`,
+      );
     if (this.ledger !== undefined) {
       // The claim said "may run"; the ledger, which Redis cannot erase, must agree: an id
-      // runs here at most as many times as a job may be started in all.
+      // runs here at most as many times as the job may be started in all.
       const runs = this.ledger.runs(id);
-      if (runs >= this.maxAttempts)
+      if (runs >= budget)
         return this.reject(
           id,
           "unauthorized",
           `job id ${id} was started ${runs} time(s) before by this runner (its run ledger says so, though Redis let it start again); a replay is refused`,
         );
-      const untilMs =
-        Date.parse(job.created_at) + (this.policy.maxJobAgeS + this.policy.clockSkewS) * 1000;
-      this.ledger.record(id, untilMs);
+      this.ledger.record(id, this.windowEndMs(job));
     }
-    await this.execute(job, verdict.signatories, stop);
+    await this.execute(job, verdict.signatories, stop, attempt, hash.started_at);
+  }
+
+  /** When the job's signed bytes stop being accepted (see checkJob): no attempt after. */
+  private windowEndMs(job: Job): number {
+    const from = Date.parse(job.run_at ?? job.created_at);
+    return from + (this.policy.maxJobAgeS + this.policy.clockSkewS) * 1000;
   }
 
   /** A taken id this instance may not run: gone, run before, cancelled, or swept away. */
   private async notStarted({ id, outcome }: TakenJob): Promise<void> {
+    // Back in its queue already (TAKE put it there): nothing of it is ours.
+    if (outcome === "limited") return;
     if (outcome === "already-run")
       return this.reject(id, "unauthorized", `job id ${id} was run before; a replay is refused`);
     if (outcome === "missing") return this.dropItem(id, "no such job");
@@ -570,7 +722,13 @@ export class Runner {
     await this.commands.lrem(this.store.keys.active(this.runnerId, this.instance), 0, id);
   }
 
-  private async execute(job: Job, signatories: string[], stop: JobStop): Promise<void> {
+  private async execute(
+    job: Job,
+    signatories: string[],
+    stop: JobStop,
+    attempt: number,
+    startedAt: string | undefined,
+  ): Promise<void> {
     // Made on first use: at the usual levels a quick job logs nothing of its own.
     let child: Logger | undefined;
     const jobLog = () => {
@@ -582,18 +740,32 @@ export class Runner {
     const timer = setTimeout(() => stop.stop("timeout"), job.timeout * 1000);
     timer.unref();
 
-    const ctx = executionContext(job, signatories, stop, jobLog, this.lease.gate(stop), (line) => {
-      logWrites.push(this.store.appendLog(job.id, line).catch(() => {}));
-    });
+    const ctx = executionContext(
+      { job, attempt, signatories, stop, jobLog, beforeHostCall: this.lease.gate(stop) },
+      (line) => {
+        logWrites.push(this.store.appendLog(job.id, line).catch(() => {}));
+      },
+    );
 
     if (this.log.isLevelEnabled("info"))
       jobLog().info({ executor: this.executor.kind, timeout_s: job.timeout }, "job started");
+    // Built only when someone listens: the quick path allocates nothing for it.
+    if (this.listenerCount("job:start") > 0) {
+      const from = Date.parse(job.run_at ?? job.created_at);
+      const at = startedAt === undefined ? Date.now() : Date.parse(startedAt);
+      this.emit("job:start", { id: job.id, attempt, queueWaitMs: Math.max(0, at - from) });
+    }
     let output: string | undefined;
     let failure: { kind: ErrorKind; message: string } | undefined;
     try {
       // Cancelled (or the runner stopping) between being taken and now: it never runs.
       if (stop.reason !== undefined) throw stop.reason;
-      output = await Promise.race([this.executor.execute(ctx), stop.stopped]);
+      const running = tracingOn()
+        ? inSpan("job.execute", { "horus.executor": this.executor.kind }, () =>
+            this.executor.execute(ctx),
+          )
+        : this.executor.execute(ctx);
+      output = await Promise.race([running, stop.stopped]);
     } catch (e) {
       const reason = stop.reason;
       if (reason === "shutdown") {
@@ -622,30 +794,101 @@ export class Runner {
     if (logWrites.length > 0) await Promise.all(logWrites);
 
     const ms = Math.round(performance.now() - started);
-    const call =
-      failure === undefined
-        ? this.store.prepareSuccess(job.id, output ?? "", this.endOptions("holder"))
-        : this.store.prepareEnd(
-            job.id,
-            "error",
-            { error: failure.message },
-            failure.kind,
-            this.endOptions("holder"),
-          );
-    const outcome = await this.endAndTakeNext(job.id, this.ends.write(call));
+    const call = this.endCall(job, attempt, startedAt, output ?? "", failure);
+    const ending = tracingOn()
+      ? inSpan("job.finish", { "horus.status": call.status }, () => this.ends.write(call))
+      : this.ends.write(call);
+    const outcome = await this.endAndTakeNext(job.id, ending);
     // A success can still end as an error: an output over the result cap (prepareSuccess).
     if (call.status === "finished") {
       if (this.log.isLevelEnabled("info")) jobLog().info({ duration_ms: ms }, "job finished");
+    } else if (call.retryAt !== undefined) {
+      if (outcome === "written") this.delayed?.dueAt(Date.parse(call.retryAt));
+      jobLog().warn(
+        { duration_ms: ms, attempt, error_kind: call.error?.kind, retry_at: call.retryAt },
+        `job attempt failed, to be tried again: ${call.error?.message}`,
+      );
     } else
       jobLog().warn(
-        { duration_ms: ms, error_kind: call.error?.kind, error: call.error?.message },
+        { duration_ms: ms, attempt, error_kind: call.error?.kind, error: call.error?.message },
         "job failed",
       );
+    if (this.listenerCount("job:end") > 0)
+      this.emit("job:end", {
+        id: job.id,
+        attempt,
+        outcome: call.retryAt !== undefined ? "retry" : call.status,
+        ...(call.error?.kind ? { errorKind: call.error.kind } : {}),
+        dead: call.dead === true,
+        durationMs: ms,
+      });
     if (outcome === "deferred") this.deferredEnds.add(job.id);
     else if (outcome === "already-ended" || outcome === "not-holder")
       jobLog().warn({ outcome }, "job result not recorded: another writer ended it");
     else if (outcome === "missing")
       jobLog().warn({ outcome }, "job result not recorded: its record is gone from Redis");
+  }
+
+  /**
+   * How an attempt ends: finished; failed with another attempt due after its backoff (a
+   * failure another attempt may cure, attempts left, due inside the job's window); or failed
+   * for good, to the dead letters when it ran and failed.
+   */
+  private endCall(
+    job: Job,
+    attempt: number,
+    startedAt: string | undefined,
+    output: string,
+    failure: { kind: ErrorKind; message: string } | undefined,
+  ): FinishCall {
+    const opts = this.endOptions("holder");
+    const multi = (job.max_attempts ?? 1) > 1;
+    const endedAt = new Date().toISOString();
+    const entry = (f: { kind: ErrorKind; message: string } | undefined, next?: string) =>
+      JSON.stringify({
+        attempt,
+        instance: this.instance,
+        started_at: startedAt,
+        ended_at: endedAt,
+        status: f === undefined ? "finished" : "error",
+        ...(f === undefined ? {} : { error_kind: f.kind, error: f.message }),
+        ...(next === undefined ? {} : { next_run_at: next }),
+      });
+    if (failure === undefined) {
+      const call = this.store.prepareSuccess(job.id, output, opts);
+      if (call.status === "finished")
+        return multi ? this.store.withHistory(call, entry(undefined)) : call;
+      failure = { kind: call.error?.kind || "resources", message: call.error?.message ?? "" };
+    }
+    let message = failure.message;
+    if (job.max_attempts !== undefined && RETRYABLE_KINDS.has(failure.kind)) {
+      if (attempt < job.max_attempts) {
+        const dueMs = Date.now() + retryDelayMs(job.backoff, attempt);
+        if (dueMs < this.windowEndMs(job))
+          return prepareRetry(this.store.keys, {
+            id: job.id,
+            runnerId: this.runnerId,
+            instance: this.instance,
+            kind: failure.kind,
+            message,
+            dueMs,
+            entry: JSON.parse(entry(failure, new Date(dueMs).toISOString())),
+            retentionS: this.deadRetentionS,
+          });
+        message += ` (attempt ${attempt} of ${job.max_attempts}; no more: the next would fall due after the job's window of --max-job-age ${this.policy.maxJobAgeS} s)`;
+      } else if (multi) message += ` (attempt ${attempt} of ${job.max_attempts}, the last)`;
+    }
+    const dead = DEAD_KINDS.has(failure.kind);
+    return this.store.prepareEnd(job.id, "error", { error: message }, failure.kind, {
+      ...opts,
+      ...(dead
+        ? {
+            dead: { keepDead: this.options.keepDead ?? DEFAULT_KEEP_DEAD },
+            retentionS: this.deadRetentionS,
+          }
+        : {}),
+      ...(multi ? { history: entry({ kind: failure.kind, message }) } : {}),
+    });
   }
 
   /**
@@ -752,6 +995,7 @@ export class Runner {
         async () => {
           clearInterval(this.sweepTimer);
           this.retention?.stop();
+          this.delayed?.stop();
         },
       ],
       ["minter", async () => minterStopped],
@@ -769,27 +1013,33 @@ export class Runner {
       }
     }
     this.log.info({ jobs_done: this.jobsDone }, "stopped");
+    this.emit("stopped");
   }
 }
 
 /** What an executor gets for one job (see ExecutionContext). */
 function executionContext(
-  job: Job,
-  signatories: string[],
-  stop: JobStop,
-  jobLog: () => Logger,
-  beforeHostCall: () => Promise<void> | undefined,
+  run: {
+    job: Job;
+    attempt: number;
+    signatories: string[];
+    stop: JobStop;
+    jobLog: () => Logger;
+    beforeHostCall: () => Promise<void> | undefined;
+  },
   log: (line: string) => void,
 ): ExecutionContext {
+  const { job, stop, jobLog } = run;
   return {
     job,
+    attempt: run.attempt,
     // Made only if the executor looks (see JobStop).
     get signal() {
       return stop.signal;
     },
     envVars: job.env_vars,
-    signatories,
-    beforeHostCall,
+    signatories: run.signatories,
+    beforeHostCall: run.beforeHostCall,
     logger: {
       info: (msg, extra) => jobLog().info(extra ?? {}, msg),
       warn: (msg, extra) => jobLog().warn(extra ?? {}, msg),

@@ -1,7 +1,8 @@
 // Public surface of the SAL host modules: each module, the list a runner registers, and the
 // reference page rendered from their declarations.
 
-import type { HostModule, HostModuleSpec } from "../sandbox/index.js";
+import type { HostModule } from "../host/index.js";
+import type { HostModuleSpec } from "../sandbox/index.js";
 import hetznerModule from "./hetzner/index.js";
 import k8sModule from "./k8s/index.js";
 import netModule from "./net/index.js";

@@ -1,18 +1,16 @@
 // What SAL remembers about one running job on the main thread: its working directory
-// (`chdir`), the process groups it started (killed when it ends) and its PostgreSQL
-// connection (`pg_connect`). Kept in one place because several modules share it (the process
-// module runs commands in the directory the os module's `chdir` chose), and dropped as soon
-// as the job ends.
+// (`chdir`) and its PostgreSQL connection (`pg_connect`); the process groups it leaves
+// behind are the host kit's, killed when the job's signal aborts. Kept in one place
+// because several modules share it (the process module runs commands in the directory the
+// os module's `chdir` chose), and dropped as soon as the job ends.
 
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import type { MainSideContext } from "../sandbox/index.js";
+import type { MainSideContext } from "../host/index.js";
 
 export interface JobState {
   /** Absolute working directory of the job; relative paths resolve against it. */
   cwd: string;
-  /** Process group ids started by the job, killed when it ends. */
-  readonly processGroups: Set<number>;
   /** The job's chosen PostgreSQL connection (a pool key), once `pg_connect` was called. */
   pgKey?: string;
   /** `package_set_debug(true)`: package commands log their command line and output. */
@@ -29,26 +27,14 @@ export function jobState(ctx: MainSideContext): JobState {
     const workDir = ctx.job.options.workDir;
     const created: JobState = {
       cwd: typeof workDir === "string" && workDir !== "" ? resolve(workDir) : process.cwd(),
-      processGroups: new Set(),
     };
     state = created;
     states.set(id, created);
     ctx.onJobEnd(() => {
       states.delete(id);
-      for (const pgid of created.processGroups) killGroup(pgid, "SIGKILL");
-      created.processGroups.clear();
     });
   }
   return state;
-}
-
-/** Signals a whole process group; a group that is already gone is not an error. */
-export function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: every process of the group has exited already.
-  }
 }
 
 /** The job's home directory: its HOME env var, else the runner's. */

@@ -1,7 +1,7 @@
 // The SAL reference page (docs/sal.md), rendered from the very declarations the engine
 // registers, so the page cannot drift from the code (a test compares the committed file).
 
-import type { HostFunction, HostModule } from "../sandbox/index.js";
+import type { HostFunction, HostModule } from "../host/index.js";
 import { NOT_PROVIDED } from "./not-provided.js";
 
 export const REGENERATE_HINT = "UPDATE_SAL_DOCS=1 npx vitest run test/sal/reference.test.ts";

@@ -7,6 +7,7 @@
 import { type MessagePort, receiveMessageOnPort } from "node:worker_threads";
 import type { ErrorKind } from "../job/index.js";
 import { NO_POSITION, RhaiRuntimeError, type Value } from "../rhai/index.js";
+import { coerceError } from "../util/index.js";
 import { decodeValue, encodeValue } from "./codec.js";
 import {
   BRIDGE_ANSWERED,
@@ -49,7 +50,7 @@ export class BridgeClient {
     try {
       wireArgs = args.map(encodeValue);
     } catch (e) {
-      throw new HostFunctionError(`cannot pass the arguments: ${(e as Error).message}`);
+      throw new HostFunctionError(`cannot pass the arguments: ${coerceError(e).message}`);
     }
     Atomics.store(this.word, 0, BRIDGE_WAITING);
     this.post({ type: "call", runId, callId, target, args: wireArgs });

@@ -1,6 +1,7 @@
 // How the ways a sandboxed job can stop from the outside become a JobFailure.
 
 import { errorKindOf, JobFailure } from "../job/index.js";
+import { coerceError } from "../util/index.js";
 
 /** A job stopped by its AbortSignal: `"cancelled"` is a cancel, a timeout is a timeout. */
 export function abortFailure(reason: unknown): JobFailure {
@@ -11,7 +12,7 @@ export function abortFailure(reason: unknown): JobFailure {
     return new JobFailure("timeout", "the job ran past its timeout");
   }
   const kind = errorKindOf(reason);
-  const text = reason instanceof Error ? reason.message : String(reason);
+  const text = coerceError(reason).message;
   if (kind !== undefined) return new JobFailure(kind, text, { cause: reason });
   return new JobFailure("cancelled", `the job was stopped: ${text}`, { cause: reason });
 }

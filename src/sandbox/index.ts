@@ -1,7 +1,6 @@
 // Public surface of the script sandbox: worker pool, host bridge, limits.
 
 export { BridgeValueError, decodeValue, encodeValue, type WireValue } from "./codec.js";
-export type * from "./host.js";
 export {
   DEFAULT_ENGINE_LIMITS,
   DEFAULT_HEAP_MB,

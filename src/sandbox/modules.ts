@@ -2,7 +2,8 @@
 
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { HostModule } from "./host.js";
+import type { HostModule } from "../host/index.js";
+import { coerceError } from "../util/index.js";
 
 /** A host module file that does not have the expected shape. */
 export class HostModuleError extends Error {
@@ -15,7 +16,7 @@ export async function loadHostModule(href: string): Promise<HostModule> {
   try {
     imported = (await import(href)) as { default?: unknown };
   } catch (e) {
-    throw new HostModuleError(`cannot load host module ${href}: ${(e as Error).message}`, {
+    throw new HostModuleError(`cannot load host module ${href}: ${coerceError(e).message}`, {
       cause: e,
     });
   }

@@ -4,11 +4,13 @@
 // was running fails.
 
 import { MessageChannel, type ResourceLimits, Worker } from "node:worker_threads";
+import type { HostSession } from "../host/index.js";
 import { JobFailure } from "../job/index.js";
+import { coerceError } from "../util/index.js";
 import { wakeWorker } from "./bridge.js";
 import { decodeValue, encodeValue } from "./codec.js";
 import { abortFailure, timeoutFailure, workerDeathFailure } from "./failures.js";
-import type { JobHostSession, MainHost } from "./main-host.js";
+import type { MainHost } from "./main-host.js";
 import type { CallReply, FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
 
 export interface RunOptions {
@@ -56,7 +58,7 @@ const RESPAWN_BACKOFF_MS = 1_000;
 /** One call to `run`, from queued to settled. */
 class Task {
   worker: PoolWorker | undefined;
-  session: JobHostSession | undefined;
+  session: HostSession | undefined;
   settled = false;
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
@@ -205,7 +207,8 @@ class PoolWorker {
     try {
       const gate = task.opts.beforeHostCall?.();
       if (gate !== undefined) await gate;
-      const result = await session.call(msg.target, msg.args.map(decodeValue));
+      const args = msg.args.map(decodeValue);
+      const result = await this.pool.host.call(session, task.job, msg.target, args);
       reply = result.ok
         ? { callId: msg.callId, ok: true, value: encodeValue(result.value) }
         : result.errorKind === undefined
@@ -213,7 +216,7 @@ class PoolWorker {
           : { callId: msg.callId, ok: false, message: result.message, errorKind: result.errorKind };
     } catch (e) {
       // The gate refused the call, or the result could not be encoded.
-      reply = { callId: msg.callId, ok: false, message: (e as Error).message };
+      reply = { callId: msg.callId, ok: false, message: coerceError(e).message };
     }
     // The job may have ended meanwhile (timeout, cancel): nobody waits for this answer.
     if (this.task !== task || this.state !== "busy") return;
@@ -223,6 +226,7 @@ class PoolWorker {
 }
 
 export class WorkerPool {
+  private replaced = 0;
   private readonly workers = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
   private readonly queue: Task[] = [];
@@ -312,6 +316,11 @@ export class WorkerPool {
     return this.workers.size;
   }
 
+  /** Workers that ended while the pool was open, each replaced by a fresh one. */
+  get workersReplaced(): number {
+    return this.replaced;
+  }
+
   // ---- called by PoolWorker ----
 
   workerIdle(w: PoolWorker): void {
@@ -325,11 +334,17 @@ export class WorkerPool {
     const at = this.idle.indexOf(w);
     if (at >= 0) this.idle.splice(at, 1);
     if (this.closed) return;
+    this.replaced += 1;
     if (startFailed) setTimeout(() => this.refill(), RESPAWN_BACKOFF_MS).unref();
     else this.refill();
   }
 
-  sessionOf(task: Task): JobHostSession {
+  /** The main side of the host modules, which serves the workers' calls. */
+  get host(): MainHost {
+    return this.config.host;
+  }
+
+  sessionOf(task: Task): HostSession {
     task.session ??= this.config.host.beginJob(task.job, (line) => task.log(line));
     return task.session;
   }
@@ -396,5 +411,6 @@ function plainJob(job: ScriptJob): ScriptJob {
     contextId: String(job.contextId),
     signatories: job.signatories.map(String),
     envVars: Object.fromEntries(Object.entries(job.envVars).map(([k, v]) => [k, String(v)])),
+    attempt: Number.isSafeInteger(job.attempt) ? job.attempt : 1,
   };
 }

@@ -30,6 +30,8 @@ export interface ScriptJob {
   /** Public keys (hex) of the job's valid signatures. */
   readonly signatories: readonly string[];
   readonly envVars: Readonly<Record<string, string>>;
+  /** Which run of the job this is, from 1 (the script's `ATTEMPT`); 1 when absent. */
+  readonly attempt?: number;
 }
 
 /** `workerData` of a sandbox worker. */

@@ -44,6 +44,8 @@ export interface Sandbox {
   close(): Promise<void>;
   /** Workers alive or starting. */
   readonly workerCount: number;
+  /** Workers that ended (killed at a timeout, crashed, out of memory) and were replaced. */
+  readonly workersReplaced: number;
 }
 
 /**
@@ -99,11 +101,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     get workerCount() {
       return pool.workerCount;
     },
+    get workersReplaced() {
+      return pool.workersReplaced;
+    },
   };
 }
 
 /** What the sandbox needs of a verified job: its payload, ids, env_vars and signatories. */
-export function scriptJobOf(job: Job, signatories: readonly string[]): ScriptJob {
+export function scriptJobOf(job: Job, signatories: readonly string[], attempt = 1): ScriptJob {
   return {
     source: job.payload,
     jobId: job.id,
@@ -111,5 +116,6 @@ export function scriptJobOf(job: Job, signatories: readonly string[]): ScriptJob
     contextId: job.context_id,
     signatories,
     envVars: job.env_vars,
+    attempt,
   };
 }

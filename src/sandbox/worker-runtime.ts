@@ -5,12 +5,13 @@
 // stand-in (tests) and the real entry (`worker.ts`) only adds the Rhai glue.
 
 import { parentPort, workerData } from "node:worker_threads";
+import type { HostJobInfo, HostModule, WorkerSideContext } from "../host/index.js";
 // The job package's index brings zod and secp256k1, which a worker never uses.
 import { errorKindOf } from "../job/failure.js";
 import type { ErrorKind } from "../job/types.js";
 import { isRhaiError, type NativeFunction, toDisplay, type Value } from "../rhai/index.js";
+import { coerceError } from "../util/index.js";
 import { BridgeClient, HostFunctionError } from "./bridge.js";
-import type { HostJobInfo, HostModule, WorkerSideContext } from "./host.js";
 import { LogOutlet } from "./log-outlet.js";
 import { loadHostModule } from "./modules.js";
 import type { CallTarget, FromWorker, ScriptJob, ToWorker, WorkerInit } from "./protocol.js";
@@ -145,7 +146,7 @@ function registerModule(
  */
 function asScriptError(e: unknown): unknown {
   if (isRhaiError(e) || e instanceof RangeError) return e;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = coerceError(e).message;
   return new HostFunctionError(message, errorKindOf(e));
 }
 
@@ -162,7 +163,7 @@ function kindWithin(e: unknown): ErrorKind | undefined {
 
 /** How a job that threw ends: its kind and the message the job's result carries. */
 export function describeFailure(e: unknown): { kind: ErrorKind; message: string } {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = coerceError(e).message;
   const kind = kindWithin(e);
   if (kind !== undefined) return { kind, message };
   if (isRhaiError(e)) return { kind: "script", message };

@@ -1,4 +1,4 @@
-// What a job's script sees of its job: constants for its ids and signatories, and its
+// What a job's script sees of its job: constants for its ids, signatories and attempt, and its
 // env_vars as the map ENV. The worker and the inline runner build it the same way.
 
 import { Scope, type Value } from "../rhai/index.js";
@@ -11,6 +11,7 @@ export function jobScope(job: ScriptJob): Scope {
     .pushConstant("CALLER_ID", job.callerId)
     .pushConstant("CONTEXT_ID", job.contextId)
     .pushConstant("SIGNATORIES", [...job.signatories])
+    .pushConstant("ATTEMPT", job.attempt ?? 1)
     .pushConstant("ENV", new Map<string, Value>(Object.entries(job.envVars)));
 }
 

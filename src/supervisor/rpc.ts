@@ -67,10 +67,21 @@ function isMethod(name: string): name is MethodName {
   return Object.hasOwn(METHODS, name);
 }
 
+/** Told of every answered call (metrics): a known method name or "unknown", the outcome. */
+export type CallObserver = (method: string, outcome: string, seconds: number) => void;
+
+/** The name of an RPC error code, for a metric's bounded label. */
+function outcomeOf(e: unknown): string {
+  const code = e instanceof RpcError ? e.code : undefined;
+  const name = Object.entries(RPC_ERRORS).find(([, c]) => c === code)?.[0];
+  return name ?? "internal";
+}
+
 export class RpcDispatcher {
   constructor(
     private readonly services: Services,
     private readonly onInternalError: InternalErrorSink = () => {},
+    private readonly observe: CallObserver = () => {},
   ) {}
 
   /**
@@ -184,7 +195,16 @@ export class RpcDispatcher {
       if (typeof req.method !== "string") {
         throw new RpcError(RPC_ERRORS.invalidRequest, "method must be a string");
       }
-      const result = await this.call(req.method, req.params, transport);
+      const started = performance.now();
+      const method = isMethod(req.method) ? req.method : "unknown";
+      let result: unknown;
+      try {
+        result = await this.call(req.method, req.params, transport);
+      } catch (e) {
+        this.observe(method, outcomeOf(e), (performance.now() - started) / 1000);
+        throw e;
+      }
+      this.observe(method, "ok", (performance.now() - started) / 1000);
       return isNotification ? undefined : { jsonrpc: "2.0", id, result };
     } catch (e) {
       if (isNotification) return undefined;

@@ -18,6 +18,7 @@ import { RPC_ERRORS } from "./errors.js";
 import { JobEvents } from "./events.js";
 import { readView } from "./job-access.js";
 import type { ConnectionState, Services } from "./methods.js";
+import { type SupervisorMetrics, supervisorMetrics } from "./metrics.js";
 import { openRpcDocument } from "./openrpc.js";
 import { RpcDispatcher, type Transport } from "./rpc.js";
 import type { JobEvent } from "./schemas.js";
@@ -87,6 +88,8 @@ export class Supervisor {
   private readonly wss: WebSocketServer;
   private readonly files = new StaticFiles();
   private readonly redisUrl: string;
+  private readonly metrics: SupervisorMetrics;
+  private closing = false;
   private url = "";
 
   private constructor(private readonly options: SupervisorOptions) {
@@ -108,7 +111,10 @@ export class Supervisor {
         return document;
       },
     };
-    this.dispatcher = new RpcDispatcher(this.services, options.onInternalError);
+    this.metrics = supervisorMetrics(this.redis, jobs, sup);
+    this.dispatcher = new RpcDispatcher(this.services, options.onInternalError, (m, o, s) =>
+      this.metrics.observeCall(m, o, s),
+    );
     this.http = createServer((req, res) => void this.onRequest(req, res));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
     this.http.on("upgrade", (req, socket, head) => void this.onUpgrade(req, socket, head));
@@ -177,6 +183,7 @@ export class Supervisor {
         return;
       }
       if (req.method === "GET" || req.method === "HEAD") {
+        if (await this.probe(path, req, res)) return;
         if (path === "/") {
           res.writeHead(302, { location: "/console/" }).end();
           return;
@@ -195,6 +202,37 @@ export class Supervisor {
       if (!res.headersSent) send(res, 500, "text/plain", "internal error\n");
       else res.end();
     }
+  }
+
+  /**
+   * /healthz (the process answers), /readyz (Redis reachable, not closing) and /metrics
+   * (Prometheus text, key-free: it shows counts, never a job or a key). True if answered.
+   */
+  private async probe(path: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const body = (text: string) => (req.method === "HEAD" ? "" : text);
+    if (path === "/healthz") {
+      send(res, 200, "text/plain", body("ok\n"));
+      return true;
+    }
+    if (path === "/readyz") {
+      const reasons: string[] = [];
+      if (this.redis.status !== "ready") reasons.push(`Redis ${this.redis.status}`);
+      if (this.closing) reasons.push("closing");
+      const ready = reasons.length === 0;
+      send(
+        res,
+        ready ? 200 : 503,
+        "application/json",
+        body(`${JSON.stringify({ ready, reasons })}\n`),
+      );
+      return true;
+    }
+    if (path === "/metrics") {
+      const text = await this.metrics.registry.metrics();
+      send(res, 200, this.metrics.registry.contentType, body(text));
+      return true;
+    }
+    return false;
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
@@ -254,6 +292,7 @@ export class Supervisor {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.services.events.close();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();

@@ -111,4 +111,23 @@ describe("process.run", () => {
     await expect(run).rejects.toBeInstanceOf(PlayAbortedError);
     expect(await waitUntil(() => !alive(pid), 3000)).toBe(true);
   });
+
+  test("what a command left running dies when the job ends, after the play", async () => {
+    const job = new AbortController();
+    const result = await play("!!process.run cmd:'sleep 30 >/dev/null 2>&1 & echo $!'", {
+      signal: job.signal,
+    });
+    const pid = Number(result.output);
+    expect(alive(pid)).toBe(true);
+    // The runner aborts a job's signal when the job ends, however it ends ("finished").
+    job.abort("finished");
+    expect(await waitUntil(() => !alive(pid), 3000)).toBe(true);
+  });
+
+  test("the child gets the runner's HOME when the session sets none, as SAL commands do", async () => {
+    const result = await play("!!process.run cmd:'echo $HOME'");
+    expect(result.output).toBe(process.env.HOME ?? "");
+    const own = await play("!!process.run cmd:'echo $HOME'", { env: { HOME: "/job/home" } });
+    expect(own.output).toBe("/job/home");
+  });
 });

@@ -1,13 +1,8 @@
 // A child's output is kept within a cap, in the runner's own memory, and split into lines in
 // linear time: real processes printing past the cap, and one line far longer than it.
 import { describe, expect, test } from "vitest";
-import {
-  builtinActions,
-  LINE_CUT_MARK,
-  MAX_CAPTURE_CHARS,
-  PlaybookEngine,
-  runProcess,
-} from "../../src/heroscript/index.js";
+import { builtinActions, PlaybookEngine } from "../../src/heroscript/index.js";
+import { LINE_CUT_MARK, MAX_CAPTURE_CHARS, runChild } from "../../src/host/index.js";
 
 const CAP = MAX_CAPTURE_CHARS;
 const NOTE = `[output cut to its last ${CAP} characters]`;
@@ -16,7 +11,7 @@ const NOTE = `[output cut to its last ${CAP} characters]`;
 const letters = (n: number) => `head -c ${n} /dev/zero | tr '\\0' a`;
 
 function sh(cmd: string, onLine?: (line: string) => void) {
-  return runProcess({
+  return runChild({
     file: "/bin/sh",
     args: ["-c", cmd],
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
@@ -24,8 +19,8 @@ function sh(cmd: string, onLine?: (line: string) => void) {
   });
 }
 
-describe("runProcess keeps at most MAX_CAPTURE_CHARS of a stream", () => {
-  test("the cap is 16 MiB, as the SAL's spawn keeps", () => {
+describe("runChild keeps at most MAX_CAPTURE_CHARS of a stream", () => {
+  test("the cap is 16 MiB", () => {
     expect(CAP).toBe(16 * 1024 * 1024);
   });
 

@@ -36,6 +36,7 @@ function context(payload: string, envVars: Record<string, string> = {}): TestCon
   const noop = () => {};
   return {
     job,
+    attempt: 1,
     signal: controller.signal,
     controller,
     lines,
@@ -57,6 +58,11 @@ describe("built-in engine", () => {
     expect(out).toBe(`job ${ctx.job.id} for alice in ctx1 signed by 02aa,03bb\nhi`);
     expect(ctx.lines).toContain("hi");
     expect(await readFile(join(dir, "out.txt"), "utf8")).toBe("hi");
+  });
+
+  test("the script sees which attempt it is", async () => {
+    const ctx = { ...context("!!play.echo content:'attempt {ATTEMPT}'"), attempt: 2 };
+    expect(await createHeroExecutor({ baseDir: dir }).execute(ctx)).toBe("attempt 2");
   });
 
   test("a failing action fails the job as a script error with its line", async () => {

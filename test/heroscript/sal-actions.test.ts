@@ -110,6 +110,7 @@ function context(payload: string, envVars: Record<string, string> = {}): TestCon
   const noop = () => {};
   return {
     job,
+    attempt: 1,
     signal: controller.signal,
     controller,
     lines,
@@ -442,7 +443,7 @@ describe("SalHost", () => {
       new AbortController().signal,
       (l) => lines.push(l),
     );
-    const env = new Map<string, string>();
+    const env: Record<string, string> = {};
     const redisCtx = play.context(redisModule, env);
     const ping = redisModule.functions.find((f) => f.name === "redis_ping");
     if (ping?.side !== "main") throw new Error("redis_ping is a main-side function");
@@ -460,7 +461,7 @@ describe("SalHost", () => {
     await play.end();
     expect(cleaned).toBe(true);
     expect(redisCtx.signal.aborted).toBe(true);
-    expect(() => play.context(redisModule, env)).toThrow("the play has ended");
+    expect(() => play.context(redisModule, env)).toThrow("the job has ended");
 
     const client = [...host.sharedOf(redisModule).values()][0] as Redis;
     const pool = [...host.sharedOf(postgresModule).values()][0] as pg.Pool;

@@ -74,11 +74,36 @@ describe("docs/protocol.md's test vectors", () => {
   });
 });
 
+describe("the lifecycle fields' vector", () => {
+  const job = parseJob(JSON.parse(vector("job_lifecycle")));
+
+  test("they are signed in key order, and changing any of them breaks the signature", () => {
+    expect(Buffer.from(canonicalBytes(job)).toString("utf8")).toBe(vector("canonical_lifecycle"));
+    const signed = signJob(job, vector("private_key"));
+    expect(signed.signatures[0]?.signature).toBe(vector("signature_lifecycle"));
+    const changes: Partial<Job>[] = [
+      { max_attempts: 4 },
+      { backoff: { type: "fixed", delay_ms: 500, max_delay_ms: 60000 } },
+      { run_at: "2026-01-02T03:06:00.000Z" },
+      { priority: 8 },
+    ];
+    for (const change of changes)
+      expect(
+        verifyJobSignatures({ ...signed, ...change }).invalid,
+        JSON.stringify(change),
+      ).toHaveLength(1);
+    // Removing one is a change too.
+    const { priority: _p, ...without } = signed;
+    expect(verifyJobSignatures(without).invalid).toHaveLength(1);
+  });
+});
+
 describe("docs/protocol.md describes everything the code defines", () => {
   test("every Lua script has a row in the scripts tables", () => {
     const names: string[] = [];
     for (const file of [
       "src/protocol/scripts.ts",
+      "src/protocol/retry-scripts.ts",
       "src/protocol/supervisor-store.ts",
       "src/protocol/schedule-lua.ts",
     ]) {
@@ -111,6 +136,16 @@ describe("docs/protocol.md describes everything the code defines", () => {
       runnerIds: keys.runnerIds(),
       invalid: keys.invalid(runner),
       control: keys.control(runner),
+      attempts: keys.attempts(id),
+      events: keys.events(),
+      jobs: keys.jobs(),
+      counts: keys.counts(runner),
+      queueAt: keys.queueAt(runner, 3).replace(":p3", ":p<priority>"),
+      priorities: keys.priorities(runner),
+      delayed: keys.delayed(runner),
+      dead: keys.dead(runner),
+      running: keys.running(runner),
+      rate: keys.rate(runner),
       schedules: keys.schedules(),
       scheduleRuns: keys.scheduleRuns("<name>"),
       scheduleLast: keys.scheduleLast("<name>"),
@@ -130,7 +165,7 @@ describe("docs/protocol.md describes everything the code defines", () => {
   });
 
   test("every status and error kind is listed", () => {
-    for (const status of ["created", "dispatched", "started", "finished", "error"])
+    for (const status of ["created", "scheduled", "dispatched", "started", "finished", "error"])
       expect(doc).toContain(`\n| \`${status}\` |`);
     const types = readFileSync(new URL("src/job/types.ts", ROOT), "utf8");
     const kinds = /type ErrorKind =([^;]+);/.exec(types)?.[1] ?? "";

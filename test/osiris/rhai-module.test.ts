@@ -4,6 +4,13 @@
 // does (here the worker-side function returns the answer through a promise instead of
 // blocking, since the test runs both sides on one thread).
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type {
+  HostFunction,
+  HostJobInfo,
+  MainFunction,
+  MainSideContext,
+  WorkerSideContext,
+} from "../../src/host/index.js";
 import { errorKindOf } from "../../src/job/index.js";
 import { osirisModule } from "../../src/osiris/index.js";
 import {
@@ -14,13 +21,6 @@ import {
   typeName,
   type Value,
 } from "../../src/rhai/index.js";
-import type {
-  HostFunction,
-  HostJobInfo,
-  MainFunction,
-  MainSideContext,
-  WorkerSideContext,
-} from "../../src/sandbox/index.js";
 import { connect, publicKey, REDIS_URL, removeNamespace, uniqueNamespace } from "./helpers.js";
 
 /** Picks the overload whose params fit the arguments, as the engine resolves a call. */

@@ -82,7 +82,8 @@ describe("MINT", () => {
     const t = Math.floor(Date.now() / 1000) * 1000;
     expect(await store.mint(s, json, t)).toBe("queued");
     const id = `sched:tick:${t}`;
-    expect(await redis.lrange(jobs.keys.queue("r1"), 0, -1)).toEqual([id]);
+    // Queued by the template's priority, as SUBMIT queues a job of that priority.
+    expect(await redis.lrange(jobs.keys.queueAt("r1", 7), 0, -1)).toEqual([id]);
     const hash = await jobs.loadHash(id);
     expect(hash).toMatchObject({
       id,
@@ -120,7 +121,7 @@ describe("MINT", () => {
     expect(await store.mint(s, json, t)).toBe("queued");
     expect(await store.mint(s, json, t)).toBe("minted-before");
     expect(await store.mint(s, json, t - 1000)).toBe("minted-before");
-    expect(await redis.llen(jobs.keys.queue("r1"))).toBe(1);
+    expect(await redis.llen(jobs.keys.queueAt("r1", 7))).toBe(1);
   });
 
   test("an id that exists or was claimed is refused as SUBMIT refuses it", async () => {
@@ -151,7 +152,7 @@ describe("MINT", () => {
     expect(await store.mint(s, json, t)).toBe("schedule-changed");
     await store.add(schedule({ every_ms: 2000 }));
     expect(await store.mint(s, json, t)).toBe("schedule-changed");
-    expect(await redis.llen(jobs.keys.queue("r1"))).toBe(0);
+    expect(await redis.llen(jobs.keys.queueAt("r1", 7))).toBe(0);
     expect(await store.lastMinted(["tick"])).toEqual(new Map());
   });
 

@@ -4,14 +4,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { typeName, type Value } from "../../src/rhai/index.js";
 import type {
   HostFunction,
   HostJobInfo,
   HostModule,
   MainSideContext,
   WorkerSideContext,
-} from "../../src/sandbox/index.js";
+} from "../../src/host/index.js";
+import { typeName, type Value } from "../../src/rhai/index.js";
 
 let jobCounter = 0;
 

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { groupsLeftBehind, LINE_CUT_MARK, MAX_LINE_CHARS } from "../../src/host/index.js";
 import { RhaiRuntimeError, type Value } from "../../src/rhai/index.js";
 import { type CommandBuilder, processModule } from "../../src/sal/index.js";
-import { jobState } from "../../src/sal/job-state.js";
 import {
   callMain,
   callWorker,
@@ -156,9 +156,28 @@ describe("run_command and friends", () => {
 
   test("only groups with processes left are remembered for the job's end", async () => {
     await proc("run_silent", "true");
-    expect([...jobState(ctx).processGroups]).toEqual([]);
+    expect([...groupsLeftBehind(ctx.signal)]).toEqual([]);
     await proc("run_silent", "sleep 30 >/dev/null 2>&1 &");
-    expect(jobState(ctx).processGroups.size).toBe(1);
+    expect(groupsLeftBehind(ctx.signal).size).toBe(1);
+  });
+
+  test("a timeout kills at once: the command gets no SIGTERM to linger on", async () => {
+    const r = (await proc(
+      "run_with_options",
+      "trap 'echo got-term' TERM; sleep 30 & wait; wait",
+      m({ timeout: 0.3, die: false, silent: true }),
+    )) as Map<string, Value>;
+    expect(r.get("stdout")).toBe("");
+    expect(r.get("code")).toBe(137); // 128 + SIGKILL
+  });
+
+  test("an output line far over the cap reaches the log cut, never kept whole", async () => {
+    const cap = MAX_LINE_CHARS;
+    await proc("run_command", `head -c ${cap + 4096} /dev/zero | tr '\\0' a; echo; echo next`);
+    expect(ctx.lines).toHaveLength(2);
+    expect(ctx.lines[0]).toHaveLength(cap + LINE_CUT_MARK.length);
+    expect(ctx.lines[0]?.endsWith(LINE_CUT_MARK)).toBe(true);
+    expect(ctx.lines[1]).toBe("next");
   });
 
   test("an empty command is an error", async () => {

@@ -574,6 +574,11 @@ describe("rpc.discover", () => {
         "signatures",
         "timeout",
         "updated_at",
+        // The lifecycle fields (docs/protocol.md, section 4a).
+        "max_attempts",
+        "backoff",
+        "run_at",
+        "priority",
       ].sort(),
     );
   });

@@ -1,8 +1,9 @@
-// `process.run`: runs a shell command. The child gets the session environment (the job's
-// env vars and `session.env_set` values), not the runner's; it runs in its own process
-// group, killed when the job is aborted or the action's timeout passes.
+// `process.run`: runs a shell command under the host kit's rules for children. The child
+// gets the session environment (the job's env vars and `session.env_set` values) plus the
+// runner's PATH and HOME when it sets none, nothing else of the runner's; its process group
+// is killed when the action's timeout passes or the job ends.
 import { resolve } from "node:path";
-import { childEnvironment, describeExit, runProcess } from "../child-process.js";
+import { childEnvironment, describeExit, runChild } from "../../host/index.js";
 import type { ActionDefinition } from "../registry.js";
 
 /** How much of stderr an error message quotes. */
@@ -20,7 +21,7 @@ export const processActions: ActionDefinition[] = [
       const cwd = resolve(ctx.baseDir, ctx.params.get("cwd", "."));
       const timeoutMs = ctx.params.has("timeout") ? ctx.params.getDuration("timeout") : undefined;
       const ignoreError = ctx.params.getBool("ignore_error", false);
-      const outcome = await runProcess({
+      const outcome = await runChild({
         file: "/bin/sh",
         args: ["-c", cmd],
         env: childEnvironment(Object.fromEntries(ctx.env)),

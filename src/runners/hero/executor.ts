@@ -6,17 +6,16 @@ import { access } from "node:fs/promises";
 import {
   type ActionRegistry,
   builtinActions,
-  childEnvironment,
-  describeExit,
   PlayAbortedError,
   PlaybookEngine,
-  runProcess,
 } from "../../heroscript/index.js";
+import { childEnvironment, describeExit, type HostSession, runChild } from "../../host/index.js";
 import { JobFailure } from "../../job/index.js";
 import type { ExecutionContext, Executor } from "../../runtime/index.js";
 import type { SalOptions } from "../../sal/index.js";
+import { coerceError } from "../../util/index.js";
 import { salActions } from "./sal-actions.js";
-import { SalHost, type SalPlay } from "./sal-host.js";
+import { SalHost } from "./sal-host.js";
 
 export interface HeroExecutorOptions {
   /** A `hero` binary to delegate to; without it the built-in playbook engine runs the script. */
@@ -44,6 +43,7 @@ export function jobEnvironment(ctx: ExecutionContext): Record<string, string> {
     CALLER_ID: ctx.job.caller_id,
     CONTEXT_ID: ctx.job.context_id,
     SIGNATORIES: ctx.signatories.join(","),
+    ATTEMPT: String(ctx.attempt),
   };
 }
 
@@ -67,8 +67,10 @@ export function createHeroExecutor(options: HeroExecutorOptions = {}): Executor 
 }
 
 /** Every action a play of this job may use: the built-in ones and the SAL's, bound to `play`. */
-export function playRegistry(play: SalPlay): ActionRegistry {
-  return builtinActions().register(...salActions((module, p) => play.context(module, p.env)));
+export function playRegistry(play: HostSession): ActionRegistry {
+  return builtinActions().register(
+    ...salActions((module, p) => play.context(module, Object.fromEntries(p.env))),
+  );
 }
 
 async function runWithEngine(
@@ -98,14 +100,14 @@ async function runWithEngine(
   } catch (e) {
     if (e instanceof PlayAbortedError || ctx.signal.aborted) throw abortFailure(ctx.signal);
     // Syntax and action errors already say where: "line 4: !!file.write: ...".
-    throw new JobFailure("script", e instanceof Error ? e.message : String(e), { cause: e });
+    throw new JobFailure("script", coerceError(e).message, { cause: e });
   } finally {
     await play.end(ctx.signal.aborted ? ctx.signal.reason : "job ended");
   }
 }
 
 async function runWithHeroBin(heroBin: string, ctx: ExecutionContext): Promise<string> {
-  const outcome = await runProcess({
+  const outcome = await runChild({
     file: heroBin,
     args: ["run", "-s", ctx.job.payload],
     env: childEnvironment(jobEnvironment(ctx)),
@@ -113,7 +115,7 @@ async function runWithHeroBin(heroBin: string, ctx: ExecutionContext): Promise<s
     onStdoutLine: (line) => ctx.log(line),
     onStderrLine: (line) => ctx.log(`stderr: ${line}`),
   }).catch((e: unknown) => {
-    throw new JobFailure("internal", (e as Error).message, { cause: e });
+    throw new JobFailure("internal", coerceError(e).message, { cause: e });
   });
   if (outcome.killed === "aborted") throw abortFailure(ctx.signal);
   if (outcome.code !== 0) {
@@ -130,7 +132,7 @@ async function checkExecutable(path: string): Promise<void> {
   try {
     await access(path, constants.X_OK);
   } catch (e) {
-    throw new Error(`hero binary ${path} is not an executable file: ${(e as Error).message}`, {
+    throw new Error(`hero binary ${path} is not an executable file: ${coerceError(e).message}`, {
       cause: e,
     });
   }

@@ -7,4 +7,4 @@ export {
   playRegistry,
 } from "./executor.js";
 export { type SalContextSource, salActionCatalog, salActions } from "./sal-actions.js";
-export { SalHost, type SalJobIdentity, SalPlay } from "./sal-host.js";
+export { SalHost } from "./sal-host.js";

@@ -6,9 +6,10 @@
 // writes only log. The heroscript engine knows nothing of the SAL; this file is the bridge.
 import { resolve } from "node:path";
 import type { ActionDefinition, Params, PlayContext } from "../../heroscript/index.js";
+import type { HostModule, MainFunction, MainSideContext } from "../../host/index.js";
 import { Float, type RhaiMap, type Value } from "../../rhai/index.js";
 import { netModule, osModule, postgresModule, redisModule } from "../../sal/index.js";
-import type { HostModule, MainFunction, MainSideContext } from "../../sandbox/index.js";
+import { coerceError } from "../../util/index.js";
 import { jsonText, plainText } from "./sal-values.js";
 
 /** Gives the SAL context an action of `module` runs with in the play `play`. */
@@ -40,7 +41,7 @@ function mainFunction(module: HostModule, name: string): MainFunction {
 function actionFailure(fn: string, e: unknown): Error {
   const err = e as { name?: string; detail?: unknown };
   if (err?.name !== "RhaiRuntimeError" || typeof err.detail !== "string") {
-    return e instanceof Error ? e : new Error(String(e));
+    return coerceError(e);
   }
   const prefix = `${fn}: `;
   const text = err.detail.startsWith(prefix) ? err.detail.slice(prefix.length) : err.detail;
@@ -473,7 +474,7 @@ const osSpecs: SalActionSpec[] = [
 
 /**
  * The SAL actions, calling SAL functions with the contexts `source` gives. The executor
- * builds them per play, with a source bound to that play's `SalPlay`.
+ * builds them per play, with a source bound to that play's `HostSession`.
  */
 export function salActions(source: SalContextSource): ActionDefinition[] {
   return [...redisSpecs, ...postgresSpecs, ...netSpecs, ...osSpecs].map((s) =>

@@ -42,7 +42,7 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
       const mistake = heroscriptMistake(ctx.job.payload);
       if (mistake !== undefined) return Promise.reject(new Error(mistake));
       return sandbox.run(
-        scriptJobOf(ctx.job, ctx.signatories),
+        scriptJobOf(ctx.job, ctx.signatories, ctx.attempt),
         // The runtime aborts the signal at the job's deadline (reason "timeout") or on a
         // cancel; the sandbox then terminates the worker running the script. Made only for a
         // script that goes to a worker (the runtime never starts a job stopped before).
@@ -55,6 +55,9 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
     },
     async close() {
       await sandbox?.close();
+    },
+    stats() {
+      return { workers: sandbox?.workerCount ?? 0, workersReplaced: sandbox?.workersReplaced ?? 0 };
     },
   };
 }

@@ -3,7 +3,8 @@
 // aborted when the job ends. Errors carry Hetzner's own code and message; the token never
 // appears in any message this file produces.
 
-import { field } from "./plain.js";
+import { field } from "../../host/index.js";
+import { coerceError } from "../../util/index.js";
 
 export const DEFAULT_BASE_URL = "https://api.hetzner.cloud/v1";
 
@@ -107,7 +108,7 @@ export class HetznerApi {
       const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined;
       const code = (cause as NodeJS.ErrnoException | undefined)?.code;
       throw new HetznerError(
-        `cannot reach the Hetzner API at ${this.base} (${what}): ${code ?? cause?.message ?? (e as Error).message}`,
+        `cannot reach the Hetzner API at ${this.base} (${what}): ${code ?? cause?.message ?? coerceError(e).message}`,
       );
     }
     let parsed: unknown = null;

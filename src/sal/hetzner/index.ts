@@ -4,27 +4,30 @@
 // travels only inside those calls: the client prints as `HetznerClient`, and no message,
 // log line or result of this module contains it.
 
-import { Float, RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
-import type {
-  HostFunction,
-  HostModule,
-  MainSideContext,
-  WorkerFunction,
-} from "../../sandbox/index.js";
-import { handleMethods, mainFn, overloads, workerFn } from "../define.js";
 import {
   argArray,
+  argHandle,
   argMap,
   argNonEmpty,
   argSeconds,
   argString,
+  field,
+  fromPlain,
   guard,
+  type HostFunction,
+  type HostModule,
+  handleMethods,
+  hostError,
+  type MainSideContext,
+  mainFn,
   numberValue,
+  overloads,
   rhaiMap,
-  salError,
-} from "../values.js";
+  type WorkerFunction,
+  workerFn,
+} from "../../host/index.js";
+import { Float, RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
 import { DEFAULT_BASE_URL, HetznerApi, HetznerError } from "./api.js";
-import { field, fromPlain } from "./plain.js";
 
 export const HETZNER_CLIENT = "HetznerClient";
 const TOKEN_VARS = ["HCLOUD_TOKEN", "HETZNER_TOKEN"] as const;
@@ -103,14 +106,14 @@ async function serverId({ api, fn, args }: Call): Promise<number> {
   const target = args[0];
   if (typeof target === "number") {
     if (!Number.isSafeInteger(target) || target <= 0)
-      throw salError(fn, `not a server id: ${target}`);
+      throw hostError(fn, `not a server id: ${target}`);
     return target;
   }
   const name = argNonEmpty(fn, args, 0, "server id or name");
   const found = await api.request("GET", `/servers?name=${encodeURIComponent(name)}`);
   const servers = found.servers;
   const id = Array.isArray(servers) ? field(servers[0], "id") : undefined;
-  if (typeof id !== "number") throw salError(fn, `no server named "${name}"`);
+  if (typeof id !== "number") throw hostError(fn, `no server named "${name}"`);
   return id;
 }
 
@@ -137,7 +140,7 @@ async function createServer(call: Call): Promise<Value> {
   const keys = argArray(fn, args, 4, "ssh_keys").map((k, i) => {
     if (typeof k === "string" && k !== "") return k;
     if (typeof k === "number") return k;
-    throw salError(fn, `ssh_keys[${i}] must be a key name or id`);
+    throw hostError(fn, `ssh_keys[${i}] must be a key name or id`);
   });
   if (keys.length > 0) body.ssh_keys = keys;
   const userData = argString(fn, args, 5, "user_data");
@@ -204,7 +207,7 @@ function token(ctx: MainSideContext, fn: string, given: Value): string {
     const fromEnv = ctx.job.envVars[name];
     if (fromEnv) return fromEnv;
   }
-  throw salError(
+  throw hostError(
     fn,
     `no API token: pass one to hetzner(token) or set ${TOKEN_VARS[0]} in the job's env vars`,
   );
@@ -224,7 +227,7 @@ function seconds(v: Value, fallback: number): number {
 async function dispatch(ctx: MainSideContext, args: readonly Value[]): Promise<Value> {
   const op = argString("hetzner_call", args, 0, "operation");
   const operation = operations[op];
-  if (!operation) throw salError("hetzner_call", `unknown operation "${op}"`);
+  if (!operation) throw hostError("hetzner_call", `unknown operation "${op}"`);
   const fn = op;
   const settings = argMap(fn, args, 1, "settings");
   const opArgs = argArray(fn, args, 2, "arguments");
@@ -239,14 +242,14 @@ async function dispatch(ctx: MainSideContext, args: readonly Value[]): Promise<V
       });
       return await operation({ api, ctx, fn, args: opArgs });
     } catch (e) {
-      if (e instanceof HetznerError) throw salError(fn, e.message);
+      if (e instanceof HetznerError) throw hostError(fn, e.message);
       throw e;
     }
   });
 }
 
-const method = handleMethods(HETZNER_CLIENT, "hetzner.hetzner_call", (handle) =>
-  (handle as unknown as HetznerClient).settings(),
+const method = handleMethods(HETZNER_CLIENT, HetznerClient, "hetzner.hetzner_call", (handle) =>
+  handle.settings(),
 );
 
 const target = ["i64", "string"];
@@ -278,7 +281,7 @@ const functions: HostFunction[] = [
       doc: "Seconds one HTTP request may take (default 30).",
       example: "let h = hetzner().timeout(10);",
       run: (_ctx, args) => {
-        const c = args[0] as unknown as HetznerClient;
+        const c = argHandle(args, 0, HetznerClient);
         return new HetznerClient(
           c.token,
           argSeconds("timeout", args, 1, "timeout"),
@@ -295,7 +298,7 @@ const functions: HostFunction[] = [
       doc: "Seconds an action (create, delete, reboot, ...) may take to finish (default 300).",
       example: "let h = hetzner().action_timeout(600);",
       run: (_ctx, args) => {
-        const c = args[0] as unknown as HetznerClient;
+        const c = argHandle(args, 0, HetznerClient);
         return new HetznerClient(
           c.token,
           c.timeout,

@@ -4,9 +4,6 @@
 
 import { delimiter } from "node:path";
 import { RE2JS } from "re2js";
-import { Float, typeName, type Value } from "../../rhai/index.js";
-import type { MainSideContext } from "../../sandbox/index.js";
-import { resolvePath } from "../job-state.js";
 import {
   argArray,
   argInt,
@@ -15,8 +12,13 @@ import {
   argSeconds,
   argString,
   guard,
-  salError,
-} from "../values.js";
+  hostError,
+  type MainSideContext,
+  scalarText,
+} from "../../host/index.js";
+import { Float, typeName, type Value } from "../../rhai/index.js";
+import { coerceError } from "../../util/index.js";
+import { resolvePath } from "../job-state.js";
 import { DEFAULT_TIMEOUT, k8sName } from "./checks.js";
 import { connect, describeFailure, loadCluster } from "./client.js";
 import {
@@ -39,10 +41,9 @@ import {
 } from "./resources.js";
 
 function envValue(fn: string, key: string, v: Value): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
-  if (v instanceof Float) return String(v.value);
-  throw salError(fn, `env value of ${key} must be a string, number or bool, got ${typeName(v)}`);
+  const text = scalarText(v);
+  if (text !== undefined) return text;
+  throw hostError(fn, `env value of ${key} must be a string, number or bool, got ${typeName(v)}`);
 }
 
 /** Longest name pattern `delete` accepts (Kubernetes names are at most 253 characters). */
@@ -63,7 +64,7 @@ const operations: Record<string, Operation> = {
   delete: (k, fn, a) => {
     const source = argNonEmpty(fn, a, 0, "pattern");
     if (source.length > MAX_PATTERN_LENGTH) {
-      throw salError(
+      throw hostError(
         fn,
         `pattern is ${source.length} characters long, at most ${MAX_PATTERN_LENGTH} are allowed`,
       );
@@ -74,7 +75,7 @@ const operations: Record<string, Operation> = {
     try {
       pattern = RE2JS.compile(source);
     } catch (e) {
-      throw salError(fn, `not a regular expression: ${(e as Error).message}`);
+      throw hostError(fn, `not a regular expression: ${coerceError(e).message}`);
     }
     return deleteMatching(k, (name) => pattern.matcher(name).find());
   },
@@ -87,10 +88,10 @@ const operations: Record<string, Operation> = {
   deploy: async (k, fn, a) => {
     const name = k8sName(fn, a, 0, "name");
     const replicas = argInt(fn, a, 2, "replicas");
-    if (replicas < 0) throw salError(fn, `replicas must not be negative, got ${replicas}`);
+    if (replicas < 0) throw hostError(fn, `replicas must not be negative, got ${replicas}`);
     const ports = argArray(fn, a, 3, "ports").map((p, i) => {
       if (typeof p !== "number" || p < 1 || p > 65535)
-        throw salError(fn, `ports[${i}] must be a port number`);
+        throw hostError(fn, `ports[${i}] must be a port number`);
       return p;
     });
     const env = [...argMap(fn, a, 4, "env")].map(([key, v]): [string, string] => [
@@ -112,7 +113,7 @@ const operations: Record<string, Operation> = {
     const given = argNonEmpty(fn, a, 0, "kind");
     const kind = waitKind(given);
     if (!kind)
-      throw salError(fn, `cannot wait for a ${given} (pod, deployment, service or namespace)`);
+      throw hostError(fn, `cannot wait for a ${given} (pod, deployment, service or namespace)`);
     return waitReady(k, kind, k8sName(fn, a, 1, "name"), argSeconds(fn, a, 2, "timeout") * 1000);
   },
 };
@@ -121,7 +122,7 @@ const operations: Record<string, Operation> = {
 export async function k8sCall(ctx: MainSideContext, args: readonly Value[]): Promise<Value> {
   const op = argString("k8s_call", args, 0, "operation");
   const operation = operations[op];
-  if (!operation) throw salError("k8s_call", `unknown operation "${op}"`);
+  if (!operation) throw hostError("k8s_call", `unknown operation "${op}"`);
   const settings = argMap("k8s_call", args, 1, "settings");
   const namespace = String(settings.get("namespace") ?? "");
   const fn = `k8s(${JSON.stringify(namespace)}).${op}`;
@@ -152,7 +153,7 @@ export async function k8sCall(ctx: MainSideContext, args: readonly Value[]): Pro
       return await operation({ api, namespace, signal, log: (l) => ctx.log(l) }, fn, opArgs);
     } catch (e) {
       if (e instanceof Error && e.name === "RhaiRuntimeError") throw e;
-      throw salError(fn, describeFailure(e, server, limit.aborted, timeoutMs + waitMs));
+      throw hostError(fn, describeFailure(e, server, limit.aborted, timeoutMs + waitMs));
     }
   });
 }

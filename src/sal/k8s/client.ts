@@ -18,7 +18,8 @@ import {
   ServerConfiguration,
 } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
-import { field } from "../hetzner/plain.js";
+import { field } from "../../host/index.js";
+import { coerceError } from "../../util/index.js";
 
 export class K8sError extends Error {
   override readonly name = "K8sError";
@@ -74,7 +75,7 @@ export function loadCluster(source: ClusterSource): Cluster {
 }
 
 /** The first line of a library or parser message: later lines may quote the file (a token, a key). */
-const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
+const firstLine = (e: unknown) => coerceError(e).message.split("\n")[0];
 
 function fromKubeconfig(path: string): Cluster {
   if (!existsSync(path)) throw new K8sError(`kubeconfig not found: ${path}`);

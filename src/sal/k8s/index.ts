@@ -8,10 +8,20 @@
 // first `k8s_call`, so no sandbox worker, and no runner whose scripts never use
 // Kubernetes, pays for loading it.
 
+import {
+  argHandle,
+  argNonEmpty,
+  argSeconds,
+  type HostFunction,
+  type HostModule,
+  handleMethods,
+  type MainSideContext,
+  mainFn,
+  numberValue,
+  overloads,
+  workerFn,
+} from "../../host/index.js";
 import { RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
-import type { HostFunction, HostModule, MainSideContext } from "../../sandbox/index.js";
-import { handleMethods, mainFn, overloads, workerFn } from "../define.js";
-import { argNonEmpty, argSeconds, numberValue } from "../values.js";
 import { DEFAULT_TIMEOUT, k8sName } from "./checks.js";
 
 export const K8S_MANAGER = "K8sManager";
@@ -39,8 +49,8 @@ export class K8sManager {
   }
 }
 
-const method = handleMethods(K8S_MANAGER, "k8s.k8s_call", (handle) =>
-  (handle as unknown as K8sManager).settings(),
+const method = handleMethods(K8S_MANAGER, K8sManager, "k8s.k8s_call", (handle) =>
+  handle.settings(),
 );
 
 function manager(fn: string, args: readonly Value[]): K8sManager {
@@ -71,7 +81,7 @@ const functions: HostFunction[] = [
       doc: "Seconds each call may take (default 30).",
       example: 'let k = k8s("default").timeout(10);',
       run: (_ctx, args) => {
-        const m = args[0] as unknown as K8sManager;
+        const m = argHandle(args, 0, K8sManager);
         return new K8sManager(m.namespace, m.kubeconfig, argSeconds("timeout", args, 1, "timeout"));
       },
     }),

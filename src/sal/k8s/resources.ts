@@ -4,9 +4,8 @@
 
 import { type KubernetesObject, PatchStrategy, type V1ObjectMeta } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import { fromPlain, rhaiMap } from "../../host/index.js";
 import type { Value } from "../../rhai/index.js";
-import { fromPlain } from "../hetzner/plain.js";
-import { rhaiMap } from "../values.js";
 import { type K8sApis, K8sError, statusOf } from "./client.js";
 
 export const FIELD_MANAGER = "horus-sal";

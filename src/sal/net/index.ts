@@ -3,10 +3,18 @@
 // unreachable host costs a script at most that long.
 
 import { Socket } from "node:net";
+import {
+  argInt,
+  argNonEmpty,
+  argSeconds,
+  guard,
+  type HostModule,
+  hostError,
+  type MainSideContext,
+  mainFn,
+  overloads,
+} from "../../host/index.js";
 import type { Value } from "../../rhai/index.js";
-import type { HostModule, MainSideContext } from "../../sandbox/index.js";
-import { mainFn, overloads } from "../define.js";
-import { argInt, argNonEmpty, argSeconds, guard, salError } from "../values.js";
 import { sshFunctions } from "./ssh.js";
 
 const TCP_TIMEOUT_S = 3;
@@ -24,7 +32,8 @@ function timeoutArg(fn: string, args: readonly Value[], index: number, fallback:
 
 function portArg(fn: string, args: readonly Value[], index: number): number {
   const port = argInt(fn, args, index, "port");
-  if (port < 1 || port > 65535) throw salError(fn, `port must be between 1 and 65535, got ${port}`);
+  if (port < 1 || port > 65535)
+    throw hostError(fn, `port must be between 1 and 65535, got ${port}`);
   return port;
 }
 
@@ -53,10 +62,10 @@ function parseHttpUrl(fn: string, raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw salError(fn, `not a valid URL: ${raw}`);
+    throw hostError(fn, `not a valid URL: ${raw}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw salError(fn, `only http and https URLs are supported, not ${url.protocol}`);
+    throw hostError(fn, `only http and https URLs are supported, not ${url.protocol}`);
   }
   return url;
 }
@@ -69,7 +78,7 @@ async function request(ctx: MainSideContext, fn: string, args: readonly Value[])
   try {
     return { response: await fetch(url, { signal, redirect: "follow" }), url, signal, seconds };
   } catch (e) {
-    throw salError(fn, failure(e, url, seconds));
+    throw hostError(fn, failure(e, url, seconds));
   }
 }
 
@@ -84,7 +93,7 @@ function failure(e: unknown, url: URL, seconds: number): string {
 async function readBody(fn: string, res: Response, url: URL, seconds: number): Promise<string> {
   const declared = Number(res.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY)
-    throw salError(fn, `${url.href} sends ${declared} bytes, more than ${MAX_BODY}`);
+    throw hostError(fn, `${url.href} sends ${declared} bytes, more than ${MAX_BODY}`);
   const reader = res.body?.getReader();
   if (!reader) return "";
   const chunks: Uint8Array[] = [];
@@ -96,13 +105,13 @@ async function readBody(fn: string, res: Response, url: URL, seconds: number): P
       size += value.byteLength;
       if (size > MAX_BODY) {
         await reader.cancel();
-        throw salError(fn, `${url.href} sent more than ${MAX_BODY} bytes`);
+        throw hostError(fn, `${url.href} sent more than ${MAX_BODY} bytes`);
       }
       chunks.push(value);
     }
   } catch (e) {
     if (e instanceof Error && e.name === "RhaiRuntimeError") throw e;
-    throw salError(fn, failure(e, url, seconds));
+    throw hostError(fn, failure(e, url, seconds));
   }
   return Buffer.concat(chunks).toString("utf8");
 }
@@ -199,7 +208,7 @@ const netModule: HostModule = {
           const { response, url, seconds } = await request(ctx, "http_get", args);
           if (response.status >= 400) {
             await response.body?.cancel();
-            throw salError("http_get", `${url.href} answered HTTP ${response.status}`);
+            throw hostError("http_get", `${url.href} answered HTTP ${response.status}`);
           }
           return readBody("http_get", response, url, seconds);
         },

@@ -5,13 +5,21 @@
 // Host and user are checked before they reach the command line: a host such as
 // "-oProxyCommand=..." would otherwise be an option, and run a command on the runner.
 
-import type { RhaiMap, Value } from "../../rhai/index.js";
-import { Float, typeName } from "../../rhai/index.js";
-import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
-import { mainFn, overloads } from "../define.js";
+import {
+  argMap,
+  argNonEmpty,
+  checkKeys,
+  guard,
+  type HostFunction,
+  hostError,
+  type MainSideContext,
+  mainFn,
+  overloads,
+} from "../../host/index.js";
+import { Float, type RhaiMap, typeName, type Value } from "../../rhai/index.js";
+import { coerceError } from "../../util/index.js";
 import { jobState, resolvePath } from "../job-state.js";
 import { runProcess, type SpawnResult } from "../process/spawn.js";
-import { argMap, argNonEmpty, checkKeys, guard, salError } from "../values.js";
 
 const CONNECT_TIMEOUT_S = 10;
 /** ssh's own exit code when it, not the remote command, failed (connect, auth, host key). */
@@ -35,7 +43,7 @@ interface SshOptions {
 function seconds(fn: string, key: string, v: Value): number {
   const n = typeof v === "number" ? v : v instanceof Float ? v.value : Number.NaN;
   if (!(n > 0 && Number.isFinite(n)))
-    throw salError(fn, `option "${key}" must be a positive number of seconds`);
+    throw hostError(fn, `option "${key}" must be a positive number of seconds`);
   return n;
 }
 
@@ -46,17 +54,17 @@ function options(ctx: MainSideContext, fn: string, map: RhaiMap | undefined): Ss
   for (const [key, v] of map) {
     if (key === "port") {
       if (typeof v !== "number" || v < 1 || v > 65535)
-        throw salError(fn, `option "port" must be a port number (1-65535), got ${String(v)}`);
+        throw hostError(fn, `option "port" must be a port number (1-65535), got ${String(v)}`);
       out.port = v;
     } else if (key === "key" || key === "known_hosts") {
       if (typeof v !== "string" || v === "")
-        throw salError(fn, `option "${key}" must be a file path, got ${typeName(v)}`);
+        throw hostError(fn, `option "${key}" must be a file path, got ${typeName(v)}`);
       if (key === "key") out.key = resolvePath(ctx, v);
       else out.knownHosts = resolvePath(ctx, v);
     } else if (key === "host_key_check") {
       const mode = HOST_KEY_MODES.find((m) => m === v);
       if (!mode)
-        throw salError(fn, `option "host_key_check" must be one of ${HOST_KEY_MODES.join(", ")}`);
+        throw hostError(fn, `option "host_key_check" must be one of ${HOST_KEY_MODES.join(", ")}`);
       out.hostKeyCheck = mode;
     } else if (key === "connect_timeout") {
       out.connectTimeout = Math.max(1, Math.ceil(seconds(fn, key, v)));
@@ -71,8 +79,8 @@ function target(fn: string, args: readonly Value[]): { host: string; user: strin
   const host = argNonEmpty(fn, args, 0, "host");
   const user = argNonEmpty(fn, args, 1, "user");
   if (!HOST.test(host))
-    throw salError(fn, `not a valid host name or address: ${JSON.stringify(host)}`);
-  if (!USER.test(user)) throw salError(fn, `not a valid user name: ${JSON.stringify(user)}`);
+    throw hostError(fn, `not a valid host name or address: ${JSON.stringify(host)}`);
+  if (!USER.test(user)) throw hostError(fn, `not a valid user name: ${JSON.stringify(user)}`);
   return { host: host.replace(/^\[(.*)\]$/, "$1"), user };
 }
 
@@ -190,7 +198,7 @@ export const sshFunctions: HostFunction[] = [
           try {
             return (await ssh(ctx, "ssh_ping", args, "true", 2, false)).code === 0;
           } catch (e) {
-            if ((e as Error).message.startsWith("the ssh client is not installed")) throw e;
+            if (coerceError(e).message.startsWith("the ssh client is not installed")) throw e;
             if (ctx.signal.aborted) throw e;
             return false;
           }

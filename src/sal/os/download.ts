@@ -9,12 +9,18 @@ import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import {
+  argInt,
+  argNonEmpty,
+  guard,
+  type HostFunction,
+  type MainSideContext,
+  mainFn,
+  overloads,
+} from "../../host/index.js";
 import type { Value } from "../../rhai/index.js";
-import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
-import { mainFn, overloads } from "../define.js";
 import { jobHome, jobState, resolvePath } from "../job-state.js";
 import { runProcess } from "../process/spawn.js";
-import { argInt, argNonEmpty, guard } from "../values.js";
 
 const DOWNLOAD_TIMEOUT_MS = 10 * 60 * 1000;
 

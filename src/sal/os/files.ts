@@ -18,11 +18,17 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { basename, dirname, join, parse } from "node:path";
+import {
+  argNonEmpty,
+  argString,
+  guard,
+  type HostFunction,
+  hostError,
+  type MainSideContext,
+  mainFn,
+} from "../../host/index.js";
 import type { Value } from "../../rhai/index.js";
-import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
-import { mainFn } from "../define.js";
 import { jobHome, jobState, resolvePath } from "../job-state.js";
-import { argNonEmpty, argString, guard, salError } from "../values.js";
 import { compileGlob, hasWildcard } from "./glob.js";
 
 /** Files larger than this are refused by file_read (scripts handle text, not bulk data). */
@@ -43,7 +49,7 @@ async function expand(ctx: MainSideContext, fn: string, path: string): Promise<s
   const name = basename(abs);
   if (!hasWildcard(name)) return [abs];
   const dir = dirname(abs);
-  if (hasWildcard(dir)) throw salError(fn, `wildcards are only allowed in the last part: ${path}`);
+  if (hasWildcard(dir)) throw hostError(fn, `wildcards are only allowed in the last part: ${path}`);
   const glob = compileGlob(name);
   const found: string[] = [];
   let handle: Awaited<ReturnType<typeof opendir>>;

@@ -2,12 +2,17 @@
 
 import { access, constants, stat } from "node:fs/promises";
 import { delimiter, join } from "node:path";
+import {
+  argNonEmpty,
+  argString,
+  guard,
+  type HostFunction,
+  type MainSideContext,
+  mainFn,
+} from "../../host/index.js";
 import type { Value } from "../../rhai/index.js";
-import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
-import { mainFn } from "../define.js";
 import { resolvePath } from "../job-state.js";
 import { childEnv } from "../process/spawn.js";
-import { argNonEmpty, argString, guard } from "../values.js";
 import { type EntryKind, findEntries } from "./walk.js";
 
 async function find(ctx: MainSideContext, fn: string, args: readonly Value[], kind: EntryKind) {

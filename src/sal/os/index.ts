@@ -1,6 +1,6 @@
 // The `os` host module: files and directories, search, downloads, platform and packages.
 
-import type { HostModule } from "../../sandbox/index.js";
+import type { HostModule } from "../../host/index.js";
 import { downloadFunctions } from "./download.js";
 import { fileFunctions } from "./files.js";
 import { findFunctions } from "./find.js";

@@ -2,12 +2,17 @@
 // Package names are checked and passed as separate arguments (never through a shell), and
 // the manager runs as a child of the job, so it is killed if the job ends.
 
+import {
+  argNonEmpty,
+  guard,
+  type HostFunction,
+  hostError,
+  type MainSideContext,
+  mainFn,
+} from "../../host/index.js";
 import { typeName, type Value } from "../../rhai/index.js";
-import type { HostFunction, MainSideContext } from "../../sandbox/index.js";
-import { mainFn } from "../define.js";
 import { jobState } from "../job-state.js";
 import { runProcess } from "../process/spawn.js";
-import { argNonEmpty, guard, salError } from "../values.js";
 import { whichCommand } from "./find.js";
 
 type Manager = "apt" | "brew";
@@ -178,7 +183,7 @@ export const packageFunctions: HostFunction[] = [
     run: (ctx, args) => {
       const on = args[0];
       if (typeof on !== "boolean")
-        throw salError("package_set_debug", `expects a bool, got ${typeName(on)}`);
+        throw hostError("package_set_debug", `expects a bool, got ${typeName(on)}`);
       jobState(ctx).packageDebug = on;
       return on;
     },

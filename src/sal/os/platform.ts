@@ -1,8 +1,6 @@
 // Which machine the runner is on.
 
-import type { HostFunction } from "../../sandbox/index.js";
-import { workerFn } from "../define.js";
-import { salError } from "../values.js";
+import { type HostFunction, hostError, workerFn } from "../../host/index.js";
 
 function platformCheck(name: string, doc: string, test: () => boolean): HostFunction {
   // Worker side: the worker thread runs in the runner's own process, so it is the same machine.
@@ -45,7 +43,7 @@ function platformGuard(name: string, label: string, test: () => boolean): HostFu
     example: `${name}(); // the rest of the script may assume ${label}`,
     run: () => {
       if (!test()) {
-        throw salError(
+        throw hostError(
           name,
           `this script needs ${label}, the runner is ${process.platform} on ${process.arch}`,
         );

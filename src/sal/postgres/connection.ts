@@ -5,7 +5,7 @@
 // defaults. Pools are kept per connection in the module's per-runner `shared` state.
 
 import type { Pool, PoolConfig } from "pg";
-import type { MainSideContext } from "../../sandbox/index.js";
+import type { MainSideContext } from "../../host/index.js";
 import { jobState } from "../job-state.js";
 import { pgTypes } from "./convert.js";
 

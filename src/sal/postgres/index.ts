@@ -2,10 +2,21 @@
 // (`$1`, `$2`... in the SQL, values in an array), rows as maps.
 
 import type { Pool, PoolClient, QueryResult } from "pg";
+import {
+  argArray,
+  argNonEmpty,
+  checkKeys,
+  describe,
+  fromPlain,
+  type HostModule,
+  hostError,
+  type MainFunction,
+  type MainSideContext,
+  mainFn,
+  overloads,
+  reason,
+} from "../../host/index.js";
 import type { RhaiMap, Value } from "../../rhai/index.js";
-import type { HostModule, MainFunction, MainSideContext } from "../../sandbox/index.js";
-import { mainFn, overloads } from "../define.js";
-import { argArray, argNonEmpty, checkKeys, describe, reason, salError } from "../values.js";
 import {
   chooseTarget,
   closePools,
@@ -15,7 +26,7 @@ import {
   poolFor,
   resetTarget,
 } from "./connection.js";
-import { toParam, toRhai } from "./convert.js";
+import { toParam } from "./convert.js";
 
 /** A pg error in one line: the server's message and SQLSTATE, or the connection problem. */
 function pgReason(e: unknown): string {
@@ -64,7 +75,7 @@ function sqlAndParams(fn: string, args: readonly Value[]): [string, unknown[]] {
 function rows(result: QueryResult): RhaiMap[] {
   return result.rows.map((row: Record<string, unknown>) => {
     const m: RhaiMap = new Map();
-    for (const field of result.fields) m.set(field.name, toRhai(row[field.name]));
+    for (const field of result.fields) m.set(field.name, fromPlain(row[field.name]));
     return m;
   });
 }
@@ -84,14 +95,14 @@ function sqlFn(
         try {
           sqlParams = sqlAndParams(fn, args);
         } catch (e) {
-          throw salError(fn, reason(e));
+          throw hostError(fn, reason(e));
         }
         const target = jobTarget(ctx);
         let result: QueryResult;
         try {
           result = await query(ctx, await poolFor(ctx, target), ...sqlParams);
         } catch (e) {
-          throw salError(fn, `${pgReason(e)} [PostgreSQL at ${describeTarget(target)}]`);
+          throw hostError(fn, `${pgReason(e)} [PostgreSQL at ${describeTarget(target)}]`);
         }
         return shape(result, fn);
       },
@@ -106,19 +117,19 @@ function targetFromArgs(fn: string, args: readonly Value[]): PgTarget | undefine
   const arg = args[0];
   if (args.length === 0) return undefined;
   if (typeof arg === "string") {
-    if (arg.trim() === "") throw salError(fn, "the connection string must not be empty");
+    if (arg.trim() === "") throw hostError(fn, "the connection string must not be empty");
     return { connectionString: arg };
   }
   if (!(arg instanceof Map))
-    throw salError(fn, `expects a connection string or a map, got ${describe(arg)}`);
+    throw hostError(fn, `expects a connection string or a map, got ${describe(arg)}`);
   checkKeys(fn, arg, TARGET_KEYS);
   const t: PgTarget = {};
   for (const [k, v] of arg) {
     if (k === "port") {
-      if (typeof v !== "number") throw salError(fn, `port must be an integer, got ${describe(v)}`);
+      if (typeof v !== "number") throw hostError(fn, `port must be an integer, got ${describe(v)}`);
       t.port = v;
     } else {
-      if (typeof v !== "string") throw salError(fn, `${k} must be a string, got ${describe(v)}`);
+      if (typeof v !== "string") throw hostError(fn, `${k} must be a string, got ${describe(v)}`);
       if (k === "dbname" || k === "database") t.database = v;
       else t[k as "host" | "user" | "password"] = v;
     }
@@ -143,7 +154,7 @@ const postgresModule: HostModule = {
           try {
             await query(ctx, await poolFor(ctx, target), "select 1", []);
           } catch (e) {
-            throw salError(
+            throw hostError(
               "pg_connect",
               `cannot connect to PostgreSQL at ${describeTarget(target)}: ${pgReason(e)}`,
             );
@@ -209,7 +220,7 @@ const postgresModule: HostModule = {
       },
       (r, fn) => {
         const [first] = rows(r);
-        if (first === undefined) throw salError(fn, "the query returned no row");
+        if (first === undefined) throw hostError(fn, "the query returned no row");
         return first;
       },
     ),

@@ -2,10 +2,17 @@
 // new builder (Rhai values are copied, so a shared mutable object would surprise scripts);
 // `execute()` hands the command and its options to the main thread's `run_with_options`.
 
+import {
+  argHandle,
+  argMap,
+  argNonEmpty,
+  argSeconds,
+  argString,
+  type HostFunction,
+  type WorkerFunction,
+  workerFn,
+} from "../../host/index.js";
 import { RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
-import type { HostFunction, WorkerFunction } from "../../sandbox/index.js";
-import { workerFn } from "../define.js";
-import { argMap, argNonEmpty, argSeconds, argString } from "../values.js";
 import { envFromMap } from "./command.js";
 
 export const COMMAND_BUILDER = "CommandBuilder";
@@ -28,8 +35,7 @@ export class CommandBuilder {
 }
 
 function builderOf(args: readonly Value[]): CommandBuilder {
-  // The engine resolved the call by the first parameter's type name, so this holds.
-  return args[0] as unknown as CommandBuilder;
+  return argHandle(args, 0, CommandBuilder);
 }
 
 function option(

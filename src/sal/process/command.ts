@@ -1,10 +1,18 @@
 // Running a shell command for a script and shaping its result: the options every entry
 // point shares (run_command, run_silent, run_with_options and the `run(cmd)` builder).
 
+import {
+  argSeconds,
+  checkKeys,
+  describe,
+  hostError,
+  type MainSideContext,
+  optBool,
+  reason,
+  rhaiMap,
+} from "../../host/index.js";
 import type { RhaiMap, Value } from "../../rhai/index.js";
-import type { MainSideContext } from "../../sandbox/index.js";
 import { jobState, resolvePath } from "../job-state.js";
-import { argSeconds, checkKeys, describe, optBool, reason, rhaiMap, salError } from "../values.js";
 import { runProcess } from "./spawn.js";
 
 export interface CommandOptions {
@@ -45,14 +53,14 @@ export function parseOptions(fn: string, map: RhaiMap): CommandOptions {
   const cwd = map.get("cwd");
   if (cwd !== undefined) {
     if (typeof cwd !== "string" || cwd === "") {
-      throw salError(fn, `option "cwd" must be a non-empty string, got ${describe(cwd)}`);
+      throw hostError(fn, `option "cwd" must be a non-empty string, got ${describe(cwd)}`);
     }
     opts.cwd = cwd;
   }
   const env = map.get("env");
   if (env !== undefined) {
     if (!(env instanceof Map))
-      throw salError(fn, `option "env" must be a map, got ${describe(env)}`);
+      throw hostError(fn, `option "env" must be a map, got ${describe(env)}`);
     opts.env = envFromMap(fn, env);
   }
   if (map.has("timeout"))
@@ -65,13 +73,13 @@ export function envFromMap(fn: string, env: RhaiMap): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of env) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw salError(fn, `not a valid environment variable name: ${JSON.stringify(key)}`);
+      throw hostError(fn, `not a valid environment variable name: ${JSON.stringify(key)}`);
     }
     if (typeof value === "string") out[key] = value;
     else if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
       out[key] = String(value);
     } else
-      throw salError(fn, `environment variable ${key} must be a string, got ${describe(value)}`);
+      throw hostError(fn, `environment variable ${key} must be a string, got ${describe(value)}`);
   }
   return out;
 }
@@ -89,7 +97,7 @@ export async function runShellCommand(
   command: string,
   opts: CommandOptions,
 ): Promise<RhaiMap> {
-  if (command.trim() === "") throw salError(fn, "the command is empty");
+  if (command.trim() === "") throw hostError(fn, "the command is empty");
   const cwd = opts.cwd !== undefined ? resolvePath(ctx, opts.cwd) : jobState(ctx).cwd;
   if (opts.log) ctx.log(`$ ${command}`);
   let result: Awaited<ReturnType<typeof runProcess>>;
@@ -103,18 +111,18 @@ export async function runShellCommand(
       ...(opts.silent ? {} : { onLine: (line: string) => ctx.log(line) }),
     });
   } catch (e) {
-    throw salError(fn, reason(e));
+    throw hostError(fn, reason(e));
   }
   let stderr = result.stderr;
   if (result.timedOut) {
     const note = `timed out after ${opts.timeout}s and was killed`;
-    if (opts.die) throw salError(fn, `command ${note}: ${command}`);
+    if (opts.die) throw hostError(fn, `command ${note}: ${command}`);
     stderr += `${stderr === "" || stderr.endsWith("\n") ? "" : "\n"}[${note}]\n`;
   }
   const success = result.code === 0 && !result.timedOut;
   if (!success && opts.die) {
     const detail = tail(stderr) || tail(result.stdout);
-    throw salError(
+    throw hostError(
       fn,
       `command failed with exit code ${result.code}: ${command}${detail ? `\n${detail}` : ""}`,
     );

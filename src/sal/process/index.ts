@@ -1,10 +1,19 @@
 // The `process` host module: shell commands (plain, silent, with options, or through the
 // `run(cmd)` builder) and the machine's processes (list, get, kill).
 
+import {
+  argMap,
+  argNonEmpty,
+  argString,
+  guard,
+  type HostModule,
+  hostError,
+  type MainSideContext,
+  mainFn,
+  overloads,
+  rhaiMap,
+} from "../../host/index.js";
 import { Float, type RhaiMap, type Value } from "../../rhai/index.js";
-import type { HostModule, MainSideContext } from "../../sandbox/index.js";
-import { mainFn, overloads } from "../define.js";
-import { argMap, argNonEmpty, argString, guard, rhaiMap, salError } from "../values.js";
 import { builderFunctions } from "./builder.js";
 import { defaultOptions, parseOptions, runShellCommand } from "./command.js";
 import { matchProcesses, type ProcessInfo, protectedPids } from "./procs.js";
@@ -121,10 +130,10 @@ const processModule: HostModule = {
           const pattern = argNonEmpty("process_get", args, 0, "pattern");
           const found = await matchProcesses(pattern);
           const [only] = found;
-          if (only === undefined) throw salError("process_get", `no process matches "${pattern}"`);
+          if (only === undefined) throw hostError("process_get", `no process matches "${pattern}"`);
           if (found.length > 1) {
             const pids = found.slice(0, 10).map((p) => p.pid);
-            throw salError(
+            throw hostError(
               "process_get",
               `${found.length} processes match "${pattern}" (pids ${pids.join(", ")}${found.length > 10 ? ", ..." : ""}): be more specific`,
             );

@@ -3,7 +3,8 @@
 // so a missing server is a quick, readable error and never a hang.
 
 import type { Redis } from "ioredis";
-import type { MainSideContext } from "../../sandbox/index.js";
+import type { MainSideContext } from "../../host/index.js";
+import { coerceError } from "../../util/index.js";
 
 const DEFAULT_URL = "redis://127.0.0.1:6379";
 const CLIENT_PREFIX = "redis-client:";
@@ -39,7 +40,7 @@ export function redisFailure(client: Redis, e: unknown): string {
     const code = (connection as NodeJS.ErrnoException).code;
     return `cannot connect: ${code ?? connection.message}`;
   }
-  return e instanceof Error ? e.message : String(e);
+  return coerceError(e).message;
 }
 
 export async function redisClient(ctx: MainSideContext): Promise<Redis> {

@@ -2,10 +2,17 @@
 // REDIS_URL env var) or the runner. Missing keys and fields read as `()`.
 
 import type { Redis } from "ioredis";
-import { Float, typeName, type Value } from "../../rhai/index.js";
-import type { HostModule, MainFunction, MainSideContext } from "../../sandbox/index.js";
-import { mainFn } from "../define.js";
-import { argInt, argString, salError } from "../values.js";
+import {
+  argInt,
+  argString,
+  type HostModule,
+  hostError,
+  type MainFunction,
+  type MainSideContext,
+  mainFn,
+  scalarText,
+} from "../../host/index.js";
+import { typeName, type Value } from "../../rhai/index.js";
 import {
   closeRedisClients,
   redisClient,
@@ -17,15 +24,14 @@ import {
 
 /** A value to store: strings as they are, numbers and bools as their text. */
 function storable(fn: string, v: Value): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
-  if (v instanceof Float) return String(v.value);
-  throw salError(fn, `can store a string, number or bool, not ${typeName(v)}`);
+  const text = scalarText(v);
+  if (text !== undefined) return text;
+  throw hostError(fn, `can store a string, number or bool, not ${typeName(v)}`);
 }
 
 function key(fn: string, args: readonly Value[], i = 0): string {
   const k = argString(fn, args, i, "key");
-  if (k === "") throw salError(fn, "the key must not be empty");
+  if (k === "") throw hostError(fn, "the key must not be empty");
   return k;
 }
 
@@ -42,7 +48,10 @@ function redisFn(
         return await body(client, args, spec.name);
       } catch (e) {
         if (e instanceof Error && e.name === "RhaiRuntimeError") throw e;
-        throw salError(spec.name, `Redis at ${safeUrl(redisUrl(ctx))}: ${redisFailure(client, e)}`);
+        throw hostError(
+          spec.name,
+          `Redis at ${safeUrl(redisUrl(ctx))}: ${redisFailure(client, e)}`,
+        );
       }
     },
   });

@@ -1,10 +1,17 @@
 // The `text` host module: indentation, prefixes, name clean-up and templates. Everything
 // runs in the script's worker, except reading and writing template files (main thread).
 
+import {
+  argHandle,
+  argMap,
+  argNonEmpty,
+  argString,
+  type HostModule,
+  hostError,
+  type WorkerSideContext,
+  workerFn,
+} from "../../host/index.js";
 import { RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
-import type { HostModule, WorkerSideContext } from "../../sandbox/index.js";
-import { workerFn } from "../define.js";
-import { argMap, argNonEmpty, argString, salError } from "../values.js";
 import { renderTemplate, TemplateError } from "./template.js";
 import { dedent, nameFix, pathFix, prefixLines } from "./text.js";
 
@@ -34,24 +41,24 @@ function render(fn: string, source: string, vars: RhaiMap): string {
   try {
     return renderTemplate(source, vars);
   } catch (e) {
-    if (e instanceof TemplateError) throw salError(fn, e.message);
+    if (e instanceof TemplateError) throw hostError(fn, e.message);
     throw e;
   }
 }
 
-const builderOf = (args: readonly Value[]) => args[0] as unknown as TemplateBuilder;
+const builderOf = (args: readonly Value[]) => argHandle(args, 0, TemplateBuilder);
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function checkVarName(fn: string, name: string): string {
   if (!VAR_NAME.test(name))
-    throw salError(fn, `not a template variable name: ${JSON.stringify(name)}`);
+    throw hostError(fn, `not a template variable name: ${JSON.stringify(name)}`);
   return name;
 }
 
 function readTemplate(ctx: WorkerSideContext, path: string): string {
   const text = ctx.callMain("os.file_read", [path]);
-  if (typeof text !== "string") throw salError("template_builder_open", `could not read ${path}`);
+  if (typeof text !== "string") throw hostError("template_builder_open", `could not read ${path}`);
   return text;
 }
 

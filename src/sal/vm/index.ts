@@ -3,26 +3,28 @@
 // info, delete) go to `vm_call` on the main thread, which keeps each machine in a directory
 // under the runner's VM directory and talks to the running QEMU over its QMP socket.
 
-import { RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
-import type {
-  HostFunction,
-  HostModule,
-  MainSideContext,
-  WorkerFunction,
-} from "../../sandbox/index.js";
-import { mainFn, overloads, workerFn } from "../define.js";
-import { resolvePath } from "../job-state.js";
 import {
   argArray,
+  argHandle,
   argInt,
   argMap,
   argNonEmpty,
   argSeconds,
   argString,
   guard,
+  type HostFunction,
+  type HostModule,
+  hostError,
+  type MainSideContext,
+  mainFn,
+  overloads,
   rhaiMap,
-  salError,
-} from "../values.js";
+  type WorkerFunction,
+  workerFn,
+} from "../../host/index.js";
+import { RHAI_TYPE_NAME, type RhaiMap, type Value } from "../../rhai/index.js";
+import { coerceError } from "../../util/index.js";
+import { resolvePath } from "../job-state.js";
 import {
   checkName,
   ensureDisk,
@@ -66,7 +68,7 @@ function memoryMiB(fn: string, v: Value): number {
   if (typeof v === "number") return v;
   const m = typeof v === "string" ? v.trim().match(/^(\d+(?:\.\d+)?)\s*([MG])(?:i?B)?$/i) : null;
   if (!m)
-    throw salError(
+    throw hostError(
       fn,
       `memory must be MiB or a size like "512M" or "2G", got ${JSON.stringify(v)}`,
     );
@@ -91,13 +93,13 @@ function machineOf(ctx: MainSideContext, fn: string, name: string): Machine {
   try {
     return new Machine(vmRoot(ctx.job.options.vmDir), checkName(name));
   } catch (e) {
-    throw salError(fn, (e as Error).message);
+    throw hostError(fn, coerceError(e).message);
   }
 }
 
 async function definedConfig(m: Machine, fn: string): Promise<VmConfig> {
   const config = await m.config();
-  if (!config) throw salError(fn, `no VM named "${m.name}"`);
+  if (!config) throw hostError(fn, `no VM named "${m.name}"`);
   return config;
 }
 
@@ -141,7 +143,7 @@ function applySettings(
   // The builder checked these already; `vm_call` is callable directly, so check again.
   const int = (key: string, min: number, max: number, v: Value): number => {
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
-      throw salError(fn, `${key} must be an integer from ${min} to ${max}`);
+      throw hostError(fn, `${key} must be an integer from ${min} to ${max}`);
     return v;
   };
   const cpus = settings.get("cpus");
@@ -158,24 +160,24 @@ function applySettings(
       typeof size !== "string" ||
       !DISK_SIZE.test(size)
     )
-      throw salError(fn, 'disk must be a map with a base image path and a size like "20G"');
+      throw hostError(fn, 'disk must be a map with a base image path and a size like "20G"');
     config.disk = { base: resolvePath(ctx, base), size };
   }
   const cloudInit = settings.get("cloud_init");
   if (cloudInit !== undefined) {
-    if (typeof cloudInit !== "string") throw salError(fn, "cloud_init must be a string");
+    if (typeof cloudInit !== "string") throw hostError(fn, "cloud_init must be a string");
     config.cloudInit = cloudInit;
   }
   const ports = settings.get("ports");
   if (ports !== undefined) {
-    if (!Array.isArray(ports)) throw salError(fn, "ports must be an array of maps");
+    if (!Array.isArray(ports)) throw hostError(fn, "ports must be an array of maps");
     for (const p of ports) {
-      if (!(p instanceof Map)) throw salError(fn, "ports must be an array of maps");
+      if (!(p instanceof Map)) throw hostError(fn, "ports must be an array of maps");
       const host = int("host port", 1, 65535, p.get("host"));
       const guest = int("guest port", 1, 65535, p.get("guest"));
       const clash = config.ports.find((q) => q.host === host);
       if (clash && clash.guest !== guest)
-        throw salError(fn, `host port ${host} is already forwarded to guest port ${clash.guest}`);
+        throw hostError(fn, `host port ${host} is already forwarded to guest port ${clash.guest}`);
       if (!clash) config.ports.push({ host, guest });
     }
   }
@@ -191,7 +193,7 @@ async function start(
   const stored = await m.config();
   if ((await m.pid()) !== undefined) {
     if (settings.size > 0)
-      throw salError(fn, `VM "${m.name}" is running: stop it before changing its settings`);
+      throw hostError(fn, `VM "${m.name}" is running: stop it before changing its settings`);
     ctx.log(`vm: ${m.name} is already running`);
     return infoMap(m, stored as VmConfig);
   }
@@ -257,17 +259,17 @@ async function vmCall(ctx: MainSideContext, args: readonly Value[]): Promise<Val
             return true;
           }
           default:
-            throw salError("vm_call", `unknown operation "${op}"`);
+            throw hostError("vm_call", `unknown operation "${op}"`);
         }
       } catch (e) {
-        if (e instanceof VmError) throw salError(fn, e.message);
+        if (e instanceof VmError) throw hostError(fn, e.message);
         throw e;
       }
     }),
   );
 }
 
-const builderOf = (args: readonly Value[]) => args[0] as unknown as VmBuilder;
+const builderOf = (args: readonly Value[]) => argHandle(args, 0, VmBuilder);
 
 function setting(
   name: string,
@@ -317,7 +319,7 @@ function positive(
   max: number,
 ): number {
   const n = argInt(fn, args, i, what);
-  if (n < 1 || n > max) throw salError(fn, `${what} must be between 1 and ${max}, got ${n}`);
+  if (n < 1 || n > max) throw hostError(fn, `${what} must be between 1 and ${max}, got ${n}`);
   return n;
 }
 
@@ -334,7 +336,7 @@ const functions: HostFunction[] = [
       try {
         return new VmBuilder(checkName(name));
       } catch (e) {
-        throw salError("vm", (e as Error).message);
+        throw hostError("vm", coerceError(e).message);
       }
     },
   }),
@@ -350,7 +352,7 @@ const functions: HostFunction[] = [
       (b, a, fn) => {
         const mib = memoryMiB(fn, a[1]);
         if (mib < 16 || mib > 1024 * 1024)
-          throw salError(fn, `memory must be 16 MiB to 1 TiB, got ${mib} MiB`);
+          throw hostError(fn, `memory must be 16 MiB to 1 TiB, got ${mib} MiB`);
         return b.with("memory", mib);
       },
     ),
@@ -364,7 +366,7 @@ const functions: HostFunction[] = [
       const base = argNonEmpty(fn, a, 1, "base image");
       const size = argNonEmpty(fn, a, 2, "size");
       if (!DISK_SIZE.test(size))
-        throw salError(fn, `size must look like "20G", got ${JSON.stringify(size)}`);
+        throw hostError(fn, `size must look like "20G", got ${JSON.stringify(size)}`);
       return b.with("disk", rhaiMap({ base, size }));
     },
   ),

@@ -14,12 +14,16 @@
 
 import type { NativeFunction, ParamType, Value } from "../rhai/index.js";
 
-/** What every host function knows about the job it serves. */
-export interface HostJobInfo {
+/** Who a job runs for: its identity as host functions see it. */
+export interface HostJobIdentity {
   readonly jobId: string;
   readonly callerId: string;
   readonly contextId: string;
   readonly signatories: readonly string[];
+}
+
+/** What every host function knows about the job it serves. */
+export interface HostJobInfo extends HostJobIdentity {
   readonly envVars: Readonly<Record<string, string>>;
   /** Options the runner was configured with for this module (e.g. Redis URL for data). */
   readonly options: Readonly<Record<string, unknown>>;

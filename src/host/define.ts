@@ -1,7 +1,8 @@
 // Shorthands for declaring host functions, so each declaration reads as its documentation.
 
 import type { ParamType, Value } from "../rhai/index.js";
-import type { HostFunction, MainFunction, WorkerFunction } from "../sandbox/index.js";
+import { argHandle, type HandleClass } from "./args.js";
+import type { HostFunction, MainFunction, WorkerFunction } from "./contract.js";
 
 export function mainFn(spec: Omit<MainFunction, "side">): MainFunction {
   return { side: "main", ...spec };
@@ -16,10 +17,11 @@ export function workerFn(spec: Omit<WorkerFunction, "side">): WorkerFunction {
  * itself and sends its name, the handle's settings and its other arguments to one main-side
  * dispatcher, which does the work and the argument checks.
  */
-export function handleMethods(
+export function handleMethods<T extends object>(
   handleType: string,
+  handleClass: HandleClass<T>,
   dispatcher: string,
-  settingsOf: (handle: Value) => Value,
+  settingsOf: (handle: T) => Value,
 ): (
   name: string,
   params: string[],
@@ -34,7 +36,12 @@ export function handleMethods(
       returns,
       doc,
       example,
-      run: (ctx, args) => ctx.callMain(dispatcher, [name, settingsOf(args[0]), args.slice(1)]),
+      run: (ctx, args) =>
+        ctx.callMain(dispatcher, [
+          name,
+          settingsOf(argHandle(args, 0, handleClass)),
+          args.slice(1),
+        ]),
     });
 }
 

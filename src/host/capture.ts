@@ -4,7 +4,7 @@
 // read, whatever the length of the lines (joining a growing partial line with each chunk
 // would be quadratic in the line's length).
 
-/** Characters kept of one stream (and of a run's output); the same cap as the SAL's spawn. */
+/** Characters kept of one stream (and of a heroscript run's output). */
 export const MAX_CAPTURE_CHARS = 16 * 1024 * 1024;
 /** A line longer than this is cut here; the rest of it, up to its newline, is dropped. */
 export const MAX_LINE_CHARS = MAX_CAPTURE_CHARS;

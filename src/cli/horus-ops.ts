@@ -1,0 +1,196 @@
+// `horus dead ...` and `horus events`: what operators look at, the dead letters (jobs that
+// used their attempts and failed) and the stream of job state changes. Loaded only when one
+// of these commands runs (see horus.ts).
+
+import type { Command } from "commander";
+import { HorusClient } from "../client/index.js";
+import {
+  type JobStateEvent,
+  jobCounts,
+  listJobs,
+  readEvents,
+  recentEvents,
+} from "../protocol/index.js";
+import { parseTime } from "../runtime/durations.js";
+import { guarded, printJson, say } from "./horus-actions.js";
+import { readSigningKey, UsageError } from "./horus-job.js";
+
+/** The dead letters are read from Redis: the supervisor has its own methods for them. */
+function direct(client: unknown): HorusClient {
+  if (client instanceof HorusClient) return client;
+  throw new UsageError(
+    "horus dead works on Redis directly (--redis-url); through a supervisor use its dead.* methods",
+  );
+}
+
+function pageSize(text: string | undefined): number {
+  const n = text === undefined ? 50 : Number(text);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1000)
+    throw new UsageError(`--limit: expected a whole number 1-1000, got "${text}"`);
+  return n;
+}
+
+export function deadList(flags: { runner: string; json?: boolean; limit?: string }, cmd: Command) {
+  return guarded(cmd, async (connect) => {
+    const limit = pageSize(flags.limit);
+    const client = direct(await connect());
+    const { total, letters } = await client.deadLetters(flags.runner, { limit });
+    if (flags.json) {
+      printJson({ total, letters });
+      return 0;
+    }
+    process.stdout.write("ID\tDIED\tATTEMPTS\tERROR_KIND\tERROR\n");
+    for (const { id, died_at, record } of letters)
+      process.stdout.write(
+        `${id}\t${died_at}\t${record.attempts}\t${record.error_kind ?? ""}\t${(record.error ?? "").replace(/\s+/g, " ").slice(0, 120)}\n`,
+      );
+    if (total > letters.length) say(`${letters.length} of ${total} shown (--limit)`);
+    return 0;
+  });
+}
+
+export function deadShow(id: string, _flags: unknown, cmd: Command) {
+  return guarded(cmd, async (connect) => {
+    const client = direct(await connect());
+    const detail = await client.deadLetter(id);
+    if (detail === undefined) throw new Error(`no job with id ${id}`);
+    printJson(detail);
+    return detail.dead ? 0 : 1;
+  });
+}
+
+export function deadRetry(id: string, flags: { key?: string }, cmd: Command) {
+  return guarded(cmd, async (connect) => {
+    const key = readSigningKey(flags.key);
+    const client = direct(await connect());
+    const job = await client.retryDead(id, key);
+    say(`job ${id} queued again as a new job, signed by your key`);
+    process.stdout.write(`${job.id}\n`);
+    return 0;
+  });
+}
+
+/** `horus events`: the namespace's job state changes, and with --follow those to come. */
+export function events(
+  flags: { runner?: string; follow?: boolean; json?: boolean; last?: string },
+  cmd: Command,
+) {
+  return guarded(cmd, async (connect) => {
+    const last = pageSize(flags.last ?? "20");
+    const client = direct(await connect());
+    const { keys } = client.store;
+    const show = (e: JobStateEvent) => {
+      if (flags.runner !== undefined && e.runner !== flags.runner) return;
+      if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+      else {
+        const { stream_id: _s, at, event, job, runner, ...rest } = e;
+        const extra = Object.entries(rest)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ");
+        process.stdout.write(`${at}  ${event.padEnd(11)} ${runner.padEnd(12)} ${job} ${extra}\n`);
+      }
+    };
+    const recent = await recentEvents(client.store.redis, keys, last);
+    for (const e of recent) show(e);
+    if (!flags.follow) return 0;
+    // Blocking reads on a connection of their own, from the last event shown on.
+    const conn = client.store.redis.duplicate();
+    let after = recent.at(-1)?.stream_id ?? "$";
+    const stop = new Promise<void>((resolve) => process.once("SIGINT", resolve));
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      conn.disconnect();
+    });
+    try {
+      while (!stopped) {
+        const batch = await readEvents(conn, keys, { after, blockMs: 5000, count: 500 }).catch(
+          (e: unknown) => {
+            if (stopped) return [];
+            throw e;
+          },
+        );
+        for (const e of batch) show(e);
+        after = batch.at(-1)?.stream_id ?? after;
+      }
+    } finally {
+      conn.disconnect();
+    }
+    return 0;
+  });
+}
+
+const STATUSES = ["created", "scheduled", "dispatched", "started", "finished", "error"];
+
+/** `horus jobs list`: jobs newest first, whoever submitted them, filtered. */
+export function jobsList(
+  flags: { runner?: string; status?: string; since?: string; limit?: string; json?: boolean },
+  cmd: Command,
+) {
+  return guarded(cmd, async (connect) => {
+    const limit = pageSize(flags.limit);
+    if (flags.status !== undefined && !STATUSES.includes(flags.status))
+      throw new UsageError(
+        `--status: expected one of ${STATUSES.join(", ")}, got "${flags.status}"`,
+      );
+    let sinceMs: number | undefined;
+    try {
+      if (flags.since !== undefined) sinceMs = parseTime(flags.since, "--since").getTime();
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const client = direct(await connect());
+    const page = await listJobs(client.store, {
+      ...(flags.runner === undefined ? {} : { runner: flags.runner }),
+      ...(flags.status === undefined ? {} : { status: flags.status }),
+      ...(sinceMs === undefined ? {} : { sinceMs }),
+      limit,
+    });
+    if (flags.json) {
+      printJson(page);
+      return 0;
+    }
+    process.stdout.write("ID\tRUNNER\tSTATUS\tSTORED\tATTEMPTS\tERROR_KIND\n");
+    for (const j of page.jobs)
+      process.stdout.write(
+        `${j.id}\t${j.runner}\t${j.status}\t${j.stored_at}\t${j.attempts}\t${j.error_kind ?? ""}\n`,
+      );
+    if (page.next !== undefined) say(`more jobs are older than these (--limit ${limit})`);
+    return 0;
+  });
+}
+
+/** `horus jobs counts`: per runner id, jobs queued, scheduled, running, and ended totals. */
+export function jobsCounts(flags: { runner?: string; json?: boolean }, cmd: Command) {
+  return guarded(cmd, async (connect) => {
+    const client = direct(await connect());
+    const ids =
+      flags.runner !== undefined
+        ? [flags.runner]
+        : (await client.store.redis.smembers(client.store.keys.runnerIds())).sort();
+    const rows = await jobCounts(client.store, ids);
+    if (flags.json) {
+      printJson(rows);
+      return 0;
+    }
+    process.stdout.write("RUNNER\tQUEUED\tSCHEDULED\tRUNNING\tFINISHED\tERROR\tDEAD\n");
+    for (const r of rows)
+      process.stdout.write(
+        `${r.runner}\t${r.queued}\t${r.scheduled}\t${r.running}\t${r.finished}\t${r.error}\t${r.dead}\n`,
+      );
+    return 0;
+  });
+}
+
+export function deadPurge(ids: string[], flags: { runner: string; all?: boolean }, cmd: Command) {
+  return guarded(cmd, async (connect) => {
+    if (ids.length === 0 && !flags.all)
+      throw new UsageError(
+        "give the ids to purge, or --all for every dead letter of the runner id",
+      );
+    const client = direct(await connect());
+    const purged = await client.purgeDead(flags.runner, ids.length === 0 ? undefined : ids);
+    say(`${purged} dead letter(s) purged`);
+    return 0;
+  });
+}
