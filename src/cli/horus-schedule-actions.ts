@@ -11,8 +11,9 @@ import {
   type ScheduleView,
 } from "../protocol/index.js";
 import { type RedisLocationFlags, redisUrlFromFlags } from "../runtime/cli-options.js";
+import { parseDurationMs, parseTime } from "../runtime/durations.js";
 import { exitWhenWritten } from "./horus-actions.js";
-import { readSigningKey, readSource, UsageError } from "./horus-job.js";
+import { type JobFlags, lifecycleOf, readSigningKey, readSource, UsageError } from "./horus-job.js";
 
 interface GlobalFlags extends RedisLocationFlags {
   namespace: string;
@@ -96,26 +97,22 @@ async function guarded(
   return exitWhenWritten(code);
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `2s`, `500ms`, `1.5m`, `1h`, `1d` as milliseconds. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m)
-    throw new UsageError(
-      `${flag} takes a duration with its unit (500ms, 2s, 5m, 1h, 1d), got "${text}"`,
-    );
-  const ms = Number(m[1]) * (UNITS[m[2] as string] as number);
-  if (!Number.isInteger(ms)) throw new UsageError(`${flag} must be a whole number of milliseconds`);
-  return ms;
+/** A duration flag through the CLI's one duration syntax, as a usage error when bad. */
+function duration(text: string, flag: string): number {
+  try {
+    return parseDurationMs(text, flag);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 function time(text: string | undefined, flag: string): string | undefined {
   if (text === undefined) return undefined;
-  const t = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(t))
-    throw new UsageError(`${flag} takes an RFC 3339 time (2026-05-01T00:00:00Z), got "${text}"`);
-  return new Date(t).toISOString();
+  try {
+    return parseTime(text, flag).toISOString();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 function parseEnv(pairs: string[]): Record<string, string> {
@@ -143,6 +140,9 @@ interface AddFlags {
   notAfter?: string;
   key?: string;
   print?: boolean;
+  attempts?: string;
+  backoff?: string;
+  priority?: string;
 }
 
 /** The flag each schedule field comes from, to name it in errors. */
@@ -160,6 +160,9 @@ const FLAG_OF: Record<string, string> = {
   "template.executor": "--executor",
   "template.caller_id": "--caller",
   "template.context_id": "--context",
+  "template.max_attempts": "--attempts",
+  "template.backoff": "--backoff",
+  "template.priority": "--priority",
 };
 
 /** The schedule the flags describe, checked as a runner would check it, not yet signed. */
@@ -173,6 +176,14 @@ export function unsignedSchedule(name: string, flags: AddFlags, now = new Date()
   if (flags.env.length > 0) template.env_vars = env;
   if (flags.caller !== undefined) template.caller_id = flags.caller;
   if (flags.context !== undefined) template.context_id = flags.context;
+  // Attempts, backoff and priority as `horus submit` reads them, for each occurrence.
+  const lifecycle = lifecycleOf(
+    { attempts: flags.attempts, backoff: flags.backoff, priority: flags.priority } as JobFlags,
+    now,
+  );
+  if (lifecycle.max_attempts !== undefined) template.max_attempts = lifecycle.max_attempts;
+  if (lifecycle.backoff !== undefined) template.backoff = lifecycle.backoff;
+  if (lifecycle.priority !== undefined) template.priority = lifecycle.priority;
   const schedule: Schedule = {
     name,
     runner: flags.runner,
@@ -181,7 +192,7 @@ export function unsignedSchedule(name: string, flags: AddFlags, now = new Date()
     signatures: [],
   };
   if (flags.cron !== undefined) schedule.cron = flags.cron;
-  if (flags.every !== undefined) schedule.every_ms = parseDuration(flags.every, "--every");
+  if (flags.every !== undefined) schedule.every_ms = duration(flags.every, "--every");
   if (flags.tz !== undefined) schedule.timezone = flags.tz;
   const notBefore = time(flags.notBefore, "--not-before");
   const notAfter = time(flags.notAfter, "--not-after");

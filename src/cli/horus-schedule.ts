@@ -36,7 +36,7 @@ export function addScheduleCommand(program: Command): void {
     .description("sign a schedule with your key and store it; prints it with its next occurrences")
     .requiredOption("--runner <id>", "runner id whose instances mint and run the occurrences")
     .option("--cron <expr>", "cron expression: 5 fields, or 6 with seconds first (or @hourly...)")
-    .option("--every <duration>", "an interval instead of --cron: 2s, 500ms, 5m, 1h, 1d")
+    .option("--every <duration>", "an interval instead of --cron: 2s, 500ms, 5m, 1h30m, 1d")
     .option("--tz <zone>", "IANA timezone the cron expression is read in (default UTC)")
     .requiredOption("--script <file>", "file holding the payload, or - for standard input")
     .option("--executor <name>", "hero, sal or osiris (informational)")
@@ -51,6 +51,12 @@ export function addScheduleCommand(program: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option("--attempts <n>", "each occurrence runs at most N times in all (1-100)")
+    .option(
+      "--backoff <delay>",
+      "wait between attempts: 200ms, or 1s,exp[,MAX] to double each time",
+    )
+    .option("--priority <p>", "0-9, higher taken first within the runner id (default 5)")
     .option("--context <id>", "context id")
     .option("--caller <id>", "caller id")
     .option(

@@ -129,14 +129,16 @@ describe("horus schedule", () => {
   });
 
   test.each([
-    [["--every", "2"], "--every takes a duration with its unit"],
+    [["--every", "2"], "--every: expected a duration with its unit"],
     [["--every", "2s", "--cron", "* * * * *"], "give exactly one of --cron EXPR and --every"],
     [["--cron", "* * * *"], "--cron: is not a cron expression"],
     [["--every", "2s", "--tz", "UTC"], "--tz: applies to a cron expression only"],
     [["--cron", "* * * * *", "--tz", "Nowhere/City"], "--tz: must be an IANA timezone"],
     [["--every", "1s", "--timeout", "0"], "--timeout: must be > 0"],
     [["--every", "1s", "--not-after", "2001-01-01T00:00:00Z"], "has no occurrence from now on"],
-    [["--every", "1s", "--not-before", "soon"], "--not-before takes an RFC 3339 time"],
+    [["--every", "1s", "--not-before", "soon"], "--not-before: expected an RFC 3339 time"],
+    [["--every", "1s", "--priority", "12"], "--priority: must be 0-9"],
+    [["--every", "1s", "--backoff", "1s"], "give --attempts N"],
   ])("add %j is a usage error naming the flag: %s", async (flags, message) => {
     const r = await horus(
       ["schedule", "add", "bad", "--runner", "cron", "--script", "-", ...flags],
@@ -161,6 +163,35 @@ describe("horus schedule", () => {
     expect(printed.code).toBe(0);
     const s = parseSchedule(JSON.parse(printed.stdout));
     expect(s).toMatchObject({ name: "p", every_ms: 3_600_000, template: { payload: "echo x" } });
+    const retried = await horus(
+      [
+        "schedule",
+        "add",
+        "p",
+        "--runner",
+        "cron",
+        "--every",
+        "1h30m",
+        "--script",
+        "-",
+        "--attempts",
+        "3",
+        "--backoff",
+        "1s,exp",
+        "--priority",
+        "8",
+        "--print",
+      ],
+      "echo x",
+    );
+    expect(parseSchedule(JSON.parse(retried.stdout))).toMatchObject({
+      every_ms: 5_400_000,
+      template: {
+        max_attempts: 3,
+        backoff: { type: "exponential", delay_ms: 1000 },
+        priority: 8,
+      },
+    });
     expect(await redis.hexists(`${ns}:schedules`, "p")).toBe(0);
   });
 });
