@@ -213,8 +213,10 @@ describe("what a Redis writer can do with occurrences", () => {
     const w = await world();
     const id = await w.forge(schedule(), recent());
     expect((await w.ended(id)).status).toBe("finished");
-    await redis.lpush(w.keys.queue("r1"), id);
+    // Reset first, then queued: taken before the reset, it would be refused as finished and
+    // nothing recorded (its end is written once).
     await redis.hset(w.keys.job(id), "status", "dispatched");
+    await redis.lpush(w.keys.queue("r1"), id);
     await until(async () => (await redis.hget(w.keys.job(id), "error_kind")) === "unauthorized", {
       what: "the replay to be refused",
     });
