@@ -80,7 +80,7 @@ function parseBackoff(text: string): Backoff {
 }
 
 /** The lifecycle fields the flags ask for (attempts, backoff, run_at, priority). */
-function lifecycleOf(flags: JobFlags, now: Date): Partial<NewJob> {
+export function lifecycleOf(flags: JobFlags, now: Date): Partial<NewJob> {
   if (flags.delay !== undefined && flags.at !== undefined)
     throw new UsageError("--delay and --at both say when the job runs: give one");
   if (flags.backoff !== undefined && flags.attempts === undefined)

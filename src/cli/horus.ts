@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_TIMEOUT_S } from "../job/create.js";
 import { namespaceOption, redisClusterOption, redisUrlOption } from "../runtime/cli-options.js";
 import { packageVersion } from "../runtime/version.js";
+import { addScheduleCommand } from "./horus-schedule.js";
 
 // A reader that stops early (`horus logs ID | head`) closes the pipe: that ends the output,
 // quietly, as it would for any Unix tool, instead of a stack trace for EPIPE.
@@ -229,5 +230,7 @@ dead
   .requiredOption("--runner <id>", "runner id")
   .option("--all", "every dead letter of the runner id")
   .action(lazyOps("deadPurge"));
+
+addScheduleCommand(program);
 
 await program.parseAsync(process.argv);

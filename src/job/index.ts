@@ -8,5 +8,6 @@ export * from "./envelope.js";
 export * from "./failure.js";
 export { libsecp256k1, useLibsecp256k1 } from "./native-verify.js";
 export * from "./result-signature.js";
+export * from "./schedule.js";
 export * from "./schema.js";
 export * from "./types.js";

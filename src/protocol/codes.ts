@@ -54,6 +54,21 @@ export const RECOVER_CODES = {
   [-5]: "alive",
 } as const;
 
+/** MINT (schedule-lua.ts): SUBMIT's codes, and two of its own. */
+export const MINT_CODES = {
+  1: "queued",
+  [-1]: "exists",
+  [-7]: "claimed",
+  [-8]: "minted-before",
+  [-9]: "schedule-changed",
+} as const;
+
+/** MINTER_LEASE. */
+export const MINTER_LEASE_CODES = { 1: "held", 0: "elsewhere" } as const;
+
+/** REMOVE_SCHEDULE. */
+export const REMOVE_SCHEDULE_CODES = { 1: "removed", 0: "missing" } as const;
+
 export class UnknownCodeError extends Error {
   override readonly name = "UnknownCodeError";
 }

@@ -10,6 +10,7 @@ export * from "./lifecycle.js";
 export * from "./queue-stats.js";
 export * from "./recovery.js";
 export * from "./scan.js";
+export * from "./schedules.js";
 export { isNoScript } from "./scripts-runner.js";
 export * from "./store.js";
 export * from "./supervisor-store.js";

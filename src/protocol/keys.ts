@@ -173,4 +173,21 @@ export class RedisKeys {
   control(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:control`;
   }
+  // Schedules (docs/protocol.md, "Schedules").
+  /** The namespace's schedules: name to the signed schedule's JSON. */
+  schedules(): string {
+    return `${this.prefix}schedules`;
+  }
+  /** A schedule's minted occurrences: ids scored by occurrence time (ms), the newest 100. */
+  scheduleRuns(name: string): string {
+    return `${this.prefix}schedule:${name}:runs`;
+  }
+  /** The time (ms) of a schedule's latest minted occurrence. */
+  scheduleLast(name: string): string {
+    return `${this.prefix}schedule:${name}:last`;
+  }
+  /** The minting lease: the one instance of a runner id that mints its schedules' occurrences. */
+  minter(runnerId: string): string {
+    return `${this.prefix}runner:${runnerId}:minter`;
+  }
 }

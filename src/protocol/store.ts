@@ -314,7 +314,8 @@ export class JobStore {
     if (refusal) throw refusal;
   }
 
-  private submitCall(job: Job): [string[], string[]] {
+  /** SUBMIT's keys and arguments for a job (MINT runs SUBMIT with them, see schedules.ts). */
+  submitCall(job: Job): [string[], string[]] {
     const hash = jobToHash(job);
     // A job due later waits in the delayed set (its run_at is signed: a runner refuses to
     // start it early whatever Redis says).

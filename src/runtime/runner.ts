@@ -7,11 +7,13 @@ import { hostname } from "node:os";
 import { trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
 import {
+  checkOccurrence,
   type ErrorKind,
   errorKindOf,
   InvalidJobError,
   type Job,
   jobFromHash,
+  type OccurrenceVerdict,
   publicKeyOf,
   RETRYABLE_KINDS,
   retryDelayMs,
@@ -29,6 +31,7 @@ import {
   prepareRetry,
   type RedisKeys,
   type ResultSigner,
+  ScheduleStore,
   sweepCrashedInstances,
   type TakenJob,
   type TakeRequest,
@@ -43,6 +46,7 @@ import type { ExecutionContext, Executor } from "./executor.js";
 import { JobStop } from "./job-stop.js";
 import { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
+import { Minter } from "./minter.js";
 import { OrphanWatch } from "./orphans.js";
 import { type AcceptancePolicy, checkJob } from "./policy.js";
 import type { Readiness } from "./probe-server.js";
@@ -167,6 +171,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
   private loopPromise: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private retention: { stop(): void } | undefined;
+  private minter: Minter | undefined;
   private readonly maxAttempts: number;
   private readonly sweepIntervalS: number;
   private redisDown = false;
@@ -342,6 +347,17 @@ export class Runner extends EventEmitter<RunnerEvents> {
     this.delayed.start();
     // Written before "runner started" is said, so whoever reads that line finds the instance.
     await this.lease.start();
+    // Schedules' occurrences: minted by whichever instance holds the minting lease.
+    this.minter = new Minter({
+      store: new ScheduleStore(this.store),
+      runnerId: this.runnerId,
+      instance: this.instance,
+      policy: this.policy,
+      leaseMs: this.heartbeatS * 3000,
+      renewMs: this.heartbeatS * 1000,
+      log: this.log,
+    });
+    this.minter.start();
     this.sweep();
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalS * 1000);
     this.sweepTimer.unref();
@@ -600,16 +616,20 @@ export class Runner extends EventEmitter<RunnerEvents> {
     const hash = taken?.hash ?? (await this.store.loadHash(id));
     if (Object.keys(hash).length === 0) return this.dropItem(id, "no such job");
 
+    // An occurrence of a schedule is judged by the schedule's signature and rebuilt from the
+    // schedule: the hash's own job fields are never read (docs/protocol.md, "Schedules").
+    const occurrence = hash.schedule === undefined ? undefined : checkOccurrence(hash, this.policy);
+    if (occurrence?.ok === false) return this.reject(id, occurrence.kind, occurrence.message);
     let job: Job;
     try {
-      job = jobFromHash(hash);
+      job = occurrence?.ok ? occurrence.job : jobFromHash(hash);
     } catch (e) {
       if (e instanceof InvalidJobError) return this.reject(id, "invalid_job", e.message);
       throw e;
     }
     if (job.id !== id)
       return this.reject(id, "invalid_job", `job hash holds id "${job.id}", queued as "${id}"`);
-    if (!tracingOn()) return this.checkAndRun(job, hash, stop, taken);
+    if (!tracingOn()) return this.checkAndRun(job, hash, stop, taken, occurrence);
     // Traced: the job's span joins the trace its TRACEPARENT names (signed with the job).
     const takenAt = Date.parse(hash.started_at ?? "");
     return inSpan(
@@ -622,7 +642,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
       async () => {
         if (Number.isFinite(takenAt))
           trace.getTracer("horus").startSpan("job.take", { startTime: takenAt }).end();
-        return this.checkAndRun(job, hash, stop, taken);
+        return this.checkAndRun(job, hash, stop, taken, occurrence);
       },
       contextFrom(job.env_vars.TRACEPARENT),
     );
@@ -634,11 +654,15 @@ export class Runner extends EventEmitter<RunnerEvents> {
     hash: Record<string, string>,
     stop: JobStop,
     taken: TakenJob | undefined,
+    occurrence?: OccurrenceVerdict,
   ): Promise<void> {
     const id = job.id;
-    const verdict = tracingOn()
-      ? await inSpan("job.verify", {}, async () => checkJob(job, this.policy))
-      : checkJob(job, this.policy);
+    // An occurrence was judged already, by its schedule (see handle).
+    const verdict =
+      occurrence ??
+      (tracingOn()
+        ? await inSpan("job.verify", {}, async () => checkJob(job, this.policy))
+        : checkJob(job, this.policy));
     if (!verdict.ok) return this.reject(id, verdict.kind, verdict.message);
     if (verdict.untrusted.length > 0)
       this.log.warn(
@@ -950,6 +974,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
 
   private async shutdown(mode: "graceful" | "forceful"): Promise<void> {
     this.log.info({ mode, running: this.running.size }, "stopping");
+    const minterStopped = this.minter?.stop();
     this.slotFreed?.();
     // Interrupts a blocking BLMOVE at once; an id it had already moved stays in our active
     // list and is returned to the queue below.
@@ -974,6 +999,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
           this.delayed?.stop();
         },
       ],
+      ["minter", async () => minterStopped],
       ["instance key", () => this.unregister()],
       ["run ledger", async () => this.ledger?.close()],
       ["executor", async () => this.executor.close?.()],

@@ -32,6 +32,10 @@ export const RPC_ERRORS = {
   responseTooLarge: -32060,
   /** Redis refused the write: it has reached maxmemory. Nothing was stored. */
   redisOutOfMemory: -32070,
+  /** A schedule with this name exists already. */
+  scheduleExists: -32080,
+  /** No such schedule. */
+  scheduleNotFound: -32081,
 } as const;
 
 export class RpcError extends Error {

@@ -1,7 +1,23 @@
 // What each JSON-RPC method does and who may call it. Params arrive validated against
 // `SCHEMAS` (rpc.ts does that); handlers deal only with meaning.
-import { type Job, parseJob } from "../job/index.js";
-import { JobExistsError, type JobRecord, type JobStore, listInstances } from "../protocol/index.js";
+import {
+  InvalidScheduleError,
+  type Job,
+  nextOccurrence,
+  parseJob,
+  parseSchedule,
+  scheduleBytes,
+  verifyEnvelope,
+  verifySignatures,
+} from "../job/index.js";
+import {
+  JobExistsError,
+  type JobRecord,
+  type JobStore,
+  listInstances,
+  ScheduleExistsError,
+  ScheduleStore,
+} from "../protocol/index.js";
 import type { SupervisorStore } from "../protocol/supervisor-store.js";
 import type { Authenticator, Caller, Scope } from "./auth.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
@@ -140,6 +156,37 @@ async function queue(s: Services, id: string, runner: string): Promise<void> {
 
 function resultOf(record: JobRecord | JobView): ResultOf<"job.run"> {
   return record.result ?? { error: record.error ?? `job ended with status ${record.status}` };
+}
+
+/**
+ * A schedule as the supervisor stores it: valid, signed, every signature holding, with an
+ * occurrence still to come. Which keys to trust is the runners' business, as for jobs.
+ */
+function verifiedSchedule(input: unknown) {
+  let schedule: ReturnType<typeof parseSchedule>;
+  try {
+    schedule = parseSchedule(input);
+  } catch (e) {
+    if (e instanceof InvalidScheduleError) throw new RpcError(RPC_ERRORS.invalidJob, e.message);
+    throw e;
+  }
+  const bytes = scheduleBytes(schedule);
+  const signers = new Set(verifySignatures(bytes, schedule.signatures).valid);
+  const verdict = verifyEnvelope(bytes, schedule.signatures, signers, "schedule");
+  if (!verdict.ok)
+    throw new RpcError(
+      RPC_ERRORS.jobRefused,
+      `schedule ${schedule.name} refused: ${verdict.message}`,
+      { kind: verdict.kind },
+    );
+  const next = nextOccurrence(schedule, Date.now());
+  if (next === undefined)
+    throw new RpcError(
+      RPC_ERRORS.jobRefused,
+      `schedule ${schedule.name} refused: it has no occurrence from now on`,
+      { kind: "invalid_job" },
+    );
+  return { schedule, next };
 }
 
 export const METHODS: MethodTable = {
@@ -420,5 +467,50 @@ export const METHODS: MethodTable = {
       const sink = (ctx.connection as ConnectionState).sink;
       return { unsubscribed: ctx.services.events.unsubscribe(p.job_id, sink) };
     },
+  },
+
+  "schedule.add": {
+    summary:
+      "Verifies and stores a schedule signed by the client; the runners of its runner id mint and run its occurrences",
+    access: JOBS,
+    async handle(p, ctx) {
+      const { schedule, next } = verifiedSchedule(p.schedule);
+      try {
+        await new ScheduleStore(ctx.services.jobs).add(schedule);
+      } catch (e) {
+        if (e instanceof ScheduleExistsError)
+          throw new RpcError(RPC_ERRORS.scheduleExists, e.message);
+        throw e;
+      }
+      return { name: schedule.name, next: new Date(next).toISOString() };
+    },
+  },
+
+  "schedule.list": {
+    summary:
+      "The namespace's schedules: runner, expression, bounds, signers, next and last minted occurrence",
+    access: JOBS,
+    handle: async (_p, ctx) => ({
+      schedules: await new ScheduleStore(ctx.services.jobs).views(),
+    }),
+  },
+
+  "schedule.remove": {
+    summary:
+      "Removes a schedule: nothing more is minted from it (its signature still authorises its occurrences until not_after)",
+    access: ["admin"],
+    async handle(p, ctx) {
+      if (!(await new ScheduleStore(ctx.services.jobs).remove(p.name)))
+        throw new RpcError(RPC_ERRORS.scheduleNotFound, `no schedule named "${p.name}"`);
+      return { removed: true };
+    },
+  },
+
+  "schedule.runs": {
+    summary: "A schedule's minted occurrences, newest first, with their jobs' statuses",
+    access: JOBS,
+    handle: async (p, ctx) => ({
+      runs: await new ScheduleStore(ctx.services.jobs).runs(p.name, p.limit),
+    }),
   },
 };

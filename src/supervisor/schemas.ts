@@ -1,7 +1,7 @@
 // The shapes of every method's params and result. The server validates params with these
 // and the OpenRPC document is generated from them, so the two cannot drift apart.
 import { z } from "zod";
-import { jobSchema } from "../job/index.js";
+import { jobSchema, SCHEDULE_NAME } from "../job/index.js";
 import { SCOPES } from "./auth.js";
 
 /** A job as a client sends it; upstream's `runner_id` is accepted for `runner`. */
@@ -112,6 +112,38 @@ export const keyRecord = z.object({
   created_at: z.string(),
 });
 
+const scheduleName = z
+  .string()
+  .regex(SCHEDULE_NAME, "must be 1 to 64 characters of letters, digits and . _ -")
+  .describe("schedule name");
+
+export const scheduleView = z.object({
+  name: z.string(),
+  runner: z.string().optional(),
+  cron: z.string().optional(),
+  every_ms: z.number().optional(),
+  timezone: z.string().optional(),
+  not_before: z.string().optional(),
+  not_after: z.string().optional(),
+  created_at: z.string().optional(),
+  signed_by: z
+    .array(z.string())
+    .describe("keys whose signatures verify; whether a runner trusts them is its own business"),
+  next: z.string().optional().describe("the next occurrence"),
+  last_minted: z.string().optional().describe("the latest occurrence minted"),
+  problem: z.string().optional().describe("why the stored schedule cannot run"),
+});
+
+export const scheduleRun = z.object({
+  id: z.string(),
+  occurrence: z.string(),
+  status: z.string().describe("the occurrence job's status; expired once its record is gone"),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  error_kind: z.string().optional(),
+  error: z.string().optional(),
+});
+
 const empty = z.object({});
 const byJobId = z.object({ job_id: jobId });
 
@@ -213,6 +245,26 @@ export const SCHEMAS = {
     }),
   },
   "job.unsubscribe": { params: byJobId, result: z.object({ unsubscribed: z.boolean() }) },
+  "schedule.add": {
+    params: z.object({
+      schedule: z
+        .record(z.string(), z.unknown())
+        .describe("a schedule signed by the client (docs/protocol.md, section 10)"),
+    }),
+    result: z.object({ name: z.string(), next: z.string().optional() }),
+  },
+  "schedule.list": { params: empty, result: z.object({ schedules: z.array(scheduleView) }) },
+  "schedule.remove": {
+    params: z.object({ name: scheduleName }),
+    result: z.object({ removed: z.literal(true) }),
+  },
+  "schedule.runs": {
+    params: z.object({
+      name: scheduleName,
+      limit: z.number().int().min(1).max(100).default(100),
+    }),
+    result: z.object({ runs: z.array(scheduleRun) }),
+  },
 } as const;
 
 export type MethodName = keyof typeof SCHEMAS;

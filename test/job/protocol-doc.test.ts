@@ -105,6 +105,7 @@ describe("docs/protocol.md describes everything the code defines", () => {
       "src/protocol/scripts.ts",
       "src/protocol/retry-scripts.ts",
       "src/protocol/supervisor-store.ts",
+      "src/protocol/schedule-lua.ts",
     ]) {
       const source = readFileSync(new URL(file, ROOT), "utf8");
       for (const m of source.matchAll(/const (\w+): ScriptDef/g)) names.push(m[1] as string);
@@ -145,6 +146,10 @@ describe("docs/protocol.md describes everything the code defines", () => {
       dead: keys.dead(runner),
       running: keys.running(runner),
       rate: keys.rate(runner),
+      schedules: keys.schedules(),
+      scheduleRuns: keys.scheduleRuns("<name>"),
+      scheduleLast: keys.scheduleLast("<name>"),
+      minter: keys.minter(runner),
       apiKeys: sup.apiKeys(),
       runners: sup.runners(),
       jobIndex: sup.jobIndex(),

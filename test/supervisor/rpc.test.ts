@@ -98,6 +98,10 @@ describe("keys and scopes", () => {
     "job.delete": JOBS,
     "job.subscribe": JOBS,
     "job.unsubscribe": JOBS,
+    "schedule.add": JOBS,
+    "schedule.list": JOBS,
+    "schedule.remove": ["admin"],
+    "schedule.runs": JOBS,
   };
   const params: Record<string, () => unknown> = {
     "rpc.discover": () => ({}),
@@ -120,6 +124,10 @@ describe("keys and scopes", () => {
     "job.delete": () => ({ job_id: "no-such-job" }),
     "job.subscribe": () => ({ job_id: "no-such-job" }),
     "job.unsubscribe": () => ({ job_id: "no-such-job" }),
+    "schedule.add": () => ({ schedule: {} }),
+    "schedule.list": () => ({}),
+    "schedule.remove": () => ({ name: "no-such-schedule" }),
+    "schedule.runs": () => ({ name: "no-such-schedule" }),
   };
 
   test("the matrix covers every method the server has", () => {
