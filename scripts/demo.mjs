@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkResultSignature, HorusClient } from "../dist/client/index.js";
-import { createJob, generateKeyPair, signJob } from "../dist/job/index.js";
+import { createJob, generateKeyPair, signJob, signSchedule } from "../dist/job/index.js";
+import { ScheduleStore } from "../dist/protocol/index.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const REDIS_URL = process.env.HORUS_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -126,6 +127,32 @@ async function lifecycleDemo(keys) {
     `== dead letters of demo-sal: ${letters.map((l) => `${l.id.slice(0, 8)}… after ${l.record.attempts} attempts: ${l.record.error.split("\n")[0]}`).join("; ")}\n`,
   );
   if (!letters.some((l) => l.id === doomed.id)) wrong += 1;
+
+  // A signed schedule: every second, minted by whichever runner instance holds the lease.
+  const schedules = new ScheduleStore(client.store);
+  const schedule = signSchedule(
+    {
+      name: "demo-tick",
+      runner: "demo-sal",
+      every_ms: 1000,
+      template: { payload: '"tick at " + timestamp()', timeout: 10 },
+      created_at: new Date().toISOString(),
+      signatures: [],
+    },
+    keys.private_key,
+  );
+  await schedules.add(schedule);
+  let runs = [];
+  for (let i = 0; i < 100 && runs.filter((r) => r.status === "finished").length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    runs = await schedules.runs("demo-tick");
+  }
+  await schedules.remove("demo-tick");
+  const ticks = runs.filter((r) => r.status === "finished");
+  console.log(
+    `== a schedule every 1 s: ${ticks.length} occurrences ran (${ticks.map((r) => r.id).join(", ")})\n`,
+  );
+  if (ticks.length < 2) wrong += 1;
   return wrong;
 }
 
