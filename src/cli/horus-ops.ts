@@ -190,7 +190,7 @@ export function deadPurge(ids: string[], flags: { runner: string; all?: boolean 
       );
     const client = direct(await connect());
     const purged = await client.purgeDead(flags.runner, ids.length === 0 ? undefined : ids);
-    say(`${purged} dead letter(s) purged`);
+    say(`${purged.length} dead letter(s) purged`);
     return 0;
   });
 }

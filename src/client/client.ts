@@ -12,14 +12,13 @@ import {
   verifyJobSignatures,
 } from "../job/index.js";
 import {
-  type AttemptEntry,
-  attemptHistory,
   closeRedis,
   connectRedis,
   DEFAULT_REDIS_URL,
-  type DeadLetter,
+  type DeadLetterDetail,
+  type DeadPage,
+  deadLetterOf,
   type InstanceInfo,
-  isDead,
   isNoScript,
   type JobRecord,
   type JobReply,
@@ -29,6 +28,7 @@ import {
   listInstances,
   purgeDead,
   recordOf,
+  resubmitDead,
   whenReady,
 } from "../protocol/index.js";
 import { followLogs } from "./follow.js";
@@ -38,17 +38,12 @@ export interface ClientOptions {
   namespace?: string;
 }
 
+export type { DeadLetterDetail, DeadPage } from "../protocol/index.js";
+
 /** How long past a job's own timeout a waiter keeps waiting (queueing, clock skew). */
 const WAIT_MARGIN_S = 30;
 /** BLPOP in slices so a waiter notices a Redis restart and a caller's abort. */
 const WAIT_SLICE_S = 5;
-
-/** A job as `horus dead show` prints it: its record, its attempts, whether it is dead. */
-export interface DeadLetterDetail {
-  record: JobRecord;
-  dead: boolean;
-  attempts: AttemptEntry[];
-}
 
 export class WaitTimeoutError extends Error {
   override readonly name = "WaitTimeoutError";
@@ -237,19 +232,13 @@ export class HorusClient {
   deadLetters(
     runnerId: string,
     page: { offset?: number; limit?: number } = {},
-  ): Promise<{ total: number; letters: DeadLetter[] }> {
+  ): Promise<DeadPage & { total: number }> {
     return listDead(this.store, runnerId, page);
   }
 
   /** A job's record, its attempts and whether it is a dead letter; undefined if gone. */
-  async deadLetter(id: string): Promise<DeadLetterDetail | undefined> {
-    const record = await this.store.record(id);
-    if (record === undefined) return undefined;
-    return {
-      record,
-      dead: await isDead(this.store, record.runner, id),
-      attempts: await attemptHistory(this.redis, this.store.keys, id),
-    };
+  deadLetter(id: string): Promise<DeadLetterDetail | undefined> {
+    return deadLetterOf(this.store, id);
   }
 
   /**
@@ -259,8 +248,6 @@ export class HorusClient {
   async retryDead(id: string, privateKey: string): Promise<Job> {
     const original = await this.store.loadJob(id);
     if (original === undefined) throw new Error(`no job with id ${id}`);
-    if (!(await isDead(this.store, original.runner, id)))
-      throw new Error(`job ${id} is not among runner ${original.runner}'s dead letters`);
     // Whoever retries signs the old job's work as their own: only work its signer signed,
     // never a payload someone changed in Redis while it lay among the dead.
     const report = verifyJobSignatures(original);
@@ -269,14 +256,12 @@ export class HorusClient {
         `job ${id}'s signatures do not hold (it was changed after it was signed${report.invalid.length > 0 ? `: ${report.invalid.join("; ")}` : ""}): not signing it again`,
       );
     const job = signJob(retryJobOf(original), privateKey);
-    await this.store.submit(job);
-    await this.redis.zrem(this.store.keys.dead(original.runner), id);
-    await this.redis.hset(this.store.keys.job(id), "retried_as", job.id);
+    await resubmitDead(this.store, original, job);
     return job;
   }
 
-  /** Deletes the runner id's dead letters (all, or the ids given); returns how many. */
-  purgeDead(runnerId: string, ids?: readonly string[]): Promise<number> {
+  /** Deletes the runner id's dead letters (all, or the ids given); returns the ids purged. */
+  purgeDead(runnerId: string, ids?: readonly string[]): Promise<string[]> {
     return purgeDead(this.store, runnerId, ids);
   }
 

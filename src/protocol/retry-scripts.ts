@@ -1,5 +1,6 @@
 // The scripts of a job's later runs: an attempt that failed waits in the runner id's delayed
-// set (RETRY), and due jobs, delayed or retried, move from that set to their queues (PROMOTE).
+// set (RETRY), due jobs, delayed or retried, move from that set to their queues (PROMOTE),
+// and a dead letter leaves its set for the new job that runs it again (TAKE_DEAD).
 import { COUNT_FN, EVENT_FN, NOW_FN, QUEUE_FN } from "./lua-parts.js";
 import type { ScriptDef } from "./scripts.js";
 
@@ -79,5 +80,28 @@ for _, id in ipairs(due) do
 end
 local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {moved, nxt[2] and math.floor(tonumber(nxt[2])) or -1}
+`,
+};
+
+/**
+ * Takes a dead letter out of its runner id's dead letters for the new job that runs it again,
+ * and notes that job's id in the letter's hash (only while the hash is there: a letter whose
+ * job has expired is not made again as a hash of one field). Of two retries of one letter at
+ * once, only the first gets it.
+ */
+export const TAKE_DEAD: ScriptDef = {
+  name: "horusTakeDead",
+  keys: 2,
+  lua: `
+-- KEYS[1] the runner id's dead letters, KEYS[2] the dead job's hash
+-- ARGV[1] the dead job's id, ARGV[2] the id of the job that runs it again
+-- returns the letter's score (when it died, ms) as text, or nil when it was no dead letter
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score then return nil end
+redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HSET', KEYS[2], 'retried_as', ARGV[2])
+end
+return score
 `,
 };
