@@ -73,6 +73,8 @@ export interface JobRecord {
   created_at?: string;
   started_at?: string;
   finished_at?: string;
+  /** When a `scheduled` job is due: its next attempt's time, or its run_at. */
+  next_run_at?: string;
   attempts: number;
   runner_instance?: string;
   error?: string;
@@ -108,13 +110,16 @@ export function recordOf(
     const v = fields[key];
     return typeof v === "string" ? v : undefined;
   };
+  const status = (text("status") as JobStatus | undefined) ?? "unknown";
   return {
     id,
     runner: text("runner") ?? "",
-    status: (text("status") as JobStatus | undefined) ?? "unknown",
+    status,
     created_at: text("created_at"),
     started_at: text("started_at"),
     finished_at: text("finished_at"),
+    // A retry's due time is written with it (RETRY); a delayed job's is its signed run_at.
+    next_run_at: status === "scheduled" ? (text("next_run_at") ?? text("run_at")) : undefined,
     attempts: Number(fields.attempts ?? 0),
     runner_instance: text("runner_instance"),
     error: text("error"),

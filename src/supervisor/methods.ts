@@ -3,6 +3,7 @@
 import {
   InvalidScheduleError,
   type Job,
+  longestSpanS,
   nextOccurrence,
   parseJob,
   parseSchedule,
@@ -27,7 +28,7 @@ import type { MethodName, ParamsOf, ResultOf } from "./schemas.js";
 import { verifyJobOrThrow } from "./verify.js";
 import type { JobWaiter } from "./waiter.js";
 
-/** How long past a job's own timeout job.run keeps waiting (queueing, a busy runner). */
+/** How long past a job's whole span job.run keeps waiting (queueing, a busy runner). */
 export const RUN_WAIT_MARGIN_S = 30;
 
 export interface Services {
@@ -363,7 +364,8 @@ export const METHODS: MethodTable = {
       await requireRegistered(s.sup, job.runner);
       await storeJob(s, job, callerOf(ctx));
       await queue(s, job.id, job.runner);
-      const waitS = p.timeout ?? job.timeout + RUN_WAIT_MARGIN_S;
+      // Its run_at, every attempt and the backoffs between them: the whole of its span.
+      const waitS = p.timeout ?? longestSpanS(job) + RUN_WAIT_MARGIN_S;
       const record = await s.waiter.wait(job.id, waitS);
       if (record === undefined) {
         throw new RpcError(

@@ -44,6 +44,10 @@ export const jobRecord = z.object({
   created_at: z.string().optional(),
   started_at: z.string().optional(),
   finished_at: z.string().optional(),
+  next_run_at: z
+    .string()
+    .optional()
+    .describe("while scheduled: when it is due (its next attempt, or its run_at)"),
   attempts: z.number(),
   runner_instance: z.string().optional(),
   error: z.string().optional(),

@@ -426,6 +426,60 @@ describe("jobs", () => {
     expect(got.result?.status.status).toBe("created");
   });
 
+  test("a job due later is stored and waits as scheduled; a prioritised one joins its queue", async () => {
+    const runAt = new Date(Date.now() + 3600_000).toISOString();
+    const later = signed("echo later", IDLE, { run_at: runAt });
+    // Its window opens at run_at (as a runner judges it), not at created_at.
+    expect((await http("jobs.create", { job: later }, keys.user)).error).toBeUndefined();
+    expect((await http("job.start", { job_id: later.id }, keys.user)).error).toBeUndefined();
+    const status = await http<Record<string, unknown>>(
+      "job.status",
+      { job_id: later.id },
+      keys.user,
+    );
+    expect(status.result).toMatchObject({ status: "scheduled", next_run_at: runAt });
+    expect(await redis.zscore(redisKeys.delayed(IDLE), later.id)).toBe(String(Date.parse(runAt)));
+    expect(await redis.lrange(redisKeys.queue(IDLE), 0, -1)).not.toContain(later.id);
+
+    const urgent = signed("echo urgent", IDLE, { priority: 8 });
+    await http("jobs.create", { job: urgent }, keys.user);
+    await http("job.start", { job_id: urgent.id }, keys.user);
+    expect(await redis.lrange(redisKeys.queueAt(IDLE, 8), 0, -1)).toEqual([urgent.id]);
+    for (const j of [later, urgent]) await http("job.cancel", { job_id: j.id }, keys.user);
+
+    // A created_at in the future is refused all the same, and so is a run_at long past.
+    const ahead = signJob(
+      {
+        ...createJob({ payload: "echo x", runner: IDLE }),
+        created_at: new Date(Date.now() + 600_000).toISOString(),
+        run_at: new Date(Date.now() + 3600_000).toISOString(),
+      },
+      signer.private_key,
+    );
+    const a = await http("jobs.create", { job: ahead }, keys.user);
+    expect(a.error).toMatchObject({ code: -32011, message: expect.stringContaining("future") });
+    const stale = signed("echo x", IDLE, { run_at: new Date(Date.now() - 7200_000).toISOString() });
+    const b = await http("jobs.create", { job: stale }, keys.user);
+    expect(b.error).toMatchObject({ code: -32011, message: expect.stringContaining("too old") });
+  });
+
+  test("job.run of a job due later and of one with attempts waits for its whole span", async () => {
+    const runAt = new Date(Date.now() + 1500).toISOString();
+    const later = signed("echo on time", RUNNER, { run_at: runAt });
+    expect((await http("job.run", { job: later }, keys.user)).result).toEqual({
+      success: "on time",
+    });
+    const done = await http<{ started_at: string }>("job.status", { job_id: later.id }, keys.user);
+    expect(Date.parse(done.result?.started_at ?? "")).toBeGreaterThanOrEqual(Date.parse(runAt));
+
+    const twice = signed("fail again", RUNNER, {
+      max_attempts: 2,
+      backoff: { type: "fixed", delay_ms: 300 },
+    });
+    const answer = await http("job.run", { job: twice }, keys.user);
+    expect(answer.result).toEqual({ error: expect.stringContaining("attempt 2 of 2, the last") });
+  });
+
   test("jobs.list filters by status, runner and text, and pages", async () => {
     const tag = `needle-${Date.now()}`;
     const made: string[] = [];
