@@ -1,6 +1,8 @@
 // How long a failed attempt waits before the next one (the job's signed `backoff`), how long
-// a job may take in all, and the job that runs a dead letter again.
+// a job may take in all, and the job that runs a dead letter again (and the check that a job
+// someone else made is that job).
 import { randomUUID } from "node:crypto";
+import { canonicalJson } from "./canonical.js";
 import { JOB_LIMITS } from "./limits.js";
 import type { Backoff, ErrorKind, Job } from "./types.js";
 
@@ -65,4 +67,42 @@ export function retryJobOf(dead: Job, now: Date = new Date()): Job {
     env_vars: { ...dead.env_vars, HORUS_RETRY_OF: dead.id },
     signatures: [],
   };
+}
+
+/** The fields a retry has of its own: everything else is the dead letter's (retryJobOf). */
+const OWN_FIELDS: ReadonlySet<string> = new Set(["id", "created_at", "updated_at", "signatures"]);
+
+/** Canonical JSON of a field's value; absent and undefined read alike. */
+function valueText(value: unknown): string | undefined {
+  return value === undefined ? undefined : canonicalJson(value);
+}
+
+/**
+ * Why `candidate` is not what retryJobOf(dead) makes, or undefined when it is: the same
+ * fields as the dead letter but its own id and times (and signatures), env_vars with
+ * HORUS_RETRY_OF naming the dead letter, no run_at. For a retry made and signed elsewhere (a
+ * browser, `horus --supervisor`) before it is run in the letter's place. The reason names the
+ * fields that differ (and the env_vars names, never their values).
+ */
+export function retryMismatch(dead: Job, candidate: Job): string | undefined {
+  const expected = retryJobOf(dead) as unknown as Record<string, unknown>;
+  const given = candidate as unknown as Record<string, unknown>;
+  const differ: string[] = [];
+  if (candidate.id === dead.id) differ.push("id (a retry has an id of its own)");
+  const fields = [...new Set([...Object.keys(expected), ...Object.keys(given)])].sort();
+  for (const field of fields) {
+    if (OWN_FIELDS.has(field) || valueText(expected[field]) === valueText(given[field])) continue;
+    if (field !== "env_vars") {
+      differ.push(field);
+      continue;
+    }
+    const want = expected.env_vars as Record<string, string>;
+    const got = candidate.env_vars;
+    const names = [...new Set([...Object.keys(want), ...Object.keys(got)])]
+      .filter((name) => want[name] !== got[name])
+      .sort();
+    differ.push(`env_vars (${names.join(", ")})`);
+  }
+  if (differ.length === 0) return undefined;
+  return `not a retry of job ${dead.id}: ${differ.join(", ")} ${differ.length === 1 ? "differs" : "differ"} from what retrying it gives (the same job with a new id and time, env_vars HORUS_RETRY_OF=${dead.id}, no run_at)`;
 }
