@@ -291,6 +291,15 @@ export class SupervisorStore {
     };
   }
 
+  /** The API key (public id) that stored each job, in the order given; undefined for none. */
+  async owners(ids: readonly string[]): Promise<(string | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.jobs.keys.job(id), OWNER_FIELD);
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.map((_, i) => (replies[i]?.[1] as string | null | undefined) || undefined);
+  }
+
   async deleteJob(id: string): Promise<DeleteOutcome> {
     const k = this.jobs.keys;
     const code = await runScript(

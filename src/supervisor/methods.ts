@@ -7,15 +7,25 @@ import {
   nextOccurrence,
   parseJob,
   parseSchedule,
+  retryJobOf,
+  retryMismatch,
   scheduleBytes,
   verifyEnvelope,
   verifySignatures,
 } from "../job/index.js";
 import {
+  attemptHistory,
+  type DeadFilter,
+  deadLetterOf,
   JobExistsError,
   type JobRecord,
   type JobStore,
+  listDead,
+  listDeadWhere,
   listInstances,
+  NotDeadError,
+  purgeDead,
+  resubmitDead,
   ScheduleExistsError,
   ScheduleStore,
 } from "../protocol/index.js";
@@ -131,13 +141,13 @@ function verifiedJob(input: unknown): Job {
 }
 
 /**
- * Stores a verified job (not queued), records the key that stored it and indexes it for
- * jobs.list. Until the key is recorded only admin reaches the job, so a failure in between
- * leaves it hidden rather than open.
+ * Stores a verified job (not queued, unless `submit`: then queued at once, as SUBMIT does),
+ * records the key that stored it and indexes it for jobs.list. Until the key is recorded
+ * only admin reaches the job, so a failure in between leaves it hidden rather than open.
  */
-async function storeJob(s: Services, job: Job, caller: Caller): Promise<void> {
+async function storeJob(s: Services, job: Job, caller: Caller, submit = false): Promise<void> {
   try {
-    await s.jobs.store(job);
+    await (submit ? s.jobs.submit(job) : s.jobs.store(job));
   } catch (e) {
     if (e instanceof JobExistsError) throw new RpcError(RPC_ERRORS.jobExists, e.message);
     throw e;
@@ -153,6 +163,16 @@ async function queue(s: Services, id: string, runner: string): Promise<void> {
     throw new RpcError(RPC_ERRORS.jobState, `job ${id} was started already`);
   }
   if (outcome === "ended") throw new RpcError(RPC_ERRORS.jobState, `job ${id} has ended`);
+}
+
+/**
+ * Which dead letters the caller reaches, as lifecycle.ts's listings and purges take it:
+ * none to filter for admin (it reaches every job), a user key's own jobs otherwise.
+ */
+function deadFilter(ctx: CallContext): DeadFilter | undefined {
+  if (ctx.caller?.scope === "admin") return undefined;
+  return async (ids) =>
+    (await ctx.services.sup.owners(ids)).map((owner) => mayAccess(ctx.caller, owner));
 }
 
 function resultOf(record: JobRecord | JobView): ResultOf<"job.run"> {
@@ -309,13 +329,17 @@ export const METHODS: MethodTable = {
 
   "jobs.get": {
     summary:
-      "A job as stored (payload included; env_vars values only for admin) and its status record",
+      "A job as stored (payload included; env_vars values only for admin), its status record and its attempts",
     access: JOBS,
     async handle(p, ctx) {
       const status = await viewOrThrow(ctx, p.job_id);
-      const job = await ctx.services.jobs.loadJob(p.job_id);
+      const jobs = ctx.services.jobs;
+      const [job, history] = await Promise.all([
+        jobs.loadJob(p.job_id),
+        attemptHistory(jobs.redis, jobs.keys, p.job_id),
+      ]);
       if (job === undefined) throw notFound(p.job_id);
-      return { job: redactFor(ctx.caller, job), status };
+      return { job: redactFor(ctx.caller, job), status, history };
     },
   },
 
@@ -514,5 +538,76 @@ export const METHODS: MethodTable = {
     handle: async (p, ctx) => ({
       runs: await new ScheduleStore(ctx.services.jobs).runs(p.name, p.limit),
     }),
+  },
+
+  "dead.list": {
+    summary:
+      "A runner id's dead letters (jobs that used their attempts and failed), newest first, paged; a user key sees those it stored",
+    access: JOBS,
+    async handle(p, ctx) {
+      const keep = deadFilter(ctx);
+      const page =
+        keep === undefined
+          ? await listDead(ctx.services.jobs, p.runner, p)
+          : await listDeadWhere(ctx.services.jobs, p.runner, keep, p);
+      return { runner: p.runner, ...page, offset: p.offset, limit: p.limit };
+    },
+  },
+
+  "dead.show": {
+    summary:
+      "A job's record, its attempts and whether it is a dead letter; for a dead letter also its retry, unsigned, for the caller to sign",
+    access: JOBS,
+    async handle(p, ctx) {
+      await requireAccess(ctx, p.job_id);
+      const detail = await deadLetterOf(ctx.services.jobs, p.job_id);
+      if (detail === undefined) throw notFound(p.job_id);
+      if (!detail.dead) return detail;
+      const job = await ctx.services.jobs.loadJob(p.job_id);
+      if (job === undefined) throw notFound(p.job_id);
+      // Made from the job as the caller may see it: env_vars values it may not see stay
+      // hidden, and are named for the signer to fill in.
+      const seen = redactFor(ctx.caller, job);
+      const hidden = Object.keys(job.env_vars).filter(
+        (name) => seen.env_vars[name] !== job.env_vars[name],
+      );
+      return { ...detail, retry_job: retryJobOf(seen), redacted_env_vars: hidden };
+    },
+  },
+
+  "dead.retry": {
+    summary:
+      "Runs a dead letter again as the new job given, signed by the caller: it must be the letter's retry (dead.show's retry_job, signed); the letter leaves the dead letters",
+    access: JOBS,
+    async handle(p, ctx) {
+      const s = ctx.services;
+      await requireAccess(ctx, p.job_id);
+      const original = await s.jobs.loadJob(p.job_id);
+      if (original === undefined) throw notFound(p.job_id);
+      const retry = verifiedJob(p.job);
+      const mismatch = retryMismatch(original, retry);
+      if (mismatch !== undefined)
+        throw new RpcError(RPC_ERRORS.jobRefused, `job ${retry.id} refused: ${mismatch}`, {
+          kind: "invalid_job",
+        });
+      await requireRegistered(s.sup, original.runner);
+      try {
+        await resubmitDead(s.jobs, original, retry, (job) => storeJob(s, job, callerOf(ctx), true));
+      } catch (e) {
+        if (e instanceof NotDeadError) throw new RpcError(RPC_ERRORS.jobState, e.message);
+        throw e;
+      }
+      return { job_id: retry.id, retry_of: original.id };
+    },
+  },
+
+  "dead.purge": {
+    summary:
+      "Deletes a runner id's dead letters and their jobs (the ids given, or all; a user key only those it stored); their claims stay, so they never run again",
+    access: JOBS,
+    async handle(p, ctx) {
+      const purged = await purgeDead(ctx.services.jobs, p.runner, p.job_ids, deadFilter(ctx));
+      return { purged: purged.length, job_ids: purged };
+    },
   },
 };

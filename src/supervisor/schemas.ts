@@ -148,6 +148,24 @@ export const scheduleRun = z.object({
   error: z.string().optional(),
 });
 
+/** One attempt of a job that may run more than once, as its history keeps it. */
+export const attemptEntry = z.object({
+  attempt: z.number().describe("1 for the first run"),
+  instance: z.string().describe("the runner instance that ran it"),
+  started_at: z.string().optional(),
+  ended_at: z.string(),
+  status: z.enum(["finished", "error"]),
+  error_kind: z.string().optional(),
+  error: z.string().optional(),
+  next_run_at: z.string().optional().describe("when the next attempt was due, if one was"),
+});
+
+export const deadLetter = z.object({
+  id: z.string(),
+  died_at: z.string().describe("when its last attempt failed"),
+  record: jobRecord,
+});
+
 const empty = z.object({});
 const byJobId = z.object({ job_id: jobId });
 
@@ -192,7 +210,13 @@ export const SCHEMAS = {
   },
   "jobs.get": {
     params: byJobId,
-    result: z.object({ job: jobSchema, status: jobRecord }),
+    result: z.object({
+      job: jobSchema,
+      status: jobRecord,
+      history: z
+        .array(attemptEntry)
+        .describe("every attempt so far, oldest first (kept for jobs with max_attempts > 1)"),
+    }),
   },
   "jobs.list": {
     params: z.object({
@@ -268,6 +292,72 @@ export const SCHEMAS = {
       limit: z.number().int().min(1).max(100).default(100),
     }),
     result: z.object({ runs: z.array(scheduleRun) }),
+  },
+  "dead.list": {
+    params: z.object({
+      runner: runnerName,
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(500).default(50),
+    }),
+    result: z.object({
+      runner: z.string(),
+      letters: z.array(deadLetter).describe("newest first"),
+      offset: z.number(),
+      limit: z.number(),
+      has_more: z.boolean(),
+      total: z
+        .number()
+        .optional()
+        .describe("how many dead letters the runner id holds (admin only: it reaches them all)"),
+    }),
+  },
+  "dead.show": {
+    params: byJobId,
+    result: z.object({
+      record: jobRecord,
+      dead: z.boolean().describe("whether it is among its runner id's dead letters"),
+      attempts: z.array(attemptEntry),
+      retry_job: jobSchema
+        .optional()
+        .describe(
+          "a dead letter's retry, unsigned: sign it (with any env_vars values redacted_env_vars names filled in) and give it to dead.retry",
+        ),
+      redacted_env_vars: z
+        .array(z.string())
+        .optional()
+        .describe(
+          "env_vars of retry_job whose values this key may not see: the signer fills them in (they must be the original's)",
+        ),
+    }),
+  },
+  "dead.retry": {
+    params: z.object({
+      job_id: jobId.describe("the dead letter's id"),
+      job: jobInput.describe(
+        "the retry, signed by the caller: dead.show's retry_job (retryJobOf in code)",
+      ),
+    }),
+    result: z.object({
+      job_id: z.string().describe("the new job's id"),
+      retry_of: z.string().describe("the dead letter's id"),
+    }),
+  },
+  "dead.purge": {
+    params: z.object({
+      runner: runnerName,
+      job_ids: z
+        .array(jobId)
+        .min(1, "name at least one id, or leave job_ids out for every letter")
+        .max(1000)
+        .optional()
+        .describe(
+          "the letters to purge; every one of the runner id's (that the key reaches) if absent",
+        ),
+    }),
+    result: z.object({
+      purged: z.number(),
+      job_ids: z.array(z.string()).describe("the ids purged"),
+    }),
   },
 } as const;
 

@@ -102,6 +102,10 @@ describe("keys and scopes", () => {
     "schedule.list": JOBS,
     "schedule.remove": ["admin"],
     "schedule.runs": JOBS,
+    "dead.list": JOBS,
+    "dead.show": JOBS,
+    "dead.retry": JOBS,
+    "dead.purge": JOBS,
   };
   const params: Record<string, () => unknown> = {
     "rpc.discover": () => ({}),
@@ -128,6 +132,10 @@ describe("keys and scopes", () => {
     "schedule.list": () => ({}),
     "schedule.remove": () => ({ name: "no-such-schedule" }),
     "schedule.runs": () => ({ name: "no-such-schedule" }),
+    "dead.list": () => ({ runner: RUNNER }),
+    "dead.show": () => ({ job_id: "no-such-job" }),
+    "dead.retry": () => ({ job_id: "no-such-job", job: signed("echo retried") }),
+    "dead.purge": () => ({ runner: IDLE, job_ids: ["no-such-job"] }),
   };
 
   test("the matrix covers every method the server has", () => {
@@ -786,6 +794,8 @@ describe("the OpenRPC document against the live server", () => {
       ["job.logs", { job_id: job.id }],
       ["jobs.get", { job_id: job.id }],
       ["jobs.list", { limit: 3 }],
+      ["dead.list", { runner: RUNNER }],
+      ["dead.show", { job_id: job.id }],
       ["list_runners", {}],
       ["get_runner_status", { name: RUNNER }],
       ["auth.verify", {}],
