@@ -121,7 +121,7 @@ function quoted(text: string): string {
     : `"${text}"`;
 }
 
-function parseEnv(pairs: string[]): Record<string, string> {
+export function parseEnv(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");

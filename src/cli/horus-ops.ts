@@ -1,9 +1,10 @@
 // `horus dead ...` and `horus events`: what operators look at, the dead letters (jobs that
-// used their attempts and failed) and the stream of job state changes. Loaded only when one
-// of these commands runs (see horus.ts).
+// used their attempts and failed; straight in Redis, or through a supervisor's dead.*
+// methods) and the stream of job state changes. Loaded only when one of these commands runs
+// (see horus.ts).
 
 import type { Command } from "commander";
-import { HorusClient } from "../client/index.js";
+import { HorusClient, SupervisorClient } from "../client/index.js";
 import {
   type JobStateEvent,
   jobCounts,
@@ -13,13 +14,13 @@ import {
 } from "../protocol/index.js";
 import { parseTime } from "../runtime/durations.js";
 import { guarded, printJson, say } from "./horus-actions.js";
-import { readSigningKey, UsageError } from "./horus-job.js";
+import { parseEnv, readSigningKey, UsageError } from "./horus-job.js";
 
-/** The dead letters are read from Redis: the supervisor has its own methods for them. */
+/** Events and the job index are read from Redis; the dead letters either way (dead.*). */
 function direct(client: unknown): HorusClient {
   if (client instanceof HorusClient) return client;
   throw new UsageError(
-    "horus dead works on Redis directly (--redis-url); through a supervisor use its dead.* methods",
+    "this command works on Redis directly (--redis-url); a supervisor has no method for it",
   );
 }
 
@@ -33,10 +34,11 @@ function pageSize(text: string | undefined): number {
 export function deadList(flags: { runner: string; json?: boolean; limit?: string }, cmd: Command) {
   return guarded(cmd, async (connect) => {
     const limit = pageSize(flags.limit);
-    const client = direct(await connect());
-    const { total, letters } = await client.deadLetters(flags.runner, { limit });
+    const client = await connect();
+    // `total` is left out through a supervisor with a user key (it sees only its letters).
+    const { total, letters, has_more } = await client.deadLetters(flags.runner, { limit });
     if (flags.json) {
-      printJson({ total, letters });
+      printJson({ total, letters, has_more });
       return 0;
     }
     process.stdout.write("ID\tDIED\tATTEMPTS\tERROR_KIND\tERROR\n");
@@ -44,14 +46,14 @@ export function deadList(flags: { runner: string; json?: boolean; limit?: string
       process.stdout.write(
         `${id}\t${died_at}\t${record.attempts}\t${record.error_kind ?? ""}\t${(record.error ?? "").replace(/\s+/g, " ").slice(0, 120)}\n`,
       );
-    if (total > letters.length) say(`${letters.length} of ${total} shown (--limit)`);
+    if (has_more) say(`${letters.length} of ${total ?? "more"} shown (--limit)`);
     return 0;
   });
 }
 
 export function deadShow(id: string, _flags: unknown, cmd: Command) {
   return guarded(cmd, async (connect) => {
-    const client = direct(await connect());
+    const client = await connect();
     const detail = await client.deadLetter(id);
     if (detail === undefined) throw new Error(`no job with id ${id}`);
     printJson(detail);
@@ -59,11 +61,20 @@ export function deadShow(id: string, _flags: unknown, cmd: Command) {
   });
 }
 
-export function deadRetry(id: string, flags: { key?: string }, cmd: Command) {
+export function deadRetry(id: string, flags: { key?: string; env: string[] }, cmd: Command) {
   return guarded(cmd, async (connect) => {
     const key = readSigningKey(flags.key);
-    const client = direct(await connect());
-    const job = await client.retryDead(id, key);
+    const env = parseEnv(flags.env);
+    if (Object.keys(env).length > 0 && !cmd.optsWithGlobals<{ supervisor?: string }>().supervisor)
+      throw new UsageError(
+        "--env gives the env_vars values a supervisor's API key may not see: it goes with --supervisor",
+      );
+    const client = await connect();
+    // Signed here either way: a supervisor is only ever given the signed job.
+    const job =
+      client instanceof SupervisorClient
+        ? await client.retryDead(id, key, env)
+        : await client.retryDead(id, key);
     say(`job ${id} queued again as a new job, signed by your key`);
     process.stdout.write(`${job.id}\n`);
     return 0;
@@ -188,7 +199,7 @@ export function deadPurge(ids: string[], flags: { runner: string; all?: boolean 
       throw new UsageError(
         "give the ids to purge, or --all for every dead letter of the runner id",
       );
-    const client = direct(await connect());
+    const client = await connect();
     const purged = await client.purgeDead(flags.runner, ids.length === 0 ? undefined : ids);
     say(`${purged.length} dead letter(s) purged`);
     return 0;

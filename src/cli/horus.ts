@@ -223,6 +223,12 @@ dead
     "--key <key>",
     "signing private key: HEX or @FILE (the key, or `horus keygen`'s JSON); default HORUS_SIGNING_KEY",
   )
+  .option(
+    "--env <KEY=VALUE...>",
+    "with --supervisor: the original value of an env var the API key may not see (repeatable)",
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
   .action(lazyOps("deadRetry"));
 dead
   .command("purge [ids...]")

@@ -1,7 +1,15 @@
 // The client library's way through a supervisor (JSON-RPC over HTTP) instead of straight to
 // Redis. Its methods answer like HorusClient's, so `horus --supervisor URL` can use either.
-import type { Job } from "../job/index.js";
-import type { InstanceInfo, JobRecord, JobResult, LogTail } from "../protocol/index.js";
+import { type Job, parseJob, signJob } from "../job/index.js";
+import {
+  type DeadLetterDetail,
+  type DeadPage,
+  type InstanceInfo,
+  type JobRecord,
+  type JobResult,
+  type LogTail,
+  NotDeadError,
+} from "../protocol/index.js";
 import { WaitTimeoutError } from "./client.js";
 import { followLogs } from "./follow.js";
 
@@ -30,6 +38,12 @@ export interface SupervisorClientOptions {
 interface RunnerStatus {
   name: string;
   instances: InstanceInfo[];
+}
+
+/** dead.show's answer: a dead letter's retry comes with it, unsigned. */
+interface DeadShow extends DeadLetterDetail {
+  retry_job?: unknown;
+  redacted_env_vars?: string[];
 }
 
 export class SupervisorClient {
@@ -161,6 +175,68 @@ export class SupervisorClient {
     return runners
       .filter((r) => runnerId === undefined || r.name === runnerId)
       .flatMap((r) => r.instances);
+  }
+
+  /**
+   * The runner id's dead letters, newest first. `total` only for an admin key: a user key
+   * reaches only the letters of jobs it stored, and learns whether there are more.
+   */
+  async deadLetters(
+    runnerId: string,
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<DeadPage & { total?: number }> {
+    const { letters, has_more, total } = await this.call<DeadPage & { total?: number }>(
+      "dead.list",
+      { runner: runnerId, ...page },
+    );
+    return { letters, has_more, ...(total === undefined ? {} : { total }) };
+  }
+
+  /** A job's record, its attempts and whether it is a dead letter; undefined if gone. */
+  async deadLetter(id: string): Promise<DeadLetterDetail | undefined> {
+    try {
+      const { record, dead, attempts } = await this.call<DeadShow>("dead.show", { job_id: id });
+      return { record, dead, attempts };
+    } catch (e) {
+      if (e instanceof SupervisorRpcError && e.code === CODES.jobNotFound) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Runs a dead letter again: signs its retry (dead.show's `retry_job`) here, with
+   * `privateKey`, which never leaves this process, and gives it to dead.retry. `env` holds
+   * the values of the env_vars the API key may not see (dead.show names them): the original
+   * values, or the supervisor refuses the retry. Returns the new job.
+   */
+  async retryDead(id: string, privateKey: string, env: Record<string, string> = {}): Promise<Job> {
+    const shown = await this.call<DeadShow>("dead.show", { job_id: id });
+    if (!shown.dead || shown.retry_job === undefined)
+      throw new NotDeadError(`job ${id} is not among runner ${shown.record.runner}'s dead letters`);
+    const hidden = shown.redacted_env_vars ?? [];
+    const missing = hidden.filter((name) => env[name] === undefined);
+    if (missing.length > 0)
+      throw new Error(
+        `the values of job ${id}'s env_vars ${missing.join(", ")} are hidden from this API key: give the original values (horus dead retry --env NAME=VALUE)`,
+      );
+    const extra = Object.keys(env).filter((name) => !hidden.includes(name));
+    if (extra.length > 0)
+      throw new Error(
+        `${extra.join(", ")}: not among job ${id}'s hidden env_vars (${hidden.join(", ") || "none"}); a retry runs the job as it was`,
+      );
+    const template = parseJob(shown.retry_job);
+    const job = signJob({ ...template, env_vars: { ...template.env_vars, ...env } }, privateKey);
+    await this.call("dead.retry", { job_id: id, job });
+    return job;
+  }
+
+  /** Deletes the runner id's dead letters (all the key reaches, or the ids given). */
+  async purgeDead(runnerId: string, ids?: readonly string[]): Promise<string[]> {
+    const { job_ids } = await this.call<{ job_ids: string[] }>("dead.purge", {
+      runner: runnerId,
+      ...(ids === undefined ? {} : { job_ids: ids }),
+    });
+    return job_ids;
   }
 
   /** Nothing to release (HTTP requests are independent); here so callers treat both alike. */

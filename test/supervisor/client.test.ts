@@ -100,6 +100,37 @@ describe("SupervisorClient", () => {
     await expect(client.run(forged)).rejects.toThrow(/refused: invalid signature/);
   });
 
+  test("dead letters: listed, shown, retried (signed here) and purged as HorusClient does", async () => {
+    const direct = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
+    try {
+      const dead = job("fail for the dead letters");
+      expect(await client.run(dead)).toMatchObject({ status: "error", error_kind: "script" });
+      const page = await client.deadLetters(RUNNER);
+      const straight = await direct.deadLetters(RUNNER);
+      expect(page.letters).toEqual(straight.letters);
+      expect(page.letters.map((l) => l.id)).toEqual([dead.id]);
+      expect(page.has_more).toBe(false);
+      // A user key sees its own letters; how many the runner id holds is admin's to know.
+      expect(page.total).toBeUndefined();
+      expect(await client.deadLetter(dead.id)).toEqual(await direct.deadLetter(dead.id));
+      expect(await client.deadLetter("no-such-job")).toBeUndefined();
+
+      const retry = await client.retryDead(dead.id, signer.private_key);
+      expect(retry.signatures.map((s) => s.public_key)).toEqual([signer.public_key]);
+      expect(retry.env_vars).toEqual({ HORUS_RETRY_OF: dead.id });
+      const ended = await direct.wait(retry.id, 30);
+      expect(ended).toMatchObject({ status: "error", error_kind: "script" });
+      await expect(client.retryDead(dead.id, signer.private_key)).rejects.toThrow(
+        `job ${dead.id} is not among runner ${RUNNER}'s dead letters`,
+      );
+      expect(await client.purgeDead(RUNNER, ["no-such-job"])).toEqual([]);
+      expect(await client.purgeDead(RUNNER)).toEqual([retry.id]);
+      expect((await direct.deadLetters(RUNNER)).total).toBe(0);
+    } finally {
+      await direct.close();
+    }
+  });
+
   test("an unreachable supervisor and a bad URL give clear errors", async () => {
     const away = new SupervisorClient({ url: "http://127.0.0.1:9", apiKey: "x" });
     await expect(away.ready()).rejects.toThrow(

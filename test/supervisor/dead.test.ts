@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createJob, generateKeyPair, type Job, retryJobOf, signJob } from "../../src/job/index.js";
 import { RedisKeys } from "../../src/protocol/index.js";
 import { executedIds } from "../helpers/executions.js";
-import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
+import { distBin, type Proc, ROOT, runToEnd, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { until } from "../helpers/until.js";
 import { httpCall, type RunningSupervisor, startSupervisor } from "./helpers.js";
@@ -335,5 +335,68 @@ describe("dead letters through the supervisor", () => {
       code: -32602,
       message: expect.stringContaining("job_ids"),
     });
+  });
+});
+
+describe("horus dead --supervisor", () => {
+  const horus = (who: keyof typeof keys, args: string[]) =>
+    runToEnd(
+      process.execPath,
+      [distBin("horus"), "--supervisor", sup.url, "--api-key", keys[who], "dead", ...args],
+      { env: { HORUS_SIGNING_KEY: signer.private_key }, timeoutMs: 30_000 },
+    );
+
+  test("list, show, retry (signed locally) and purge through the supervisor", async () => {
+    await http("dead.purge", { runner: RUNNER }, keys.admin);
+    const job = await letterOf("alice", { env_vars: { TOKEN: "s3cret" } });
+    const list = await horus("alice", ["list", "--runner", RUNNER, "--json"]);
+    expect(list.code, list.stderr).toBe(0);
+    const page = JSON.parse(list.stdout) as Page;
+    expect(page.letters.map((l) => l.id)).toEqual([job.id]);
+    expect(page.has_more).toBe(false);
+    const table = await horus("alice", ["list", "--runner", RUNNER]);
+    expect(table.stdout.split("\n")[0]).toBe("ID\tDIED\tATTEMPTS\tERROR_KIND\tERROR");
+    expect(table.stdout).toContain(`${job.id}\t`);
+
+    const show = await horus("alice", ["show", job.id]);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ dead: true, record: { id: job.id } });
+    expect(show.stdout).not.toContain("retry_job");
+    expect((await horus("bob", ["show", job.id])).stderr).toContain(`no job with id ${job.id}`);
+
+    // alice's key does not see TOKEN's value: the retry needs it given, and right.
+    const blind = await horus("alice", ["retry", job.id]);
+    expect(blind.code).toBe(1);
+    expect(blind.stderr).toContain("TOKEN are hidden from this API key");
+    const wrong = await horus("alice", ["retry", job.id, "--env", "TOKEN=guess"]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("env_vars (TOKEN) differs");
+    const retry = await horus("alice", ["retry", job.id, "--env", "TOKEN=s3cret"]);
+    expect(retry.code, retry.stderr).toBe(0);
+    const newId = retry.stdout.trim();
+    const stored = await redis.hgetall(redisKeys.job(newId));
+    expect(JSON.parse(stored.env_vars ?? "{}")).toEqual({
+      TOKEN: "s3cret",
+      HORUS_RETRY_OF: job.id,
+    });
+    expect(JSON.parse(stored.signatures ?? "[]")[0].public_key).toBe(signer.public_key);
+
+    await until(async () => (await listed("alice")).letters.some((l) => l.id === newId), {
+      what: "the retry to end among the dead letters",
+    });
+    const purge = await horus("alice", ["purge", "--runner", RUNNER, "--all"]);
+    expect(purge.code).toBe(0);
+    expect(purge.stderr).toContain("1 dead letter(s) purged");
+    expect((await listed("admin")).total).toBe(0);
+  });
+
+  test("--env goes with --supervisor only", async () => {
+    const r = await runToEnd(
+      process.execPath,
+      [distBin("horus"), "--redis-url", REDIS_URL, "dead", "retry", "x", "--env", "A=1"],
+      { env: { HORUS_SIGNING_KEY: signer.private_key } },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--env gives the env_vars values");
   });
 });
