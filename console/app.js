@@ -194,20 +194,70 @@ async function showJob(id) {
   const previous = state.selected;
   state.selected = id;
   if (previous) await state.rpc.call("job.unsubscribe", { job_id: previous }).catch(() => {});
-  const { job, status } = await state.rpc.call("jobs.get", { job_id: id });
+  const got = await state.rpc.call("jobs.get", { job_id: id });
   $("job-detail").hidden = false;
   $("detail-id").textContent = id;
-  $("detail-payload").textContent = job.payload;
+  $("detail-payload").textContent = got.job.payload;
   $("detail-logs").textContent = "";
-  showStatus(status.status);
-  showResult(status);
+  showDetail(got);
+  showResult(got.status);
   // The subscription replays the logs so far, then follows new lines and the end.
   await state.rpc.call("job.subscribe", { job_id: id });
 }
 
-function showStatus(status) {
+/** The selected job's status, its lifecycle and its attempts, read again. */
+async function refreshDetail() {
+  const id = state.selected;
+  if (!id) return;
+  const got = await state.rpc.call("jobs.get", { job_id: id });
+  if (id === state.selected) showDetail(got);
+}
+
+/** What jobs.get says of a job beyond its payload, logs and result. */
+function showDetail({ job, status, history }) {
+  showStatus(status.status, status.next_run_at);
+  const parts = [];
+  if (job.max_attempts !== undefined)
+    parts.push(`attempts ${status.attempts} of ${job.max_attempts}`);
+  if (job.backoff) parts.push(`backoff ${describeBackoff(job.backoff)}`);
+  if (job.run_at !== undefined) parts.push(`run at ${job.run_at}`);
+  if (job.priority !== undefined) parts.push(`priority ${job.priority}`);
+  $("detail-lifecycle").textContent = parts.join(" · ");
+  $("detail-attempts-box").hidden = history.length === 0;
+  showAttempts($("detail-attempts"), history);
+}
+
+function describeBackoff(b) {
+  const max = b.max_delay_ms === undefined ? "" : `, at most ${b.max_delay_ms} ms`;
+  return `${b.type} ${b.delay_ms} ms${max}`;
+}
+
+/** One row per attempt: who ran it, when, how it ended, when the next was due. */
+function showAttempts(table, attempts) {
+  table.tBodies[0].replaceChildren(
+    ...attempts.map((a) => {
+      const row = el("tr");
+      row.dataset.attempt = String(a.attempt);
+      const outcome =
+        a.status === "finished" ? "finished" : `${a.error_kind ?? "error"}: ${a.error ?? ""}`;
+      row.append(
+        el("td", String(a.attempt)),
+        el("td", a.instance),
+        el("td", a.started_at ?? ""),
+        el("td", a.ended_at),
+        el("td", outcome, a.status === "finished" ? "ok" : "bad"),
+        el("td", a.next_run_at ?? ""),
+      );
+      return row;
+    }),
+  );
+}
+
+function showStatus(status, nextRunAt) {
   $("detail-status").textContent = status;
   $("detail-status").className = `status ${status}`;
+  $("detail-next").textContent =
+    status === "scheduled" && nextRunAt ? `next run at ${nextRunAt}` : "";
 }
 
 function showResult(record) {
@@ -248,9 +298,12 @@ function onJobEvent(event) {
     $("detail-logs").textContent += `${event.line}\n`;
   } else if (event.type === "status") {
     showStatus(event.status);
+    // A new attempt, a retry's due time: read the record and the attempts again.
+    void refreshDetail().catch(() => {});
   } else if (event.type === "end") {
     showStatus(event.status);
     if (event.record) showResult(event.record);
+    void refreshDetail().catch(() => {});
     void refresh(); // the list and the runner's counters changed too
   }
 }
@@ -280,13 +333,60 @@ function parseEnv(text) {
   return env;
 }
 
+/** A whole number from a field, or undefined when it is empty. */
+function wholeNumber(id, what) {
+  const text = $(id).value.trim();
+  if (text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`${what}: expected a whole number, got "${text}"`);
+  return n;
+}
+
+/**
+ * The lifecycle fields the form asks for (docs/protocol.md): each only when set, as `horus
+ * submit` does, so a job without them signs the same bytes as before they existed. Their
+ * ranges are the job schema's to check (the supervisor answers with the field named).
+ */
+function lifecycleFields(now) {
+  const fields = {};
+  const attempts = wholeNumber("job-attempts", "attempts");
+  const delayMs = wholeNumber("job-backoff", "backoff");
+  const maxMs = wholeNumber("job-backoff-max", "max backoff");
+  if (attempts !== undefined) fields.max_attempts = attempts;
+  if (delayMs !== undefined || maxMs !== undefined) {
+    if (attempts === undefined)
+      throw new Error("a backoff applies between attempts: give the attempts too");
+    if (delayMs === undefined) throw new Error("a max backoff needs a backoff");
+    fields.backoff = { type: $("job-backoff-type").value, delay_ms: delayMs };
+    if (maxMs !== undefined) fields.backoff.max_delay_ms = maxMs;
+  }
+  const delay = $("job-delay").value.trim();
+  const at = $("job-at").value;
+  if (delay !== "" && at !== "") throw new Error("a delay and a time both say when: give one");
+  if (delay !== "") {
+    const seconds = Number(delay);
+    if (!Number.isFinite(seconds) || seconds < 0)
+      throw new Error(`delay: expected seconds, got "${delay}"`);
+    fields.run_at = new Date(now.getTime() + seconds * 1000).toISOString();
+  }
+  if (at !== "") {
+    // datetime-local is the browser's local time, without a zone; Date reads it as such.
+    const when = new Date(at);
+    if (Number.isNaN(when.getTime())) throw new Error(`at: not a time: "${at}"`);
+    fields.run_at = when.toISOString();
+  }
+  if ($("job-priority").value !== "") fields.priority = Number($("job-priority").value);
+  return fields;
+}
+
 async function submit() {
   try {
     const secret = $("sign-key").value.trim();
     if (!secret) throw new Error("a signing key is needed: paste one or press Generate");
     const runner = $("job-runner").value;
     if (!runner) throw new Error("choose a registered runner");
-    const now = new Date().toISOString();
+    const now = new Date();
+    const stamp = now.toISOString();
     // Every field of the wire format, so the signature covers what the server stores.
     const job = signJob(
       {
@@ -298,9 +398,10 @@ async function submit() {
         executor: $("job-executor").value.trim(),
         timeout: Number($("job-timeout").value) || 60,
         env_vars: parseEnv($("job-env").value),
-        created_at: now,
-        updated_at: now,
+        created_at: stamp,
+        updated_at: stamp,
         signatures: [],
+        ...lifecycleFields(now),
       },
       secret,
     );

@@ -1,12 +1,21 @@
 // The web console in a real browser (Debian's headless Chromium through playwright-core):
 // it shows the live runner, signs a job with a key only the browser holds, follows its logs
-// as they arrive and shows its result. A screenshot is kept under test-results/.
+// as they arrive and shows its result; signs the lifecycle fields (attempts, backoff, a
+// later start, priority) as Node verifies them, and shows a job's attempts. Screenshots are
+// kept under test-results/.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createJob, generateKeyPair, signJob } from "../../src/job/index.js";
+import {
+  canonicalBytes,
+  createJob,
+  generateKeyPair,
+  jobFromHash,
+  signJob,
+  verifyJobSignatures,
+} from "../../src/job/index.js";
 import { RedisKeys, writeHeartbeat } from "../../src/protocol/index.js";
 import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
@@ -214,5 +223,159 @@ test("the console shows who signed a result and the key each runner instance sig
   await expect.poll(() => page.textContent("#detail-result")).toBe("unsigned outcome");
   expect(await page.textContent("#detail-signer")).toBe("result not signed");
   expect(problems).toEqual([]);
+  await page.close();
+});
+
+/** A page logged in with the user key and the signing key filled in; collects problems. */
+async function consolePage(options: { timezoneId?: string } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1200 }, ...options });
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(m.text());
+  });
+  const sent: string[] = [];
+  page.on("websocket", (ws) => ws.on("framesent", (f) => sent.push(String(f.payload))));
+  await page.goto(`${sup.url}/console/`);
+  await page.waitForSelector("body[data-ready='1']");
+  await page.fill("#api-key", userKey);
+  await page.click("#connect");
+  await expect.poll(() => page.textContent("#connection")).toContain("(user)");
+  await page.fill("#sign-key", signer.private_key);
+  await expect.poll(() => page.locator(`#job-runner option[value='${RUNNER}']`).count()).toBe(1);
+  await page.selectOption("#job-runner", RUNNER);
+  return { page, problems, sent };
+}
+
+/** Fills the job form (the fields named; the others emptied) and submits it. */
+async function submitForm(page: Page, fields: Record<string, string>): Promise<string> {
+  for (const id of ["job-attempts", "job-backoff", "job-backoff-max", "job-delay", "job-at"])
+    await page.fill(`#${id}`, fields[id] ?? "");
+  await page.selectOption("#job-backoff-type", fields["job-backoff-type"] ?? "fixed");
+  await page.selectOption("#job-priority", fields["job-priority"] ?? "");
+  await page.fill("#job-payload", fields["job-payload"] ?? "echo x");
+  await page.fill("#job-env", fields["job-env"] ?? "");
+  await page.locator("#submit-message").evaluate((node: { textContent: string | null }) => {
+    node.textContent = "";
+  });
+  await page.click("#job-submit");
+  await expect.poll(() => page.textContent("#submit-message")).not.toBe("");
+  return (await page.textContent("#submit-message")) as string;
+}
+
+function screenshot(page: Page, name: string) {
+  mkdirSync(join(ROOT, "test-results"), { recursive: true });
+  return page.screenshot({ path: join(ROOT, "test-results", name), fullPage: true });
+}
+
+test("the job form signs attempts, backoff, a later start and priority in the browser; Node verifies them", async () => {
+  // A zone without summer time, so the local time typed reads as one instant.
+  const { page, problems, sent } = await consolePage({ timezoneId: "Asia/Kolkata" });
+  const keys = new RedisKeys(ns);
+  const before = Date.now();
+  const said = await submitForm(page, {
+    "job-attempts": "3",
+    "job-backoff": "250",
+    "job-backoff-type": "exponential",
+    "job-backoff-max": "4000",
+    "job-delay": "3600",
+    "job-priority": "7",
+    "job-payload": "echo later",
+    "job-env": "TOKEN=abc",
+  });
+  expect(said).toMatch(/^submitted /);
+  const id = said.replace("submitted ", "");
+  const job = jobFromHash(await redis.hgetall(keys.job(id)));
+  // Every field as typed, and the browser's signature holds in Node over Node's bytes.
+  expect(job).toMatchObject({
+    max_attempts: 3,
+    backoff: { type: "exponential", delay_ms: 250, max_delay_ms: 4000 },
+    priority: 7,
+    env_vars: { TOKEN: "abc" },
+  });
+  const due = Date.parse(job.run_at as string);
+  expect(due).toBeGreaterThanOrEqual(before + 3600_000);
+  expect(due).toBeLessThanOrEqual(Date.now() + 3600_000);
+  expect(verifyJobSignatures(job)).toEqual({ valid: [signer.public_key], invalid: [] });
+  // The bytes the browser signs, computed in the browser, are Node's canonical bytes.
+  // (A string, not a function: vitest would rewrite the import() inside a function.)
+  const inBrowser = await page.evaluate<string>(`(async () => {
+    const { canonicalBytes } = await import("/lib/job/canonical.js");
+    return new TextDecoder().decode(canonicalBytes(${JSON.stringify(job)}));
+  })()`);
+  expect(inBrowser).toBe(Buffer.from(canonicalBytes(job)).toString("utf8"));
+  expect(inBrowser).toContain('"max_attempts":3');
+  expect(inBrowser).toContain('"priority":7');
+
+  // The job page says it is scheduled, and when it runs.
+  await expect.poll(() => page.textContent("#detail-id")).toBe(id);
+  await expect.poll(() => page.textContent("#detail-status")).toBe("scheduled");
+  expect(await page.textContent("#detail-next")).toBe(`next run at ${job.run_at}`);
+  const lifecycle = await page.textContent("#detail-lifecycle");
+  expect(lifecycle).toContain("attempts 0 of 3");
+  expect(lifecycle).toContain("backoff exponential 250 ms, at most 4000 ms");
+  expect(lifecycle).toContain("priority 7");
+  expect(await redis.zscore(keys.delayed(RUNNER), id)).toBe(String(due));
+  await screenshot(page, "supervisor-console-lifecycle-form.png");
+
+  // A time typed in local time (here +05:30) is signed as that instant.
+  const at = await submitForm(page, { "job-at": "2030-01-02T03:04:05", "job-payload": "echo at" });
+  const atJob = jobFromHash(await redis.hgetall(keys.job(at.replace("submitted ", ""))));
+  expect(atJob.run_at).toBe("2030-01-01T21:34:05.000Z");
+  expect(verifyJobSignatures(atJob).valid).toEqual([signer.public_key]);
+  // Without any of the four, the job carries none of them: its bytes are what they were.
+  const plain = await submitForm(page, { "job-payload": "echo plain" });
+  const plainJob = jobFromHash(await redis.hgetall(keys.job(plain.replace("submitted ", ""))));
+  for (const field of ["max_attempts", "backoff", "run_at", "priority"])
+    expect(plainJob, field).not.toHaveProperty(field);
+
+  // Mistakes are named before anything is signed.
+  expect(await submitForm(page, { "job-delay": "10", "job-at": "2030-01-02T03:04:05" })).toBe(
+    "a delay and a time both say when: give one",
+  );
+  expect(await submitForm(page, { "job-backoff": "100" })).toBe(
+    "a backoff applies between attempts: give the attempts too",
+  );
+  expect(await submitForm(page, { "job-attempts": "1.5" })).toBe(
+    'attempts: expected a whole number, got "1.5"',
+  );
+  // Ranges are the schema's, checked by the supervisor, which names the field.
+  expect(await submitForm(page, { "job-attempts": "1000" })).toContain(
+    "job.max_attempts: must be at most 100",
+  );
+
+  for (const j of [id, atJob.id]) await httpCall(sup.url, "job.cancel", { job_id: j }, userKey);
+  expect(sent.filter((s) => s.includes(signer.private_key))).toEqual([]);
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+test("the job page shows each attempt: its start, end, error and when the next was due", async () => {
+  const { page, problems } = await consolePage();
+  const said = await submitForm(page, {
+    "job-attempts": "3",
+    "job-backoff": "200",
+    "job-payload": "log trying\nfail not this time",
+  });
+  const id = said.replace("submitted ", "");
+  const rows = page.locator("#detail-attempts tbody tr");
+  // The status follows the attempts live: error only once the third has failed.
+  await expect.poll(() => page.textContent("#detail-status"), { timeout: 20_000 }).toBe("error");
+  await expect.poll(() => rows.count()).toBe(3);
+  const cells = async (n: number) => rows.nth(n).locator("td").allTextContents();
+  const [first, second, third] = [await cells(0), await cells(1), await cells(2)];
+  expect(first.slice(0, 1)).toEqual(["1"]);
+  expect(first[4]).toBe("script: not this time");
+  // Each failed attempt but the last says when the next was due; the next began no sooner.
+  expect(Date.parse(second[2] as string)).toBeGreaterThanOrEqual(Date.parse(first[5] as string));
+  expect(Date.parse(third[2] as string)).toBeGreaterThanOrEqual(Date.parse(second[5] as string));
+  expect(third[0]).toBe("3");
+  expect(third[4]).toContain("not this time (attempt 3 of 3, the last)");
+  expect(third[5]).toBe("");
+  expect(await page.textContent("#detail-lifecycle")).toContain("attempts 3 of 3");
+  expect(await page.textContent("#detail-next")).toBe("");
+  expect(await page.textContent("#detail-id")).toBe(id);
+  expect(problems).toEqual([]);
+  await screenshot(page, "supervisor-console-attempts.png");
   await page.close();
 });
