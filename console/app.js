@@ -1,7 +1,8 @@
 // The supervisor's web console. It speaks the same JSON-RPC API as every other client, over
 // one WebSocket: auth.verify with the key authenticates the connection, job.subscribe
 // streams a job's status and log lines. Jobs are signed here (signing.js, over the project's own
-// canonical form); the private key lives in local storage and is never sent.
+// canonical form), and so are the retries of dead letters; the private key lives in local
+// storage and is never sent.
 import { generatePrivateKey, publicKeyOf, signJob } from "/console/signing.js";
 
 const $ = (id) => document.getElementById(id);
@@ -51,7 +52,16 @@ class Rpc {
   }
 }
 
-const state = { rpc: null, timer: null, offset: 0, selected: null, runners: [], listings: 0 };
+const state = {
+  rpc: null,
+  timer: null,
+  offset: 0,
+  selected: null,
+  runners: [],
+  listings: 0,
+  // The dead letters page: its offset, the letter shown, and which listing is the newest.
+  dead: { offset: 0, selected: null, runner: "", listings: 0 },
+};
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -99,7 +109,8 @@ async function connect(event) {
 }
 
 async function refresh() {
-  await Promise.all([refreshRunners(), refreshJobs()]).catch(() => {});
+  // The dead letters are listed per runner: after the runners, which fill its choice.
+  await Promise.all([refreshRunners().then(refreshDead), refreshJobs()]).catch(() => {});
 }
 
 // --- runners ------------------------------------------------------------------------------
@@ -143,6 +154,7 @@ async function refreshRunners() {
     false,
   );
   fillRunnerSelect($("filter-runner"), runners, true);
+  fillRunnerSelect($("dead-runner"), runners, false);
 }
 
 function fillRunnerSelect(select, runners, withAny) {
@@ -308,6 +320,146 @@ function onJobEvent(event) {
   }
 }
 
+// --- dead letters ------------------------------------------------------------------------
+
+async function refreshDead() {
+  const runner = $("dead-runner").value;
+  if (runner !== state.dead.runner) {
+    state.dead.runner = runner;
+    state.dead.offset = 0;
+  }
+  const body = $("dead").tBodies[0];
+  if (!runner) {
+    body.replaceChildren();
+    $("dead-page").textContent = "no runner";
+    return;
+  }
+  const asked = ++state.dead.listings;
+  const page = await state.rpc.call("dead.list", {
+    runner,
+    offset: state.dead.offset,
+    limit: PAGE,
+  });
+  if (asked !== state.dead.listings) return;
+  body.replaceChildren(
+    ...page.letters.map(({ id, died_at, record }) => {
+      const row = el("tr");
+      row.dataset.dead = id;
+      if (id === state.dead.selected) row.classList.add("selected");
+      const error = `${record.error_kind ?? "error"}: ${record.error ?? ""}`;
+      row.append(
+        el("td", id),
+        el("td", died_at),
+        el("td", String(record.attempts)),
+        el("td", error.length > 120 ? `${error.slice(0, 119)}…` : error, "bad"),
+      );
+      row.addEventListener("click", () => void showDead(id));
+      return row;
+    }),
+  );
+  // An admin key learns how many letters there are; a user key, whether there are more.
+  const of = page.total !== undefined ? ` of ${page.total}` : page.has_more ? " of more" : "";
+  $("dead-page").textContent = page.letters.length
+    ? `${page.offset + 1}–${page.offset + page.letters.length}${of}`
+    : "no dead letters";
+  $("dead-prev").disabled = page.offset === 0;
+  $("dead-next").disabled = !page.has_more;
+  $("dead-purge-all").disabled = page.letters.length === 0;
+}
+
+/** A dead letter: its record, its attempts, and what a retry needs. */
+async function showDead(id) {
+  state.dead.selected = id;
+  const detail = await state.rpc.call("dead.show", { job_id: id });
+  if (id !== state.dead.selected) return;
+  state.dead.detail = detail;
+  for (const row of $("dead").tBodies[0].rows)
+    row.classList.toggle("selected", row.dataset.dead === id);
+  const r = detail.record;
+  $("dead-detail").hidden = false;
+  $("dead-id").textContent = id;
+  $("dead-summary").textContent = [
+    detail.dead ? `dead letter of runner ${r.runner}` : `no dead letter (now ${r.status})`,
+    `${r.attempts} attempt(s)`,
+    r.finished_at ? `ended ${r.finished_at}` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  $("dead-error").textContent = `${r.error_kind ?? "error"}: ${r.error ?? ""}`;
+  $("dead-attempts-box").hidden = detail.attempts.length === 0;
+  showAttempts($("dead-attempts"), detail.attempts);
+  // Values the API key may not see: the signer types the original ones.
+  const hidden = detail.redacted_env_vars ?? [];
+  $("dead-env").hidden = hidden.length === 0;
+  $("dead-env-fields").replaceChildren(
+    ...hidden.map((name) => {
+      const label = el("label", name);
+      const input = el("input");
+      input.dataset.env = name;
+      input.autocomplete = "off";
+      input.spellcheck = false;
+      label.append(input);
+      return label;
+    }),
+  );
+  $("dead-retry").disabled = !detail.dead;
+  $("dead-purge").disabled = !detail.dead;
+  setMessage("dead-message", "", true);
+}
+
+/**
+ * Runs the letter shown again: its retry (dead.show's retry_job, asked for again so its id
+ * and time are fresh), with any hidden env values typed in, signed here and handed to
+ * dead.retry. The supervisor checks it is exactly the letter's retry.
+ */
+async function retryDead() {
+  const id = state.dead.selected;
+  try {
+    const secret = $("sign-key").value.trim();
+    if (!secret) throw new Error("a signing key is needed: paste one or press Generate above");
+    const detail = await state.rpc.call("dead.show", { job_id: id });
+    if (!detail.dead || !detail.retry_job) throw new Error(`job ${id} is no dead letter now`);
+    const env = { ...detail.retry_job.env_vars };
+    for (const name of detail.redacted_env_vars ?? []) {
+      const input = [...$("dead-env-fields").querySelectorAll("input")].find(
+        (i) => i.dataset.env === name,
+      );
+      if (!input?.value) throw new Error(`type the value of ${name}: your API key may not see it`);
+      env[name] = input.value;
+    }
+    const job = signJob({ ...detail.retry_job, env_vars: env }, secret);
+    const { job_id } = await state.rpc.call("dead.retry", { job_id: id, job });
+    await showDead(id);
+    setMessage("dead-message", `retried as ${job_id}`, true);
+    await Promise.all([refreshDead(), refreshJobs()]);
+  } catch (e) {
+    setMessage("dead-message", e.message, false);
+  }
+}
+
+/** Purges the letters named (or all the key reaches on the runner), once confirmed. */
+async function purgeDead(runner, ids) {
+  const what = ids
+    ? `dead letter ${ids[0]}`
+    : `every dead letter of runner ${runner} that your key reaches`;
+  if (!confirm(`Purge ${what}? The job, its logs and result are deleted; it never runs again.`))
+    return;
+  try {
+    const { purged } = await state.rpc.call("dead.purge", {
+      runner,
+      ...(ids ? { job_ids: ids } : {}),
+    });
+    if (!ids || ids.includes(state.dead.selected)) {
+      state.dead.selected = null;
+      $("dead-detail").hidden = true;
+    }
+    setMessage("dead-list-message", `${purged} dead letter(s) purged`, true);
+    await refreshDead();
+  } catch (e) {
+    setMessage("dead-list-message", e.message, false);
+  }
+}
+
 // --- signing and submitting ---------------------------------------------------------------
 
 function showPublicKey() {
@@ -445,6 +597,26 @@ $("jobs-prev").addEventListener("click", () => {
 $("jobs-next").addEventListener("click", () => {
   state.offset += PAGE;
   void refreshJobs();
+});
+$("dead-runner").addEventListener("change", () => void refreshDead());
+$("dead-prev").addEventListener("click", () => {
+  state.dead.offset = Math.max(0, state.dead.offset - PAGE);
+  void refreshDead();
+});
+$("dead-next").addEventListener("click", () => {
+  state.dead.offset += PAGE;
+  void refreshDead();
+});
+$("dead-retry").addEventListener("click", () => void retryDead());
+$("dead-purge").addEventListener("click", () => {
+  const detail = state.dead.detail;
+  if (detail) void purgeDead(detail.record.runner, [state.dead.selected]);
+});
+$("dead-purge-all").addEventListener("click", () => {
+  if ($("dead-runner").value) void purgeDead($("dead-runner").value);
+});
+$("dead-open").addEventListener("click", () => {
+  if (state.dead.selected) void showJob(state.dead.selected);
 });
 
 $("sign-key").value = localStorage.getItem("horus-signing-key") ?? "";

@@ -1,8 +1,9 @@
 // The web console in a real browser (Debian's headless Chromium through playwright-core):
 // it shows the live runner, signs a job with a key only the browser holds, follows its logs
 // as they arrive and shows its result; signs the lifecycle fields (attempts, backoff, a
-// later start, priority) as Node verifies them, and shows a job's attempts. Screenshots are
-// kept under test-results/.
+// later start, priority) as Node verifies them, shows a job's attempts, and pages through,
+// shows, retries (signed in the browser) and purges dead letters. Screenshots are kept
+// under test-results/.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
@@ -13,12 +14,14 @@ import {
   createJob,
   generateKeyPair,
   jobFromHash,
+  retryMismatch,
   signJob,
   verifyJobSignatures,
 } from "../../src/job/index.js";
 import { RedisKeys, writeHeartbeat } from "../../src/protocol/index.js";
 import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
+import { until } from "../helpers/until.js";
 import { httpCall, type RunningSupervisor, startSupervisor } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -377,5 +380,132 @@ test("the job page shows each attempt: its start, end, error and when the next w
   expect(await page.textContent("#detail-id")).toBe(id);
   expect(problems).toEqual([]);
   await screenshot(page, "supervisor-console-attempts.png");
+  await page.close();
+});
+
+test("the dead letters page pages, shows, retries (signed in the browser) and purges with a confirm", async () => {
+  const keys = new RedisKeys(ns);
+  await httpCall(sup.url, "dead.purge", { runner: RUNNER }, sup.adminKey);
+  const letterIds = async () => {
+    const page = await httpCall<{ letters: { id: string }[] }>(
+      sup.url,
+      "dead.list",
+      { runner: RUNNER, limit: 500 },
+      sup.adminKey,
+    );
+    return page.result?.letters.map((l) => l.id) ?? [];
+  };
+  const run = async (payload: string, env_vars: Record<string, string> = {}) => {
+    const job = signJob(createJob({ payload, runner: RUNNER, env_vars }), signer.private_key);
+    const answer = await httpCall(sup.url, "job.run", { job }, userKey);
+    expect(answer.result).toEqual({ error: expect.any(String) });
+    return job;
+  };
+  // Twenty-one letters of the user's (more than a page), one of them with a secret.
+  const plain = [];
+  for (let i = 0; i < 20; i++) plain.push(await run(`fail letter ${i}`));
+  const secret = await run("fail with a secret", { TOKEN: "s3cret" });
+
+  const { page, problems, sent } = await consolePage();
+  // And one made in the browser, with two attempts.
+  const said = await submitForm(page, {
+    "job-attempts": "2",
+    "job-backoff": "100",
+    "job-payload": "fail twice over",
+  });
+  const twice = said.replace("submitted ", "");
+  await until(async () => (await letterIds()).includes(twice), { what: "the form's job to die" });
+
+  await page.selectOption("#dead-runner", RUNNER);
+  const rows = page.locator("#dead tbody tr");
+  // Newest first (the page refreshes itself: the last letter shows within a refresh).
+  await expect.poll(() => rows.first().getAttribute("data-dead")).toBe(twice);
+  expect(await page.textContent("#dead-page")).toBe("1–20 of more");
+  expect(await rows.count()).toBe(20);
+  await page.click("#dead-next");
+  await expect.poll(() => page.textContent("#dead-page")).toBe("21–22");
+  expect(await rows.evaluateAll((r) => r.map((x) => x.getAttribute("data-dead")))).toEqual([
+    plain[1]?.id,
+    plain[0]?.id,
+  ]);
+  await page.click("#dead-prev");
+  await expect.poll(() => page.textContent("#dead-page")).toBe("1–20 of more");
+
+  // A letter: its attempts and last error; a retry signed here runs it again.
+  await page.locator(`#dead tr[data-dead='${twice}']`).click();
+  await expect.poll(() => page.textContent("#dead-id")).toBe(twice);
+  expect(await page.textContent("#dead-summary")).toContain(
+    `dead letter of runner ${RUNNER} · 2 attempt(s)`,
+  );
+  expect(await page.textContent("#dead-error")).toContain("script: twice over");
+  expect(await page.locator("#dead-attempts tbody tr").count()).toBe(2);
+  expect(await page.isHidden("#dead-env")).toBe(true);
+  await page.click("#dead-retry");
+  await expect.poll(() => page.textContent("#dead-message")).toMatch(/^retried as /);
+  const retryId = ((await page.textContent("#dead-message")) as string).replace("retried as ", "");
+  const original = jobFromHash(await redis.hgetall(keys.job(twice)));
+  const retry = jobFromHash(await redis.hgetall(keys.job(retryId)));
+  expect(verifyJobSignatures(retry)).toEqual({ valid: [signer.public_key], invalid: [] });
+  expect(retryMismatch(original, retry)).toBeUndefined();
+  expect(retry.env_vars).toEqual({ HORUS_RETRY_OF: twice });
+  expect(await page.textContent("#dead-summary")).toContain("no dead letter (now error)");
+  expect(await page.isDisabled("#dead-retry")).toBe(true);
+  await expect.poll(() => page.locator(`#dead tr[data-dead='${twice}']`).count()).toBe(0);
+
+  // A letter whose env values the key may not see: they are typed in, and must be right.
+  await page.locator(`#dead tr[data-dead='${secret.id}']`).click();
+  await expect.poll(() => page.isVisible("#dead-env")).toBe(true);
+  const token = page.locator("#dead-env-fields input[data-env='TOKEN']");
+  await page.click("#dead-retry");
+  await expect
+    .poll(() => page.textContent("#dead-message"))
+    .toBe("type the value of TOKEN: your API key may not see it");
+  await token.fill("guess");
+  await page.click("#dead-retry");
+  await expect.poll(() => page.textContent("#dead-message")).toContain("env_vars (TOKEN) differs");
+  await token.fill("s3cret");
+  await page.click("#dead-retry");
+  await expect.poll(() => page.textContent("#dead-message")).toMatch(/^retried as /);
+  const secretRetry = ((await page.textContent("#dead-message")) as string).slice(11);
+  const stored = jobFromHash(await redis.hgetall(keys.job(secretRetry)));
+  expect(stored.env_vars).toEqual({ TOKEN: "s3cret", HORUS_RETRY_OF: secret.id });
+
+  // Purge asks first: dismissed, the letter stays; confirmed, it goes with its job.
+  const victim = plain[5]?.id as string;
+  await page.locator(`#dead tr[data-dead='${victim}']`).click();
+  await expect.poll(() => page.textContent("#dead-id")).toBe(victim);
+  const asked: string[] = [];
+  page.once("dialog", (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await page.click("#dead-purge");
+  await expect.poll(() => asked.length).toBe(1);
+  expect(asked[0]).toContain(`Purge dead letter ${victim}?`);
+  expect(await letterIds()).toContain(victim);
+  await screenshot(page, "supervisor-console-dead-letters.png");
+  page.once("dialog", (d) => void d.accept());
+  await page.click("#dead-purge");
+  await expect.poll(() => page.textContent("#dead-list-message")).toBe("1 dead letter(s) purged");
+  expect(await letterIds()).not.toContain(victim);
+  expect(await redis.exists(keys.job(victim))).toBe(0);
+  expect(await page.isHidden("#dead-detail")).toBe(true);
+
+  // Both retries fail again and die; then every letter goes at once.
+  await until(
+    async () => {
+      const ids = await letterIds();
+      return ids.includes(retryId) && ids.includes(secretRetry);
+    },
+    { what: "the two retries to die in turn" },
+  );
+  page.once("dialog", (d) => void d.accept());
+  await page.click("#dead-purge-all");
+  await expect.poll(() => page.textContent("#dead-list-message")).toBe("21 dead letter(s) purged");
+  await expect.poll(() => page.textContent("#dead-page")).toBe("no dead letters");
+  expect(await letterIds()).toEqual([]);
+
+  expect(sent.filter((f) => f.includes(signer.private_key))).toEqual([]);
+  expect(problems).toEqual([]);
   await page.close();
 });
