@@ -402,9 +402,10 @@ async function showDead(id) {
       return label;
     }),
   );
-  $("dead-retry").disabled = !detail.dead;
+  $("dead-retry").disabled = !detail.retry_job;
   $("dead-purge").disabled = !detail.dead;
-  setMessage("dead-message", "", true);
+  // A letter changed in Redis since it was signed: its work is not signed again.
+  setMessage("dead-message", detail.retry_refused ?? "", !detail.retry_refused);
 }
 
 /**
@@ -418,6 +419,7 @@ async function retryDead() {
     const secret = $("sign-key").value.trim();
     if (!secret) throw new Error("a signing key is needed: paste one or press Generate above");
     const detail = await state.rpc.call("dead.show", { job_id: id });
+    if (detail.retry_refused) throw new Error(detail.retry_refused);
     if (!detail.dead || !detail.retry_job) throw new Error(`job ${id} is no dead letter now`);
     const env = { ...detail.retry_job.env_vars };
     for (const name of detail.redacted_env_vars ?? []) {

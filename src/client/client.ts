@@ -8,8 +8,8 @@ import {
   longestSpanS,
   type NewJob,
   retryJobOf,
+  retryRefusal,
   signJob,
-  verifyJobSignatures,
 } from "../job/index.js";
 import {
   closeRedis,
@@ -248,13 +248,8 @@ export class HorusClient {
   async retryDead(id: string, privateKey: string): Promise<Job> {
     const original = await this.store.loadJob(id);
     if (original === undefined) throw new Error(`no job with id ${id}`);
-    // Whoever retries signs the old job's work as their own: only work its signer signed,
-    // never a payload someone changed in Redis while it lay among the dead.
-    const report = verifyJobSignatures(original);
-    if (report.valid.length === 0 || report.invalid.length > 0)
-      throw new Error(
-        `job ${id}'s signatures do not hold (it was changed after it was signed${report.invalid.length > 0 ? `: ${report.invalid.join("; ")}` : ""}): not signing it again`,
-      );
+    const refusal = retryRefusal(original);
+    if (refusal !== undefined) throw new Error(refusal);
     const job = signJob(retryJobOf(original), privateKey);
     await resubmitDead(this.store, original, job);
     return job;

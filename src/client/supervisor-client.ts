@@ -43,6 +43,7 @@ interface RunnerStatus {
 /** dead.show's answer: a dead letter's retry comes with it, unsigned. */
 interface DeadShow extends DeadLetterDetail {
   retry_job?: unknown;
+  retry_refused?: string;
   redacted_env_vars?: string[];
 }
 
@@ -211,6 +212,7 @@ export class SupervisorClient {
    */
   async retryDead(id: string, privateKey: string, env: Record<string, string> = {}): Promise<Job> {
     const shown = await this.call<DeadShow>("dead.show", { job_id: id });
+    if (shown.retry_refused !== undefined) throw new Error(shown.retry_refused);
     if (!shown.dead || shown.retry_job === undefined)
       throw new NotDeadError(`job ${id} is not among runner ${shown.record.runner}'s dead letters`);
     const hidden = shown.redacted_env_vars ?? [];

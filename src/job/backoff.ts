@@ -3,6 +3,7 @@
 // someone else made is that job).
 import { randomUUID } from "node:crypto";
 import { canonicalJson } from "./canonical.js";
+import { verifyJobSignatures } from "./crypto.js";
 import { JOB_LIMITS } from "./limits.js";
 import type { Backoff, ErrorKind, Job } from "./types.js";
 
@@ -67,6 +68,18 @@ export function retryJobOf(dead: Job, now: Date = new Date()): Job {
     env_vars: { ...dead.env_vars, HORUS_RETRY_OF: dead.id },
     signatures: [],
   };
+}
+
+/**
+ * Why a dead letter's work must not be signed again, or undefined when it may. Whoever
+ * retries signs the old job's work as their own: only work its signer signed, never a
+ * payload someone changed in Redis while it lay among the dead (every signature must hold).
+ */
+export function retryRefusal(dead: Job): string | undefined {
+  const report = verifyJobSignatures(dead);
+  if (report.valid.length > 0 && report.invalid.length === 0) return undefined;
+  const why = report.invalid.length > 0 ? `: ${report.invalid.join("; ")}` : "";
+  return `job ${dead.id}'s signatures do not hold (it was changed after it was signed${why}): its work is not signed again`;
 }
 
 /** The fields a retry has of its own: everything else is the dead letter's (retryJobOf). */

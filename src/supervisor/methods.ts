@@ -9,6 +9,7 @@ import {
   parseSchedule,
   retryJobOf,
   retryMismatch,
+  retryRefusal,
   scheduleBytes,
   verifyEnvelope,
   verifySignatures,
@@ -565,6 +566,9 @@ export const METHODS: MethodTable = {
       if (!detail.dead) return detail;
       const job = await ctx.services.jobs.loadJob(p.job_id);
       if (job === undefined) throw notFound(p.job_id);
+      // No retry to sign for work its signer did not sign (changed in Redis since).
+      const refusal = retryRefusal(job);
+      if (refusal !== undefined) return { ...detail, retry_refused: refusal };
       // Made from the job as the caller may see it: env_vars values it may not see stay
       // hidden, and are named for the signer to fill in.
       const seen = redactFor(ctx.caller, job);
@@ -584,6 +588,9 @@ export const METHODS: MethodTable = {
       await requireAccess(ctx, p.job_id);
       const original = await s.jobs.loadJob(p.job_id);
       if (original === undefined) throw notFound(p.job_id);
+      const refusal = retryRefusal(original);
+      if (refusal !== undefined)
+        throw new RpcError(RPC_ERRORS.jobRefused, refusal, { kind: "unauthorized" });
       const retry = verifiedJob(p.job);
       const mismatch = retryMismatch(original, retry);
       if (mismatch !== undefined)

@@ -322,6 +322,12 @@ export const SCHEMAS = {
         .describe(
           "a dead letter's retry, unsigned: sign it (with any env_vars values redacted_env_vars names filled in) and give it to dead.retry",
         ),
+      retry_refused: z
+        .string()
+        .optional()
+        .describe(
+          "instead of retry_job, for a dead letter whose signatures no longer hold (changed in Redis): why it is not run again",
+        ),
       redacted_env_vars: z
         .array(z.string())
         .optional()

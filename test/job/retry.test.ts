@@ -1,5 +1,6 @@
-// retryJobOf and retryMismatch: a dead letter's retry made anywhere (a browser, `horus
-// --supervisor`) is checked field by field against what retryJobOf makes of the letter.
+// retryJobOf, retryRefusal and retryMismatch: a letter's work is signed again only if its
+// signer signed it, and a retry made anywhere (a browser, `horus --supervisor`) is checked
+// field by field against what retryJobOf makes of the letter.
 import { describe, expect, test } from "vitest";
 import {
   createJob,
@@ -7,6 +8,7 @@ import {
   type Job,
   retryJobOf,
   retryMismatch,
+  retryRefusal,
   signJob,
 } from "../../src/job/index.js";
 
@@ -63,5 +65,20 @@ describe("retryMismatch", () => {
   test("several differences are all named", () => {
     const retry = { ...retryJobOf(dead), payload: "x", priority: 1 };
     expect(retryMismatch(dead, retry)).toContain("payload, priority differ from what retrying");
+  });
+});
+
+describe("retryRefusal", () => {
+  test("a letter whose signatures hold may be signed again; one changed since may not", () => {
+    expect(retryRefusal(dead)).toBeUndefined();
+    const changed = { ...dead, payload: "echo pwned" };
+    expect(retryRefusal(changed)).toMatch(
+      new RegExp(
+        `^job ${dead.id}'s signatures do not hold \\(it was changed after it was signed: signature 1 .*does not match the job\\): its work is not signed again$`,
+      ),
+    );
+    expect(retryRefusal({ ...dead, signatures: [] })).toBe(
+      `job ${dead.id}'s signatures do not hold (it was changed after it was signed): its work is not signed again`,
+    );
   });
 });

@@ -470,6 +470,15 @@ test("the dead letters page pages, shows, retries (signed in the browser) and pu
   const stored = jobFromHash(await redis.hgetall(keys.job(secretRetry)));
   expect(stored.env_vars).toEqual({ TOKEN: "s3cret", HORUS_RETRY_OF: secret.id });
 
+  // A letter changed in Redis since it was signed offers no retry, and says why.
+  const changed = plain[7]?.id as string;
+  await redis.hset(keys.job(changed), "payload", "echo pwned");
+  await page.locator(`#dead tr[data-dead='${changed}']`).click();
+  await expect
+    .poll(() => page.textContent("#dead-message"))
+    .toContain(`job ${changed}'s signatures do not hold`);
+  expect(await page.isDisabled("#dead-retry")).toBe(true);
+
   // Purge asks first: dismissed, the letter stays; confirmed, it goes with its job.
   const victim = plain[5]?.id as string;
   await page.locator(`#dead tr[data-dead='${victim}']`).click();

@@ -253,6 +253,32 @@ describe("dead letters through the supervisor", () => {
     expect(await executedIds(redis, RECORD_KEY)).not.toContain(retry.id);
   });
 
+  test("a letter changed in Redis since it was signed gets no retry to sign, and none is run", async () => {
+    // A Redis writer edits a dead letter's payload, hoping someone signs it again.
+    const job = await letterOf("alice");
+    const retry = signJob(retryJobOf(job), signer.private_key);
+    await redis.hset(redisKeys.job(job.id), "payload", "echo pwned");
+    const shown = await http<Detail & { retry_refused?: string }>(
+      "dead.show",
+      { job_id: job.id },
+      keys.alice,
+    );
+    expect(shown.result?.dead).toBe(true);
+    expect(shown.result?.retry_job).toBeUndefined();
+    expect(shown.result?.retry_refused).toContain(`job ${job.id}'s signatures do not hold`);
+    // Neither the pwned payload signed by whoever retries, nor the original work.
+    const pwned = signJob({ ...retryJobOf({ ...job, payload: "echo pwned" }) }, signer.private_key);
+    for (const candidate of [pwned, retry]) {
+      const answer = await http("dead.retry", { job_id: job.id, job: candidate }, keys.alice);
+      expect(answer.error).toMatchObject({
+        code: -32011,
+        message: expect.stringContaining("signatures do not hold"),
+      });
+      expect(await redis.exists(redisKeys.job(candidate.id))).toBe(0);
+    }
+    expect((await listed("alice")).letters.map((l) => l.id)).toContain(job.id);
+  });
+
   test("a retry signed by a key no runner trusts is stored as jobs.create would, and refused by the runner", async () => {
     // The supervisor has no registry of users' signing keys: like jobs.create it checks
     // that every signature holds. Which keys may run jobs is the runner's --trusted-keys.
@@ -388,6 +414,15 @@ describe("horus dead --supervisor", () => {
     expect(purge.code).toBe(0);
     expect(purge.stderr).toContain("1 dead letter(s) purged");
     expect((await listed("admin")).total).toBe(0);
+  });
+
+  test("a letter changed since it was signed is not retried through the supervisor either", async () => {
+    const job = await letterOf("alice");
+    await redis.hset(redisKeys.job(job.id), "payload", "echo pwned");
+    const r = await horus("alice", ["retry", job.id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`job ${job.id}'s signatures do not hold`);
+    await http("dead.purge", { runner: RUNNER, job_ids: [job.id] }, keys.alice);
   });
 
   test("--env goes with --supervisor only", async () => {
