@@ -8,6 +8,9 @@ import { defineConfig } from "vitest/config";
 // must still pass.
 export default defineConfig({
   test: {
+    // expect.poll waits on a condition, like test/helpers/until.ts: 1 s (vitest's default)
+    // is too little for a browser or a process on a loaded machine.
+    expect: { poll: { timeout: 20_000 } },
     include: [
       "test/rhai/**/*.test.ts",
       "test/heroscript/**/*.test.ts",

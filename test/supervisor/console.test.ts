@@ -313,7 +313,7 @@ test("the job form signs attempts, backoff, a later start and priority in the br
   // The job page says it is scheduled, and when it runs.
   await expect.poll(() => page.textContent("#detail-id")).toBe(id);
   await expect.poll(() => page.textContent("#detail-status")).toBe("scheduled");
-  expect(await page.textContent("#detail-next")).toBe(`next run at ${job.run_at}`);
+  await expect.poll(() => page.textContent("#detail-next")).toBe(`next run at ${job.run_at}`);
   const lifecycle = await page.textContent("#detail-lifecycle");
   expect(lifecycle).toContain("attempts 0 of 3");
   expect(lifecycle).toContain("backoff exponential 250 ms, at most 4000 ms");
