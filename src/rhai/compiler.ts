@@ -26,7 +26,9 @@ import { switchKey } from "./parser.js";
 import {
   BREAK,
   Cell,
+  ClosureTarget,
   CONTINUE,
+  type CompiledFn,
   type DynScope,
   type Eval,
   EvalScope,
@@ -40,9 +42,10 @@ import {
   JUMP_RETURN,
   LocalScope,
   NO_THIS,
+  Program,
   RETURN,
   type RunState,
-} from "./runtime.js";
+} from "./runtime/index.js";
 import {
   Blob,
   char,
@@ -73,8 +76,10 @@ function err(
 /** Sets the position on an error from a native function; converts foreign errors. */
 export function atPos(e: unknown, pos: Position): unknown {
   if (e instanceof RhaiRuntimeError) return e.at(pos);
-  if (isSignal(e) || e instanceof RhaiParseError) return e;
+  // The stack first: this runs at the bottom of an exhausted stack, where every further
+  // call (even a test runner's getter for an imported binding) may fail again.
   if (isStackExhausted(e)) return err("ErrorStackOverflow", "Stack overflow", pos);
+  if (isSignal(e) || e instanceof RhaiParseError) return e;
   // V8's own ceiling on a string's or array's length: the data-size error, not a crash.
   if (isValueTooLarge(e)) {
     const m = e.message;
@@ -104,84 +109,6 @@ export function isCatchable(e: RhaiRuntimeError): boolean {
   // A syntax error met while running (parse_json) is not catchable either, unless `eval`
   // wrapped it in ErrorInFunctionCall, as the reference does.
   return !SYSTEM_ERRORS.has(e.innermost().code) && e.code !== "ErrorParsing";
-}
-
-/** A compiled script function or closure. */
-export interface CompiledFn {
-  readonly name: string;
-  readonly arity: number;
-  nslots: number;
-  readonly paramSlots: number[];
-  readonly paramCaptured: boolean[];
-  readonly captureSlots: number[];
-  body: Eval;
-  readonly def: FnDef;
-  readonly program: Program;
-}
-
-/** What a closure's function pointer points at. */
-export class ClosureTarget {
-  constructor(
-    readonly fn: CompiledFn,
-    readonly cells: readonly Cell[],
-    /** The run-time scope where the closure was made (host variables, `eval` variables). */
-    readonly dyn: DynScope | null = null,
-  ) {}
-}
-
-/** A compiled script: its main body and its functions. */
-export class Program {
-  readonly fns = new Map<string, CompiledFn>();
-  main: Eval = () => undefined;
-  nslots = FIRST_SLOT;
-  /** Top-level variables, for writing back to a host scope. */
-  readonly topLevel: { name: string; slot: number; captured: boolean; constant: boolean }[] = [];
-  /** Frame of the running main body (for `global::CONST`). */
-  mainFrame: Frame | undefined;
-  constructor(
-    readonly script: Script,
-    readonly parent: Program | undefined,
-  ) {}
-
-  lookup(name: string, arity: number): CompiledFn | undefined {
-    return this.fns.get(`${name}/${arity}`) ?? this.parent?.lookup(name, arity);
-  }
-
-  /** A method for `this` of the given type: a typed definition first, then an untyped one. */
-  lookupMethod(type: string, name: string, arity: number): CompiledFn | undefined {
-    return (
-      this.fns.get(`${type}.${name}/${arity}`) ??
-      this.parent?.lookupMethod(type, name, arity) ??
-      this.lookup(name, arity)
-    );
-  }
-
-  private names: Set<string> | undefined;
-  private namesCount = -1;
-
-  /** Whether a script function of this name exists (any arity or `this` type). */
-  /** The parameter counts of the script functions of this name (closures included). */
-  aritiesOf(name: string): number[] {
-    const out: number[] = [];
-    for (const f of this.fns.values()) if (f.name === name) out.push(f.arity);
-    return out.length > 0 ? out : (this.parent?.aritiesOf(name) ?? out);
-  }
-
-  hasName(name: string): boolean {
-    if (this.names === undefined || this.namesCount !== this.fns.size) {
-      this.names = new Set([...this.fns.values()].map((f) => f.name));
-      this.namesCount = this.fns.size;
-    }
-    return this.names.has(name) || (this.parent?.hasName(name) ?? false);
-  }
-
-  globalConst(name: string): { slot: number; captured: boolean } | undefined {
-    for (let i = this.topLevel.length - 1; i >= 0; i--) {
-      const t = this.topLevel[i];
-      if (t !== undefined && t.name === name && t.constant) return t;
-    }
-    return this.parent?.globalConst(name);
-  }
 }
 
 interface SlotInfo {

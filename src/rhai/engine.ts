@@ -3,14 +3,7 @@
 // operators on non-integers).
 
 import type { Script } from "./ast.js";
-import {
-  atPos,
-  ClosureTarget,
-  type CompiledFn,
-  Compiler,
-  type Program,
-  type Ref,
-} from "./compiler.js";
+import { atPos, Compiler, type Ref } from "./compiler.js";
 import {
   boundsError,
   type Position,
@@ -23,21 +16,25 @@ import { toDebug, toDisplay } from "./format.js";
 import * as int from "./int.js";
 import { isStackExhausted } from "./js-errors.js";
 import { Library } from "./library.js";
-import { Module, type ModuleResolver } from "./modules.js";
 import type { EngineLimits, NativeFunction, Package } from "./native.js";
 import { builtinBinary, copy, dataSizes, NONE, valuesEqual } from "./ops.js";
 import { standardPackages } from "./packages/index.js";
 import { type ParseOptions, parseExpression, parseScript } from "./parser.js";
 import {
   Cell,
+  ClosureTarget,
+  type CompiledFn,
   type DynScope,
   type Frame,
   JUMP,
+  Module,
+  type ModuleResolver,
   NO_THIS,
+  type Program,
   RETURN,
   RunState,
   Scope,
-} from "./runtime.js";
+} from "./runtime/index.js";
 import {
   Blob,
   Char,
