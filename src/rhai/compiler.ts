@@ -9,18 +9,31 @@
 
 import type { FnDef, Node, NodeOf, Script, VarDecl } from "./ast.js";
 import type { Engine } from "./engine.js";
+import { type Position, RhaiRuntimeError, typeMismatch } from "./errors.js";
 import {
-  type Position,
-  RhaiParseError,
-  RhaiRuntimeError,
-  type RuntimeErrorCode,
-  signatureOf,
-  typeMismatch,
-} from "./errors.js";
+  atPos,
+  CallSite,
+  callFnPtr,
+  callMethod,
+  callNative,
+  callNativeMethod,
+  callScript,
+  callScript1,
+  checkDataSize,
+  checkGrown,
+  checkStringSize,
+  debugText,
+  display,
+  type EvalContext,
+  errorValue,
+  fnSignatureOf,
+  isCatchable,
+  makeFnPtr,
+  notFound,
+  rtErr,
+} from "./eval/index.js";
 import { toDebug, toDynamicDisplay } from "./format.js";
 import * as int from "./int.js";
-import { isStackExhausted, isValueTooLarge } from "./js-errors.js";
-import type { NativeCallContext, NativeFunction } from "./native.js";
 import { copy } from "./ops.js";
 import { switchKey } from "./parser.js";
 import {
@@ -44,6 +57,7 @@ import {
   NO_THIS,
   Program,
   RETURN,
+  type Ref,
   type RunState,
 } from "./runtime/index.js";
 import {
@@ -63,53 +77,6 @@ import {
 const NO_VALUES: readonly Value[] = [];
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const MIN_SAFE = Number.MIN_SAFE_INTEGER;
-
-function err(
-  code: RuntimeErrorCode,
-  detail: string,
-  pos: Position,
-  value?: unknown,
-): RhaiRuntimeError {
-  return new RhaiRuntimeError(code, detail, pos, value);
-}
-
-/** Sets the position on an error from a native function; converts foreign errors. */
-export function atPos(e: unknown, pos: Position): unknown {
-  if (e instanceof RhaiRuntimeError) return e.at(pos);
-  // The stack first: this runs at the bottom of an exhausted stack, where every further
-  // call (even a test runner's getter for an imported binding) may fail again.
-  if (isStackExhausted(e)) return err("ErrorStackOverflow", "Stack overflow", pos);
-  if (isSignal(e) || e instanceof RhaiParseError) return e;
-  // V8's own ceiling on a string's or array's length: the data-size error, not a crash.
-  if (isValueTooLarge(e)) {
-    const m = e.message;
-    const what = m.startsWith("Invalid string")
-      ? "Length of string"
-      : m.startsWith("Map")
-        ? "Size of object map"
-        : "Size of array";
-    return err("ErrorDataTooLarge", `${what} too large`, pos);
-  }
-  const msg = e instanceof Error ? e.message : String(e);
-  return err("ErrorSystem", msg, pos);
-}
-
-const SYSTEM_ERRORS = new Set<string>([
-  "ErrorSystem",
-  "ErrorCustomSyntax",
-  "ErrorTooManyOperations",
-  "ErrorTooManyModules",
-  "ErrorTooManyVariables",
-  "ErrorStackOverflow",
-  "ErrorDataTooLarge",
-  "ErrorTerminated",
-]);
-
-export function isCatchable(e: RhaiRuntimeError): boolean {
-  // A syntax error met while running (parse_json) is not catchable either, unless `eval`
-  // wrapped it in ErrorInFunctionCall, as the reference does.
-  return !SYSTEM_ERRORS.has(e.innermost().code) && e.code !== "ErrorParsing";
-}
 
 interface SlotInfo {
   slot: number;
@@ -148,84 +115,6 @@ class FnScope {
     }
     return m;
   }
-}
-
-/** A place a value can be read from and written back to (variable, element, property). */
-interface Ref {
-  get: Eval;
-  /**
-   * With `checked`, an element or property set also checks the data-size limits of the
-   * container it changed (its own count and the new value's sizes).
-   */
-  set: (f: Frame, v: Value, checked?: boolean) => void;
-  /** Name of the root variable, and whether it is a constant. */
-  readonly rootName: string;
-  readonly constant: boolean;
-}
-
-/** Call-site cache of a native resolution by argument types. */
-class CallSite implements NativeCallContext {
-  types: string[] = [];
-  fn: NativeFunction | undefined;
-  version = -1;
-  constructor(
-    readonly engine: Engine,
-    readonly fnName: string,
-    readonly position: Position,
-  ) {}
-
-  resolve(args: Value[]): NativeFunction | undefined {
-    const lib = this.engine.lib;
-    if (this.version === lib.version && this.types.length === args.length) {
-      let same = true;
-      for (let i = 0; i < args.length; i++) {
-        if (typeName(args[i]) !== this.types[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.fn;
-    }
-    const types = args.map((a) => typeName(a));
-    this.types = types;
-    this.version = lib.version;
-    this.fn = lib.resolveTypes(this.fnName, types);
-    return this.fn;
-  }
-
-  get limits() {
-    return this.engine.limits;
-  }
-  callFnPtr(fn: FnPtr, args: Value[]): Value {
-    return this.engine.callFnPtr(fn, args, NO_THIS, this.position);
-  }
-  callFnPtrWithThis(fn: FnPtr, thisRef: { value: Value }, args: Value[]): Value {
-    return this.engine.callFnPtrBound(fn, thisRef, args, this.position);
-  }
-  fnPtrArity(fn: FnPtr): number | undefined {
-    return this.engine.fnPtrArity(fn);
-  }
-  callFn(name: string, args: Value[]): Value {
-    return this.engine.callByName(name, args, this.position);
-  }
-  print(text: string): void {
-    this.engine.emitPrint(text);
-  }
-  debug(text: string, position: Position): void {
-    this.engine.emitDebug(text, position);
-  }
-  tick(count = 1): void {
-    const rt = this.engine.rt;
-    rt.ops += count;
-    if (rt.ops > rt.opsLimit) rt.checkOps(this.position);
-  }
-}
-
-function fnSignature(name: string, args: readonly Value[]): string {
-  return signatureOf(
-    name,
-    args.map((a) => typeOf(a)),
-  );
 }
 
 /** Whether evaluating a node has no effect but its value: variables, literals, blocks of them. */
@@ -367,6 +256,7 @@ function callsEval(n: Node): boolean {
 export class Compiler {
   private fs: FnScope;
   private readonly rt: RunState;
+  private readonly ctx: EvalContext;
   readonly program: Program;
 
   constructor(
@@ -374,7 +264,8 @@ export class Compiler {
     script: Script,
     parent?: Program,
   ) {
-    this.rt = engine.rt;
+    this.ctx = engine.ctx;
+    this.rt = this.ctx.rt;
     this.program = new Program(script, parent);
     // The parser records `eval` calls; a tree built some other way is searched.
     this.fs = new FnScope(false, script.usesEval ?? script.body.some(callsEval));
@@ -557,7 +448,7 @@ export class Compiler {
         const pos = n.position;
         return (f) => {
           const t = f[0];
-          if (t === NO_THIS) throw err("ErrorUnboundThis", "'this' is not bound", pos);
+          if (t === NO_THIS) throw rtErr("ErrorUnboundThis", "'this' is not bound", pos);
           return t as Value;
         };
       }
@@ -647,9 +538,9 @@ export class Compiler {
         const pos = n.position;
         return (f) => {
           const x = v ? v(f) : undefined;
-          throw err(
+          throw rtErr(
             "ErrorRuntime",
-            x === undefined ? "Runtime error" : this.engine.display(x),
+            x === undefined ? "Runtime error" : display(this.ctx, x),
             pos,
             x,
           );
@@ -704,14 +595,14 @@ export class Compiler {
       return () => this.engine.moduleVar(path, member, pos);
     }
     const program = this.program;
-    const engine = this.engine;
+    const ctx = this.ctx;
     return (f) => {
       const dyn = f[1] as DynScope | null;
       const v = dyn?.find(name);
       if (v === undefined) {
         // A function's name used as a value is a pointer to it.
-        if (program.hasName(name) || engine.lib.has(name)) return new FnPtr(name);
-        throw err("ErrorVariableNotFound", `Variable not found: ${name}`, pos, name);
+        if (program.hasName(name) || ctx.lib.has(name)) return new FnPtr(name);
+        throw rtErr("ErrorVariableNotFound", `Variable not found: ${name}`, pos, name);
       }
       return v.v;
     };
@@ -733,7 +624,7 @@ export class Compiler {
         const x = frame[g.slot];
         return (g.captured ? (x as Cell).v : x) as Value;
       }
-      throw err(
+      throw rtErr(
         "ErrorVariableNotFound",
         `Variable not found: global::${name}`,
         pos,
@@ -746,7 +637,7 @@ export class Compiler {
     const value = n.value ? this.stored(n.value) : undefined;
     const count = this.fs.visible.length;
     const slot = this.fs.declare(n.decl);
-    const limits = this.engine.limits;
+    const limits = this.ctx.limits;
     const pos = n.position;
     const check = (f: Frame) => {
       if (limits.maxVariables > 0) {
@@ -756,7 +647,7 @@ export class Compiler {
             ? ((dyn as { size: number }).size ?? 0)
             : 0;
         if (count + extra >= limits.maxVariables)
-          throw err("ErrorTooManyVariables", "Too many variables", pos);
+          throw rtErr("ErrorTooManyVariables", "Too many variables", pos);
       }
     };
     if (n.decl.captured) {
@@ -836,7 +727,7 @@ export class Compiler {
         const find = (f: Frame) => {
           const v = (f[1] as DynScope | null)?.find(name);
           if (v === undefined)
-            throw err("ErrorVariableNotFound", `Variable not found: ${name}`, pos, name);
+            throw rtErr("ErrorVariableNotFound", `Variable not found: ${name}`, pos, name);
           return v;
         };
         return {
@@ -844,7 +735,7 @@ export class Compiler {
           set: (f, v) => {
             const d = find(f);
             if (d.constant)
-              throw err("ErrorAssignmentToConstant", `Cannot modify constant ${name}`, pos, name);
+              throw rtErr("ErrorAssignmentToConstant", `Cannot modify constant ${name}`, pos, name);
             d.v = v;
           },
           rootName: name,
@@ -855,11 +746,11 @@ export class Compiler {
         return {
           get: (f) => {
             const t = f[0];
-            if (t === NO_THIS) throw err("ErrorUnboundThis", "'this' is not bound", pos);
+            if (t === NO_THIS) throw rtErr("ErrorUnboundThis", "'this' is not bound", pos);
             return t as Value;
           },
           set: (f, v) => {
-            if (f[0] === NO_THIS) throw err("ErrorUnboundThis", "'this' is not bound", pos);
+            if (f[0] === NO_THIS) throw rtErr("ErrorUnboundThis", "'this' is not bound", pos);
             f[0] = v;
           },
           rootName: "this",
@@ -877,7 +768,7 @@ export class Compiler {
           },
           set: (f, v, checked) => {
             if (parent.constant) {
-              throw err(
+              throw rtErr(
                 "ErrorAssignmentToConstant",
                 `Cannot modify constant ${parent.rootName}`,
                 pos,
@@ -887,7 +778,7 @@ export class Compiler {
             const c = parent.get(f);
             if (safe && c === undefined) return;
             const r = this.engine.indexSet(c, idx(f), v, pos, n.index.position);
-            if (checked) this.engine.checkGrown(r, [v], 0, false, pos);
+            if (checked) checkGrown(this.ctx, r, [v], 0, false, pos);
             if (r !== c) parent.set(f, r, checked);
           },
           rootName: parent.rootName,
@@ -906,7 +797,7 @@ export class Compiler {
           },
           set: (f, v, checked) => {
             if (parent.constant) {
-              throw err(
+              throw rtErr(
                 "ErrorAssignmentToConstant",
                 `Cannot modify constant ${parent.rootName}`,
                 pos,
@@ -916,7 +807,7 @@ export class Compiler {
             const o = parent.get(f);
             if (safe && o === undefined) return;
             const r = this.engine.propSet(o, name, v, pos);
-            if (checked) this.engine.checkGrown(r, [v], 0, false, pos);
+            if (checked) checkGrown(this.ctx, r, [v], 0, false, pos);
             if (r !== o) parent.set(f, r, checked);
           },
           rootName: parent.rootName,
@@ -976,7 +867,8 @@ export class Compiler {
     const target = this.ref(n.target);
     const pos = n.position;
     const engine = this.engine;
-    const limits = engine.limits;
+    const ctx = this.ctx;
+    const limits = ctx.limits;
     // Sizes are checked where the value changed, at a cost that does not grow with the
     // value: a variable's new value by its own count (it was measured in full when it was
     // built), an element or property set by the container's count plus the new element's
@@ -984,17 +876,17 @@ export class Compiler {
     const sizeLimited = () =>
       limits.maxArraySize > 0 || limits.maxMapSize > 0 || limits.maxStringSize > 0;
     const checkStored = (v: Value) => {
-      if (sizeLimited()) engine.checkGrown(v, NO_VALUES, 0, false, pos);
+      if (sizeLimited()) checkGrown(ctx, v, NO_VALUES, 0, false, pos);
     };
     const checkCompound = (before: Value, b: Value, after: Value) => {
       if (!sizeLimited()) return;
-      if (after === before) engine.checkGrown(after, [b], 0, true, pos);
-      else engine.checkGrown(after, NO_VALUES, 0, false, pos);
+      if (after === before) checkGrown(ctx, after, [b], 0, true, pos);
+      else checkGrown(ctx, after, NO_VALUES, 0, false, pos);
     };
     if (target.constant && n.target.type === "Var") {
       const name = target.rootName;
       return () => {
-        throw err("ErrorAssignmentToConstant", `Cannot modify constant ${name}`, pos, name);
+        throw rtErr("ErrorAssignmentToConstant", `Cannot modify constant ${name}`, pos, name);
       };
     }
     const isVar = n.target.type === "Var" || n.target.type === "This";
@@ -1024,8 +916,8 @@ export class Compiler {
     }
     const op = n.op.slice(0, -1);
     const value = this.stored(n.value);
-    const site = new CallSite(engine, n.op, pos);
-    const opSite = new CallSite(engine, op, pos);
+    const site = new CallSite(ctx, n.op, pos);
+    const opSite = new CallSite(ctx, op, pos);
     if ((op === "+" || op === "-") && slot !== undefined) {
       // `x += n` on a local integer: the loop counter case, without going through a Ref.
       const plus = op === "+";
@@ -1082,15 +974,15 @@ export class Compiler {
     // Only when the whole string is constant: otherwise nothing is folded.
     const allConstant = n.parts.every(isConstant);
     const folded = n.parts.map((p) => allConstant && (p.type === "Array" || p.type === "MapLit"));
-    const engine = this.engine;
+    const ctx = this.ctx;
     const pos = n.position;
     return (f) => {
       let s = "";
       for (let i = 0; i < parts.length; i++) {
         const v = (parts[i] as Eval)(f);
-        s += typeof v === "string" ? v : folded[i] ? toDynamicDisplay(v) : engine.display(v);
+        s += typeof v === "string" ? v : folded[i] ? toDynamicDisplay(v) : display(ctx, v);
       }
-      if (engine.limits.maxStringSize > 0) engine.checkStringSize(s, pos);
+      if (ctx.limits.maxStringSize > 0) checkStringSize(ctx, s, pos);
       return s;
     };
   }
@@ -1098,7 +990,7 @@ export class Compiler {
   private arrayLit(n: NodeOf<"Array">): Eval {
     const items = n.items.map((i) => this.stored(i));
     const rt = this.rt;
-    const engine = this.engine;
+    const ctx = this.ctx;
     const pos = n.position;
     return (f) => {
       if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
@@ -1107,9 +999,9 @@ export class Compiler {
         if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
         out[i] = (items[i] as Eval)(f);
       }
-      const l = engine.limits;
+      const l = ctx.limits;
       if (l.maxArraySize > 0 || l.maxMapSize > 0 || l.maxStringSize > 0)
-        engine.checkDataSize(out, pos);
+        checkDataSize(ctx, out, pos);
       return out;
     };
   }
@@ -1117,7 +1009,7 @@ export class Compiler {
   private mapLit(n: NodeOf<"MapLit">): Eval {
     const entries = n.entries.map(([k, v]) => [k, this.stored(v)] as const);
     const rt = this.rt;
-    const engine = this.engine;
+    const ctx = this.ctx;
     const pos = n.position;
     return (f) => {
       if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
@@ -1126,9 +1018,8 @@ export class Compiler {
         if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
         m.set(k, v(f));
       }
-      const l = engine.limits;
-      if (l.maxArraySize > 0 || l.maxMapSize > 0 || l.maxStringSize > 0)
-        engine.checkDataSize(m, pos);
+      const l = ctx.limits;
+      if (l.maxArraySize > 0 || l.maxMapSize > 0 || l.maxStringSize > 0) checkDataSize(ctx, m, pos);
       return m;
     };
   }
@@ -1150,7 +1041,8 @@ export class Compiler {
     }
     return (f) => {
       const cells = outerSlots.map((s) => {
-        if (s === undefined) throw err("ErrorVariableNotFound", "Captured variable not found", pos);
+        if (s === undefined)
+          throw rtErr("ErrorVariableNotFound", "Captured variable not found", pos);
         return f[s] as Cell;
       });
       return new FnPtr(name, [], new ClosureTarget(cf, cells, f[1] as DynScope | null));
@@ -1162,8 +1054,8 @@ export class Compiler {
   private unary(n: NodeOf<"Unary">): Eval {
     const a = this.expr(n.arg);
     const pos = n.position;
-    const engine = this.engine;
-    const site = new CallSite(engine, n.op, pos);
+    const ctx = this.ctx;
+    const site = new CallSite(ctx, n.op, pos);
     switch (n.op) {
       case "-":
         return (f) => {
@@ -1171,23 +1063,23 @@ export class Compiler {
           if (typeof v === "number") return v === 0 ? 0 : -v;
           if (typeof v === "bigint") {
             const r = int.neg(v);
-            if (r === null) throw err("ErrorArithmetic", `Negation overflow: -${v}`, pos);
+            if (r === null) throw rtErr("ErrorArithmetic", `Negation overflow: -${v}`, pos);
             return r;
           }
           if (v instanceof Float) return new Float(-v.value);
-          return engine.callNative(site, [v], pos);
+          return callNative(site, [v], pos);
         };
       case "+":
         return (f) => {
           const v = a(f);
           if (typeof v === "number" || typeof v === "bigint" || v instanceof Float) return v;
-          return engine.callNative(site, [v], pos);
+          return callNative(site, [v], pos);
         };
       default:
         return (f) => {
           const v = a(f);
           if (typeof v === "boolean") return !v;
-          return engine.callNative(site, [v], pos);
+          return callNative(site, [v], pos);
         };
     }
   }
@@ -1196,9 +1088,10 @@ export class Compiler {
     const op = n.op;
     const pos = n.position;
     const engine = this.engine;
+    const ctx = this.ctx;
     const l = this.expr(n.left);
     const r = this.expr(n.right);
-    const site = new CallSite(engine, op, pos);
+    const site = new CallSite(ctx, op, pos);
     const slow = (a: Value, b: Value) => engine.binaryOp(op, a, b, site, pos);
     const k =
       n.right.type === "Const" && typeof n.right.value === "number" ? n.right.value : undefined;
@@ -1602,7 +1495,7 @@ export class Compiler {
     this.fs.visible.length = mark;
     const exit = this.loopExit(inCtl);
     const rt = this.rt;
-    const engine = this.engine;
+    const ctx = this.ctx;
     const pos = n.iterable.position;
     const copyItems = isRefNode(n.iterable);
     const simple = !itemCaptured && counterSlot < 0;
@@ -1682,9 +1575,9 @@ export class Compiler {
         }
         return undefined;
       }
-      const iter = engine.lib.iteratorFor(typeName(it));
+      const iter = ctx.lib.iteratorFor(typeName(it));
       if (iter === undefined)
-        throw err("ErrorFor", `For loop expects an iterable type, not ${typeName(it)}`, pos);
+        throw rtErr("ErrorFor", `For loop expects an iterable type, not ${typeName(it)}`, pos);
       let index = 0;
       for (const x of iter(it)) {
         const done = step(f, x, index++);
@@ -1701,7 +1594,6 @@ export class Compiler {
     const errCaptured = n.errVar?.captured ?? false;
     const catchBody = inCtl ? this.ctl(n.catchBody) : this.expr(n.catchBody);
     this.fs.visible.length = mark;
-    const engine = this.engine;
     return (f) => {
       try {
         return body(f);
@@ -1710,7 +1602,7 @@ export class Compiler {
         const e = atPos(e0, n.position);
         if (!(e instanceof RhaiRuntimeError) || !isCatchable(e)) throw e;
         if (errSlot >= 0) {
-          const v = engine.errorValue(e);
+          const v = errorValue(e);
           f[errSlot] = errCaptured ? new Cell(v) : v;
         }
         try {
@@ -1755,6 +1647,7 @@ export class Compiler {
     const name = n.name;
     const pos = n.position;
     const engine = this.engine;
+    const ctx = this.ctx;
     const argc = n.args.length;
     if (n.namespace !== undefined) {
       const ns = n.namespace;
@@ -1764,8 +1657,9 @@ export class Compiler {
         return (f) => {
           const fn = program.lookup(name, argc);
           const argv = args.map((a) => a(f));
-          if (fn === undefined) throw err("ErrorFunctionNotFound", fnSignature(name, argv), pos);
-          return engine.callScript(fn, argv, NO_THIS, undefined, null, pos);
+          if (fn === undefined)
+            throw rtErr("ErrorFunctionNotFound", fnSignatureOf(name, argv), pos);
+          return callScript(ctx, fn, argv, NO_THIS, undefined, null, pos);
         };
       }
       const path = ns.split("::");
@@ -1783,18 +1677,18 @@ export class Compiler {
       const view = n.capture ? this.fs.view() : undefined;
       if (argc === 1 && view === undefined) {
         const a0 = args[0] as Eval;
-        return (f) => engine.callScript1(script, a0(f), pos);
+        return (f) => callScript1(ctx, script, a0(f), pos);
       }
       return (f) => {
         const argv = new Array<Value>(argc);
         for (let i = 0; i < argc; i++) argv[i] = (args[i] as Eval)(f);
         const dyn = view !== undefined ? new FrameView(f, view, f[1] as DynScope | null) : null;
-        return engine.callScript(script, argv, NO_THIS, undefined, dyn, pos);
+        return callScript(ctx, script, argv, NO_THIS, undefined, dyn, pos);
       };
     }
 
     // Native function; the first argument is passed by reference when it is a variable.
-    const site = new CallSite(engine, name, pos);
+    const site = new CallSite(ctx, name, pos);
     const first = n.args[0];
     // As in the reference, only a plain variable is passed by reference in function-call
     // style (`push(x, 1)`); `push(m.a, 1)` works on a copy.
@@ -1818,7 +1712,7 @@ export class Compiler {
         }
         if (fn.mutatesFirst && firstRef !== undefined && argv[0] !== a0) {
           if (firstRef.constant) {
-            throw err(
+            throw rtErr(
               "ErrorNonPureMethodCallOnConstant",
               `Cannot call ${name} on constant ${firstRef.rootName}`,
               pos,
@@ -1832,8 +1726,8 @@ export class Compiler {
       // A variable holding a function pointer is not callable as `f(x)` in the reference
       // (only `f.call(x)` or `call(f, x)`): the name is looked up as a function only.
       const late = program.lookup(name, argc);
-      if (late !== undefined) return engine.callScript(late, argv, NO_THIS, undefined, null, pos);
-      throw engine.notFound(name, argv, pos);
+      if (late !== undefined) return callScript(ctx, late, argv, NO_THIS, undefined, null, pos);
+      throw notFound(name, argv, pos);
     };
   }
 
@@ -1843,6 +1737,7 @@ export class Compiler {
     const argc = n.args.length;
     const pos = n.position;
     const engine = this.engine;
+    const ctx = this.ctx;
     switch (name) {
       case "type_of":
         if (argc === 1) {
@@ -1856,20 +1751,20 @@ export class Compiler {
         const a = argc === 1 ? this.expr(n.args[0] as Node) : () => "";
         if (name === "print") {
           return (f) => {
-            engine.emitPrint(engine.display(a(f)));
+            ctx.print(display(ctx, a(f)));
             return undefined;
           };
         }
         // `debug()` with nothing prints an empty line, not the Debug of an empty string.
         if (argc === 0) {
           return () => {
-            engine.emitDebug("", pos);
+            ctx.debug("", pos);
             return undefined;
           };
         }
         return (f) => {
           const v = a(f);
-          engine.emitDebug(typeof v === "string" ? toDebug(v) : engine.debugText(v), pos);
+          ctx.debug(typeof v === "string" ? toDebug(v) : debugText(ctx, v), pos);
           return undefined;
         };
       }
@@ -1903,7 +1798,7 @@ export class Compiler {
         return (f) => {
           const v = a(f);
           if (typeof v !== "string") throw this.mismatch("string", v, pos);
-          return engine.makeFnPtr(v, program, pos);
+          return makeFnPtr(v, program, pos);
         };
       }
       case "call": {
@@ -1915,7 +1810,7 @@ export class Compiler {
           const fp = argv[0];
           if (!(fp instanceof FnPtr)) throw this.mismatch("Fn", fp, pos);
           const dyn = view !== undefined ? new FrameView(f, view, f[1] as DynScope | null) : null;
-          return engine.callFnPtr(fp, argv.slice(1), NO_THIS, pos, dyn);
+          return callFnPtr(ctx, fp, argv.slice(1), NO_THIS, pos, dyn);
         };
       }
       case "curry": {
@@ -1965,7 +1860,7 @@ export class Compiler {
   private method(n: NodeOf<"Method">): Eval {
     const name = n.name;
     const pos = n.position;
-    const engine = this.engine;
+    const ctx = this.ctx;
     const argc = n.args.length;
     const lvalue =
       n.target.type === "Var" ||
@@ -1975,7 +1870,7 @@ export class Compiler {
     const target = lvalue ? this.ref(n.target) : undefined;
     const get = target ? target.get : this.expr(n.target);
     const args = this.args(n.args);
-    const site = new CallSite(engine, name, pos);
+    const site = new CallSite(ctx, name, pos);
     const program = this.program;
     const safe = n.safe;
     const tv = n.target.type === "Var" ? n.target : undefined;
@@ -1999,7 +1894,7 @@ export class Compiler {
           fp.target instanceof ClosureTarget &&
           fp.target.cells.includes(f[raceSlot] as Cell)
         ) {
-          throw err("ErrorDataRace", `Data race on variable ${tv?.name}`, pos, tv?.name);
+          throw rtErr("ErrorDataRace", `Data race on variable ${tv?.name}`, pos, tv?.name);
         }
       }
       // The common case first: a native method on an array, string, number... (not a map,
@@ -2008,15 +1903,13 @@ export class Compiler {
       if (plain && !(obj instanceof Map) && !(obj instanceof FnPtr) && !program.hasName(name)) {
         const native = site.resolve(argv);
         if (native !== undefined) {
-          return engine.callNativeMethod(native, name, argv, site, target, f, pos);
+          return callNativeMethod(ctx, native, name, argv, site, target, f, pos);
         }
       }
-      return engine.callMethod(name, argv, site, program, target, f, pos);
+      return callMethod(ctx, name, argv, site, program, target, f, pos);
     };
   }
 }
 
 /** Methods callMethod handles before any native: `fp.call()`, `x.call(fp)`, `type_of`... */
 const SPECIAL_METHODS = new Set(["call", "curry", "is_anonymous", "type_of", "is_shared"]);
-
-export type { Ref };

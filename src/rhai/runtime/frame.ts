@@ -44,3 +44,16 @@ export const JUMP_RETURN = 3;
 export function isSignal(e: unknown): boolean {
   return e === BREAK || e === CONTINUE || e === RETURN;
 }
+
+/** A place a value can be read from and written back to (variable, element, property). */
+export interface Ref {
+  get: Eval;
+  /**
+   * With `checked`, an element or property set also checks the data-size limits of the
+   * container it changed (its own count and the new value's sizes).
+   */
+  set: (f: Frame, v: Value, checked?: boolean) => void;
+  /** Name of the root variable, and whether it is a constant. */
+  readonly rootName: string;
+  readonly constant: boolean;
+}

@@ -18,6 +18,7 @@ export {
   JUMP_RETURN,
   NO_THIS,
   RETURN,
+  type Ref,
   ReturnSignal,
 } from "./frame.js";
 export {

@@ -1,0 +1,32 @@
+// The slow paths of running code, as free functions over an explicit evaluation context
+// (context.ts). The compiled closures do the common cases inline and call these for the
+// rest; the engine builds the context and uses them to run programs.
+
+export { CallSite } from "./call-site.js";
+export {
+  builtinFallback,
+  callByName,
+  callFnPtr,
+  callFnPtrBound,
+  callMethod,
+  callNative,
+  callNativeMethod,
+  callScript,
+  callScript1,
+  fnPtrArity,
+  makeFnPtr,
+  type NativeSite,
+  nativeCtx,
+} from "./calls.js";
+export { EngineContext, type EvalContext, type StringSize } from "./context.js";
+export { checkDataSize, checkGrown, checkStringSize } from "./data-size.js";
+export { debugText, display, isHostValue } from "./display.js";
+export {
+  atPos,
+  errorValue,
+  fnSignatureOf,
+  isCatchable,
+  notFound,
+  rtErr,
+  wrapFnError,
+} from "./errors.js";
