@@ -12,6 +12,7 @@ import type { Engine } from "./engine.js";
 import { type Position, RhaiRuntimeError, typeMismatch } from "./errors.js";
 import {
   atPos,
+  binaryOp,
   CallSite,
   callFnPtr,
   callMethod,
@@ -22,14 +23,18 @@ import {
   checkDataSize,
   checkGrown,
   checkStringSize,
+  contains,
   debugText,
   display,
   type EvalContext,
   errorValue,
   fnSignatureOf,
+  indexGet,
+  indexSet,
   isCatchable,
   makeFnPtr,
   notFound,
+  opAssign,
   rtErr,
 } from "./eval/index.js";
 import { toDebug, toDynamicDisplay } from "./format.js";
@@ -764,7 +769,7 @@ export class Compiler {
           get: (f) => {
             const c = parent.get(f);
             if (safe && c === undefined) return undefined;
-            return this.engine.indexGet(c, idx(f), pos, n.index.position);
+            return indexGet(this.ctx, c, idx(f), pos, n.index.position);
           },
           set: (f, v, checked) => {
             if (parent.constant) {
@@ -777,7 +782,7 @@ export class Compiler {
             }
             const c = parent.get(f);
             if (safe && c === undefined) return;
-            const r = this.engine.indexSet(c, idx(f), v, pos, n.index.position);
+            const r = indexSet(this.ctx, c, idx(f), v, pos, n.index.position);
             if (checked) checkGrown(this.ctx, r, [v], 0, false, pos);
             if (r !== c) parent.set(f, r, checked);
           },
@@ -826,6 +831,7 @@ export class Compiler {
     const pos = n.position;
     const target = this.expr(n.target);
     const safe = n.safe;
+    const ctx = this.ctx;
     const engine = this.engine;
     if (n.type === "Index") {
       const idx = this.expr(n.index);
@@ -841,7 +847,7 @@ export class Compiler {
           if (i >= 0 && i < len) return c[i];
           if (i < 0 && -i <= len) return c[len + i];
         }
-        return engine.indexGet(c, i, pos, indexPos);
+        return indexGet(ctx, c, i, pos, indexPos);
       };
     }
     const name = n.name;
@@ -866,7 +872,7 @@ export class Compiler {
   private assign(n: NodeOf<"Assign">): Eval {
     const target = this.ref(n.target);
     const pos = n.position;
-    const engine = this.engine;
+    const _engine = this.engine;
     const ctx = this.ctx;
     const limits = ctx.limits;
     // Sizes are checked where the value changed, at a cost that does not grow with the
@@ -931,7 +937,7 @@ export class Compiler {
             return undefined;
           }
         }
-        const r = engine.opAssign(op, a, b, site, opSite, pos);
+        const r = opAssign(ctx, op, a, b, site, opSite, pos);
         f[slot] = r;
         checkCompound(a, b, r);
         return undefined;
@@ -949,7 +955,7 @@ export class Compiler {
             return undefined;
           }
         }
-        const r = engine.opAssign(op, a, b, site, opSite, pos);
+        const r = opAssign(ctx, op, a, b, site, opSite, pos);
         target.set(f, r);
         checkCompound(a, b, r);
         return undefined;
@@ -958,7 +964,7 @@ export class Compiler {
     return (f) => {
       const b = value(f);
       const a = target.get(f);
-      const r = engine.opAssign(op, a, b, site, opSite, pos);
+      const r = opAssign(ctx, op, a, b, site, opSite, pos);
       target.set(f, r);
       checkCompound(a, b, r);
       return undefined;
@@ -1087,12 +1093,12 @@ export class Compiler {
   private binary(n: NodeOf<"Binary">): Eval {
     const op = n.op;
     const pos = n.position;
-    const engine = this.engine;
+    const _engine = this.engine;
     const ctx = this.ctx;
     const l = this.expr(n.left);
     const r = this.expr(n.right);
     const site = new CallSite(ctx, op, pos);
-    const slow = (a: Value, b: Value) => engine.binaryOp(op, a, b, site, pos);
+    const slow = (a: Value, b: Value) => binaryOp(ctx, op, a, b, site, pos);
     const k =
       n.right.type === "Const" && typeof n.right.value === "number" ? n.right.value : undefined;
     if (k !== undefined) {
@@ -1193,9 +1199,9 @@ export class Compiler {
           return slow(a, b);
         };
       case "in":
-        return (f) => engine.contains(r(f), l(f), pos);
+        return (f) => contains(ctx, r(f), l(f), pos);
       case "!in":
-        return (f) => !engine.contains(r(f), l(f), pos);
+        return (f) => !contains(ctx, r(f), l(f), pos);
       default:
         return (f) => slow(l(f), r(f));
     }

@@ -30,3 +30,5 @@ export {
   rtErr,
   wrapFnError,
 } from "./errors.js";
+export { indexGet, indexSet } from "./indexing.js";
+export { binaryOp, contains, opAssign } from "./operators.js";
