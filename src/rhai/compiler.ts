@@ -35,6 +35,8 @@ import {
   makeFnPtr,
   notFound,
   opAssign,
+  propGet,
+  propSet,
   rtErr,
 } from "./eval/index.js";
 import { toDebug, toDynamicDisplay } from "./format.js";
@@ -798,7 +800,7 @@ export class Compiler {
           get: (f) => {
             const o = parent.get(f);
             if (safe && o === undefined) return undefined;
-            return this.engine.propGet(o, name, pos);
+            return propGet(this.ctx, o, name, pos);
           },
           set: (f, v, checked) => {
             if (parent.constant) {
@@ -811,7 +813,7 @@ export class Compiler {
             }
             const o = parent.get(f);
             if (safe && o === undefined) return;
-            const r = this.engine.propSet(o, name, v, pos);
+            const r = propSet(this.ctx, o, name, v, pos);
             if (checked) checkGrown(this.ctx, r, [v], 0, false, pos);
             if (r !== o) parent.set(f, r, checked);
           },
@@ -832,7 +834,7 @@ export class Compiler {
     const target = this.expr(n.target);
     const safe = n.safe;
     const ctx = this.ctx;
-    const engine = this.engine;
+    const _engine = this.engine;
     if (n.type === "Index") {
       const idx = this.expr(n.index);
       // Bounds and index-type errors point at the index, as the reference's do.
@@ -858,7 +860,7 @@ export class Compiler {
         const v = o.get(name);
         if (v !== undefined || o.has(name)) return v;
       }
-      return engine.propGet(o, name, pos);
+      return propGet(ctx, o, name, pos);
     };
   }
 

@@ -31,7 +31,7 @@ import {
   RETURN,
   Scope,
 } from "./runtime/index.js";
-import { typeName, type Value } from "./value.js";
+import type { Value } from "./value.js";
 
 /** Limits of a release build of the reference engine. */
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -559,80 +559,6 @@ export class Engine {
   debugText(v: Value): string {
     return debugText(this.ctx, v);
   }
-
-  /** @internal `o.name`. */
-  propGet(o: Value, name: string, pos: Position): Value {
-    if (o instanceof Map) {
-      const v = o.get(name);
-      if (v === undefined && !o.has(name) && this.options.failOnInvalidMapProperty) {
-        throw rtErr("ErrorPropertyNotFound", `Property not found: ${name}`, pos, name);
-      }
-      return v;
-    }
-    const getter = `get$${name}`;
-    const f = this.lib.resolve(getter, [o]);
-    if (f !== undefined) {
-      try {
-        return f.fn(nativeCtx(this.ctx, getter, pos), [o]);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    const script = this.ctx.program?.lookup(getter, 0);
-    if (script !== undefined) return callScript(this.ctx, script, [], o, undefined, null, pos);
-    const idx = this.lib.resolve("index$get", [o, name]);
-    if (idx !== undefined) {
-      try {
-        return idx.fn(nativeCtx(this.ctx, "index$get", pos), [o, name]);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    throw dotError(
-      `Unknown property '${name}' - a getter is not registered for type '${typeName(o)}'`,
-      pos,
-    );
-  }
-
-  /** @internal `o.name = v`; returns the object (a new one for value types). */
-  propSet(o: Value, name: string, v: Value, pos: Position): Value {
-    if (o instanceof Map) {
-      o.set(name, v);
-      return o;
-    }
-    const setter = `set$${name}`;
-    const args = [o, v];
-    const f = this.lib.resolve(setter, args);
-    if (f !== undefined) {
-      try {
-        f.fn(nativeCtx(this.ctx, setter, pos), args);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-      return args[0];
-    }
-    const idx = this.lib.resolve("index$set", [o, name, v]);
-    if (idx !== undefined) {
-      const a = [o, name, v];
-      try {
-        idx.fn(nativeCtx(this.ctx, "index$set", pos), a);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-      return a[0];
-    }
-    throw dotError(
-      `No writable property '${name}' - a setter is not registered for type '${typeName(o)}' to handle '${typeName(v)}'`,
-      pos,
-    );
-  }
-}
-
-/** ErrorDotExpr: the reference repeats its message as the `property` field. */
-function dotError(message: string, pos: Position): RhaiRuntimeError {
-  return new RhaiRuntimeError("ErrorDotExpr", message, pos, undefined, undefined, {
-    property: message,
-  });
 }
 
 export { Scope };

@@ -32,3 +32,4 @@ export {
 } from "./errors.js";
 export { indexGet, indexSet } from "./indexing.js";
 export { binaryOp, contains, opAssign } from "./operators.js";
+export { propGet, propSet } from "./properties.js";
