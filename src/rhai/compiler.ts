@@ -8,14 +8,14 @@
 // time and cached per call site by argument types.
 
 import type { FnDef, Node, NodeOf, Script, VarDecl } from "./ast.js";
-import type { Engine } from "./engine.js";
-import { type Position, RhaiRuntimeError, typeMismatch } from "./errors.js";
+import { type Position, RhaiParseError, RhaiRuntimeError, typeMismatch } from "./errors.js";
 import {
   atPos,
   binaryOp,
   CallSite,
   callFnPtr,
   callMethod,
+  callModuleFn,
   callNative,
   callNativeMethod,
   callScript,
@@ -28,11 +28,14 @@ import {
   display,
   type EvalContext,
   errorValue,
+  evalInScope,
   fnSignatureOf,
+  importModule,
   indexGet,
   indexSet,
   isCatchable,
   makeFnPtr,
+  moduleVar,
   notFound,
   opAssign,
   propGet,
@@ -41,6 +44,7 @@ import {
 } from "./eval/index.js";
 import { toDebug, toDynamicDisplay } from "./format.js";
 import * as int from "./int.js";
+import { isStackExhausted } from "./js-errors.js";
 import { copy } from "./ops.js";
 import { switchKey } from "./parser.js";
 import {
@@ -266,12 +270,8 @@ export class Compiler {
   private readonly ctx: EvalContext;
   readonly program: Program;
 
-  constructor(
-    private readonly engine: Engine,
-    script: Script,
-    parent?: Program,
-  ) {
-    this.ctx = engine.ctx;
+  constructor(ctx: EvalContext, script: Script, parent?: Program) {
+    this.ctx = ctx;
     this.rt = this.ctx.rt;
     this.program = new Program(script, parent);
     // The parser records `eval` calls; a tree built some other way is searched.
@@ -599,7 +599,7 @@ export class Compiler {
     if (name.includes("::")) {
       const path = name.split("::");
       const member = path.pop() as string;
-      return () => this.engine.moduleVar(path, member, pos);
+      return () => moduleVar(this.ctx, path, member, pos);
     }
     const program = this.program;
     const ctx = this.ctx;
@@ -834,7 +834,6 @@ export class Compiler {
     const target = this.expr(n.target);
     const safe = n.safe;
     const ctx = this.ctx;
-    const _engine = this.engine;
     if (n.type === "Index") {
       const idx = this.expr(n.index);
       // Bounds and index-type errors point at the index, as the reference's do.
@@ -874,7 +873,6 @@ export class Compiler {
   private assign(n: NodeOf<"Assign">): Eval {
     const target = this.ref(n.target);
     const pos = n.position;
-    const _engine = this.engine;
     const ctx = this.ctx;
     const limits = ctx.limits;
     // Sizes are checked where the value changed, at a cost that does not grow with the
@@ -1095,7 +1093,6 @@ export class Compiler {
   private binary(n: NodeOf<"Binary">): Eval {
     const op = n.op;
     const pos = n.position;
-    const _engine = this.engine;
     const ctx = this.ctx;
     const l = this.expr(n.left);
     const r = this.expr(n.right);
@@ -1634,12 +1631,12 @@ export class Compiler {
     const path = this.expr(n.path);
     const pos = n.position;
     const alias = n.alias?.name;
-    const engine = this.engine;
+    const ctx = this.ctx;
     const rt = this.rt;
     return (f) => {
       const p = path(f);
       if (typeof p !== "string") throw this.mismatch("string", p, pos);
-      const module = engine.importModule(p, pos);
+      const module = importModule(ctx, p, pos);
       if (alias !== undefined) rt.imports.push({ alias, module });
       return undefined;
     };
@@ -1654,7 +1651,6 @@ export class Compiler {
   private call(n: NodeOf<"Call">): Eval {
     const name = n.name;
     const pos = n.position;
-    const engine = this.engine;
     const ctx = this.ctx;
     const argc = n.args.length;
     if (n.namespace !== undefined) {
@@ -1673,7 +1669,7 @@ export class Compiler {
       const path = ns.split("::");
       return (f) => {
         const argv = args.map((a) => a(f));
-        return engine.callModuleFn(path, name, argv, pos);
+        return callModuleFn(ctx, path, name, argv, pos);
       };
     }
     const intrinsic = this.intrinsic(n);
@@ -1744,7 +1740,6 @@ export class Compiler {
     const name = n.name;
     const argc = n.args.length;
     const pos = n.position;
-    const engine = this.engine;
     const ctx = this.ctx;
     switch (name) {
       case "type_of":
@@ -1857,7 +1852,7 @@ export class Compiler {
           f[1] = layer;
           const host = base instanceof LocalScope ? base.host() : base;
           const scope = new EvalScope(layer, new FrameView(f, view, host));
-          return engine.evalInScope(src, scope, program, f[0], pos);
+          return evalInScope(ctx, src, scope, program, f[0], pos);
         };
       }
       default:
@@ -1921,3 +1916,22 @@ export class Compiler {
 
 /** Methods callMethod handles before any native: `fp.call()`, `x.call(fp)`, `type_of`... */
 const SPECIAL_METHODS = new Set(["call", "curry", "is_anonymous", "type_of", "is_shared"]);
+
+/**
+ * Compiles a parsed tree. The compiler recurses over the tree; with the expression-depth
+ * limits off (0), a tree the parser built iteratively (a 100,000-term `1 + 1 + ...`) can be
+ * deeper than the JS stack allows: that is the parser's `ExprTooDeep`, reported late.
+ */
+export function compileTree(ctx: EvalContext, script: Script, parent?: Program): Program {
+  try {
+    return new Compiler(ctx, script, parent).compile();
+  } catch (e) {
+    if (isStackExhausted(e)) {
+      throw new RhaiParseError("ExprTooDeep", "Expression exceeds maximum complexity", {
+        line: 1,
+        column: 1,
+      });
+    }
+    throw e;
+  }
+}

@@ -1,36 +1,16 @@
-// The engine: options and limits, the function library, compiling scripts, and the run-time
-// operations the compiled code delegates to on its slow paths (calls, indexing, properties,
-// operators on non-integers).
+// The engine: the public API. Options and limits, the function library, hooks, modules,
+// compiling scripts and running them. What running code needs of it is the evaluation
+// context it owns (eval/context.ts); the compiler and the slow paths see only that.
 
 import type { Script } from "./ast.js";
-import { Compiler } from "./compiler.js";
-import { type Position, RhaiParseError, RhaiRuntimeError } from "./errors.js";
-import {
-  atPos,
-  callScript,
-  debugText,
-  display,
-  EngineContext,
-  nativeCtx,
-  notFound,
-} from "./eval/index.js";
-import { isStackExhausted } from "./js-errors.js";
+import { compileTree } from "./compiler.js";
+import type { Position } from "./errors.js";
+import { debugText, display, EngineContext, rtErr, runFunction, runProgram } from "./eval/index.js";
 import { Library } from "./library.js";
 import type { EngineLimits, Package } from "./native.js";
 import { standardPackages } from "./packages/index.js";
 import { type ParseOptions, parseExpression, parseScript } from "./parser.js";
-import {
-  type Cell,
-  type DynScope,
-  type Frame,
-  JUMP,
-  Module,
-  type ModuleResolver,
-  NO_THIS,
-  type Program,
-  RETURN,
-  Scope,
-} from "./runtime/index.js";
+import { Module, type ModuleResolver, type Program, Scope } from "./runtime/index.js";
 import type { Value } from "./value.js";
 
 /** Limits of a release build of the reference engine. */
@@ -85,22 +65,13 @@ export class AST {
   ) {}
 }
 
-function rtErr(
-  code: ConstructorParameters<typeof RhaiRuntimeError>[0],
-  detail: string,
-  pos: Position,
-  value?: unknown,
-) {
-  return new RhaiRuntimeError(code, detail, pos, value);
-}
-
 export class Engine {
   readonly lib = new Library();
   readonly limits: EngineLimits = { ...DEFAULT_LIMITS };
   readonly options: EngineOptions = { ...DEFAULT_OPTIONS };
   readonly disabledSymbols = new Set<string>();
-  /** @internal What the compiled code and the slow paths run with. */
-  readonly ctx: EngineContext = new EngineContext(
+  /** What the compiled code and the slow paths run with. */
+  private readonly ctx: EngineContext = new EngineContext(
     this.lib,
     this.limits,
     this.options,
@@ -164,7 +135,7 @@ export class Engine {
     const scope = new Scope();
     const mark = this.ctx.rt.imports.length;
     try {
-      this.runProgram(program, scope, true);
+      runProgram(this.ctx, program, scope, true);
     } finally {
       this.ctx.rt.imports.length = mark;
     }
@@ -191,95 +162,6 @@ export class Engine {
         module.scriptFns.set(key, fn);
     }
     return module;
-  }
-
-  /** @internal `import "path"`. */
-  importModule(path: string, pos: Position): Module {
-    const rt = this.ctx.rt;
-    if (this.limits.maxModules > 0 && rt.modulesLoaded >= this.limits.maxModules) {
-      throw rtErr("ErrorTooManyModules", "Too many modules imported", pos);
-    }
-    const resolver = this.ctx.moduleResolver;
-    let module: Module | undefined;
-    try {
-      module = resolver?.resolve(path, (source, id) => this.moduleFromScript(source, id));
-    } catch (e) {
-      if (
-        e instanceof RhaiParseError ||
-        (e instanceof RhaiRuntimeError && e.code !== "ErrorModuleNotFound")
-      ) {
-        throw new RhaiRuntimeError(
-          "ErrorInModule",
-          `Error in module '${path}': ${e.message}`,
-          pos,
-          path,
-          e instanceof RhaiRuntimeError ? e : undefined,
-        );
-      }
-      throw e;
-    }
-    if (module === undefined) {
-      throw rtErr(
-        "ErrorModuleNotFound",
-        resolver === undefined
-          ? `Module not found: ${path} (no module resolver)`
-          : `Module not found: ${path}`,
-        pos,
-        path,
-      );
-    }
-    rt.modulesLoaded++;
-    return module;
-  }
-
-  private findModule(path: readonly string[], pos: Position): Module {
-    const [first, ...rest] = path as [string, ...string[]];
-    let module: Module | undefined;
-    const imports = this.ctx.rt.imports;
-    for (let i = imports.length - 1; i >= 0; i--) {
-      const entry = imports[i];
-      if (entry !== undefined && entry.alias === first) {
-        module = entry.module;
-        break;
-      }
-    }
-    module ??= this.ctx.staticModules.get(first);
-    for (const name of rest) module = module?.modules.get(name);
-    if (module === undefined)
-      throw rtErr(
-        "ErrorModuleNotFound",
-        `Module not found: ${path.join("::")}`,
-        pos,
-        path.join("::"),
-      );
-    return module;
-  }
-
-  /** @internal `module::name` as a value. */
-  moduleVar(path: readonly string[], name: string, pos: Position): Value {
-    const module = this.findModule(path, pos);
-    if (!module.vars.has(name)) {
-      const full = `${path.join("::")}::${name}`;
-      throw rtErr("ErrorVariableNotFound", `Variable not found: ${full}`, pos, full);
-    }
-    return module.vars.get(name);
-  }
-
-  /** @internal `module::fn(args)`. */
-  callModuleFn(path: readonly string[], name: string, args: Value[], pos: Position): Value {
-    const module = this.findModule(path, pos);
-    const script = module.scriptFns.get(`${name}/${args.length}`);
-    if (script !== undefined)
-      return callScript(this.ctx, script, args, NO_THIS, undefined, null, pos);
-    const native = module.lib.resolve(name, args);
-    if (native !== undefined) {
-      try {
-        return native.fn(nativeCtx(this.ctx, name, pos), args);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    throw notFound(`${path.join("::")}::${name}`, args, pos);
   }
 
   // ---- configuration with the reference's names (used by the conformance runner) ----
@@ -409,19 +291,19 @@ export class Engine {
     if (ast.engine !== this) {
       let program = this.foreignPrograms.get(ast);
       if (program === undefined) {
-        program = compileTree(this, ast.script);
+        program = compileTree(this.ctx, ast.script);
         this.foreignPrograms.set(ast, program);
       }
       return program;
     }
-    if (ast.program === undefined) ast.program = compileTree(this, ast.script);
+    if (ast.program === undefined) ast.program = compileTree(this.ctx, ast.script);
     return ast.program;
   }
 
   /** Runs a script (text or compiled) and returns its value. */
   eval(script: string | AST, scope?: Scope): Value {
     const ast = typeof script === "string" ? this.compile(script, scope) : script;
-    return this.runProgram(this.programOf(ast), scope);
+    return runProgram(this.ctx, this.programOf(ast), scope);
   }
 
   /** Runs a script for its effects. */
@@ -431,7 +313,7 @@ export class Engine {
 
   /** Evaluates a single expression. */
   evalExpression(src: string, scope?: Scope): Value {
-    return this.runProgram(this.programOf(this.compileExpression(src, scope)), scope);
+    return runProgram(this.ctx, this.programOf(this.compileExpression(src, scope)), scope);
   }
 
   /** Calls a script function of a compiled script by name. */
@@ -441,113 +323,16 @@ export class Engine {
     if (fn === undefined) {
       throw rtErr("ErrorFunctionNotFound", name, { line: 0, column: 0 });
     }
-    return this.withRun(program, () =>
-      callScript(this.ctx, fn, args, NO_THIS, undefined, null, { line: 0, column: 0 }),
-    );
-  }
-
-  private withRun<T>(program: Program, body: () => T): T {
-    const rt = this.ctx.rt;
-    const outer = this.ctx.program;
-    const nested = outer !== undefined;
-    const saved = { ops: rt.ops, depth: rt.depth };
-    if (!nested) rt.reset(this.limits.maxOperations);
-    this.ctx.program = program;
-    try {
-      return body();
-    } catch (e) {
-      throw this.finalError(e);
-    } finally {
-      this.ctx.program = outer;
-      if (nested) rt.depth = saved.depth;
-    }
-  }
-
-  private finalError(e: unknown): unknown {
-    if (e === RETURN) return e;
-    if (e instanceof RhaiRuntimeError || e instanceof RhaiParseError) return e;
-    return atPos(e, { line: 0, column: 0 });
-  }
-
-  /** Runs a main body; a module keeps its frame so its functions see `global::` constants. */
-  private runProgram(program: Program, scope?: Scope, keepFrame = false): Value {
-    return this.withRun(program, () => {
-      const f: Frame = new Array(program.nslots);
-      f[0] = NO_THIS;
-      f[1] = scope ?? null;
-      const savedMain = program.mainFrame;
-      program.mainFrame = f;
-      let value: Value;
-      try {
-        value = program.main(f);
-        if (value === JUMP) {
-          value = this.ctx.rt.jumpValue;
-          this.ctx.rt.jumpValue = undefined;
-        }
-      } catch (e) {
-        if (e !== RETURN) throw e;
-        value = RETURN.value;
-        RETURN.value = undefined;
-      } finally {
-        if (!keepFrame) program.mainFrame = savedMain;
-      }
-      if (scope !== undefined) {
-        for (const t of program.topLevel) {
-          if (!(t.slot in f)) continue;
-          const x = f[t.slot];
-          scope.define(t.name, (t.captured ? (x as Cell).v : x) as Value, t.constant);
-        }
-      }
-      return value;
-    });
+    return runFunction(this.ctx, program, fn, args);
   }
 
   /** `eval` text compiled as a child of the running program (variables are not strict). */
   private compileEval(src: string, parent: Program): Program {
     return compileTree(
-      this,
+      this.ctx,
       parseScript(src, { ...this.parseOptions(), strictVariables: false }),
       parent,
     );
-  }
-
-  /** @internal `eval(text)` inside a script: runs in the caller's scope. */
-  evalInScope(
-    src: string,
-    scope: DynScope,
-    parent: Program,
-    thisVal: unknown,
-    pos: Position,
-  ): Value {
-    let program: Program;
-    try {
-      program = this.compileEval(src, parent);
-    } catch (e) {
-      if (e instanceof RhaiParseError) throw rtErr("ErrorParsing", e.message, pos, e.code);
-      throw e;
-    }
-    const f: Frame = new Array(program.nslots);
-    f[0] = thisVal;
-    f[1] = scope;
-    program.mainFrame = parent.mainFrame;
-    let value: Value;
-    try {
-      value = program.main(f);
-      if (value === JUMP) {
-        value = this.ctx.rt.jumpValue;
-        this.ctx.rt.jumpValue = undefined;
-      }
-    } catch (e) {
-      if (e !== RETURN) throw e;
-      value = RETURN.value;
-      RETURN.value = undefined;
-    }
-    for (const t of program.topLevel) {
-      if (!(t.slot in f)) continue;
-      const x = f[t.slot];
-      scope.define(t.name, (t.captured ? (x as Cell).v : x) as Value, t.constant);
-    }
-    return value;
   }
 
   /** `to_string` of a value; host types may register their own `to_string`. */
@@ -562,22 +347,3 @@ export class Engine {
 }
 
 export { Scope };
-
-/**
- * Compiles a parsed tree. The compiler recurses over the tree; with the expression-depth
- * limits off (0), a tree the parser built iteratively (a 100,000-term `1 + 1 + ...`) can be
- * deeper than the JS stack allows: that is the parser's `ExprTooDeep`, reported late.
- */
-function compileTree(engine: Engine, script: Script, parent?: Program): Program {
-  try {
-    return new Compiler(engine, script, parent).compile();
-  } catch (e) {
-    if (isStackExhausted(e)) {
-      throw new RhaiParseError("ExprTooDeep", "Expression exceeds maximum complexity", {
-        line: 1,
-        column: 1,
-      });
-    }
-    throw e;
-  }
-}

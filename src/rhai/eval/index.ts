@@ -31,5 +31,7 @@ export {
   wrapFnError,
 } from "./errors.js";
 export { indexGet, indexSet } from "./indexing.js";
+export { callModuleFn, importModule, moduleVar } from "./modules.js";
 export { binaryOp, contains, opAssign } from "./operators.js";
 export { propGet, propSet } from "./properties.js";
+export { evalInScope, runFunction, runProgram } from "./run.js";
