@@ -3,7 +3,7 @@
 // context it owns (eval/context.ts); the compiler and the slow paths see only that.
 
 import type { Script } from "./ast.js";
-import { compileTree } from "./compiler.js";
+import { compileTree } from "./compiler/index.js";
 import type { Position } from "./errors.js";
 import { debugText, display, EngineContext, rtErr, runFunction, runProgram } from "./eval/index.js";
 import { Library } from "./library.js";
