@@ -9,7 +9,7 @@ import { debugText, display, EngineContext, rtErr, runFunction, runProgram } fro
 import { Library } from "./library.js";
 import type { EngineLimits, Package } from "./native.js";
 import { standardPackages } from "./packages/index.js";
-import { type ParseOptions, parseExpression, parseScript } from "./parser.js";
+import { type ParseOptions, parseExpression, parseScript } from "./parser/index.js";
 import { Module, type ModuleResolver, type Program, Scope } from "./runtime/index.js";
 import type { Value } from "./value.js";
 

@@ -7,7 +7,7 @@ import { type Position, RhaiRuntimeError } from "../errors.js";
 import { atPos, display, errorValue, isCatchable, rtErr } from "../eval/index.js";
 import * as int from "../int.js";
 import { copy } from "../ops.js";
-import { switchKey } from "../parser.js";
+import { switchKey } from "../parser/index.js";
 import {
   BREAK,
   Cell,
