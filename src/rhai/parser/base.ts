@@ -5,7 +5,7 @@
 
 import type { FnDef, Node, VarDecl } from "../ast.js";
 import type { Position, RhaiParseError } from "../errors.js";
-import type { Token } from "../lexer.js";
+import type { Token } from "../lexer/index.js";
 import type { ParseOptions } from "./options.js";
 import { type FnContext, newContext, perr, posOf } from "./support.js";
 

@@ -5,7 +5,7 @@
 import type { Node } from "../ast.js";
 import { type Position, RhaiParseError } from "../errors.js";
 import { neg } from "../int.js";
-import { BINARY_PRECEDENCE, RESERVED_SYMBOLS, type Token } from "../lexer.js";
+import { BINARY_PRECEDENCE, RESERVED_SYMBOLS, type Token } from "../lexer/index.js";
 import { utf8Length } from "../ops.js";
 import { Char, char, Float, type Value } from "../value.js";
 import { ParserBase } from "./base.js";

@@ -2,7 +2,7 @@
 // limit) and closures with what they capture.
 
 import type { FnDef, Node, VarDecl } from "../ast.js";
-import { KEYWORD_FUNCTIONS } from "../lexer.js";
+import { KEYWORD_FUNCTIONS } from "../lexer/index.js";
 import { ExpressionParser } from "./expressions.js";
 import { badInput, METHOD_TYPES, newContext, perr, posOf } from "./support.js";
 

@@ -3,7 +3,7 @@
 
 import type { Node, Script, VarDecl } from "../ast.js";
 import type { Position } from "../errors.js";
-import { KEYWORD_FUNCTIONS, type Token } from "../lexer.js";
+import { KEYWORD_FUNCTIONS, type Token } from "../lexer/index.js";
 import { FunctionParser } from "./functions.js";
 import {
   ASSIGN_OPS,

@@ -3,7 +3,7 @@
 
 import type { CaptureRef, Node, VarDecl } from "../ast.js";
 import { type Position, RhaiParseError } from "../errors.js";
-import { type Token, tokenize } from "../lexer.js";
+import { type Token, tokenize } from "../lexer/index.js";
 import { Char, Float } from "../value.js";
 import type { ParseOptions } from "./options.js";
 
