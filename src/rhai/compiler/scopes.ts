@@ -129,7 +129,8 @@ export function varGet(c: Compiling, n: NodeOf<"Var">): Eval {
   if (name.includes("::")) {
     const path = name.split("::");
     const member = path.pop() as string;
-    return () => moduleVar(c.ctx, path, member, pos);
+    const ctx = c.ctx;
+    return () => moduleVar(ctx, path, member, pos);
   }
   const program = c.program;
   const ctx = c.ctx;
