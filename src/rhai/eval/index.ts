@@ -4,23 +4,17 @@
 
 export { CallSite } from "./call-site.js";
 export {
-  builtinFallback,
-  callByName,
   callFnPtr,
-  callFnPtrBound,
   callMethod,
   callNative,
   callNativeMethod,
   callScript,
   callScript1,
-  fnPtrArity,
   makeFnPtr,
-  type NativeSite,
-  nativeCtx,
 } from "./calls.js";
-export { EngineContext, type EvalContext, type StringSize } from "./context.js";
+export { EngineContext, type EvalContext } from "./context.js";
 export { checkDataSize, checkGrown, checkStringSize } from "./data-size.js";
-export { debugText, display, isHostValue } from "./display.js";
+export { debugText, display } from "./display.js";
 export {
   atPos,
   errorValue,
@@ -28,7 +22,6 @@ export {
   isCatchable,
   notFound,
   rtErr,
-  wrapFnError,
 } from "./errors.js";
 export { indexGet, indexSet } from "./indexing.js";
 export { callModuleFn, importModule, moduleVar } from "./modules.js";
