@@ -1,57 +1,17 @@
-// The engine: options and limits, the function library, compiling scripts, and the run-time
-// operations the compiled code delegates to on its slow paths (calls, indexing, properties,
-// operators on non-integers).
+// The engine: the public API. Options and limits, the function library, hooks, modules,
+// compiling scripts and running them. What running code needs of it is the evaluation
+// context it owns (eval/context.ts); the compiler and the slow paths see only that.
 
 import type { Script } from "./ast.js";
-import {
-  atPos,
-  ClosureTarget,
-  type CompiledFn,
-  Compiler,
-  type Program,
-  type Ref,
-} from "./compiler.js";
-import {
-  boundsError,
-  type Position,
-  RhaiParseError,
-  RhaiRuntimeError,
-  signatureOf,
-  typeMismatch,
-} from "./errors.js";
-import { toDebug, toDisplay } from "./format.js";
-import * as int from "./int.js";
-import { isStackExhausted } from "./js-errors.js";
+import { compileTree } from "./compiler/index.js";
+import type { Position } from "./errors.js";
+import { debugText, display, EngineContext, rtErr, runFunction, runProgram } from "./eval/index.js";
 import { Library } from "./library.js";
-import { Module, type ModuleResolver } from "./modules.js";
-import type { EngineLimits, NativeFunction, Package } from "./native.js";
-import { builtinBinary, copy, dataSizes, NONE, valuesEqual } from "./ops.js";
+import type { EngineLimits, Package } from "./native.js";
 import { standardPackages } from "./packages/index.js";
-import { type ParseOptions, parseExpression, parseScript } from "./parser.js";
-import {
-  Cell,
-  type DynScope,
-  type Frame,
-  JUMP,
-  NO_THIS,
-  RETURN,
-  RunState,
-  Scope,
-} from "./runtime.js";
-import {
-  Blob,
-  Char,
-  char,
-  Float,
-  FnPtr,
-  type Int,
-  Range,
-  type RhaiMap,
-  Timestamp,
-  typeName,
-  typeOf,
-  type Value,
-} from "./value.js";
+import { type ParseOptions, parseExpression, parseScript } from "./parser/index.js";
+import { Module, type ModuleResolver, type Program, Scope } from "./runtime/index.js";
+import type { Value } from "./value.js";
 
 /** Limits of a release build of the reference engine. */
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -105,28 +65,19 @@ export class AST {
   ) {}
 }
 
-function rtErr(
-  code: ConstructorParameters<typeof RhaiRuntimeError>[0],
-  detail: string,
-  pos: Position,
-  value?: unknown,
-) {
-  return new RhaiRuntimeError(code, detail, pos, value);
-}
-
-const STANDARD_CLASSES = [Float, Char, Blob, Range, Timestamp, FnPtr, Map, Array];
-
 export class Engine {
   readonly lib = new Library();
   readonly limits: EngineLimits = { ...DEFAULT_LIMITS };
   readonly options: EngineOptions = { ...DEFAULT_OPTIONS };
   readonly disabledSymbols = new Set<string>();
-  /** @internal */ readonly rt = new RunState();
-  private printHook: (text: string) => void = (t) => console.log(t);
-  private debugHook: (text: string, pos: Position) => void = (t) => console.log(t);
-  private currentProgram: Program | undefined;
-  private moduleResolver: ModuleResolver | undefined;
-  private readonly staticModules = new Map<string, Module>();
+  /** What the compiled code and the slow paths run with. */
+  private readonly ctx: EngineContext = new EngineContext(
+    this.lib,
+    this.limits,
+    this.options,
+    (source, id) => this.moduleFromScript(source, id),
+    (src, parent) => this.compileEval(src, parent),
+  );
 
   /** An engine with the standard packages (or the packages given). */
   constructor(packages: readonly Package[] = standardPackages) {
@@ -144,36 +95,36 @@ export class Engine {
   }
 
   onPrint(hook: (text: string) => void): this {
-    this.printHook = hook;
+    this.ctx.printHook = hook;
     return this;
   }
 
   onDebug(hook: (text: string, position: Position) => void): this {
-    this.debugHook = hook;
+    this.ctx.debugHook = hook;
     return this;
   }
 
   /** Called every few thousand operations; returning false stops the script (ErrorTerminated). */
   onProgress(hook: ((ops: number) => unknown) | undefined): this {
-    this.rt.progress = hook;
+    this.ctx.rt.progress = hook;
     return this;
   }
 
   /** Stops a running script when the signal aborts (ErrorTerminated). */
   setAbortSignal(signal: AbortSignal | undefined): this {
-    this.rt.signal = signal;
+    this.ctx.rt.signal = signal;
     return this;
   }
 
   /** Where `import "path"` finds modules (none by default: imports fail). */
   setModuleResolver(resolver: ModuleResolver | undefined): this {
-    this.moduleResolver = resolver;
+    this.ctx.moduleResolver = resolver;
     return this;
   }
 
   /** A module always reachable as `name::member`, without an import. */
   registerModule(name: string, module: Module): this {
-    this.staticModules.set(name, module);
+    this.ctx.staticModules.set(name, module);
     return this;
   }
 
@@ -182,11 +133,11 @@ export class Engine {
     const ast = typeof script === "string" ? this.compile(script) : script;
     const program = this.programOf(ast);
     const scope = new Scope();
-    const mark = this.rt.imports.length;
+    const mark = this.ctx.rt.imports.length;
     try {
-      this.runProgram(program, scope, true);
+      runProgram(this.ctx, program, scope, true);
     } finally {
-      this.rt.imports.length = mark;
+      this.ctx.rt.imports.length = mark;
     }
     const module = new Module(id);
     for (const stmt of ast.script.body) {
@@ -211,94 +162,6 @@ export class Engine {
         module.scriptFns.set(key, fn);
     }
     return module;
-  }
-
-  /** @internal `import "path"`. */
-  importModule(path: string, pos: Position): Module {
-    const rt = this.rt;
-    if (this.limits.maxModules > 0 && rt.modulesLoaded >= this.limits.maxModules) {
-      throw rtErr("ErrorTooManyModules", "Too many modules imported", pos);
-    }
-    const resolver = this.moduleResolver;
-    let module: Module | undefined;
-    try {
-      module = resolver?.resolve(path, (source, id) => this.moduleFromScript(source, id));
-    } catch (e) {
-      if (
-        e instanceof RhaiParseError ||
-        (e instanceof RhaiRuntimeError && e.code !== "ErrorModuleNotFound")
-      ) {
-        throw new RhaiRuntimeError(
-          "ErrorInModule",
-          `Error in module '${path}': ${e.message}`,
-          pos,
-          path,
-          e instanceof RhaiRuntimeError ? e : undefined,
-        );
-      }
-      throw e;
-    }
-    if (module === undefined) {
-      throw rtErr(
-        "ErrorModuleNotFound",
-        resolver === undefined
-          ? `Module not found: ${path} (no module resolver)`
-          : `Module not found: ${path}`,
-        pos,
-        path,
-      );
-    }
-    rt.modulesLoaded++;
-    return module;
-  }
-
-  private findModule(path: readonly string[], pos: Position): Module {
-    const [first, ...rest] = path as [string, ...string[]];
-    let module: Module | undefined;
-    const imports = this.rt.imports;
-    for (let i = imports.length - 1; i >= 0; i--) {
-      const entry = imports[i];
-      if (entry !== undefined && entry.alias === first) {
-        module = entry.module;
-        break;
-      }
-    }
-    module ??= this.staticModules.get(first);
-    for (const name of rest) module = module?.modules.get(name);
-    if (module === undefined)
-      throw rtErr(
-        "ErrorModuleNotFound",
-        `Module not found: ${path.join("::")}`,
-        pos,
-        path.join("::"),
-      );
-    return module;
-  }
-
-  /** @internal `module::name` as a value. */
-  moduleVar(path: readonly string[], name: string, pos: Position): Value {
-    const module = this.findModule(path, pos);
-    if (!module.vars.has(name)) {
-      const full = `${path.join("::")}::${name}`;
-      throw rtErr("ErrorVariableNotFound", `Variable not found: ${full}`, pos, full);
-    }
-    return module.vars.get(name);
-  }
-
-  /** @internal `module::fn(args)`. */
-  callModuleFn(path: readonly string[], name: string, args: Value[], pos: Position): Value {
-    const module = this.findModule(path, pos);
-    const script = module.scriptFns.get(`${name}/${args.length}`);
-    if (script !== undefined) return this.callScript(script, args, NO_THIS, undefined, null, pos);
-    const native = module.lib.resolve(name, args);
-    if (native !== undefined) {
-      try {
-        return native.fn(this.nativeCtx(name, pos), args);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    throw this.notFound(`${path.join("::")}::${name}`, args, pos);
   }
 
   // ---- configuration with the reference's names (used by the conformance runner) ----
@@ -428,19 +291,19 @@ export class Engine {
     if (ast.engine !== this) {
       let program = this.foreignPrograms.get(ast);
       if (program === undefined) {
-        program = compileTree(this, ast.script);
+        program = compileTree(this.ctx, ast.script);
         this.foreignPrograms.set(ast, program);
       }
       return program;
     }
-    if (ast.program === undefined) ast.program = compileTree(this, ast.script);
+    if (ast.program === undefined) ast.program = compileTree(this.ctx, ast.script);
     return ast.program;
   }
 
   /** Runs a script (text or compiled) and returns its value. */
   eval(script: string | AST, scope?: Scope): Value {
     const ast = typeof script === "string" ? this.compile(script, scope) : script;
-    return this.runProgram(this.programOf(ast), scope);
+    return runProgram(this.ctx, this.programOf(ast), scope);
   }
 
   /** Runs a script for its effects. */
@@ -450,7 +313,7 @@ export class Engine {
 
   /** Evaluates a single expression. */
   evalExpression(src: string, scope?: Scope): Value {
-    return this.runProgram(this.programOf(this.compileExpression(src, scope)), scope);
+    return runProgram(this.ctx, this.programOf(this.compileExpression(src, scope)), scope);
   }
 
   /** Calls a script function of a compiled script by name. */
@@ -460,1148 +323,27 @@ export class Engine {
     if (fn === undefined) {
       throw rtErr("ErrorFunctionNotFound", name, { line: 0, column: 0 });
     }
-    return this.withRun(program, () =>
-      this.callScript(fn, args, NO_THIS, undefined, null, { line: 0, column: 0 }),
+    return runFunction(this.ctx, program, fn, args);
+  }
+
+  /** `eval` text compiled as a child of the running program (variables are not strict). */
+  private compileEval(src: string, parent: Program): Program {
+    return compileTree(
+      this.ctx,
+      parseScript(src, { ...this.parseOptions(), strictVariables: false }),
+      parent,
     );
-  }
-
-  private withRun<T>(program: Program, body: () => T): T {
-    const rt = this.rt;
-    const outer = this.currentProgram;
-    const nested = outer !== undefined;
-    const saved = { ops: rt.ops, depth: rt.depth };
-    if (!nested) rt.reset(this.limits.maxOperations);
-    this.currentProgram = program;
-    try {
-      return body();
-    } catch (e) {
-      throw this.finalError(e);
-    } finally {
-      this.currentProgram = outer;
-      if (nested) rt.depth = saved.depth;
-    }
-  }
-
-  private finalError(e: unknown): unknown {
-    if (e === RETURN) return e;
-    if (e instanceof RhaiRuntimeError || e instanceof RhaiParseError) return e;
-    return atPos(e, { line: 0, column: 0 });
-  }
-
-  /** Runs a main body; a module keeps its frame so its functions see `global::` constants. */
-  private runProgram(program: Program, scope?: Scope, keepFrame = false): Value {
-    return this.withRun(program, () => {
-      const f: Frame = new Array(program.nslots);
-      f[0] = NO_THIS;
-      f[1] = scope ?? null;
-      const savedMain = program.mainFrame;
-      program.mainFrame = f;
-      let value: Value;
-      try {
-        value = program.main(f);
-        if (value === JUMP) {
-          value = this.rt.jumpValue;
-          this.rt.jumpValue = undefined;
-        }
-      } catch (e) {
-        if (e !== RETURN) throw e;
-        value = RETURN.value;
-        RETURN.value = undefined;
-      } finally {
-        if (!keepFrame) program.mainFrame = savedMain;
-      }
-      if (scope !== undefined) {
-        for (const t of program.topLevel) {
-          if (!(t.slot in f)) continue;
-          const x = f[t.slot];
-          scope.define(t.name, (t.captured ? (x as Cell).v : x) as Value, t.constant);
-        }
-      }
-      return value;
-    });
-  }
-
-  /** @internal `eval(text)` inside a script: runs in the caller's scope. */
-  evalInScope(
-    src: string,
-    scope: DynScope,
-    parent: Program,
-    thisVal: unknown,
-    pos: Position,
-  ): Value {
-    let script: Script;
-    try {
-      script = parseScript(src, { ...this.parseOptions(), strictVariables: false });
-    } catch (e) {
-      if (e instanceof RhaiParseError) {
-        throw rtErr("ErrorParsing", e.message, pos, e.code);
-      }
-      throw e;
-    }
-    let program: Program;
-    try {
-      program = compileTree(this, script, parent);
-    } catch (e) {
-      if (e instanceof RhaiParseError) throw rtErr("ErrorParsing", e.message, pos, e.code);
-      throw e;
-    }
-    const f: Frame = new Array(program.nslots);
-    f[0] = thisVal;
-    f[1] = scope;
-    program.mainFrame = parent.mainFrame;
-    let value: Value;
-    try {
-      value = program.main(f);
-      if (value === JUMP) {
-        value = this.rt.jumpValue;
-        this.rt.jumpValue = undefined;
-      }
-    } catch (e) {
-      if (e !== RETURN) throw e;
-      value = RETURN.value;
-      RETURN.value = undefined;
-    }
-    for (const t of program.topLevel) {
-      if (!(t.slot in f)) continue;
-      const x = f[t.slot];
-      scope.define(t.name, (t.captured ? (x as Cell).v : x) as Value, t.constant);
-    }
-    return value;
-  }
-
-  // ---- output ---------------------------------------------------------------------
-
-  /** @internal */
-  emitPrint(text: string): void {
-    this.printHook(text);
-  }
-
-  /** @internal */
-  emitDebug(text: string, pos: Position): void {
-    this.debugHook(text, pos);
   }
 
   /** `to_string` of a value; host types may register their own `to_string`. */
   display(v: Value): string {
-    if (typeof v === "object" && v !== null && !STANDARD_CLASSES.some((c) => v instanceof c)) {
-      const f = this.lib.resolve("to_string", [v]);
-      if (f !== undefined) return String(f.fn(this.nativeCtx("to_string"), [v]));
-    }
-    return toDisplay(v);
+    return display(this.ctx, v);
   }
 
   /** `to_debug` of a value; host types may register their own `to_debug`. */
   debugText(v: Value): string {
-    if (typeof v === "object" && v !== null && !STANDARD_CLASSES.some((c) => v instanceof c)) {
-      const f = this.lib.resolve("to_debug", [v]);
-      if (f !== undefined) return String(f.fn(this.nativeCtx("to_debug"), [v]));
-    }
-    return toDebug(v);
+    return debugText(this.ctx, v);
   }
-
-  private nativeCtx(name: string, pos: Position = { line: 0, column: 0 }) {
-    return {
-      fnName: name,
-      position: pos,
-      limits: this.limits,
-      callFnPtr: (fp: FnPtr, args: Value[]) => this.callFnPtr(fp, args, NO_THIS, pos),
-      callFnPtrWithThis: (fp: FnPtr, thisRef: { value: Value }, args: Value[]) =>
-        this.callFnPtrBound(fp, thisRef, args, pos),
-      fnPtrArity: (fp: FnPtr) => this.fnPtrArity(fp),
-      callFn: (n: string, args: Value[]) => this.callByName(n, args, pos),
-      print: (t: string) => this.emitPrint(t),
-      debug: (t: string, p: Position) => this.emitDebug(t, p),
-      tick: (count = 1) => {
-        this.rt.ops += count;
-        if (this.rt.ops > this.rt.opsLimit) this.rt.checkOps(pos);
-      },
-    };
-  }
-
-  // ---- calls ----------------------------------------------------------------------
-
-  /** @internal Calls a compiled script function. */
-  callScript(
-    fn: CompiledFn,
-    args: readonly Value[],
-    thisVal: unknown,
-    cells: readonly Cell[] | undefined,
-    dyn: DynScope | null,
-    pos: Position,
-  ): Value {
-    const rt = this.rt;
-    if (rt.depth >= this.limits.maxCallLevels) {
-      throw rtErr("ErrorStackOverflow", `Stack overflow calling ${fn.name}`, pos);
-    }
-    rt.depth++;
-    const f: Frame = new Array(fn.nslots);
-    f[0] = thisVal;
-    f[1] = dyn;
-    const ps = fn.paramSlots;
-    for (let i = 0; i < ps.length; i++) {
-      const a = args[i];
-      f[ps[i] as number] = fn.paramCaptured[i] ? new Cell(a) : a;
-    }
-    if (cells !== undefined) {
-      const cs = fn.captureSlots;
-      for (let i = 0; i < cs.length; i++) f[cs[i] as number] = cells[i];
-    }
-    if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
-    try {
-      const v = fn.body(f);
-      if (v !== JUMP) return v;
-      const r = rt.jumpValue;
-      rt.jumpValue = undefined;
-      return r;
-    } catch (e) {
-      if (e === RETURN) {
-        const v = RETURN.value;
-        RETURN.value = undefined;
-        return v;
-      }
-      throw this.wrapFnError(e, fn, pos);
-    } finally {
-      rt.depth--;
-      this.lastThis = f[0];
-    }
-  }
-
-  /** @internal `this` as the last called script function left it. */
-  lastThis: unknown = NO_THIS;
-
-  /** @internal Fast path: a one-parameter script function without `this`. */
-  callScript1(fn: CompiledFn, a0: Value, pos: Position): Value {
-    const rt = this.rt;
-    if (rt.depth >= this.limits.maxCallLevels) {
-      throw rtErr("ErrorStackOverflow", `Stack overflow calling ${fn.name}`, pos);
-    }
-    rt.depth++;
-    const f: Frame = new Array(fn.nslots);
-    f[0] = NO_THIS;
-    f[1] = null;
-    f[fn.paramSlots[0] as number] = fn.paramCaptured[0] ? new Cell(a0) : a0;
-    if (++rt.ops > rt.opsLimit) rt.checkOps(pos);
-    try {
-      const v = fn.body(f);
-      if (v !== JUMP) return v;
-      const r = rt.jumpValue;
-      rt.jumpValue = undefined;
-      return r;
-    } catch (e) {
-      if (e === RETURN) {
-        const v = RETURN.value;
-        RETURN.value = undefined;
-        return v;
-      }
-      throw this.wrapFnError(e, fn, pos);
-    } finally {
-      rt.depth--;
-    }
-  }
-
-  private wrapFnError(e: unknown, fn: CompiledFn, pos: Position): unknown {
-    const x = atPos(e, pos);
-    if (!(x instanceof RhaiRuntimeError)) return x;
-    switch (x.code) {
-      case "ErrorSystem":
-      case "ErrorTooManyOperations":
-      case "ErrorTooManyModules":
-      case "ErrorStackOverflow":
-      case "ErrorDataTooLarge":
-      case "ErrorTerminated":
-      case "ErrorTooManyVariables":
-      case "ErrorParsing":
-        return x;
-    }
-    const name = fn.name;
-    const call = fn.def.isClosure ? "in closure call" : `in call to function '${name}'`;
-    return new RhaiRuntimeError(
-      "ErrorInFunctionCall",
-      `${x.referenceDisplay()}\n${call}`,
-      pos,
-      undefined,
-      x,
-      { function: name, source: "" },
-    );
-  }
-
-  /** @internal A function pointer to a named function (checked to be a valid name). */
-  makeFnPtr(name: string, program: Program, pos: Position): FnPtr {
-    if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(name)) {
-      throw rtErr("ErrorFunctionNotFound", `Invalid function name: '${name}'`, pos, name);
-    }
-    for (let a = 0; a < 16; a++) {
-      const fn = program.lookup(name, a);
-      if (fn?.def.isClosure) return new FnPtr(name, [], new ClosureTarget(fn, []));
-    }
-    return new FnPtr(name);
-  }
-
-  /**
-   * @internal How many arguments a function pointer still takes, when only one answer is
-   * possible (a closure, or a script function defined with one parameter count).
-   */
-  fnPtrArity(fp: FnPtr): number | undefined {
-    const target = fp.target;
-    if (target instanceof ClosureTarget) return target.fn.arity - fp.curried.length;
-    if (this.lib.has(fp.name)) return undefined;
-    const arities = this.currentProgram?.aritiesOf(fp.name) ?? [];
-    return arities.length === 1 ? (arities[0] as number) - fp.curried.length : undefined;
-  }
-
-  /** @internal Calls a function pointer with `this` bound to a place it may change. */
-  callFnPtrBound(fp: FnPtr, thisRef: { value: Value }, args: Value[], pos: Position): Value {
-    this.lastThis = NO_THIS;
-    const r = this.callFnPtr(fp, args, thisRef.value, pos);
-    const after = this.lastThis;
-    this.lastThis = NO_THIS;
-    if (after !== NO_THIS) thisRef.value = after as Value;
-    return r;
-  }
-
-  /** @internal Calls a function pointer, with `this` bound when given. */
-  callFnPtr(
-    fp: FnPtr,
-    args: readonly Value[],
-    thisVal: unknown,
-    pos: Position,
-    dyn: DynScope | null = null,
-  ): Value {
-    const all = fp.curried.length > 0 ? [...fp.curried, ...args] : args;
-    const target = fp.target;
-    if (target instanceof ClosureTarget) {
-      const fn = target.fn;
-      if (fn.arity !== all.length) {
-        throw rtErr("ErrorFunctionNotFound", fnSignatureOf(fp.name, all), pos);
-      }
-      return this.callScript(fn, all, thisVal, target.cells, dyn ?? target.dyn, pos);
-    }
-    const program = this.currentProgram;
-    const fn = program?.lookup(fp.name, all.length);
-    if (fn !== undefined) return this.callScript(fn, all, thisVal, undefined, dyn, pos);
-    if (thisVal !== NO_THIS) {
-      return this.callNativeByName(fp.name, [thisVal as Value, ...all], pos);
-    }
-    return this.callNativeByName(fp.name, [...all], pos);
-  }
-
-  /** @internal Any function by name, as a script call resolves it. */
-  callByName(name: string, args: Value[], pos: Position): Value {
-    const fn = this.currentProgram?.lookup(name, args.length);
-    if (fn !== undefined) return this.callScript(fn, args, NO_THIS, undefined, null, pos);
-    return this.callNativeByName(name, args, pos);
-  }
-
-  private callNativeByName(name: string, args: Value[], pos: Position): Value {
-    const f = this.lib.resolve(name, args);
-    if (f === undefined) {
-      const builtin = this.builtinFallback(name, args, pos);
-      if (builtin !== NONE) return builtin as Value;
-      throw this.notFound(name, args, pos);
-    }
-    try {
-      return f.fn(this.nativeCtx(name, pos), args) ?? undefined;
-    } catch (e) {
-      throw atPos(e, pos);
-    }
-  }
-
-  /** Operators called by name (e.g. `call(Fn("+"), 1, 2)` or a package calling `==`). */
-  private builtinFallback(name: string, args: Value[], pos: Position): Value | typeof NONE {
-    if (args.length === 2) {
-      const r = builtinBinary(name, args[0], args[1]);
-      if (r !== NONE) return r;
-      if (name === "==") return valuesEqual(args[0], args[1]);
-      if (name === "!=") return !valuesEqual(args[0], args[1]);
-    }
-    if (name === "type_of" && args.length === 1) return typeOf(args[0]);
-    void pos;
-    return NONE;
-  }
-
-  /** @internal */
-  notFound(name: string, args: readonly Value[], pos: Position): RhaiRuntimeError {
-    return rtErr(
-      "ErrorFunctionNotFound",
-      fnSignatureOf(name, args),
-      pos,
-      fnSignatureOf(name, args),
-    );
-  }
-
-  /** @internal A native call through a call-site cache. */
-  callNative(
-    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
-    args: Value[],
-    pos: Position,
-  ): Value {
-    const f = site.resolve(args);
-    if (f === undefined) throw this.notFound(site.fnName, args, pos);
-    try {
-      return f.fn(site as never, args) ?? undefined;
-    } catch (e) {
-      throw atPos(e, pos);
-    }
-  }
-
-  /** @internal A method call `obj.name(args)`; `argv[0]` is the object. */
-  callMethod(
-    name: string,
-    argv: Value[],
-    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
-    program: Program,
-    target: Ref | undefined,
-    f: Frame,
-    pos: Position,
-  ): Value {
-    const obj = argv[0];
-    // Function pointers: `f.call(...)`, `f.curry(...)`.
-    if (obj instanceof FnPtr) {
-      if (name === "call") return this.callFnPtr(obj, argv.slice(1), NO_THIS, pos);
-      if (name === "curry")
-        return new FnPtr(obj.name, [...obj.curried, ...argv.slice(1)], obj.target);
-      if (name === "is_anonymous" && argv.length === 1)
-        return obj.target instanceof ClosureTarget && obj.target.fn.def.isClosure;
-    }
-    // `x.call(fp, args)` calls the pointer with `this` bound to x.
-    if (name === "call" && argv[1] instanceof FnPtr) {
-      const r = this.callFnPtr(argv[1], argv.slice(2), obj, pos);
-      this.writeBackThis(target, obj, f, pos);
-      return r;
-    }
-    // `call` is a keyword: on anything else it wants a function pointer, as the reference.
-    if (name === "call") {
-      throw typeMismatch("Fn", typeOf(argv.length === 1 ? obj : argv[1])).at(pos);
-    }
-    if (name === "type_of" && argv.length === 1) return typeOf(obj);
-    if (name === "is_shared" && argv.length === 1) return false;
-    // A script function called as a method binds `this` (looked up only when the script
-    // defines a function of that name: the compiler knows).
-    const script = program.hasName(name)
-      ? program.lookupMethod(typeName(obj), name, argv.length - 1)
-      : undefined;
-    if (script !== undefined) {
-      const r = this.callScript(script, argv.slice(1), obj, undefined, null, pos);
-      this.writeBackThis(target, obj, f, pos);
-      return r;
-    }
-    // A map property holding a function pointer is a method of that map.
-    if (obj instanceof Map) {
-      const fp = obj.get(name);
-      if (fp instanceof FnPtr) {
-        const r = this.callFnPtr(fp, argv.slice(1), obj, pos);
-        this.writeBackThis(target, obj, f, pos);
-        return r;
-      }
-    }
-    const native = site.resolve(argv);
-    if (native !== undefined)
-      return this.callNativeMethod(native, name, argv, site, target, f, pos);
-    const builtin = this.builtinFallback(name, argv, pos);
-    if (builtin !== NONE) return builtin as Value;
-    throw this.notFound(name, argv, pos);
-  }
-
-  /**
-   * @internal A method call resolved to a native function: a mutating one writes its first
-   * argument back to the place it came from and has its size checked.
-   */
-  callNativeMethod(
-    native: NativeFunction,
-    name: string,
-    argv: Value[],
-    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
-    target: Ref | undefined,
-    f: Frame,
-    pos: Position,
-  ): Value {
-    const obj = argv[0];
-    if (native.mutatesFirst && target?.constant) {
-      throw rtErr(
-        "ErrorNonPureMethodCallOnConstant",
-        `Cannot call method ${name} on constant ${target.rootName}`,
-        pos,
-        target.rootName,
-      );
-    }
-    let r: Value;
-    try {
-      r = native.fn(site as never, argv) ?? undefined;
-    } catch (e) {
-      throw atPos(e, pos);
-    }
-    if (native.mutatesFirst && target !== undefined) {
-      if (argv[0] !== obj) target.set(f, argv[0]);
-      this.checkGrown(argv[0], argv, 1, true, pos);
-    }
-    return r;
-  }
-
-  private writeBackThis(target: Ref | undefined, before: Value, f: Frame, pos: Position): void {
-    const after = this.lastThis;
-    this.lastThis = NO_THIS;
-    if (target === undefined || after === NO_THIS || after === before) return;
-    if (target.constant) {
-      throw rtErr(
-        "ErrorNonPureMethodCallOnConstant",
-        `Cannot modify constant ${target.rootName}`,
-        pos,
-        target.rootName,
-      );
-    }
-    target.set(f, after as Value);
-  }
-
-  // ---- operators ------------------------------------------------------------------
-
-  /** @internal The slow path of a binary operator. */
-  binaryOp(
-    op: string,
-    a: Value,
-    b: Value,
-    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
-    pos: Position,
-  ): Value {
-    let r: Value | typeof NONE;
-    try {
-      r = builtinBinary(op, a, b);
-    } catch (e) {
-      // The reference's built-in operators fail without a position (see `unplaced`).
-      if (e instanceof RhaiRuntimeError) e.withoutReferencePosition();
-      throw atPos(e, pos);
-    }
-    if (r !== NONE) {
-      if (typeof r === "string" && this.limits.maxStringSize > 0) {
-        // A concatenation: its size follows from the left side's, if that was counted.
-        const added = typeof b === "string" ? b : b instanceof Char ? b.value : undefined;
-        if (op === "+" && typeof a === "string" && added !== undefined)
-          this.checkStringSize(r, pos, a, added);
-        else this.checkStringSize(r, pos);
-      } else if (
-        typeof r === "object" &&
-        (this.limits.maxArraySize > 0 || this.limits.maxMapSize > 0)
-      ) {
-        this.checkDataSize(r, pos);
-      }
-      return r;
-    }
-    const args = [a, b];
-    const f = site.resolve(args);
-    if (f !== undefined) {
-      try {
-        return f.fn(site as never, args) ?? undefined;
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    switch (op) {
-      case "==":
-      case "!=":
-        // Two of the reference's iterators of one kind (stepped ranges, chars(), bits()) have
-        // no equality; values of different types are simply unequal.
-        if (isOpaqueIterator(a) && isOpaqueIterator(b) && typeName(a) === typeName(b)) {
-          throw this.notFound(op, [a, b], pos);
-        }
-        return op === "==" ? valuesEqual(a, b) : !valuesEqual(a, b);
-      case "<":
-      case "<=":
-      case ">":
-      case ">=":
-        return false;
-    }
-    throw this.notFound(op, args, pos);
-  }
-
-  /** @internal `a op= b`: in place for containers, otherwise `a op b`. */
-  opAssign(
-    op: string,
-    a: Value,
-    b: Value,
-    site: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
-    opSite: { resolve(args: Value[]): NativeFunction | undefined; fnName: string },
-    pos: Position,
-  ): Value {
-    if (op === "+") {
-      if (Array.isArray(a)) {
-        // Element by element: spreading a large array into push() overflows the JS stack.
-        if (Array.isArray(b)) for (const x of b) a.push(x);
-        else a.push(b);
-        return a;
-      }
-      if (a instanceof Map && b instanceof Map) {
-        for (const [k, v] of b) a.set(k, v);
-        return a;
-      }
-      if (a instanceof Blob) {
-        const bytes = a.bytes;
-        if (b instanceof Blob) for (const x of b.bytes) bytes.push(x);
-        else if (typeof b === "number") bytes.push(b & 0xff);
-        else if (typeof b === "string") for (const x of new TextEncoder().encode(b)) bytes.push(x);
-        else if (b instanceof Char)
-          for (const x of new TextEncoder().encode(b.value)) bytes.push(x);
-        return a;
-      }
-    }
-    if (typeof a === "object" && !(a instanceof Float) && !(a instanceof Char)) {
-      const args = [a, b];
-      const f = site.resolve(args);
-      if (f !== undefined) {
-        try {
-          f.fn(site as never, args);
-        } catch (e) {
-          throw atPos(e, pos);
-        }
-        return args[0];
-      }
-    }
-    try {
-      return this.binaryOp(op, a, b, opSite, pos);
-    } catch (e) {
-      // Unlike the plain operators, compound assignments report where they failed.
-      if (e instanceof RhaiRuntimeError) e.unplaced = false;
-      throw e;
-    }
-  }
-
-  /** @internal `x in container`. */
-  contains(container: Value, x: Value, pos: Position): boolean {
-    if (Array.isArray(container)) {
-      for (const v of container) if (valuesEqual(v, x) || this.userEquals(v, x, pos)) return true;
-      return false;
-    }
-    if (container instanceof Map) {
-      if (typeof x === "string") return container.has(x);
-      if (x instanceof Char) return container.has(x.value);
-    }
-    if (typeof container === "string") {
-      if (typeof x === "string") return container.includes(x);
-      if (x instanceof Char) return container.includes(x.value);
-    }
-    if (container instanceof Range && (typeof x === "number" || typeof x === "bigint")) {
-      return (
-        int.compare(x, container.start) >= 0 &&
-        (container.inclusive
-          ? int.compare(x, container.end) <= 0
-          : int.compare(x, container.end) < 0)
-      );
-    }
-    if (container instanceof Blob && typeof x === "number") return container.bytes.includes(x);
-    const f = this.lib.resolve("contains", [container, x]);
-    if (f !== undefined) {
-      try {
-        return f.fn(this.nativeCtx("contains", pos), [container, x]) === true;
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    throw this.notFound("contains", [container, x], pos);
-  }
-
-  private userEquals(a: Value, b: Value, pos: Position): boolean {
-    if (typeof a !== "object" || a === null || STANDARD_CLASSES.some((c) => a instanceof c))
-      return false;
-    const f = this.lib.resolve("==", [a, b]);
-    if (f === undefined) return false;
-    try {
-      return f.fn(this.nativeCtx("==", pos), [a, b]) === true;
-    } catch (e) {
-      throw atPos(e, pos);
-    }
-  }
-
-  // ---- indexing and properties -------------------------------------------------------
-
-  /** @internal `c[i]`. */
-  indexGet(c: Value, i: Value, pos: Position, at: Position = pos): Value {
-    if (Array.isArray(c)) {
-      if (typeof i === "number" || typeof i === "bigint") {
-        const n = Number(i);
-        const len = c.length;
-        const k = n < 0 ? len + n : n;
-        if (k < 0 || k >= len) {
-          throw boundsError("Array", len, i).at(at);
-        }
-        return c[k];
-      }
-      // The reference indexes arrays by integers only (no slices by range).
-      throw typeMismatch("i64", indexTypeName(i)).at(at);
-    }
-    if (c instanceof Map) {
-      if (typeof i === "string") {
-        const v = c.get(i);
-        if (v === undefined && !c.has(i) && this.options.failOnInvalidMapProperty) {
-          throw rtErr("ErrorPropertyNotFound", `Property not found: ${i}`, pos, i);
-        }
-        return v;
-      }
-      if (i instanceof Char) return c.get(i.value);
-      throw typeMismatch("string", typeName(i)).at(at);
-    }
-    if (typeof c === "string") {
-      if (typeof i === "number" || typeof i === "bigint") {
-        const ch = charAt(c, Number(i));
-        if (ch === undefined) {
-          throw boundsError("String", [...c].length, i).at(at);
-        }
-        return char(ch);
-      }
-      if (i instanceof Range) {
-        const chars = [...c];
-        const [from, count] = this.stringSlice(i, chars.length, pos);
-        return chars.slice(from, from + count).join("");
-      }
-      throw typeMismatch("i64", indexTypeName(i)).at(at);
-    }
-    if (c instanceof Blob) {
-      if (typeof i === "number") {
-        const len = c.bytes.length;
-        const k = i < 0 ? len + i : i;
-        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(at);
-        return c.bytes[k];
-      }
-      throw typeMismatch("i64", indexTypeName(i)).at(at);
-    }
-    if (typeof c === "number" || typeof c === "bigint") {
-      const big = int.toBig(c);
-      if (typeof i === "number") {
-        const bit = i < 0 ? 64 + i : i;
-        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(at);
-        return ((big >> BigInt(bit)) & 1n) === 1n;
-      }
-      if (i instanceof Range) {
-        const [shift, width] = this.bitRange(i, pos);
-        if (width === 0) return 0;
-        const mask = (1n << BigInt(width)) - 1n;
-        return int.wrapI64((BigInt.asUintN(64, big) >> BigInt(shift)) & mask);
-      }
-      // A bit-field takes integers or ranges only.
-      if (this.lib.resolve("index$get", [c, i]) === undefined) {
-        throw typeMismatch("i64", indexTypeName(i)).at(at);
-      }
-    }
-    const f = this.lib.resolve("index$get", [c, i]);
-    if (f !== undefined) {
-      try {
-        return f.fn(this.nativeCtx("index$get", pos), [c, i]);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    throw indexingError(c, i, pos);
-  }
-
-  /** Start and length of a string slice by range, with the reference's rules. */
-  private stringSlice(r: Range, count: number, pos: Position): [number, number] {
-    if (count === 0) return [0, 0];
-    const at = (x: Int, isEnd: boolean): number => {
-      const n = Number(x);
-      if (n >= 0) return n;
-      const k = count + n;
-      if (k < 0) {
-        if (isEnd) return 0;
-        throw boundsError("String", count, x).at(pos);
-      }
-      return k;
-    };
-    const start = at(r.start, false);
-    const end = at(r.end, true);
-    const from = Math.min(start, count);
-    if (r.inclusive) {
-      if (start === 0 && end >= count - 1) return [0, count];
-      return [from, Math.min(end > start ? end - start + 1 : 0, count - from)];
-    }
-    if (start === 0 && end >= count) return [0, count];
-    return [from, Math.min(Math.max(end - start, 0), count - from)];
-  }
-
-  /** Shift and width of a bit-field range, with the reference's bounds checks. */
-  private bitRange(r: Range, pos: Position): [number, number] {
-    const bad = (x: Int) => boundsError("Bit-field", 64, x).at(pos);
-    const idx = (x: Int, allowEnd: boolean) => {
-      const n = Number(x);
-      if (n < 0 || n > 64 || (n === 64 && !allowEnd)) throw bad(x);
-      return n;
-    };
-    const max = r.end === 9223372036854775807n;
-    const start = idx(r.start, false);
-    if (r.inclusive) {
-      const end = max ? 63 : idx(r.end, false);
-      return end < start ? [0, 0] : [start, end - start + 1];
-    }
-    const end = max ? 64 : idx(r.end, true);
-    return end <= start ? [0, 0] : [start, end - start];
-  }
-
-  /** @internal `c[i] = v`; returns the container (a new one for value types). */
-  indexSet(c: Value, i: Value, v: Value, pos: Position, at: Position = pos): Value {
-    if (Array.isArray(c)) {
-      if (typeof i === "number" || typeof i === "bigint") {
-        const n = Number(i);
-        const len = c.length;
-        const k = n < 0 ? len + n : n;
-        if (k < 0 || k >= len) {
-          throw boundsError("Array", len, i).at(at);
-        }
-        c[k] = v;
-        return c;
-      }
-      throw typeMismatch("i64", indexTypeName(i)).at(at);
-    }
-    if (c instanceof Map) {
-      if (typeof i === "string") {
-        c.set(i, v);
-        return c;
-      }
-      if (i instanceof Char) {
-        c.set(i.value, v);
-        return c;
-      }
-      throw typeMismatch("string", typeName(i)).at(at);
-    }
-    if (typeof c === "string") {
-      const chars = [...c];
-      if (typeof i === "number" || typeof i === "bigint") {
-        const n = Number(i);
-        const k = n < 0 ? chars.length + n : n;
-        if (k < 0 || k >= chars.length) {
-          throw boundsError("String", chars.length, i).at(at);
-        }
-        if (!(v instanceof Char)) throw typeMismatch("char", typeName(v)).at(pos);
-        chars[k] = v.value;
-        return chars.join("");
-      }
-      if (i instanceof Range) {
-        const [from, count] = this.stringSlice(i, chars.length, pos);
-        const text = typeof v === "string" ? v : v instanceof Char ? v.value : this.display(v);
-        return chars.slice(0, from).join("") + text + chars.slice(from + count).join("");
-      }
-      throw typeMismatch("i64", indexTypeName(i)).at(at);
-    }
-    if (c instanceof Blob) {
-      if (typeof i === "number") {
-        const len = c.bytes.length;
-        const k = i < 0 ? len + i : i;
-        if (k < 0 || k >= len) throw boundsError("Array", len, i).at(at);
-        if (typeof v !== "number") throw typeMismatch("i64", typeName(v)).at(pos);
-        c.bytes[k] = v & 0xff;
-        return c;
-      }
-    }
-    if (typeof c === "number" || typeof c === "bigint") {
-      const big = int.toBig(c);
-      if (typeof i === "number") {
-        const bit = i < 0 ? 64 + i : i;
-        if (bit < 0 || bit >= 64) throw boundsError("Bit-field", 64, i).at(at);
-        if (typeof v !== "boolean") throw typeMismatch("bool", typeName(v)).at(pos);
-        const m = 1n << BigInt(bit);
-        return int.wrapI64(v ? big | m : big & ~m);
-      }
-      if (i instanceof Range) {
-        const [shift, width] = this.bitRange(i, pos);
-        if (typeof v !== "number" && typeof v !== "bigint") {
-          throw typeMismatch("i64", typeName(v)).at(pos);
-        }
-        if (width === 0) return c;
-        const mask = ((1n << BigInt(width)) - 1n) << BigInt(shift);
-        const val = (int.toBig(v) << BigInt(shift)) & mask;
-        return int.wrapI64((big & ~mask) | val);
-      }
-      if (this.lib.resolve("index$set", [c, i, v]) === undefined) {
-        throw typeMismatch("i64", indexTypeName(i)).at(at);
-      }
-    }
-    const f = this.lib.resolve("index$set", [c, i, v]);
-    if (f !== undefined) {
-      const args = [c, i, v];
-      try {
-        f.fn(this.nativeCtx("index$set", pos), args);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-      return args[0];
-    }
-    throw indexingError(c, i, pos);
-  }
-
-  /** @internal `o.name`. */
-  propGet(o: Value, name: string, pos: Position): Value {
-    if (o instanceof Map) {
-      const v = o.get(name);
-      if (v === undefined && !o.has(name) && this.options.failOnInvalidMapProperty) {
-        throw rtErr("ErrorPropertyNotFound", `Property not found: ${name}`, pos, name);
-      }
-      return v;
-    }
-    const getter = `get$${name}`;
-    const f = this.lib.resolve(getter, [o]);
-    if (f !== undefined) {
-      try {
-        return f.fn(this.nativeCtx(getter, pos), [o]);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    const script = this.currentProgram?.lookup(getter, 0);
-    if (script !== undefined) return this.callScript(script, [], o, undefined, null, pos);
-    const idx = this.lib.resolve("index$get", [o, name]);
-    if (idx !== undefined) {
-      try {
-        return idx.fn(this.nativeCtx("index$get", pos), [o, name]);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-    }
-    throw dotError(
-      `Unknown property '${name}' - a getter is not registered for type '${typeName(o)}'`,
-      pos,
-    );
-  }
-
-  /** @internal `o.name = v`; returns the object (a new one for value types). */
-  propSet(o: Value, name: string, v: Value, pos: Position): Value {
-    if (o instanceof Map) {
-      o.set(name, v);
-      return o;
-    }
-    const setter = `set$${name}`;
-    const args = [o, v];
-    const f = this.lib.resolve(setter, args);
-    if (f !== undefined) {
-      try {
-        f.fn(this.nativeCtx(setter, pos), args);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-      return args[0];
-    }
-    const idx = this.lib.resolve("index$set", [o, name, v]);
-    if (idx !== undefined) {
-      const a = [o, name, v];
-      try {
-        idx.fn(this.nativeCtx("index$set", pos), a);
-      } catch (e) {
-        throw atPos(e, pos);
-      }
-      return a[0];
-    }
-    throw dotError(
-      `No writable property '${name}' - a setter is not registered for type '${typeName(o)}' to handle '${typeName(v)}'`,
-      pos,
-    );
-  }
-
-  // ---- limits and errors ------------------------------------------------------------
-
-  /** @internal Fails with ErrorDataTooLarge when a value exceeds the size limits. */
-  checkDataSize(v: Value, pos: Position): void {
-    if (typeof v === "string") {
-      this.checkStringSize(v, pos);
-      return;
-    }
-    if (typeof v !== "object") return;
-    const [arrays, maps, strings] = dataSizes(v);
-    this.raiseIfTooLarge(arrays, maps, strings, pos);
-  }
-
-  /**
-   * @internal A string's size in O(1) unless it is close to the limit: UTF-8 takes at least
-   * one and at most three bytes per UTF-16 unit, so only a string between a third of the
-   * limit and the limit (in units) needs counting.
-   */
-  checkStringSize(s: string, pos: Position, base?: string, added?: string): void {
-    const max = this.limits.maxStringSize;
-    if (max === 0 || s.length * 3 <= max) return;
-    if (s.length > max) throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
-    // Counting walks the whole string and makes V8 flatten it (a copy): once per append,
-    // building a string in a loop would be quadratic in the window (600k appends of 10
-    // bytes took minutes). The last count is kept, so a string made by appending to the
-    // string counted last (`s = base + added`) costs the size of what was added; `===` on
-    // the same string object is a pointer comparison.
-    const memo = this.lastStringSize;
-    let size: StringSize;
-    if (memo !== undefined && memo.s === s) size = memo;
-    else if (memo !== undefined && base !== undefined && added !== undefined && memo.s === base)
-      size = countUtf8(s, added, memo);
-    else size = countUtf8(s, s);
-    this.lastStringSize = size;
-    if (size.bytes > max) throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
-  }
-
-  /** The string checkStringSize counted last and its size (see there). */
-  private lastStringSize: StringSize | undefined;
-
-  /**
-   * @internal A container changed in place (`c[k] = v`, `c += x`, a mutating method):
-   * checks its own element count and the sizes of what was put into it, not the whole
-   * nested value again, so growing a value in a loop costs O(1) per step rather than
-   * O(size). `added` holds the new contents; with `spread`, a container of the same kind
-   * among them was merged element by element (append, mixin), so its own count is already
-   * in `c`'s.
-   */
-  checkGrown(
-    c: Value,
-    added: readonly Value[],
-    from: number,
-    spread: boolean,
-    pos: Position,
-  ): void {
-    const l = this.limits;
-    if (l.maxArraySize === 0 && l.maxMapSize === 0 && l.maxStringSize === 0) return;
-    if (typeof c === "string") {
-      this.checkStringSize(c, pos);
-      return;
-    }
-    let arrays = 0;
-    let maps = 0;
-    if (Array.isArray(c)) arrays = c.length;
-    else if (c instanceof Map) maps = c.size;
-    else if (c instanceof Blob) arrays = c.bytes.length;
-    else return;
-    let strings = 0;
-    for (let i = from; i < added.length; i++) {
-      const x = added[i];
-      if (typeof x !== "object" && typeof x !== "string") continue;
-      const sizes = dataSizes(x as Value);
-      if (spread) {
-        if (Array.isArray(x) && Array.isArray(c)) sizes[0] -= x.length;
-        else if (x instanceof Map && c instanceof Map) sizes[1] -= x.size;
-        else if (x instanceof Blob && c instanceof Blob) sizes[0] -= x.bytes.length;
-      }
-      arrays += sizes[0];
-      maps += sizes[1];
-      strings += sizes[2];
-    }
-    this.raiseIfTooLarge(arrays, maps, strings, pos);
-  }
-
-  private raiseIfTooLarge(arrays: number, maps: number, strings: number, pos: Position): void {
-    const l = this.limits;
-    if (l.maxArraySize > 0 && arrays > l.maxArraySize)
-      throw rtErr("ErrorDataTooLarge", "Size of array too large", pos);
-    if (l.maxMapSize > 0 && maps > l.maxMapSize)
-      throw rtErr("ErrorDataTooLarge", "Size of object map too large", pos);
-    if (l.maxStringSize > 0 && strings > l.maxStringSize) {
-      throw rtErr("ErrorDataTooLarge", "Length of string too large", pos);
-    }
-  }
-
-  /** @internal The value a `catch (e)` sees for an error. */
-  errorValue(e: RhaiRuntimeError): Value {
-    const inner = e.innermost();
-    if (inner.code === "ErrorRuntime") return copy(inner.value as Value);
-    // The reference's map: the variant's name and fields, its message without the position,
-    // and where it happened (keys sorted, as the reference's maps are).
-    const fields: Record<string, Value> = { error: e.code, message: e.referenceMessage() };
-    for (const [k, v] of Object.entries(e.fields)) fields[k] = v;
-    if (e.code === "ErrorFunctionNotFound") fields.function = e.detail;
-    if (e.code === "ErrorVariableNotFound")
-      fields.variable = e.detail.replace(/^Variable not found: /, "");
-    if (!e.unplaced && e.position.line > 0) {
-      fields.line = e.position.line;
-      fields.position = e.position.column;
-    }
-    const m: RhaiMap = new Map();
-    for (const k of Object.keys(fields).sort()) m.set(k, fields[k]);
-    return m;
-  }
-}
-
-/** The character at a code-point index (negative counts from the end), without splitting. */
-function charAt(s: string, index: number): string | undefined {
-  if (index >= 0) {
-    let k = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      const wide = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length;
-      if (k === index) return wide ? s.slice(i, i + 2) : s[i];
-      if (wide) i++;
-      k++;
-    }
-    return undefined;
-  }
-  const chars = [...s];
-  return chars[chars.length + index];
-}
-
-function fnSignatureOf(name: string, args: readonly Value[]): string {
-  return signatureOf(
-    name,
-    args.map((a) => typeOf(a)),
-  );
-}
-
-/** A value whose `type_of` differs from its own type name: one of the iterators. */
-function isOpaqueIterator(v: Value): boolean {
-  return typeof v === "object" && v !== null && typeOf(v) !== typeName(v);
-}
-
-/** An index's type as the reference names it in a mismatch (ranges by their Rust type). */
-function indexTypeName(i: Value): string {
-  if (i instanceof Range)
-    return `core::ops::range::${i.inclusive ? "RangeInclusive" : "Range"}<i64>`;
-  return typeName(i);
-}
-
-/** ErrorIndexingType: no indexer for this container and index type. */
-function indexingError(c: Value, i: Value, pos: Position): RhaiRuntimeError {
-  const what = `${typeName(c)} [${typeName(i)}]`;
-  return new RhaiRuntimeError("ErrorIndexingType", what, pos, undefined, undefined, { type: what });
-}
-
-/** ErrorDotExpr: the reference repeats its message as the `property` field. */
-function dotError(message: string, pos: Position): RhaiRuntimeError {
-  return new RhaiRuntimeError("ErrorDotExpr", message, pos, undefined, undefined, {
-    property: message,
-  });
 }
 
 export { Scope };
-
-/**
- * Compiles a parsed tree. The compiler recurses over the tree; with the expression-depth
- * limits off (0), a tree the parser built iteratively (a 100,000-term `1 + 1 + ...`) can be
- * deeper than the JS stack allows: that is the parser's `ExprTooDeep`, reported late.
- */
-function compileTree(engine: Engine, script: Script, parent?: Program): Program {
-  try {
-    return new Compiler(engine, script, parent).compile();
-  } catch (e) {
-    if (isStackExhausted(e)) {
-      throw new RhaiParseError("ExprTooDeep", "Expression exceeds maximum complexity", {
-        line: 1,
-        column: 1,
-      });
-    }
-    throw e;
-  }
-}
-
-/** A string's UTF-8 size as utf8Length counts it, and whether its last unit was a lead. */
-interface StringSize {
-  s: string;
-  bytes: number;
-  /** Its last unit was a high surrogate counted as a pair, owed the next unit (see utf8Length). */
-  dangling: boolean;
-}
-
-/**
- * The size of `s` by counting `part` (its whole text, or what was appended to `before`'s
- * string), exactly as utf8Length would count `s`: a high surrogate counts 4 bytes and takes
- * the unit after it along, even across the join.
- */
-function countUtf8(s: string, part: string, before?: StringSize): StringSize {
-  let n = before?.bytes ?? 0;
-  let i = before?.dangling ? 1 : 0;
-  let dangling = before?.dangling === true && part.length === 0;
-  for (; i < part.length; i++) {
-    const c = part.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-      if (i >= part.length) dangling = true;
-    } else n += 3;
-  }
-  return { s, bytes: n, dangling };
-}

@@ -15,12 +15,12 @@ export { AST, DEFAULT_LIMITS, Engine, type EngineOptions } from "./engine.js";
 export * from "./errors.js";
 export * from "./format.js";
 export * as int from "./int.js";
+export * from "./native.js";
 export {
   FileModuleResolver,
   Module,
   type ModuleResolver,
+  Scope,
   StaticModuleResolver,
-} from "./modules.js";
-export * from "./native.js";
-export { Scope } from "./runtime.js";
+} from "./runtime/index.js";
 export * from "./value.js";

@@ -1,51 +1,8 @@
-// Run-time pieces shared by the compiler and the engine: frames, shared cells, control-flow
-// signals, dynamic scopes (the host's `Scope`, variables `eval` defines) and the counters
-// behind the limits.
+// Names resolved at run time: the host's `Scope`, the layers of variables `eval` defines,
+// and views of a frame's compiled variables by name (for `eval` and `f!()`).
 
-import { type Position, RhaiRuntimeError } from "./errors.js";
-import type { Module } from "./modules.js";
-import type { Value } from "./value.js";
-
-/**
- * A frame of a running function: slot 0 holds `this` (or NO_THIS), slot 1 the dynamic
- * scope for names the compiler could not resolve, slots 2.. the variables.
- */
-export type Frame = unknown[];
-export type Eval = (f: Frame) => Value;
-
-export const NO_THIS: unique symbol = Symbol("no this");
-export const FIRST_SLOT = 2;
-
-/** A variable captured by a closure: shared between the closure and where it was defined. */
-export class Cell {
-  constructor(public v: Value) {}
-}
-
-/** `break` (with its value) travelling to the enclosing loop. Not an Error: no stack trace. */
-export class BreakSignal {
-  value: Value = undefined;
-}
-export class ContinueSignal {}
-export class ReturnSignal {
-  value: Value = undefined;
-}
-
-export const BREAK = new BreakSignal();
-export const CONTINUE = new ContinueSignal();
-export const RETURN = new ReturnSignal();
-
-/**
- * The cheap way out of a statement: a loop or function body returns this marker and leaves
- * the kind of jump and its value in the RunState. It never reaches a script's values.
- */
-export const JUMP = Object.freeze({ jump: true }) as unknown as Value;
-export const JUMP_BREAK = 1;
-export const JUMP_CONTINUE = 2;
-export const JUMP_RETURN = 3;
-
-export function isSignal(e: unknown): boolean {
-  return e === BREAK || e === CONTINUE || e === RETURN;
-}
+import type { Value } from "../value.js";
+import type { Cell, Frame } from "./frame.js";
 
 /** A variable found by name at run time. */
 export interface DynVar {
@@ -189,54 +146,5 @@ export class FrameView implements DynScope {
 
   define(name: string, value: Value, constant: boolean): void {
     if (this.parent !== null) this.parent.define(name, value, constant);
-  }
-}
-
-/** Counters of one engine's runs: operations, call depth, and the progress hook. */
-export class RunState {
-  ops = 0;
-  /** The next operation count at which `checkOps` must run. */
-  opsLimit = Number.POSITIVE_INFINITY;
-  maxOps = 0;
-  depth = 0;
-  progress: ((ops: number) => unknown) | undefined;
-  /** The pending jump when a statement returned JUMP (JUMP_BREAK, ...), and its value. */
-  jump = 0;
-  jumpValue: Value = undefined;
-  /** Modules imported by running code, innermost last: `alias::member` searches from the end. */
-  imports: { alias: string; module: Module }[] = [];
-  modulesLoaded = 0;
-  signal: AbortSignal | undefined;
-  static readonly PROGRESS_INTERVAL = 4096;
-
-  reset(maxOps: number): void {
-    this.ops = 0;
-    this.depth = 0;
-    this.imports = [];
-    this.modulesLoaded = 0;
-    this.maxOps = maxOps;
-    this.recompute();
-  }
-
-  recompute(): void {
-    let limit = this.maxOps > 0 ? this.maxOps : Number.POSITIVE_INFINITY;
-    if (this.progress !== undefined || this.signal !== undefined) {
-      limit = Math.min(limit, this.ops + RunState.PROGRESS_INTERVAL);
-    }
-    this.opsLimit = limit;
-  }
-
-  /** Called when the operation counter passes `opsLimit`. */
-  checkOps(pos?: Position): void {
-    if (this.maxOps > 0 && this.ops > this.maxOps) {
-      throw new RhaiRuntimeError("ErrorTooManyOperations", "Too many operations", pos);
-    }
-    if (this.signal?.aborted) {
-      throw new RhaiRuntimeError("ErrorTerminated", "Script terminated", pos, this.signal.reason);
-    }
-    if (this.progress !== undefined && this.progress(this.ops) === false) {
-      throw new RhaiRuntimeError("ErrorTerminated", "Script terminated", pos);
-    }
-    this.recompute();
   }
 }

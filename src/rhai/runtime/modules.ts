@@ -8,10 +8,10 @@
 
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import type { CompiledFn } from "./compiler.js";
-import { RhaiRuntimeError } from "./errors.js";
-import { Library } from "./library.js";
-import type { Value } from "./value.js";
+import { RhaiRuntimeError } from "../errors.js";
+import { Library } from "../library.js";
+import type { Value } from "../value.js";
+import type { CompiledFn } from "./program.js";
 
 export class Module {
   /** Exported variables (constants to the importer). */

@@ -1,248 +1,25 @@
 // The Rhai lexer: source text to a flat list of tokens.
 //
-// Tokens are plain data. Operators come from one table (`SYMBOLS`) that also carries their
-// binary precedence; keywords and reserved words live in one map. Back-tick strings with
-// `${...}` interpolation are lexed recursively: the token holds the literal pieces and,
-// for each interpolation, the tokens of the embedded expression.
+// Tokens are plain data. Operators come from one table (tables.ts, `SYMBOLS`) that also
+// carries their binary precedence; keywords and reserved words live there too. Back-tick
+// strings with `${...}` interpolation are lexed recursively: the token holds the literal
+// pieces and, for each interpolation, the tokens of the embedded expression.
 
-import { type Position, RhaiParseError } from "./errors.js";
-import { parseIntLiteral } from "./int.js";
-import type { Int } from "./value.js";
-
-export type TokenKind =
-  | "int"
-  | "float"
-  | "string"
-  | "char"
-  | "interp"
-  | "ident"
-  | "keyword"
-  | "symbol"
-  | "reserved"
-  | "eof";
-
-export interface Token {
-  readonly kind: TokenKind;
-  /** The identifier, keyword, symbol text, or the decoded string/char. */
-  readonly text: string;
-  readonly line: number;
-  readonly column: number;
-  /** Integer literal value; `overflow` marks 9223372036854775808 (only valid negated). */
-  readonly int?: Int;
-  readonly overflow?: boolean;
-  readonly float?: number;
-  /** Interpolated string: literal pieces and embedded expression token lists, in order. */
-  readonly parts?: readonly (string | Token[])[];
-}
-
-/** Binary operators and their precedence (higher binds tighter); `**` binds to the right. */
-export const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
-  "||": 30,
-  "|": 30,
-  "^": 30,
-  "&&": 60,
-  "&": 60,
-  "==": 90,
-  "!=": 90,
-  in: 110,
-  "!in": 110,
-  "<": 130,
-  "<=": 130,
-  ">": 130,
-  ">=": 130,
-  "??": 135,
-  "..": 140,
-  "..=": 140,
-  "+": 150,
-  "-": 150,
-  "*": 180,
-  "/": 180,
-  "%": 180,
-  "**": 190,
-  "<<": 210,
-  ">>": 210,
-};
-
-/** Every symbol the lexer knows, longest first so that maximal munch works. */
-const SYMBOLS: readonly string[] = [
-  "::<",
-  "...",
-  "..=",
-  "<<=",
-  ">>=",
-  "**=",
-  "===",
-  "!==",
-  "?.",
-  "?[",
-  "??",
-  "..",
-  "::",
-  "=>",
-  "==",
-  "!=",
-  "<=",
-  ">=",
-  "&&",
-  "||",
-  "<<",
-  ">>",
-  "+=",
-  "-=",
-  "*=",
-  "/=",
-  "%=",
-  "&=",
-  "|=",
-  "^=",
-  "**",
-  "->",
-  "<-",
-  ":=",
-  ":;",
-  "++",
-  "--",
-  "(*",
-  "*)",
-  "#{",
-  "#!",
-  "|>",
-  "<|",
-  "+",
-  "-",
-  "*",
-  "/",
-  "%",
-  "^",
-  "&",
-  "|",
-  "!",
-  "=",
-  "<",
-  ">",
-  "(",
-  ")",
-  "[",
-  "]",
-  "{",
-  "}",
-  ",",
-  ";",
-  ":",
-  ".",
-  "?",
-  "#",
-  "@",
-  "$",
-  "~",
-];
-
-/**
- * Symbols the reference reserves without a meaning: a token of their own, so that the
- * parser reports `Reserved` where an expression starts and `UnknownOperator` after one
- * (`x++`, `a ? b : c`), as the reference does.
- */
-export const RESERVED_SYMBOLS: ReadonlySet<string> = new Set([
-  "++",
-  "--",
-  "...",
-  "#",
-  "#!",
-  "@",
-  "$",
-  "~",
-  "|>",
-  "<|",
-  "?",
-]);
-
-/** Improper symbols: using one is a lex error with a hint. */
-const IMPROPER_SYMBOLS: Readonly<Record<string, string>> = {
-  "===": "'===' is not a valid operator. This is not JavaScript! Should it be '=='?",
-  "!==": "'!==' is not a valid operator. This is not JavaScript! Should it be '!='?",
-  "->": "'->' is not a valid symbol. This is not C or C++!",
-  "<-": "'<-' is not a valid symbol. This is not Go! Should it be '<='?",
-  ":=": "':=' is not a valid assignment operator. This is not Go or Pascal! Should it be simply '='?",
-  ":;": "':;' is not a valid symbol. Should it be '::'?",
-  "::<": "'::<>' is not a valid symbol. This is not Rust! Should it be '::'?",
-  "(*": "'(* .. *)' is not a valid comment format. This is not Pascal! Should it be '/* .. */'?",
-  "*)": "'(* .. *)' is not a valid comment format. This is not Pascal! Should it be '/* .. */'?",
-};
-
-/** Keywords of the language proper. */
-export const KEYWORDS: ReadonlySet<string> = new Set([
-  "true",
-  "false",
-  "let",
-  "const",
-  "if",
-  "else",
-  "switch",
-  "do",
-  "while",
-  "until",
-  "loop",
-  "for",
-  "in",
-  "continue",
-  "break",
-  "return",
-  "throw",
-  "try",
-  "catch",
-  "import",
-  "export",
-  "as",
-  "fn",
-  "private",
-  "global",
-]);
-
-/** Words reserved for future use: an error wherever they appear. */
-export const RESERVED_WORDS: ReadonlySet<string> = new Set([
-  "public",
-  "protected",
-  "super",
-  "new",
-  "use",
-  "module",
-  "package",
-  "var",
-  "static",
-  "shared",
-  "with",
-  "is",
-  "goto",
-  "exit",
-  "match",
-  "case",
-  "default",
-  "void",
-  "null",
-  "nil",
-  "spawn",
-  "thread",
-  "go",
-  "sync",
-  "async",
-  "await",
-  "yield",
-]);
-
-/** Names that are functions built into the language: callable, but not definable as variables. */
-export const KEYWORD_FUNCTIONS: ReadonlySet<string> = new Set([
-  "print",
-  "debug",
-  "type_of",
-  "eval",
-  "Fn",
-  "call",
-  "curry",
-  "is_def_var",
-  "is_def_fn",
-  "is_shared",
-  "this",
-]);
+import { type Position, RhaiParseError } from "../errors.js";
+import { parseIntLiteral } from "../int.js";
+import type { Int } from "../value.js";
+import {
+  KEYWORD_FUNCTIONS,
+  KEYWORDS,
+  NO_SYMBOLS,
+  RESERVED_SYMBOLS,
+  RESERVED_WORDS,
+  SYMBOLS_BY_CODE,
+  SYMBOLS_BY_FIRST,
+  type SymbolEntry,
+  type Token,
+  type TokenKind,
+} from "./tables.js";
 
 /** Every token has the same shape (all fields present), which keeps the parser's property reads fast. */
 /** A token; every token has all fields, in one order, so they share one hidden class. */
@@ -262,32 +39,6 @@ function mk(
 function lexError(lexErr: string, detail: string, line: number, column: number): RhaiParseError {
   return new RhaiParseError("BadInput", detail, { line, column }, lexErr, [detail]);
 }
-
-interface SymbolEntry {
-  readonly text: string;
-  /** Set for the symbols Rhai reserves: the hint its lex error gives. */
-  readonly hint: string | undefined;
-}
-
-const NO_SYMBOLS: readonly SymbolEntry[] = [];
-
-/** Symbols grouped by their first character, longest first. */
-const SYMBOLS_BY_FIRST: ReadonlyMap<string, readonly SymbolEntry[]> = (() => {
-  const m = new Map<string, SymbolEntry[]>();
-  for (const text of SYMBOLS) {
-    const first = text[0] as string;
-    const list = m.get(first) ?? [];
-    list.push({ text, hint: IMPROPER_SYMBOLS[text] });
-    m.set(first, list);
-  }
-  return m;
-})();
-
-/** The same lists by character code for ASCII: an array index rather than a string-keyed lookup. */
-const SYMBOLS_BY_CODE: readonly (readonly SymbolEntry[] | undefined)[] = Array.from(
-  { length: 128 },
-  (_, code) => SYMBOLS_BY_FIRST.get(String.fromCharCode(code)),
-);
 
 function isIdCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;

@@ -1,0 +1,3 @@
+// The compiler's public surface: a parsed tree to a program of closures.
+
+export { compileTree } from "./compiler.js";

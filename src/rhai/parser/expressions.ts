@@ -1,0 +1,597 @@
+// Expressions: binary operators by precedence, unary operators, primaries (literals,
+// interpolated strings, arrays, maps, variables, keyword expressions) and postfix chains
+// (calls, indexing, properties), with the literal-size and index checks.
+
+import type { Node } from "../ast.js";
+import { type Position, RhaiParseError } from "../errors.js";
+import { neg } from "../int.js";
+import { BINARY_PRECEDENCE, RESERVED_SYMBOLS, type Token } from "../lexer/index.js";
+import { utf8Length } from "../ops.js";
+import { Char, char, Float, type Value } from "../value.js";
+import { ParserBase } from "./base.js";
+import { badInput, ensureBool, type FnContext, I64_MAX, perr, posOf } from "./support.js";
+
+export abstract class ExpressionParser extends ParserBase {
+  expr(): Node {
+    const t = this.tok;
+    this.enter(posOf(t));
+    try {
+      return this.binary(0, this.unary());
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** The binary operator at the current token, if any (with `!in` as one operator). */
+  protected binaryOp(): string | undefined {
+    const t = this.tok;
+    if (t.kind === "symbol") {
+      if (t.text === "!" && this.isKw("in", this.peekTok())) return "!in";
+      return BINARY_PRECEDENCE[t.text] !== undefined ? t.text : undefined;
+    }
+    if (t.kind === "keyword" && t.text === "in") return "in";
+    if (
+      t.kind === "reserved" &&
+      (BINARY_PRECEDENCE[t.text] !== undefined || RESERVED_SYMBOLS.has(t.text))
+    ) {
+      throw perr("UnknownOperator", `Unknown operator: '${t.text}'`, posOf(t), [t.text]);
+    }
+    return undefined;
+  }
+
+  protected binary(minPrec: number, lhs: Node): Node {
+    let left = lhs;
+    let levels = 0;
+    try {
+      for (;;) {
+        const op = this.binaryOp();
+        if (op === undefined) return left;
+        const prec = BINARY_PRECEDENCE[op] as number;
+        if (prec < minPrec) return left;
+        const opTok = this.nextTok();
+        if (op === "!in") this.nextTok();
+        this.enter(posOf(opTok));
+        levels++;
+        if ((op === ".." || op === "..=") && !this.startsExpression()) {
+          // An open-ended range `a..` runs to the end.
+          left = this.makeBinary(
+            op,
+            left,
+            { type: "Const", value: I64_MAX, position: posOf(opTok) },
+            posOf(opTok),
+          );
+          continue;
+        }
+        let right = this.unary();
+        for (;;) {
+          const next = this.binaryOp();
+          if (next === undefined) break;
+          const nprec = BINARY_PRECEDENCE[next] as number;
+          if (nprec > prec || (next === "**" && op === "**" && nprec === prec)) {
+            right = this.binary(nprec, right);
+          } else break;
+        }
+        left = this.makeBinary(op, left, right, posOf(opTok));
+      }
+    } finally {
+      this.depth -= levels;
+    }
+  }
+
+  protected makeBinary(op: string, left: Node, right: Node, position: Position): Node {
+    switch (op) {
+      case "&&":
+        return { type: "And", left: ensureBool(left), right: ensureBool(right), position };
+      case "||":
+        return { type: "Or", left: ensureBool(left), right: ensureBool(right), position };
+      case "??":
+        return { type: "Coalesce", left, right, position };
+      default:
+        return { type: "Binary", op, left, right, position };
+    }
+  }
+
+  /** Whether the current token can begin an expression (for open-ended ranges). */
+  protected startsExpression(): boolean {
+    const t = this.tok;
+    if (t.kind === "eof") return false;
+    return !(t.kind === "symbol" && ["]", ")", ",", ";", "}", "=>"].includes(t.text));
+  }
+
+  protected unary(): Node {
+    const t = this.tok;
+    if (t.kind === "symbol" && (t.text === ".." || t.text === "..=")) {
+      // `..b`, `..=b`, `..`: a range from the start.
+      this.nextTok();
+      const pos = posOf(t);
+      const zero: Node = { type: "Const", value: 0, position: pos };
+      if (!this.startsExpression()) {
+        return this.makeBinary(t.text, zero, { type: "Const", value: I64_MAX, position: pos }, pos);
+      }
+      this.enter(pos);
+      try {
+        return this.makeBinary(t.text, zero, this.binary(141, this.unary()), pos);
+      } finally {
+        this.leave();
+      }
+    }
+    if (t.kind === "symbol" && (t.text === "-" || t.text === "+" || t.text === "!")) {
+      this.nextTok();
+      this.enter(posOf(t));
+      try {
+        const n = this.tok;
+        // The reference lexes a `-` written right against a number as part of the literal,
+        // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result.
+        // Nor one right after a `}` (a statement after a block or a function).
+        const before = this.i >= 2 ? this.toks[this.i - 2] : undefined;
+        const afterBrace = before?.kind === "symbol" && before.text === "}";
+        const adjacent =
+          n.line === t.line &&
+          n.column === t.column + 1 &&
+          !afterBrace &&
+          !(t.line === this.noMergeAt.line && t.column === this.noMergeAt.column);
+        if (t.text === "-" && n.kind === "int" && (adjacent || !this.postfixFollows(1))) {
+          this.nextTok();
+          const value = n.overflow ? -(2n ** 63n) : (neg(n.int as number) ?? 0);
+          const lit: Node = { type: "Const", value, position: posOf(t) };
+          return adjacent ? this.postfix(lit) : lit;
+        }
+        if (t.text === "-" && n.kind === "float" && (adjacent || !this.postfixFollows(1))) {
+          this.nextTok();
+          const lit: Node = {
+            type: "Const",
+            value: new Float(-(n.float as number)),
+            position: posOf(t),
+          };
+          return adjacent ? this.postfix(lit) : lit;
+        }
+        const arg = this.unary();
+        return { type: "Unary", op: t.text as "-" | "+" | "!", arg, position: posOf(t) };
+      } finally {
+        this.leave();
+      }
+    }
+    return this.postfix(this.primary());
+  }
+
+  /** Whether a postfix operator (`.`, `[`) follows the token `n` ahead. */
+  protected postfixFollows(n: number): boolean {
+    const t = this.peekTok(n);
+    return (
+      t.kind === "symbol" &&
+      (t.text === "." || t.text === "[" || t.text === "?." || t.text === "?[")
+    );
+  }
+
+  protected primary(): Node {
+    const t = this.tok;
+    const pos = posOf(t);
+    switch (t.kind) {
+      case "int":
+        this.nextTok();
+        if (t.overflow) {
+          throw new RhaiParseError(
+            "BadInput",
+            `Invalid number: ${t.text}`,
+            pos,
+            "MalformedNumber",
+            [t.text],
+          );
+        }
+        return { type: "Const", value: t.int as Value, position: pos };
+      case "float":
+        this.nextTok();
+        return { type: "Const", value: new Float(t.float as number), position: pos };
+      case "string":
+        this.nextTok();
+        this.checkString(t.text, pos);
+        return { type: "Const", value: t.text, position: pos };
+      case "char":
+        this.nextTok();
+        return { type: "Const", value: char(t.text), position: pos };
+      case "interp":
+        this.nextTok();
+        return this.interpolated(t);
+      case "ident":
+        return this.identExpr();
+      case "reserved":
+        throw this.reserved(t);
+      case "eof":
+        throw perr("UnexpectedEOF", "Script is incomplete", pos);
+      case "keyword":
+        return this.keywordExpr(t);
+      case "symbol":
+        break;
+    }
+    switch (t.text) {
+      case "(": {
+        this.nextTok();
+        if (this.isSym(")")) {
+          const close = this.tok;
+          if (close.line !== t.line || close.column !== t.column + 1) {
+            throw badInput("Expecting an expression inside the parentheses", posOf(close));
+          }
+          this.nextTok();
+          return { type: "Const", value: undefined, position: pos };
+        }
+        const e = this.expr();
+        this.expectSym(")", "for a matching ( in this expression");
+        return e;
+      }
+      case "[":
+        return this.arrayLit();
+      case "#{":
+        return this.mapLit();
+      case "{":
+        if (!this.opt.allowStatementExpression) {
+          throw badInput("Statement blocks are not allowed as expressions", pos);
+        }
+        return this.block();
+      case "|":
+      case "||":
+        return this.closure();
+      default:
+        throw badInput(`Unexpected '${t.text}'`, pos);
+    }
+  }
+
+  protected checkString(s: string, pos: Position): void {
+    const max = this.opt.maxStringSize;
+    if (max > 0 && utf8Length(s) > max) {
+      throw perr("LiteralTooLarge", "Length of string literal exceeds the maximum limit", pos, [
+        "Length of string",
+        max,
+      ]);
+    }
+  }
+
+  protected interpolated(t: Token): Node {
+    const parts: Node[] = [];
+    let total = 0;
+    for (const part of t.parts ?? []) {
+      if (typeof part === "string") {
+        total += utf8Length(part);
+        if (part !== "") parts.push({ type: "Const", value: part, position: posOf(t) });
+        continue;
+      }
+      parts.push(this.parseTokens(part));
+    }
+    const max = this.opt.maxStringSize;
+    if (max > 0 && total > max) {
+      throw perr(
+        "LiteralTooLarge",
+        "Length of string literal exceeds the maximum limit",
+        posOf(t),
+        ["Length of string", max],
+      );
+    }
+    return { type: "Interp", parts, position: posOf(t) };
+  }
+
+  /** Parses an embedded token list with this parser's state (scopes, options). */
+  protected parseTokens(tokens: Token[]): Node {
+    const savedToks = this.toks;
+    const savedI = this.i;
+    this.toks = tokens;
+    this.i = 0;
+    try {
+      const body: Node[] = [];
+      const pos = posOf(this.tok);
+      while (this.tok.kind !== "eof") {
+        if (this.isSym(";")) {
+          this.nextTok();
+          continue;
+        }
+        const stmt = this.statement(false);
+        if (stmt.type !== "Noop") body.push(stmt);
+        this.terminator(stmt);
+      }
+      if (body.length === 1 && body[0]?.type !== "Let") return body[0] as Node;
+      return { type: "Block", body, position: pos };
+    } finally {
+      this.toks = savedToks;
+      this.i = savedI;
+    }
+  }
+
+  protected arrayLit(): Node {
+    const open = this.nextTok();
+    const items: Node[] = [];
+    while (!this.isSym("]")) {
+      if (this.tok.kind === "eof") {
+        throw perr("MissingToken", "Expecting ']' to end this array literal", posOf(this.tok), [
+          "]",
+        ]);
+      }
+      items.push(this.expr());
+      if (this.isSym(",")) this.nextTok();
+      else if (!this.isSym("]")) {
+        throw perr(
+          "MissingToken",
+          "Expecting ',' to separate the items of this array literal",
+          posOf(this.tok),
+          [","],
+        );
+      }
+    }
+    this.nextTok();
+    const max = this.opt.maxArraySize;
+    if (max > 0 && items.length > max) {
+      throw perr(
+        "LiteralTooLarge",
+        "Size of array literal exceeds the maximum limit",
+        posOf(open),
+        ["Size of array literal", max],
+      );
+    }
+    return { type: "Array", items, position: posOf(open) };
+  }
+
+  protected mapLit(): Node {
+    const open = this.nextTok();
+    const entries: [string, Node][] = [];
+    const seen = new Set<string>();
+    while (!this.isSym("}")) {
+      const k = this.tok;
+      let key: string;
+      if (k.kind === "ident" || k.kind === "string" || k.kind === "keyword") {
+        key = k.text;
+      } else if (k.kind === "int") {
+        key = k.text;
+      } else if (k.kind === "eof") {
+        throw perr("MissingToken", "Expecting '}' to end this object map literal", posOf(k), ["}"]);
+      } else if (k.kind === "reserved") {
+        throw this.reserved(k);
+      } else {
+        throw perr("PropertyExpected", "Expecting name of a property", posOf(k));
+      }
+      this.nextTok();
+      if (seen.has(key)) {
+        throw perr(
+          "DuplicatedProperty",
+          `Duplicated property '${key}' in object map literal`,
+          posOf(k),
+          [key],
+        );
+      }
+      seen.add(key);
+      this.expectSym(":", "to follow the property name in this object map literal");
+      entries.push([key, this.expr()]);
+      if (this.isSym(",")) this.nextTok();
+      else if (!this.isSym("}")) {
+        throw perr(
+          "MissingToken",
+          "Expecting ',' to separate the items of this object map literal",
+          posOf(this.tok),
+          [","],
+        );
+      }
+    }
+    this.nextTok();
+    const max = this.opt.maxMapSize;
+    if (max > 0 && entries.length > max) {
+      throw perr(
+        "LiteralTooLarge",
+        "Number of properties in object map literal exceeds the maximum limit",
+        posOf(open),
+        ["Number of properties in object map literal", max],
+      );
+    }
+    return { type: "MapLit", entries, position: posOf(open) };
+  }
+
+  protected keywordExpr(t: Token): Node {
+    const pos = posOf(t);
+    switch (t.text) {
+      case "true":
+        this.nextTok();
+        return { type: "Const", value: true, position: pos };
+      case "false":
+        this.nextTok();
+        return { type: "Const", value: false, position: pos };
+      case "if":
+        if (!this.opt.allowIfExpression)
+          throw badInput("'if' is not allowed as an expression", pos);
+        return this.ifExpr();
+      case "switch":
+        if (!this.opt.allowSwitchExpression) {
+          throw badInput("'switch' is not allowed as an expression", pos);
+        }
+        return this.switchExpr();
+      case "while":
+      case "loop":
+      case "do":
+      case "for":
+        if (!this.opt.allowLoopExpressions) {
+          throw badInput("Loops are not allowed as expressions", pos);
+        }
+        return this.loopStmt();
+      case "global": {
+        this.nextTok();
+        this.expectSym("::", "after 'global'");
+        const name = this.identifier("after 'global::'");
+        return { type: "GlobalVar", name: name.text, position: pos };
+      }
+      case "fn":
+      case "private":
+        throw perr("WrongFnDefinition", "Function definitions must be at global level", pos);
+      case "break":
+      case "continue":
+      case "return":
+      case "throw":
+        return this.statement(false);
+      default:
+        // A keyword that cannot start an expression (`let x = try {}`).
+        throw badInput(`Unexpected '${t.text}'`, pos);
+    }
+  }
+
+  protected identExpr(): Node {
+    const t = this.nextTok();
+    const pos = posOf(t);
+    const name = t.text;
+    if (name === "this") {
+      this.ctx.usesThis = true;
+      return { type: "This", position: pos };
+    }
+    // Namespaced name: `module::name` or `module::fn(...)`.
+    if (this.isSym("::")) {
+      const path: string[] = [name];
+      while (this.isSym("::")) {
+        this.nextTok();
+        path.push(this.identifier("after '::'").text);
+      }
+      const last = path.pop() as string;
+      const namespace = path.join("::");
+      if (this.opt.strictVariables && !this.importedAlias(path[0] as string)) {
+        throw perr("ModuleUndefined", `Undefined module: ${path[0]}`, pos, [path[0]]);
+      }
+      if (this.isSym("(")) {
+        const args = this.callArgs();
+        if (last === "eval") this.ctx.usesEval = true;
+        return { type: "Call", name: last, args, capture: false, namespace, position: pos };
+      }
+      return { type: "Var", name: `${namespace}::${last}`, decl: undefined, position: pos };
+    }
+    if (this.isSym("(")) {
+      const args = this.callArgs();
+      if (name === "eval") this.ctx.usesEval = true;
+      return { type: "Call", name, args, capture: false, position: pos };
+    }
+    if (this.isSym("!") && this.isSym("(", this.peekTok())) {
+      this.nextTok();
+      const args = this.callArgs();
+      if (name === "eval") this.ctx.usesEval = true;
+      return { type: "Call", name, args, capture: true, position: pos };
+    }
+    const decl = this.resolve(name);
+    if (decl === undefined && this.opt.strictVariables && !this.knownName(name)) {
+      throw perr("VariableUndefined", `Undefined variable: ${name}`, pos, [name]);
+    }
+    return { type: "Var", name, decl, position: pos };
+  }
+
+  protected importedAlias(name: string): boolean {
+    for (let c: FnContext | undefined = this.ctx; c !== undefined; c = c.parent) {
+      if (c.imports.includes(name)) return true;
+    }
+    return this.root.imports.includes(name);
+  }
+
+  protected callArgs(): Node[] {
+    this.expectSym("(", "to start the arguments");
+    const args: Node[] = [];
+    while (!this.isSym(")")) {
+      if (this.tok.kind === "eof") {
+        throw perr("MissingToken", "Expecting ')' to close the arguments list", posOf(this.tok), [
+          ")",
+        ]);
+      }
+      args.push(this.expr());
+      if (this.isSym(",")) this.nextTok();
+      else if (!this.isSym(")")) {
+        throw perr("MissingToken", "Expecting ',' to separate the arguments", posOf(this.tok), [
+          ",",
+        ]);
+      }
+    }
+    this.nextTok();
+    return args;
+  }
+
+  protected postfix(base: Node): Node {
+    let e = base;
+    let levels = 0;
+    // After `?.` or `?[`, the rest of the chain also stops at `()`.
+    let chainSafe = false;
+    try {
+      for (;;) {
+        const t = this.tok;
+        if (t.kind !== "symbol") return e;
+        if (t.text === "." || t.text === "?.") {
+          this.nextTok();
+          const safe: boolean = t.text === "?." || chainSafe;
+          chainSafe = safe;
+          const nameTok = this.tok;
+          if (nameTok.kind !== "ident" && nameTok.kind !== "keyword") {
+            if (nameTok.kind === "reserved") throw this.reserved(nameTok);
+            throw perr("PropertyExpected", "Expecting name of a property", posOf(nameTok));
+          }
+          this.nextTok();
+          if (this.isSym("(")) {
+            const args = this.callArgs();
+            e = {
+              type: "Method",
+              target: e,
+              name: nameTok.text,
+              args,
+              safe,
+              position: posOf(nameTok),
+            };
+          } else if (this.isSym("!") && this.isSym("(", this.peekTok())) {
+            throw perr(
+              "MalformedCapture",
+              "Method calls cannot capture the scope",
+              posOf(this.tok),
+            );
+          } else {
+            e = { type: "Prop", target: e, name: nameTok.text, safe, position: posOf(nameTok) };
+          }
+          this.enter(posOf(t));
+          levels++;
+          continue;
+        }
+        if (t.text === "[" || t.text === "?[") {
+          this.nextTok();
+          const index = this.expr();
+          this.expectSym("]", "to close the index expression");
+          this.checkIndex(e, index);
+          const safe: boolean = t.text === "?[" || chainSafe;
+          chainSafe = safe;
+          e = { type: "Index", target: e, index, safe, position: posOf(t) };
+          this.enter(posOf(t));
+          levels++;
+          continue;
+        }
+        return e;
+      }
+    } finally {
+      this.depth -= levels;
+    }
+  }
+
+  /** The reference rejects some index expressions at parse time. */
+  protected checkIndex(target: Node, index: Node): void {
+    const bad = (what: string) => {
+      throw perr("MalformedIndexExpr", what, index.position, [what]);
+    };
+    const v = index.type === "Const" ? index.value : null;
+    const isIntIdx = index.type === "Const" && (typeof v === "number" || typeof v === "bigint");
+    const isStrIdx = (index.type === "Const" && typeof v === "string") || index.type === "Interp";
+    if (target.type === "MapLit") {
+      if (index.type === "Const" && !isStrIdx) bad("Object map expects string index");
+    } else if (
+      target.type === "Array" ||
+      target.type === "Interp" ||
+      (target.type === "Const" &&
+        (typeof target.value === "string" || typeof target.value === "number"))
+    ) {
+      if (isStrIdx) bad("Array, string or bit-field expects numeric index, not a string");
+    }
+    const literal =
+      target.type === "Array" ||
+      target.type === "MapLit" ||
+      target.type === "Const" ||
+      target.type === "Interp";
+    if (!literal) return;
+    if (index.type === "Const" && !isIntIdx && !isStrIdx) {
+      if (v instanceof Float) bad("Array access expects integer index, not a float");
+      if (v instanceof Char) bad("Array access expects integer index, not a character");
+      if (v === undefined) bad("Array access expects integer index, not ()");
+      if (typeof v === "boolean") bad("Array access expects integer index, not a boolean");
+    }
+    if (index.type === "And" || index.type === "Or") {
+      bad("Array access expects integer index, not a boolean");
+    }
+  }
+}
