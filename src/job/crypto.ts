@@ -12,7 +12,7 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { LRUCache } from "lru-cache";
 import { coerceError } from "../util/index.js";
 import { canonicalBytes } from "./canonical.js";
-import { statementOfProof } from "./merkle.js";
+import { statementDigest, statementOfProof } from "./merkle.js";
 import { libsecp256k1 } from "./native-verify.js";
 import type { BatchProof, Job, JobSignature } from "./types.js";
 
@@ -266,7 +266,7 @@ function checkBatchEntry(
   } catch (e) {
     return { problem: `batch proof refused: ${coerceError(e).message}` };
   }
-  const digest = createHash("sha256").update(statement).digest();
+  const digest = statementDigest(statement);
   const cacheKey = `${sig.public_key}/${digest.toString("hex")}/${sig.signature}`;
   const known = verifiedBatches.get(cacheKey);
   if (known !== undefined) return { problem: null, compressed: known };

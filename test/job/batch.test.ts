@@ -90,6 +90,13 @@ describe("the tree", () => {
         .update(Buffer.concat([Buffer.from([0]), bytes]))
         .digest("hex"),
     );
+    // A large job is hashed in place rather than copied: the same hash.
+    const big = Buffer.alloc(100_000, 0x7b);
+    expect(leafHash(big).toString("hex")).toBe(
+      createHash("sha256")
+        .update(Buffer.concat([Buffer.from([0]), big]))
+        .digest("hex"),
+    );
     const [a, b] = leaves(2) as [Buffer, Buffer];
     expect(nodeHash(a, b).toString("hex")).toBe(
       createHash("sha256")
@@ -175,6 +182,11 @@ describe("the tree", () => {
     ).toThrow("the path holds 4 hashes; job 1 of a batch of 5 has 3");
     expect(() => rootFromProof(l[1] as Buffer, { index: 5, size: 5, path })).toThrow(
       "index 5 is not a position in a batch of 5",
+    );
+    // 64 characters that are not all hex (the schema refuses them first; this holds alone).
+    const notHex = [path[0] as string, `${(path[1] as string).slice(0, 62)}zz`, path[2] as string];
+    expect(() => rootFromProof(l[1] as Buffer, { index: 1, size: 5, path: notHex })).toThrow(
+      "path hash 2 is not 32 bytes of hex",
     );
   });
 
