@@ -9,9 +9,22 @@ import {
   WaitTimeoutError,
 } from "../client/index.js";
 import { generateKeyPair, type Job } from "../job/index.js";
-import { type InstanceInfo, type JobRecord, LOG_LINES_MAX } from "../protocol/index.js";
+import {
+  type InstanceInfo,
+  type JobRecord,
+  LOG_LINES_MAX,
+  type SubmitOutcome,
+} from "../protocol/index.js";
 import { type RedisLocationFlags, redisUrlFromFlags } from "../runtime/cli-options.js";
-import { type JobFlags, jobFromFlags, readSource, UsageError, verifyJobText } from "./horus-job.js";
+import {
+  type BatchFlags,
+  batchFromFile,
+  type JobFlags,
+  jobFromFlags,
+  readSource,
+  UsageError,
+  verifyJobText,
+} from "./horus-job.js";
 
 type Client = HorusClient | SupervisorClient;
 
@@ -189,10 +202,63 @@ async function runJob(
   }
 }
 
-export function submit(flags: JobFlags, cmd: Command) {
+/**
+ * Submits signed jobs in one round trip through Redis. A supervisor has no bulk method: a
+ * call (two) per job there, the batch's one signature checked per job all the same.
+ */
+async function submitAll(client: Client, jobs: readonly Job[]): Promise<SubmitOutcome[]> {
+  if (client instanceof HorusClient) return client.submitSigned(jobs);
+  const out: SubmitOutcome[] = [];
+  for (const job of jobs) {
+    try {
+      await client.submit(job);
+      out.push({ id: job.id, outcome: "stored" });
+    } catch (e) {
+      out.push({ id: job.id, outcome: "failed", error: (e as Error).message });
+    }
+  }
+  return out;
+}
+
+const REFUSED = {
+  exists: "a job with this id exists already",
+  claimed: "this id was claimed by a runner before (it ran, or started)",
+} as const;
+
+/**
+ * `horus submit --batch FILE`: prints the id of each job stored, in the file's order, and
+ * says on stderr which were not and why; exits 1 when any was not.
+ */
+async function submitBatch(flags: BatchFlags, connect: () => Promise<Client>): Promise<number> {
+  const jobs = batchFromFile(flags);
+  const client = await connect();
+  for (const runner of new Set(jobs.map((j) => j.runner))) await warnIfNobodyServes(client, runner);
+  const outcomes = await submitAll(client, jobs);
+  let refused = 0;
+  for (const o of outcomes) {
+    if (o.outcome === "stored") {
+      process.stdout.write(`${o.id}\n`);
+      continue;
+    }
+    refused += 1;
+    say(`job ${o.id} not submitted: ${o.outcome === "failed" ? o.error : REFUSED[o.outcome]}`);
+  }
+  if (refused > 0) say(`${refused} of ${jobs.length} jobs not submitted`);
+  return refused === 0 ? 0 : 1;
+}
+
+export function submit(flags: JobFlags | BatchFlags, cmd: Command) {
   return guarded(cmd, (connect) =>
     traced("horus.submit", async () => {
-      const job = jobFromFlags(flags);
+      if ("batch" in flags && flags.batch !== undefined) return submitBatch(flags, connect);
+      // Without --batch both are required, as for run and sign (commander's own wording).
+      for (const [flag, name] of [
+        ["runner", "--runner <id>"],
+        ["script", "--script <file>"],
+      ] as const)
+        if (flags[flag] === undefined)
+          throw new UsageError(`required option '${name}' not specified (or give --batch <file>)`);
+      const job = jobFromFlags(flags as JobFlags);
       const client = await connect();
       await warnIfNobodyServes(client, job.runner);
       process.stdout.write(`${await client.submit(job)}\n`);

@@ -10,6 +10,7 @@ import {
   type NewJob,
   parseJobJson,
   publicKeyOf,
+  signBatch,
   signJob,
   verifyJobSignatures,
 } from "../job/index.js";
@@ -80,7 +81,10 @@ function parseBackoff(text: string): Backoff {
 }
 
 /** The lifecycle fields the flags ask for (attempts, backoff, run_at, priority). */
-export function lifecycleOf(flags: JobFlags, now: Date): Partial<NewJob> {
+export function lifecycleOf(
+  flags: Pick<JobFlags, "attempts" | "backoff" | "delay" | "at" | "priority">,
+  now: Date,
+): Partial<NewJob> {
   if (flags.delay !== undefined && flags.at !== undefined)
     throw new UsageError("--delay and --at both say when the job runs: give one");
   if (flags.backoff !== undefined && flags.attempts === undefined)
@@ -229,6 +233,99 @@ export function jobFromFlags(flags: JobFlags): Job {
   // The key first: a job is not worth reading a 4 MiB script for when it cannot be signed.
   const key = readSigningKey(flags.key);
   return signJob(unsignedJob(flags), key);
+}
+
+/** `horus submit --batch FILE`: the flags are defaults for every line; --runner and --script optional. */
+export type BatchFlags = Omit<JobFlags, "runner" | "script"> & {
+  runner?: string;
+  script?: string;
+  batch: string;
+};
+
+/** The fields a line of a batch file may give (a job spec: what `createJob` takes). */
+const BATCH_LINE_FIELDS: ReadonlySet<string> = new Set([
+  "payload",
+  "runner",
+  "timeout",
+  "env_vars",
+  "executor",
+  "caller_id",
+  "context_id",
+  "id",
+  "max_attempts",
+  "backoff",
+  "run_at",
+  "priority",
+]);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * The jobs of a batch file (JSON lines, one job spec a line; blank lines skipped), each
+ * checked against the job schema, then signed as one batch with one signature. The flags
+ * are defaults: a line's own fields win, and its `env_vars` are added to `--env`'s. Errors
+ * name the file's line.
+ */
+export function batchFromFile(flags: BatchFlags, now: Date = new Date()): Job[] {
+  const key = readSigningKey(flags.key);
+  const text = readSource(flags.batch, "batch file");
+  const defaultPayload =
+    flags.script === undefined ? undefined : readSource(flags.script, "script");
+  const env = parseEnv(flags.env);
+  const traceparent = currentTraceparent();
+  if (traceparent !== undefined && env.TRACEPARENT === undefined) env.TRACEPARENT = traceparent;
+  const lifecycle = lifecycleOf(flags, now);
+  const jobs: Job[] = [];
+  const lines = text.split("\n");
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    const where = `${flags.batch === "-" ? "standard input" : flags.batch} line ${i + 1}`;
+    let spec: unknown;
+    try {
+      spec = JSON.parse(line);
+    } catch (e) {
+      throw new UsageError(`${where}: not JSON (${(e as Error).message})`);
+    }
+    if (!isObject(spec)) throw new UsageError(`${where}: expected a JSON object (a job spec)`);
+    for (const field of Object.keys(spec))
+      if (!BATCH_LINE_FIELDS.has(field))
+        throw new UsageError(
+          `${where}: unknown field "${field}" (a line may give ${[...BATCH_LINE_FIELDS].join(", ")})`,
+        );
+    const lineEnv = spec.env_vars;
+    const merged: Record<string, unknown> = {
+      executor: flags.executor ?? "",
+      timeout: flags.timeout,
+      context_id: flags.context,
+      caller_id: flags.caller,
+      ...lifecycle,
+      ...(flags.runner === undefined ? {} : { runner: flags.runner }),
+      ...(defaultPayload === undefined ? {} : { payload: defaultPayload }),
+      ...spec,
+      env_vars: isObject(lineEnv) ? { ...env, ...lineEnv } : (lineEnv ?? env),
+    };
+    if (merged.runner === undefined)
+      throw new UsageError(`${where}: no runner: give "runner" on the line, or --runner`);
+    if (merged.payload === undefined)
+      throw new UsageError(`${where}: no payload: give "payload" on the line, or --script`);
+    const job = createJob(merged as unknown as NewJob, now);
+    const checked = jobSchema.safeParse(job);
+    if (!checked.success) {
+      const problems = checked.error.issues.map(
+        (issue) => `${issue.path.join(".")}: ${issue.message}`,
+      );
+      throw new UsageError(`${where}: the job would be refused: ${problems.join("; ")}`);
+    }
+    jobs.push(job);
+  });
+  if (jobs.length === 0) throw new UsageError(`${flags.batch}: no jobs in the batch file`);
+  try {
+    return signBatch(jobs, key);
+  } catch (e) {
+    throw new UsageError(`${flags.batch}: ${(e as Error).message}`);
+  }
 }
 
 /** What `horus verify` finds in a job file: the job, who signed it, what is wrong. */

@@ -60,10 +60,20 @@ function httpUrl(value: string): string {
   return value;
 }
 
-function addJobOptions(cmd: Command): Command {
+/** The job flags; `batch`: --runner and --script become defaults for a batch file's lines. */
+function addJobOptions(cmd: Command, batch = false): Command {
+  const runner = "runner id to send the job to";
+  const script = "file holding the payload, or - for standard input";
+  if (batch)
+    cmd
+      .option("--runner <id>", `${runner} (with --batch: for lines that give none)`)
+      .option("--script <file>", `${script} (with --batch: for lines that give none)`)
+      .option(
+        "--batch <file>",
+        "submit the jobs of a JSON-lines file (- for standard input), one job spec a line, signed as one batch; the other flags are defaults for every line",
+      );
+  else cmd.requiredOption("--runner <id>", runner).requiredOption("--script <file>", script);
   return cmd
-    .requiredOption("--runner <id>", "runner id to send the job to")
-    .requiredOption("--script <file>", "file holding the payload, or - for standard input")
     .option("--executor <name>", "hero, sal or osiris (informational)")
     .addOption(
       new Option("--timeout <seconds>", "job timeout (at most 7 days)")
@@ -128,8 +138,8 @@ addJobOptions(program.command("run"))
   .addOption(runnerKeysOption())
   .action(lazy("run"));
 
-addJobOptions(program.command("submit"))
-  .description("sign and submit a job; prints its id")
+addJobOptions(program.command("submit"), true)
+  .description("sign and submit a job (or a batch file's jobs under one signature); prints ids")
   .action(lazy("submit"));
 
 addJobOptions(program.command("sign"))

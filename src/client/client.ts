@@ -9,6 +9,7 @@ import {
   type NewJob,
   retryJobOf,
   retryRefusal,
+  signBatch,
   signJob,
 } from "../job/index.js";
 import {
@@ -29,6 +30,7 @@ import {
   purgeDead,
   recordOf,
   resubmitDead,
+  type SubmitOutcome,
   whenReady,
 } from "../protocol/index.js";
 import { followLogs } from "./follow.js";
@@ -44,6 +46,14 @@ export type { DeadLetterDetail, DeadPage } from "../protocol/index.js";
 const WAIT_MARGIN_S = 30;
 /** BLPOP in slices so a waiter notices a Redis restart and a caller's abort. */
 const WAIT_SLICE_S = 5;
+
+/** How `submitMany` signs the batch. */
+export interface SubmitManyOptions {
+  /** Private keys (hex): each signs the whole batch with one signature. */
+  privateKeys: readonly string[];
+  /** The jobs' `created_at` (now by default). */
+  now?: Date;
+}
 
 export class WaitTimeoutError extends Error {
   override readonly name = "WaitTimeoutError";
@@ -101,9 +111,39 @@ export class HorusClient {
     return job;
   }
 
+  /**
+   * New jobs signed as one batch (docs/protocol.md, "Batch signatures"): one signature per
+   * key for all of them, each job carrying its proof. Refuses two jobs with one id.
+   */
+  static signedBatch(specs: readonly NewJob[], privateKeys: readonly string[], now?: Date): Job[] {
+    if (privateKeys.length === 0) throw new Error("a batch needs at least one signing key");
+    const at = now ?? new Date();
+    let jobs = specs.map((spec) => createJob(spec, at));
+    for (const key of privateKeys) jobs = signBatch(jobs, key);
+    return jobs;
+  }
+
   async submit(job: Job): Promise<string> {
     await this.store.submit(job);
     return job.id;
+  }
+
+  /**
+   * Signs the jobs as one batch and submits them all in one round trip (see submitSigned).
+   * One outcome per job, in order; the ids are in the outcomes.
+   */
+  submitMany(specs: readonly NewJob[], opts: SubmitManyOptions): Promise<SubmitOutcome[]> {
+    return this.submitSigned(HorusClient.signedBatch(specs, opts.privateKeys, opts.now));
+  }
+
+  /**
+   * Submits signed jobs (a batch, or any jobs) in one round trip: SUBMIT_MANY calls of at most
+   * SUBMIT_MANY_MAX_JOBS jobs, sent together. Each job is stored as `submit` stores it or
+   * refused on its own (`exists`, `claimed`); `failed` means its call failed, and sending the
+   * same jobs again is safe. Never throws for a refused job: read the outcomes.
+   */
+  submitSigned(jobs: readonly Job[]): Promise<SubmitOutcome[]> {
+    return this.store.submitMany(jobs);
   }
 
   /**

@@ -9,10 +9,12 @@
 import { createHash, createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { LRUCache } from "lru-cache";
 import { coerceError } from "../util/index.js";
 import { canonicalBytes } from "./canonical.js";
+import { statementDigest, statementOfProof } from "./merkle.js";
 import { libsecp256k1 } from "./native-verify.js";
-import type { Job, JobSignature } from "./types.js";
+import type { BatchProof, Job, JobSignature } from "./types.js";
 
 export interface KeyPair {
   /** 32-byte secret key, hex. */
@@ -151,6 +153,9 @@ export function verifySignature(
   return { problem, signer: compressed };
 }
 
+/** What a signature that does not verify over its message is told (a batch's says more). */
+const MISMATCH = "signature does not match the job";
+
 /** SHA-256 of the message, computed once however many signatures need it. */
 function lazyHash(message: Uint8Array): () => Uint8Array {
   let hash: Uint8Array | undefined;
@@ -193,7 +198,7 @@ function checkWithKey(
     ? native.ecdsaVerify(native.signatureNormalize(compact), hash(), key.uncompressed)
     : // OpenSSL hashes the message with SHA-256 (the prehash) and checks r||s.
       nodeVerify("sha256", message, { key: key.key, dsaEncoding: "ieee-p1363" }, compact);
-  return { problem: ok ? null : "signature does not match the job", compressed: key.compressed };
+  return { problem: ok ? null : MISMATCH, compressed: key.compressed };
 }
 
 function isZero(bytes: Uint8Array): boolean {
@@ -223,7 +228,7 @@ function checkCompactNatively(
   if (normalized === undefined)
     return { problem: "signature is not a valid compact signature", compressed: key.compressed };
   const ok = native.ecdsaVerify(normalized, hash(), key.uncompressed);
-  return { problem: ok ? null : "signature does not match the job", compressed: key.compressed };
+  return { problem: ok ? null : MISMATCH, compressed: key.compressed };
 }
 
 export interface SignatureReport {
@@ -238,7 +243,50 @@ export function verifyJobSignatures(job: Job): SignatureReport {
   return verifySignatures(canonicalBytes(job), job.signatures);
 }
 
-/** Verifies every signature of a list against one message (a job's, a schedule's...). */
+/**
+ * Batch signatures verified already: the key and the signature as written, and SHA-256 of the
+ * batch statement they were checked over, to the signer's compressed key. An entry is exactly
+ * an ECDSA verification that succeeded, so a hit answers what verifying again would answer;
+ * the other jobs of a batch then cost their climb to the root (a few hashes) and a lookup.
+ * Only successes are kept, and at most BATCH_CACHE_SIZE of them, least recently used out
+ * first: batches a runner works through are seldom more than a few at a time.
+ */
+const BATCH_CACHE_SIZE = 4096;
+const verifiedBatches = new LRUCache<string, string>({ max: BATCH_CACHE_SIZE });
+
+/** A batch entry's verdict: the proof must lead from `message` to a root its key signed. */
+function checkBatchEntry(
+  message: Uint8Array,
+  sig: JobSignature,
+  proof: BatchProof,
+): { problem: string | null; compressed?: string } {
+  let statement: Uint8Array;
+  try {
+    statement = statementOfProof(message, proof);
+  } catch (e) {
+    return { problem: `batch proof refused: ${coerceError(e).message}` };
+  }
+  const digest = statementDigest(statement);
+  const cacheKey = `${sig.public_key}/${digest.toString("hex")}/${sig.signature}`;
+  const known = verifiedBatches.get(cacheKey);
+  if (known !== undefined) return { problem: null, compressed: known };
+  const verdict = checkWithKey(statement, sig, () => digest);
+  if (verdict.problem === null && verdict.compressed !== undefined)
+    verifiedBatches.set(cacheKey, verdict.compressed);
+  else if (verdict.problem === MISMATCH)
+    return {
+      problem:
+        "batch signature does not match the root this job's proof leads to (the job, its index or its path differs from what was signed)",
+      compressed: verdict.compressed,
+    };
+  return verdict;
+}
+
+/**
+ * Verifies every signature of a list against one message (a job's, a schedule's...). An
+ * entry with a `batch` proof is checked over the batch statement the proof leads to from the
+ * message (batch.ts); a plain entry over the message itself.
+ */
 export function verifySignatures(
   message: Uint8Array,
   signatures: readonly JobSignature[],
@@ -246,7 +294,10 @@ export function verifySignatures(
   const hash = lazyHash(message);
   const report: SignatureReport = { valid: [], invalid: [] };
   signatures.forEach((sig, i) => {
-    const { problem, compressed } = checkWithKey(message, sig, hash);
+    const { problem, compressed } =
+      sig.batch === undefined
+        ? checkWithKey(message, sig, hash)
+        : checkBatchEntry(message, sig, sig.batch);
     if (problem === null && compressed !== undefined) report.valid.push(compressed);
     else report.invalid.push(`signature ${i + 1} (${sig.public_key.slice(0, 12)}…): ${problem}`);
   });

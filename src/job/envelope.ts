@@ -1,7 +1,9 @@
 // One check for everything signed that authorises runs: a job, a schedule (each of its
-// occurrences), and later batches and flows. Whatever the envelope, a run is allowed only
-// when its signed bytes verify under at least one key the runner trusts, inside the window in
-// which those bytes are accepted at all.
+// occurrences), and later flows. Whatever the envelope, a run is allowed only when its signed
+// bytes verify under at least one key the runner trusts, inside the window in which those
+// bytes are accepted at all. A signature may cover the bytes alone or a batch holding them
+// (an entry with a `batch` proof, batch.ts): verifySignatures judges both, so every caller
+// accepts batch-signed envelopes with no case of its own.
 import { verifySignatures } from "./crypto.js";
 import type { ErrorKind, JobSignature } from "./types.js";
 

@@ -4,10 +4,12 @@
 // input it is unsure of (every invalid one among them) goes to the schema, which alone
 // words the errors. test/fuzz/job.test.ts holds it to that.
 import { JOB_LIMITS } from "./limits.js";
-import type { Job, JobSignature } from "./types.js";
+import { BATCH_MAX_PATH, BATCH_MAX_SIZE } from "./merkle.js";
+import type { BatchProof, Job, JobSignature } from "./types.js";
 
 const ID = /^[A-Za-z0-9._:-]+$/;
 const HEX = /^(0x)?[0-9a-fA-F]+$/;
+const HASH = /^[0-9a-fA-F]{64}$/;
 const RFC3339_START = /^\d{4}-\d{2}-\d{2}T/;
 const MAX_TIMEOUT_S = 7 * 24 * 3600;
 
@@ -48,16 +50,47 @@ function envVars(v: unknown): Record<string, string> | undefined {
   return count <= JOB_LIMITS.envVars ? out : undefined;
 }
 
+/**
+ * A batch proof with exactly its three members, in range: every job of a batch carries one,
+ * so batches must not fall back to the schema. Anything else (an extra member, a path of
+ * something other than plain hash strings) goes to the schema, which words the error.
+ */
+function batchProof(v: unknown): BatchProof | undefined {
+  if (!isPlainObject(v)) return undefined;
+  let members = 0;
+  for (const name in v) {
+    if (!Object.hasOwn(v, name)) return undefined;
+    members += 1;
+  }
+  const { index, size, path } = v;
+  if (members !== 3 || typeof size !== "number" || typeof index !== "number") return undefined;
+  if (!Number.isInteger(size) || size < 1 || size > BATCH_MAX_SIZE) return undefined;
+  if (!Number.isInteger(index) || index < 0 || index >= size) return undefined;
+  if (!Array.isArray(path) || path.length > BATCH_MAX_PATH) return undefined;
+  const hashes: string[] = [];
+  for (const h of path) {
+    if (typeof h !== "string" || !HASH.test(h)) return undefined;
+    hashes.push(h);
+  }
+  return { index, size, path: hashes };
+}
+
 function signatures(v: unknown): JobSignature[] | undefined {
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.length > JOB_LIMITS.signatures) return undefined;
   const out: JobSignature[] = [];
   for (const s of v) {
     if (!isPlainObject(s)) return undefined;
-    const { public_key, signature } = s;
+    const { public_key, signature, batch } = s;
     if (typeof public_key !== "string" || !HEX.test(public_key)) return undefined;
     if (typeof signature !== "string" || !HEX.test(signature)) return undefined;
-    out.push({ public_key, signature });
+    if (batch === undefined) {
+      out.push({ public_key, signature });
+      continue;
+    }
+    const proof = batchProof(batch);
+    if (proof === undefined) return undefined;
+    out.push({ public_key, signature, batch: proof });
   }
   return out;
 }

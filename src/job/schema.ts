@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { coerceError } from "../util/index.js";
 import { JOB_LIMITS } from "./limits.js";
+import { BATCH_MAX_PATH, BATCH_MAX_SIZE } from "./merkle.js";
 import { quickJob } from "./quick-parse.js";
 import type { Job } from "./types.js";
 
@@ -15,6 +16,25 @@ const rfc3339 = z
   .refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
     message: "must be an RFC 3339 timestamp",
   });
+
+/**
+ * A batch signature's proof (batch.ts). Its shape only: whether the path is as long as the
+ * index and size need, and where it leads, is the signature check's to say (`unauthorized`),
+ * like any other signature that does not hold.
+ */
+const batchProof = z
+  .strictObject({
+    index: z.number().int("must be a whole number").min(0, "must be >= 0"),
+    size: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(BATCH_MAX_SIZE, `must be at most ${BATCH_MAX_SIZE}`),
+    path: z
+      .array(z.string().regex(/^[0-9a-fA-F]{64}$/, "must be a SHA-256 hash (64 hex characters)"))
+      .max(BATCH_MAX_PATH, `has more than ${BATCH_MAX_PATH} hashes`),
+  })
+  .refine((b) => b.index < b.size, { message: "must be less than size", path: ["index"] });
 
 const delayMs = z
   .number()
@@ -54,7 +74,7 @@ export const jobSchema = z.object({
   created_at: rfc3339,
   updated_at: rfc3339.optional(),
   signatures: z
-    .array(z.object({ public_key: hex, signature: hex }))
+    .array(z.object({ public_key: hex, signature: hex, batch: batchProof.optional() }))
     .max(JOB_LIMITS.signatures, `has more than ${JOB_LIMITS.signatures} signatures`)
     .default([]),
   max_attempts: z

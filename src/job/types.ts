@@ -6,6 +6,21 @@ export interface JobSignature {
   public_key: string;
   /** Signature, hex: 64-byte compact r||s (or DER). */
   signature: string;
+  /**
+   * Set when the signature covers a batch of jobs, not this job alone: where the job sits in
+   * the batch, so a verifier can climb from its bytes to the signed root (batch.ts).
+   */
+  batch?: BatchProof;
+}
+
+/** Where a job sits in a signed batch (docs/protocol.md, "Batch signatures"). */
+export interface BatchProof {
+  /** The job's position, from 0. */
+  index: number;
+  /** How many jobs the batch holds (signed with the root: it fixes the tree's shape). */
+  size: number;
+  /** Sibling hashes from the leaf up (hex, 32 bytes each); none where a node is promoted. */
+  path: string[];
 }
 
 export interface Job {

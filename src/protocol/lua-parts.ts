@@ -177,3 +177,33 @@ local function trim_index(job_key, id, ttl)
   if #old > 0 then redis.call('ZREM', index_key(job_key, id), unpack(old)) end
 end
 `;
+
+/**
+ * SUBMIT's work for one job, shared by SUBMIT and SUBMIT_MANY so both store, index, announce
+ * and queue a job the same way: refuse an id that exists or was claimed (-1, -7), store the
+ * hash, add it to the job index, then either the delayed set (due later: `scheduled`, and
+ * the runners told when) or its priority's list (`queued`). The job hash's field, value
+ * pairs are ARGV[first..last]. Needs EVENT_FN, INDEX_FN and QUEUE_FN spliced before it.
+ */
+export const SUBMIT_FN = `
+local function submit_job(job, queue, reply, claim, delayed, id, due, prio, control, first, last)
+  if redis.call('EXISTS', job) == 1 then return -1 end
+  if redis.call('EXISTS', claim) == 1 then return -7 end
+  -- A reply left under this id (an earlier job's, kept longer) must not answer this one's waiter.
+  redis.call('DEL', reply)
+  redis.call('HSET', job, unpack(ARGV, first, last))
+  due = tonumber(due) or 0
+  index_job(job, id)
+  local runner = redis.call('HGET', job, 'runner')
+  if due > 0 then
+    emit(job, id, 'scheduled', runner)
+    redis.call('ZADD', delayed, due, id)
+    -- The runners' delayed watch sleeps until the earliest due time it knows: tell it.
+    redis.call('PUBLISH', control, '{"due":' .. string.format('%d', due) .. '}')
+    return 1
+  end
+  emit(job, id, 'queued', runner)
+  push_queued(queue, prio, id, false)
+  return 1
+end
+`;

@@ -17,7 +17,10 @@ function shaOf(def: ScriptDef): string {
 }
 
 function checkKeyCount(def: ScriptDef, keys: readonly string[]): void {
-  if (keys.length !== def.keys) {
+  if (def.keysPerItem === true) {
+    if (keys.length === 0 || keys.length % def.keys !== 0)
+      throw new Error(`${def.name} takes ${def.keys} keys per item, got ${keys.length}`);
+  } else if (keys.length !== def.keys) {
     throw new Error(`${def.name} takes ${def.keys} keys, got ${keys.length}`);
   }
 }
@@ -30,10 +33,10 @@ export async function runScript(
 ): Promise<unknown> {
   checkKeyCount(def, keys);
   try {
-    return await redis.evalsha(shaOf(def), def.keys, ...keys, ...args);
+    return await redis.evalsha(shaOf(def), keys.length, ...keys, ...args);
   } catch (e) {
     if (!isNoScript(e)) throw e;
-    return await redis.eval(scriptSource(def), def.keys, ...keys, ...args);
+    return await redis.eval(scriptSource(def), keys.length, ...keys, ...args);
   }
 }
 
@@ -47,7 +50,7 @@ export function scriptCommand(
   args: readonly (string | number)[],
 ): Command {
   checkKeyCount(def, keys);
-  return textCommand("evalsha", shaOf(def), def.keys, ...keys, ...args);
+  return textCommand("evalsha", shaOf(def), keys.length, ...keys, ...args);
 }
 
 export function isNoScript(error: unknown): boolean {

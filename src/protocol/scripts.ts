@@ -11,6 +11,7 @@ import {
   KEEP_FN,
   NOW_FN,
   QUEUE_FN,
+  SUBMIT_FN,
 } from "./lua-parts.js";
 
 export { NOW_FN };
@@ -30,6 +31,11 @@ export interface ScriptDef {
   readonly readOnly?: boolean;
   /** The script may run when Redis is out of memory (it writes next to nothing). */
   readonly allowOom?: boolean;
+  /**
+   * `keys` is the count for one item (one job): a call passes any positive multiple of it,
+   * one set of keys per item, so every key a call touches is still declared in KEYS.
+   */
+  readonly keysPerItem?: boolean;
 }
 
 /** What is sent to Redis for a script: its flags line, then its Lua. */
@@ -55,27 +61,58 @@ export const SUBMIT: ScriptDef = {
 -- included: "scheduled" when due later, else "dispatched")
 -- returns 1 queued (or scheduled), -1 the id exists already, -7 the id was claimed by a
 -- runner before
-if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-if redis.call('EXISTS', KEYS[4]) == 1 then return -7 end
--- A reply left under this id (an earlier job's, kept longer) must not answer this one's waiter.
-redis.call('DEL', KEYS[3])
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
-local due = tonumber(ARGV[2]) or 0
 ${EVENT_FN}
 ${INDEX_FN}
-index_job(KEYS[1], ARGV[1])
-local runner = redis.call('HGET', KEYS[1], 'runner')
-if due > 0 then
-  emit(KEYS[1], ARGV[1], 'scheduled', runner)
-  redis.call('ZADD', KEYS[5], due, ARGV[1])
-  -- The runners' delayed watch sleeps until the earliest due time it knows: tell it.
-  redis.call('PUBLISH', ARGV[4], '{"due":' .. string.format('%d', due) .. '}')
-  return 1
-end
 ${QUEUE_FN}
-emit(KEYS[1], ARGV[1], 'queued', runner)
-push_queued(KEYS[2], ARGV[3], ARGV[1], false)
-return 1
+${SUBMIT_FN}
+return submit_job(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3],
+  ARGV[4], 5, #ARGV)
+`,
+};
+
+/**
+ * SUBMIT for many jobs in one call (a client submitting a batch): each job is judged and
+ * stored exactly as SUBMIT would, in order, and refused on its own (its id exists, or was
+ * claimed) without stopping the others. The call's layout is checked before anything is
+ * written, so a malformed call changes nothing. Callers bound how many jobs one call holds
+ * (see JobStore.submitMany): Redis runs nothing else while a script runs.
+ */
+export const SUBMIT_MANY: ScriptDef = {
+  name: "horusSubmitMany",
+  keys: 5,
+  keysPerItem: true,
+  lua: `
+-- KEYS: for each job, SUBMIT's five keys in SUBMIT's order (job hash, runner queue, reply
+-- list, claim, the runner id's delayed set)
+-- ARGV: for each job, in the same order: id, due time in ms (0: now), priority ("" for 5),
+-- the runner id's control channel, n, then n items: the job hash's field, value pairs
+-- returns one SUBMIT code per job, in order: 1 queued (or scheduled), -1 the id exists
+-- already, -7 the id was claimed by a runner before
+local jobs = #KEYS / 5
+local a = 1
+for j = 1, jobs do
+  local n = tonumber(ARGV[a + 4])
+  if n == nil or n < 2 or n % 2 ~= 0 then
+    return redis.error_reply('SUBMIT_MANY: job ' .. j .. ' has no field count')
+  end
+  a = a + 5 + n
+end
+if a ~= #ARGV + 1 or jobs ~= math.floor(jobs) then
+  return redis.error_reply('SUBMIT_MANY: ARGV does not hold KEYS/5 jobs')
+end
+${EVENT_FN}
+${INDEX_FN}
+${QUEUE_FN}
+${SUBMIT_FN}
+local out = {}
+a = 1
+for k = 1, #KEYS, 5 do
+  local n = tonumber(ARGV[a + 4])
+  out[#out + 1] = submit_job(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
+    ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], a + 5, a + 4 + n)
+  a = a + 5 + n
+end
+return out
 `,
 };
 

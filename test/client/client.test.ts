@@ -71,3 +71,42 @@ describe("HorusClient.run", () => {
     expect(records.map((r) => r.id)).toEqual(jobs.map((j) => j.id));
   });
 });
+
+describe("HorusClient.submitMany", () => {
+  test("signs one batch, submits it in one go, and each job runs", async () => {
+    const specs = Array.from({ length: 30 }, (_, i) => ({
+      payload: `echo b${i}`,
+      runner: "r1",
+      timeout: 10,
+    }));
+    const outcomes = await client.submitMany(specs, { privateKeys: [key.private_key] });
+    expect(outcomes.map((o) => o.outcome)).toEqual(specs.map(() => "stored"));
+    const records = await Promise.all(outcomes.map((o) => client.wait(o.id)));
+    expect(records.map((r) => r.result)).toEqual(specs.map((_, i) => ({ success: `b${i}` })));
+    // One signature for all of them, each with its own proof.
+    const stored = await Promise.all(outcomes.map((o) => client.store.loadJob(o.id)));
+    const signatures = stored.map((j) => j?.signatures[0]);
+    expect(new Set(signatures.map((s) => s?.signature)).size).toBe(1);
+    expect(signatures.map((s) => s?.batch?.index)).toEqual(specs.map((_, i) => i));
+  });
+
+  test("after SCRIPT FLUSH too; the same jobs sent again are each refused as existing", async () => {
+    await redis.script("FLUSH");
+    const jobs = HorusClient.signedBatch(
+      [1, 2, 3].map((i) => ({ payload: `echo again ${i}`, runner: "r1", timeout: 10 })),
+      [key.private_key],
+    );
+    expect((await client.submitSigned(jobs)).map((o) => o.outcome)).toEqual([
+      "stored",
+      "stored",
+      "stored",
+    ]);
+    expect((await client.submitSigned(jobs)).map((o) => o.outcome)).toEqual([
+      "exists",
+      "exists",
+      "exists",
+    ]);
+    const records = await Promise.all(jobs.map((j) => client.wait(j.id)));
+    expect(records.map((r) => r.attempts)).toEqual([1, 1, 1]);
+  });
+});

@@ -106,6 +106,86 @@ describe("horus", () => {
     expect((await horus(["logs", id])).stdout).toBe("one\ntwo\n");
   });
 
+  test("submit --batch: one signature for every line, ids in order, each job runs", async () => {
+    const file = join(tmpdir(), `horus-${ns}-batch.jsonl`);
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ payload: "echo first\nenv WHO" }),
+        "",
+        JSON.stringify({ payload: "env WHO", env_vars: { WHO: "line" }, priority: 7 }),
+        JSON.stringify({ id: `${ns}-fixed` }),
+      ].join("\n"),
+    );
+    // --runner, --env and --script are defaults: the last line takes the script's payload.
+    const s = await horus(
+      ["submit", "--batch", file, "--runner", "cli", "--env", "WHO=flag", "--script", "-"],
+      "echo from script",
+      { HORUS_SIGNING_KEY: keys.private_key },
+    );
+    expect(s.stderr).toBe("");
+    expect(s.code).toBe(0);
+    const ids = s.stdout.trim().split("\n");
+    expect(ids).toHaveLength(3);
+    expect(ids[2]).toBe(`${ns}-fixed`);
+    const client = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
+    try {
+      const records = await Promise.all(ids.map((id) => client.wait(id, 20)));
+      expect(records.map((r) => r.result)).toEqual([
+        { success: "first\nflag" },
+        { success: "line" },
+        { success: "from script" },
+      ]);
+      const jobs = await Promise.all(ids.map((id) => client.store.loadJob(id)));
+      expect(new Set(jobs.map((j) => j?.signatures[0]?.signature)).size).toBe(1);
+      expect(jobs.map((j) => j?.signatures[0]?.batch?.size)).toEqual([3, 3, 3]);
+    } finally {
+      await client.close();
+    }
+    // The same file again: the fixed id is taken, the others are new; exit 1, named.
+    const again = await horus(
+      ["submit", "--batch", file, "--runner", "cli", "--script", "-"],
+      "echo x",
+      {
+        HORUS_SIGNING_KEY: keys.private_key,
+      },
+    );
+    expect(again.code).toBe(1);
+    expect(again.stdout.trim().split("\n")).toHaveLength(2);
+    expect(again.stderr).toContain(
+      `job ${ns}-fixed not submitted: a job with this id exists already`,
+    );
+    expect(again.stderr).toContain("1 of 3 jobs not submitted");
+  });
+
+  test("submit --batch: a bad line is a usage error naming the line, and nothing is queued", async () => {
+    const before = await redis.llen(`${ns}:runner:cli:jobs`);
+    const bad = await horus(
+      ["submit", "--batch", "-", "--runner", "cli"],
+      `${JSON.stringify({ payload: "echo ok" })}\n${JSON.stringify({ payload: "echo x", timeout: -1 })}\n`,
+      { HORUS_SIGNING_KEY: keys.private_key },
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      "standard input line 2: the job would be refused: timeout: must be > 0",
+    );
+    const typo = await horus(["submit", "--batch", "-", "--runner", "cli"], '{"paylod": "x"}', {
+      HORUS_SIGNING_KEY: keys.private_key,
+    });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('line 1: unknown field "paylod"');
+    const none = await horus(["submit", "--batch", "-"], '{"payload": "x"}', {
+      HORUS_SIGNING_KEY: keys.private_key,
+    });
+    expect(none.stderr).toContain('line 1: no runner: give "runner" on the line, or --runner');
+    const plain = await horus(["submit", "--script", "-"], "echo x", {
+      HORUS_SIGNING_KEY: keys.private_key,
+    });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain("required option '--runner <id>' not specified");
+    expect(await redis.llen(`${ns}:runner:cli:jobs`)).toBe(before);
+  });
+
   test("logs --follow goes on past the log's line cap and says on stderr what it missed", async () => {
     // 10,005 lines: the log keeps the newest 10,000. The follow starts while the job sleeps
     // (3 s, far longer than the command takes to start), reads the first line, then reads on.

@@ -11,6 +11,7 @@ import {
   type Job,
   jobSchema,
   parseJob,
+  signBatch,
   signJob,
   verifyJobSignatures,
 } from "../../src/job/index.js";
@@ -187,6 +188,64 @@ describe("job fuzzing", () => {
     fc.assert(
       fc.property(jobArb, (job) => {
         expect(quickJob({ ...signJob(job, key.private_key) })).toBeDefined();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("the quick parse of a batch proof accepts only what the schema accepts", () => {
+    const hash = fc.stringMatching(/^[0-9a-fA-F]{64}$/);
+    const number = fc.oneof(
+      fc.integer({ min: -2, max: 40 }),
+      fc.constantFrom(0.5, -0, 2 ** 32 - 1, 2 ** 32, Number.NaN, "1"),
+    );
+    const proof = fc.oneof(
+      fc.record({ index: number, size: number, path: fc.array(hash, { maxLength: 34 }) }),
+      fc.record({
+        index: number,
+        size: number,
+        path: fc.oneof(
+          fc.array(fc.oneof(hash, fc.string({ maxLength: 66 }), fc.anything()), { maxLength: 3 }),
+          fc.anything(),
+        ),
+        extra: fc.option(fc.anything(), { nil: undefined }),
+      }),
+      fc.anything(),
+    );
+    // Valid batch-signed jobs, and the same with their first proof replaced by anything.
+    const batched = fc
+      .tuple(fc.array(jobArb, { minLength: 1, maxLength: 4 }), fc.nat())
+      .map(([list, pick]) => {
+        const unique = list.map((j, i) => ({ ...j, id: `${j.id}-${i}` }));
+        return JSON.parse(JSON.stringify(signBatch(unique, key.private_key)[pick % unique.length]));
+      });
+    const mutated = fc.tuple(batched, proof).map(([job, batch]) => {
+      job.signatures[0].batch = batch;
+      return job;
+    });
+    let quick = 0;
+    fc.assert(
+      fc.property(fc.oneof(batched, mutated), (input) => {
+        const fast = quickJob(input);
+        if (fast === undefined) return;
+        quick += 1;
+        const slow = jobSchema.safeParse(input);
+        expect(slow.success).toBe(true);
+        if (slow.success)
+          expect(fast).toEqual({
+            ...slow.data,
+            updated_at: slow.data.updated_at ?? slow.data.created_at,
+          });
+      }),
+      { numRuns: RUNS * 5 },
+    );
+    expect(quick).toBeGreaterThan(RUNS);
+    // Every job of a real batch takes the quick path, and verifies after it.
+    fc.assert(
+      fc.property(batched, (input) => {
+        const fast = quickJob(input);
+        expect(fast).toBeDefined();
+        expect(verifyJobSignatures(fast as Job).valid).toEqual([key.public_key]);
       }),
       { numRuns: RUNS },
     );

@@ -2,12 +2,17 @@
 // every Lua script and Redis key the code defines must be described there.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { describe, expect, test } from "vitest";
 import {
+  batchStatement,
   canonicalBytes,
   type Job,
+  leafHash,
+  merkleTree,
   parseJob,
   publicKeyOf,
+  signBatch,
   signJob,
   verifyJobSignatures,
 } from "../../src/job/index.js";
@@ -95,6 +100,61 @@ describe("the lifecycle fields' vector", () => {
     // Removing one is a change too.
     const { priority: _p, ...without } = signed;
     expect(verifyJobSignatures(without).invalid).toHaveLength(1);
+  });
+});
+
+describe("the batch signature's vectors (section 2a)", () => {
+  const jobs = (JSON.parse(vector("batch_jobs")) as unknown[]).map((j) => parseJob(j));
+  const sha256 = (...parts: Uint8Array[]) => {
+    const h = createHash("sha256");
+    for (const p of parts) h.update(p);
+    return h.digest();
+  };
+  const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+  test("the leaves, the node, the root and the statement, computed from the text alone", () => {
+    // Written out here with node:crypto, not with the code under test.
+    const leaves = jobs.map((j) => sha256(Buffer.from([0]), canonicalBytes(j)));
+    expect(leaves.map(hex).join("\n")).toBe(vector("batch_leaves"));
+    const [l0, l1, l2] = leaves as [Buffer, Buffer, Buffer];
+    const node = sha256(Buffer.from([1]), l0, l1);
+    expect(hex(node)).toBe(vector("batch_node_01"));
+    const root = sha256(Buffer.from([1]), node, l2);
+    expect(hex(root)).toBe(vector("batch_root"));
+    const statement = Buffer.concat([
+      Buffer.from("horus-batch-v1\n", "ascii"),
+      Buffer.from([0, 0, 0, 3]),
+      root,
+    ]);
+    expect(statement.length).toBe(51);
+    expect(hex(statement)).toBe(vector("batch_statement"));
+    expect(hex(sha256(statement))).toBe(vector("batch_digest"));
+    // An independent check of the signature: noble over the digest, no prehash.
+    const signature = Buffer.from(vector("batch_signature"), "hex");
+    const publicKey = Buffer.from(vector("public_key"), "hex");
+    expect(secp256k1.verify(signature, sha256(statement), publicKey, { prehash: false })).toBe(
+      true,
+    );
+  });
+
+  test("the code makes the same tree, signature and proofs, and every job verifies", () => {
+    const leaves = jobs.map((j) => leafHash(canonicalBytes(j)));
+    const { root } = merkleTree(leaves);
+    expect(root.toString("hex")).toBe(vector("batch_root"));
+    expect(batchStatement(3, root).toString("hex")).toBe(vector("batch_statement"));
+    const signed = signBatch(jobs, vector("private_key"));
+    expect(signed.map((j) => JSON.stringify(j.signatures[0]?.batch)).join("\n")).toBe(
+      vector("batch_proofs"),
+    );
+    for (const job of signed) {
+      expect(job.signatures[0]?.signature).toBe(vector("batch_signature"));
+      expect(job.signatures[0]?.public_key).toBe(vector("public_key"));
+      expect(verifyJobSignatures(job)).toEqual({ valid: [vector("public_key")], invalid: [] });
+    }
+    // The signature covers the statement, never a job's own bytes.
+    const [first] = signed as [Job];
+    const { batch: _b, ...plain } = first.signatures[0] as Job["signatures"][0];
+    expect(verifyJobSignatures({ ...first, signatures: [plain] }).valid).toEqual([]);
   });
 });
 
