@@ -31,6 +31,7 @@ import {
   recordOf,
   resubmitDead,
   type SubmitOutcome,
+  submitMany,
   whenReady,
 } from "../protocol/index.js";
 import { followLogs } from "./follow.js";
@@ -143,7 +144,7 @@ export class HorusClient {
    * same jobs again is safe. Never throws for a refused job: read the outcomes.
    */
   submitSigned(jobs: readonly Job[]): Promise<SubmitOutcome[]> {
-    return this.store.submitMany(jobs);
+    return submitMany(this.store, jobs);
   }
 
   /**

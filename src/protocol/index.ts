@@ -13,4 +13,5 @@ export * from "./scan.js";
 export * from "./schedules.js";
 export { isNoScript } from "./scripts-runner.js";
 export * from "./store.js";
+export * from "./submit-many.js";
 export * from "./supervisor-store.js";

@@ -9,6 +9,7 @@ import {
   RedisKeys,
   SUBMIT_MANY_MAX_JOBS,
   type SubmitOutcome,
+  submitMany,
 } from "../../src/protocol/index.js";
 import { SUBMIT_MANY } from "../../src/protocol/scripts.js";
 import { runScript } from "../../src/protocol/scripts-runner.js";
@@ -96,7 +97,7 @@ describe("SUBMIT_MANY", () => {
     const one = namespace("submit-one");
     const many = namespace("submit-many");
     for (const job of list) await one.store.submit(job);
-    const outcomes = await many.store.submitMany(list);
+    const outcomes = await submitMany(many.store, list);
     expect(outcomes).toEqual(list.map((j) => ({ id: j.id, outcome: "stored" })));
     expect(await snapshot(many.ns, list)).toEqual(await snapshot(one.ns, list));
   });
@@ -107,7 +108,7 @@ describe("SUBMIT_MANY", () => {
     const [a, b, c] = list as [Job, Job, Job];
     await store.submit(a);
     await redis.set(keys.claim(b.id), "some-instance");
-    const outcomes = await store.submitMany([...list, c]);
+    const outcomes = await submitMany(store, [...list, c]);
     expect(outcomes.map((o) => o.outcome)).toEqual([
       "exists",
       "claimed",
@@ -135,7 +136,7 @@ describe("SUBMIT_MANY", () => {
         key.private_key,
       );
       // A first call loads the script, so the count below is not a NOSCRIPT retry's.
-      await connStore.submitMany(list.slice(0, 1));
+      await submitMany(connStore, list.slice(0, 1));
       let outcomes: SubmitOutcome[] = [];
       let evals = 0;
       const sendCommand = conn.sendCommand.bind(conn);
@@ -144,7 +145,7 @@ describe("SUBMIT_MANY", () => {
         return sendCommand(command as never);
       }) as typeof conn.sendCommand;
       const writes = await countWrites(conn, async () => {
-        outcomes = await connStore.submitMany(list.slice(1));
+        outcomes = await submitMany(connStore, list.slice(1));
       });
       expect(evals).toBe(3);
       expect(writes).toBe(1);
@@ -167,14 +168,17 @@ describe("SUBMIT_MANY", () => {
         ),
         key.private_key,
       );
-      await connStore.submitMany(list.slice(0, 1).map((j) => ({ ...j, id: `${j.id}-warm` })));
+      await submitMany(
+        connStore,
+        list.slice(0, 1).map((j) => ({ ...j, id: `${j.id}-warm` })),
+      );
       let evals = 0;
       const sendCommand = conn.sendCommand.bind(conn);
       conn.sendCommand = ((command: { name: string }) => {
         if (command.name === "evalsha") evals += 1;
         return sendCommand(command as never);
       }) as typeof conn.sendCommand;
-      const outcomes = await connStore.submitMany(list);
+      const outcomes = await submitMany(connStore, list);
       expect(outcomes.every((o) => o.outcome === "stored")).toBe(true);
       // [big, small] and [big, small]: never two big ones in one call.
       expect(evals).toBe(2);
