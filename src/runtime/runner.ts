@@ -395,8 +395,10 @@ export class Runner extends EventEmitter<RunnerEvents> {
     if (this.stopping) return;
     this.orphans.check().catch(() => {});
     // Just after a reconnect, a missing heartbeat may only mean its instance has not
-    // reconnected yet (reconnection backs off up to 2 s): wait a whole lease and that.
-    const settling = this.heartbeatS * 3 * 1000 + 2000;
+    // reconnected yet (reconnection backs off up to 2 s, and a loaded machine adds its own
+    // delay): wait two whole leases and 5 s. One lease and 2 s let a sweep end a live
+    // instance's job as crashed once, in a fault run on a machine at load 8.
+    const settling = this.heartbeatS * 6 * 1000 + 5000;
     if (Date.now() - this.reconnectedAt < settling) return;
     sweepCrashedInstances(this.commands, this.store.keys, this.runnerId, {
       self: this.instance,
