@@ -7,6 +7,7 @@
 // by a second signal.
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "../job/index.js";
 import { DEFAULT_KEEP_FINISHED, DEFAULT_RETENTION_S } from "../protocol/index.js";
 import { startTracing, stopTracing } from "../tracing/index.js";
 import {
@@ -23,7 +24,6 @@ import {
 import { parseDurationMs } from "./durations.js";
 import type { Executor } from "./executor.js";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
-import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "./policy.js";
 import { DEFAULT_DEAD_RETENTION_S, DEFAULT_KEEP_DEAD, Runner } from "./runner.js";
 import { defaultStateDir, ensureStateDir, loadRunnerKey } from "./state-dir.js";
 import { packageVersion } from "./version.js";

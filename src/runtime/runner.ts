@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
-import { publicKeyOf, signResult } from "../job/index.js";
+import { type AcceptancePolicy, publicKeyOf, signResult } from "../job/index.js";
 import {
   closeRedis,
   connectRedis,
@@ -34,7 +34,6 @@ import { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
 import { Minter } from "./minter.js";
 import { OrphanWatch } from "./orphans.js";
-import type { AcceptancePolicy } from "./policy.js";
 import type { Readiness } from "./probe-server.js";
 import { watchRetention } from "./retention-check.js";
 import { PendingEnds, RunLedger } from "./state-dir.js";

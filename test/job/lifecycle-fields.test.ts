@@ -2,6 +2,7 @@
 // durations: every limit tested at its edge, every bad input refused with its name.
 import { describe, expect, test } from "vitest";
 import {
+  checkJob,
   createJob,
   generateKeyPair,
   JOB_LIMITS,
@@ -13,7 +14,6 @@ import {
   signJob,
 } from "../../src/job/index.js";
 import { parseDurationMs, parseTime } from "../../src/runtime/durations.js";
-import { checkJob } from "../../src/runtime/policy.js";
 
 const base = () => ({ ...createJob({ payload: "x", runner: "r" }) });
 
