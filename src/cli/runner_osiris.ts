@@ -3,8 +3,9 @@
 import { Option } from "commander";
 import { osirisModuleUrl } from "../osiris/index.js";
 import { isSingleServerUrl } from "../protocol/index.js";
-import { addRhaiOptions, createRhaiExecutor, rhaiLimitsFrom } from "../runners/rhai/index.js";
+import { createRhaiExecutor } from "../runners/rhai/index.js";
 import { runRunnerCommand } from "../runtime/index.js";
+import { addRhaiOptions, rhaiLimitsFrom } from "./rhai-options.js";
 
 await runRunnerCommand({
   name: "runner_osiris",

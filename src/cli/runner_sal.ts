@@ -3,9 +3,10 @@
 // network, Redis, PostgreSQL).
 import { Option } from "commander";
 import { isSingleServerUrl } from "../protocol/index.js";
-import { addRhaiOptions, createRhaiExecutor, rhaiLimitsFrom } from "../runners/rhai/index.js";
+import { createRhaiExecutor } from "../runners/rhai/index.js";
 import { runRunnerCommand } from "../runtime/index.js";
 import { salModuleSpecs } from "../sal/index.js";
+import { addRhaiOptions, rhaiLimitsFrom } from "./rhai-options.js";
 
 await runRunnerCommand({
   name: "runner_sal",
