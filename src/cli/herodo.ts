@@ -8,10 +8,10 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_TIMEOUT_S } from "../job/index.js";
-import { packageVersion } from "../runtime/version.js";
 import { salModuleSpecs } from "../sal/index.js";
 import { createSandbox, type Sandbox } from "../sandbox/index.js";
 import { addRhaiOptions, rhaiLimitsFrom } from "./rhai-options.js";
+import { packageVersion } from "./version.js";
 
 /** Longest timeout a job may have (a week), and so a herodo script. */
 const MAX_TIMEOUT_S = 7 * 24 * 3600;

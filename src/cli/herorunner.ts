@@ -5,7 +5,7 @@
 import { Option } from "commander";
 import { isSingleServerUrl } from "../protocol/index.js";
 import { createHeroExecutor } from "../runners/hero/index.js";
-import { runRunnerCommand } from "../runtime/index.js";
+import { runRunnerCommand } from "./runner-command.js";
 
 await runRunnerCommand({
   name: "herorunner",

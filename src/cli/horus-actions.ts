@@ -15,7 +15,6 @@ import {
   LOG_LINES_MAX,
   type SubmitOutcome,
 } from "../protocol/index.js";
-import { type RedisLocationFlags, redisUrlFromFlags } from "../runtime/cli-options.js";
 import {
   type BatchFlags,
   batchFromFile,
@@ -25,6 +24,8 @@ import {
   UsageError,
   verifyJobText,
 } from "./horus-job.js";
+import { type RedisLocationFlags, redisUrlFromFlags } from "./options.js";
+import { readTrustedKeys } from "./trusted-keys.js";
 
 type Client = HorusClient | SupervisorClient;
 
@@ -131,7 +132,6 @@ export function printJson(value: unknown): void {
  */
 async function resultTrusted(record: JobRecord, spec: string | undefined): Promise<boolean> {
   if (spec === undefined) return true;
-  const { readTrustedKeys } = await import("../runtime/index.js");
   let keys: Set<string>;
   try {
     keys = readTrustedKeys(spec);
@@ -282,7 +282,6 @@ export function verify(file: string, flags: { trustedKeys?: string }, cmd: Comma
     const found = verifyJobText(readSource(file, "job"));
     const problems = [...found.problems];
     if (flags.trustedKeys !== undefined && found.job !== undefined) {
-      const { readTrustedKeys } = await import("../runtime/index.js");
       const trusted = readTrustedKeys(flags.trustedKeys);
       if (!found.valid.some((k) => trusted.has(k)))
         problems.push("no valid signature is by a trusted key");

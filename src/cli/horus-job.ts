@@ -14,8 +14,8 @@ import {
   signJob,
   verifyJobSignatures,
 } from "../job/index.js";
-import { parseDurationMs, parseTime } from "../runtime/durations.js";
 import { currentTraceparent } from "../tracing/index.js";
+import { parseDurationMs, parseTime } from "./durations.js";
 
 /** Bad input on the command line: exit 2. */
 export class UsageError extends Error {}

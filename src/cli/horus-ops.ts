@@ -12,7 +12,7 @@ import {
   readEvents,
   recentEvents,
 } from "../protocol/index.js";
-import { parseTime } from "../runtime/durations.js";
+import { parseTime } from "./durations.js";
 import { guarded, printJson, say } from "./horus-actions.js";
 import { parseEnv, readSigningKey, UsageError } from "./horus-job.js";
 

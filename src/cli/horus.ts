@@ -7,9 +7,9 @@
 // load than Node itself starts, and `horus --help` needs none of them.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_TIMEOUT_S } from "../job/create.js";
-import { namespaceOption, redisClusterOption, redisUrlOption } from "../runtime/cli-options.js";
-import { packageVersion } from "../runtime/version.js";
 import { addScheduleCommand } from "./horus-schedule.js";
+import { namespaceOption, redisClusterOption, redisUrlOption } from "./options.js";
+import { packageVersion } from "./version.js";
 
 // A reader that stops early (`horus logs ID | head`) closes the pipe: that ends the output,
 // quietly, as it would for any Unix tool, instead of a stack trace for EPIPE.

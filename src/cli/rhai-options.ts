@@ -1,7 +1,7 @@
 // Command-line options every Rhai runner (and herodo) has on top of the shared ones.
 import { type Command, Option } from "commander";
 import type { EngineLimits } from "../rhai/index.js";
-import { wholeNumber } from "../runtime/cli-options.js";
+import { wholeNumber } from "./options.js";
 
 export function addRhaiOptions(cmd: Command): void {
   cmd

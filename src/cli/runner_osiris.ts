@@ -4,8 +4,8 @@ import { Option } from "commander";
 import { osirisModuleUrl } from "../osiris/index.js";
 import { isSingleServerUrl } from "../protocol/index.js";
 import { createRhaiExecutor } from "../runners/rhai/index.js";
-import { runRunnerCommand } from "../runtime/index.js";
 import { addRhaiOptions, rhaiLimitsFrom } from "./rhai-options.js";
+import { runRunnerCommand } from "./runner-command.js";
 
 await runRunnerCommand({
   name: "runner_osiris",

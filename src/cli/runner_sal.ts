@@ -4,9 +4,9 @@
 import { Option } from "commander";
 import { isSingleServerUrl } from "../protocol/index.js";
 import { createRhaiExecutor } from "../runners/rhai/index.js";
-import { runRunnerCommand } from "../runtime/index.js";
 import { salModuleSpecs } from "../sal/index.js";
 import { addRhaiOptions, rhaiLimitsFrom } from "./rhai-options.js";
+import { runRunnerCommand } from "./runner-command.js";
 
 await runRunnerCommand({
   name: "runner_sal",

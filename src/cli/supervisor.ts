@@ -4,18 +4,16 @@
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../runtime/index.js";
+import { loadOrCreateAdminKey, Supervisor } from "../supervisor/index.js";
 import {
-  createLogger,
-  LOG_LEVELS,
-  type LogLevel,
   namespaceOption,
-  packageVersion,
   type RedisLocationFlags,
   redisClusterOption,
   redisUrlFromFlags,
   redisUrlOption,
-} from "../runtime/index.js";
-import { loadOrCreateAdminKey, Supervisor } from "../supervisor/index.js";
+} from "./options.js";
+import { packageVersion } from "./version.js";
 
 function port(value: string): number {
   const n = Number(value);

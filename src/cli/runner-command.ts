@@ -7,9 +7,23 @@
 // by a second signal.
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "../job/index.js";
+import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S } from "../job/index.js";
 import { DEFAULT_KEEP_FINISHED, DEFAULT_RETENTION_S } from "../protocol/index.js";
+import {
+  createLogger,
+  DEFAULT_DEAD_RETENTION_S,
+  DEFAULT_KEEP_DEAD,
+  defaultStateDir,
+  type Executor,
+  ensureStateDir,
+  LOG_LEVELS,
+  type Logger,
+  type LogLevel,
+  loadRunnerKey,
+  Runner,
+} from "../runtime/index.js";
 import { startTracing, stopTracing } from "../tracing/index.js";
+import { parseDurationMs } from "./durations.js";
 import {
   checkRedisUrl,
   maxLogBytesOption,
@@ -20,12 +34,8 @@ import {
   redisUrlFromFlags,
   redisUrlOption,
   wholeNumber,
-} from "./cli-options.js";
-import { parseDurationMs } from "./durations.js";
-import type { Executor } from "./executor.js";
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
-import { DEFAULT_DEAD_RETENTION_S, DEFAULT_KEEP_DEAD, Runner } from "./runner.js";
-import { defaultStateDir, ensureStateDir, loadRunnerKey } from "./state-dir.js";
+} from "./options.js";
+import { readTrustedKeys } from "./trusted-keys.js";
 import { packageVersion } from "./version.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, forced: 130 } as const;
@@ -80,33 +90,6 @@ function positiveSeconds(value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError("must be a number of seconds > 0");
   return n;
-}
-
-/** `HEX,HEX` or `@FILE` (one key per line or comma-separated; `#` starts a comment). */
-export function readTrustedKeys(spec: string | undefined): Set<string> {
-  if (spec === undefined || spec.trim() === "") return new Set();
-  let text = spec;
-  if (spec.startsWith("@")) {
-    const path = spec.slice(1);
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      throw new Error(`cannot read trusted keys from ${path}: ${(e as Error).message}`);
-    }
-  }
-  const keys = text
-    .split(/\r?\n/)
-    .map((line) => line.replace(/#.*/, ""))
-    .flatMap((line) => line.split(/[,\s]+/))
-    .filter((key) => key !== "");
-  // A private key given by mistake is not to be echoed, not even its first characters: it
-  // ends up in terminals, logs and journals.
-  const secret = keys.findIndex((key) => /^(0x)?[0-9a-fA-F]{64}$/.test(key));
-  if (secret >= 0)
-    throw new Error(
-      `trusted key ${secret + 1} is 64 hex characters, the size of a private key: give public keys (public_key of \`horus keygen\`), and keep that private key secret`,
-    );
-  return parseTrustedKeys(keys);
 }
 
 export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
@@ -469,8 +452,8 @@ export async function runRunnerCommand(
   const metricsPort = raw.metricsPort as number | undefined;
   if (metricsPort !== undefined) {
     try {
-      const { runnerMetrics } = await import("./metrics.js");
-      const { startProbeServer } = await import("./probe-server.js");
+      const { runnerMetrics } = await import("../runtime/metrics.js");
+      const { startProbeServer } = await import("../runtime/probe-server.js");
       const registry = runnerMetrics({
         runner,
         executor: runnerExecutor,
