@@ -15,13 +15,13 @@ import {
   LOG_LINES_MAX,
   type SubmitOutcome,
 } from "../protocol/index.js";
+import { UsageError } from "./flags.js";
 import {
   type BatchFlags,
   batchFromFile,
   type JobFlags,
   jobFromFlags,
   readSource,
-  UsageError,
   verifyJobText,
 } from "./horus-job.js";
 import { type RedisLocationFlags, redisUrlFromFlags } from "./options.js";

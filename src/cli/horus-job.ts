@@ -16,9 +16,7 @@ import {
 } from "../job/index.js";
 import { currentTraceparent } from "../tracing/index.js";
 import { parseDurationMs, parseTime } from "./durations.js";
-
-/** Bad input on the command line: exit 2. */
-export class UsageError extends Error {}
+import { UsageError } from "./flags.js";
 
 export interface JobFlags {
   runner: string;

@@ -13,8 +13,9 @@ import {
   recentEvents,
 } from "../protocol/index.js";
 import { parseTime } from "./durations.js";
+import { UsageError } from "./flags.js";
 import { guarded, printJson, say } from "./horus-actions.js";
-import { parseEnv, readSigningKey, UsageError } from "./horus-job.js";
+import { parseEnv, readSigningKey } from "./horus-job.js";
 
 /** Events and the job index are read from Redis; the dead letters either way (dead.*). */
 function direct(client: unknown): HorusClient {

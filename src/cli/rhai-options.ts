@@ -1,7 +1,7 @@
 // Command-line options every Rhai runner (and herodo) has on top of the shared ones.
 import { type Command, Option } from "commander";
 import type { EngineLimits } from "../rhai/index.js";
-import { wholeNumber } from "./options.js";
+import { wholeNumber } from "./flags.js";
 
 export function addRhaiOptions(cmd: Command): void {
   cmd
@@ -9,21 +9,23 @@ export function addRhaiOptions(cmd: Command): void {
       new Option(
         "--max-operations <n>",
         "operations a script may run (0: no limit; the timeout still holds)",
-      ).argParser(wholeNumber("max-operations")),
-    )
-    .addOption(
-      new Option("--heap-mb <mb>", "heap limit of each script worker, MB").argParser(
-        wholeNumber("heap-mb"),
       ),
-    );
+    )
+    .addOption(new Option("--heap-mb <mb>", "heap limit of each script worker, MB"));
 }
 
-export function rhaiLimitsFrom(extra: Record<string, unknown>): {
+/** What addRhaiOptions adds, as a command's zod schema reads it. */
+export const rhaiOptionsShape = {
+  maxOperations: wholeNumber(0).optional(),
+  heapMb: wholeNumber(0).optional(),
+};
+
+export function rhaiLimitsFrom(options: { maxOperations?: number; heapMb?: number }): {
   limits?: Partial<EngineLimits>;
   heapMb?: number;
 } {
   const out: { limits?: Partial<EngineLimits>; heapMb?: number } = {};
-  if (typeof extra.maxOperations === "number") out.limits = { maxOperations: extra.maxOperations };
-  if (typeof extra.heapMb === "number") out.heapMb = extra.heapMb;
+  if (options.maxOperations !== undefined) out.limits = { maxOperations: options.maxOperations };
+  if (options.heapMb !== undefined) out.heapMb = options.heapMb;
   return out;
 }
