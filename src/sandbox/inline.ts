@@ -17,8 +17,7 @@
 // nothing such a script does: refuse the inline path when one registers a function the
 // engine calls implicitly (an operator, a getter, an indexer, `to_string`...).
 
-import type { Node } from "../rhai/ast.js";
-import { type AST, Engine, type EngineLimits, toDisplay } from "../rhai/index.js";
+import { type AST, Engine, type EngineLimits, type Node, toDisplay } from "../rhai/index.js";
 import type { ScriptJob } from "./protocol.js";
 import { jobScope, worldChars } from "./world.js";
 
