@@ -3,7 +3,7 @@
 // a usage error whose message names the flag and repeats the value:
 //   --max-attempts: expected a whole number >= 1, got 'x'
 // Not on `horus --help`'s path: zod takes longer to load than that command takes in all.
-import type { Command } from "commander";
+import type { Command, Option } from "commander";
 import { z } from "zod";
 import { redisUrlProblem } from "./options.js";
 
@@ -49,6 +49,37 @@ export function seconds(max = Number.POSITIVE_INFINITY) {
   });
 }
 
+/** Any finite number; `what` says what it is ("a number of seconds"). */
+export function finiteNumber(what: string) {
+  return given.transform((value, ctx) => {
+    const n = Number(value);
+    if (String(value).trim() !== "" && Number.isFinite(n)) return n;
+    ctx.addIssue({ code: "custom", message: `expected ${what}, got ${shown(value)}` });
+    return z.NEVER;
+  });
+}
+
+/**
+ * An http:// or https:// URL. The message does not repeat the URL, which may hold a
+ * password; a wrong scheme is named.
+ */
+export function httpUrl(what: string) {
+  return z.string().superRefine((value, ctx) => {
+    let protocol: string;
+    try {
+      protocol = new URL(value).protocol;
+    } catch {
+      ctx.addIssue({ code: "custom", message: `expected ${what}, an http:// or https:// URL` });
+      return;
+    }
+    if (protocol !== "http:" && protocol !== "https:")
+      ctx.addIssue({
+        code: "custom",
+        message: `expected ${what}, an http:// or https:// URL, not ${protocol}//`,
+      });
+  });
+}
+
 /** A TCP port: a whole number from 0 (any free one) to 65535. */
 export function port() {
   return given.transform((value, ctx) => {
@@ -87,24 +118,30 @@ export function redisUrl() {
   });
 }
 
-/** The flag an option key stands for, as messages name it: `--data-url (or HORUS_DATA_URL)`. */
+/**
+ * The flag an option key stands for, as messages name it: `--data-url (or HORUS_DATA_URL)`.
+ * A sub-command's own options first, then those of the commands above it.
+ */
 export function flagOf(cmd: Command, key: string): string {
-  const option = cmd.options.find((o) => o.attributeName() === key);
+  let option: Option | undefined;
+  for (let c: Command | null = cmd; c !== null && option === undefined; c = c.parent)
+    option = c.options.find((o) => o.attributeName() === key);
   if (option === undefined) return key;
   const flag = option.long ?? option.short ?? key;
   return option.envVar === undefined ? flag : `${flag} (or ${option.envVar})`;
 }
 
 /**
- * The command's options (after `cmd.parse`) read through `schema`, or undefined with a line
- * added to `problems` for each bad option, naming its flag.
+ * The command's options (after `cmd.parse`; a sub-command's with those of the commands
+ * above it) read through `schema`, or undefined with a line added to `problems` for each
+ * bad option, naming its flag.
  */
 export function optionsOf<T>(
   cmd: Command,
   schema: z.ZodType<T>,
   problems: string[],
 ): T | undefined {
-  const parsed = schema.safeParse(cmd.opts());
+  const parsed = schema.safeParse(cmd.optsWithGlobals());
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
     const key = issue.path[0];

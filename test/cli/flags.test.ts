@@ -7,6 +7,8 @@ import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import {
   byteCount,
+  finiteNumber,
+  httpUrl,
   port,
   readOptions,
   redisUrl,
@@ -60,6 +62,20 @@ describe("option schemas, at their edges", () => {
     [port(), "65535", 65535],
     [port(), "65536", "expected a port number (0 to 65535), got '65536'"],
     [redisUrl(), "redis://127.0.0.1:6379/2", "redis://127.0.0.1:6379/2"],
+    [finiteNumber("a number of seconds"), "-5", -5],
+    [finiteNumber("a number of seconds"), "abc", "expected a number of seconds, got 'abc'"],
+    [finiteNumber("a number of seconds"), "", "expected a number of seconds, got ''"],
+    [httpUrl("the supervisor's URL"), "https://sup:3030/", "https://sup:3030/"],
+    [
+      httpUrl("the supervisor's URL"),
+      "redis://u:hunter2@x",
+      "expected the supervisor's URL, an http:// or https:// URL, not redis://",
+    ],
+    [
+      httpUrl("the supervisor's URL"),
+      "no url",
+      "expected the supervisor's URL, an http:// or https:// URL",
+    ],
   ] as [z.ZodType, unknown, unknown][])("%#: %s", (schema, input, expected) => {
     expect(read(schema, input)).toEqual(expected);
   });
