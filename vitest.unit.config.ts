@@ -22,7 +22,7 @@ export default defineConfig({
       "test/osiris/{docs,json,models}.test.ts",
       "test/sal/{glob,os-files,process,reference,text,doc-examples}.test.ts",
       "test/protocol/codes.test.ts",
-      "test/runtime/policy.test.ts",
+      "test/cli/flags.test.ts",
     ],
     exclude: [
       // These start runner processes against Redis.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README: set up what is missing (services, dependencies, the
 # browser for the console test, QEMU for the VM tests, OpenSSH for the SSH tests), check
-# types and style, run the whole
+# types, style and structure (npm run lint), run the whole
 # suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,5 +10,5 @@ bash scripts/ensure-browser.sh
 bash scripts/ensure-qemu.sh
 bash scripts/ensure-sshd.sh
 npx --no-install tsc -p tsconfig.json --noEmit
-npx --no-install biome check src test bench scripts console
+npm run --silent lint
 npx --no-install vitest run "$@"

@@ -6,13 +6,6 @@ export function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 }
 
-export function median(values) {
-  return quantile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
-}
-
 export function sortedCopy(values) {
   return Float64Array.from(values).sort();
 }

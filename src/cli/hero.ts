@@ -10,7 +10,7 @@ import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { builtinActions, PlaybookEngine } from "../heroscript/index.js";
 import { playRegistry, SalHost, salActionCatalog } from "../runners/hero/index.js";
-import { packageVersion } from "../runtime/index.js";
+import { packageVersion } from "./version.js";
 
 interface RunOptions {
   script?: string;

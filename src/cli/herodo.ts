@@ -7,11 +7,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { z } from "zod";
 import { DEFAULT_TIMEOUT_S } from "../job/index.js";
-import { addRhaiOptions, rhaiLimitsFrom } from "../runners/rhai/index.js";
-import { packageVersion } from "../runtime/version.js";
 import { salModuleSpecs } from "../sal/index.js";
 import { createSandbox, type Sandbox } from "../sandbox/index.js";
+import { readOptions, seconds, UsageError } from "./flags.js";
+import { addRhaiOptions, rhaiLimitsFrom, rhaiOptionsShape } from "./rhai-options.js";
+import { packageVersion } from "./version.js";
 
 /** Longest timeout a job may have (a week), and so a herodo script. */
 const MAX_TIMEOUT_S = 7 * 24 * 3600;
@@ -20,16 +22,6 @@ function envPair(value: string, previous: Record<string, string>): Record<string
   const eq = value.indexOf("=");
   if (eq <= 0) throw new InvalidArgumentError(`expected NAME=VALUE, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!(n > 0 && n <= MAX_TIMEOUT_S)) {
-    throw new InvalidArgumentError(
-      `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_S}`,
-    );
-  }
-  return n;
 }
 
 /** The scripts a path stands for: the file itself, or a directory's `*.rhai` files by path. */
@@ -47,15 +39,17 @@ async function scriptsOf(path: string): Promise<string[]> {
   return files.map((f) => join(path, f));
 }
 
-interface Options {
-  env: Record<string, string>;
-  timeout: number;
-  redisUrl: string;
-  databaseUrl?: string;
-  workDir?: string;
-  maxOperations?: number;
-  heapMb?: number;
-}
+const optionsSchema = z.object({
+  // Already pairs: commander gathers repeated --env flags with envPair.
+  env: z.record(z.string(), z.string()),
+  timeout: seconds(MAX_TIMEOUT_S),
+  redisUrl: z.string(),
+  databaseUrl: z.string().optional(),
+  workDir: z.string().optional(),
+  ...rhaiOptionsShape,
+});
+
+type Options = z.output<typeof optionsSchema>;
 
 async function runAll(target: string, opts: Options): Promise<number> {
   const scripts = await scriptsOf(target);
@@ -66,7 +60,7 @@ async function runAll(target: string, opts: Options): Promise<number> {
       workDir: opts.workDir,
     }),
     size: 1,
-    ...rhaiLimitsFrom(opts as unknown as Record<string, unknown>),
+    ...rhaiLimitsFrom(opts),
   });
   // Ctrl-C: closing the sandbox ends the running script, which kills its commands.
   let stopped = false;
@@ -121,9 +115,7 @@ const program = new Command()
       .default({}),
   )
   .addOption(
-    new Option("--timeout <seconds>", "time limit of each script")
-      .argParser(seconds)
-      .default(DEFAULT_TIMEOUT_S),
+    new Option("--timeout <seconds>", "time limit of each script").default(DEFAULT_TIMEOUT_S),
   )
   .addOption(
     new Option("--redis-url <url>", "Redis for redis_* calls when --env sets no REDIS_URL").default(
@@ -141,15 +133,18 @@ const program = new Command()
   .exitOverride();
 addRhaiOptions(program);
 
+let options: Options;
 try {
   program.parse();
+  options = readOptions(program, optionsSchema);
 } catch (e) {
-  // Help and version exit 0; every usage mistake exits 2 (commander has printed it).
+  if (e instanceof UsageError) process.stderr.write(`herodo: ${e.message}\n`);
+  // Help and version exit 0; every usage mistake exits 2 (commander has printed its own).
   process.exit(e instanceof CommanderError && e.exitCode === 0 ? 0 : 2);
 }
 
 try {
-  process.exitCode = await runAll(program.args[0] as string, program.opts<Options>());
+  process.exitCode = await runAll(program.args[0] as string, options);
 } catch (e) {
   process.stderr.write(`herodo: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 1;

@@ -3,14 +3,15 @@
 // playbook engine (whose `redis.*`, `postgres.*` and `net.*` actions reach the SAL) or, given
 // `--hero-bin PATH`, by handing each payload to that binary.
 import { Option } from "commander";
+import { z } from "zod";
 import { isSingleServerUrl } from "../protocol/index.js";
 import { createHeroExecutor } from "../runners/hero/index.js";
-import { runRunnerCommand } from "../runtime/index.js";
+import { redisUrl } from "./flags.js";
+import { runRunnerCommand } from "./runner-command.js";
 
 await runRunnerCommand({
   name: "herorunner",
   description: "Runs heroscript jobs from a Redis queue",
-  redisUrlOptions: { dataRedisUrl: "--data-redis-url" },
   extraOptions: (cmd) => {
     cmd.addOption(
       new Option(
@@ -38,11 +39,14 @@ await runRunnerCommand({
       ).env("DATABASE_URL"),
     );
   },
+  extraSchema: z.object({
+    heroBin: z.string().optional(),
+    baseDir: z.string().optional(),
+    dataRedisUrl: redisUrl().optional(),
+    databaseUrl: z.string().optional(),
+  }),
   createExecutor(options, logger) {
-    const heroBin = options.extra.heroBin as string | undefined;
-    const baseDir = options.extra.baseDir as string | undefined;
-    const dataRedisUrl = options.extra.dataRedisUrl as string | undefined;
-    const databaseUrl = options.extra.databaseUrl as string | undefined;
+    const { heroBin, baseDir, dataRedisUrl, databaseUrl } = options.extra;
     if (
       heroBin === undefined &&
       !isSingleServerUrl(options.redisUrl) &&

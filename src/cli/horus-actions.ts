@@ -2,6 +2,7 @@
 // the Redis client, the schema and the curve code cost more to load than `horus --help`
 // takes in all.
 import type { Command } from "commander";
+import { z } from "zod";
 import {
   checkResultSignature,
   HorusClient,
@@ -15,24 +16,51 @@ import {
   LOG_LINES_MAX,
   type SubmitOutcome,
 } from "../protocol/index.js";
-import { type RedisLocationFlags, redisUrlFromFlags } from "../runtime/cli-options.js";
+import { finiteNumber, httpUrl, readOptions, UsageError } from "./flags.js";
 import {
   type BatchFlags,
   batchFromFile,
   type JobFlags,
   jobFromFlags,
   readSource,
-  UsageError,
   verifyJobText,
 } from "./horus-job.js";
+import { redisUrlFromFlags } from "./options.js";
+import { readTrustedKeys } from "./trusted-keys.js";
 
 type Client = HorusClient | SupervisorClient;
 
-interface GlobalFlags extends RedisLocationFlags {
-  namespace: string;
-  supervisor?: string;
-  apiKey?: string;
-}
+// Each sub-command's options, as commander leaves them (horus.ts sets no parsers: zod would
+// not be loaded yet). The Redis URL is checked only when horus goes to Redis, not through a
+// supervisor: redisUrlFromFlags does that.
+export const globalOptions = z.object({
+  redisUrl: z.string(),
+  redisCluster: z.string().optional(),
+  namespace: z.string(),
+  supervisor: httpUrl("the supervisor's URL").optional(),
+  apiKey: z.string().optional(),
+});
+type GlobalFlags = z.output<typeof globalOptions>;
+
+const jobOptions = globalOptions.extend({
+  runner: z.string(),
+  script: z.string(),
+  executor: z.string().optional(),
+  // Its range is the job schema's to check, with every other field (see horus-job.ts).
+  timeout: finiteNumber("a number of seconds"),
+  env: z.array(z.string()),
+  context: z.string(),
+  caller: z.string(),
+  key: z.string().optional(),
+  // Read by horus-job.ts, which checks them together (--backoff needs --attempts, ...).
+  attempts: z.string().optional(),
+  backoff: z.string().optional(),
+  delay: z.string().optional(),
+  at: z.string().optional(),
+  priority: z.string().optional(),
+});
+const runnerKeys = { runnerKeys: z.string().optional() };
+const json = { json: z.boolean().optional() };
 
 /**
  * Exits once stdout and stderr have taken everything written to them: process.exit() while
@@ -53,7 +81,7 @@ export async function exitWhenWritten(code: number): Promise<never> {
 }
 
 export function say(message: string): void {
-  process.stderr.write(`horus: ${message}\n`);
+  for (const line of message.split("\n")) process.stderr.write(`horus: ${line}\n`);
 }
 
 function clientOf(flags: GlobalFlags): Client {
@@ -69,23 +97,26 @@ function clientOf(flags: GlobalFlags): Client {
 }
 
 /**
- * Runs an action, mapping its errors to exit codes (2 bad usage, 1 anything else). The
- * client is opened only when the action asks for it, after its own input checked out:
- * a mistyped flag is not worth a 5-second wait on an unreachable Redis.
+ * Reads the sub-command's options through `schema`, then runs an action, mapping its errors
+ * to exit codes (2 bad usage, 1 anything else). The client is opened only when the action
+ * asks for it, after its own input checked out: a mistyped flag is not worth a 5-second
+ * wait on an unreachable Redis.
  */
-export async function guarded(
+export async function guarded<F extends GlobalFlags>(
   cmd: Command,
-  action: (connect: () => Promise<Client>) => Promise<number>,
+  schema: z.ZodType<F>,
+  action: (flags: F, connect: () => Promise<Client>) => Promise<number>,
 ): Promise<never> {
   let client: Client | undefined;
-  const connect = async () => {
-    client = clientOf(cmd.optsWithGlobals<GlobalFlags>());
-    await client.ready();
-    return client;
-  };
   let code = 0;
   try {
-    code = await action(connect);
+    const flags = readOptions(cmd, schema);
+    const connect = async () => {
+      client = clientOf(flags);
+      await client.ready();
+      return client;
+    };
+    code = await action(flags, connect);
   } catch (e) {
     // Not a plain exit: output the action wrote before the error must get out too.
     say((e as Error).message);
@@ -131,7 +162,6 @@ export function printJson(value: unknown): void {
  */
 async function resultTrusted(record: JobRecord, spec: string | undefined): Promise<boolean> {
   if (spec === undefined) return true;
-  const { readTrustedKeys } = await import("../runtime/index.js");
   let keys: Set<string>;
   try {
     keys = readTrustedKeys(spec);
@@ -147,8 +177,13 @@ async function resultTrusted(record: JobRecord, spec: string | undefined): Promi
   return false;
 }
 
-export function keygen(): void {
-  process.stdout.write(`${JSON.stringify(generateKeyPair())}\n`);
+export function keygen(_flags: unknown, cmd: Command) {
+  // Nothing but the global options to check, and still checked: a mistyped --supervisor is
+  // a usage error whatever the sub-command.
+  return guarded(cmd, globalOptions, async () => {
+    process.stdout.write(`${JSON.stringify(generateKeyPair())}\n`);
+    return 0;
+  });
 }
 
 /**
@@ -165,12 +200,16 @@ async function traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function run(flags: JobFlags & { json?: boolean; runnerKeys?: string }, cmd: Command) {
-  return guarded(cmd, (connect) => traced("horus.run", () => runJob(flags, connect)));
+const runOptions = jobOptions.extend({ ...json, ...runnerKeys });
+
+export function run(_flags: unknown, cmd: Command) {
+  return guarded(cmd, runOptions, (flags, connect) =>
+    traced("horus.run", () => runJob(flags, connect)),
+  );
 }
 
 async function runJob(
-  flags: JobFlags & { json?: boolean; runnerKeys?: string },
+  flags: z.output<typeof runOptions>,
   connect: () => Promise<Client>,
 ): Promise<number> {
   {
@@ -247,10 +286,17 @@ async function submitBatch(flags: BatchFlags, connect: () => Promise<Client>): P
   return refused === 0 ? 0 : 1;
 }
 
-export function submit(flags: JobFlags | BatchFlags, cmd: Command) {
-  return guarded(cmd, (connect) =>
+// With --batch, --runner and --script are defaults for the batch file's lines.
+const submitOptions = jobOptions.extend({
+  runner: z.string().optional(),
+  script: z.string().optional(),
+  batch: z.string().optional(),
+});
+
+export function submit(_flags: unknown, cmd: Command) {
+  return guarded(cmd, submitOptions, (flags, connect) =>
     traced("horus.submit", async () => {
-      if ("batch" in flags && flags.batch !== undefined) return submitBatch(flags, connect);
+      if (flags.batch !== undefined) return submitBatch({ ...flags, batch: flags.batch }, connect);
       // Without --batch both are required, as for run and sign (commander's own wording).
       for (const [flag, name] of [
         ["runner", "--runner <id>"],
@@ -268,8 +314,8 @@ export function submit(flags: JobFlags | BatchFlags, cmd: Command) {
 }
 
 /** `horus sign`: the signed job as JSON, for curl and other languages; nothing submitted. */
-export function sign(flags: JobFlags, cmd: Command) {
-  return guarded(cmd, async () => {
+export function sign(_flags: unknown, cmd: Command) {
+  return guarded(cmd, jobOptions, async (flags) => {
     const job: Job = jobFromFlags(flags);
     printJson(job);
     return 0;
@@ -277,12 +323,12 @@ export function sign(flags: JobFlags, cmd: Command) {
 }
 
 /** `horus verify FILE`: the job is valid and every signature on it holds. */
-export function verify(file: string, flags: { trustedKeys?: string }, cmd: Command) {
-  return guarded(cmd, async () => {
+export function verify(file: string, _flags: unknown, cmd: Command) {
+  const schema = globalOptions.extend({ trustedKeys: z.string().optional() });
+  return guarded(cmd, schema, async (flags) => {
     const found = verifyJobText(readSource(file, "job"));
     const problems = [...found.problems];
     if (flags.trustedKeys !== undefined && found.job !== undefined) {
-      const { readTrustedKeys } = await import("../runtime/index.js");
       const trusted = readTrustedKeys(flags.trustedKeys);
       if (!found.valid.some((k) => trusted.has(k)))
         problems.push("no valid signature is by a trusted key");
@@ -297,7 +343,7 @@ export function verify(file: string, flags: { trustedKeys?: string }, cmd: Comma
 }
 
 export function status(id: string, _flags: unknown, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+  return guarded(cmd, globalOptions, async (_, connect) => {
     const record = await (await connect()).status(id);
     if (!record) throw new Error(`no job with id ${id}`);
     printJson(statusShape(record));
@@ -305,8 +351,8 @@ export function status(id: string, _flags: unknown, cmd: Command) {
   });
 }
 
-export function result(id: string, flags: { runnerKeys?: string }, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+export function result(id: string, _flags: unknown, cmd: Command) {
+  return guarded(cmd, globalOptions.extend(runnerKeys), async (flags, connect) => {
     const record = await (await connect()).status(id);
     const found = record?.result;
     if (!record || !found) throw new Error(`job ${id} has no result (yet)`);
@@ -316,8 +362,9 @@ export function result(id: string, flags: { runnerKeys?: string }, cmd: Command)
   });
 }
 
-export function logs(id: string, flags: { follow?: boolean }, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+export function logs(id: string, _flags: unknown, cmd: Command) {
+  const schema = globalOptions.extend({ follow: z.boolean().optional() });
+  return guarded(cmd, schema, async (flags, connect) => {
     const client = await connect();
     const print = (line: string) => process.stdout.write(`${line}\n`);
     const record = await client.status(id);
@@ -341,7 +388,7 @@ export function logs(id: string, flags: { follow?: boolean }, cmd: Command) {
 }
 
 export function cancel(id: string, _flags: unknown, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+  return guarded(cmd, globalOptions, async (_, connect) => {
     const outcome = await (await connect()).cancel(id);
     const words = {
       cancelled: "cancelled before it started",
@@ -364,8 +411,8 @@ const RUNNER_COLUMNS: [string, (r: InstanceInfo) => string][] = [
   ["SINCE", (r) => r.started_at],
 ];
 
-export function runners(runnerId: string | undefined, flags: { json?: boolean }, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+export function runners(runnerId: string | undefined, _flags: unknown, cmd: Command) {
+  return guarded(cmd, globalOptions.extend(json), async (flags, connect) => {
     const list = await (await connect()).runners(runnerId);
     if (flags.json) {
       printJson(list);

@@ -14,11 +14,9 @@ import {
   signJob,
   verifyJobSignatures,
 } from "../job/index.js";
-import { parseDurationMs, parseTime } from "../runtime/durations.js";
 import { currentTraceparent } from "../tracing/index.js";
-
-/** Bad input on the command line: exit 2. */
-export class UsageError extends Error {}
+import { parseDurationMs, parseTime } from "./durations.js";
+import { UsageError } from "./flags.js";
 
 export interface JobFlags {
   runner: string;

@@ -4,6 +4,7 @@
 // (see horus.ts).
 
 import type { Command } from "commander";
+import { z } from "zod";
 import { HorusClient, SupervisorClient } from "../client/index.js";
 import {
   type JobStateEvent,
@@ -12,9 +13,10 @@ import {
   readEvents,
   recentEvents,
 } from "../protocol/index.js";
-import { parseTime } from "../runtime/durations.js";
-import { guarded, printJson, say } from "./horus-actions.js";
-import { parseEnv, readSigningKey, UsageError } from "./horus-job.js";
+import { parseTime } from "./durations.js";
+import { UsageError } from "./flags.js";
+import { globalOptions, guarded, printJson, say } from "./horus-actions.js";
+import { parseEnv, readSigningKey } from "./horus-job.js";
 
 /** Events and the job index are read from Redis; the dead letters either way (dead.*). */
 function direct(client: unknown): HorusClient {
@@ -24,16 +26,21 @@ function direct(client: unknown): HorusClient {
   );
 }
 
-function pageSize(text: string | undefined): number {
-  const n = text === undefined ? 50 : Number(text);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 1000)
-    throw new UsageError(`--limit: expected a whole number 1-1000, got "${text}"`);
-  return n;
-}
+/** `--limit`, `--last`: how many to list, 1 to 1000 (horus.ts gives the default). */
+const pageSize = z.string().transform((text, ctx) => {
+  const n = Number(text);
+  if (Number.isSafeInteger(n) && n >= 1 && n <= 1000) return n;
+  ctx.addIssue({ code: "custom", message: `expected a whole number 1-1000, got '${text}'` });
+  return z.NEVER;
+});
 
-export function deadList(flags: { runner: string; json?: boolean; limit?: string }, cmd: Command) {
-  return guarded(cmd, async (connect) => {
-    const limit = pageSize(flags.limit);
+const json = { json: z.boolean().optional() };
+
+const deadListOptions = globalOptions.extend({ runner: z.string(), limit: pageSize, ...json });
+
+export function deadList(_flags: unknown, cmd: Command) {
+  return guarded(cmd, deadListOptions, async (flags, connect) => {
+    const { limit } = flags;
     const client = await connect();
     // `total` is left out through a supervisor with a user key (it sees only its letters).
     const { total, letters, has_more } = await client.deadLetters(flags.runner, { limit });
@@ -52,7 +59,7 @@ export function deadList(flags: { runner: string; json?: boolean; limit?: string
 }
 
 export function deadShow(id: string, _flags: unknown, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+  return guarded(cmd, globalOptions, async (_, connect) => {
     const client = await connect();
     const detail = await client.deadLetter(id);
     if (detail === undefined) throw new Error(`no job with id ${id}`);
@@ -61,11 +68,16 @@ export function deadShow(id: string, _flags: unknown, cmd: Command) {
   });
 }
 
-export function deadRetry(id: string, flags: { key?: string; env: string[] }, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+const deadRetryOptions = globalOptions.extend({
+  key: z.string().optional(),
+  env: z.array(z.string()),
+});
+
+export function deadRetry(id: string, _flags: unknown, cmd: Command) {
+  return guarded(cmd, deadRetryOptions, async (flags, connect) => {
     const key = readSigningKey(flags.key);
     const env = parseEnv(flags.env);
-    if (Object.keys(env).length > 0 && !cmd.optsWithGlobals<{ supervisor?: string }>().supervisor)
+    if (Object.keys(env).length > 0 && !flags.supervisor)
       throw new UsageError(
         "--env gives the env_vars values a supervisor's API key may not see: it goes with --supervisor",
       );
@@ -82,12 +94,16 @@ export function deadRetry(id: string, flags: { key?: string; env: string[] }, cm
 }
 
 /** `horus events`: the namespace's job state changes, and with --follow those to come. */
-export function events(
-  flags: { runner?: string; follow?: boolean; json?: boolean; last?: string },
-  cmd: Command,
-) {
-  return guarded(cmd, async (connect) => {
-    const last = pageSize(flags.last ?? "20");
+const eventsOptions = globalOptions.extend({
+  runner: z.string().optional(),
+  last: pageSize,
+  follow: z.boolean().optional(),
+  ...json,
+});
+
+export function events(_flags: unknown, cmd: Command) {
+  return guarded(cmd, eventsOptions, async (flags, connect) => {
+    const { last } = flags;
     const client = direct(await connect());
     const { keys } = client.store;
     const show = (e: JobStateEvent) => {
@@ -133,17 +149,28 @@ export function events(
 
 const STATUSES = ["created", "scheduled", "dispatched", "started", "finished", "error"];
 
+const jobsListOptions = globalOptions.extend({
+  runner: z.string().optional(),
+  status: z
+    .string()
+    .superRefine((status, ctx) => {
+      if (!STATUSES.includes(status))
+        ctx.addIssue({
+          code: "custom",
+          message: `expected one of ${STATUSES.join(", ")}, got '${status}'`,
+        });
+    })
+    .optional(),
+  // Read in the action: parseTime's message names the flag itself.
+  since: z.string().optional(),
+  limit: pageSize,
+  ...json,
+});
+
 /** `horus jobs list`: jobs newest first, whoever submitted them, filtered. */
-export function jobsList(
-  flags: { runner?: string; status?: string; since?: string; limit?: string; json?: boolean },
-  cmd: Command,
-) {
-  return guarded(cmd, async (connect) => {
-    const limit = pageSize(flags.limit);
-    if (flags.status !== undefined && !STATUSES.includes(flags.status))
-      throw new UsageError(
-        `--status: expected one of ${STATUSES.join(", ")}, got "${flags.status}"`,
-      );
+export function jobsList(_flags: unknown, cmd: Command) {
+  return guarded(cmd, jobsListOptions, async (flags, connect) => {
+    const { limit } = flags;
     let sinceMs: number | undefined;
     try {
       if (flags.since !== undefined) sinceMs = parseTime(flags.since, "--since").getTime();
@@ -172,8 +199,9 @@ export function jobsList(
 }
 
 /** `horus jobs counts`: per runner id, jobs queued, scheduled, running, and ended totals. */
-export function jobsCounts(flags: { runner?: string; json?: boolean }, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+export function jobsCounts(_flags: unknown, cmd: Command) {
+  const schema = globalOptions.extend({ runner: z.string().optional(), ...json });
+  return guarded(cmd, schema, async (flags, connect) => {
     const client = direct(await connect());
     const ids =
       flags.runner !== undefined
@@ -193,8 +221,9 @@ export function jobsCounts(flags: { runner?: string; json?: boolean }, cmd: Comm
   });
 }
 
-export function deadPurge(ids: string[], flags: { runner: string; all?: boolean }, cmd: Command) {
-  return guarded(cmd, async (connect) => {
+export function deadPurge(ids: string[], _flags: unknown, cmd: Command) {
+  const schema = globalOptions.extend({ runner: z.string(), all: z.boolean().optional() });
+  return guarded(cmd, schema, async (flags, connect) => {
     if (ids.length === 0 && !flags.all)
       throw new UsageError(
         "give the ids to purge, or --all for every dead letter of the runner id",

@@ -10,10 +10,11 @@ import {
   ScheduleStore,
   type ScheduleView,
 } from "../protocol/index.js";
-import { type RedisLocationFlags, redisUrlFromFlags } from "../runtime/cli-options.js";
-import { parseDurationMs, parseTime } from "../runtime/durations.js";
+import { parseDurationMs, parseTime } from "./durations.js";
+import { UsageError } from "./flags.js";
 import { exitWhenWritten } from "./horus-actions.js";
-import { type JobFlags, lifecycleOf, readSigningKey, readSource, UsageError } from "./horus-job.js";
+import { type JobFlags, lifecycleOf, readSigningKey, readSource } from "./horus-job.js";
+import { type RedisLocationFlags, redisUrlFromFlags } from "./options.js";
 
 interface GlobalFlags extends RedisLocationFlags {
   namespace: string;

@@ -4,12 +4,13 @@
 //
 // This file only describes the commands. What they do lives in horus-actions.ts, loaded
 // when one runs: the Redis client, zod and the curve code take several times longer to
-// load than Node itself starts, and `horus --help` needs none of them.
-import { Command, InvalidArgumentError, Option } from "commander";
+// load than Node itself starts, and `horus --help` needs none of them. So the values of
+// the options are read there too, through each sub-command's zod schema.
+import { Command, Option } from "commander";
 import { DEFAULT_TIMEOUT_S } from "../job/create.js";
-import { namespaceOption, redisClusterOption, redisUrlOption } from "../runtime/cli-options.js";
-import { packageVersion } from "../runtime/version.js";
 import { addScheduleCommand } from "./horus-schedule.js";
+import { namespaceOption, redisClusterOption, redisUrlOption } from "./options.js";
+import { packageVersion } from "./version.js";
 
 // A reader that stops early (`horus logs ID | head`) closes the pipe: that ends the output,
 // quietly, as it would for any Unix tool, instead of a stack trace for EPIPE.
@@ -23,7 +24,9 @@ type ActionName = { [K in keyof Actions]: K }[keyof Actions];
 type OpsActions = typeof import("./horus-ops.js");
 
 /** The named action of horus-actions.ts, imported on first use. */
-function lazy(name: Exclude<ActionName, "exitWhenWritten" | "guarded" | "printJson" | "say">) {
+function lazy(
+  name: Exclude<ActionName, "exitWhenWritten" | "globalOptions" | "guarded" | "printJson" | "say">,
+) {
   return async (...args: unknown[]) => {
     const actions = await import("./horus-actions.js");
     await (actions[name] as (...a: unknown[]) => unknown)(...args);
@@ -36,28 +39,6 @@ function lazyOps(name: keyof OpsActions) {
     const actions = await import("./horus-ops.js");
     await (actions[name] as (...a: unknown[]) => unknown)(...args);
   };
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n))
-    throw new InvalidArgumentError("must be a number of seconds");
-  // Its range is the job schema's to check, with every other field (see horus-job.ts).
-  return n;
-}
-
-function httpUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError("must be the supervisor's http:// or https:// URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new InvalidArgumentError(
-      `must be the supervisor's http:// or https:// URL, not ${url.protocol}//`,
-    );
-  return value;
 }
 
 /** The job flags; `batch`: --runner and --script become defaults for a batch file's lines. */
@@ -76,9 +57,7 @@ function addJobOptions(cmd: Command, batch = false): Command {
   return cmd
     .option("--executor <name>", "hero, sal or osiris (informational)")
     .addOption(
-      new Option("--timeout <seconds>", "job timeout (at most 7 days)")
-        .argParser(seconds)
-        .default(DEFAULT_TIMEOUT_S),
+      new Option("--timeout <seconds>", "job timeout (at most 7 days)").default(DEFAULT_TIMEOUT_S),
     )
     .option(
       "--env <KEY=VALUE...>",
@@ -109,9 +88,9 @@ const program = new Command("horus")
   .addOption(redisClusterOption())
   .addOption(namespaceOption())
   .addOption(
-    new Option("--supervisor <url>", "go through this supervisor instead of Redis")
-      .env("HORUS_SUPERVISOR")
-      .argParser(httpUrl),
+    new Option("--supervisor <url>", "go through this supervisor instead of Redis").env(
+      "HORUS_SUPERVISOR",
+    ),
   )
   .addOption(new Option("--api-key <key>", "API key for --supervisor").env("HORUS_API_KEY"))
   // Set before the sub-commands are added, so they inherit both: bad usage (an unknown flag,

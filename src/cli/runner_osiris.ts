@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // `runner_osiris <runner_id>`: Rhai jobs with the Osiris object store.
 import { Option } from "commander";
+import { z } from "zod";
 import { osirisModuleUrl } from "../osiris/index.js";
 import { isSingleServerUrl } from "../protocol/index.js";
-import { addRhaiOptions, createRhaiExecutor, rhaiLimitsFrom } from "../runners/rhai/index.js";
-import { runRunnerCommand } from "../runtime/index.js";
+import { createRhaiExecutor } from "../runners/rhai/index.js";
+import { redisUrl } from "./flags.js";
+import { addRhaiOptions, rhaiLimitsFrom, rhaiOptionsShape } from "./rhai-options.js";
+import { runRunnerCommand } from "./runner-command.js";
 
 await runRunnerCommand({
   name: "runner_osiris",
   description: "Runs Rhai jobs with the Osiris object store from a Redis queue",
-  redisUrlOptions: { dataUrl: "--data-url (or HORUS_DATA_URL)" },
   extraOptions: (cmd) => {
     addRhaiOptions(cmd);
     cmd.addOption(
@@ -18,6 +20,7 @@ await runRunnerCommand({
       ),
     );
   },
+  extraSchema: z.object({ ...rhaiOptionsShape, dataUrl: redisUrl().optional() }),
   createExecutor(options, logger) {
     const extra = options.extra;
     if (!isSingleServerUrl(options.redisUrl) && extra.dataUrl === undefined) {
@@ -32,7 +35,7 @@ await runRunnerCommand({
         {
           url: osirisModuleUrl(),
           options: {
-            dataUrl: (extra.dataUrl as string | undefined) ?? options.redisUrl,
+            dataUrl: extra.dataUrl ?? options.redisUrl,
             namespace: options.namespace,
           },
         },

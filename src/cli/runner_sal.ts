@@ -2,15 +2,17 @@
 // `runner_sal <runner_id>`: Rhai jobs with the System Abstraction Layer (files, processes,
 // network, Redis, PostgreSQL).
 import { Option } from "commander";
+import { z } from "zod";
 import { isSingleServerUrl } from "../protocol/index.js";
-import { addRhaiOptions, createRhaiExecutor, rhaiLimitsFrom } from "../runners/rhai/index.js";
-import { runRunnerCommand } from "../runtime/index.js";
+import { createRhaiExecutor } from "../runners/rhai/index.js";
 import { salModuleSpecs } from "../sal/index.js";
+import { redisUrl } from "./flags.js";
+import { addRhaiOptions, rhaiLimitsFrom, rhaiOptionsShape } from "./rhai-options.js";
+import { runRunnerCommand } from "./runner-command.js";
 
 await runRunnerCommand({
   name: "runner_sal",
   description: "Runs Rhai jobs with the System Abstraction Layer from a Redis queue",
-  redisUrlOptions: { dataRedisUrl: "--data-redis-url" },
   extraOptions: (cmd) => {
     addRhaiOptions(cmd);
     cmd
@@ -42,6 +44,15 @@ await runRunnerCommand({
         ),
       );
   },
+  extraSchema: z.object({
+    ...rhaiOptionsShape,
+    dataRedisUrl: redisUrl().optional(),
+    databaseUrl: z.string().optional(),
+    workDir: z.string().optional(),
+    vmDir: z.string().optional(),
+    kubeconfig: z.string().optional(),
+    hetznerUrl: z.string().optional(),
+  }),
   createExecutor(options, logger) {
     const extra = options.extra;
     if (!isSingleServerUrl(options.redisUrl) && extra.dataRedisUrl === undefined) {
@@ -53,12 +64,12 @@ await runRunnerCommand({
       kind: "sal",
       workers: options.concurrency,
       modules: salModuleSpecs({
-        redisUrl: (extra.dataRedisUrl as string | undefined) ?? options.redisUrl,
-        databaseUrl: extra.databaseUrl as string | undefined,
-        workDir: extra.workDir as string | undefined,
-        vmDir: extra.vmDir as string | undefined,
-        kubeconfig: extra.kubeconfig as string | undefined,
-        hetznerUrl: extra.hetznerUrl as string | undefined,
+        redisUrl: extra.dataRedisUrl ?? options.redisUrl,
+        databaseUrl: extra.databaseUrl,
+        workDir: extra.workDir,
+        vmDir: extra.vmDir,
+        kubeconfig: extra.kubeconfig,
+        hetznerUrl: extra.hetznerUrl,
       }),
       ...rhaiLimitsFrom(extra),
     });

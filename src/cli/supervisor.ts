@@ -3,44 +3,35 @@
 // 0 stopped on a signal, 1 could not start (Redis, port, key file), 2 bad usage.
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { z } from "zod";
+import { createLogger, LOG_LEVELS } from "../runtime/index.js";
+import { loadOrCreateAdminKey, Supervisor } from "../supervisor/index.js";
+import { port, readOptions, redisUrl, UsageError } from "./flags.js";
 import {
-  createLogger,
-  LOG_LEVELS,
-  type LogLevel,
   namespaceOption,
-  packageVersion,
-  type RedisLocationFlags,
   redisClusterOption,
   redisUrlFromFlags,
   redisUrlOption,
-} from "../runtime/index.js";
-import { loadOrCreateAdminKey, Supervisor } from "../supervisor/index.js";
+} from "./options.js";
+import { packageVersion } from "./version.js";
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new InvalidArgumentError("must be a port number (0 to 65535)");
-  }
-  return n;
-}
-
-interface Flags extends RedisLocationFlags {
-  port: number;
-  bind: string;
-  namespace: string;
-  adminKeyFile: string;
-  logLevel: LogLevel;
-}
+const flagsSchema = z.object({
+  redisUrl: redisUrl(),
+  redisCluster: z.string().optional(),
+  port: port(),
+  bind: z.string(),
+  namespace: z.string(),
+  adminKeyFile: z.string(),
+  logLevel: z.enum(LOG_LEVELS),
+});
 
 const program = new Command("supervisor")
   .description("JSON-RPC service (HTTP and WebSocket) and web console in front of Horus runners")
   .version(packageVersion(), "-V, --version")
   .addOption(redisUrlOption())
   .addOption(redisClusterOption())
-  .addOption(
-    new Option("--port <n>", "port to listen on (0: any free one)").argParser(port).default(3030),
-  )
+  .addOption(new Option("--port <n>", "port to listen on (0: any free one)").default(3030))
   .option("--bind <address>", "address to listen on", "127.0.0.1")
   .addOption(namespaceOption())
   .option(
@@ -52,12 +43,15 @@ const program = new Command("supervisor")
   .showHelpAfterError()
   // Commander exits 1 on a usage error; ours means "could not start", so usage is 2.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-  .action(async (flags: Flags) => {
-    let redisUrl: string;
+  .action(async () => {
+    let flags: z.output<typeof flagsSchema>;
+    let location: string;
     try {
-      redisUrl = redisUrlFromFlags(flags);
+      flags = readOptions(program, flagsSchema);
+      location = redisUrlFromFlags(flags);
     } catch (e) {
-      process.stderr.write(`supervisor: ${(e as Error).message}\n`);
+      const lines = e instanceof UsageError ? e.message.split("\n") : [(e as Error).message];
+      for (const line of lines) process.stderr.write(`supervisor: ${line}\n`);
       process.exit(2);
     }
     const log = createLogger(flags.logLevel, { name: "supervisor" });
@@ -75,7 +69,7 @@ const program = new Command("supervisor")
     let supervisor: Supervisor;
     try {
       supervisor = await Supervisor.start({
-        redisUrl,
+        redisUrl: location,
         namespace: flags.namespace,
         port: flags.port,
         bind: flags.bind,

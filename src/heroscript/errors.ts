@@ -1,12 +1,6 @@
 // Errors of the heroscript parser and playbook engine. Every message carries where it
 // happened, because a script author reads it from a job result, far from the script.
 
-/** A place in a script: 1-based line and column, plus the file when it came from one. */
-export interface SourcePosition {
-  readonly line: number;
-  readonly column: number;
-}
-
 /**
  * The script does not follow heroscript's syntax. The message reads
  * "line L, column C: <what is wrong>" and says what was expected.

@@ -6,7 +6,10 @@
 
 /** Characters kept of one stream (and of a heroscript run's output). */
 export const MAX_CAPTURE_CHARS = 16 * 1024 * 1024;
-/** A line longer than this is cut here; the rest of it, up to its newline, is dropped. */
+/**
+ * A line longer than this is cut here; the rest of it, up to its newline, is dropped.
+ * @alias of MAX_CAPTURE_CHARS today, a name of its own for what it caps.
+ */
 export const MAX_LINE_CHARS = MAX_CAPTURE_CHARS;
 
 /** What a cut line ends with. */

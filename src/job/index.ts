@@ -9,6 +9,7 @@ export * from "./envelope.js";
 export * from "./failure.js";
 export * from "./merkle.js";
 export { libsecp256k1, useLibsecp256k1 } from "./native-verify.js";
+export * from "./policy.js";
 export * from "./result-signature.js";
 export * from "./schedule.js";
 export * from "./schema.js";

@@ -1,7 +1,8 @@
 // libsecp256k1, through the `secp256k1` package's compiled binding (it ships prebuilt
-// binaries, or builds one on install): about 5x faster than OpenSSL's generic curve code at
-// verifying, and about 7x faster than noble at signing (bench/signature.mjs). The package's pure-JS fallback is slower than OpenSSL,
-// so only the compiled binding is ever used; without it, verification stays in OpenSSL.
+// binaries, or builds one on install): several times faster than OpenSSL's generic curve
+// code at verifying, and than noble at signing (bench/RESULTS.md, "Update: libsecp256k1").
+// The package's pure-JS fallback is slower than OpenSSL, so only the compiled binding is
+// ever used; without it, verification stays in OpenSSL.
 import { createRequire } from "node:module";
 
 interface Secp256k1Binding {

@@ -65,8 +65,6 @@ export interface Backoff {
  */
 export type JobStatus = "created" | "scheduled" | "dispatched" | "started" | "finished" | "error";
 
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["finished", "error"]);
-
 /** Why a job ended in `error` (the `error_kind` field). */
 export type ErrorKind =
   | "invalid_job"

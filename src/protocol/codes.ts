@@ -20,7 +20,10 @@ export const FINISH_CODES = {
   [-4]: "not-holder",
 } as const;
 
-/** RETRY: FINISH's codes (the same holder rule, the same resend). */
+/**
+ * RETRY: FINISH's codes (the same holder rule, the same resend), under the name its calls use.
+ * @alias
+ */
 export const RETRY_CODES = FINISH_CODES;
 
 /** SUBMIT and STORE. */

@@ -1,5 +1,4 @@
 // Redis keys and operations (docs/protocol.md): the only layer that knows key strings.
-export { UnknownCodeError } from "./codes.js";
 export * from "./connection.js";
 export * from "./events-stream.js";
 export * from "./instances.js";

@@ -1,5 +1,5 @@
-// What one job may leave in Redis, in a module of its own: the command lines read these
-// defaults without loading the Redis client.
+// What one job may leave in Redis: the caps a runner applies to its log and its output, and
+// their defaults.
 
 /** Bytes of log lines a job keeps by default (its newest lines). */
 export const DEFAULT_MAX_LOG_BYTES = 4 * 1024 * 1024;

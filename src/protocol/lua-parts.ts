@@ -131,6 +131,9 @@ local function keep_newest(zset, keep, job_key, id, ttl)
 end
 `;
 
+/** Entries the event stream keeps, about (XADD's MAXLEN ~ trims whole nodes). */
+const EVENTS_MAX_LEN = 10_000;
+
 /**
  * Appends a state change to the namespace's event stream (`<prefix>events`, next to the
  * job keys: `job_key` is `<prefix>job:<id>`), capped near EVENTS_MAX_LEN entries. Fields:
@@ -139,13 +142,10 @@ end
 export const EVENT_FN = `
 local function emit(job_key, id, event, runner, ...)
   local stream = string.sub(job_key, 1, #job_key - #id - 4) .. 'events'
-  redis.call('XADD', stream, 'MAXLEN', '~', ${10_000}, '*', 'event', event, 'job', id,
+  redis.call('XADD', stream, 'MAXLEN', '~', ${EVENTS_MAX_LEN}, '*', 'event', event, 'job', id,
     'runner', runner or '', ...)
 end
 `;
-
-/** Entries the event stream keeps, about (XADD's MAXLEN ~ trims whole nodes). */
-export const EVENTS_MAX_LEN = 10_000;
 
 /**
  * The namespace's job index (`<prefix>jobs`, next to the job keys: `job_key` is

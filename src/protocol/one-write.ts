@@ -4,11 +4,10 @@
 // ioredis 6's Pipeline constructor defines a `length` getter on each instance, so every
 // Pipeline gets a hidden class of its own, and V8's young-generation GC then keeps every
 // Pipeline made since the previous one alive, with its commands, their replies and whatever
-// their callbacks reach, and promotes it all to the old generation. Measured in a runner
-// taking jobs one at a time: 18% of all it allocated survived each scavenge (a loop of
-// one-command pipelines alone: 44%, against 5% for plain commands), scavenges took 3-10 ms
-// and the old generation grew until a full GC. Moving that getter onto the prototype made
-// it all go away, which is what pins the cause. The same one write, made by corking the
+// their callbacks reach, and promotes it all to the old generation: in a runner, a large
+// share of what it allocated survived each scavenge, and the old generation grew until a
+// full GC (bench/RESULTS.md, session 4, has the figures). Moving that getter onto the
+// prototype made it all go away, which is what pins the cause. The same one write, made by corking the
 // socket around plain commands, leaves nothing behind.
 import type { Writable } from "node:stream";
 import { Command, type Pipeline, type Redis } from "ioredis";

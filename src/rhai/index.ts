@@ -11,6 +11,7 @@
 //   const value = engine.eval(ast, scope);        // run many times (RhaiRuntimeError)
 //   engine.setModuleResolver(new FileModuleResolver(dir));   // `import "name" as m;`
 //   engine.registerModule("util", module);        // `util::fn()` without an import
+export type { Node } from "./ast.js";
 export { AST, DEFAULT_LIMITS, Engine, type EngineOptions } from "./engine.js";
 export * from "./errors.js";
 export * from "./format.js";

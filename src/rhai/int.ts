@@ -106,11 +106,6 @@ export function compare(a: Int, b: Int): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export function eq(a: Int, b: Int): boolean {
-  // Normalisation makes representations unique: a number never equals a bigint.
-  return a === b;
-}
-
 /** Parses a decimal (or radix) integer literal into an Int, null when out of i64 range. */
 export function parseIntLiteral(digits: string, radix: 10 | 16 | 8 | 2): Int | null {
   const prefix = radix === 16 ? "0x" : radix === 8 ? "0o" : radix === 2 ? "0b" : "";

@@ -116,8 +116,6 @@ export function typeName(v: Value): string {
   return typeof name === "string" ? name : "unknown";
 }
 
-export const UNIT: Value = undefined;
-
 export function isInt(v: Value): v is Int {
   return typeof v === "number" || typeof v === "bigint";
 }

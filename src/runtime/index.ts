@@ -1,11 +1,8 @@
-// The runner loop and everything around it: policy, logs, the shared command-line front.
-export * from "./cli.js";
-export * from "./cli-options.js";
+// The runner loop and everything around it: the executor contract, events, logs, the state
+// directory.
 export type * from "./events.js";
 export type * from "./executor.js";
 export * from "./logger.js";
-export * from "./policy.js";
 export * from "./retention-check.js";
 export * from "./runner.js";
 export * from "./state-dir.js";
-export * from "./version.js";

@@ -6,6 +6,8 @@ import type { EventEmitter } from "node:events";
 import { trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
 import {
+  type AcceptancePolicy,
+  checkJob,
   checkOccurrence,
   type ErrorKind,
   errorKindOf,
@@ -33,7 +35,6 @@ import type { ExecutionContext, Executor } from "./executor.js";
 import type { JobStop } from "./job-stop.js";
 import type { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
-import { type AcceptancePolicy, checkJob } from "./policy.js";
 import type { RunLedger } from "./state-dir.js";
 
 /** What a job's run needs of the runner instance it runs in. */

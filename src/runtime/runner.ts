@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
-import { publicKeyOf, signResult } from "../job/index.js";
+import { type AcceptancePolicy, publicKeyOf, signResult } from "../job/index.js";
 import {
   closeRedis,
   connectRedis,
@@ -34,7 +34,6 @@ import { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
 import { Minter } from "./minter.js";
 import { OrphanWatch } from "./orphans.js";
-import type { AcceptancePolicy } from "./policy.js";
 import type { Readiness } from "./probe-server.js";
 import { watchRetention } from "./retention-check.js";
 import { PendingEnds, RunLedger } from "./state-dir.js";
@@ -452,10 +451,9 @@ export class Runner extends EventEmitter<RunnerEvents> {
    * while the runner waits, batch after batch, one core of two idle. In groups of a third of
    * the slots, three groups are in flight: one the runner works on, one Redis works on, one
    * on the wire, and each group's ends (with the takes of their successors) leave as soon as
-   * the group is done. Pre-filled queue, alternating probes: concurrency 10, groups of 3:
-   * 3,200-3,400 jobs/s against 2,000-2,200 in one go and 2,550 one job at a time (whose
-   * extra writes cost more CPU per job); concurrency 50, groups of 17: 3,600-4,000 against
-   * 3,100-3,200 in groups of 3.
+   * the group is done. One job per macrotask overlaps too, but its extra writes cost more
+   * CPU per job. The measurements are in bench/RESULTS.md (session 4, "Taken jobs start in
+   * groups").
    */
   private startSoon(jobs: readonly TakenJob[]): void {
     let first = 0;

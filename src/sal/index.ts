@@ -14,11 +14,7 @@ import { renderSalReference as renderReference } from "./reference.js";
 import textModule from "./text/index.js";
 import vmModule from "./vm/index.js";
 
-export { HetznerClient } from "./hetzner/index.js";
-export { K8sManager } from "./k8s/index.js";
 export { CommandBuilder } from "./process/builder.js";
-export { TemplateBuilder } from "./text/index.js";
-export { VmBuilder } from "./vm/index.js";
 export {
   hetznerModule,
   k8sModule,

@@ -1,5 +1,5 @@
 // Tiny scripts without a worker. Handing a job to a worker thread and back costs two thread
-// wake-ups (tens of µs on a virtual machine, far more than evaluating `1 + 1`). A script that
+// wake-ups, far more than evaluating `1 + 1` (bench/RESULTS.md, session 2). A script that
 // provably cannot run long, grow large or touch anything outside itself is evaluated here,
 // on the calling thread, instead:
 //
@@ -17,8 +17,7 @@
 // nothing such a script does: refuse the inline path when one registers a function the
 // engine calls implicitly (an operator, a getter, an indexer, `to_string`...).
 
-import type { Node } from "../rhai/ast.js";
-import { type AST, Engine, type EngineLimits, toDisplay } from "../rhai/index.js";
+import { type AST, Engine, type EngineLimits, type Node, toDisplay } from "../rhai/index.js";
 import type { ScriptJob } from "./protocol.js";
 import { jobScope, worldChars } from "./world.js";
 

@@ -3,7 +3,7 @@
 // supervisor's own disk and is never written to Redis.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { ApiKeyRecord, SupervisorStore } from "../protocol/supervisor-store.js";
+import type { ApiKeyRecord, SupervisorStore } from "../protocol/index.js";
 
 export const SCOPES = ["admin", "registrar", "user"] as const;
 export type Scope = (typeof SCOPES)[number];

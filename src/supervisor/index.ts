@@ -2,7 +2,7 @@
 // console, on one port.
 export * from "./auth.js";
 export * from "./errors.js";
-export { type Access, METHODS, type MethodSpec } from "./methods.js";
+export { METHODS } from "./methods.js";
 export * from "./openrpc.js";
 export * from "./schemas.js";
 export * from "./server.js";

@@ -3,8 +3,7 @@
 // may not reach reads as missing, so a key cannot even learn which ids others have used.
 // env_vars hold secrets: only admin gets their values back.
 import type { Job } from "../job/index.js";
-import type { JobRecord, JobStore } from "../protocol/index.js";
-import type { JobExtras, SupervisorStore } from "../protocol/supervisor-store.js";
+import type { JobExtras, JobRecord, JobStore, SupervisorStore } from "../protocol/index.js";
 import type { Caller } from "./auth.js";
 
 /** What env_vars values read as to anyone but admin. */

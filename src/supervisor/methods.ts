@@ -29,8 +29,8 @@ import {
   resubmitDead,
   ScheduleExistsError,
   ScheduleStore,
+  type SupervisorStore,
 } from "../protocol/index.js";
-import type { SupervisorStore } from "../protocol/supervisor-store.js";
 import type { Authenticator, Caller, Scope } from "./auth.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
 import type { EventSink, JobEvents } from "./events.js";

@@ -3,8 +3,8 @@
 // values are bounded: method names from the method table, runner ids, outcomes.
 import type { Redis } from "ioredis";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { SupervisorStore } from "../protocol/index.js";
 import { type JobStore, listInstances, queueStats } from "../protocol/index.js";
-import type { SupervisorStore } from "../protocol/supervisor-store.js";
 
 export interface SupervisorMetrics {
   readonly registry: Registry;

@@ -10,9 +10,9 @@ import {
   connectRedis,
   DEFAULT_REDIS_URL,
   JobStore,
+  SupervisorStore,
   whenReady,
 } from "../protocol/index.js";
-import { SupervisorStore } from "../protocol/supervisor-store.js";
 import { Authenticator, type Caller } from "./auth.js";
 import { RPC_ERRORS } from "./errors.js";
 import { JobEvents } from "./events.js";

@@ -1,8 +1,14 @@
 // The check every job passes before the supervisor stores it (docs/protocol.md): signed, every
 // signature valid, not too old, not from the future. Trust in particular keys is the
 // runner's business: the supervisor only makes sure nobody stores a forged job.
-import { checkWindow, type Job, verifyJobSignatures } from "../job/index.js";
-import { checkJob, DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S } from "../runtime/index.js";
+import {
+  checkJob,
+  checkWindow,
+  DEFAULT_CLOCK_SKEW_S,
+  DEFAULT_MAX_JOB_AGE_S,
+  type Job,
+  verifyJobSignatures,
+} from "../job/index.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
 
 export function verifyJobOrThrow(job: Job, now: Date = new Date()): string[] {

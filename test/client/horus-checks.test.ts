@@ -62,7 +62,11 @@ afterAll(async () => {
 describe("a job a runner would refuse is refused before it is signed", () => {
   const script = file("echo.txt", "echo hi");
   const cases: [string, string[], string][] = [
-    ["a timeout that is not a number", ["--timeout", "abc"], "--timeout"],
+    [
+      "a timeout that is not a number",
+      ["--timeout", "abc"],
+      "horus: --timeout: expected a number of seconds, got 'abc'",
+    ],
     ["a negative timeout", ["--timeout", "-5"], "--timeout: timeout must be > 0"],
     [
       "a timeout past 7 days",

@@ -1,7 +1,9 @@
 // The lifecycle fields at their limits, the backoff's arithmetic, and the command line's
 // durations: every limit tested at its edge, every bad input refused with its name.
 import { describe, expect, test } from "vitest";
+import { parseDurationMs, parseTime } from "../../src/cli/durations.js";
 import {
+  checkJob,
   createJob,
   generateKeyPair,
   JOB_LIMITS,
@@ -12,8 +14,6 @@ import {
   retryJobOf,
   signJob,
 } from "../../src/job/index.js";
-import { parseDurationMs, parseTime } from "../../src/runtime/durations.js";
-import { checkJob } from "../../src/runtime/policy.js";
 
 const base = () => ({ ...createJob({ payload: "x", runner: "r" }) });
 

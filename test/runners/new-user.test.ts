@@ -131,7 +131,7 @@ describe("per-job caps", () => {
         value,
       ]);
       expect(r.code, `${flag} ${value}`).toBe(2);
-      expect(r.stderr).toContain(`${flag} must be a whole number of bytes`);
+      expect(r.stderr).toContain(`runner_sal: ${flag}: expected a whole number of bytes from`);
     }
   });
 });

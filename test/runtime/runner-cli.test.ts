@@ -4,9 +4,9 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { readTrustedKeys } from "../../src/cli/trusted-keys.js";
 import { HorusClient } from "../../src/client/index.js";
 import { generateKeyPair } from "../../src/job/index.js";
-import { readTrustedKeys } from "../../src/runtime/index.js";
 import { type Proc, ROOT, runToEnd, start, startRunner } from "../helpers/processes.js";
 import { REDIS_URL, uniqueNamespace } from "../helpers/redis.js";
 import { OwnRedis } from "../helpers/redis-server.js";
@@ -44,17 +44,18 @@ describe("runner command line", () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  test("bad option values are usage errors", async () => {
+  test("bad option values are usage errors, one line each naming the flag", async () => {
     const r = await runToEnd(process.execPath, [
       RUNNER,
       "r1",
-      "--concurrency",
-      "0",
-      "--trusted-keys",
-      generateKeyPair().public_key,
+      ...["--concurrency", "0", "--max-attempts", "x"],
+      ...["--trusted-keys", generateKeyPair().public_key],
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("concurrency must be a whole number");
+    expect(r.stderr).toBe(
+      "test-runner: --concurrency: expected a whole number >= 1, got '0'\n" +
+        "test-runner: --max-attempts: expected a whole number >= 1, got 'x'\n",
+    );
   });
 
   test("trusted keys from a file: one per line, comments allowed", () => {

@@ -35,7 +35,9 @@ describe("supervisor command", () => {
   test("a bad port is a usage error (exit 2)", async () => {
     const { code, stderr } = await supervisor(["--port", "70000"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("must be a port number");
+    expect(stderr).toContain(
+      "supervisor: --port: expected a port number (0 to 65535), got '70000'",
+    );
   });
 
   test("an unreachable Redis stops it with exit 1 and a clear message", async () => {

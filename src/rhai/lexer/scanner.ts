@@ -5,7 +5,7 @@
 // strings with `${...}` interpolation are lexed recursively: the token holds the literal
 // pieces and, for each interpolation, the tokens of the embedded expression.
 
-import { type Position, RhaiParseError } from "../errors.js";
+import { RhaiParseError } from "../errors.js";
 import { parseIntLiteral } from "../int.js";
 import type { Int } from "../value.js";
 import {
@@ -580,8 +580,4 @@ class Lexer {
     parts.push(buf);
     return mk("interp", "", line, column, undefined, undefined, parts);
   }
-}
-
-export function positionOf(t: Token): Position {
-  return { line: t.line, column: t.column };
 }

@@ -16,8 +16,6 @@ import { basicStringPackage } from "./string-basic.js";
 import { moreStringPackage } from "./string-more.js";
 import { timePackage } from "./time.js";
 
-export { RhaiIterator } from "./iter.js";
-export { parseJson, toJson } from "./map.js";
 export {
   arithmeticPackage,
   arrayPackage,

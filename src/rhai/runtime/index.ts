@@ -4,10 +4,8 @@
 
 export {
   BREAK,
-  BreakSignal,
   Cell,
   CONTINUE,
-  ContinueSignal,
   type Eval,
   FIRST_SLOT,
   type Frame,
@@ -19,15 +17,13 @@ export {
   NO_THIS,
   RETURN,
   type Ref,
-  ReturnSignal,
 } from "./frame.js";
 export {
   FileModuleResolver,
   Module,
   type ModuleResolver,
-  moduleNotFound,
   StaticModuleResolver,
 } from "./modules.js";
 export { ClosureTarget, type CompiledFn, Program } from "./program.js";
 export { RunState } from "./run-state.js";
-export { type DynScope, type DynVar, EvalScope, FrameView, LocalScope, Scope } from "./scopes.js";
+export { type DynScope, EvalScope, FrameView, LocalScope, Scope } from "./scopes.js";

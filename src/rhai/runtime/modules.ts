@@ -8,7 +8,6 @@
 
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { RhaiRuntimeError } from "../errors.js";
 import { Library } from "../library.js";
 import type { Value } from "../value.js";
 import type { CompiledFn } from "./program.js";
@@ -91,8 +90,4 @@ export class StaticModuleResolver implements ModuleResolver {
   resolve(path: string): Module | undefined {
     return this.modules.get(path);
   }
-}
-
-export function moduleNotFound(path: string): RhaiRuntimeError {
-  return new RhaiRuntimeError("ErrorModuleNotFound", `Module not found: ${path}`, undefined, path);
 }

@@ -3,8 +3,7 @@
 export {
   createHeroExecutor,
   type HeroExecutorOptions,
-  jobEnvironment,
   playRegistry,
 } from "./executor.js";
-export { type SalContextSource, salActionCatalog, salActions } from "./sal-actions.js";
+export { salActionCatalog } from "./sal-actions.js";
 export { SalHost } from "./sal-host.js";

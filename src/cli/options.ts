@@ -1,6 +1,7 @@
 // Options several commands share, defined once so their names, variables and defaults agree.
-import { InvalidArgumentError, Option } from "commander";
-import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_RESULT_BYTES } from "../protocol/job-caps.js";
+// On `horus --help`'s path: this imports only light modules (protocol/urls.ts, not the
+// protocol's index, which loads the Redis client).
+import { Option } from "commander";
 import { clusterUrl, DEFAULT_REDIS_URL, redactUrl, sentinelUrl } from "../protocol/urls.js";
 
 const REDIS_URL_FORMS =
@@ -98,48 +99,4 @@ export function redisUrlFromFlags(flags: RedisLocationFlags): string {
   if (sentinels !== undefined && master !== undefined)
     return sentinelUrl(hostList(sentinels), master, base);
   return flags.redisUrl;
-}
-
-/** Redis refuses a value over 512 MiB; no per-job cap can be larger. */
-const MAX_BYTES_CAP = 512 * 1024 * 1024;
-
-function byteCount(flag: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > MAX_BYTES_CAP)
-      throw new InvalidArgumentError(
-        `${flag} must be a whole number of bytes from ${min} to ${MAX_BYTES_CAP}`,
-      );
-    return n;
-  };
-}
-
-/** `--max-log-bytes N`: the bytes of log lines a job keeps in Redis (its newest lines). */
-export function maxLogBytesOption(): Option {
-  return new Option(
-    "--max-log-bytes <bytes>",
-    "bytes of log each job keeps, its newest lines (older lines are dropped)",
-  )
-    .argParser(byteCount("--max-log-bytes", 1024))
-    .default(DEFAULT_MAX_LOG_BYTES);
-}
-
-/** `--max-result-bytes N`: a job whose output is larger ends as an error. */
-export function maxResultBytesOption(): Option {
-  return new Option(
-    "--max-result-bytes <bytes>",
-    "largest output a job may return; a larger one ends the job as an error (resources)",
-  )
-    .argParser(byteCount("--max-result-bytes", 1))
-    .default(DEFAULT_MAX_RESULT_BYTES);
-}
-
-/** A commander parser for a whole number of at least `min`; the message names the option. */
-export function wholeNumber(what: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${what} must be a whole number >= ${min}`);
-    return n;
-  };
 }

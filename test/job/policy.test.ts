@@ -1,6 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { createJob, generateKeyPair, signJob } from "../../src/job/index.js";
-import { type AcceptancePolicy, checkJob, parseTrustedKeys } from "../../src/runtime/policy.js";
+import {
+  type AcceptancePolicy,
+  checkJob,
+  createJob,
+  generateKeyPair,
+  parseTrustedKeys,
+  signJob,
+} from "../../src/job/index.js";
 
 const trusted = generateKeyPair();
 const stranger = generateKeyPair();

@@ -1,12 +1,8 @@
 // The acceptance policy (docs/protocol.md, section 3): what a job must prove before anything of it runs.
-import {
-  canonicalBytes,
-  checkWindow,
-  type EnvelopeVerdict,
-  type Job,
-  normalisePublicKey,
-  verifyEnvelope,
-} from "../job/index.js";
+import { canonicalBytes } from "./canonical.js";
+import { normalisePublicKey } from "./crypto.js";
+import { checkWindow, type EnvelopeVerdict, verifyEnvelope } from "./envelope.js";
+import type { Job } from "./types.js";
 
 export interface AcceptancePolicy {
   runnerId: string;

@@ -6,26 +6,38 @@
 // Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or configuration, 130 stopped at once
 // by a second signal.
 import { readFileSync } from "node:fs";
-import { Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_KEEP_FINISHED, DEFAULT_RETENTION_S } from "../protocol/index.js";
-import { startTracing, stopTracing } from "../tracing/index.js";
+import { Command, Option } from "commander";
+import { z } from "zod";
+import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S } from "../job/index.js";
 import {
-  checkRedisUrl,
-  maxLogBytesOption,
-  maxResultBytesOption,
+  DEFAULT_KEEP_FINISHED,
+  DEFAULT_MAX_LOG_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_RETENTION_S,
+} from "../protocol/index.js";
+import {
+  createLogger,
+  DEFAULT_DEAD_RETENTION_S,
+  DEFAULT_KEEP_DEAD,
+  defaultStateDir,
+  type Executor,
+  ensureStateDir,
+  LOG_LEVELS,
+  type Logger,
+  type LogLevel,
+  loadRunnerKey,
+  Runner,
+} from "../runtime/index.js";
+import { startTracing, stopTracing } from "../tracing/index.js";
+import { parseDurationMs } from "./durations.js";
+import { byteCount, optionsOf, port, redisUrl, seconds, UsageError, wholeNumber } from "./flags.js";
+import {
   namespaceOption,
-  type RedisLocationFlags,
   redisClusterOption,
   redisUrlFromFlags,
   redisUrlOption,
-  wholeNumber,
-} from "./cli-options.js";
-import { parseDurationMs } from "./durations.js";
-import type { Executor } from "./executor.js";
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
-import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, parseTrustedKeys } from "./policy.js";
-import { DEFAULT_DEAD_RETENTION_S, DEFAULT_KEEP_DEAD, Runner } from "./runner.js";
-import { defaultStateDir, ensureStateDir, loadRunnerKey } from "./state-dir.js";
+} from "./options.js";
+import { readTrustedKeys } from "./trusted-keys.js";
 import { packageVersion } from "./version.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, forced: 130 } as const;
@@ -37,8 +49,8 @@ const UNREACHABLE_LIMIT_MS = 1_000;
 /** How long a stop before the runner started may take to close its connections. */
 const EARLY_STOP_LIMIT_MS = 1000;
 
-/** Options every runner command has, parsed. */
-export interface RunnerCliOptions {
+/** Options every runner command has, parsed; `Extra` holds the runner's own. */
+export interface RunnerCliOptions<Extra = Record<string, unknown>> {
   runnerId: string;
   redisUrl: string;
   namespace: string;
@@ -51,65 +63,102 @@ export interface RunnerCliOptions {
   keepFinished: number;
   maxAttempts: number;
   heartbeatS: number;
+  /** Bytes of log each job keeps in Redis. */
+  maxLogBytes: number;
+  /** The largest output a job may return. */
+  maxResultBytes: number;
+  /** Jobs running at once across every instance of the runner id (0: no limit). */
+  globalConcurrency: number;
+  /** Jobs started per window across every instance, when limited. */
+  rate?: { count: number; windowMs: number };
+  /** Dead letters kept at most per runner id. */
+  keepDead: number;
+  /** How long a dead letter is kept. */
+  deadRetentionS: number;
+  /** The port of /metrics, /healthz and /readyz, when they are served. */
+  metricsPort?: number;
+  metricsBind: string;
   /** The state directory (run ledger, result-signing key). */
   stateDir: string;
   /** The private key (hex) results are signed with. */
   signingKey: string;
-  /** The runner's own extra options (as commander parsed them). */
-  extra: Record<string, unknown>;
+  /** The runner's own options, as its `extraSchema` read them. */
+  extra: Extra;
 }
 
-export interface RunnerCommandSpec {
+export interface RunnerCommandSpec<Extra = Record<string, unknown>> {
   /** Command name, e.g. `runner_sal`. */
   name: string;
   description: string;
-  /**
-   * The runner's own options that hold a Redis URL (option key -> flag, for messages):
-   * checked with --redis-url, before anything starts.
-   */
-  redisUrlOptions?: Record<string, string>;
   /** Adds the runner's own options to the command. */
   extraOptions?: (cmd: Command) => void;
-  createExecutor(options: RunnerCliOptions, logger: Logger): Executor | Promise<Executor>;
+  /**
+   * Reads the runner's own options, keyed as commander names them (`--data-url` is
+   * `dataUrl`). Without it `extra` holds them as commander gave them, unchecked.
+   */
+  extraSchema?: z.ZodType<Extra>;
+  createExecutor(options: RunnerCliOptions<Extra>, logger: Logger): Executor | Promise<Executor>;
 }
 
-const positiveInt = (what: string) => wholeNumber(what, 1);
+/** Redis refuses a value over 512 MiB; no per-job cap can be larger. */
+const MAX_BYTES_CAP = 512 * 1024 * 1024;
 
-function positiveSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError("must be a number of seconds > 0");
-  return n;
-}
-
-/** `HEX,HEX` or `@FILE` (one key per line or comma-separated; `#` starts a comment). */
-export function readTrustedKeys(spec: string | undefined): Set<string> {
-  if (spec === undefined || spec.trim() === "") return new Set();
-  let text = spec;
-  if (spec.startsWith("@")) {
-    const path = spec.slice(1);
+/** `--rate N/DURATION`: N jobs started per window (`100/1s`, `10/m`). */
+function rate() {
+  return z.string().transform((value, ctx) => {
+    const [count, window, ...rest] = value.split("/");
+    const n = Number(count);
+    let windowMs = Number.NaN;
     try {
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      throw new Error(`cannot read trusted keys from ${path}: ${(e as Error).message}`);
+      // "10/m" reads as ten a minute.
+      const w =
+        window !== undefined && /^[a-z]+$/i.test(window.trim()) ? `1${window.trim()}` : window;
+      if (w !== undefined && rest.length === 0) windowMs = parseDurationMs(w, "--rate");
+    } catch {
+      windowMs = Number.NaN;
     }
-  }
-  const keys = text
-    .split(/\r?\n/)
-    .map((line) => line.replace(/#.*/, ""))
-    .flatMap((line) => line.split(/[,\s]+/))
-    .filter((key) => key !== "");
-  // A private key given by mistake is not to be echoed, not even its first characters: it
-  // ends up in terminals, logs and journals.
-  const secret = keys.findIndex((key) => /^(0x)?[0-9a-fA-F]{64}$/.test(key));
-  if (secret >= 0)
-    throw new Error(
-      `trusted key ${secret + 1} is 64 hex characters, the size of a private key: give public keys (public_key of \`horus keygen\`), and keep that private key secret`,
-    );
-  return parseTrustedKeys(keys);
+    if (Number.isSafeInteger(n) && n >= 1 && windowMs >= 1) return { count: n, windowMs };
+    ctx.addIssue({
+      code: "custom",
+      message: `expected N/DURATION: a whole number of jobs >= 1 per window (100/1s, 10/m), got '${value}'`,
+    });
+    return z.NEVER;
+  });
 }
 
-export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
+/**
+ * The options every runner has, read from commander's result. Each number is checked here,
+ * not by a commander parser, so that the message names the flag and the value; what takes
+ * more than one flag (where Redis is) or reads files (keys, the state directory) comes after.
+ */
+export const runnerOptionsSchema = z.object({
+  redisUrl: redisUrl(),
+  redisSentinels: z.string().optional(),
+  redisMaster: z.string().optional(),
+  redisCluster: z.string().optional(),
+  concurrency: wholeNumber(1),
+  trustedKeys: z.string().optional(),
+  namespace: z.string(),
+  logLevel: z.enum(LOG_LEVELS),
+  maxJobAge: seconds(),
+  gracePeriod: seconds(),
+  resultTtl: seconds(),
+  keepFinished: wholeNumber(0),
+  maxAttempts: wholeNumber(1),
+  heartbeat: seconds(),
+  stateDir: z.string(),
+  signingKey: z.string().optional(),
+  maxLogBytes: byteCount(1024, MAX_BYTES_CAP),
+  maxResultBytes: byteCount(1, MAX_BYTES_CAP),
+  globalConcurrency: wholeNumber(0),
+  rate: rate().optional(),
+  keepDead: wholeNumber(0),
+  deadTtl: seconds(),
+  metricsPort: port().optional(),
+  metricsBind: z.string(),
+});
+
+export function buildRunnerCommand<Extra>(spec: RunnerCommandSpec<Extra>): Command {
   const cmd = new Command(spec.name)
     .description(spec.description)
     .version(packageVersion(), "-V, --version")
@@ -127,11 +176,7 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
       ),
     )
     .addOption(redisClusterOption())
-    .addOption(
-      new Option("--concurrency <n>", "jobs run at once")
-        .argParser(positiveInt("concurrency"))
-        .default(1),
-    )
+    .addOption(new Option("--concurrency <n>", "jobs run at once").default(1))
     .addOption(
       new Option(
         "--trusted-keys <keys>",
@@ -141,46 +186,38 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
     .addOption(namespaceOption())
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .addOption(
-      new Option("--max-job-age <seconds>", "refuse jobs created longer ago than this")
-        .argParser(positiveSeconds)
-        .default(DEFAULT_MAX_JOB_AGE_S),
+      new Option("--max-job-age <seconds>", "refuse jobs created longer ago than this").default(
+        DEFAULT_MAX_JOB_AGE_S,
+      ),
     )
     .addOption(
       new Option(
         "--grace-period <seconds>",
         "on stop, how long running jobs may take before being handed back",
-      )
-        .argParser(positiveSeconds)
-        .default(30),
+      ).default(30),
     )
     .addOption(
-      new Option("--result-ttl <seconds>", "how long finished jobs are kept")
-        .argParser(positiveSeconds)
-        .default(DEFAULT_RETENTION_S),
+      new Option("--result-ttl <seconds>", "how long finished jobs are kept").default(
+        DEFAULT_RETENTION_S,
+      ),
     )
     .addOption(
       new Option(
         "--keep-finished <n>",
         "finished jobs kept at most per runner id, oldest deleted first (0: no count cap)",
-      )
-        .argParser(wholeNumber("keep-finished"))
-        .default(DEFAULT_KEEP_FINISHED),
+      ).default(DEFAULT_KEEP_FINISHED),
     )
     .addOption(
       new Option(
         "--max-attempts <n>",
         "times a job may be started in all; a job whose runner crashed is retried only below this",
-      )
-        .argParser(positiveInt("max-attempts"))
-        .default(1),
+      ).default(1),
     )
     .addOption(
       new Option(
         "--heartbeat <seconds>",
         "heartbeat interval; an instance silent for 3 intervals is taken as gone",
-      )
-        .argParser(positiveSeconds)
-        .default(5),
+      ).default(5),
     )
     .addOption(
       new Option(
@@ -200,91 +237,51 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
       new Option(
         "--global-concurrency <n>",
         "most jobs running at once across every instance of this runner id (0: no limit)",
-      )
-        .argParser(wholeNumber("global-concurrency"))
-        .default(0),
+      ).default(0),
     )
     .addOption(
       new Option(
         "--rate <n/duration>",
         "most jobs started per window across every instance of this runner id (100/1s, 10/m)",
-      ).argParser(rateLimit),
+      ),
     )
     .addOption(
       new Option(
         "--keep-dead <n>",
         "dead letters (jobs that used their attempts and failed) kept at most per runner id",
-      )
-        .argParser(wholeNumber("keep-dead"))
-        .default(DEFAULT_KEEP_DEAD),
+      ).default(DEFAULT_KEEP_DEAD),
     )
     .addOption(
-      new Option("--dead-ttl <seconds>", "how long a dead letter is kept (at least --result-ttl)")
-        .argParser(positiveSeconds)
-        .default(DEFAULT_DEAD_RETENTION_S),
+      new Option(
+        "--dead-ttl <seconds>",
+        "how long a dead letter is kept (at least --result-ttl)",
+      ).default(DEFAULT_DEAD_RETENTION_S),
     )
     .addOption(
       new Option(
         "--metrics-port <port>",
         "serve /metrics, /healthz and /readyz on this port (off unless given; 0 picks one)",
-      ).argParser(wholeNumber("metrics-port")),
+      ),
     )
     .addOption(
       new Option("--metrics-bind <address>", "address the metrics port listens on").default(
         "127.0.0.1",
       ),
     )
-    .addOption(maxLogBytesOption())
-    .addOption(maxResultBytesOption());
+    .addOption(
+      new Option(
+        "--max-log-bytes <bytes>",
+        "bytes of log each job keeps, its newest lines (older lines are dropped)",
+      ).default(DEFAULT_MAX_LOG_BYTES),
+    )
+    .addOption(
+      new Option(
+        "--max-result-bytes <bytes>",
+        "largest output a job may return; a larger one ends the job as an error (resources)",
+      ).default(DEFAULT_MAX_RESULT_BYTES),
+    );
   spec.extraOptions?.(cmd);
   return cmd;
-}
-
-const COMMON_KEYS = new Set([
-  "redisUrl",
-  "concurrency",
-  "trustedKeys",
-  "namespace",
-  "logLevel",
-  "maxJobAge",
-  "gracePeriod",
-  "resultTtl",
-  "keepFinished",
-  "maxAttempts",
-  "heartbeat",
-  "redisSentinels",
-  "redisMaster",
-  "redisCluster",
-  "stateDir",
-  "signingKey",
-  "maxLogBytes",
-  "maxResultBytes",
-  "globalConcurrency",
-  "rate",
-  "keepDead",
-  "deadTtl",
-  "metricsPort",
-  "metricsBind",
-]);
-
-/** `--rate N/DURATION`: N jobs started per window (`100/1s`, `10/m`). */
-function rateLimit(value: string): { count: number; windowMs: number } {
-  const [count, window, ...rest] = value.split("/");
-  const n = Number(count);
-  let windowMs = Number.NaN;
-  try {
-    // "10/m" reads as ten a minute.
-    const w =
-      window !== undefined && /^[a-z]+$/i.test(window.trim()) ? `1${window.trim()}` : window;
-    if (w !== undefined && rest.length === 0) windowMs = parseDurationMs(w, "--rate");
-  } catch {
-    windowMs = Number.NaN;
-  }
-  if (!Number.isSafeInteger(n) || n < 1 || !(windowMs >= 1))
-    throw new InvalidArgumentError(
-      "expected N/DURATION: a whole number of jobs >= 1 per window (100/1s, 10/m)",
-    );
-  return { count: n, windowMs };
 }
 
 /** `HEX` or `@FILE` holding it; the error never repeats any of the key. */
@@ -299,9 +296,82 @@ function readSigningKey(spec: string | undefined): string | undefined {
   }
 }
 
+/** The runner's options: commander's result read through the schemas; throws a UsageError. */
+export function readRunnerOptions<Extra>(
+  spec: RunnerCommandSpec<Extra>,
+  cmd: Command,
+): RunnerCliOptions<Extra> {
+  // Both schemas read the same options (each ignores the other's), and every bad value of
+  // either is reported at once.
+  const problems: string[] = [];
+  const flags = optionsOf(cmd, runnerOptionsSchema, problems);
+  const extra = spec.extraSchema
+    ? optionsOf(cmd, spec.extraSchema, problems)
+    : (Object.fromEntries(
+        Object.entries(cmd.opts()).filter(([key]) => !(key in runnerOptionsSchema.shape)),
+      ) as Extra);
+  if (flags === undefined || extra === undefined || problems.length > 0)
+    throw new UsageError(problems.join("\n"));
+
+  let trustedKeys: Set<string>;
+  try {
+    trustedKeys = readTrustedKeys(flags.trustedKeys);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (trustedKeys.size === 0)
+    throw new UsageError(
+      "no trusted keys: a runner executes only jobs signed by keys it trusts.\n" +
+        "Give them with --trusted-keys HEX,HEX or --trusted-keys @FILE (or HORUS_TRUSTED_KEYS);\n" +
+        "`horus keygen` makes a key pair.",
+    );
+
+  let location: string;
+  try {
+    location = redisUrlFromFlags(flags);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+
+  let signingKey: string;
+  try {
+    ensureStateDir(flags.stateDir);
+    signingKey = loadRunnerKey(flags.stateDir, readSigningKey(flags.signingKey));
+  } catch (e) {
+    const message = (e as Error).message.replace(/[0-9a-f]{64}/gi, "<key>");
+    throw new UsageError(`--state-dir/--signing-key: ${message}`);
+  }
+
+  return {
+    runnerId: cmd.args[0] as string,
+    redisUrl: location,
+    namespace: flags.namespace,
+    concurrency: flags.concurrency,
+    trustedKeys,
+    logLevel: flags.logLevel,
+    maxJobAgeS: flags.maxJobAge,
+    gracePeriodS: flags.gracePeriod,
+    resultTtlS: flags.resultTtl,
+    keepFinished: flags.keepFinished,
+    maxAttempts: flags.maxAttempts,
+    heartbeatS: flags.heartbeat,
+    maxLogBytes: flags.maxLogBytes,
+    maxResultBytes: flags.maxResultBytes,
+    globalConcurrency: flags.globalConcurrency,
+    ...(flags.rate === undefined ? {} : { rate: flags.rate }),
+    keepDead: flags.keepDead,
+    deadRetentionS: flags.deadTtl,
+    ...(flags.metricsPort === undefined ? {} : { metricsPort: flags.metricsPort }),
+    metricsBind: flags.metricsBind,
+    stateDir: flags.stateDir,
+    signingKey,
+    extra,
+  };
+}
+
 /** Parses the command line, starts the runner and stops it on SIGTERM/SIGINT. */
-export async function runRunnerCommand(
-  spec: RunnerCommandSpec,
+export async function runRunnerCommand<Extra>(
+  spec: RunnerCommandSpec<Extra>,
   argv: string[] = process.argv,
 ): Promise<void> {
   const cmd = buildRunnerCommand(spec);
@@ -309,64 +379,15 @@ export async function runRunnerCommand(
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
   cmd.parse(argv);
-  const raw = cmd.opts<Record<string, unknown>>();
-  const runnerId = cmd.args[0] as string;
-
-  let trustedKeys: Set<string>;
+  let options: RunnerCliOptions<Extra>;
   try {
-    trustedKeys = readTrustedKeys(raw.trustedKeys as string | undefined);
+    options = readRunnerOptions(spec, cmd);
   } catch (e) {
-    process.stderr.write(`${spec.name}: ${(e as Error).message}\n`);
+    if (!(e instanceof UsageError)) throw e;
+    for (const line of e.message.split("\n")) process.stderr.write(`${spec.name}: ${line}\n`);
     process.exit(EXIT.usage);
   }
-  if (trustedKeys.size === 0) {
-    process.stderr.write(
-      `${spec.name}: no trusted keys: a runner executes only jobs signed by keys it trusts.\n` +
-        "Give them with --trusted-keys HEX,HEX or --trusted-keys @FILE (or HORUS_TRUSTED_KEYS);\n" +
-        "`horus keygen` makes a key pair.\n",
-    );
-    process.exit(EXIT.usage);
-  }
-
-  let redisUrl: string;
-  try {
-    redisUrl = redisUrlFromFlags(raw as unknown as RedisLocationFlags);
-    for (const [key, flag] of Object.entries(spec.redisUrlOptions ?? {}))
-      if (typeof raw[key] === "string") checkRedisUrl(raw[key], flag);
-  } catch (e) {
-    process.stderr.write(`${spec.name}: ${(e as Error).message}\n`);
-    process.exit(EXIT.usage);
-  }
-
-  const stateDir = raw.stateDir as string;
-  let signingKey: string;
-  try {
-    ensureStateDir(stateDir);
-    signingKey = loadRunnerKey(stateDir, readSigningKey(raw.signingKey as string | undefined));
-  } catch (e) {
-    const message = (e as Error).message.replace(/[0-9a-f]{64}/gi, "<key>");
-    process.stderr.write(`${spec.name}: --state-dir/--signing-key: ${message}\n`);
-    process.exit(EXIT.usage);
-  }
-
-  const extra = Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON_KEYS.has(k)));
-  const options: RunnerCliOptions = {
-    runnerId,
-    redisUrl,
-    namespace: raw.namespace as string,
-    concurrency: raw.concurrency as number,
-    trustedKeys,
-    logLevel: raw.logLevel as LogLevel,
-    maxJobAgeS: raw.maxJobAge as number,
-    gracePeriodS: raw.gracePeriod as number,
-    resultTtlS: raw.resultTtl as number,
-    keepFinished: raw.keepFinished as number,
-    maxAttempts: raw.maxAttempts as number,
-    heartbeatS: raw.heartbeat as number,
-    stateDir,
-    signingKey,
-    extra,
-  };
+  const { runnerId, trustedKeys } = options;
   const logger = createLogger(options.logLevel, { runner_id: runnerId });
 
   let runner: Runner;
@@ -388,14 +409,12 @@ export async function runRunnerCommand(
         version: packageVersion(),
         stateDir: options.stateDir,
         signingKey: options.signingKey,
-        maxLogBytes: raw.maxLogBytes as number,
-        maxResultBytes: raw.maxResultBytes as number,
-        globalConcurrency: raw.globalConcurrency as number,
-        ...(raw.rate === undefined
-          ? {}
-          : { rate: raw.rate as { count: number; windowMs: number } }),
-        keepDead: raw.keepDead as number,
-        deadRetentionS: raw.deadTtl as number,
+        maxLogBytes: options.maxLogBytes,
+        maxResultBytes: options.maxResultBytes,
+        globalConcurrency: options.globalConcurrency,
+        ...(options.rate === undefined ? {} : { rate: options.rate }),
+        keepDead: options.keepDead,
+        deadRetentionS: options.deadRetentionS,
         policy: { trustedKeys, maxJobAgeS: options.maxJobAgeS, clockSkewS: DEFAULT_CLOCK_SKEW_S },
       },
       executor,
@@ -466,11 +485,11 @@ export async function runRunnerCommand(
   await startTracing(spec.name);
   runner.once("stopped", () => void stopTracing());
 
-  const metricsPort = raw.metricsPort as number | undefined;
+  const { metricsPort } = options;
   if (metricsPort !== undefined) {
     try {
-      const { runnerMetrics } = await import("./metrics.js");
-      const { startProbeServer } = await import("./probe-server.js");
+      const { runnerMetrics } = await import("../runtime/metrics.js");
+      const { startProbeServer } = await import("../runtime/probe-server.js");
       const registry = runnerMetrics({
         runner,
         executor: runnerExecutor,
@@ -481,7 +500,7 @@ export async function runRunnerCommand(
         registry,
         () => runner.readiness(),
         metricsPort,
-        raw.metricsBind as string,
+        options.metricsBind,
       );
       logger.info(
         { port: probe.port },
