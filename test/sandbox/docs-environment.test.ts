@@ -18,7 +18,7 @@ test("docs/osiris.md's environment example gives the output and log it states", 
       envVars: { ZONE: "eu" },
       contextId: "team-7",
       callerId: "ann",
-      signatories: ["02" + "ab".repeat(32)],
+      signatories: [`02${"ab".repeat(32)}`],
     });
     const out = await sandbox.run(job, { onLog: (l) => lines.push(l) });
     expect(out).toBe(stated);
