@@ -19,8 +19,8 @@ export const FLOW_SIGNATURE_DOMAIN = "horus-flow-v1";
 /** Caps on a flow: each node's job is capped as any job is (JOB_LIMITS). */
 export const FLOW_LIMITS = {
   nodes: 100,
-  /** Every payload together: a flow is stored whole in each node's hash. */
-  totalPayloadBytes: 4 * 1024 * 1024,
+  /** Every payload together: the flow is stored whole in each node job's hash (100 nodes: 100 MiB). */
+  totalPayloadBytes: 1024 * 1024,
   /** Parents a node may name. */
   dependencies: 100,
 } as const;

@@ -2,6 +2,7 @@
 export { UnknownCodeError } from "./codes.js";
 export * from "./connection.js";
 export * from "./events-stream.js";
+export * from "./flows.js";
 export * from "./instances.js";
 export * from "./job-caps.js";
 export * from "./jobs-index.js";
