@@ -1,0 +1,194 @@
+// Flows against real runner processes and the real Redis (issue #26): a diamond across
+// runner_sal, runner_osiris and herorunner, the two failure policies, and a Redis writer's
+// attempts to make a runner run what the flow's signer did not authorise.
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { HorusClient } from "../../src/client/index.js";
+import {
+  type Flow,
+  type FlowNode,
+  generateKeyPair,
+  jobToHash,
+  nodeFields,
+  nodeJob,
+  signFlow,
+} from "../../src/job/index.js";
+import { type FlowRecord, FlowStore, RedisKeys } from "../../src/protocol/index.js";
+import { distBin, type Proc, startRunner } from "../helpers/processes.js";
+import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
+import { until } from "../helpers/until.js";
+
+const key = generateKeyPair();
+const ns = uniqueNamespace("flows");
+const keys = new RedisKeys(ns);
+let redis: Redis;
+let client: HorusClient;
+const runners: Proc[] = [];
+let counter = 0;
+
+beforeAll(async () => {
+  redis = testRedis();
+  client = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
+  const spec = (bin: string, runnerId: string) =>
+    startRunner({
+      script: distBin(bin),
+      runnerId,
+      namespace: ns,
+      trustedKeys: [key.public_key],
+      redisUrl: REDIS_URL,
+      args: ["--concurrency", "2"],
+    });
+  runners.push(
+    ...(await Promise.all([
+      spec("runner_sal", "sal"),
+      spec("runner_osiris", "osiris"),
+      spec("herorunner", "hero"),
+    ])),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  for (const r of runners) await r.stop("SIGKILL");
+  await client.close();
+  await dropNamespace(redis, ns);
+  await redis.quit();
+});
+
+function flowOf(nodes: FlowNode[], policy: Flow["failure_policy"] = "fail_fast"): Flow {
+  counter += 1;
+  return signFlow(
+    {
+      id: `f${counter}-${Date.now()}`,
+      caller_id: "tests",
+      context_id: "flows",
+      failure_policy: policy,
+      created_at: new Date().toISOString(),
+      nodes,
+      signatures: [],
+    },
+    key.private_key,
+  );
+}
+
+const node = (id: string, runner: string, payload: string, deps: string[] = []): FlowNode => ({
+  id,
+  runner,
+  payload,
+  depends_on: deps,
+  timeout: 20,
+  ...(runner === "hero" ? { executor: "hero" } : {}),
+});
+
+function nodeOf(record: FlowRecord, id: string) {
+  const n = record.nodes.find((x) => x.id === id);
+  if (n === undefined) throw new Error(`no node ${id}`);
+  return n;
+}
+
+const ms = (t: string | undefined) => Date.parse(t ?? "");
+
+test("a diamond across runner_sal, runner_osiris and herorunner: B and C in parallel, D sees both", async () => {
+  const flow = flowOf([
+    node("a", "sal", '"a"'),
+    node("b", "osiris", 'sleep(1.0); PARENTS["a"] + "+b"', ["a"]),
+    node("c", "hero", "!!process.run cmd:'sleep 1'\n!!play.echo content:'{parents.a}+c'", ["a"]),
+    node("d", "sal", 'let c = PARENTS["c"]; c.trim(); PARENTS["b"] + "|" + c', ["b", "c"]),
+  ]);
+  await client.submitFlow(flow);
+  const record = await client.waitFlow(flow.id, 60);
+  expect(record.status, JSON.stringify(record, null, 1)).toBe("finished");
+  const [b, c, d] = ["b", "c", "d"].map((id) => nodeOf(record, id).job);
+  expect(d?.result).toEqual({ success: "a+b|a+c" });
+  // B and C overlapped: each started before the other finished.
+  expect(ms(b?.started_at)).toBeLessThan(ms(c?.finished_at));
+  expect(ms(c?.started_at)).toBeLessThan(ms(b?.finished_at));
+  expect(record.nodes.map((n) => n.state)).toEqual([
+    "finished",
+    "finished",
+    "finished",
+    "finished",
+  ]);
+});
+
+describe("failure policies", () => {
+  const nodes = () => [
+    node("bad", "sal", 'throw "boom"'),
+    node("child", "sal", '"child"', ["bad"]),
+    node("slow", "sal", 'sleep(1.0); "slow"'),
+    node("after", "sal", '"after"', ["slow"]),
+  ];
+
+  test("fail_fast: a failing node cancels the nodes not yet queued", async () => {
+    const flow = flowOf(nodes(), "fail_fast");
+    await client.submitFlow(flow);
+    const record = await client.waitFlow(flow.id, 60);
+    expect(record.status).toBe("error");
+    const states = Object.fromEntries(record.nodes.map((n) => [n.id, n.state]));
+    expect(states).toEqual({
+      bad: "error",
+      child: "cancelled",
+      slow: "finished",
+      after: "cancelled",
+    });
+    expect(await redis.exists(keys.job(`flow:${flow.id}:after`))).toBe(0);
+  });
+
+  test("continue: the independent branch finishes, the failed one's children are cancelled", async () => {
+    const flow = flowOf(nodes(), "continue");
+    await client.submitFlow(flow);
+    const record = await client.waitFlow(flow.id, 60);
+    expect(record.status).toBe("error");
+    const states = Object.fromEntries(record.nodes.map((n) => [n.id, n.state]));
+    expect(states).toEqual({
+      bad: "error",
+      child: "cancelled",
+      slow: "finished",
+      after: "finished",
+    });
+    expect(nodeOf(record, "after").job?.result).toEqual({ success: "after" });
+  });
+});
+
+describe("what a Redis writer can do with a flow", () => {
+  test("a payload edited in the stored flow is refused: unauthorized, the flow ends in error", async () => {
+    const flow = flowOf([node("a", "sal", '"fine"'), node("b", "sal", '"b"', ["a"])]);
+    const flows = new FlowStore(redis, client.store);
+    await flows.create(flow);
+    const edited = { ...flow, nodes: flow.nodes.map((n) => ({ ...n, payload: '"evil"' })) };
+    await redis.hset(keys.flow(flow.id), "flow", JSON.stringify(edited));
+    await flows.start(flow.id);
+    const record = await client.waitFlow(flow.id, 30);
+    expect(record.status).toBe("error");
+    const a = nodeOf(record, "a").job;
+    expect(a?.error_kind).toBe("unauthorized");
+    expect(nodeOf(record, "b").state).toBe("cancelled");
+  });
+
+  test("an extra node added to the flow, or a node job's payload edited, is refused", async () => {
+    const flow = flowOf([node("a", "sal", '"fine"')]);
+    const extra = node("x", "sal", '"evil"');
+    const added = { ...flow, nodes: [...flow.nodes, extra] };
+    const forged = { ...jobToHash(nodeJob(added, "x")), ...nodeFields(JSON.stringify(added), "x") };
+    const id = forged.id as string;
+    await redis.hset(keys.job(id), { ...forged, status: "dispatched", attempts: "0" });
+    await redis.lpush(keys.queue("sal"), id);
+    const ended = await until(async () => {
+      const h = await redis.hgetall(keys.job(id));
+      return h.status === "error" ? h : undefined;
+    });
+    expect(ended.error_kind).toBe("unauthorized");
+
+    // The job fields of a genuine node's hash are never read: the flow's payload runs.
+    const genuine = { ...jobToHash(nodeJob(flow, "a")), ...nodeFields(JSON.stringify(flow), "a") };
+    const aId = genuine.id as string;
+    await redis.hset(keys.job(aId), {
+      ...genuine,
+      payload: '"evil"',
+      status: "dispatched",
+      attempts: "0",
+    });
+    await redis.lpush(keys.queue("sal"), aId);
+    const record = await client.wait(aId, 20);
+    expect(record.result).toEqual({ success: "fine" });
+  });
+});
