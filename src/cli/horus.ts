@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_TIMEOUT_S } from "../job/create.js";
 import { namespaceOption, redisClusterOption, redisUrlOption } from "../runtime/cli-options.js";
 import { packageVersion } from "../runtime/version.js";
+import { addFlowCommand } from "./horus-flow.js";
 import { addScheduleCommand } from "./horus-schedule.js";
 
 // A reader that stops early (`horus logs ID | head`) closes the pipe: that ends the output,
@@ -248,5 +249,6 @@ dead
   .action(lazyOps("deadPurge"));
 
 addScheduleCommand(program);
+addFlowCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,9 @@
 // Flows against real runner processes and the real Redis (issue #26): a diamond across
 // runner_sal, runner_osiris and herorunner, the two failure policies, and a Redis writer's
 // attempts to make a runner run what the flow's signer did not authorise.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { HorusClient } from "../../src/client/index.js";
@@ -14,7 +17,7 @@ import {
   signFlow,
 } from "../../src/job/index.js";
 import { type FlowRecord, FlowStore, RedisKeys } from "../../src/protocol/index.js";
-import { distBin, type Proc, startRunner } from "../helpers/processes.js";
+import { distBin, type Proc, runToEnd, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { until } from "../helpers/until.js";
 
@@ -191,4 +194,54 @@ describe("what a Redis writer can do with a flow", () => {
     const record = await client.wait(aId, 20);
     expect(record.result).toEqual({ success: "fine" });
   });
+});
+
+test("horus flow run FILE (YAML) signs, submits, waits and prints each node; flow status reads it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "horus-flow-"));
+  const file = join(dir, "hello.yaml");
+  writeFileSync(
+    file,
+    [
+      "failure_policy: fail_fast",
+      "nodes:",
+      "  - id: hello",
+      "    runner: sal",
+      "    payload: '\"hello\"'",
+      "  - id: shout",
+      "    runner: sal",
+      "    depends_on: [hello]",
+      '    payload: \'PARENTS["hello"] + "!"\'',
+      "",
+    ].join("\n"),
+  );
+  const global = ["--redis-url", REDIS_URL, "--namespace", ns];
+  const env = { HORUS_SIGNING_KEY: key.private_key };
+  const ran = await runToEnd(process.execPath, [distBin("horus"), ...global, "flow", "run", file], {
+    env,
+  });
+  expect(ran.stderr).toBe("");
+  expect(ran.code).toBe(0);
+  expect(ran.stdout).toMatch(/^flow hello-\d+: finished$/m);
+  expect(ran.stdout).toContain('shout @sal (after hello): finished -> "hello!"');
+  const id = /^flow (\S+):/.exec(ran.stdout)?.[1] as string;
+  const status = await runToEnd(process.execPath, [
+    distBin("horus"),
+    ...global,
+    "flow",
+    "status",
+    id,
+    "--json",
+  ]);
+  expect(JSON.parse(status.stdout).status).toBe("finished");
+
+  writeFileSync(file, "nodes:\n  - {id: a, runner: sal, payload: '1', depends_on: [a]}\n");
+  const bad = await runToEnd(
+    process.execPath,
+    [distBin("horus"), ...global, "flow", "submit", file],
+    {
+      env,
+    },
+  );
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('node "a" depends on itself');
 });
