@@ -1,7 +1,7 @@
 // Flows against real runner processes and the real Redis (issue #26): a diamond across
 // runner_sal, runner_osiris and herorunner, the two failure policies, and a Redis writer's
 // attempts to make a runner run what the flow's signer did not authorise.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
@@ -244,4 +244,23 @@ test("horus flow run FILE (YAML) signs, submits, waits and prints each node; flo
   );
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('node "a" depends on itself');
+});
+
+test("docs/flows.md's example runs as the doc says", async () => {
+  const doc = readFileSync(new URL("../../docs/flows.md", import.meta.url), "utf8");
+  const yaml = /<<'YAML'\n([\s\S]*?)\nYAML/.exec(doc)?.[1] as string;
+  const dir = mkdtempSync(join(tmpdir(), "horus-flow-doc-"));
+  const file = join(dir, "diamond.yaml");
+  writeFileSync(file, yaml);
+  const ran = await runToEnd(
+    process.execPath,
+    [distBin("horus"), "--redis-url", REDIS_URL, "--namespace", ns, "flow", "run", file],
+    { env: { HORUS_SIGNING_KEY: key.private_key } },
+  );
+  expect(ran.code, ran.stderr).toBe(0);
+  const shown = ran.stdout
+    .replace(/ \[[^\]]*\]$/gm, " [...]")
+    .replace(/diamond-\d+/, "diamond-1767225600000");
+  const expected = /prints, once the flow ends[^\n]*\n\n```text\n([\s\S]*?)\n```/.exec(doc)?.[1];
+  expect(shown.trim()).toBe(expected);
 });
