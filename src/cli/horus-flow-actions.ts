@@ -133,3 +133,29 @@ export function status(id: string, flags: { json?: boolean }, cmd: Command) {
     return 0;
   });
 }
+
+export function cancel(id: string, _flags: unknown, cmd: Command) {
+  return guarded(cmd, async (client) => {
+    if (!(await client.cancelFlow(id))) {
+      say(`no flow "${id}" to cancel (none, or it ended already)`);
+      return 1;
+    }
+    process.stdout.write(`cancelled ${id}\n`);
+    return 0;
+  });
+}
+
+export function list(flags: { limit: string; json?: boolean }, cmd: Command) {
+  return guarded(cmd, async (client) => {
+    const records = await client.listFlows(Number(flags.limit) || 50);
+    if (flags.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+    else
+      for (const r of records) {
+        const done = r.nodes.filter((n) => n.state === "finished").length;
+        process.stdout.write(
+          `${r.id}  ${r.status}  ${done}/${r.nodes.length} nodes finished  ${r.created_at ?? ""}\n`,
+        );
+      }
+    return 0;
+  });
+}

@@ -38,4 +38,14 @@ export function addFlowCommand(program: Command): void {
     .description("a flow's status and its nodes' states, results and times")
     .option("--json", "print the record as JSON")
     .action(lazy("status"));
+  flow
+    .command("cancel <id>")
+    .description("cancel a flow: nodes not yet queued at once, queued and running ones as jobs")
+    .action(lazy("cancel"));
+  flow
+    .command("list")
+    .description("the newest flows with their status")
+    .option("--limit <n>", "how many", "50")
+    .option("--json", "print them as JSON")
+    .action(lazy("list"));
 }

@@ -316,6 +316,18 @@ export class HorusClient {
     return flow.id;
   }
 
+  /** Cancels a flow (see FlowStore.cancel); false when there is none or it ended already. */
+  cancelFlow(id: string): Promise<boolean> {
+    return new FlowStore(this.redis, this.store).cancel(id);
+  }
+
+  /** The newest flows, newest first, with their status (those expired meanwhile left out). */
+  async listFlows(max = 50): Promise<FlowRecord[]> {
+    const flows = new FlowStore(this.redis, this.store);
+    const records = await Promise.all((await flows.list(max)).map((id) => flows.status(id)));
+    return records.filter((r): r is FlowRecord => r !== undefined);
+  }
+
   flowStatus(id: string): Promise<FlowRecord | undefined> {
     return new FlowStore(this.redis, this.store).status(id);
   }

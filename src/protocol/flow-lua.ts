@@ -94,19 +94,28 @@ end
 /** Stores a flow as `created`, every node pending; nothing is queued until FLOW_START. */
 export const FLOW_CREATE: ScriptDef = {
   name: "horusFlowCreate",
-  keys: 2,
+  keys: 3,
   lua: `
 -- KEYS[1] the flow's hash, KEYS[2] its node states
 -- ARGV[1] flow id, ARGV[2] the signed flow's JSON, ARGV[3] the plan (JSON: nodes in
--- topological order, each {id, job, runner, deps}), ARGV[4] failure policy, ARGV[5..] node
+-- topological order, each {id, job, runner, deps}), ARGV[4] failure policy, ARGV[6..] node
 -- id, SUBMIT's ARGV for the node's job (JSON array) pairs
+-- KEYS[3] the namespace's flow index; ARGV[1..4] as above and ARGV[5] the retention (s)
 -- returns 1 stored, -1 a flow under the id exists already
 ${NOW_FN}
 ${EVENT_FN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+-- Listed by creation time; ids older than the retention and an hour (their flows expired
+-- or about to) leave the index, a few at each create.
+local now = now_ms()
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+local ttl = tonumber(ARGV[5]) or 0
+if ttl > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - (ttl + 3600) * 1000)
+end
 redis.call('HSET', KEYS[1], 'flow', ARGV[2], 'plan', ARGV[3], 'policy', ARGV[4],
   'status', 'created', 'created_at', now_rfc3339())
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   redis.call('HSET', KEYS[1], 'job:' .. ARGV[i], ARGV[i + 1])
   redis.call('HSET', KEYS[2], ARGV[i], 'pending')
 end
@@ -154,5 +163,47 @@ ${NOW_FN}
 ${EVENT_FN}
 ${ADVANCE_FN}
 return advance_flow(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[2]) or 0)
+`,
+};
+
+/**
+ * Cancels a flow: every node not yet queued is cancelled at once; the queued ones' job ids
+ * are answered, for the caller to cancel as jobs (CANCEL), after which the flow ends in
+ * error as they end (FLOW_ADVANCE). A flow never started ends in error here.
+ */
+export const FLOW_CANCEL: ScriptDef = {
+  name: "horusFlowCancel",
+  keys: 2,
+  lua: `
+-- KEYS[1] the flow's hash, KEYS[2] its node states
+-- ARGV[1] flow id, ARGV[2] seconds an ended flow is kept (0: for ever)
+-- returns the job ids of the nodes queued (possibly none), -1 no such flow, -2 the flow
+-- ended already
+${NOW_FN}
+${EVENT_FN}
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -1 end
+if status == 'finished' or status == 'error' then return -2 end
+local plan = cjson.decode(redis.call('HGET', KEYS[1], 'plan'))
+local queued = {}
+for _, n in ipairs(plan) do
+  local s = redis.call('HGET', KEYS[2], n.id) or 'pending'
+  if s == 'pending' then redis.call('HSET', KEYS[2], n.id, 'cancelled')
+  elseif s == 'queued' then table.insert(queued, n.job) end
+end
+local now = now_rfc3339()
+redis.call('HSET', KEYS[1], 'cancelled_at', now)
+local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1] - 5)
+emit(prefix .. 'job:' .. ARGV[1], ARGV[1], 'flow_cancelled', '', 'flow', ARGV[1])
+if status == 'created' then
+  redis.call('HSET', KEYS[1], 'status', 'error', 'finished_at', now)
+  emit(prefix .. 'job:' .. ARGV[1], ARGV[1], 'flow_error', '', 'flow', ARGV[1])
+  local ttl = tonumber(ARGV[2]) or 0
+  if ttl > 0 then
+    redis.call('EXPIRE', KEYS[1], ttl)
+    redis.call('EXPIRE', KEYS[2], ttl)
+  end
+end
+return queued
 `,
 };

@@ -3,7 +3,7 @@
 // job like any other, plus the signed flow and its node id in its hash.
 import type { Redis } from "ioredis";
 import { type Flow, nodeJob, nodeJobId } from "../job/index.js";
-import { FLOW_ADVANCE, FLOW_CREATE, FLOW_START } from "./flow-lua.js";
+import { FLOW_ADVANCE, FLOW_CANCEL, FLOW_CREATE, FLOW_START } from "./flow-lua.js";
 import { runScript } from "./scripts-runner.js";
 import type { JobRecord, JobStore } from "./store.js";
 
@@ -78,6 +78,7 @@ export class FlowStore {
       JSON.stringify(flow),
       JSON.stringify(plan),
       flow.failure_policy,
+      String(this.retentionS),
     ];
     for (const node of flow.nodes) {
       // SUBMIT's arguments as a submit would send them; the flow script adds the flow and the
@@ -88,7 +89,7 @@ export class FlowStore {
     const code = await runScript(
       this.redis,
       FLOW_CREATE,
-      [this.keys.flow(flow.id), this.keys.flowNodes(flow.id)],
+      [this.keys.flow(flow.id), this.keys.flowNodes(flow.id), this.keys.flowIndex()],
       args,
     );
     if (code === -1) throw new FlowExistsError(`a flow with id "${flow.id}" exists already`);
@@ -110,6 +111,29 @@ export class FlowStore {
     return (await runScript(this.redis, FLOW_ADVANCE, this.threeKeys(id), [id, this.retentionS])) as
       | FlowStatus
       | "missing";
+  }
+
+  /**
+   * Cancels a flow: nodes not yet queued at once, queued ones as jobs (a running one is
+   * stopped by its runner); the flow ends in error once they have ended. False when there
+   * is no such flow or it ended already.
+   */
+  async cancel(id: string): Promise<boolean> {
+    const reply = await runScript(
+      this.redis,
+      FLOW_CANCEL,
+      [this.keys.flow(id), this.keys.flowNodes(id)],
+      [id, this.retentionS],
+    );
+    if (!Array.isArray(reply)) return false;
+    for (const jobId of reply as string[]) await this.jobs.cancel(jobId, this.retentionS);
+    await this.advance(id);
+    return true;
+  }
+
+  /** The newest flows' ids, newest first. */
+  async list(max = 100): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.flowIndex(), "0", String(max - 1));
   }
 
   /** Started flows not yet ended, oldest first. */

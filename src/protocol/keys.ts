@@ -203,4 +203,8 @@ export class RedisKeys {
   flows(): string {
     return `${this.prefix}flows`;
   }
+  /** Every flow by creation time (ms), for listing; trimmed past the retention at creates. */
+  flowIndex(): string {
+    return `${this.prefix}flows:all`;
+  }
 }

@@ -214,6 +214,7 @@ describe("docs/protocol.md describes everything the code defines", () => {
       flow: keys.flow(id),
       flowNodes: keys.flowNodes(id),
       flows: keys.flows(),
+      flowIndex: keys.flowIndex(),
       apiKeys: sup.apiKeys(),
       runners: sup.runners(),
       jobIndex: sup.jobIndex(),

@@ -264,3 +264,33 @@ test("docs/flows.md's example runs as the doc says", async () => {
   const expected = /prints, once the flow ends[^\n]*\n\n```text\n([\s\S]*?)\n```/.exec(doc)?.[1];
   expect(shown.trim()).toBe(expected);
 });
+
+test("flow cancel stops the running node and cancels the rest; flow list shows it", async () => {
+  const flow = flowOf([
+    node("long", "sal", 'sleep(30.0); "late"'),
+    node("next", "sal", '"n"', ["long"]),
+  ]);
+  await client.submitFlow(flow);
+  const longId = `flow:${flow.id}:long`;
+  await until(
+    async () => (await redis.hget(keys.job(longId), "status")) === "started" || undefined,
+  );
+  const global = ["--redis-url", REDIS_URL, "--namespace", ns];
+  const cancelled = await runToEnd(process.execPath, [
+    distBin("horus"),
+    ...global,
+    "flow",
+    "cancel",
+    flow.id,
+  ]);
+  expect(cancelled.stdout).toBe(`cancelled ${flow.id}\n`);
+  const record = await client.waitFlow(flow.id, 30);
+  expect(record.status).toBe("error");
+  expect(nodeOf(record, "long").job?.error_kind).toBe("cancelled");
+  expect(nodeOf(record, "next").state).toBe("cancelled");
+  expect(await client.cancelFlow(flow.id)).toBe(false);
+  const listed = await runToEnd(process.execPath, [distBin("horus"), ...global, "flow", "list"]);
+  expect(listed.stdout.split("\n")[0]).toBe(
+    `${flow.id}  error  0/2 nodes finished  ${record.created_at}`,
+  );
+});
