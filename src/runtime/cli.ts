@@ -7,6 +7,7 @@
 // by a second signal.
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { publicKeyOf } from "../job/index.js";
 import { DEFAULT_KEEP_FINISHED, DEFAULT_RETENTION_S } from "../protocol/index.js";
 import { startTracing, stopTracing } from "../tracing/index.js";
 import {
@@ -138,6 +139,12 @@ export function buildRunnerCommand(spec: RunnerCommandSpec): Command {
         "public keys (hex) whose signatures are accepted: HEX,HEX or @FILE",
       ).env("HORUS_TRUSTED_KEYS"),
     )
+    .addOption(
+      new Option(
+        "--result-keys <keys>",
+        "runner public keys (hex) a flow node's parents' results must be signed by: HEX,HEX or @FILE (this runner's own key added)",
+      ).env("HORUS_RESULT_KEYS"),
+    )
     .addOption(namespaceOption())
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .addOption(
@@ -244,6 +251,7 @@ const COMMON_KEYS = new Set([
   "redisUrl",
   "concurrency",
   "trustedKeys",
+  "resultKeys",
   "namespace",
   "logLevel",
   "maxJobAge",
@@ -313,8 +321,10 @@ export async function runRunnerCommand(
   const runnerId = cmd.args[0] as string;
 
   let trustedKeys: Set<string>;
+  let resultKeys: Set<string>;
   try {
     trustedKeys = readTrustedKeys(raw.trustedKeys as string | undefined);
+    resultKeys = readTrustedKeys(raw.resultKeys as string | undefined);
   } catch (e) {
     process.stderr.write(`${spec.name}: ${(e as Error).message}\n`);
     process.exit(EXIT.usage);
@@ -396,7 +406,15 @@ export async function runRunnerCommand(
           : { rate: raw.rate as { count: number; windowMs: number } }),
         keepDead: raw.keepDead as number,
         deadRetentionS: raw.deadTtl as number,
-        policy: { trustedKeys, maxJobAgeS: options.maxJobAgeS, clockSkewS: DEFAULT_CLOCK_SKEW_S },
+        policy: {
+          trustedKeys,
+          maxJobAgeS: options.maxJobAgeS,
+          clockSkewS: DEFAULT_CLOCK_SKEW_S,
+          // A runner's own results are as good as any it trusts.
+          ...(resultKeys.size > 0
+            ? { resultKeys: new Set([...resultKeys, publicKeyOf(signingKey)]) }
+            : {}),
+        },
       },
       executor,
       logger,

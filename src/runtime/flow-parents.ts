@@ -27,15 +27,17 @@ export function parentVars(results: Record<string, string>): Record<string, stri
 }
 
 /**
- * Reads each parent's hash and result. A signed result must verify (its signer needs only
- * to be the key that signed it: which runner keys to trust is a reader's choice, and the
- * flow does not name one); an unsigned result (a runner without --signing-key) is taken.
+ * Reads each parent's hash and result. With `resultKeys` (the runner's --result-keys) each
+ * result must be signed by one of them. Without, a signed result must still verify (its
+ * signer need only be the key that signed it) and an unsigned one is taken: a Redis writer
+ * could then put a result of its own there, which is why --result-keys exists.
  */
 export async function parentResults(
   redis: Redis,
   keys: RedisKeys,
   flow: Flow,
   node: FlowNode,
+  resultKeys?: ReadonlySet<string>,
 ): Promise<ParentsVerdict> {
   if (node.depends_on.length === 0) return { ok: true, results: {} };
   const pipe = redis.pipeline();
@@ -65,13 +67,19 @@ export async function parentResults(
     const record = recordOf(nodeJobId(flow.id, parent), hash as Record<string, string>, result);
     if (record.status !== "finished" || result === undefined || !("success" in result))
       return refuse(`has not finished (its job is ${record.status})`);
-    if (record.result_signature !== undefined || record.result_signer !== undefined) {
+    const signed = record.result_signature !== undefined || record.result_signer !== undefined;
+    if (signed || resultKeys !== undefined) {
       const statement = statementOf(record);
       const signer = record.result_signer ?? "";
       const verdict =
         statement === undefined
           ? { ok: false as const, message: "the result is incomplete" }
-          : verifyResult(statement, record.result_signature, signer, new Set([signer]));
+          : verifyResult(
+              statement,
+              record.result_signature,
+              signer,
+              resultKeys ?? new Set([signer]),
+            );
       if (!verdict.ok) return refuse(`has a result that fails its check: ${verdict.message}`);
     }
     results[parent] = result.success;

@@ -175,6 +175,7 @@ export class JobRun {
       this.host.store.keys,
       verdict.flow,
       verdict.node,
+      this.host.policy.resultKeys,
     );
     if (!parents.ok) return parents;
     const job = {
