@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkResultSignature, HorusClient } from "../dist/client/index.js";
-import { createJob, generateKeyPair, signJob, signSchedule } from "../dist/job/index.js";
+import { createJob, generateKeyPair, signFlow, signJob, signSchedule } from "../dist/job/index.js";
 import { ScheduleStore } from "../dist/protocol/index.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -153,7 +153,49 @@ async function lifecycleDemo(keys) {
     `== a schedule every 1 s: ${ticks.length} occurrences ran (${ticks.map((r) => r.id).join(", ")})\n`,
   );
   if (ticks.length < 2) wrong += 1;
-  return wrong;
+  return wrong + (await flowDemo(keys));
+}
+
+/** A signed flow across the three runners: a diamond, its last node sees both parents. */
+async function flowDemo(keys) {
+  const flow = signFlow(
+    {
+      id: `demo-flow-${process.pid}`,
+      failure_policy: "fail_fast",
+      created_at: new Date().toISOString(),
+      nodes: [
+        { id: "start", runner: "demo-sal", payload: '"21"', depends_on: [] },
+        {
+          id: "double",
+          runner: "demo-osiris",
+          payload: 'parse_int(PARENTS["start"]) * 2',
+          depends_on: ["start"],
+        },
+        {
+          id: "greet",
+          runner: "demo-hero",
+          executor: "hero",
+          payload: "!!play.echo content:'hero saw {parents.start}'",
+          depends_on: ["start"],
+        },
+        {
+          id: "report",
+          runner: "demo-sal",
+          payload: 'PARENTS["double"] + " and " + PARENTS["greet"]',
+          depends_on: ["double", "greet"],
+        },
+      ],
+      signatures: [],
+    },
+    keys.private_key,
+  );
+  await client.submitFlow(flow);
+  const record = await client.waitFlow(flow.id, 60);
+  const report = record.nodes.find((n) => n.id === "report")?.job?.result?.success;
+  console.log(
+    `== a flow across three runners (start -> double, greet -> report): ${record.status}, report says: ${report}\n`,
+  );
+  return record.status === "finished" ? 0 : 1;
 }
 
 const keys = generateKeyPair();

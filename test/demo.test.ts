@@ -20,5 +20,8 @@ test("the demo runs a job on each runner and stops them cleanly", async () => {
     3,
   );
   expect(r.stdout).toMatch(/the last job, deleted and submitted again: refused: .*claimed/);
+  expect(r.stdout).toContain(
+    "== a flow across three runners (start -> double, greet -> report): finished, report says: 42 and hero saw 21",
+  );
   expect(r.stdout).toContain("runners stopped (exit codes 0, 0, 0)");
 });

@@ -8,6 +8,7 @@
 // the options are read there too, through each sub-command's zod schema.
 import { Command, Option } from "commander";
 import { DEFAULT_TIMEOUT_S } from "../job/create.js";
+import { addFlowCommand } from "./horus-flow.js";
 import { addScheduleCommand } from "./horus-schedule.js";
 import { namespaceOption, redisClusterOption, redisUrlOption } from "./options.js";
 import { packageVersion } from "./version.js";
@@ -227,5 +228,6 @@ dead
   .action(lazyOps("deadPurge"));
 
 addScheduleCommand(program);
+addFlowCommand(program);
 
 await program.parseAsync(process.argv);

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S } from "../job/index.js";
+import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, publicKeyOf } from "../job/index.js";
 import {
   DEFAULT_KEEP_FINISHED,
   DEFAULT_MAX_LOG_BYTES,
@@ -56,6 +56,8 @@ export interface RunnerCliOptions<Extra = Record<string, unknown>> {
   namespace: string;
   concurrency: number;
   trustedKeys: Set<string>;
+  /** Runner keys a flow node's parents' results must be signed by (empty: any valid one). */
+  resultKeys: Set<string>;
   logLevel: LogLevel;
   maxJobAgeS: number;
   gracePeriodS: number;
@@ -138,6 +140,7 @@ export const runnerOptionsSchema = z.object({
   redisCluster: z.string().optional(),
   concurrency: wholeNumber(1),
   trustedKeys: z.string().optional(),
+  resultKeys: z.string().optional(),
   namespace: z.string(),
   logLevel: z.enum(LOG_LEVELS),
   maxJobAge: seconds(),
@@ -182,6 +185,12 @@ export function buildRunnerCommand<Extra>(spec: RunnerCommandSpec<Extra>): Comma
         "--trusted-keys <keys>",
         "public keys (hex) whose signatures are accepted: HEX,HEX or @FILE",
       ).env("HORUS_TRUSTED_KEYS"),
+    )
+    .addOption(
+      new Option(
+        "--result-keys <keys>",
+        "runner public keys (hex) a flow node's parents' results must be signed by: HEX,HEX or @FILE (this runner's own key added)",
+      ).env("HORUS_RESULT_KEYS"),
     )
     .addOption(namespaceOption())
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
@@ -314,8 +323,10 @@ export function readRunnerOptions<Extra>(
     throw new UsageError(problems.join("\n"));
 
   let trustedKeys: Set<string>;
+  let resultKeys: Set<string>;
   try {
     trustedKeys = readTrustedKeys(flags.trustedKeys);
+    resultKeys = readTrustedKeys(flags.resultKeys);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -348,6 +359,7 @@ export function readRunnerOptions<Extra>(
     namespace: flags.namespace,
     concurrency: flags.concurrency,
     trustedKeys,
+    resultKeys,
     logLevel: flags.logLevel,
     maxJobAgeS: flags.maxJobAge,
     gracePeriodS: flags.gracePeriod,
@@ -415,7 +427,15 @@ export async function runRunnerCommand<Extra>(
         ...(options.rate === undefined ? {} : { rate: options.rate }),
         keepDead: options.keepDead,
         deadRetentionS: options.deadRetentionS,
-        policy: { trustedKeys, maxJobAgeS: options.maxJobAgeS, clockSkewS: DEFAULT_CLOCK_SKEW_S },
+        policy: {
+          trustedKeys,
+          maxJobAgeS: options.maxJobAgeS,
+          clockSkewS: DEFAULT_CLOCK_SKEW_S,
+          // A runner's own results are as good as any it trusts.
+          ...(options.resultKeys.size > 0
+            ? { resultKeys: new Set([...options.resultKeys, publicKeyOf(options.signingKey)]) }
+            : {}),
+        },
       },
       executor,
       logger,

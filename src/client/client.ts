@@ -3,6 +3,7 @@
 import type { Redis } from "ioredis";
 import {
   createJob,
+  type Flow,
   type Job,
   jobFromHash,
   longestSpanS,
@@ -19,6 +20,8 @@ import {
   type DeadLetterDetail,
   type DeadPage,
   deadLetterOf,
+  type FlowRecord,
+  FlowStore,
   type InstanceInfo,
   isNoScript,
   type JobRecord,
@@ -28,6 +31,7 @@ import {
   listDead,
   listInstances,
   purgeDead,
+  readEvents,
   recordOf,
   resubmitDead,
   type SubmitOutcome,
@@ -299,6 +303,56 @@ export class HorusClient {
   /** Deletes the runner id's dead letters (all, or the ids given); returns the ids purged. */
   purgeDead(runnerId: string, ids?: readonly string[]): Promise<string[]> {
     return purgeDead(this.store, runnerId, ids);
+  }
+
+  // Flows (docs/flows.md). The flow must be signed already (signFlow): validation names the
+  // nodes before anything is signed.
+
+  /** Stores a signed flow and starts it (its root nodes are queued); answers its id. */
+  async submitFlow(flow: Flow): Promise<string> {
+    const flows = new FlowStore(this.redis, this.store);
+    await flows.create(flow);
+    await flows.start(flow.id);
+    return flow.id;
+  }
+
+  /** Cancels a flow (see FlowStore.cancel); false when there is none or it ended already. */
+  cancelFlow(id: string): Promise<boolean> {
+    return new FlowStore(this.redis, this.store).cancel(id);
+  }
+
+  /** The newest flows, newest first, with their status (those expired meanwhile left out). */
+  async listFlows(max = 50): Promise<FlowRecord[]> {
+    const flows = new FlowStore(this.redis, this.store);
+    const records = await Promise.all((await flows.list(max)).map((id) => flows.status(id)));
+    return records.filter((r): r is FlowRecord => r !== undefined);
+  }
+
+  flowStatus(id: string): Promise<FlowRecord | undefined> {
+    return new FlowStore(this.redis, this.store).status(id);
+  }
+
+  /**
+   * Waits until the flow ends (finished or error) and answers its record. Woken by the
+   * namespace's event stream (any event makes it look again), at least every second.
+   */
+  async waitFlow(id: string, timeoutS = 300): Promise<FlowRecord> {
+    const deadline = Date.now() + timeoutS * 1000;
+    const conn = this.acquireBlocking();
+    let after = "$";
+    try {
+      for (;;) {
+        const record = await this.flowStatus(id);
+        if (record === undefined) throw new Error(`no flow "${id}"`);
+        if (record.status === "finished" || record.status === "error") return record;
+        if (Date.now() > deadline)
+          throw new WaitTimeoutError(`flow ${id} did not end within ${timeoutS} s`);
+        const events = await readEvents(conn, this.store.keys, { after, blockMs: 1000 });
+        after = events.at(-1)?.stream_id ?? after;
+      }
+    } finally {
+      this.releaseBlocking(conn);
+    }
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ export * from "./create.js";
 export * from "./crypto.js";
 export * from "./envelope.js";
 export * from "./failure.js";
+export * from "./flow.js";
 export * from "./merkle.js";
 export { libsecp256k1, useLibsecp256k1 } from "./native-verify.js";
 export * from "./policy.js";

@@ -12,6 +12,12 @@ export interface AcceptancePolicy {
   maxJobAgeS: number;
   /** How far in the future created_at may lie (clocks differ a little). */
   clockSkewS: number;
+  /**
+   * Runner keys (compressed hex) a flow node's parents' results must be signed by
+   * (`--result-keys`); absent, a parent's result is taken signed or not, a signed one only
+   * if its signature verifies.
+   */
+  resultKeys?: ReadonlySet<string>;
 }
 
 /**

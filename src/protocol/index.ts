@@ -1,6 +1,7 @@
 // Redis keys and operations (docs/protocol.md): the only layer that knows key strings.
 export * from "./connection.js";
 export * from "./events-stream.js";
+export * from "./flows.js";
 export * from "./instances.js";
 export * from "./job-caps.js";
 export * from "./jobs-index.js";

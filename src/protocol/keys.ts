@@ -190,4 +190,21 @@ export class RedisKeys {
   minter(runnerId: string): string {
     return `${this.prefix}runner:${runnerId}:minter`;
   }
+  // Flows (docs/flows.md); flow-lua.ts builds job key names from `flow`'s prefix.
+  /** A flow: its signed JSON, status, times, plan, and each node's SUBMIT arguments. */
+  flow(id: string): string {
+    return `${this.prefix}flow:${id}`;
+  }
+  /** A flow's node states: node id to pending, queued, finished, error or cancelled. */
+  flowNodes(id: string): string {
+    return `${this.prefix}flow:${id}:nodes`;
+  }
+  /** Started flows not yet ended, scored by start time (ms): what the runners' sweep advances. */
+  flows(): string {
+    return `${this.prefix}flows`;
+  }
+  /** Every flow by creation time (ms), for listing; trimmed past the retention at creates. */
+  flowIndex(): string {
+    return `${this.prefix}flows:all`;
+  }
 }

@@ -8,13 +8,14 @@ import type { Redis } from "ioredis";
 import {
   type AcceptancePolicy,
   checkJob,
+  checkNode,
   checkOccurrence,
+  type EnvelopeVerdict,
   type ErrorKind,
   errorKindOf,
   InvalidJobError,
   type Job,
   jobFromHash,
-  type OccurrenceVerdict,
   RETRYABLE_KINDS,
   retryDelayMs,
 } from "../job/index.js";
@@ -32,6 +33,7 @@ import type { DelayedWatch } from "./delayed-watch.js";
 import type { EndOutcome, EndWriter } from "./end-writer.js";
 import { type RunnerEvents, refusalReason } from "./events.js";
 import type { ExecutionContext, Executor } from "./executor.js";
+import { advanceFlowOf, parentResults, parentVars } from "./flow-parents.js";
 import type { JobStop } from "./job-stop.js";
 import type { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
@@ -108,11 +110,32 @@ export class JobRun {
     if (taken !== undefined && taken.outcome !== "started") return this.notStarted(taken);
     const hash = taken?.hash ?? (await this.host.store.loadHash(id));
     if (Object.keys(hash).length === 0) return this.dropItem(id, "no such job");
+    if (hash.flow === undefined) return this.handleHash(id, hash, stop, taken);
+    // A flow's node: whoever ends its job moves the flow on at once (docs/flows.md). A crash
+    // before that leaves it to the sweep (runner.ts), which advances every started flow.
+    try {
+      await this.handleHash(id, hash, stop, taken);
+    } finally {
+      await advanceFlowOf(this.host, id);
+    }
+  }
 
+  private async handleHash(
+    id: string,
+    hash: Record<string, string>,
+    stop: JobStop,
+    taken: TakenJob | undefined,
+  ): Promise<void> {
     // An occurrence of a schedule is judged by the schedule's signature and rebuilt from the
     // schedule: the hash's own job fields are never read (docs/protocol.md, "Schedules").
+    // A flow's node likewise, by the flow's signature (docs/flows.md); its parents' results,
+    // read from Redis and checked, reach the script as env vars the runner adds after that.
     const occurrence =
-      hash.schedule === undefined ? undefined : checkOccurrence(hash, this.host.policy);
+      hash.schedule !== undefined
+        ? checkOccurrence(hash, this.host.policy)
+        : hash.flow !== undefined
+          ? await this.checkFlowNode(hash)
+          : undefined;
     if (occurrence?.ok === false) return this.reject(id, occurrence.kind, occurrence.message);
     let job: Job;
     try {
@@ -142,13 +165,34 @@ export class JobRun {
     );
   }
 
+  /** A node job judged by its flow, with its parents' results added to its env vars. */
+  private async checkFlowNode(
+    hash: Record<string, string>,
+  ): Promise<(EnvelopeVerdict & { ok: false }) | (EnvelopeVerdict & { ok: true; job: Job })> {
+    const verdict = checkNode(hash, this.host.policy);
+    if (!verdict.ok) return verdict;
+    const parents = await parentResults(
+      this.host.commands,
+      this.host.store.keys,
+      verdict.flow,
+      verdict.node,
+      this.host.policy.resultKeys,
+    );
+    if (!parents.ok) return parents;
+    const job = {
+      ...verdict.job,
+      env_vars: { ...verdict.job.env_vars, ...parentVars(parents.results) },
+    };
+    return { ...verdict, job };
+  }
+
   /** A parsed job: checked against the policy and the run ledger, then run. */
   private async checkAndRun(
     job: Job,
     hash: Record<string, string>,
     stop: JobStop,
     taken: TakenJob | undefined,
-    occurrence?: OccurrenceVerdict,
+    occurrence?: EnvelopeVerdict,
   ): Promise<void> {
     const id = job.id;
     // An occurrence was judged already, by its schedule (see handle).

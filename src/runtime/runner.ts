@@ -28,6 +28,7 @@ import { DelayedWatch } from "./delayed-watch.js";
 import { type EndOutcome, EndWriter } from "./end-writer.js";
 import type { RunnerEvents } from "./events.js";
 import type { Executor } from "./executor.js";
+import { advanceStartedFlows } from "./flow-parents.js";
 import { JobRun, type RunHost } from "./job-run.js";
 import { JobStop } from "./job-stop.js";
 import { Lease } from "./lease.js";
@@ -399,6 +400,11 @@ export class Runner extends EventEmitter<RunnerEvents> {
     // instance's job as crashed once, in a fault run on a machine at load 8.
     const settling = this.heartbeatS * 6 * 1000 + 5000;
     if (Date.now() - this.reconnectedAt < settling) return;
+    // Flows whose node ended without its runner advancing them (killed in between): any
+    // instance may advance any flow, as often as it likes (docs/flows.md).
+    advanceStartedFlows({ commands: this.commands, store: this.store, log: this.log }).catch(
+      () => {},
+    );
     sweepCrashedInstances(this.commands, this.store.keys, this.runnerId, {
       self: this.instance,
       maxAttempts: this.maxAttempts,

@@ -12,7 +12,25 @@ export function jobScope(job: ScriptJob): Scope {
     .pushConstant("CONTEXT_ID", job.contextId)
     .pushConstant("SIGNATORIES", [...job.signatories])
     .pushConstant("ATTEMPT", job.attempt ?? 1)
-    .pushConstant("ENV", new Map<string, Value>(Object.entries(job.envVars)));
+    .pushConstant("ENV", new Map<string, Value>(Object.entries(job.envVars)))
+    .pushConstant("PARENTS", parentsOf(job.envVars.PARENTS));
+}
+
+/**
+ * A flow node's parents' results (node id -> output), from the PARENTS env var the runner
+ * sets after checking them (docs/flows.md); an empty map for any other job.
+ */
+function parentsOf(json: string | undefined): Map<string, Value> {
+  const map = new Map<string, Value>();
+  if (json === undefined) return map;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed))
+      for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") map.set(k, v);
+  } catch {
+    // Not JSON: a job that set PARENTS itself; its script still has ENV.PARENTS.
+  }
+  return map;
 }
 
 /** Characters of the job that its scope holds (ids, signatories, env names and values). */

@@ -166,6 +166,7 @@ describe("docs/protocol.md describes everything the code defines", () => {
       "src/protocol/retry-scripts.ts",
       "src/protocol/supervisor-store.ts",
       "src/protocol/schedule-lua.ts",
+      "src/protocol/flow-lua.ts",
     ]) {
       const source = readFileSync(new URL(file, ROOT), "utf8");
       for (const m of source.matchAll(/const (\w+): ScriptDef/g)) names.push(m[1] as string);
@@ -210,6 +211,10 @@ describe("docs/protocol.md describes everything the code defines", () => {
       scheduleRuns: keys.scheduleRuns("<name>"),
       scheduleLast: keys.scheduleLast("<name>"),
       minter: keys.minter(runner),
+      flow: keys.flow(id),
+      flowNodes: keys.flowNodes(id),
+      flows: keys.flows(),
+      flowIndex: keys.flowIndex(),
       apiKeys: sup.apiKeys(),
       runners: sup.runners(),
       jobIndex: sup.jobIndex(),
