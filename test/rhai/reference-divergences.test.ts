@@ -142,6 +142,17 @@ describe("cases where we once differed from the reference", () => {
     // An interpolated string indexed by a string literal is a parse error.
     ['`a${1}`["s"]', ["!! MalformedIndexExpr"]],
     ["{ 1 } -5.abs()", ["=> -5"]],
+    // A for loop walks a blob as u8 values: their own checked arithmetic, no mixing with i64.
+    [
+      "for x in blob(1, 100) { return [type_of(x), x + x, x.to_int() + 1, `${x}`, x.is_even()] }",
+      ['=> ["u8", 200, 101, "100", true]'],
+    ],
+    ["for x in blob(1, 200) { x + x }", ["!! ErrorArithmetic"]],
+    ["for x in blob(1, 2) { x / 5 }", ["!! ErrorFunctionNotFound"]],
+    ["for x in blob(1, 2) { x == 2 }", ["!! ErrorFunctionNotFound"]],
+    ["for x in blob(1, 2) { x.sign() }", ["!! ErrorFunctionNotFound"]],
+    ['for x in blob(1, 2) { return [x == "s", x in [2]] }', ["=> [false, false]"]],
+    ["let b = blob(1, 1); for x in blob(1, 2) { b += x }", ["!! ErrorFunctionNotFound"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
