@@ -276,7 +276,11 @@ export function builtinBinary(op: string, a: Value, b: Value): Builtin {
   if (op === "+") {
     // A BLOB joins a string as UTF-8 text: the string package has those functions.
     if (a instanceof Blob || b instanceof Blob) {
-      return a instanceof Blob && b instanceof Blob ? new Blob([...a.bytes, ...b.bytes]) : NONE;
+      if (a instanceof Blob && b instanceof Blob) return new Blob([...a.bytes, ...b.bytes]);
+      // A char after a blob is appended as its UTF-8 bytes (built in there; not the reverse).
+      if (a instanceof Blob && b instanceof Char)
+        return new Blob([...a.bytes, ...new TextEncoder().encode(b.value)]);
+      return NONE;
     }
     if (ta === "string") {
       if (tb === "string") return (a as string) + (b as string);

@@ -153,6 +153,14 @@ describe("cases where we once differed from the reference", () => {
     ["for x in blob(1, 2) { x.sign() }", ["!! ErrorFunctionNotFound"]],
     ['for x in blob(1, 2) { return [x == "s", x in [2]] }', ["=> [false, false]"]],
     ["let b = blob(1, 1); for x in blob(1, 2) { b += x }", ["!! ErrorFunctionNotFound"]],
+    // Comparisons: unrelated types are unequal, but one type without the operator, the two
+    // kinds of range and a blob against a char are errors; a char appends to a blob.
+    ['[[] < 1, 1 < #{}, "a" == (), blob() < 1]', ["=> [false, false, false, false]"]],
+    ["[] < []", ["!! ErrorFunctionNotFound"]],
+    ['Fn("f") == Fn("f")', ["!! ErrorFunctionNotFound"]],
+    ["(1..=2) == (1..2)", ["!! ErrorFunctionNotFound"]],
+    ["blob() < 'a'", ["!! ErrorFunctionNotFound"]],
+    ["blob(1, 65) + 'ü'", ["=> [41c3bc]"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

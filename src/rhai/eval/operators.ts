@@ -77,13 +77,21 @@ const NUMERIC = new Set(["i64", "f64", "u8"]);
 
 /**
  * Whether a comparison the built-ins do not cover is ErrorFunctionNotFound in the reference
- * rather than false (`!=`: true): values of unrelated types just compare unequal there, but
- * two numbers of different types (a `u8` against an `i64`) are an error.
+ * rather than false (`!=`: true). Values of unrelated types just compare unequal there, but
+ * two numbers of different types (`u8` against `i64`), two values of one type without that
+ * operator (`[] < []`, `Fn("a") == Fn("a")`), the two kinds of range, and a blob against a
+ * char (a pair its built-ins know, for `+` only) are errors.
  */
-function noComparison(_op: string, a: Value, b: Value): boolean {
+function noComparison(op: string, a: Value, b: Value): boolean {
   const ta = typeName(a);
   const tb = typeName(b);
-  return ta !== tb && NUMERIC.has(ta) && NUMERIC.has(tb);
+  if (ta === tb) {
+    if (ta === "()" || isHostValue(a)) return false;
+    return op !== "==" && op !== "!=" ? true : ta === "Fn";
+  }
+  if (NUMERIC.has(ta) && NUMERIC.has(tb)) return true;
+  if (ta === "blob" && tb === "char") return true;
+  return ta.startsWith("range") && tb.startsWith("range");
 }
 
 /** `a op= b`: in place for containers, otherwise `a op b`. */
