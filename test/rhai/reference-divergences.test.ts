@@ -161,6 +161,11 @@ describe("cases where we once differed from the reference", () => {
     ["(1..=2) == (1..2)", ["!! ErrorFunctionNotFound"]],
     ["blob() < 'a'", ["!! ErrorFunctionNotFound"]],
     ["blob(1, 65) + 'ü'", ["=> [41c3bc]"]],
+    // A caught bounds error keeps an index beyond 2^53 exact.
+    [
+      'try { "abc"[9223372036854775807] } catch (e) { print(e.index) }',
+      ["9223372036854775807", "=> ()"],
+    ],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
