@@ -161,6 +161,9 @@ describe("cases where we once differed from the reference", () => {
     ["(1..=2) == (1..2)", ["!! ErrorFunctionNotFound"]],
     ["blob() < 'a'", ["!! ErrorFunctionNotFound"]],
     ["blob(1, 65) + 'ü'", ["=> [41c3bc]"]],
+    // Literal index checks at parse time: big integer targets, negated literal indexes.
+    ['9223372036854775807["s"]', ["!! MalformedIndexExpr"]],
+    ["#{}[-(1)]", ["!! MalformedIndexExpr"]],
     // A caught bounds error keeps an index beyond 2^53 exact.
     [
       'try { "abc"[9223372036854775807] } catch (e) { print(e.index) }',
