@@ -2,6 +2,8 @@
 // conformance corpus compares them directly: runtime errors as `EvalAltResult` variants,
 // parse errors as `ParseErrorType` variants (a lexer error is `BadInput`).
 
+import { normalise } from "./int.js";
+
 /** A position in the source: 1-based line and column; line 0 means "none". */
 export interface Position {
   readonly line: number;
@@ -79,7 +81,8 @@ export function boundsError(
     NO_POSITION,
     undefined,
     undefined,
-    { index: Number(index), length },
+    // Beyond 2^53 the index stays exact (a bigint), as the message shows it.
+    { index: typeof index === "bigint" ? normalise(index) : index, length },
   );
 }
 
@@ -139,7 +142,7 @@ export class RhaiRuntimeError extends Error {
      * The variant's own fields as a caught error map shows them (`index`, `length`,
      * `requested`, `actual`...); `function`, `variable` and `property` are derived.
      */
-    readonly fields: Readonly<Record<string, string | number>> = {},
+    readonly fields: Readonly<Record<string, string | number | bigint>> = {},
   ) {
     super(describe(code, detail) + where(position));
   }

@@ -17,6 +17,8 @@ import {
   Range,
   type RhaiMap,
   Timestamp,
+  U8,
+  u8,
   type Value,
 } from "./value.js";
 
@@ -201,9 +203,69 @@ function cmpStr(a: string, b: string): number {
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
+/**
+ * Operators on the reference's `u8` (bytes a `for` loop takes from a blob): checked
+ * arithmetic within 0..=255 and comparisons between two bytes; the power and shifts take an
+ * `i64` count, as for every integer type there. Anything else is not built in.
+ */
+function byteOp(op: string, a: Value, b: Value): Builtin {
+  if (!(a instanceof U8)) return NONE;
+  const x = a.value;
+  if (isIntV(b)) {
+    if (op === "**") {
+      if (b < 0) throw arith(`Integer raised to a negative power: ${x} ** ${b}`);
+      const r = int.pow(x, b);
+      if (r === null || r > 255) throw arith(`Exponential overflow: ${x} ** ${b}`);
+      return u8(r as number);
+    }
+    if (op === "<<" || op === ">>") {
+      // A negative count shifts the other way; shifting every bit out leaves 0 (unsigned).
+      const left = (op === "<<") !== b < 0;
+      const n = b < 0 ? -Number(b) : Number(b);
+      if (n >= 8) return u8(0);
+      return u8(left ? x << n : x >> n);
+    }
+    return NONE;
+  }
+  if (!(b instanceof U8)) return NONE;
+  const y = b.value;
+  let r: number;
+  switch (op) {
+    case "+":
+      r = x + y;
+      if (r > 255) throw arith(`Addition overflow: ${x} + ${y}`);
+      return u8(r);
+    case "-":
+      r = x - y;
+      if (r < 0) throw arith(`Subtraction overflow: ${x} - ${y}`);
+      return u8(r);
+    case "*":
+      r = x * y;
+      if (r > 255) throw arith(`Multiplication overflow: ${x} * ${y}`);
+      return u8(r);
+    case "/":
+      if (y === 0) throw arith(`Division by zero: ${x} / ${y}`);
+      return u8(Math.trunc(x / y));
+    case "%":
+      if (y === 0) throw arith(`Modulo division by zero or overflow: ${x} % ${y}`);
+      return u8(x % y);
+    case "&":
+      return u8(x & y);
+    case "|":
+      return u8(x | y);
+    case "^":
+      return u8(x ^ y);
+  }
+  return compareOp(op, x - y);
+}
+
 /** A binary operator on two values, for the standard types; NONE when not built in. */
 export function builtinBinary(op: string, a: Value, b: Value): Builtin {
   if (isIntV(a) && isIntV(b)) return intOp(op, a, b);
+  if (a instanceof U8) {
+    const r = byteOp(op, a, b);
+    if (r !== NONE) return r;
+  }
   if (a instanceof Float || b instanceof Float) {
     const x = asFloat(a);
     const y = asFloat(b);
@@ -214,7 +276,11 @@ export function builtinBinary(op: string, a: Value, b: Value): Builtin {
   if (op === "+") {
     // A BLOB joins a string as UTF-8 text: the string package has those functions.
     if (a instanceof Blob || b instanceof Blob) {
-      return a instanceof Blob && b instanceof Blob ? new Blob([...a.bytes, ...b.bytes]) : NONE;
+      if (a instanceof Blob && b instanceof Blob) return new Blob([...a.bytes, ...b.bytes]);
+      // A char after a blob is appended as its UTF-8 bytes (built in there; not the reverse).
+      if (a instanceof Blob && b instanceof Char)
+        return new Blob([...a.bytes, ...new TextEncoder().encode(b.value)]);
+      return NONE;
     }
     if (ta === "string") {
       if (tb === "string") return (a as string) + (b as string);

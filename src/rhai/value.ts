@@ -26,6 +26,26 @@ export class Blob {
   constructor(public bytes: number[] = []) {}
 }
 
+/**
+ * A byte taken out of a BLOB by a `for` loop. The reference walks a blob as Rust `u8`
+ * values, a type of its own: it prints as a number, has its own checked arithmetic (within
+ * 0..=255) and comparisons, and mixing it with an `i64` is ErrorFunctionNotFound. Indexing
+ * and `get` give ordinary integers; only iteration produces these. Use `u8()` to get one.
+ */
+export class U8 {
+  constructor(readonly value: number) {}
+  toString(): string {
+    return String(this.value);
+  }
+}
+
+const BYTES: U8[] = Array.from({ length: 256 }, (_, i) => new U8(i));
+
+/** The shared `U8` for a byte value (0..=255, wrapped), so loops over blobs never allocate. */
+export function u8(n: number): U8 {
+  return BYTES[n & 0xff] as U8;
+}
+
 /** An integer range: `a..b` (exclusive) or `a..=b` (inclusive). */
 export class Range {
   constructor(
@@ -89,6 +109,7 @@ export type Value =
   | Range
   | Timestamp
   | FnPtr
+  | U8
   | HostObject;
 
 /** Type names as the reference's `type_of` returns them. */
@@ -112,6 +133,7 @@ export function typeName(v: Value): string {
   if (v instanceof FnPtr) return "Fn";
   if (v instanceof Range) return v.inclusive ? "range=" : "range";
   if (v instanceof Timestamp) return "timestamp";
+  if (v instanceof U8) return "u8";
   const name = (v as Partial<HostObject>)[RHAI_TYPE_NAME];
   return typeof name === "string" ? name : "unknown";
 }

@@ -142,6 +142,33 @@ describe("cases where we once differed from the reference", () => {
     // An interpolated string indexed by a string literal is a parse error.
     ['`a${1}`["s"]', ["!! MalformedIndexExpr"]],
     ["{ 1 } -5.abs()", ["=> -5"]],
+    // A for loop walks a blob as u8 values: their own checked arithmetic, no mixing with i64.
+    [
+      "for x in blob(1, 100) { return [type_of(x), x + x, x.to_int() + 1, `${x}`, x.is_even()] }",
+      ['=> ["u8", 200, 101, "100", true]'],
+    ],
+    ["for x in blob(1, 200) { x + x }", ["!! ErrorArithmetic"]],
+    ["for x in blob(1, 2) { x / 5 }", ["!! ErrorFunctionNotFound"]],
+    ["for x in blob(1, 2) { x == 2 }", ["!! ErrorFunctionNotFound"]],
+    ["for x in blob(1, 2) { x.sign() }", ["!! ErrorFunctionNotFound"]],
+    ['for x in blob(1, 2) { return [x == "s", x in [2]] }', ["=> [false, false]"]],
+    ["let b = blob(1, 1); for x in blob(1, 2) { b += x }", ["!! ErrorFunctionNotFound"]],
+    // Comparisons: unrelated types are unequal, but one type without the operator, the two
+    // kinds of range and a blob against a char are errors; a char appends to a blob.
+    ['[[] < 1, 1 < #{}, "a" == (), blob() < 1]', ["=> [false, false, false, false]"]],
+    ["[] < []", ["!! ErrorFunctionNotFound"]],
+    ['Fn("f") == Fn("f")', ["!! ErrorFunctionNotFound"]],
+    ["(1..=2) == (1..2)", ["!! ErrorFunctionNotFound"]],
+    ["blob() < 'a'", ["!! ErrorFunctionNotFound"]],
+    ["blob(1, 65) + 'ü'", ["=> [41c3bc]"]],
+    // Literal index checks at parse time: big integer targets, negated literal indexes.
+    ['9223372036854775807["s"]', ["!! MalformedIndexExpr"]],
+    ["#{}[-(1)]", ["!! MalformedIndexExpr"]],
+    // A caught bounds error keeps an index beyond 2^53 exact.
+    [
+      'try { "abc"[9223372036854775807] } catch (e) { print(e.index) }',
+      ["9223372036854775807", "=> ()"],
+    ],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

@@ -21,7 +21,7 @@ import {
   JUMP_RETURN,
   RETURN,
 } from "../runtime/index.js";
-import { Blob, char, type Int, Range, typeName, type Value } from "../value.js";
+import { Blob, char, type Int, Range, typeName, u8, type Value } from "../value.js";
 import { hasLoopJump, isRefNode } from "./analysis.js";
 import { type Compiling, MAX_SAFE, mismatch } from "./context.js";
 
@@ -264,7 +264,8 @@ export function forLoop(c: Compiling, n: NodeOf<"For">, inCtl = false): Eval {
     if (it instanceof Blob) {
       const bytes = it.bytes.slice();
       for (let i = 0; i < bytes.length; i++) {
-        const done = step(f, bytes[i], i);
+        // The reference yields the bytes as `u8` values, not integers (see `U8`).
+        const done = step(f, u8(bytes[i] as number), i);
         if (done !== undefined) return done.value;
       }
       return undefined;

@@ -2,11 +2,11 @@
 // own, the standard types use the formatter.
 
 import { toDebug, toDisplay } from "../format.js";
-import { Blob, Char, Float, FnPtr, Range, Timestamp, type Value } from "../value.js";
+import { Blob, Char, Float, FnPtr, Range, Timestamp, U8, type Value } from "../value.js";
 import { nativeCtx } from "./calls.js";
 import type { EvalContext } from "./context.js";
 
-const STANDARD_CLASSES = [Float, Char, Blob, Range, Timestamp, FnPtr, Map, Array];
+const STANDARD_CLASSES = [Float, Char, Blob, Range, Timestamp, FnPtr, U8, Map, Array];
 
 /** A value of a type the host registered (an object of none of the standard classes). */
 export function isHostValue(v: Value): boolean {

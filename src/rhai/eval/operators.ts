@@ -61,14 +61,37 @@ export function binaryOp(
       if (isOpaqueIterator(a) && isOpaqueIterator(b) && typeName(a) === typeName(b)) {
         throw notFound(op, [a, b], pos);
       }
+      if (noComparison(op, a, b)) throw notFound(op, args, pos);
       return op === "==" ? valuesEqual(a, b) : !valuesEqual(a, b);
     case "<":
     case "<=":
     case ">":
     case ">=":
+      if (noComparison(op, a, b)) throw notFound(op, args, pos);
       return false;
   }
   throw notFound(op, args, pos);
+}
+
+const NUMERIC = new Set(["i64", "f64", "u8"]);
+
+/**
+ * Whether a comparison the built-ins do not cover is ErrorFunctionNotFound in the reference
+ * rather than false (`!=`: true). Values of unrelated types just compare unequal there, but
+ * two numbers of different types (`u8` against `i64`), two values of one type without that
+ * operator (`[] < []`, `Fn("a") == Fn("a")`), the two kinds of range, and a blob against a
+ * char (a pair its built-ins know, for `+` only) are errors.
+ */
+function noComparison(op: string, a: Value, b: Value): boolean {
+  const ta = typeName(a);
+  const tb = typeName(b);
+  if (ta === tb) {
+    if (ta === "()" || isHostValue(a)) return false;
+    return op !== "==" && op !== "!=" ? true : ta === "Fn";
+  }
+  if (NUMERIC.has(ta) && NUMERIC.has(tb)) return true;
+  if (ta === "blob" && tb === "char") return true;
+  return ta.startsWith("range") && tb.startsWith("range");
 }
 
 /** `a op= b`: in place for containers, otherwise `a op b`. */
@@ -92,14 +115,7 @@ export function opAssign(
       for (const [k, v] of b) a.set(k, v);
       return a;
     }
-    if (a instanceof Blob) {
-      const bytes = a.bytes;
-      if (b instanceof Blob) for (const x of b.bytes) bytes.push(x);
-      else if (typeof b === "number") bytes.push(b & 0xff);
-      else if (typeof b === "string") for (const x of new TextEncoder().encode(b)) bytes.push(x);
-      else if (b instanceof Char) for (const x of new TextEncoder().encode(b.value)) bytes.push(x);
-      return a;
-    }
+    if (a instanceof Blob && appendToBlob(a.bytes, b)) return a;
   }
   if (typeof a === "object" && !(a instanceof Float) && !(a instanceof Char)) {
     const args = [a, b];
@@ -120,6 +136,20 @@ export function opAssign(
     if (e instanceof RhaiRuntimeError) e.unplaced = false;
     throw e;
   }
+}
+
+/**
+ * `blob += x` in place for what the reference appends (a blob, an integer's low byte, a
+ * string's or char's UTF-8); false for anything else (a `u8` from a blob loop, a float),
+ * which is then looked up as an operator and not found.
+ */
+function appendToBlob(bytes: number[], b: Value): boolean {
+  if (b instanceof Blob) for (const x of b.bytes) bytes.push(x);
+  else if (typeof b === "number") bytes.push(b & 0xff);
+  else if (typeof b === "string") for (const x of new TextEncoder().encode(b)) bytes.push(x);
+  else if (b instanceof Char) for (const x of new TextEncoder().encode(b.value)) bytes.push(x);
+  else return false;
+  return true;
 }
 
 /** `x in container`. */

@@ -3,7 +3,7 @@
 
 import * as int from "../int.js";
 import type { Package } from "../native.js";
-import { Float, type Int, type Value } from "../value.js";
+import { Float, type Int, type U8, type Value } from "../value.js";
 import { arithmeticError } from "./util.js";
 
 function isOdd(x: Int): boolean {
@@ -51,6 +51,20 @@ export const arithmeticPackage: Package = (lib) => {
       ...pure,
       doc: "True if the float is zero.",
     });
+    // The reference has these for every integer type, so also for the bytes of a blob loop
+    // (but not `abs`, `sign` or negation, which only signed types have).
+    lib.fn(`${prefix}is_zero`, ["u8"], (_ctx, [x]) => (x as U8).value === 0, {
+      ...pure,
+      doc: "True if the byte is zero.",
+    });
+    lib.fn(`${prefix}is_odd`, ["u8"], (_ctx, [x]) => (x as U8).value % 2 === 1, {
+      ...pure,
+      doc: "True if the byte is odd.",
+    });
+    lib.fn(`${prefix}is_even`, ["u8"], (_ctx, [x]) => (x as U8).value % 2 === 0, {
+      ...pure,
+      doc: "True if the byte is even.",
+    });
   }
 
   lib.fn("abs", ["f64"], (_ctx, [x]) => new Float(Math.abs((x as Float).value)), {
@@ -92,6 +106,12 @@ export const logicPackage: Package = (lib) => {
       ...pure,
       doc: `The ${word} of two integers; \`${name}(42, 123)\`.`,
     });
+    lib.fn(
+      name,
+      ["u8", "u8"],
+      (_ctx, [a, b]) => pick(a, b, wantMax, (x, y) => (x as U8).value < (y as U8).value),
+      { ...pure, doc: `The ${word} of two bytes (from iterating a blob).` },
+    );
     for (const params of [
       ["f64", "f64"],
       ["i64", "f64"],

@@ -14,6 +14,7 @@ import {
   Range,
   RHAI_TYPE_NAME,
   RHAI_TYPE_OF,
+  u8,
   type Value,
 } from "../value.js";
 import { getBits } from "./bit-field.js";
@@ -171,7 +172,7 @@ function* walkString(s: string): Iterable<Value> {
 
 function registerIterators(lib: FunctionLibrary): void {
   lib.iterator("array", (v) => (v as Value[]).slice());
-  lib.iterator("blob", (v) => (v as Blob).bytes.slice());
+  lib.iterator("blob", (v) => (v as Blob).bytes.map(u8));
   lib.iterator("string", (v) => walkString(v as string));
   lib.iterator("range", (v) => walkRange(v as Range));
   lib.iterator("range=", (v) => walkRange(v as Range));

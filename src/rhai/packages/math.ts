@@ -4,7 +4,7 @@
 import { rustPlain } from "../format.js";
 import { I64_MAX, I64_MIN, normalise } from "../int.js";
 import type { Package } from "../native.js";
-import { type Char, Float, type Int, type Value } from "../value.js";
+import { type Char, Float, type Int, type U8, type Value } from "../value.js";
 import { arithmeticError, num, str } from "./util.js";
 
 const f = (x: number) => new Float(x);
@@ -176,6 +176,14 @@ export const mathPackage: Package = (lib) => {
     },
     { ...pure, doc: "Truncates the float to an integer (an error if out of range)." },
   );
+  lib.fn("to_int", ["u8"], (_ctx, [x]) => (x as U8).value, {
+    ...pure,
+    doc: "A byte (from iterating a blob) as an integer.",
+  });
+  lib.fn("to_float", ["u8"], (_ctx, [x]) => f((x as U8).value), {
+    ...pure,
+    doc: "A byte (from iterating a blob) as a float.",
+  });
   lib.fn("to_float", ["f64"], (_ctx, [x]) => x, { ...pure, doc: "The float itself." });
   lib.fn("to_float", ["i64"], (_ctx, [x]) => f(Number(x as Int)), {
     ...pure,

@@ -4,7 +4,7 @@
 import { toDebug, toDisplay } from "../format.js";
 import { toBig } from "../int.js";
 import type { Package } from "../native.js";
-import type { Int } from "../value.js";
+import type { Int, U8 } from "../value.js";
 
 function radix(x: Int, base: number): string {
   // Rust prints negative integers in these bases as their two's-complement bit pattern.
@@ -33,4 +33,15 @@ export const basicStringPackage: Package = (lib) => {
     ...pure,
     doc: 'The integer in binary; `5.to_binary()` is "101".',
   });
+  // The reference has these for each integer type, so also for the bytes of a blob loop.
+  for (const [name, base] of [
+    ["to_hex", 16],
+    ["to_octal", 8],
+    ["to_binary", 2],
+  ] as const) {
+    lib.fn(name, ["u8"], (_ctx, [x]) => (x as U8).value.toString(base), {
+      ...pure,
+      doc: `A byte (from iterating a blob) in base ${base}.`,
+    });
+  }
 };

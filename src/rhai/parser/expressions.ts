@@ -9,7 +9,15 @@ import { BINARY_PRECEDENCE, RESERVED_SYMBOLS, type Token } from "../lexer/index.
 import { utf8Length } from "../ops.js";
 import { Char, char, Float, type Value } from "../value.js";
 import { ParserBase } from "./base.js";
-import { badInput, ensureBool, type FnContext, I64_MAX, perr, posOf } from "./support.js";
+import {
+  badInput,
+  ensureBool,
+  type FnContext,
+  I64_MAX,
+  literalKind,
+  perr,
+  posOf,
+} from "./support.js";
 
 export abstract class ExpressionParser extends ParserBase {
   expr(): Node {
@@ -566,15 +574,21 @@ export abstract class ExpressionParser extends ParserBase {
       throw perr("MalformedIndexExpr", what, index.position, [what]);
     };
     const v = index.type === "Const" ? index.value : null;
-    const isIntIdx = index.type === "Const" && (typeof v === "number" || typeof v === "bigint");
-    const isStrIdx = (index.type === "Const" && typeof v === "string") || index.type === "Interp";
+    // A negated number (`-(1)`) is a literal too: the reference folds it while parsing.
+    const kind = index.type === "Const" || index.type === "Unary" ? literalKind(index) : undefined;
+    const isIntIdx = kind === "a number";
+    const isStrIdx = kind === "a string" || index.type === "Interp";
+    const targetKind = target.type === "Const" ? literalKind(target) : undefined;
     if (target.type === "MapLit") {
-      if (index.type === "Const" && !isStrIdx) bad("Object map expects string index");
+      if (kind !== undefined && !isStrIdx) {
+        const shown = kind === "a floating-point number" ? "a float" : kind;
+        bad(`Object map expects string index, not ${shown}`);
+      }
     } else if (
       target.type === "Array" ||
       target.type === "Interp" ||
-      (target.type === "Const" &&
-        (typeof target.value === "string" || typeof target.value === "number"))
+      targetKind === "a string" ||
+      targetKind === "a number"
     ) {
       if (isStrIdx) bad("Array, string or bit-field expects numeric index, not a string");
     }
