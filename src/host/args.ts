@@ -8,6 +8,7 @@ import {
   type RhaiMap,
   RhaiRuntimeError,
   typeName,
+  U8,
   type Value,
 } from "../rhai/index.js";
 import { coerceError } from "../util/index.js";
@@ -115,7 +116,7 @@ export function argArray(fn: string, args: readonly Value[], i: number, what: st
 export function scalarText(v: Value): string | undefined {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
-  if (v instanceof Float) return String(v.value);
+  if (v instanceof Float || v instanceof U8) return String(v.value);
   return undefined;
 }
 

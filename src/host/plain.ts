@@ -10,6 +10,7 @@ import {
   int,
   type RhaiMap,
   typeName,
+  U8,
   type Value,
 } from "../rhai/index.js";
 
@@ -68,6 +69,8 @@ export function toPlain(v: Value, where = "value", options: ToPlainOptions = {})
   }
   if (v instanceof Float) return v.value;
   if (v instanceof Char) return v.value;
+  // A byte a script took from a blob in a loop: a number to everyone outside the engine.
+  if (v instanceof U8) return v.value;
   if (Array.isArray(v)) return v.map((x, i) => toPlain(x, `${where}[${i}]`, options));
   if (v instanceof Map) {
     // No prototype: a key such as "__proto__" stays a field instead of changing the object.

@@ -13,6 +13,7 @@ import {
   type RhaiMap,
   RhaiRuntimeError,
   typeName,
+  U8,
   type Value,
 } from "../rhai/index.js";
 
@@ -33,6 +34,8 @@ export function toJson(value: Value, path = "value"): string {
     case "string":
       return JSON.stringify(value);
   }
+  // A byte a loop took from a blob: the number it is.
+  if (value instanceof U8) return String(value.value);
   if (value instanceof Float) {
     const x = value.value;
     if (!Number.isFinite(x)) fail(`${path} is ${x}, which JSON cannot hold`);

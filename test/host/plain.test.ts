@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { fromPlain, jsonText, toPlain } from "../../src/host/index.js";
-import { Blob, Char, Float, FnPtr } from "../../src/rhai/index.js";
+import { Blob, Char, Float, FnPtr, u8 } from "../../src/rhai/index.js";
 
 describe("fromPlain", () => {
   test("JSON-shaped data: null is (), whole numbers INT, others FLOAT, objects maps", () => {
@@ -30,6 +30,8 @@ describe("toPlain", () => {
       ["c", new Char("z")],
       ["big", 9007199254740993n],
       ["list", [1, "a"]],
+      // A byte a `for` loop took from a blob.
+      ["byte", u8(200)],
     ]);
     expect(toPlain(v as never)).toEqual({
       n: null,
@@ -37,6 +39,7 @@ describe("toPlain", () => {
       c: "z",
       big: "9007199254740993",
       list: [1, "a"],
+      byte: 200,
     });
   });
 
