@@ -127,10 +127,22 @@ export function signBytes(message: Uint8Array, privateKeyHex: string): string {
 
 /** Adds this key's signature to the job (replacing an earlier one by the same key). */
 export function signJob(job: Job, privateKeyHex: string): Job {
+  return withSignature(job, canonicalBytes(job), privateKeyHex);
+}
+
+/**
+ * Adds this key's signature over `message` to anything signed (a job, a schedule, a flow),
+ * replacing an earlier one by the same key.
+ */
+export function withSignature<T extends { signatures: JobSignature[] }>(
+  signed: T,
+  message: Uint8Array,
+  privateKeyHex: string,
+): T {
   const public_key = publicKeyOf(privateKeyHex);
-  const signature = signBytes(canonicalBytes(job), privateKeyHex);
-  const others = job.signatures.filter((s) => safeNormalise(s.public_key) !== public_key);
-  return { ...job, signatures: [...others, { public_key, signature }] };
+  const signature = signBytes(message, privateKeyHex);
+  const others = signed.signatures.filter((s) => safeNormalise(s.public_key) !== public_key);
+  return { ...signed, signatures: [...others, { public_key, signature }] };
 }
 
 function safeNormalise(key: string): string | undefined {

@@ -4,6 +4,7 @@
 // bytes are accepted at all. A signature may cover the bytes alone or a batch holding them
 // (an entry with a `batch` proof, batch.ts): verifySignatures judges both, so every caller
 // accepts batch-signed envelopes with no case of its own.
+import { canonicalJson } from "./canonical.js";
 import { verifySignatures } from "./crypto.js";
 import type { ErrorKind, JobSignature } from "./types.js";
 
@@ -74,4 +75,25 @@ export function checkWindow(
 
 function refuse(kind: ErrorKind, message: string): { ok: false; kind: ErrorKind; message: string } {
   return { ok: false, kind, message };
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * The bytes an envelope's signatures cover: its domain (`horus-schedule-v1`, `horus-flow-v1`),
+ * a newline, then the canonical JSON of the envelope without `signatures`. The domain keeps
+ * one kind's signature from ever being taken for another's (a job's bytes start with `{`).
+ */
+export function envelopeBytes(domain: string, envelope: { signatures: unknown }): Uint8Array {
+  const { signatures: _signatures, ...body } = envelope;
+  return utf8.encode(`${domain}\n${canonicalJson(body)}`);
+}
+
+/** zod writes an absent optional field as present-but-undefined: drop those, at any depth. */
+export function dropUndefined<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(dropUndefined) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = dropUndefined(v);
+  return out as T;
 }

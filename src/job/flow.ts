@@ -5,10 +5,9 @@
 // the job from the flow, so nothing a Redis writer puts in a node job's fields ever runs,
 // and a node the signer did not write has no job id a runner accepts.
 import { z } from "zod";
-import { canonicalJson } from "./canonical.js";
 import { DEFAULT_TIMEOUT_S } from "./create.js";
-import { normalisePublicKey, publicKeyOf, signBytes } from "./crypto.js";
-import { checkWindow, verifyEnvelope } from "./envelope.js";
+import { withSignature } from "./crypto.js";
+import { checkWindow, dropUndefined, envelopeBytes, verifyEnvelope } from "./envelope.js";
 import { JOB_LIMITS } from "./limits.js";
 import { jobSchema } from "./schema.js";
 import type { ErrorKind, Job, JobSignature } from "./types.js";
@@ -205,23 +204,12 @@ export function parseFlowJson(text: string): Flow {
   return parseFlow(value);
 }
 
-function dropUndefined<T>(value: T): T {
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(dropUndefined) as T;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = dropUndefined(v);
-  return out as T;
-}
-
-const utf8 = new TextEncoder();
-
 /**
  * The bytes a flow's signatures cover: `horus-flow-v1`, a newline, then the canonical JSON
  * (sorted keys, no whitespace) of the flow without `signatures`.
  */
 export function flowBytes(flow: Flow): Uint8Array {
-  const { signatures: _signatures, ...body } = flow;
-  return utf8.encode(`${FLOW_SIGNATURE_DOMAIN}\n${canonicalJson(body)}`);
+  return envelopeBytes(FLOW_SIGNATURE_DOMAIN, flow);
 }
 
 /**
@@ -230,16 +218,7 @@ export function flowBytes(flow: Flow): Uint8Array {
  */
 export function signFlow(flow: Flow, privateKeyHex: string): Flow {
   const valid = parseFlow(flow);
-  const public_key = publicKeyOf(privateKeyHex);
-  const signature = signBytes(flowBytes(valid), privateKeyHex);
-  const others = valid.signatures.filter((sig) => {
-    try {
-      return normalisePublicKey(sig.public_key) !== public_key;
-    } catch {
-      return true;
-    }
-  });
-  return { ...valid, signatures: [...others, { public_key, signature }] };
+  return withSignature(valid, flowBytes(valid), privateKeyHex);
 }
 
 /** The job id of a node: `flow:<flow id>:<node id>` (at most 118 characters). */

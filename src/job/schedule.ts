@@ -5,10 +5,9 @@
 // so nothing a Redis writer puts in the occurrence's job fields ever runs.
 import { z } from "zod";
 import { cronOf, expressionProduces, isTimezone, withinBounds } from "./calendar.js";
-import { canonicalJson } from "./canonical.js";
 import { DEFAULT_TIMEOUT_S } from "./create.js";
-import { normalisePublicKey, publicKeyOf, signBytes } from "./crypto.js";
-import { checkWindow, verifyEnvelope } from "./envelope.js";
+import { withSignature } from "./crypto.js";
+import { checkWindow, dropUndefined, envelopeBytes, verifyEnvelope } from "./envelope.js";
 import { JOB_LIMITS } from "./limits.js";
 import { jobSchema } from "./schema.js";
 import type { ErrorKind, Job, JobSignature } from "./types.js";
@@ -185,37 +184,17 @@ export function parseScheduleJson(text: string): Schedule {
   return parseSchedule(value);
 }
 
-/** zod writes an absent optional field as present-but-undefined: drop those, at any depth. */
-function dropUndefined<T>(value: T): T {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = dropUndefined(v);
-  return out as T;
-}
-
-const utf8 = new TextEncoder();
-
 /**
  * The bytes a schedule's signatures cover: `horus-schedule-v1`, a newline, then the
  * canonical JSON (sorted keys, no whitespace) of the schedule without `signatures`.
  */
 export function scheduleBytes(schedule: Schedule): Uint8Array {
-  const { signatures: _signatures, ...body } = schedule;
-  return utf8.encode(`${SCHEDULE_SIGNATURE_DOMAIN}\n${canonicalJson(body)}`);
+  return envelopeBytes(SCHEDULE_SIGNATURE_DOMAIN, schedule);
 }
 
 /** Adds this key's signature to the schedule (replacing an earlier one by the same key). */
 export function signSchedule(schedule: Schedule, privateKeyHex: string): Schedule {
-  const public_key = publicKeyOf(privateKeyHex);
-  const signature = signBytes(scheduleBytes(schedule), privateKeyHex);
-  const others = schedule.signatures.filter((sig) => {
-    try {
-      return normalisePublicKey(sig.public_key) !== public_key;
-    } catch {
-      return true;
-    }
-  });
-  return { ...schedule, signatures: [...others, { public_key, signature }] };
+  return withSignature(schedule, scheduleBytes(schedule), privateKeyHex);
 }
 
 /** The id of the occurrence at `t` (ms since the epoch): `sched:<name>:<t>`. */

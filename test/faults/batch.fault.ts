@@ -23,8 +23,6 @@ afterAll(() => {
   console.table(summary);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe("batch signatures under faults", () => {
   test("kill -9 of a runner twice mid-batch: nothing lost, nothing run twice", async () => {
     const server = await OwnRedis.start();
@@ -62,7 +60,12 @@ describe("batch signatures under faults", () => {
         ids.push(...outcomes.map((o) => o.id));
       }
       for (let kill = 0; kill < 2; kill++) {
-        await sleep(1200);
+        // Kill once a good part of the batches has run since the last kill (the runner id's
+        // finished count), so each kill lands mid-batch with jobs in flight.
+        await until(
+          async () => Number(await redis.hget(keys.counts(RUNNER), "finished")) >= (kill + 1) * 400,
+          { what: `${(kill + 1) * 400} jobs finished`, timeout: 120_000 },
+        );
         const victim = runners.shift() as Proc;
         await victim.stop("SIGKILL");
         await spawn();
