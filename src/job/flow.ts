@@ -9,7 +9,7 @@ import { DEFAULT_TIMEOUT_S } from "./create.js";
 import { withSignature } from "./crypto.js";
 import { checkWindow, dropUndefined, envelopeBytes, verifyEnvelope } from "./envelope.js";
 import { JOB_LIMITS } from "./limits.js";
-import { jobSchema } from "./schema.js";
+import { describeIssues, jobSchema } from "./schema.js";
 import type { ErrorKind, Job, JobSignature } from "./types.js";
 
 /** The first line of every flow's signed bytes: never the start of a job's (`{`). */
@@ -183,13 +183,8 @@ export function parseFlow(input: unknown): Flow {
         throw new InvalidFlowError("invalid flow: env_vars: the name __proto__ is not allowed");
     }
   const result = flowSchema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join(".") : "flow";
-      return `${path}: ${issue.message}`;
-    });
-    throw new InvalidFlowError(`invalid flow: ${problems.join("; ")}`);
-  }
+  if (!result.success)
+    throw new InvalidFlowError(`invalid flow: ${describeIssues(result.error, "flow")}`);
   return dropUndefined(result.data) as Flow;
 }
 

@@ -9,7 +9,7 @@ import { DEFAULT_TIMEOUT_S } from "./create.js";
 import { withSignature } from "./crypto.js";
 import { checkWindow, dropUndefined, envelopeBytes, verifyEnvelope } from "./envelope.js";
 import { JOB_LIMITS } from "./limits.js";
-import { jobSchema } from "./schema.js";
+import { describeIssues, jobSchema } from "./schema.js";
 import type { ErrorKind, Job, JobSignature } from "./types.js";
 
 export * from "./calendar.js";
@@ -163,13 +163,8 @@ export function parseSchedule(input: unknown): Schedule {
       "invalid schedule: template.env_vars: the name __proto__ is not allowed",
     );
   const result = scheduleSchema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join(".") : "schedule";
-      return `${path}: ${issue.message}`;
-    });
-    throw new InvalidScheduleError(`invalid schedule: ${problems.join("; ")}`);
-  }
+  if (!result.success)
+    throw new InvalidScheduleError(`invalid schedule: ${describeIssues(result.error, "schedule")}`);
   return dropUndefined(result.data) as Schedule;
 }
 

@@ -107,10 +107,11 @@ export class InvalidJobError extends Error {
   readonly errorKind = "invalid_job" as const;
 }
 
-function describeIssues(error: z.ZodError): string {
+/** zod's issues as one line, each naming its field (`root` when the issue is the whole). */
+export function describeIssues(error: z.ZodError, root = "job"): string {
   return error.issues
     .map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join(".") : "job";
+      const path = issue.path.length > 0 ? issue.path.join(".") : root;
       return `${path}: ${issue.message}`;
     })
     .join("; ");
