@@ -5,6 +5,29 @@ import { processCpuUs, redisCpuUs } from "../lib/systems.mjs";
 import { probeWorld } from "./probe-lib.mjs";
 import { threadCpuDelta, threadCpuUs } from "./thread-cpu.mjs";
 
+/** Redis's per-command call counts and µs (commands a script calls are counted too). */
+async function commandStats(r) {
+  const out = new Map();
+  for (const line of (await r.info("commandstats")).split("\n")) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line);
+    if (m) out.set(m[1], { calls: Number(m[2]), usec: Number(m[3]) });
+  }
+  return out;
+}
+
+function printStatsDelta(before, after, n) {
+  const rows = [];
+  for (const [name, a] of after) {
+    const b = before.get(name) ?? { calls: 0, usec: 0 };
+    if (a.calls > b.calls) rows.push([name, (a.calls - b.calls) / n, (a.usec - b.usec) / n]);
+  }
+  rows.sort((x, y) => y[2] - x[2]);
+  for (const [name, calls, usec] of rows)
+    console.log(
+      `  ${name.padEnd(16)} ${calls.toFixed(2).padStart(6)} calls/job ${usec.toFixed(2).padStart(7)} us/job`,
+    );
+}
+
 const kind = process.argv[2] ?? "noop";
 const N = Number(process.env.N ?? 20000);
 const C = Number(process.env.C ?? 10);
@@ -24,6 +47,7 @@ const child = await world.startRunner(flags, C);
 const runner0 = processCpuUs(child.pid);
 const threads0 = threadCpuUs(child.pid);
 const redis0 = await redisCpuUs(redis.url);
+const stats0 = await commandStats(client.store.redis);
 const t0 = performance.now();
 await client.store.redis.rename(staging, client.store.keys.queue("probe"));
 const last = client.store.keys.job(ids[N - 1]);
@@ -37,5 +61,6 @@ const seconds = (performance.now() - t0) / 1000;
 console.log(
   `${kind}: ${(N / seconds).toFixed(0)} jobs/s; CPU per job: runner ${((processCpuUs(child.pid) - runner0) / N).toFixed(0)} us, Redis ${(((await redisCpuUs(redis.url)) - redis0) / N).toFixed(0)} us`,
 );
+if (process.env.STATS) printStatsDelta(stats0, await commandStats(client.store.redis), N);
 console.log(`runner threads, µs per job: ${threadCpuDelta(threads0, threadCpuUs(child.pid), N)}`);
 await world.close(child);

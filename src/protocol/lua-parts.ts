@@ -167,15 +167,6 @@ local function count_end(job_key, id, runner, field)
   local key = string.sub(job_key, 1, #job_key - #id - 4) .. 'runner:' .. runner .. ':counts'
   redis.call('HINCRBY', key, field, 1)
 end
--- Ids stored longer ago than the retention and an hour (their jobs expired or are about to):
--- out of the index, a few at each end of a job.
-local function trim_index(job_key, id, ttl)
-  if ttl <= 0 then return end
-  local t = redis.call('TIME')
-  local cutoff = (t[1] - ttl - 3600) * 1000000
-  local old = redis.call('ZRANGE', index_key(job_key, id), '-inf', cutoff, 'BYSCORE', 'LIMIT', 0, 100)
-  if #old > 0 then redis.call('ZREM', index_key(job_key, id), unpack(old)) end
-end
 `;
 
 /**
@@ -187,14 +178,22 @@ end
  */
 export const SUBMIT_FN = `
 local function submit_job(job, queue, reply, claim, delayed, id, due, prio, control, first, last)
-  if redis.call('EXISTS', job) == 1 then return -1 end
-  if redis.call('EXISTS', claim) == 1 then return -7 end
+  -- One call for the common case (neither exists); which one did only when one does.
+  if redis.call('EXISTS', job, claim) > 0 then
+    if redis.call('EXISTS', job) == 1 then return -1 end
+    return -7
+  end
   -- A reply left under this id (an earlier job's, kept longer) must not answer this one's waiter.
   redis.call('DEL', reply)
   redis.call('HSET', job, unpack(ARGV, first, last))
   due = tonumber(due) or 0
   index_job(job, id)
-  local runner = redis.call('HGET', job, 'runner')
+  -- The runner id as just stored (the last pair wins in HSET), read from the arguments
+  -- rather than back from the hash.
+  local runner = false
+  for i = first, last - 1, 2 do
+    if ARGV[i] == 'runner' then runner = ARGV[i + 1] end
+  end
   if due > 0 then
     emit(job, id, 'scheduled', runner)
     redis.call('ZADD', delayed, due, id)

@@ -16,6 +16,10 @@ import {
 
 export { NOW_FN };
 
+/** FINISH's keys and arguments per job (FINISH_MANY takes them once per job). */
+const FINISH_KEYS = 10;
+const FINISH_ARGS = 16;
+
 export interface ScriptDef {
   readonly name: string;
   readonly keys: number;
@@ -36,6 +40,12 @@ export interface ScriptDef {
    * one set of keys per item, so every key a call touches is still declared in KEYS.
    */
   readonly keysPerItem?: boolean;
+  /**
+   * The same work for several items in one call (`keysPerItem`, and the arguments of each
+   * item one after the other, as many per item as this script takes), answering one reply
+   * per item: calls of this script sent in the same tick go as one call of that one.
+   */
+  readonly many?: ScriptDef;
 }
 
 /** What is sent to Redis for a script: its flags line, then its Lua. */
@@ -232,7 +242,7 @@ local function take(from, back)
       return
     end
     local id = redis.call('LMOVE', from, KEYS[2], 'RIGHT', 'LEFT')
-    if not id then return end
+    if not id then return true end
     if id == '~' then
       redis.call('LPOP', KEYS[2])
     else
@@ -258,8 +268,11 @@ local function take_level(p)
   queued = queued + n
 end
 for _, p in ipairs(prios) do if tonumber(p) > 5 then take_level(p) end end
-take(KEYS[3], KEYS[1])
-while redis.call('LMOVE', KEYS[3], KEYS[1], 'RIGHT', 'RIGHT') do end
+-- take() answers true when its list ran dry: only a take that filled up first may have
+-- left ids in \`taking\`.
+if not take(KEYS[3], KEYS[1]) then
+  while redis.call('LMOVE', KEYS[3], KEYS[1], 'RIGHT', 'RIGHT') do end
+end
 take(KEYS[1], KEYS[1])
 queued = queued + redis.call('LLEN', KEYS[1])
 for _, p in ipairs(prios) do if tonumber(p) < 5 then take_level(p) end end
@@ -316,6 +329,125 @@ return 1
 };
 
 /**
+ * FINISH's work for one job, shared by FINISH and FINISH_MANY: K is FINISH's KEYS, A its
+ * ARGV. Needs COUNT_FN, KEEP_FN, EVENT_FN and INDEX_FN spliced before it.
+ */
+const FINISH_FN = `
+local function finish(K, A)
+  -- Whatever the answer, the id is no longer ours to hold: an id left in the active list
+  -- would be found by the orphan check and handled again, every sweep, for ever.
+  if K[6] ~= '' then redis.call('LREM', K[6], 0, A[9]) end
+  if K[9] ~= '' then redis.call('ZREM', K[9], A[9]) end
+  -- One read for every field this script looks at (a hash always has a status).
+  local f = redis.call('HMGET', K[1], 'status', 'runner_instance', 'runner', 'created_at',
+    'started_at', 'attempts', 'error', 'error_kind', 'finished_at', 'log_lines')
+  local status = f[1]
+  if not status then return -1 end
+  if status == 'finished' or status == 'error' then
+    if f[9] == A[7] and f[2] == A[1] then return 2 end
+    return -2
+  end
+  if A[2] == 'holder' and (status ~= 'started' or f[2] ~= A[1]) then return -4 end
+  local error, error_kind = f[7], f[8]
+  if A[3] == 'error' then
+    error, error_kind = A[5], A[6]
+    redis.call('HSET', K[1], 'status', A[3], 'finished_at', A[7], 'updated_at', A[7],
+      'error', error, 'error_kind', error_kind)
+  else
+    redis.call('HSET', K[1], 'status', A[3], 'finished_at', A[7], 'updated_at', A[7])
+  end
+  -- A signed outcome names the instance that wrote it, as its signature does.
+  if A[11] ~= '' then
+    redis.call('HSET', K[1], 'result_signature', A[11], 'result_signer', A[12],
+      'runner_instance', A[1])
+    f[2] = A[1]
+  end
+  local ttl = tonumber(A[8])
+  if ttl > 0 then
+    redis.call('SET', K[2], A[4], 'EX', ttl)
+  else
+    redis.call('SET', K[2], A[4])
+  end
+  -- The reply carries the job's final record, so a waiter needs no second read; the result
+  -- JSON is spliced in as it came (never decoded here), and a large one is left out (the
+  -- waiter reads it from its key) rather than kept twice.
+  local reply = A[10]
+  if string.len(A[4]) <= 65536 then
+    local record = cjson.encode({
+      id = A[9], status = A[3], runner = f[3] or nil, created_at = f[4] or nil,
+      started_at = f[5] or nil, finished_at = A[7], attempts = count(f[6]),
+      runner_instance = f[2] or nil, error = error or nil, error_kind = error_kind or nil,
+      result_signature = A[11] ~= '' and A[11] or nil,
+      result_signer = A[12] ~= '' and A[12] or nil
+    })
+    reply = string.sub(A[10], 1, -2) .. ',"record":' .. string.sub(record, 1, -2) ..
+      ',"result":' .. A[4] .. '}}'
+  end
+  redis.call('DEL', K[3])
+  redis.call('LPUSH', K[3], reply)
+  if A[16] ~= '' and K[10] ~= '' then redis.call('RPUSH', K[10], A[16]) end
+  if ttl > 0 then
+    -- The result was set with its expiry; a job that never logged has no log list.
+    for _, k in ipairs({K[1], K[3], f[10] and K[4] or '', K[10]}) do
+      if k ~= '' then redis.call('EXPIRE', k, ttl) end
+    end
+  end
+  if A[14] == 'dead' then
+    emit(K[1], A[9], 'dead', f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
+    count_end(K[1], A[9], f[3], 'dead')
+  else
+    emit(K[1], A[9], A[3], f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
+  end
+  count_end(K[1], A[9], f[3], A[3])
+  -- The count caps: a dead letter is kept among the dead, any other end among the finished.
+  if A[14] == 'dead' then
+    keep_newest(K[8], tonumber(A[15]) or 0, K[1], A[9], ttl)
+  else
+    keep_newest(K[7], tonumber(A[13]) or 0, K[1], A[9], ttl)
+  end
+  return 1
+end
+`;
+
+/**
+ * FINISH for several jobs in one call (ends recorded in the same tick: a runner whose jobs
+ * end close together): each is judged and written exactly as FINISH would, in order.
+ */
+export const FINISH_MANY: ScriptDef = {
+  name: "horusFinishMany",
+  keys: FINISH_KEYS,
+  keysPerItem: true,
+  lua: `
+-- KEYS: for each job, FINISH's ${FINISH_KEYS} keys in FINISH's order; ARGV: for each job,
+-- FINISH's ${FINISH_ARGS} arguments
+-- returns one FINISH code (or error) per job, in order
+local jobs = #KEYS / ${FINISH_KEYS}
+if jobs ~= math.floor(jobs) or #ARGV ~= jobs * ${FINISH_ARGS} then
+  return redis.error_reply('FINISH_MANY: KEYS and ARGV do not hold the same jobs')
+end
+${COUNT_FN}
+${KEEP_FN}
+${EVENT_FN}
+${INDEX_FN}
+${FINISH_FN}
+-- A job whose write fails (a Redis writer made one of its keys another type, say) answers
+-- its error, as its own FINISH would, and does not stop the others.
+local out = {}
+for j = 0, jobs - 1 do
+  local ok, code = pcall(finish,
+    {unpack(KEYS, j * ${FINISH_KEYS} + 1, (j + 1) * ${FINISH_KEYS})},
+    {unpack(ARGV, j * ${FINISH_ARGS} + 1, (j + 1) * ${FINISH_ARGS})})
+  if ok then
+    out[j + 1] = code
+  else
+    out[j + 1] = {err = type(code) == 'table' and code.err or tostring(code)}
+  end
+end
+return out
+`,
+};
+
+/**
  * Records the end of a job exactly once: status, result, reply for waiters, and expiry of
  * every key of the job. With ARGV[2] = "holder" only the instance that started the job may
  * write (a second writer loses); with "open" any non-terminal job may be ended (rejections
@@ -323,7 +455,8 @@ return 1
  */
 export const FINISH: ScriptDef = {
   name: "horusFinish",
-  keys: 10,
+  keys: FINISH_KEYS,
+  many: FINISH_MANY,
   lua: `
 -- KEYS[1] job hash, KEYS[2] result, KEYS[3] reply list, KEYS[4] logs, KEYS[5] claim,
 -- KEYS[6] active list of the instance ("" key name allowed: nothing to remove), KEYS[7] the
@@ -344,74 +477,8 @@ ${COUNT_FN}
 ${KEEP_FN}
 ${EVENT_FN}
 ${INDEX_FN}
--- Whatever the answer, the id is no longer ours to hold: an id left in the active list
--- would be found by the orphan check and handled again, every sweep, for ever.
-if KEYS[6] ~= '' then redis.call('LREM', KEYS[6], 0, ARGV[9]) end
-if KEYS[9] ~= '' then redis.call('ZREM', KEYS[9], ARGV[9]) end
--- One read for every field this script looks at (a hash always has a status).
-local f = redis.call('HMGET', KEYS[1], 'status', 'runner_instance', 'runner', 'created_at',
-  'started_at', 'attempts', 'error', 'error_kind', 'finished_at')
-local status = f[1]
-if not status then return -1 end
-if status == 'finished' or status == 'error' then
-  if f[9] == ARGV[7] and f[2] == ARGV[1] then return 2 end
-  return -2
-end
-if ARGV[2] == 'holder' and (status ~= 'started' or f[2] ~= ARGV[1]) then return -4 end
-local error, error_kind = f[7], f[8]
-if ARGV[3] == 'error' then
-  error, error_kind = ARGV[5], ARGV[6]
-  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finished_at', ARGV[7], 'updated_at', ARGV[7],
-    'error', error, 'error_kind', error_kind)
-else
-  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finished_at', ARGV[7], 'updated_at', ARGV[7])
-end
--- A signed outcome names the instance that wrote it, as its signature does.
-if ARGV[11] ~= '' then
-  redis.call('HSET', KEYS[1], 'result_signature', ARGV[11], 'result_signer', ARGV[12],
-    'runner_instance', ARGV[1])
-  f[2] = ARGV[1]
-end
-redis.call('SET', KEYS[2], ARGV[4])
--- The reply carries the job's final record, so a waiter needs no second read; the result
--- JSON is spliced in as it came (never decoded here), and a large one is left out (the
--- waiter reads it from its key) rather than kept twice.
-local reply = ARGV[10]
-if string.len(ARGV[4]) <= 65536 then
-  local record = cjson.encode({
-    id = ARGV[9], status = ARGV[3], runner = f[3] or nil, created_at = f[4] or nil,
-    started_at = f[5] or nil, finished_at = ARGV[7], attempts = count(f[6]),
-    runner_instance = f[2] or nil, error = error or nil, error_kind = error_kind or nil,
-    result_signature = ARGV[11] ~= '' and ARGV[11] or nil,
-    result_signer = ARGV[12] ~= '' and ARGV[12] or nil
-  })
-  reply = string.sub(ARGV[10], 1, -2) .. ',"record":' .. string.sub(record, 1, -2) ..
-    ',"result":' .. ARGV[4] .. '}}'
-end
-redis.call('DEL', KEYS[3])
-redis.call('LPUSH', KEYS[3], reply)
-if ARGV[16] ~= '' and KEYS[10] ~= '' then redis.call('RPUSH', KEYS[10], ARGV[16]) end
-local ttl = tonumber(ARGV[8])
-if ttl > 0 then
-  for _, k in ipairs({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[10]}) do
-    if k ~= '' then redis.call('EXPIRE', k, ttl) end
-  end
-end
-if ARGV[14] == 'dead' then
-  emit(KEYS[1], ARGV[9], 'dead', f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
-  count_end(KEYS[1], ARGV[9], f[3], 'dead')
-else
-  emit(KEYS[1], ARGV[9], ARGV[3], f[3], 'error_kind', error_kind or '', 'attempt', count(f[6]))
-end
-count_end(KEYS[1], ARGV[9], f[3], ARGV[3])
-trim_index(KEYS[1], ARGV[9], ttl)
--- The count caps: a dead letter is kept among the dead, any other end among the finished.
-if ARGV[14] == 'dead' then
-  keep_newest(KEYS[8], tonumber(ARGV[15]) or 0, KEYS[1], ARGV[9], ttl)
-else
-  keep_newest(KEYS[7], tonumber(ARGV[13]) or 0, KEYS[1], ARGV[9], ttl)
-end
-return 1
+${FINISH_FN}
+return finish(KEYS, ARGV)
 `,
 };
 

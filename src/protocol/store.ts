@@ -276,6 +276,14 @@ export interface TakeResult {
   queueLeft: number;
 }
 
+/** A take-along not sent yet (see JobStore.takeAlong). */
+interface PendingTake {
+  /** Runner id and instance: only takes for the same ones are shared. */
+  key: string;
+  max: number;
+  result: Promise<TakeResult>;
+}
+
 /** TAKE's flat reply (id, code, [field, value, ...], id, ..., queue length) as a result. */
 function takeResult(reply: unknown): TakeResult {
   const flat = reply as (string | number | string[])[];
@@ -445,6 +453,9 @@ export class JobStore {
    * connection that may block), so a runner woken by a new job holds it, started, with the
    * same reply. Oldest first; empty after the timeout.
    */
+  /** The take-along of this tick, not sent yet: later calls in the tick add to its count. */
+  private pendingTakeAlong: PendingTake | undefined;
+
   async takeWaiting(conn: Redis, req: TakeRequest, timeoutS: number): Promise<TakeResult> {
     const [keys, args] = this.takeCall(req, Math.max(1, req.max));
     const [queue, , taking] = keys as [string, string, string];
@@ -473,10 +484,25 @@ export class JobStore {
    * of this tick: a runner finishing a job asks for the next one in the round trip that
    * records the end, instead of a round trip of its own afterwards.
    */
-  async takeAlong(req: TakeRequest): Promise<TakeResult> {
-    return takeResult(
-      await runScriptBatched(this.redis, TAKE, ...this.takeCall(req, Math.max(0, req.max))),
-    );
+  takeAlong(req: TakeRequest): Promise<TakeResult> {
+    const key = `${req.runnerId}\n${req.instance}`;
+    const pending = this.pendingTakeAlong;
+    if (pending !== undefined && pending.key === key) {
+      // Several jobs ended in this tick: one TAKE for all of them. The first caller starts
+      // every job it brings; the others learn only how many are left.
+      pending.max += Math.max(0, req.max);
+      return pending.result.then((r) => ({ jobs: [], queueLeft: r.queueLeft }));
+    }
+    const [keys, args] = this.takeCall(req, 0);
+    // The arguments are read when the tick's calls are sent, after every caller has added.
+    const result: Promise<TakeResult> = runScriptBatched(this.redis, TAKE, keys, () => {
+      // Sent now: later calls make a take of their own.
+      if (this.pendingTakeAlong === along) this.pendingTakeAlong = undefined;
+      return [along.max, ...args.slice(1)];
+    }).then(takeResult);
+    const along: PendingTake = { key, max: Math.max(0, req.max), result };
+    this.pendingTakeAlong = along;
+    return result;
   }
 
   async start(

@@ -21,6 +21,7 @@ import {
   sweepCrashedInstances,
   type TakenJob,
   type TakeRequest,
+  trimJobIndex,
   unregisterInstance,
 } from "../protocol/index.js";
 import { coerceError } from "../util/index.js";
@@ -405,6 +406,8 @@ export class Runner extends EventEmitter<RunnerEvents> {
     advanceStartedFlows({ commands: this.commands, store: this.store, log: this.log }).catch(
       () => {},
     );
+    // The job index's expired ids (finished jobs' retention): per sweep, not per job end.
+    trimJobIndex(this.store, this.retentionS).catch(() => {});
     sweepCrashedInstances(this.commands, this.store.keys, this.runnerId, {
       self: this.instance,
       maxAttempts: this.maxAttempts,

@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { HorusClient } from "../../src/client/index.js";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
-import { JobStore, listJobs } from "../../src/protocol/index.js";
+import { JobStore, listJobs, trimJobIndex } from "../../src/protocol/index.js";
 import { distBin, type Proc, ROOT, runToEnd, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 
@@ -92,4 +92,25 @@ test("jobs list and counts show every job, by runner and status", async () => {
   const bad = await horus(["jobs", "list", "--status", "done"]);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain("--status: expected one of");
+});
+
+test("the sweep's trim drops index entries older than the retention and an hour, no newer", async () => {
+  const ns = uniqueNamespace("index-trim");
+  const store = new JobStore(redis, ns);
+  cleanups.push(() => dropNamespace(redis, ns));
+  const [secs] = await redis.time();
+  const nowUs = Number(secs) * 1_000_000;
+  const retentionS = 600;
+  const edgeUs = nowUs - (retentionS + 3600) * 1_000_000;
+  // 2,500 ids past the edge (more than one trimming call removes), and ids a minute inside it.
+  const old: string[] = [];
+  for (let i = 0; i < 2500; i++) old.push(String(edgeUs - 60_000_000 - i), `old-${i}`);
+  await redis.zadd(store.keys.jobs(), ...old);
+  await redis.zadd(store.keys.jobs(), edgeUs + 60_000_000, "kept-edge", nowUs, "kept-new");
+  expect(await trimJobIndex(store, retentionS)).toBe(2500);
+  expect(await redis.zrange(store.keys.jobs(), "0", "-1")).toEqual(["kept-edge", "kept-new"]);
+  // Retention 0 keeps everything forever: nothing is trimmed.
+  await redis.zadd(store.keys.jobs(), edgeUs - 1, "ancient");
+  expect(await trimJobIndex(store, 0)).toBe(0);
+  expect(await redis.zcard(store.keys.jobs())).toBe(3);
 });

@@ -24,6 +24,32 @@ const FAIL_ON_NEGATIVE: ScriptDef = {
   lua: "if tonumber(ARGV[1]) < 0 then return redis.error_reply('negative: ' .. ARGV[1]) end return ARGV[1]",
 };
 
+/** INCR's `many` form: one INCRBY per item, an item's error (a non-number) answered alone. */
+const INCR_MANY: ScriptDef = {
+  name: "testIncrMany",
+  keys: 1,
+  keysPerItem: true,
+  lua: `local out = {}
+for i = 1, #KEYS do
+  local ok, v = pcall(redis.call, 'INCRBY', KEYS[i], ARGV[i])
+  out[i] = ok and v or {err = type(v) == 'table' and v.err or tostring(v)}
+end
+return out`,
+};
+const INCR_MERGED: ScriptDef = { ...INCR, name: "testIncrMerged", many: INCR_MANY };
+
+/** Script calls as Redis received them on `redis`: the script's SHA and key count. */
+function recordScriptCalls(redis: Redis): string[][] {
+  const seen: string[][] = [];
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command: Command, ...rest: unknown[]) => {
+    if (command.name === "evalsha" || command.name === "eval")
+      seen.push(command.args.map(String).slice(0, 2));
+    return (send as (...a: unknown[]) => unknown)(command, ...rest);
+  }) as typeof redis.sendCommand;
+  return seen;
+}
+
 let server: OwnRedis;
 let redis: Redis;
 
@@ -71,6 +97,56 @@ describe("script calls", () => {
 
   test("a wrong key count is refused before anything is sent", () => {
     expect(() => runScriptBatched(redis, INCR, [], [1])).toThrow("testIncr takes 1 keys, got 0");
+  });
+});
+
+describe("calls of a script with a `many` form", () => {
+  test("one tick's calls go as one call of it, each answered with its own reply", async () => {
+    const conn = new Redis(server.url);
+    try {
+      await runScript(conn, INCR_MANY, ["m:a"], [0]);
+      const seen = recordScriptCalls(conn);
+      const replies = await Promise.all([
+        runScriptBatched(conn, INCR_MERGED, ["m:a"], [1]),
+        runScriptBatched(conn, INCR, ["m:plain"], [1]),
+        runScriptBatched(conn, INCR_MERGED, ["m:b"], [10]),
+        runScriptBatched(conn, INCR_MERGED, ["m:a"], [100]),
+      ]);
+      expect(replies).toEqual([1, 1, 10, 101]);
+      // The merged call stands where its first call was, with every item's keys.
+      expect(seen.map((c) => c[1])).toEqual(["3", "1"]);
+    } finally {
+      conn.disconnect();
+    }
+  });
+
+  test("an item's own error answers only that call", async () => {
+    await redis.set("m:text", "not a number");
+    const results = await Promise.allSettled([
+      runScriptBatched(redis, INCR_MERGED, ["m:c"], [1]),
+      runScriptBatched(redis, INCR_MERGED, ["m:text"], [1]),
+      runScriptBatched(redis, INCR_MERGED, ["m:c"], [2]),
+    ]);
+    expect(results[0]).toEqual({ status: "fulfilled", value: 1 });
+    expect(results[1]?.status).toBe("rejected");
+    expect(String((results[1] as PromiseRejectedResult).reason)).toContain("not an integer");
+    expect(results[2]).toEqual({ status: "fulfilled", value: 3 });
+  });
+
+  test("after a script flush each call runs again alone, once", async () => {
+    await redis.script("FLUSH");
+    const replies = await Promise.all(
+      [5, 6].map((n) => runScriptBatched(redis, INCR_MERGED, ["m:flushed"], [n])),
+    );
+    expect(replies).toEqual([5, 11]);
+    expect(await redis.get("m:flushed")).toBe("11");
+  });
+
+  test("arguments given as a function are read when the tick's calls are sent", async () => {
+    const args: number[] = [1];
+    const call = runScriptBatched(redis, INCR, ["m:lazy"], () => args);
+    args[0] = 42;
+    expect(await call).toBe(42);
   });
 });
 
@@ -131,6 +207,16 @@ describe("calls carried by another connection's write", () => {
       },
       { lazyConnect: true, enableOfflineQueue: false },
     ));
+
+  test("merged calls are carried as one call and each settles", () =>
+    withPair(async (from, carrier) => {
+      await runScript(from, INCR_MANY, ["carry:m"], [0]);
+      const calls = [3, 4].map((n) => runScriptBatched(from, INCR_MERGED, ["carry:m"], [n]));
+      const carried = carryBatchedCalls(from);
+      expect(carried).toHaveLength(1);
+      await sendTogether(carrier, carried);
+      expect(await Promise.all(calls)).toEqual([3, 7]);
+    }));
 
   test("a script's own error answers its call and is not run again", () =>
     withPair(async (from, carrier) => {
