@@ -5,6 +5,7 @@
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { TailLines } from "../host/index.js";
+import type { HostCallTracer } from "../tracing/index.js";
 import { coerceError } from "../util/index.js";
 import { ActionError } from "./errors.js";
 import { type Action, actionName, type Heroscript, parseHeroscript } from "./parser.js";
@@ -27,6 +28,11 @@ export interface PlayOptions {
    * `playbook.new(replace:)`; see `ParseOptions.replace`).
    */
   replace?: Readonly<Record<string, string>>;
+  /**
+   * Given when the run is traced (a traced job's): each action runs in a span of its own,
+   * named by its registered name (never by its parameters).
+   */
+  traceAction?: HostCallTracer;
 }
 
 export interface PlayResult {
@@ -209,7 +215,12 @@ class PlaySession {
         log: (line) => this.options.log?.(line),
         include: (path, includeVars, replace) => this.#include(path, baseDir, includeVars, replace),
       };
-      await definition.run(ctx);
+      const trace = this.options.traceAction;
+      if (trace === undefined) await definition.run(ctx);
+      else
+        await trace({ kind: "action", module: action.actor, function: action.name }, async () =>
+          definition.run(ctx),
+        );
     } catch (e) {
       this.#throwIfAborted();
       const detail = coerceError(e).message;

@@ -69,6 +69,12 @@ export interface WorkerFunction extends Documented {
 
 export interface MainFunction extends Documented {
   readonly side: "main";
+  /**
+   * For a dispatcher behind handle methods (`k8s_call`): the operations its first argument
+   * names. A traced call shows the operation when it is one of them (a bounded set; any
+   * other first argument is never shown).
+   */
+  readonly operations?: ReadonlySet<string>;
   run(ctx: MainSideContext, args: Value[]): Value | Promise<Value>;
 }
 

@@ -12,6 +12,13 @@ export function workerFn(spec: Omit<WorkerFunction, "side">): WorkerFunction {
   return { side: "worker", ...spec };
 }
 
+/** Declares one method of a handle; `operations` holds the names declared (the dispatcher's). */
+export interface HandleMethodMaker {
+  (name: string, params: string[], returns: string, doc: string, example: string): WorkerFunction;
+  /** The methods' names: what the dispatcher's `operations` are. */
+  readonly operations: ReadonlySet<string>;
+}
+
 /**
  * The methods of a worker-side handle (`k8s(ns)`, `hetzner(token)`): each checks nothing
  * itself and sends its name, the handle's settings and its other arguments to one main-side
@@ -22,15 +29,17 @@ export function handleMethods<T extends object>(
   handleClass: HandleClass<T>,
   dispatcher: string,
   settingsOf: (handle: T) => Value,
-): (
-  name: string,
-  params: string[],
-  returns: string,
-  doc: string,
-  example: string,
-) => WorkerFunction {
-  return (name, params, returns, doc, example) =>
-    workerFn({
+): HandleMethodMaker {
+  const operations = new Set<string>();
+  const make = (
+    name: string,
+    params: string[],
+    returns: string,
+    doc: string,
+    example: string,
+  ): WorkerFunction => {
+    operations.add(name);
+    return workerFn({
       name,
       params: [handleType, ...params],
       returns,
@@ -43,6 +52,8 @@ export function handleMethods<T extends object>(
           args.slice(1),
         ]),
     });
+  };
+  return Object.assign(make, { operations });
 }
 
 /**

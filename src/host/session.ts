@@ -4,8 +4,12 @@
 // aborted when the job ends (however it ends), cleanups run then within a grace period,
 // and each module's shared state (connection pools) kept for the life of the runner.
 
+import type { Value } from "../rhai/index.js";
+// A type only: the host kit loads no npm package (sandbox workers import it), and tracing's
+// code is the caller's, given to a session as its tracer.
+import type { HostCallTracer } from "../tracing/index.js";
 import { coerceError } from "../util/index.js";
-import type { HostJobIdentity, HostModule, MainSideContext } from "./contract.js";
+import type { HostJobIdentity, HostModule, MainFunction, MainSideContext } from "./contract.js";
 
 /** How long a job's cleanups may take before the job's result is given anyway. */
 const CLEANUP_GRACE_MS = 5_000;
@@ -48,14 +52,18 @@ export class HostModules {
     return this.#state(module).shared;
   }
 
-  /** Opens one job's session; `end()` it when the job ends, however it ends. */
+  /**
+   * Opens one job's session; `end()` it when the job ends, however it ends. `tracer`, given
+   * when the job is traced, makes a span of each call run through `call`.
+   */
   beginSession(
     job: HostJobIdentity,
     log: (line: string) => void,
     jobSignal?: AbortSignal,
+    tracer?: HostCallTracer,
   ): HostSession {
     if (this.#closed) throw new Error("the host is closed");
-    return new HostSession(this, job, log, jobSignal);
+    return new HostSession(this, job, log, jobSignal, tracer);
   }
 
   /** Lets each module close what it shares; call after the last job. */
@@ -94,6 +102,7 @@ export class HostSession {
     readonly job: HostJobIdentity,
     private readonly log: (line: string) => void,
     jobSignal?: AbortSignal,
+    private readonly tracer?: HostCallTracer,
   ) {
     // A timeout or cancel of the job stops the calls in flight at once, before `end()`.
     const forward = () => this.#controller.abort(jobSignal?.reason);
@@ -129,6 +138,27 @@ export class HostSession {
     };
     this.#contexts.set(module, ctx);
     return ctx;
+  }
+
+  /**
+   * Runs the main-side function `fn` of `module` for this job (its context as `context`
+   * gives it): the one way the sandbox and heroscript call them. A traced job's call is a
+   * span of its own; an untraced one pays one check for it.
+   */
+  call(
+    module: HostModule,
+    fn: MainFunction,
+    envVars: Readonly<Record<string, string>>,
+    args: Value[],
+  ): Value | Promise<Value> {
+    const ctx = this.context(module, envVars);
+    if (this.tracer === undefined) return fn.run(ctx, args);
+    const op = args[0];
+    const call =
+      typeof op === "string" && fn.operations?.has(op) === true
+        ? ({ kind: "function", module: module.name, function: fn.name, operation: op } as const)
+        : ({ kind: "function", module: module.name, function: fn.name } as const);
+    return this.tracer(call, () => fn.run(ctx, args));
   }
 
   /** Aborts the signal (with how the job ended) and runs the cleanups, each on its own, time-boxed. */

@@ -1,5 +1,6 @@
 // What a runner needs from the thing that actually runs a job's payload.
 import type { Job } from "../job/index.js";
+import type { HostCallTracer } from "../tracing/index.js";
 
 export interface JobLogger {
   info(msg: string, extra?: Record<string, unknown>): void;
@@ -32,6 +33,12 @@ export interface ExecutionContext {
    * another instance has recovered.
    */
   readonly beforeHostCall?: () => Promise<void> | undefined;
+  /**
+   * Given only when the job is traced (its `job.execute` span's context captured within):
+   * an executor that serves host calls runs each through it, a span per call. Absent, it
+   * runs them as they are, at no cost.
+   */
+  readonly traceHostCall?: HostCallTracer;
 }
 
 /**

@@ -27,7 +27,13 @@ import {
   type TakenJob,
   type TakeRequest,
 } from "../protocol/index.js";
-import { contextFrom, inSpan, tracingOn } from "../tracing/index.js";
+import {
+  contextFrom,
+  type HostCallTracer,
+  hostCallTracer,
+  inSpan,
+  tracingOn,
+} from "../tracing/index.js";
 import { coerceError } from "../util/index.js";
 import type { DelayedWatch } from "./delayed-watch.js";
 import type { EndOutcome, EndWriter } from "./end-writer.js";
@@ -283,12 +289,17 @@ export class JobRun {
     const timer = setTimeout(() => stop.stop("timeout"), job.timeout * 1000);
     timer.unref();
 
-    const ctx = executionContext(
-      { job, attempt, signatories, stop, jobLog, beforeHostCall: this.host.lease.gate(stop) },
-      (line) => {
-        logWrites.push(this.host.store.appendLog(job.id, line).catch(() => {}));
-      },
-    );
+    const run = {
+      job,
+      attempt,
+      signatories,
+      stop,
+      jobLog,
+      beforeHostCall: this.host.lease.gate(stop),
+    };
+    const appendLog = (line: string) => {
+      logWrites.push(this.host.store.appendLog(job.id, line).catch(() => {}));
+    };
 
     if (this.host.log.isLevelEnabled("info"))
       jobLog().info({ executor: this.host.executor.kind, timeout_s: job.timeout }, "job started");
@@ -303,11 +314,14 @@ export class JobRun {
     try {
       // Cancelled (or the runner stopping) between being taken and now: it never runs.
       if (stop.reason !== undefined) throw stop.reason;
+      // Traced, the host calls' tracer is made in the execute span: their spans are its.
       const running = tracingOn()
         ? inSpan("job.execute", { "horus.executor": this.host.executor.kind }, () =>
-            this.host.executor.execute(ctx),
+            this.host.executor.execute(
+              executionContext({ ...run, traceHostCall: hostCallTracer() }, appendLog),
+            ),
           )
-        : this.host.executor.execute(ctx);
+        : this.host.executor.execute(executionContext(run, appendLog));
       output = await Promise.race([running, stop.stopped]);
     } catch (e) {
       const reason = stop.reason;
@@ -444,6 +458,7 @@ function executionContext(
     stop: JobStop;
     jobLog: () => Logger;
     beforeHostCall: () => Promise<void> | undefined;
+    traceHostCall?: HostCallTracer;
   },
   log: (line: string) => void,
 ): ExecutionContext {
@@ -458,6 +473,7 @@ function executionContext(
     envVars: job.env_vars,
     signatories: run.signatories,
     beforeHostCall: run.beforeHostCall,
+    traceHostCall: run.traceHostCall,
     logger: {
       info: (msg, extra) => jobLog().info(extra ?? {}, msg),
       warn: (msg, extra) => jobLog().warn(extra ?? {}, msg),

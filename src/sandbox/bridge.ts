@@ -54,7 +54,12 @@ export class BridgeClient {
     }
     Atomics.store(this.word, 0, BRIDGE_WAITING);
     this.post({ type: "call", runId, callId, target, args: wireArgs });
-    Atomics.wait(this.word, 0, BRIDGE_WAITING);
+    // Woken, the word is checked again: a wake-up can be the previous call's. The main
+    // thread stores ANSWERED and then notifies; when the worker saw ANSWERED without
+    // sleeping (a quick answer), that notify may come late, once this call sleeps.
+    while (Atomics.load(this.word, 0) === BRIDGE_WAITING) {
+      Atomics.wait(this.word, 0, BRIDGE_WAITING);
+    }
     const received = receiveMessageOnPort(this.replyPort);
     const reply = received?.message as CallReply | undefined;
     // The main thread posts the reply before it flips the word, so it is always there.

@@ -12,6 +12,7 @@ import {
 } from "../host/index.js";
 import { type ErrorKind, errorKindOf } from "../job/index.js";
 import { typeName, type Value } from "../rhai/index.js";
+import type { HostCallTracer } from "../tracing/index.js";
 import { coerceError } from "../util/index.js";
 import { loadHostModule, moduleHref } from "./modules.js";
 import type { CallTarget, HostModuleSpec, ScriptJob } from "./protocol.js";
@@ -42,10 +43,14 @@ export class MainHost {
     return this.loaded.flatMap((m) => m.functions);
   }
 
-  /** Opens the main-side session of one job; `end()` it when the job ends, however. */
-  beginJob(job: ScriptJob, log: (line: string) => void): HostSession {
+  /**
+   * Opens the main-side session of one job; `end()` it when the job ends, however. With a
+   * tracer (a traced job), each call is a span.
+   */
+  beginJob(job: ScriptJob, log: (line: string) => void, tracer?: HostCallTracer): HostSession {
     const { jobId, callerId, contextId, signatories } = job;
-    return this.modules.beginSession({ jobId, callerId, contextId, signatories }, log);
+    const identity = { jobId, callerId, contextId, signatories };
+    return this.modules.beginSession(identity, log, undefined, tracer);
   }
 
   /** Runs the main-side function a script of `job` called, in its session; never rejects. */
@@ -57,7 +62,7 @@ export class MainHost {
   ): Promise<{ ok: true; value: unknown } | ({ ok: false } & HostFailure)> {
     try {
       const [module, fn] = this.resolve(target, args);
-      const value = await fn.run(session.context(module, job.envVars), args);
+      const value = await session.call(module, fn, job.envVars, args);
       return { ok: true, value };
     } catch (e) {
       const message = coerceError(e).message;

@@ -6,6 +6,7 @@
 import { MessageChannel, type ResourceLimits, Worker } from "node:worker_threads";
 import type { HostSession } from "../host/index.js";
 import { JobFailure } from "../job/index.js";
+import type { HostCallTracer } from "../tracing/index.js";
 import { coerceError } from "../util/index.js";
 import { wakeWorker } from "./bridge.js";
 import { decodeValue, encodeValue } from "./codec.js";
@@ -32,6 +33,11 @@ export interface RunOptions {
    * while it is not sure it still holds the job (see ExecutionContext.beforeHostCall).
    */
   readonly beforeHostCall?: () => Promise<void> | undefined;
+  /**
+   * Given when the job is traced: each main-side call the script makes is a span of its own,
+   * in the job's trace (made where the call is served, from the job's context it carries).
+   */
+  readonly traceHostCall?: HostCallTracer;
 }
 
 export interface PoolConfig {
@@ -345,7 +351,11 @@ export class WorkerPool {
   }
 
   sessionOf(task: Task): HostSession {
-    task.session ??= this.config.host.beginJob(task.job, (line) => task.log(line));
+    task.session ??= this.config.host.beginJob(
+      task.job,
+      (line) => task.log(line),
+      task.opts.traceHostCall,
+    );
     return task.session;
   }
 

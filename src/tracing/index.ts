@@ -14,6 +14,27 @@ import {
   trace,
 } from "@opentelemetry/api";
 
+/**
+ * One call a job's script makes to its host: a main-side host function (SAL, Osiris) or a
+ * heroscript action. Every field is a name from the code (a declared function, a registered
+ * action): a bounded set, never an argument.
+ */
+export interface HostCall {
+  readonly kind: "function" | "action";
+  /** The host module (`os`, `redis`, `osiris`) or the action's namespace (`file`, `redis`). */
+  readonly module: string;
+  /** The function's Rhai name (`file_write`) or the action's (`write`). */
+  readonly function: string;
+  /** What a dispatcher behind handle methods was asked to do (`servers_list`), when known. */
+  readonly operation?: string;
+}
+
+/**
+ * Runs one host call of a job in a span of its own. Made per job by `hostCallTracer`, and
+ * only when tracing is on: without it, callers run the call as it is.
+ */
+export type HostCallTracer = <T>(call: HostCall, run: () => T | Promise<T>) => Promise<T>;
+
 let enabled = false;
 let shutdown: (() => Promise<void>) | undefined;
 
@@ -107,4 +128,57 @@ export async function inSpan<T>(
       span.end();
     }
   });
+}
+
+/**
+ * A tracer of the host calls of the job whose span is active now (the runner's
+ * `job.execute`), or undefined when tracing is off: the host-call path then stays as it is.
+ *
+ * The job's context is captured here, because where host calls are served it is lost: a
+ * sandbox worker's bridged calls arrive as the worker's messages, in the context the worker
+ * was started in (any job's, or none). A call nests under another host call of the same
+ * job that is active (a heroscript action's SAL call), and under the job's span otherwise.
+ *
+ * A span's attributes are the call's names only; a failure sets its status to error and
+ * `error.type` (the error's kind or class), not the message, which may quote arguments.
+ */
+export function hostCallTracer(): HostCallTracer | undefined {
+  if (!enabled) return undefined;
+  const jobContext = context.active();
+  const tracer = trace.getTracer("horus");
+  const open = new Set<Span>();
+  return async (call, run) => {
+    const active = trace.getSpan(context.active());
+    const parent = active !== undefined && open.has(active) ? context.active() : jobContext;
+    const attributes: Attributes = {
+      "horus.host.kind": call.kind,
+      "horus.host.module": call.module,
+      "horus.host.function": call.function,
+    };
+    if (call.operation !== undefined) attributes["horus.host.operation"] = call.operation;
+    const prefix = call.kind === "action" ? "heroscript" : "host";
+    const span = tracer.startSpan(
+      `${prefix} ${call.module}.${call.function}`,
+      { attributes },
+      parent,
+    );
+    open.add(span);
+    try {
+      return await context.with(trace.setSpan(parent, span), run);
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setAttribute("error.type", errorType(e));
+      throw e;
+    } finally {
+      open.delete(span);
+      span.end();
+    }
+  };
+}
+
+/** A failure's low-cardinality type: its error kind (`unauthorized`) or its class's name. */
+function errorType(e: unknown): string {
+  const kind = (e as { errorKind?: unknown } | null)?.errorKind;
+  if (typeof kind === "string") return kind;
+  return e instanceof Error ? e.name : typeof e;
 }

@@ -1,59 +1,26 @@
 // A traced `horus run`: with the OTEL_* variables set, the client and the runner export
 // their spans to an OTLP receiver (here, one in the test), and they form one trace: the
 // runner's job span is a child of the client's, and verify, execute and finish of the job's.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { generateKeyPair } from "../../src/job/index.js";
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../helpers/otlp.js";
 import { distBin, type Proc, ROOT, runToEnd, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { until } from "../helpers/until.js";
 
-interface ReceivedSpan {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  service: string;
-}
-
 const trusted = generateKeyPair();
 let redis: Redis;
-let receiver: Server;
-let endpoint = "";
-const spans: ReceivedSpan[] = [];
+let otlp: OtlpReceiver;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
 beforeAll(async () => {
   redis = testRedis();
-  // OTLP/HTTP with JSON bodies, as the exporter sends them.
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on("end", () => {
-      const doc = JSON.parse(body) as {
-        resourceSpans: {
-          resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-          scopeSpans: { spans: Omit<ReceivedSpan, "service">[] }[];
-        }[];
-      };
-      for (const rs of doc.resourceSpans) {
-        const service =
-          rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
-        for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
-      }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  otlp = await startOtlpReceiver();
 });
 afterAll(async () => {
   await redis.quit();
-  receiver.close();
+  await otlp.close();
 });
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
@@ -62,11 +29,7 @@ afterEach(async () => {
 test("a traced horus run is one trace across client and runner", async () => {
   const ns = uniqueNamespace("trace");
   cleanups.push(() => dropNamespace(redis, ns));
-  const otel = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-    OTEL_BSP_SCHEDULE_DELAY: "100",
-  };
+  const otel = otlp.env;
   const runner: Proc = await startRunner({
     script: `${ROOT}test/fixtures/test-runner.mjs`,
     runnerId: "t1",
@@ -93,7 +56,7 @@ test("a traced horus run is one trace across client and runner", async () => {
     { env: { ...otel, HORUS_SIGNING_KEY: trusted.private_key }, input: "echo traced" },
   );
   expect(run.stdout.trim()).toBe("traced");
-  const byName = (name: string) => spans.find((s) => s.name === name);
+  const byName = (name: string) => otlp.spans.find((s) => s.name === name);
   await until(() => byName("horus.run") && byName("job.finish"), {
     what: "the spans of both processes",
   });

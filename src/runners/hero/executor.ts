@@ -69,7 +69,7 @@ export function createHeroExecutor(options: HeroExecutorOptions = {}): Executor 
 /** Every action a play of this job may use: the built-in ones and the SAL's, bound to `play`. */
 export function playRegistry(play: HostSession): ActionRegistry {
   return builtinActions().register(
-    ...salActions((module, p) => play.context(module, Object.fromEntries(p.env))),
+    ...salActions((module, fn, p, args) => play.call(module, fn, Object.fromEntries(p.env), args)),
   );
 }
 
@@ -87,6 +87,7 @@ async function runWithEngine(
     },
     ctx.signal,
     (line) => ctx.log(line),
+    ctx.traceHostCall,
   );
   try {
     const result = await new PlaybookEngine(playRegistry(play)).run(ctx.job.payload, {
@@ -95,6 +96,8 @@ async function runWithEngine(
       print: (line) => ctx.log(line),
       log: (line) => ctx.log(line),
       ...(baseDir === undefined ? {} : { baseDir }),
+      // A traced job: each action is a span, and each SAL call one inside it.
+      ...(ctx.traceHostCall === undefined ? {} : { traceAction: ctx.traceHostCall }),
     });
     return result.output;
   } catch (e) {

@@ -6,14 +6,22 @@
 // writes only log. The heroscript engine knows nothing of the SAL; this file is the bridge.
 import { resolve } from "node:path";
 import type { ActionDefinition, Params, PlayContext } from "../../heroscript/index.js";
-import type { HostModule, MainFunction, MainSideContext } from "../../host/index.js";
+import type { HostModule, MainFunction } from "../../host/index.js";
 import { Float, type RhaiMap, type Value } from "../../rhai/index.js";
 import { netModule, osModule, postgresModule, redisModule } from "../../sal/index.js";
 import { coerceError } from "../../util/index.js";
 import { jsonText, plainText } from "./sal-values.js";
 
-/** Gives the SAL context an action of `module` runs with in the play `play`. */
-export type SalContextSource = (module: HostModule, play: PlayContext) => MainSideContext;
+/**
+ * Calls the SAL function `fn` of `module` for an action of the play `play`: in the play's
+ * host session (its context, and its span when the job is traced).
+ */
+export type SalCaller = (
+  module: HostModule,
+  fn: MainFunction,
+  play: PlayContext,
+  args: Value[],
+) => Value | Promise<Value>;
 
 interface SalActionSpec {
   readonly name: string;
@@ -48,7 +56,7 @@ function actionFailure(fn: string, e: unknown): Error {
   return new Error(text, { cause: e });
 }
 
-function toDefinition(spec: SalActionSpec, source: SalContextSource): ActionDefinition {
+function toDefinition(spec: SalActionSpec, callSal: SalCaller): ActionDefinition {
   const fn = mainFunction(spec.module, spec.fn);
   return {
     name: spec.name,
@@ -61,7 +69,7 @@ function toDefinition(spec: SalActionSpec, source: SalContextSource): ActionDefi
       if (ctx.params.has("require")) ctx.params.getBool("require");
       return spec.run(ctx, async (args) => {
         try {
-          return await fn.run(source(spec.module, ctx), args);
+          return await callSal(spec.module, fn, ctx, args);
         } catch (e) {
           throw actionFailure(spec.fn, e);
         }
@@ -473,12 +481,12 @@ const osSpecs: SalActionSpec[] = [
 );
 
 /**
- * The SAL actions, calling SAL functions with the contexts `source` gives. The executor
- * builds them per play, with a source bound to that play's `HostSession`.
+ * The SAL actions, calling SAL functions through `callSal`. The executor builds them per
+ * play, with a caller bound to that play's `HostSession`.
  */
-export function salActions(source: SalContextSource): ActionDefinition[] {
+export function salActions(callSal: SalCaller): ActionDefinition[] {
   return [...redisSpecs, ...postgresSpecs, ...netSpecs, ...osSpecs].map((s) =>
-    toDefinition(s, source),
+    toDefinition(s, callSal),
   );
 }
 

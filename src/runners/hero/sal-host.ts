@@ -8,6 +8,7 @@
 
 import { type HostJobIdentity, HostModules, type HostSession } from "../../host/index.js";
 import type { SalOptions } from "../../sal/index.js";
+import type { HostCallTracer } from "../../tracing/index.js";
 
 export class SalHost extends HostModules {
   /** Every SAL module sees `options` as `ctx.job.options` (unset ones are left out). */
@@ -15,9 +16,17 @@ export class SalHost extends HostModules {
     super(options as Readonly<Record<string, unknown>>);
   }
 
-  /** Starts the SAL side of one play; `end()` it when the play ends, however it ends. */
-  beginPlay(job: HostJobIdentity, signal: AbortSignal, log: (line: string) => void): HostSession {
+  /**
+   * Starts the SAL side of one play; `end()` it when the play ends, however it ends. With a
+   * tracer (a traced job), each SAL call is a span.
+   */
+  beginPlay(
+    job: HostJobIdentity,
+    signal: AbortSignal,
+    log: (line: string) => void,
+    tracer?: HostCallTracer,
+  ): HostSession {
     if (this.closed) throw new Error("the SAL host is closed");
-    return this.beginSession(job, log, signal);
+    return this.beginSession(job, log, signal, tracer);
   }
 }

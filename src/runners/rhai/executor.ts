@@ -50,6 +50,8 @@ export function createRhaiExecutor(options: RhaiExecutorOptions): Executor {
           signal: () => ctx.signal,
           onLog: (line) => ctx.log(line),
           ...(ctx.beforeHostCall ? { beforeHostCall: ctx.beforeHostCall } : {}),
+          // Only a traced job has one: its host calls are spans in its trace.
+          ...(ctx.traceHostCall ? { traceHostCall: ctx.traceHostCall } : {}),
         },
       );
     },

@@ -389,6 +389,7 @@ const functions: HostFunction[] = [
   mainFn({
     name: "hetzner_call",
     params: ["string", "map", "array"],
+    operations: method.operations,
     returns: "any",
     doc: "The main-thread call behind every HetznerClient method (operation, client settings, arguments); scripts use the methods.",
     example: 'let servers = hetzner_call("servers_list", #{token: ""}, []);',

@@ -185,6 +185,7 @@ const functions: HostFunction[] = [
   mainFn({
     name: "k8s_call",
     params: ["string", "map", "array"],
+    operations: method.operations,
     returns: "any",
     doc: "The main-thread call behind every K8sManager method (operation, manager settings, arguments); scripts use the methods.",
     example: 'let pods = k8s_call("pods_list", #{namespace: "default"}, []);',

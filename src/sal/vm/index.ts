@@ -447,6 +447,7 @@ const functions: HostFunction[] = [
   mainFn({
     name: "vm_call",
     params: ["string", "string", "map", "array"],
+    operations: new Set(["start", "stop", "status", "info", "delete"]),
     returns: "any",
     doc: "The main-thread call behind the VmBuilder actions (operation, name, settings, arguments); scripts use the methods.",
     example: 'let s = vm_call("status", "a", #{}, []);',
