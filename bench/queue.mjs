@@ -191,11 +191,22 @@ scenarios.push({
   id: "prefilled",
   label: `throughput, ${PRE}`,
   kind: "prefilled",
-  weight: 100,
+  weight: 130,
   systems: [
     ["ours", ours, () => prefilled(ours, 10, SMALL_JOBS)],
+    ["oursMetrics", oursMetrics, () => prefilled(oursMetrics, 10, SMALL_JOBS)],
     ["bull", bull, () => prefilled(bull, 10, SMALL_JOBS)],
     ["bee", bee, () => prefilled(bee, 10, SMALL_JOBS)],
+  ],
+  // Metrics on here too: the CPU a job costs is steadier than a rate on a shared machine.
+  rows: [
+    { label: `throughput, ${PRE}`, ours: "ours", bull: "bull", bee: "bee" },
+    {
+      label: `throughput, ${PRE}, ours with --metrics-port (scraped every second)`,
+      ours: "oursMetrics",
+      bull: "bull",
+      bee: "bee",
+    },
   ],
 });
 // bee-queue with its events off cannot tell a caller that a job ended: no latency column.
