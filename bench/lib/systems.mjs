@@ -141,17 +141,8 @@ export class Ours {
       },
     );
     await this.child.ready;
-    if (this.metrics) {
-      this.scrapes = 0;
-      this.scraper = setInterval(() => {
-        this.scrape().then(
-          () => {
-            this.scrapes += 1;
-          },
-          () => {},
-        );
-      }, SCRAPE_MS);
-    }
+    if (this.metrics)
+      this.scraper = setInterval(() => void this.scrape().catch(() => {}), SCRAPE_MS);
   }
 
   /** One scrape of the runner's /metrics; its text. */
@@ -162,16 +153,19 @@ export class Ours {
   }
 
   async stop() {
-    if (this.scraper) {
-      clearInterval(this.scraper);
-      this.scraper = undefined;
-      // The metrics were really on: the runner counted the jobs it ended.
-      const text = await this.scrape();
-      if (!/^horus_jobs_ended_total\{[^}]*\} [1-9]/m.test(text))
-        throw new Error("metrics on, but /metrics shows no ended job");
+    try {
+      if (this.scraper) {
+        clearInterval(this.scraper);
+        this.scraper = undefined;
+        // The metrics were really on: the runner counted the jobs it ended.
+        const text = await this.scrape();
+        if (!/^horus_jobs_ended_total\{[^}]*\} [1-9]/m.test(text))
+          throw new Error("metrics on, but /metrics shows no ended job");
+      }
+    } finally {
+      await this.child?.stop();
+      await this.client?.close();
     }
-    await this.child?.stop();
-    await this.client?.close();
   }
 
   newJob() {
