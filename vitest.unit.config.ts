@@ -23,6 +23,7 @@ export default defineConfig({
       "test/sal/{glob,os-files,process,reference,text,doc-examples}.test.ts",
       "test/protocol/codes.test.ts",
       "test/cli/flags.test.ts",
+      "test/bench/table.test.ts",
     ],
     exclude: [
       // These start runner processes against Redis.

@@ -1,20 +1,28 @@
-// Our runner beside BullMQ on the same work, on a Redis of the benchmark's own: throughput
-// (producer and worker overlapping, and from a pre-filled queue), latency one job at a time
-// and at a steady rate, and the same for a Rhai `1 + 1` job through the sandbox. The two
-// systems alternate, each scenario is repeated, and the table shows medians with min–max.
+// Our runner beside its peers on the same work, on a Redis of the benchmark's own: BullMQ
+// and bee-queue (lean options) as shipped, and BullMQ doing what we do per job (the producer
+// signs each job with our signing, the worker verifies it). Throughput (producer and worker
+// overlapping, one job per call or in batches of 200, and from a pre-filled queue, with the
+// CPU each job costs the worker process and Redis), latency one job at a time and at a
+// steady rate, our runner with its metrics on, and Rhai jobs (`1 + 1`, answered inline, and
+// a small real job that goes through a sandbox worker). The systems of a scenario take turns
+// in one run (the first of them rotates every round), each run on an emptied store with a
+// fresh worker process; the tables show medians with min–max, and the last one the issue's
+// targets (#25, #24), met or not.
 // Needs a build (`npm run bench` makes one). Knobs: BENCH_JOBS (20000: the concurrency 10
-// run the target is about), BENCH_SMALL_JOBS (5000: the other throughput runs, to stay within
-// the time `npm run bench` may take), BENCH_REPEAT (3), BENCH_LATENCY_JOBS (1000),
-// BENCH_RATE_JOBS (600), BENCH_INFLIGHT (200), BENCH_WARMUP (1000: jobs before a latency run
-// measures), BENCH_THROUGHPUT_WARMUP (5000: the same for the warmed-up throughput row),
-// BENCH_ONLY (a pattern of scenario labels).
+// and bulk runs the targets are about), BENCH_SMALL_JOBS (5000: the other throughput runs,
+// to stay within the time `npm run bench` may take), BENCH_REPEAT (3), BENCH_LATENCY_JOBS
+// (1000), BENCH_RATE_JOBS (600), BENCH_INFLIGHT (200), BENCH_BATCH (200: jobs per bulk
+// call), BENCH_WARMUP (1000: jobs before a latency run measures), BENCH_THROUGHPUT_WARMUP
+// (5000: the same for the warmed-up throughput row), BENCH_SCRAPE_MS (1000: how often the
+// metrics-on runner is scraped), BENCH_ONLY (a pattern of scenario labels), BENCH_VERBOSE.
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { generateKeyPair } from "../dist/job/index.js";
 import { startRedis } from "./lib/redis.mjs";
-import { quantile, sleep, sortedCopy, spread } from "./lib/stats.mjs";
-import { Bull, flush, Ours, processCpuUs, ROOT, redisCpuUs } from "./lib/systems.mjs";
+import { quantile, sleep, sortedCopy } from "./lib/stats.mjs";
+import { BeeQueue, Bull, flush, Ours, processCpuUs, ROOT, redisCpuUs } from "./lib/systems.mjs";
+import { formatTable, resultRows, targetRows } from "./lib/table.mjs";
 
 const env = process.env;
 const JOBS = Number(env.BENCH_JOBS ?? 20_000);
@@ -24,6 +32,7 @@ const LATENCY_JOBS = Number(env.BENCH_LATENCY_JOBS ?? 1000);
 const RATE = 200;
 const RATE_JOBS = Number(env.BENCH_RATE_JOBS ?? 600);
 const INFLIGHT = Number(env.BENCH_INFLIGHT ?? 200);
+const BATCH = Number(env.BENCH_BATCH ?? 200);
 // Jobs each latency run sends before it measures, the same for both systems: a runner is a
 // long-lived process, and its steady state is what a user waits on. 100 left ours (and
 // BullMQ less so) still compiling: 0.55 ms closed-loop p50 after 100, 0.43 after 1000.
@@ -35,9 +44,9 @@ const redis = await startRedis();
 const keys = generateKeyPair();
 
 /** Runs `measure` on a fresh store with a fresh worker process of `system` at `concurrency`. */
-async function session(system, concurrency, measure) {
+async function session(system, concurrency, measure, options = {}) {
   await flush(redis.url);
-  await system.start(concurrency);
+  await system.start(concurrency, options);
   try {
     return await measure(system);
   } finally {
@@ -45,12 +54,23 @@ async function session(system, concurrency, measure) {
   }
 }
 
+/** Jobs/s from the first job produced (one per call, INFLIGHT outstanding) to the last end. */
 async function throughput(system, concurrency, n, warmup = 0) {
   return session(system, concurrency, async (s) => {
     if (warmup > 0) await s.waitAll(await s.produce(warmup, INFLIGHT));
     const t0 = performance.now();
-    const ids = await s.produce(n, INFLIGHT);
-    await s.waitAll(ids);
+    const handle = await s.produce(n, INFLIGHT);
+    await s.waitAll(handle);
+    return n / ((performance.now() - t0) / 1000);
+  });
+}
+
+/** The same with the jobs produced in batches of BATCH, one batch at a time. */
+async function bulkThroughput(system, concurrency, n) {
+  return session(system, concurrency, async (s) => {
+    const t0 = performance.now();
+    const handle = await s.produceBulk(n, BATCH);
+    await s.waitAll(handle);
     return n / ((performance.now() - t0) / 1000);
   });
 }
@@ -60,20 +80,25 @@ async function throughput(system, concurrency, n, warmup = 0) {
  * (less sensitive than wall time to whatever else the machine is doing).
  */
 async function prefilled(system, concurrency, n) {
-  return session(system, concurrency, async (s) => {
-    const { ids, release } = await s.prefill(n);
-    const worker0 = processCpuUs(s.child.pid);
-    const redis0 = await redisCpuUs(redis.url);
-    const t0 = performance.now();
-    await release();
-    await s.waitAll(ids);
-    const rate = n / ((performance.now() - t0) / 1000);
-    return {
-      rate,
-      workerUs: (processCpuUs(s.child.pid) - worker0) / n,
-      redisUs: ((await redisCpuUs(redis.url)) - redis0) / n,
-    };
-  });
+  return session(
+    system,
+    concurrency,
+    async (s) => {
+      const { ids, release } = await s.prefill(n);
+      const worker0 = processCpuUs(s.child.pid);
+      const redis0 = await redisCpuUs(redis.url);
+      const t0 = performance.now();
+      await release();
+      await s.waitAll(ids);
+      const rate = n / ((performance.now() - t0) / 1000);
+      return {
+        rate,
+        workerUs: (processCpuUs(s.child.pid) - worker0) / n,
+        redisUs: ((await redisCpuUs(redis.url)) - redis0) / n,
+      };
+    },
+    { paused: true },
+  );
 }
 
 /** Closed loop: the next job is submitted when the last one has ended. p50 and p99, ms. */
@@ -107,113 +132,205 @@ async function steadyRate(system) {
 }
 
 const ours = new Ours(redis.url, keys, "noop");
+const oursMetrics = new Ours(redis.url, keys, "noop", { metrics: true });
 const oursRhai = new Ours(redis.url, keys, "rhai");
+const oursRhaiJob = new Ours(redis.url, keys, "rhai-job");
 const bull = new Bull(redis.url);
+const bullSigned = new Bull(redis.url, { keys });
+const bee = new BeeQueue(redis.url);
 
-// Each scenario: [label, unit, higher is better, [system, run] pairs, pick a number].
+const PRE = `${SMALL_JOBS} jobs, pre-filled queue, concurrency 10`;
+const C10 = `${JOBS} jobs, overlapping, concurrency 10`;
+
+// Each scenario: an id, a label, its kind ("rate": one number, higher is better; "latency":
+// p50 and p99; "prefilled": rate and CPU per job), its systems as [column, system, run],
+// optionally the rows it prints (default: one row, ours against each peer column it has),
+// and its weight: its share of the time (the seconds it took in a full run on a loaded
+// machine, load 6-17, 2026-12-07), for the time budget below. The scenarios the targets
+// are about come first, so a budget cut leaves the others out.
 const scenarios = [];
-for (const c of [1, 10, 50]) {
-  const n = c === 10 ? JOBS : SMALL_JOBS;
+scenarios.push({
+  id: "c10",
+  label: `throughput, ${C10}`,
+  kind: "rate",
+  weight: 380,
+  systems: [
+    ["ours", ours, () => throughput(ours, 10, JOBS)],
+    ["oursMetrics", oursMetrics, () => throughput(oursMetrics, 10, JOBS)],
+    ["bullSigned", bullSigned, () => throughput(bullSigned, 10, JOBS)],
+    ["bull", bull, () => throughput(bull, 10, JOBS)],
+    ["bee", bee, () => throughput(bee, 10, JOBS)],
+  ],
+  rows: [
+    { label: `throughput, ${C10}`, ours: "ours", bull: "bull", bee: "bee" },
+    {
+      label: `throughput, ${C10}, BullMQ signing and verifying as we do`,
+      ours: "ours",
+      bull: "bullSigned",
+    },
+    {
+      label: `throughput, ${C10}, ours with --metrics-port (scraped every second)`,
+      ours: "oursMetrics",
+      bull: "bull",
+      bee: "bee",
+    },
+  ],
+});
+scenarios.push({
+  id: "bulk",
+  label: `bulk: ${JOBS} jobs in batches of ${BATCH}, overlapping, concurrency 10 (ours submitMany, one signature a batch; BullMQ addBulk; bee-queue saveAll)`,
+  kind: "rate",
+  weight: 210,
+  systems: [
+    ["ours", ours, () => bulkThroughput(ours, 10, JOBS)],
+    ["bull", bull, () => bulkThroughput(bull, 10, JOBS)],
+    ["bee", bee, () => bulkThroughput(bee, 10, JOBS)],
+  ],
+});
+scenarios.push({
+  id: "prefilled",
+  label: `throughput, ${PRE}`,
+  kind: "prefilled",
+  weight: 130,
+  systems: [
+    ["ours", ours, () => prefilled(ours, 10, SMALL_JOBS)],
+    ["oursMetrics", oursMetrics, () => prefilled(oursMetrics, 10, SMALL_JOBS)],
+    ["bull", bull, () => prefilled(bull, 10, SMALL_JOBS)],
+    ["bee", bee, () => prefilled(bee, 10, SMALL_JOBS)],
+  ],
+  // Metrics on here too: the CPU a job costs is steadier than a rate on a shared machine.
+  rows: [
+    { label: `throughput, ${PRE}`, ours: "ours", bull: "bull", bee: "bee" },
+    {
+      label: `throughput, ${PRE}, ours with --metrics-port (scraped every second)`,
+      ours: "oursMetrics",
+      bull: "bull",
+      bee: "bee",
+    },
+  ],
+});
+// bee-queue with its events off cannot tell a caller that a job ended: no latency column.
+scenarios.push({
+  id: "closed",
+  label: "latency, closed loop",
+  kind: "latency",
+  weight: 130,
+  systems: [
+    ["ours", ours, () => closedLoop(ours)],
+    ["rhai", oursRhai, () => closedLoop(oursRhai)],
+    ["rhaiJob", oursRhaiJob, () => closedLoop(oursRhaiJob)],
+    ["bull", bull, () => closedLoop(bull)],
+  ],
+  rows: [
+    { label: "latency, closed loop", ours: "ours", bull: "bull" },
+    { label: "Rhai 1 + 1 vs BullMQ no-op: latency, closed loop", ours: "rhai", bull: "bull" },
+    { label: "Rhai job vs BullMQ no-op: latency, closed loop", ours: "rhaiJob", bull: "bull" },
+  ],
+});
+scenarios.push({
+  id: "rhai",
+  label: `Rhai vs BullMQ no-op: throughput, ${SMALL_JOBS} jobs, overlapping, concurrency 10`,
+  kind: "rate",
+  weight: 160,
+  systems: [
+    ["rhai", oursRhai, () => throughput(oursRhai, 10, SMALL_JOBS)],
+    ["rhaiJob", oursRhaiJob, () => throughput(oursRhaiJob, 10, SMALL_JOBS)],
+    ["bull", bull, () => throughput(bull, 10, SMALL_JOBS)],
+  ],
+  rows: [
+    {
+      label: `Rhai 1 + 1 vs BullMQ no-op: throughput, ${SMALL_JOBS} jobs, overlapping, concurrency 10`,
+      ours: "rhai",
+      bull: "bull",
+    },
+    {
+      label: `Rhai job vs BullMQ no-op: throughput, ${SMALL_JOBS} jobs, overlapping, concurrency 10`,
+      ours: "rhaiJob",
+      bull: "bull",
+    },
+  ],
+});
+for (const c of [1, 50]) {
   scenarios.push({
-    label: `throughput, ${n} jobs, overlapping, concurrency ${c}`,
-    unit: "jobs/s",
-    higherBetter: true,
-    runs: [
-      [ours, () => throughput(ours, c, n)],
-      [bull, () => throughput(bull, c, n)],
+    id: `c${c}`,
+    label: `throughput, ${SMALL_JOBS} jobs, overlapping, concurrency ${c}`,
+    kind: "rate",
+    weight: c === 1 ? 55 : 90,
+    systems: [
+      ["ours", ours, () => throughput(ours, c, SMALL_JOBS)],
+      ["bull", bull, () => throughput(bull, c, SMALL_JOBS)],
+      ["bee", bee, () => throughput(bee, c, SMALL_JOBS)],
     ],
   });
 }
-// The same after a warm-up, as the latency rows have: a runner is a long-lived process, and a
-// fresh one spends its first thousands of jobs compiling (bench/RESULTS.md, session 5).
 scenarios.push({
-  label: `throughput, ${JOBS} jobs, overlapping, concurrency 10, after ${THROUGHPUT_WARMUP} warm-up jobs`,
-  unit: "jobs/s",
-  higherBetter: true,
-  runs: [
-    [ours, () => throughput(ours, 10, JOBS, THROUGHPUT_WARMUP)],
-    [bull, () => throughput(bull, 10, JOBS, THROUGHPUT_WARMUP)],
-  ],
-});
-scenarios.push({
-  label: `throughput, ${SMALL_JOBS} jobs, pre-filled queue, concurrency 10`,
-  unit: "jobs/s",
-  higherBetter: true,
-  metrics: [
-    ["rate", " (jobs/s)", 0],
-    ["workerUs", ": worker process CPU per job (µs, lower is better)", 0],
-    ["redisUs", ": Redis CPU per job (µs, lower is better)", 0],
-  ],
-  runs: [
-    [ours, () => prefilled(ours, 10, SMALL_JOBS)],
-    [bull, () => prefilled(bull, 10, SMALL_JOBS)],
-  ],
-});
-scenarios.push({
-  label: "latency, closed loop",
-  unit: "ms",
-  higherBetter: false,
-  latency: true,
-  runs: [
-    [ours, () => closedLoop(ours)],
-    [bull, () => closedLoop(bull)],
-  ],
-});
-scenarios.push({
+  id: "steady",
   label: `latency, steady ${RATE} jobs/s`,
-  unit: "ms",
-  higherBetter: false,
-  latency: true,
-  runs: [
-    [ours, () => steadyRate(ours)],
-    [bull, () => steadyRate(bull)],
+  kind: "latency",
+  weight: 80,
+  systems: [
+    ["ours", ours, () => steadyRate(ours)],
+    ["bull", bull, () => steadyRate(bull)],
   ],
 });
-scenarios.push({
-  label: `Rhai 1 + 1 vs BullMQ no-op: throughput, ${SMALL_JOBS} jobs, overlapping, concurrency 10`,
-  unit: "jobs/s",
-  higherBetter: true,
-  runs: [
-    [oursRhai, () => throughput(oursRhai, 10, SMALL_JOBS)],
-    [bull, () => throughput(bull, 10, SMALL_JOBS)],
-  ],
-});
-scenarios.push({
-  label: "Rhai 1 + 1 vs BullMQ no-op: latency, closed loop",
-  unit: "ms",
-  higherBetter: false,
-  latency: true,
-  runs: [
-    [oursRhai, () => closedLoop(oursRhai)],
-    [bull, () => closedLoop(bull)],
-  ],
-});
+// The same after a warm-up, as the latency rows have: a runner is a long-lived process, and a
+// fresh one spends its first thousands of jobs compiling (bench/RESULTS.md, session 5). It
+// showed no ratio the cold row does not (session 5), and costs as much as three other
+// scenarios: only with BENCH_WARMED=1.
+if (env.BENCH_WARMED === "1") {
+  scenarios.push({
+    id: "warm",
+    label: `throughput, ${C10}, after ${THROUGHPUT_WARMUP} warm-up jobs`,
+    kind: "rate",
+    weight: 275,
+    systems: [
+      ["ours", ours, () => throughput(ours, 10, JOBS, THROUGHPUT_WARMUP)],
+      ["bull", bull, () => throughput(bull, 10, JOBS, THROUGHPUT_WARMUP)],
+      ["bee", bee, () => throughput(bee, 10, JOBS, THROUGHPUT_WARMUP)],
+    ],
+  });
+}
 
 const only = env.BENCH_ONLY ? new RegExp(env.BENCH_ONLY) : undefined;
+// BENCH_BUDGET_S: seconds this benchmark may take (npm run bench gives it what is left of its
+// 10 minutes). A scenario is left out when the time the ones before it took, scaled by the
+// weights, says it would end past the budget (the first one runs unless the budget is gone).
+const BUDGET_S = env.BENCH_BUDGET_S ? Number(env.BENCH_BUDGET_S) : Number.POSITIVE_INFINITY;
 const started = performance.now();
-const results = [];
+const elapsedS = () => (performance.now() - started) / 1000;
+const load0 = loadavg()[0];
+/** Scenario id to {column: [one value per round]}. */
+const results = new Map();
+const skipped = [];
+let weightDone = 0;
 try {
   for (const sc of scenarios) {
     if (only && !only.test(sc.label)) continue;
-    const values = [[], []];
+    const estimateS = weightDone > 0 ? (elapsedS() / weightDone) * sc.weight : 0;
+    if (BUDGET_S <= 0 || elapsedS() + estimateS > BUDGET_S) {
+      skipped.push(sc.label);
+      process.stderr.write(`[bench] ${sc.label} left out: it would end past the time budget\n`);
+      continue;
+    }
+    const values = Object.fromEntries(sc.systems.map(([column]) => [column, []]));
     for (let rep = 0; rep < REPEAT; rep++) {
-      // Alternate which system goes first, so drift in the machine's load hits both alike.
-      const order = rep % 2 === 0 ? [0, 1] : [1, 0];
-      for (const k of order) {
-        const value = await sc.runs[k][1]();
-        values[k].push(value);
-        if (env.BENCH_VERBOSE)
-          process.stderr.write(`  ${sc.runs[k][0].name}: ${JSON.stringify(value)}\n`);
+      // Rotate which system goes first, so drift in the machine's load hits all alike.
+      const k = sc.systems.length;
+      for (let j = 0; j < k; j++) {
+        const [column, system, run] = sc.systems[(rep + j) % k];
+        const value = await run();
+        values[column].push(value);
+        if (env.BENCH_VERBOSE) process.stderr.write(`  ${system.name}: ${JSON.stringify(value)}\n`);
       }
     }
-    results.push({ sc, values });
-    process.stderr.write(
-      `[bench] ${sc.label} done (${Math.round((performance.now() - started) / 1000)} s)\n`,
-    );
+    results.set(sc.id, values);
+    weightDone += sc.weight;
+    process.stderr.write(`[bench] ${sc.label} done (${Math.round(elapsedS())} s)\n`);
   }
 } finally {
   await redis.stop();
 }
+const load1 = loadavg()[0];
 
 function gitCommit() {
   try {
@@ -234,64 +351,26 @@ function gitCommit() {
 const redisVersion = execFileSync("redis-server", ["--version"])
   .toString()
   .match(/v=(\S+)/)?.[1];
-const bullVersion = (await import("bullmq/package.json", { with: { type: "json" } })).default
-  .version;
+const version = async (pkg) =>
+  (await import(`${pkg}/package.json`, { with: { type: "json" } })).default.version;
 // BullMQ packs job options with msgpackr; its native part comes prebuilt
 // (@msgpackr-extract/msgpackr-extract-linux-x64) and loads without an install script.
 const msgpackrNative = createRequire(import.meta.url)("msgpackr").isNativeAccelerationEnabled;
 console.log(
-  `queue: ours vs BullMQ ${bullVersion} (msgpackr native acceleration ${msgpackrNative ? "on" : "off"})`,
+  `queue: ours vs BullMQ ${await version("bullmq")} (msgpackr native acceleration ${msgpackrNative ? "on" : "off"}) ` +
+    `and bee-queue ${await version("bee-queue")} (storeJobs, getEvents, sendEvents off; removeOnSuccess)`,
 );
 console.log(
   `${new Date().toISOString()}  commit ${gitCommit()}  node ${process.version}  redis ${redisVersion}  ` +
-    `${cpus().length} x ${cpus()[0]?.model ?? "?"}`,
+    `${cpus().length} x ${cpus()[0]?.model ?? "?"}  load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end`,
 );
 console.log(
   `${LATENCY_JOBS} jobs per closed-loop run, ${RATE_JOBS} at ${RATE}/s, after ${WARMUP} warm-up; ` +
-    `${REPEAT} runs each, alternating; median (min–max)`,
+    `${REPEAT} runs each, the systems taking turns; median (min–max)`,
 );
-const header = ["scenario", "ours", "BullMQ", "ours/BullMQ"];
-const rows = [];
-for (const { sc, values } of results) {
-  const [a, b] = values;
-  const ratio = (x, y) => {
-    const mx = quantile(
-      [...x].sort((p, q) => p - q),
-      0.5,
-    );
-    const my = quantile(
-      [...y].sort((p, q) => p - q),
-      0.5,
-    );
-    return `${(mx / my).toFixed(2)}x`;
-  };
-  if (sc.metrics) {
-    for (const [key, suffix, digits] of sc.metrics) {
-      const xa = a.map((r) => r[key]);
-      const xb = b.map((r) => r[key]);
-      rows.push([`${sc.label}${suffix}`, spread(xa, digits), spread(xb, digits), ratio(xa, xb)]);
-    }
-  } else if (sc.latency) {
-    for (const q of ["p50", "p99"]) {
-      const xa = a.map((r) => r[q]);
-      const xb = b.map((r) => r[q]);
-      rows.push([
-        `${sc.label}, ${q} (ms, lower is better)`,
-        spread(xa, 2),
-        spread(xb, 2),
-        ratio(xa, xb),
-      ]);
-    }
-  } else {
-    rows.push([`${sc.label} (jobs/s)`, spread(a), spread(b), ratio(a, b)]);
-  }
-}
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-console.log(line(header));
-console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-for (const r of rows) console.log(line(r));
-console.log(
-  "targets: concurrency 10 overlapping >= 1.50x; closed-loop p50 <= 0.50x; Rhai 1 + 1 throughput >= 1.00x and p50 <= 1.00x",
-);
-console.log(`(${Math.round((performance.now() - started) / 1000)} s)`);
+console.log(formatTable(resultRows(scenarios, results)));
+console.log();
+console.log(formatTable(targetRows(results)));
+if (skipped.length > 0)
+  console.log(`left out to stay within BENCH_BUDGET_S=${BUDGET_S}: ${skipped.join("; ")}`);
+console.log(`(${Math.round(elapsedS())} s)`);

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 
-function sparePort() {
+/** A TCP port free on the loopback interface right now. */
+export function sparePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,12 +1,19 @@
-// The two systems under test, driven the same way: a worker process of their own (our
-// runner, or a BullMQ Worker), a producer in this process, completion observed from here.
+// The systems under test, driven the same way: a worker process of their own (our runner,
+// a BullMQ Worker, a bee-queue worker), a producer in this process, completion observed from
+// here. Each has start(concurrency, {paused}), stop(), produce(n, inflight) (one job per
+// call, `inflight` calls outstanding), produceBulk(n, size) (batches of `size`, one at a
+// time), prefill(n) (stored but not taken until release()), waitAll(what produce returned)
+// and, where the system can tell a caller when one job ended, once() (ms for one job).
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Bee from "bee-queue";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { HorusClient } from "../../dist/client/index.js";
+import { beeSettings } from "./bee-settings.mjs";
+import { sparePort } from "./redis.mjs";
 import { sleep } from "./stats.mjs";
 
 const STATUS_WINDOW = Number(process.env.BENCH_STATUS_WINDOW ?? 32);
@@ -22,11 +29,14 @@ export async function pool(n, inflight, one) {
   await Promise.all(lanes);
 }
 
-/** A child process; `ready` resolves when `isReady()` holds, rejects if the child exits first. */
-function startChild(args, { readyLine, isReady, what }) {
+/**
+ * A child process; `ready` resolves when `isReady()` holds, rejects if the child exits first.
+ * With `stdin`, `send(text)` writes to the child's standard input.
+ */
+function startChild(args, { readyLine, isReady, what, stdin = false }) {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    stdio: ["ignore", readyLine ? "pipe" : "ignore", "inherit"],
+    stdio: [stdin ? "pipe" : "ignore", readyLine ? "pipe" : "ignore", "inherit"],
   });
   const exited = new Promise((r) => child.once("exit", r));
   const ready = new Promise((resolve, reject) => {
@@ -51,6 +61,9 @@ function startChild(args, { readyLine, isReady, what }) {
   return {
     ready,
     pid: child.pid,
+    send(text) {
+      child.stdin.write(text);
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
@@ -59,18 +72,42 @@ function startChild(args, { readyLine, isReady, what }) {
 }
 
 /**
+ * A small job as a real one looks: a loop, a print (which goes to the job's log) and a host
+ * call (SAL's `exist`, answered by the runner's main thread), so it runs in a sandbox worker:
+ * `1 + 1` is answered on the runner's own thread (src/sandbox/inline.ts), which no job that
+ * calls a function takes. Its result is the sum of the squares 0..99.
+ */
+export const RHAI_JOB = `let total = 0;
+for i in 0..100 { total += i * i; }
+print(\`sum of squares: \${total}\`);
+if !exist(".") { throw "no working directory"; }
+total`;
+
+const KINDS = {
+  noop: { name: "ours", payload: "", expected: "" },
+  rhai: { name: "ours (Rhai 1 + 1)", payload: "1 + 1", expected: "2" },
+  "rhai-job": { name: "ours (Rhai job)", payload: RHAI_JOB, expected: "328350" },
+};
+
+/** How often the metrics-on runner is scraped: much more often than Prometheus's usual 15 s. */
+const SCRAPE_MS = Number(process.env.BENCH_SCRAPE_MS ?? 1000);
+
+/**
  * Our side: a real runner process (the line-language test executor for no-op jobs, or
  * `runner_sal` for Rhai) and a real client that signs every job; the runner verifies every
  * signature. Logs at `warn` (per-job `info` lines are for people, not for a benchmark).
+ * With `metrics`, the runner serves /metrics (`--metrics-port`), scraped every SCRAPE_MS.
  */
 export class Ours {
-  constructor(url, keys, kind) {
+  constructor(url, keys, kind, { metrics = false } = {}) {
     this.url = url;
     this.keys = keys;
     this.kind = kind;
-    this.name = kind === "rhai" ? "ours (Rhai 1 + 1)" : "ours";
-    this.payload = kind === "rhai" ? "1 + 1" : "";
-    this.expected = kind === "rhai" ? "2" : "";
+    this.metrics = metrics;
+    const k = KINDS[kind];
+    this.name = metrics ? `${k.name} (metrics on)` : k.name;
+    this.payload = k.payload;
+    this.expected = k.expected;
   }
 
   async start(concurrency) {
@@ -78,7 +115,12 @@ export class Ours {
     this.client = new HorusClient({ redisUrl: this.url });
     await this.client.ready();
     const script =
-      this.kind === "rhai" ? "dist/cli/runner_sal.js" : "test/fixtures/test-runner.mjs";
+      this.kind === "noop" ? "test/fixtures/test-runner.mjs" : "dist/cli/runner_sal.js";
+    const extra = [];
+    if (this.metrics) {
+      this.metricsPort = await sparePort();
+      extra.push("--metrics-port", String(this.metricsPort));
+    }
     this.child = startChild(
       [
         script,
@@ -91,6 +133,7 @@ export class Ours {
         this.keys.public_key,
         "--log-level",
         "warn",
+        ...extra,
       ],
       {
         what: script,
@@ -98,11 +141,31 @@ export class Ours {
       },
     );
     await this.child.ready;
+    if (this.metrics)
+      this.scraper = setInterval(() => void this.scrape().catch(() => {}), SCRAPE_MS);
+  }
+
+  /** One scrape of the runner's /metrics; its text. */
+  async scrape() {
+    const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`);
+    if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+    return res.text();
   }
 
   async stop() {
-    await this.child?.stop();
-    await this.client?.close();
+    try {
+      if (this.scraper) {
+        clearInterval(this.scraper);
+        this.scraper = undefined;
+        // The metrics were really on: the runner counted the jobs it ended.
+        const text = await this.scrape();
+        if (!/^horus_jobs_ended_total\{[^}]*\} [1-9]/m.test(text))
+          throw new Error("metrics on, but /metrics shows no ended job");
+      }
+    } finally {
+      await this.child?.stop();
+      await this.client?.close();
+    }
   }
 
   newJob() {
@@ -119,6 +182,27 @@ export class Ours {
       ids[i] = job.id;
       await this.client.submit(job);
     });
+    return ids;
+  }
+
+  /**
+   * Submits `n` jobs in batches of `size` with HorusClient.submitMany, one batch at a time:
+   * each batch is signed once (a Merkle root, docs/protocol.md "Batch signatures"), signing
+   * inside the timed loop, and sent in one round trip. Returns the ids.
+   */
+  async produceBulk(n, size) {
+    const ids = [];
+    const spec = { payload: this.payload, runner: this.runnerId, timeout: 60 };
+    for (let i = 0; i < n; i += size) {
+      const specs = Array.from({ length: Math.min(size, n - i) }, () => spec);
+      const outcomes = await this.client.submitMany(specs, {
+        privateKeys: [this.keys.private_key],
+      });
+      for (const o of outcomes) {
+        if (o.outcome !== "stored") throw new Error(`job ${o.id} not stored: ${o.outcome}`);
+        ids.push(o.id);
+      }
+    }
     return ids;
   }
 
@@ -187,13 +271,28 @@ export class Ours {
   }
 }
 
-/** BullMQ: one Worker process with a no-op processor; a Queue and QueueEvents here. */
+/**
+ * BullMQ: one Worker process with a no-op processor; a Queue and QueueEvents here. With
+ * `keys` it does what we do per job: the producer makes and signs each job as our client
+ * does (createJob + signJob: canonical bytes, libsecp256k1), inside the timed loop, and adds
+ * it as the BullMQ job's data; the worker verifies its signatures before it runs it
+ * (bench/lib/bullmq-worker.mjs).
+ */
 export class Bull {
-  constructor(url) {
+  constructor(url, { keys } = {}) {
     this.url = url;
-    this.name = "BullMQ";
+    this.keys = keys;
+    this.name = keys ? "BullMQ (signed)" : "BullMQ";
     const { hostname, port } = new URL(url);
     this.connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
+  }
+
+  /** The job's data: nothing, or one of our signed jobs. */
+  data() {
+    if (!this.keys) return {};
+    return HorusClient.signedJob({ payload: "", runner: "bench", timeout: 60 }, [
+      this.keys.private_key,
+    ]);
   }
 
   async start(concurrency) {
@@ -203,7 +302,13 @@ export class Bull {
     this.queue = new Queue(this.queueName, { connection: this.connection });
     await this.queue.waitUntilReady();
     this.child = startChild(
-      ["bench/lib/bullmq-worker.mjs", this.queueName, String(concurrency), this.url],
+      [
+        "bench/lib/bullmq-worker.mjs",
+        this.queueName,
+        String(concurrency),
+        this.url,
+        ...(this.keys ? [this.keys.public_key] : []),
+      ],
       { what: "bullmq worker", readyLine: "ready" },
     );
     await this.child.ready;
@@ -218,7 +323,20 @@ export class Bull {
 
   /** Adds `n` jobs; returns how many completed jobs mean these are done too (see waitAll). */
   async produce(n, inflight) {
-    await pool(n, inflight, () => this.queue.add("noop", {}));
+    await pool(n, inflight, () => this.queue.add("noop", this.data()));
+    this.added += n;
+    return this.added;
+  }
+
+  /** Adds `n` jobs with addBulk, `size` at a time, one call at a time. */
+  async produceBulk(n, size) {
+    for (let i = 0; i < n; i += size) {
+      const batch = Array.from({ length: Math.min(size, n - i) }, () => ({
+        name: "noop",
+        data: this.data(),
+      }));
+      await this.queue.addBulk(batch);
+    }
     this.added += n;
     return this.added;
   }
@@ -228,7 +346,7 @@ export class Bull {
     for (let i = 0; i < n; i += 1000) {
       const batch = Array.from({ length: Math.min(1000, n - i) }, () => ({
         name: "noop",
-        data: {},
+        data: this.data(),
       }));
       await this.queue.addBulk(batch);
     }
@@ -255,6 +373,80 @@ export class Bull {
     const job = await this.queue.add("noop", {});
     await job.waitUntilFinished(this.events);
     return performance.now() - t0;
+  }
+}
+
+/**
+ * bee-queue 2: one worker process (bench/lib/bee-worker.mjs) with a no-op processor, a
+ * producer Queue here, both with its lean options (bench/lib/bee-settings.mjs). Without
+ * events it cannot tell a caller when one job ended, so it has no latency rows.
+ */
+export class BeeQueue {
+  constructor(url) {
+    this.url = url;
+    this.name = "bee-queue";
+  }
+
+  async start(concurrency, { paused = false } = {}) {
+    this.queueName = "bench";
+    this.queue = new Bee(this.queueName, beeSettings(this.url, { isWorker: false }));
+    await this.queue.ready();
+    this.redis = new Redis(this.url);
+    this.child = startChild(
+      [
+        "bench/lib/bee-worker.mjs",
+        this.queueName,
+        String(concurrency),
+        this.url,
+        ...(paused ? ["paused"] : []),
+      ],
+      { what: "bee-queue worker", readyLine: "ready", stdin: paused },
+    );
+    await this.child.ready;
+  }
+
+  async stop() {
+    await this.child?.stop();
+    await this.queue?.close();
+    this.redis?.disconnect();
+  }
+
+  async produce(n, inflight) {
+    await pool(n, inflight, () => this.queue.createJob({}).save());
+  }
+
+  /** Saves `n` jobs with saveAll (one pipeline of its add script), `size` at a time. */
+  async produceBulk(n, size) {
+    for (let i = 0; i < n; i += size) {
+      const jobs = Array.from({ length: Math.min(size, n - i) }, () => this.queue.createJob({}));
+      const errors = await this.queue.saveAll(jobs);
+      if (errors.size > 0) throw new Error(`bee-queue saveAll: ${errors.size} jobs not saved`);
+    }
+  }
+
+  /** Saves the jobs while the worker (started paused) waits; release() lets it start. */
+  async prefill(n) {
+    await this.produceBulk(n, 1000);
+    return { ids: undefined, release: async () => this.child.send("go\n") };
+  }
+
+  /**
+   * Waits until every job produced so far has ended: none waiting, none active (a job moves
+   * from waiting to active in one BRPOPLPUSH, and leaves active when it ends).
+   */
+  async waitAll() {
+    const key = (k) => `bq:${this.queueName}:${k}`;
+    for (;;) {
+      const [[, waiting], [, active], [, failed]] = await this.redis
+        .pipeline()
+        .llen(key("waiting"))
+        .llen(key("active"))
+        .scard(key("failed"))
+        .exec();
+      if (failed > 0) throw new Error(`${failed} bee-queue jobs failed`);
+      if (waiting === 0 && active === 0) return;
+      await sleep(5);
+    }
   }
 }
 
