@@ -5,8 +5,14 @@
 // signed here (signing.js, over the project's own canonical form), and so are the retries
 // of dead letters; the private key lives in local storage and is never sent.
 //
-// Each page is a module of pages/ (its markup, and what it does when shown, refreshed or
-// told of activity); a page is added by importing it and listing it in PAGES.
+// Each page is a module of pages/ whose default export is
+//   { name, title, html, nav?, navAs?, init?(section), show?(arg), refresh?(reason), hide?() }
+// name: its address (#/<name>, #/<name>/<arg>); html: its markup, put in a <section> once;
+// nav: false keeps it out of the navigation (reached by links; navAs: the tab it lights);
+// show: when it is routed to; refresh: when the supervisor pushes activity or the timer
+// fires, while it is shown ("activity", "timer"); hide: when another page is shown. Pages
+// share lib/session.js (the connection, who is connected, the runners). A page is added by
+// importing it here and listing it in PAGES.
 import { $, el } from "./lib/dom.js";
 import { Rpc } from "./lib/rpc.js";
 import { session } from "./lib/session.js";
@@ -137,7 +143,6 @@ async function connect(event) {
 build();
 $("login").addEventListener("submit", (e) => void connect(e));
 window.addEventListener("hashchange", route);
-session.refresh = () => refresh("asked");
 $("api-key").value = sessionStorage.getItem("horus-api-key") ?? "";
 route();
 if ($("api-key").value) void connect();

@@ -3,7 +3,7 @@
 // signed here with the Submit page's key (schedule.add), and removal for admin keys.
 import { $, el, fillRunnerSelect, idNode, row, setMessage, shortKey } from "../lib/dom.js";
 import { session } from "../lib/session.js";
-import { duration, timeNode } from "../lib/time.js";
+import { duration, local, timeNode } from "../lib/time.js";
 import { signingKey } from "../pages/submit.js";
 import { signSchedule } from "../signing.js";
 
@@ -147,7 +147,7 @@ async function addSchedule() {
     const { name, next } = await session.call("schedule.add", {
       schedule: signSchedule(schedule, secret),
     });
-    setMessage("sched-message", `added ${name}, next run ${next ?? "–"}`, true);
+    setMessage("sched-message", `added ${name}, next run ${next ? local(next) : "–"}`, true);
     await refresh();
   } catch (e) {
     setMessage("sched-message", e.message, false);
