@@ -8,7 +8,6 @@ import type { Redis } from "ioredis";
 import {
   type JobStore,
   listInstances,
-  type QueueStats,
   queueStats,
   registeredInstances,
   type SupervisorStore,
@@ -205,7 +204,7 @@ export async function readOverview(
     names.map(async (runner): Promise<RunnerOverview> => {
       const mine = instances.filter((i) => i.runner_id === runner);
       const [stats, registeredIds, totals] = await Promise.all([
-        queueStats(redis, jobs.keys, runner, nowMs) as Promise<QueueStats>,
+        queueStats(redis, jobs.keys, runner, nowMs),
         registeredInstances(redis, jobs.keys, runner),
         redis.hmget(jobs.keys.counts(runner), "finished", "error", "dead"),
       ]);

@@ -353,6 +353,17 @@ describe("jobs", () => {
     expect(await page.isHidden("#detail-live")).toBe(true);
     expect(await page.isHidden("#detail-cancel")).toBe(true);
     await shot(page, "console-job.png");
+
+    // Cancel stops a running job; the page then says it ended, cancelled, with no Cancel.
+    const long = await submit("log waiting\nsleep 30000\necho never");
+    await page.goto(`${sup.url}/console/#/job/${long}`);
+    await expect.poll(() => page.textContent("#detail-logs")).toBe("waiting\n");
+    await page.click("#detail-cancel");
+    await expect.poll(() => page.textContent("#detail-status")).toBe("error");
+    await expect.poll(() => fact("error_kind").textContent()).toBe("cancelled");
+    expect(await redis.hget(keys.job(long), "error_kind")).toBe("cancelled");
+    expect(await page.isHidden("#detail-live")).toBe(true);
+    expect(await page.isHidden("#detail-cancel")).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   });
