@@ -32,6 +32,8 @@ const REFRESH_MS = 5000;
 const MIN_REFRESH_MS = 1000;
 
 const view = { page: null, arg: "", timer: null, lastRefresh: 0, refreshing: null, again: false };
+/** After a lost connection: the next try's delay (doubling, at most 30 s), and its timer. */
+const reconnect = { delayMs: 1000, timer: null };
 
 function build() {
   const nav = $("nav");
@@ -108,30 +110,43 @@ function onNotice(method, params) {
   else if (method === "events.activity") refresh("activity");
 }
 
+/**
+ * Connects with the key typed. A connection that had been accepted and is lost (the
+ * supervisor restarted, the network dropped) is tried again, 1 s later, then 2 s, 4 s, ...
+ * at most 30 s apart; a refused key is not.
+ */
 async function connect(event) {
   event?.preventDefault();
   const key = $("api-key").value.trim();
   if (!key) return;
+  if (event) reconnect.delayMs = 1000;
+  clearTimeout(reconnect.timer);
   session.rpc?.close();
   clearInterval(view.timer);
   const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
   const rpc = new Rpc(wsUrl, onNotice, () => {
-    if (session.rpc === rpc) {
-      $("connection").textContent = "disconnected";
-      $("connection").className = "bad";
-    }
+    if (session.rpc !== rpc) return;
+    clearInterval(view.timer);
+    $("connection").textContent = `disconnected; trying again in ${reconnect.delayMs / 1000} s`;
+    $("connection").className = "bad";
+    reconnect.timer = setTimeout(() => void connect(), reconnect.delayMs);
+    reconnect.delayMs = Math.min(30_000, reconnect.delayMs * 2);
   });
   session.rpc = rpc;
   try {
     const who = await rpc.call("auth.verify", { key });
+    reconnect.delayMs = 1000;
     session.who = who;
     sessionStorage.setItem("horus-api-key", key);
     $("connection").textContent = `connected as ${who.name} (${who.scope})`;
     $("connection").className = "ok";
     document.body.dataset.scope = who.scope;
   } catch (e) {
-    $("connection").textContent = `refused: ${e.message}`;
-    $("connection").className = "bad";
+    // A refused key: no more tries. A connection that failed: the close above retries.
+    if (e.code !== undefined) {
+      $("connection").textContent = `refused: ${e.message}`;
+      $("connection").className = "bad";
+    }
     return;
   }
   await rpc.call("events.subscribe").catch(showError);

@@ -41,8 +41,8 @@ const html = `
     <form id="open-job" class="inline-form"><label>Open a job by id
       <input id="open-job-id" autocomplete="off" spellcheck="false"></label></form>
   </div>
-  <p id="jobs-scope" class="muted" hidden>Your API key sees the jobs it stored; an admin key
-    sees every job.</p>
+  <p id="jobs-scope" class="muted" hidden>Your API key lists the jobs it stored; an admin key
+    lists every job. The counts are of every job.</p>
   <div class="table-wrap">
     <table id="jobs">
       <thead><tr><th>id</th><th>runner</th><th>status</th><th>created</th>

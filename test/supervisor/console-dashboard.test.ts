@@ -20,7 +20,7 @@ import {
   verifySignatures,
 } from "../../src/job/index.js";
 import { JobStore, RedisKeys } from "../../src/protocol/index.js";
-import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
+import { distBin, type Proc, ROOT, start, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { until } from "../helpers/until.js";
 import { httpCall, type RunningSupervisor, startSupervisor } from "./helpers.js";
@@ -481,5 +481,41 @@ test("at 420 px every page fits the width: tables scroll inside, charts shrink",
   expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(420);
   await shot(page, "console-narrow-job.png");
   expect(problems).toEqual([]);
+  await page.close();
+});
+
+test("a lost connection is tried again until the supervisor is back, then the page goes on", async () => {
+  const { page, problems } = await open();
+  const row = page.locator(`#overview tr[data-runner='${RUNNER}']`);
+  await row.waitFor();
+  // The supervisor goes away and comes back on the same port, with the same admin key.
+  const port = new URL(sup.url).port;
+  await sup.proc.stop();
+  await expect.poll(() => page.textContent("#connection")).toMatch(/^disconnected; trying again/);
+  const proc = start(process.execPath, [
+    distBin("supervisor"),
+    "--redis-url",
+    REDIS_URL,
+    "--namespace",
+    ns,
+    "--port",
+    port,
+    "--admin-key-file",
+    sup.adminKeyFile,
+  ]);
+  sup = { ...sup, proc };
+  await proc.waitFor('"msg":"supervisor listening"');
+  await expect
+    .poll(() => page.textContent("#connection"), { timeout: 60_000 })
+    .toBe("connected as admin (admin)");
+  // Pushed again: a job ended now shows without a reload.
+  const before = Number(await row.locator("td[data-field='finished']").textContent());
+  const id = await submit("echo after the restart");
+  finishedIds.push(id);
+  await expect
+    .poll(() => row.locator("td[data-field='finished']").textContent())
+    .toBe(String(before + 1));
+  // The page's own socket errors while the supervisor was away are expected; nothing else.
+  expect(problems.filter((p) => !/WebSocket/.test(p))).toEqual([]);
   await page.close();
 });
