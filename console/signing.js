@@ -4,7 +4,7 @@
 // bytes the supervisor and the runners verify.
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
-import { canonicalBytes } from "/lib/job/canonical.js";
+import { canonicalBytes, canonicalJson } from "/lib/job/canonical.js";
 
 function secretOf(privateKeyHex) {
   const clean = privateKeyHex.trim().replace(/^0x/i, "");
@@ -33,4 +33,21 @@ export function signJob(job, privateKeyHex) {
   );
   const others = job.signatures.filter((s) => s.public_key !== public_key);
   return { ...job, signatures: [...others, { public_key, signature }] };
+}
+
+/** The domain line a schedule's signed bytes start with (docs/protocol.md, section 10). */
+const SCHEDULE_DOMAIN = "horus-schedule-v1";
+
+/**
+ * The schedule with this key's signature: over `horus-schedule-v1`, a newline and the
+ * canonical JSON of the schedule without its signatures, as the runners verify it.
+ */
+export function signSchedule(schedule, privateKeyHex) {
+  const secret = secretOf(privateKeyHex);
+  const public_key = publicKeyOf(privateKeyHex);
+  const { signatures, ...body } = schedule;
+  const bytes = new TextEncoder().encode(`${SCHEDULE_DOMAIN}\n${canonicalJson(body)}`);
+  const signature = bytesToHex(secp256k1.sign(bytes, secret, { prehash: true, lowS: true }));
+  const others = (signatures ?? []).filter((s) => s.public_key !== public_key);
+  return { ...schedule, signatures: [...others, { public_key, signature }] };
 }

@@ -15,6 +15,8 @@ export interface JobListQuery {
   /** The `next` of the previous page: this page starts where that one ended. */
   after?: string;
   limit?: number;
+  /** Whether a job matching the filters is listed (who may see it); all when absent. */
+  keep?: (id: string, record: JobRecord) => boolean | Promise<boolean>;
 }
 
 export interface JobListPage {
@@ -57,7 +59,8 @@ export async function listJobs(store: JobStore, query: JobListQuery = {}): Promi
       if (record === undefined) gone.push(id);
       else if (
         (query.runner === undefined || record.runner === query.runner) &&
-        (query.status === undefined || record.status === query.status)
+        (query.status === undefined || record.status === query.status) &&
+        (query.keep === undefined || (await query.keep(id, record)))
       ) {
         out.push({ ...record, stored_at: new Date(Math.floor(score / 1000)).toISOString() });
         if (out.length === limit) {

@@ -21,9 +21,11 @@ import {
   JobExistsError,
   type JobRecord,
   type JobStore,
+  jobCounts,
   listDead,
   listDeadWhere,
   listInstances,
+  listJobs,
   NotDeadError,
   purgeDead,
   resubmitDead,
@@ -34,7 +36,9 @@ import {
 import type { Authenticator, Caller, Scope } from "./auth.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
 import type { EventSink, JobEvents } from "./events.js";
+import type { ActivityFeed, ActivitySink } from "./feed.js";
 import { type JobView, mayAccess, readView, redactFor } from "./job-access.js";
+import type { OverviewCache } from "./overview.js";
 import type { MethodName, ParamsOf, ResultOf } from "./schemas.js";
 import { verifyJobOrThrow } from "./verify.js";
 import type { JobWaiter } from "./waiter.js";
@@ -48,6 +52,10 @@ export interface Services {
   auth: Authenticator;
   waiter: JobWaiter;
   events: JobEvents;
+  /** The namespace's activity, pushed (events.subscribe). */
+  activity: ActivityFeed;
+  /** stats.overview's reads, shared for a second. */
+  overview: OverviewCache;
   /** The OpenRPC document (built once, from the schemas). */
   discover(): Record<string, unknown>;
 }
@@ -56,6 +64,8 @@ export interface Services {
 export interface ConnectionState {
   caller?: Caller;
   sink: EventSink;
+  /** Where events.subscribe's notices go. */
+  activity: ActivitySink;
 }
 
 export interface CallContext {
@@ -132,6 +142,15 @@ async function runnerStatus(s: Services, name: string): Promise<ResultOf<"get_ru
     queue_length: lengths[name] ?? 0,
     instances,
   };
+}
+
+/** The runner ids worth a row: registered ones and those with a registered instance. */
+async function knownRunners(s: Services): Promise<string[]> {
+  const [regs, live] = await Promise.all([
+    s.sup.registeredRunners(),
+    s.jobs.redis.smembers(s.jobs.keys.runnerIds()),
+  ]);
+  return [...new Set([...regs.map((r) => r.name), ...live])].sort();
 }
 
 /** The job validated and its signatures verified: nothing unverified is ever stored. */
@@ -377,6 +396,66 @@ export const METHODS: MethodTable = {
       }
       return { jobs, offset: p.offset, limit: p.limit, has_more: hasMore };
     },
+  },
+
+  "jobs.index": {
+    summary:
+      "Every job of the namespace's job index, however it was submitted (a user key: those it stored), newest first, filtered by runner, status and time, paged by cursor; with the counts per state",
+    access: JOBS,
+    async handle(p, ctx) {
+      const s = ctx.services;
+      const admin = ctx.caller?.scope === "admin";
+      const [page, counts] = await Promise.all([
+        listJobs(s.jobs, {
+          runner: p.runner,
+          status: p.status,
+          sinceMs: p.since === undefined ? undefined : Date.parse(p.since),
+          after: p.after,
+          limit: p.limit,
+          ...(admin
+            ? {}
+            : {
+                keep: async (id: string) => mayAccess(ctx.caller, (await s.sup.owners([id]))[0]),
+              }),
+        }),
+        jobCounts(s.jobs, p.runner === undefined ? await knownRunners(s) : [p.runner]),
+      ]);
+      const total = { queued: 0, scheduled: 0, running: 0, finished: 0, error: 0, dead: 0 };
+      for (const row of counts)
+        for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += row[k];
+      return {
+        jobs: page.jobs.map(({ result: _result, ...job }) => job),
+        ...(page.next === undefined ? {} : { next: page.next }),
+        counts: total,
+      };
+    },
+  },
+
+  "stats.overview": {
+    summary:
+      "Per runner id: live instances, queue depth, running, oldest queued age, totals, and from the event stream over a window the ends per minute, attempt durations and queue waits (p50, p95), with chart buckets",
+    access: "any",
+    handle: (p, ctx) => ctx.services.overview.get({ windowS: p.window_s, bucketS: p.bucket_s }),
+  },
+
+  "events.subscribe": {
+    summary:
+      "WebSocket only: sends events.activity notifications (how many state changes of which kind on which runner ids; never job ids), at most one a second",
+    access: "any",
+    websocketOnly: true,
+    async handle(_p, ctx) {
+      await ctx.services.activity.subscribe((ctx.connection as ConnectionState).activity);
+      return { subscribed: true };
+    },
+  },
+
+  "events.unsubscribe": {
+    summary: "WebSocket only: stops the events.activity notifications",
+    access: "any",
+    websocketOnly: true,
+    handle: async (_p, ctx) => ({
+      unsubscribed: ctx.services.activity.unsubscribe((ctx.connection as ConnectionState).activity),
+    }),
   },
 
   "job.run": {

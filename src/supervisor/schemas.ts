@@ -166,6 +166,67 @@ export const deadLetter = z.object({
   record: jobRecord,
 });
 
+const nullableSeconds = z.number().nullable();
+
+export const runnerOverview = z.object({
+  runner: z.string(),
+  registered: z.boolean(),
+  instances: z.number().describe("live instances (heartbeat present)"),
+  concurrency: z.number().describe("the live instances' concurrency, summed"),
+  queued: z.number().describe("jobs queued, every priority"),
+  scheduled: z.number().describe("jobs waiting for their run_at or next attempt"),
+  running: z.number().describe("jobs the instances hold"),
+  dead_letters: z.number(),
+  oldest_queued_age_s: z.number().describe("how long the oldest queued job has waited"),
+  totals: z
+    .object({ finished: z.number(), error: z.number(), dead: z.number() })
+    .describe("ended jobs since the counts began"),
+  window: z
+    .object({
+      finished: z.number(),
+      failed: z.number().describe("ended in error (dead letters and cancels included)"),
+      retried: z.number().describe("attempts failed with another to come"),
+      finished_per_min: z.number().describe("over the last 5 minutes (or the window)"),
+      failed_per_min: z.number(),
+      duration_p50_s: nullableSeconds.describe("attempt durations, start to end"),
+      duration_p95_s: nullableSeconds,
+      queue_wait_p50_s: nullableSeconds.describe("from being queued to being started"),
+      queue_wait_p95_s: nullableSeconds,
+    })
+    .describe("from the event stream, over the window"),
+  series: z
+    .array(
+      z.object({
+        t: z.number().describe("the bucket's start, ms since the epoch"),
+        finished: z.number(),
+        failed: z.number(),
+        retried: z.number(),
+        p50_s: nullableSeconds,
+        p95_s: nullableSeconds,
+      }),
+    )
+    .describe("one entry per bucket, oldest first"),
+});
+
+export const indexedJob = jobRecord.omit({ result: true }).extend({
+  stored_at: z.string().describe("when the job index got it"),
+});
+
+export const statusCounts = z.object({
+  queued: z.number(),
+  scheduled: z.number(),
+  running: z.number(),
+  finished: z.number(),
+  error: z.number(),
+  dead: z.number(),
+});
+
+export const activityNotice = z.object({
+  changes: z.number(),
+  kinds: z.record(z.string(), z.number()).describe("changes per event kind"),
+  runners: z.array(z.string()),
+});
+
 const empty = z.object({});
 const byJobId = z.object({ job_id: jobId });
 
@@ -235,6 +296,60 @@ export const SCHEMAS = {
       limit: z.number(),
       has_more: z.boolean(),
     }),
+  },
+  "jobs.index": {
+    params: z.object({
+      runner: z.string().optional(),
+      status: jobStatus.optional(),
+      since: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .describe("only jobs stored at or after this time (RFC 3339)"),
+      after: z
+        .string()
+        .regex(/^[0-9]+$/, "must be a cursor from a previous page's next")
+        .optional()
+        .describe("the previous page's next: this page goes on from there"),
+      limit: z.number().int().min(1).max(200).default(50),
+    }),
+    result: z.object({
+      jobs: z.array(indexedJob).describe("newest first"),
+      next: z.string().optional().describe("pass as after for the next page; absent at the end"),
+      counts: statusCounts.describe(
+        "the runner id's jobs by state (every runner id's summed without a runner), whoever stored them",
+      ),
+    }),
+  },
+  "stats.overview": {
+    params: z.object({
+      window_s: z.number().int().min(60).max(3600).default(1800),
+      bucket_s: z
+        .number()
+        .int()
+        .min(10)
+        .max(600)
+        .default(60)
+        .describe("the charts' bucket width (s); at most 360 buckets to a window"),
+    }),
+    result: z.object({
+      now: z.string(),
+      window_s: z.number(),
+      bucket_s: z.number(),
+      events_since: z
+        .string()
+        .optional()
+        .describe("the oldest event read: the stream holds nothing older (capped, or idle)"),
+      events_read: z.number(),
+      runners: z.array(runnerOverview),
+    }),
+  },
+  "events.subscribe": {
+    params: empty,
+    result: z.object({ subscribed: z.literal(true) }),
+  },
+  "events.unsubscribe": {
+    params: empty,
+    result: z.object({ unsubscribed: z.boolean() }),
   },
   "job.run": {
     params: z.object({

@@ -16,10 +16,12 @@ import {
 import { Authenticator, type Caller } from "./auth.js";
 import { RPC_ERRORS } from "./errors.js";
 import { JobEvents } from "./events.js";
+import { ActivityFeed, type ActivityNotice } from "./feed.js";
 import { readView } from "./job-access.js";
 import type { ConnectionState, Services } from "./methods.js";
 import { type SupervisorMetrics, supervisorMetrics } from "./metrics.js";
 import { openRpcDocument } from "./openrpc.js";
+import { OverviewCache, readOverview } from "./overview.js";
 import { RpcDispatcher, type Transport } from "./rpc.js";
 import type { JobEvent } from "./schemas.js";
 import { StaticFiles } from "./static-files.js";
@@ -106,6 +108,8 @@ export class Supervisor {
       auth: new Authenticator(sup, options.adminKey),
       waiter: new JobWaiter(jobs, this.redisUrl),
       events: new JobEvents(jobs, async (id) => (await readView(jobs, sup, id))?.view),
+      activity: new ActivityFeed(jobs),
+      overview: new OverviewCache((q) => readOverview(this.redis, jobs, sup, q)),
       discover: () => {
         document ??= openRpcDocument(options.version, this.url);
         return document;
@@ -256,13 +260,13 @@ export class Supervisor {
   }
 
   private onConnection(ws: WebSocket, caller: Caller | undefined): void {
+    const notify = (method: string, params: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ jsonrpc: "2.0", method, params }));
+    };
     const connection: ConnectionState = {
       caller,
-      sink: (event: JobEvent) => {
-        if (ws.readyState === ws.OPEN) {
-          ws.send(JSON.stringify({ jsonrpc: "2.0", method: "job.event", params: event }));
-        }
-      },
+      sink: (event: JobEvent) => notify("job.event", event),
+      activity: (notice: ActivityNotice) => notify("events.activity", notice),
     };
     const transport: Transport = {
       hasKey: caller !== undefined,
@@ -287,13 +291,17 @@ export class Supervisor {
         if (answer !== undefined && ws.readyState === ws.OPEN) ws.send(answer);
       });
     });
-    ws.on("close", () => this.services.events.dropSink(connection.sink));
+    ws.on("close", () => {
+      this.services.events.dropSink(connection.sink);
+      this.services.activity.unsubscribe(connection.activity);
+    });
     ws.on("error", () => ws.terminate());
   }
 
   async close(): Promise<void> {
     this.closing = true;
     this.services.events.close();
+    this.services.activity.close();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
     await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 // The console's files, served by the supervisor itself: the console folder at the project
 // root, the job's canonical form from dist/job (the browser signs the very bytes the
-// runners verify) and @noble's ESM files from node_modules (the curve the console signs
-// with).
+// runners verify), @noble's ESM files from node_modules (the curve the console signs
+// with) and uPlot's ESM build and stylesheet (the overview's charts; never from a CDN).
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, resolve, sep } from "node:path";
@@ -64,6 +64,16 @@ export class StaticFiles {
         const dir = packageDir(name);
         return dir ? { prefix: `/vendor/${name}/`, dir, extensions: js } : undefined;
       }),
+      ...[packageDir("uplot")].map((dir) =>
+        dir
+          ? {
+              prefix: "/vendor/uplot/",
+              dir,
+              extensions: new Set([".js", ".css"]),
+              only: new Set(["dist/uPlot.esm.js", "dist/uPlot.min.css"]),
+            }
+          : undefined,
+      ),
     ];
     this.mounts = mounts.filter((m): m is Mount => m !== undefined);
   }

@@ -99,6 +99,16 @@ describe("static routes", () => {
       expect((await get("/lib/job/canonical.js")).status).toBe(200);
       expect((await get("/vendor/@noble/curves/secp256k1.js")).status).toBe(200);
       expect((await get("/vendor/@noble/hashes/sha2.js")).status).toBe(200);
+      // uPlot from node_modules (the overview's charts): its ESM build and stylesheet only.
+      const uplot = await get("/vendor/uplot/dist/uPlot.esm.js");
+      expect(uplot.headers.get("content-type")).toContain("javascript");
+      expect(await uplot.text()).toContain("export");
+      expect((await get("/vendor/uplot/dist/uPlot.min.css")).headers.get("content-type")).toContain(
+        "text/css",
+      );
+      expect((await get("/vendor/uplot/dist/uPlot.cjs.js")).status).toBe(404);
+      expect((await get("/vendor/uplot/package.json")).status).toBe(404);
+      expect((await get("/console/pages/overview.js")).status).toBe(200);
       // Files next to the served ones, and escapes out of the folders, are not served.
       expect((await get("/lib/job/crypto.js")).status).toBe(404);
       expect((await get("/console/%2e%2e/package.json")).status).toBe(404);
