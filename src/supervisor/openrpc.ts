@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { RPC_ERRORS } from "./errors.js";
 import { METHODS } from "./methods.js";
-import { jobEvent, type MethodName, SCHEMAS } from "./schemas.js";
+import { flowEvent, jobEvent, type MethodName, SCHEMAS } from "./schemas.js";
 
 export const OPENRPC_VERSION = "1.3.2";
 
@@ -64,7 +64,7 @@ export function openRpcDocument(version: string, serverUrl?: string): Record<str
     ...(serverUrl ? { servers: [{ name: "this supervisor", url: serverUrl }] } : {}),
     methods: names.map(describeMethod),
     components: {
-      schemas: { JobEvent: toSchema(jobEvent, "output") },
+      schemas: { JobEvent: toSchema(jobEvent, "output"), FlowEvent: toSchema(flowEvent, "output") },
     },
   };
 }

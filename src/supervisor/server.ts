@@ -9,19 +9,21 @@ import {
   closeRedis,
   connectRedis,
   DEFAULT_REDIS_URL,
+  FlowStore,
   JobStore,
   SupervisorStore,
   whenReady,
 } from "../protocol/index.js";
 import { Authenticator, type Caller } from "./auth.js";
+import type { ConnectionState, Services } from "./context.js";
 import { RPC_ERRORS } from "./errors.js";
 import { JobEvents } from "./events.js";
+import { FlowEvents } from "./flow-events.js";
 import { readView } from "./job-access.js";
-import type { ConnectionState, Services } from "./methods.js";
 import { type SupervisorMetrics, supervisorMetrics } from "./metrics.js";
 import { openRpcDocument } from "./openrpc.js";
 import { RpcDispatcher, type Transport } from "./rpc.js";
-import type { JobEvent } from "./schemas.js";
+import type { FlowEvent, JobEvent } from "./schemas.js";
 import { StaticFiles } from "./static-files.js";
 import { JobWaiter } from "./waiter.js";
 
@@ -106,6 +108,7 @@ export class Supervisor {
       auth: new Authenticator(sup, options.adminKey),
       waiter: new JobWaiter(jobs, this.redisUrl),
       events: new JobEvents(jobs, async (id) => (await readView(jobs, sup, id))?.view),
+      flowEvents: new FlowEvents(jobs, (id) => new FlowStore(this.redis, jobs).status(id)),
       discover: () => {
         document ??= openRpcDocument(options.version, this.url);
         return document;
@@ -263,6 +266,11 @@ export class Supervisor {
           ws.send(JSON.stringify({ jsonrpc: "2.0", method: "job.event", params: event }));
         }
       },
+      flowSink: (event: FlowEvent) => {
+        if (ws.readyState === ws.OPEN) {
+          ws.send(JSON.stringify({ jsonrpc: "2.0", method: "flow.event", params: event }));
+        }
+      },
     };
     const transport: Transport = {
       hasKey: caller !== undefined,
@@ -287,13 +295,17 @@ export class Supervisor {
         if (answer !== undefined && ws.readyState === ws.OPEN) ws.send(answer);
       });
     });
-    ws.on("close", () => this.services.events.dropSink(connection.sink));
+    ws.on("close", () => {
+      this.services.events.dropSink(connection.sink);
+      this.services.flowEvents.dropSink(connection.flowSink);
+    });
     ws.on("error", () => ws.terminate());
   }
 
   async close(): Promise<void> {
     this.closing = true;
     this.services.events.close();
+    this.services.flowEvents.close();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
     await new Promise<void>((resolve) => {

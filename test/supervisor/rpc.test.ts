@@ -106,6 +106,13 @@ describe("keys and scopes", () => {
     "dead.show": JOBS,
     "dead.retry": JOBS,
     "dead.purge": JOBS,
+    "flow.create": JOBS,
+    "flow.start": JOBS,
+    "flow.status": JOBS,
+    "flow.cancel": JOBS,
+    "flow.list": JOBS,
+    "flow.subscribe": JOBS,
+    "flow.unsubscribe": JOBS,
   };
   const params: Record<string, () => unknown> = {
     "rpc.discover": () => ({}),
@@ -136,6 +143,13 @@ describe("keys and scopes", () => {
     "dead.show": () => ({ job_id: "no-such-job" }),
     "dead.retry": () => ({ job_id: "no-such-job", job: signed("echo retried") }),
     "dead.purge": () => ({ runner: IDLE, job_ids: ["no-such-job"] }),
+    "flow.create": () => ({ flow: {} }),
+    "flow.start": () => ({ flow_id: "no-such-flow" }),
+    "flow.status": () => ({ flow_id: "no-such-flow" }),
+    "flow.cancel": () => ({ flow_id: "no-such-flow" }),
+    "flow.list": () => ({ limit: 1 }),
+    "flow.subscribe": () => ({ flow_id: "no-such-flow" }),
+    "flow.unsubscribe": () => ({ flow_id: "no-such-flow" }),
   };
 
   test("the matrix covers every method the server has", () => {
