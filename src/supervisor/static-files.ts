@@ -1,7 +1,7 @@
 // The console's files, served by the supervisor itself: the console folder at the project
 // root, the job's canonical form from dist/job (the browser signs the very bytes the
-// runners verify) and @noble's ESM files from node_modules (the curve the console signs
-// with).
+// runners verify), @noble's ESM files from node_modules (the curve the console signs
+// with) and dagre's (the flow graph's layout).
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, resolve, sep } from "node:path";
@@ -63,6 +63,18 @@ export class StaticFiles {
       ...["@noble/curves", "@noble/hashes"].map((name) => {
         const dir = packageDir(name);
         return dir ? { prefix: `/vendor/${name}/`, dir, extensions: js } : undefined;
+      }),
+      // The flow graph's layout (console/pages/flows.js): its one self-contained ESM file.
+      ...["@dagrejs/dagre"].map((name) => {
+        const dir = packageDir(name);
+        return dir
+          ? {
+              prefix: `/vendor/${name}/`,
+              dir,
+              extensions: js,
+              only: new Set(["dist/dagre.esm.js"]),
+            }
+          : undefined;
       }),
     ];
     this.mounts = mounts.filter((m): m is Mount => m !== undefined);
