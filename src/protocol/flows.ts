@@ -150,9 +150,9 @@ export class FlowStore {
     return true;
   }
 
-  /** The newest flows' ids, newest first. */
-  async list(max = 100): Promise<string[]> {
-    return this.redis.zrevrange(this.keys.flowIndex(), "0", String(max - 1));
+  /** The newest flows' ids, newest first (from the `skip`th on). */
+  async list(max = 100, skip = 0): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.flowIndex(), String(skip), String(skip + max - 1));
   }
 
   /** Started flows not yet ended, oldest first. */

@@ -20,6 +20,8 @@ import { verifyFlowOrThrow } from "./verify.js";
 
 /** How many flow ids flow.list looks at for a user key at most (the index's newest). */
 const LIST_WALK_MAX = 10_000;
+/** The index is walked for a user key's flows this many ids at a time. */
+const LIST_WALK_STEP = 500;
 
 function flowsOf(s: Services): FlowStore {
   return new FlowStore(s.jobs.redis, s.jobs);
@@ -112,13 +114,22 @@ export const FLOW_METHODS: { [M in FlowMethodName]: MethodSpec<M> } = {
       "The namespace's flows, newest first, with their nodes' states (a user key: those it stored), paged",
     access: JOBS,
     async handle(p, ctx) {
-      const s = ctx.services;
-      const flows = flowsOf(s);
-      const admin = ctx.caller?.scope === "admin";
-      // Admin reaches every flow: one page of the index. A user key walks it for its own.
-      const ids = await flows.list(admin ? p.offset + p.limit + 1 : LIST_WALK_MAX);
-      const owners = admin ? [] : await flows.owners(ids);
-      const mine = admin ? ids : ids.filter((_, i) => mayAccess(ctx.caller, owners[i]));
+      const flows = flowsOf(ctx.services);
+      const want = p.offset + p.limit + 1;
+      let mine: string[];
+      if (ctx.caller?.scope === "admin") {
+        // Admin reaches every flow: one page of the index.
+        mine = await flows.list(want);
+      } else {
+        // A user key walks the index, newest first, for its own, until the page is full.
+        mine = [];
+        for (let at = 0; at < LIST_WALK_MAX && mine.length < want; at += LIST_WALK_STEP) {
+          const ids = await flows.list(Math.min(LIST_WALK_STEP, LIST_WALK_MAX - at), at);
+          const owners = await flows.owners(ids);
+          mine.push(...ids.filter((_, i) => mayAccess(ctx.caller, owners[i])));
+          if (ids.length < LIST_WALK_STEP) break;
+        }
+      }
       const page = mine.slice(p.offset, p.offset + p.limit);
       const records = await Promise.all(page.map((id) => flows.status(id, false)));
       return {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Flow, type FlowNode, generateKeyPair, signFlow } from "../../src/job/index.js";
-import type { FlowRecord } from "../../src/protocol/index.js";
+import { type FlowRecord, RedisKeys } from "../../src/protocol/index.js";
 import { distBin, type Proc, runToEnd, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
 import { until } from "../helpers/until.js";
@@ -315,3 +315,59 @@ test("rpc.discover describes the flow methods and the flow.event notification", 
     expect(names).toContain(m);
   expect(Object.keys(doc?.components.schemas ?? {})).toContain("FlowEvent");
 });
+
+test("flow.list walks the newest 10,000 flows for a user key's own, and no further", async () => {
+  // Its own namespace and supervisor: the edge is a count of the namespace's flows.
+  const edgeNs = uniqueNamespace("supflow-edge");
+  const edgeSup = await startSupervisor(edgeNs);
+  try {
+    const made = await httpCall<{ key: string; id: string }>(
+      edgeSup.url,
+      "auth.create_key",
+      { name: "carol", scope: "user" },
+      edgeSup.adminKey,
+    );
+    const carol = made.result as { key: string; id: string };
+    const keysOf = new RedisKeys(edgeNs);
+    const stored = (id: string, owner: string, score: number) => [
+      ["zadd", keysOf.flowIndex(), String(score), id],
+      [
+        "hset",
+        keysOf.flow(id),
+        "status",
+        "created",
+        "plan",
+        "[]",
+        "policy",
+        "fail_fast",
+        "submitted_by",
+        owner,
+      ],
+    ];
+    // 9,999 flows of another key, newer than carol's two: "in" is the 10,000th newest,
+    // "out" the 10,001st.
+    const commands: string[][] = [];
+    for (let i = 0; i < 9_999; i++) commands.push(...stored(`pad-${i}`, "someone", 100_000 + i));
+    commands.push(...stored("in", carol.id, 50_000), ...stored("out", carol.id, 40_000));
+    await redis.pipeline(commands).exec();
+    const listed = await httpCall<{ flows: FlowRecord[]; has_more: boolean }>(
+      edgeSup.url,
+      "flow.list",
+      { limit: 10 },
+      carol.key,
+    );
+    expect(listed.result?.flows.map((f) => f.id)).toEqual(["in"]);
+    expect(listed.result?.has_more).toBe(false);
+    // Admin pages the index itself, whoever stored the flows.
+    const admin = await httpCall<{ flows: FlowRecord[]; has_more: boolean }>(
+      edgeSup.url,
+      "flow.list",
+      { offset: 9_999, limit: 5 },
+      edgeSup.adminKey,
+    );
+    expect(admin.result?.flows.map((f) => f.id)).toEqual(["in", "out"]);
+  } finally {
+    await edgeSup.proc.stop();
+    await dropNamespace(redis, edgeNs);
+  }
+}, 120_000);
