@@ -68,6 +68,12 @@ export interface RunHost extends Pick<EventEmitter<RunnerEvents>, "emit" | "list
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** When a run's window ends (ms, no attempt after it), and how messages name that window. */
+interface RunWindow {
+  endMs: number;
+  named: string;
+}
+
 /**
  * Failures that go to the dead letters once the job has no attempt left: it ran and failed.
  * A refusal (never ran) or a cancel (someone chose it) is no letter for anyone to look at.
@@ -243,9 +249,10 @@ export class JobRun {
     // A flow's node: its window is the flow's (flowWindow), which may outlast this take's
     // claim: the claim of this attempt is kept to the window's end, so a node's attempt
     // cannot be started twice while its flow's signature is accepted (docs/flows.md).
-    const windowEnd = this.windowEndMs(job, occurrence?.ok ? occurrence.endMs : undefined);
+    const flowEndMs = occurrence?.ok ? occurrence.endMs : undefined;
+    const windowEnd = this.windowEndMs(job, flowEndMs);
     this.host.ledger?.record(id, windowEnd);
-    if (occurrence?.ok && occurrence.endMs !== undefined) {
+    if (flowEndMs !== undefined) {
       const claim = this.host.store.keys.claim(id);
       await this.host.commands.pexpireat(
         attempt > 1 ? `${claim}:${attempt}` : claim,
@@ -253,7 +260,14 @@ export class JobRun {
         "GT",
       );
     }
-    await this.execute(job, verdict.signatories, stop, attempt, hash.started_at, windowEnd);
+    const window: RunWindow = {
+      endMs: windowEnd,
+      named:
+        flowEndMs === undefined
+          ? `of --max-job-age ${this.host.policy.maxJobAgeS} s`
+          : "(its flow's, docs/flows.md)",
+    };
+    await this.execute(job, verdict.signatories, stop, attempt, hash.started_at, window);
   }
 
   /**
@@ -288,7 +302,7 @@ export class JobRun {
     stop: JobStop,
     attempt: number,
     startedAt: string | undefined,
-    windowEnd: number,
+    window: RunWindow,
   ): Promise<void> {
     // Made on first use: at the usual levels a quick job logs nothing of its own.
     let child: Logger | undefined;
@@ -355,7 +369,7 @@ export class JobRun {
     if (logWrites.length > 0) await Promise.all(logWrites);
 
     const ms = Math.round(performance.now() - started);
-    const call = this.endCall(job, attempt, startedAt, output ?? "", failure, windowEnd);
+    const call = this.endCall(job, attempt, startedAt, output ?? "", failure, window);
     const ending = tracingOn()
       ? inSpan("job.finish", { "horus.status": call.status }, () => this.host.ends.write(call))
       : this.host.ends.write(call);
@@ -401,7 +415,7 @@ export class JobRun {
     startedAt: string | undefined,
     output: string,
     failure: { kind: ErrorKind; message: string } | undefined,
-    windowEnd: number,
+    window: RunWindow,
   ): FinishCall {
     const opts = this.host.endOptions("holder");
     const multi = (job.max_attempts ?? 1) > 1;
@@ -426,7 +440,7 @@ export class JobRun {
     if (job.max_attempts !== undefined && RETRYABLE_KINDS.has(failure.kind)) {
       if (attempt < job.max_attempts) {
         const dueMs = Date.now() + retryDelayMs(job.backoff, attempt);
-        if (dueMs < windowEnd)
+        if (dueMs < window.endMs)
           return prepareRetry(this.host.store.keys, {
             id: job.id,
             runnerId: this.host.runnerId,
@@ -437,7 +451,7 @@ export class JobRun {
             entry: JSON.parse(entry(failure, new Date(dueMs).toISOString())),
             retentionS: this.host.deadRetentionS,
           });
-        message += ` (attempt ${attempt} of ${job.max_attempts}; no more: the next would fall due after the job's window${job.id.startsWith("flow:") ? ", its flow's" : ` of --max-job-age ${this.host.policy.maxJobAgeS} s`})`;
+        message += ` (attempt ${attempt} of ${job.max_attempts}; no more: the next would fall due after the job's window ${window.named})`;
       } else if (multi) message += ` (attempt ${attempt} of ${job.max_attempts}, the last)`;
     }
     const dead = DEAD_KINDS.has(failure.kind);

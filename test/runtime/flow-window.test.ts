@@ -142,6 +142,24 @@ describe("the window of a flow's nodes", () => {
   });
 });
 
+test("a node's retry must fall due inside its flow's window, or the node ends at once", async () => {
+  // The window ends 20 s after created_at (plus the 60 s skew); a 100 s backoff falls after.
+  const late: FlowNode = {
+    ...node("flaky", 'throw "down"'),
+    max_attempts: 2,
+    backoff: { type: "fixed", delay_ms: 100_000 },
+  };
+  const flow = flowOf([late], 0, 20);
+  await client.submitFlow(flow);
+  const record = await client.waitFlow(flow.id, 30);
+  const job = record.nodes[0]?.job;
+  expect(job?.status).toBe("error");
+  expect(job?.attempts).toBe(1);
+  expect(job?.error).toContain(
+    "(attempt 1 of 2; no more: the next would fall due after the job's window (its flow's, docs/flows.md))",
+  );
+});
+
 test("a failed node among the dead letters: horus dead retry refuses, pointing to the flow", async () => {
   const flow = flowOf([node("bad", 'throw "boom"'), node("after", '"x"', ["bad"])], 0);
   await client.submitFlow(flow);
