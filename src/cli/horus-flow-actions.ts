@@ -5,53 +5,38 @@ import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import { HorusClient } from "../client/index.js";
-import { type Flow, signFlow } from "../job/index.js";
+import { z } from "zod";
+import { type Flow, parseFlow, signFlow, unknownRunnersMessage } from "../job/index.js";
 import type { FlowRecord } from "../protocol/index.js";
-import { UsageError } from "./flags.js";
-import { exitWhenWritten } from "./horus-actions.js";
+import { parseDurationMs } from "./durations.js";
+import { seconds, UsageError, wholeNumber } from "./flags.js";
+import { globalOptions, guarded, say } from "./horus-actions.js";
 import { readSigningKey } from "./horus-job.js";
-import { type RedisLocationFlags, redisUrlFromFlags } from "./options.js";
 
-interface GlobalFlags extends RedisLocationFlags {
-  namespace: string;
-}
-
-function say(message: string): void {
-  process.stderr.write(`horus: ${message}\n`);
-}
-
-async function guarded(
-  cmd: Command,
-  action: (client: HorusClient) => Promise<number>,
-): Promise<never> {
-  let client: HorusClient | undefined;
-  let code = 0;
-  try {
-    const flags = cmd.optsWithGlobals<GlobalFlags>();
-    let redisUrl: string;
-    try {
-      redisUrl = redisUrlFromFlags(flags);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    client = new HorusClient({ redisUrl, namespace: flags.namespace });
-    await client.ready();
-    code = await action(client);
-  } catch (e) {
-    say((e as Error).message);
-    code = e instanceof UsageError ? 2 : 1;
-  } finally {
-    await client?.close();
-  }
-  return exitWhenWritten(code);
-}
+const json = { json: z.boolean().optional() };
+const signOptions = globalOptions.extend({
+  key: z.string().optional(),
+  expiresIn: z.string().optional(),
+  runnerCheck: z.boolean(),
+});
+const runOptions = signOptions.extend({ wait: seconds(), ...json });
+const statusOptions = globalOptions.extend(json);
+const listOptions = globalOptions.extend({ limit: wholeNumber(1), ...json });
 
 /**
  * The flow in `path`, signed with `key`. An absent id is made from the file's name and the
  * time (an id can run once); an absent created_at is now.
  */
-export function signedFlowFromFile(path: string, key: string, now = new Date()): Flow {
+export async function signedFlowFromFile(
+  path: string,
+  key: string,
+  opts: {
+    expiresIn?: string;
+    /** Runner ids among those given that nobody serves: refused before anything is signed. */
+    unknownRunners?: (ids: string[]) => Promise<string[]>;
+  } = {},
+  now = new Date(),
+): Promise<Flow> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -77,11 +62,29 @@ export function signedFlowFromFile(path: string, key: string, now = new Date()):
     signatures: [],
     ...(raw as Record<string, unknown>),
   } as unknown as Flow;
+  if (opts.expiresIn !== undefined) {
+    if (draft.expires_at !== undefined)
+      throw new UsageError(`${path} sets expires_at already: leave out --expires-in`);
+    let ms: number;
+    try {
+      ms = parseDurationMs(opts.expiresIn, "--expires-in");
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    draft.expires_at = new Date(Date.parse(String(draft.created_at)) + ms).toISOString();
+  }
+  let valid: Flow;
   try {
-    return signFlow(draft, key);
+    valid = parseFlow(draft);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (opts.unknownRunners !== undefined) {
+    const unknown = await opts.unknownRunners(valid.nodes.map((n) => n.runner));
+    const message = unknownRunnersMessage(valid, unknown, "pass --no-runner-check");
+    if (message !== undefined) throw new Error(message);
+  }
+  return signFlow(valid, key);
 }
 
 function describe(record: FlowRecord): string {
@@ -101,31 +104,41 @@ function describe(record: FlowRecord): string {
   return lines.join("\n");
 }
 
-export function submit(file: string, flags: { key?: string }, cmd: Command) {
-  return guarded(cmd, async (client) => {
-    const flow = signedFlowFromFile(file, readSigningKey(flags.key));
-    process.stdout.write(`${await client.submitFlow(flow)}\n`);
+/** Reads, checks and signs the flow in `file` as the sign options say, through `client`. */
+async function signed(
+  file: string,
+  flags: z.output<typeof signOptions>,
+  client: { unknownRunners(ids: string[]): Promise<string[]> },
+): Promise<Flow> {
+  return signedFlowFromFile(file, readSigningKey(flags.key), {
+    ...(flags.expiresIn === undefined ? {} : { expiresIn: flags.expiresIn }),
+    ...(flags.runnerCheck ? { unknownRunners: (ids) => client.unknownRunners(ids) } : {}),
+  });
+}
+
+export function submit(file: string, _flags: unknown, cmd: Command) {
+  return guarded(cmd, signOptions, async (flags, connect) => {
+    const client = await connect();
+    const flow = await signed(file, flags, client);
+    process.stdout.write(`${await client.submitFlow(flow, flags.runnerCheck)}\n`);
     return 0;
   });
 }
 
-export function run(
-  file: string,
-  flags: { key?: string; wait: string; json?: boolean },
-  cmd: Command,
-) {
-  return guarded(cmd, async (client) => {
-    const flow = signedFlowFromFile(file, readSigningKey(flags.key));
-    await client.submitFlow(flow);
-    const record = await client.waitFlow(flow.id, Number(flags.wait) || 300);
+export function run(file: string, _flags: unknown, cmd: Command) {
+  return guarded(cmd, runOptions, async (flags, connect) => {
+    const client = await connect();
+    const flow = await signed(file, flags, client);
+    await client.submitFlow(flow, flags.runnerCheck);
+    const record = await client.waitFlow(flow.id, flags.wait);
     process.stdout.write(`${flags.json ? JSON.stringify(record, null, 2) : describe(record)}\n`);
     return record.status === "finished" ? 0 : 1;
   });
 }
 
-export function status(id: string, flags: { json?: boolean }, cmd: Command) {
-  return guarded(cmd, async (client) => {
-    const record = await client.flowStatus(id);
+export function status(id: string, _flags: unknown, cmd: Command) {
+  return guarded(cmd, statusOptions, async (flags, connect) => {
+    const record = await (await connect()).flowStatus(id);
     if (record === undefined) {
       say(`no flow "${id}"`);
       return 1;
@@ -136,8 +149,8 @@ export function status(id: string, flags: { json?: boolean }, cmd: Command) {
 }
 
 export function cancel(id: string, _flags: unknown, cmd: Command) {
-  return guarded(cmd, async (client) => {
-    if (!(await client.cancelFlow(id))) {
+  return guarded(cmd, globalOptions, async (_, connect) => {
+    if (!(await (await connect()).cancelFlow(id))) {
       say(`no flow "${id}" to cancel (none, or it ended already)`);
       return 1;
     }
@@ -146,9 +159,9 @@ export function cancel(id: string, _flags: unknown, cmd: Command) {
   });
 }
 
-export function list(flags: { limit: string; json?: boolean }, cmd: Command) {
-  return guarded(cmd, async (client) => {
-    const records = await client.listFlows(Number(flags.limit) || 50);
+export function list(_flags: unknown, cmd: Command) {
+  return guarded(cmd, listOptions, async (flags, connect) => {
+    const records = await (await connect()).listFlows(flags.limit);
     if (flags.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
     else
       for (const r of records) {

@@ -12,6 +12,15 @@ function lazy(name: keyof Actions) {
   };
 }
 
+const EXPIRES = [
+  "--expires-in <duration>",
+  "sign an expires_at this long after created_at (30m, 6h): the nodes may run until then, not only within the runners' --max-job-age",
+] as const;
+const NO_CHECK = [
+  "--no-runner-check",
+  "sign and submit even if a node's runner id has no live instance and no registration (runners started later)",
+] as const;
+
 /** Adds `horus flow` and its sub-commands to the program. */
 export function addFlowCommand(program: Command): void {
   const flow = program
@@ -25,6 +34,8 @@ export function addFlowCommand(program: Command): void {
       "sign the flow in FILE (JSON or YAML) with your key, submit it, wait, print each node's outcome",
     )
     .option("--key <hex|@file>", "signing key (default: $HORUS_SIGNING_KEY)")
+    .option(EXPIRES[0], EXPIRES[1])
+    .option(NO_CHECK[0], NO_CHECK[1])
     .option("--wait <seconds>", "how long to wait for the flow to end", "300")
     .option("--json", "print the flow's record as JSON")
     .action(lazy("run"));
@@ -32,6 +43,8 @@ export function addFlowCommand(program: Command): void {
     .command("submit <file>")
     .description("sign the flow in FILE (JSON or YAML) with your key and start it; prints its id")
     .option("--key <hex|@file>", "signing key (default: $HORUS_SIGNING_KEY)")
+    .option(EXPIRES[0], EXPIRES[1])
+    .option(NO_CHECK[0], NO_CHECK[1])
     .action(lazy("submit"));
   flow
     .command("status <id>")

@@ -1,14 +1,20 @@
 // The command-line front every runner shares:
 //   <bin> <runner_id> [--redis-url URL] [--redis-sentinels L --redis-master M | --redis-cluster L]
 //         [--concurrency N] [--trusted-keys HEX,HEX|@FILE]
-//         [--namespace NS] [--log-level L] [--max-job-age S] [--grace-period S] [--result-ttl S]
+//         [--namespace NS] [--log-level L] [--max-job-age S] [--max-flow-age S]
+//         [--grace-period S] [--result-ttl S]
 //         [--keep-finished N] [--state-dir DIR] [--signing-key HEX|@FILE]
 // Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or configuration, 130 stopped at once
 // by a second signal.
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_JOB_AGE_S, publicKeyOf } from "../job/index.js";
+import {
+  DEFAULT_CLOCK_SKEW_S,
+  DEFAULT_MAX_FLOW_AGE_S,
+  DEFAULT_MAX_JOB_AGE_S,
+  publicKeyOf,
+} from "../job/index.js";
 import {
   DEFAULT_KEEP_FINISHED,
   DEFAULT_MAX_LOG_BYTES,
@@ -60,6 +66,8 @@ export interface RunnerCliOptions<Extra = Record<string, unknown>> {
   resultKeys: Set<string>;
   logLevel: LogLevel;
   maxJobAgeS: number;
+  /** The longest signed window (created_at to expires_at) a flow may have. */
+  maxFlowAgeS: number;
   gracePeriodS: number;
   resultTtlS: number;
   keepFinished: number;
@@ -144,6 +152,7 @@ export const runnerOptionsSchema = z.object({
   namespace: z.string(),
   logLevel: z.enum(LOG_LEVELS),
   maxJobAge: seconds(),
+  maxFlowAge: seconds(),
   gracePeriod: seconds(),
   resultTtl: seconds(),
   keepFinished: wholeNumber(0),
@@ -198,6 +207,12 @@ export function buildRunnerCommand<Extra>(spec: RunnerCommandSpec<Extra>): Comma
       new Option("--max-job-age <seconds>", "refuse jobs created longer ago than this").default(
         DEFAULT_MAX_JOB_AGE_S,
       ),
+    )
+    .addOption(
+      new Option(
+        "--max-flow-age <seconds>",
+        "refuse flows whose signed expires_at lies further than this after their created_at",
+      ).default(DEFAULT_MAX_FLOW_AGE_S),
     )
     .addOption(
       new Option(
@@ -362,6 +377,7 @@ export function readRunnerOptions<Extra>(
     resultKeys,
     logLevel: flags.logLevel,
     maxJobAgeS: flags.maxJobAge,
+    maxFlowAgeS: flags.maxFlowAge,
     gracePeriodS: flags.gracePeriod,
     resultTtlS: flags.resultTtl,
     keepFinished: flags.keepFinished,
@@ -430,6 +446,7 @@ export async function runRunnerCommand<Extra>(
         policy: {
           trustedKeys,
           maxJobAgeS: options.maxJobAgeS,
+          maxFlowAgeS: options.maxFlowAgeS,
           clockSkewS: DEFAULT_CLOCK_SKEW_S,
           // A runner's own results are as good as any it trusts.
           ...(options.resultKeys.size > 0

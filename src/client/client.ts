@@ -333,6 +333,14 @@ export class HorusClient {
   }
 
   /**
+   * The runner ids among those given that nobody serves or announced: no live instance and
+   * no registration with a supervisor (FlowStore.unknownRunners).
+   */
+  unknownRunners(runnerIds: Iterable<string>): Promise<string[]> {
+    return new FlowStore(this.redis, this.store).unknownRunners(runnerIds);
+  }
+
+  /**
    * Waits until the flow ends (finished or error) and answers its record. Woken by the
    * namespace's event stream (any event makes it look again), at least every second.
    */

@@ -1,9 +1,10 @@
 // The client library's way through a supervisor (JSON-RPC over HTTP) instead of straight to
 // Redis. Its methods answer like HorusClient's, so `horus --supervisor URL` can use either.
-import { type Job, parseJob, signJob } from "../job/index.js";
+import { type Flow, type Job, parseJob, signJob } from "../job/index.js";
 import {
   type DeadLetterDetail,
   type DeadPage,
+  type FlowRecord,
   type InstanceInfo,
   type JobRecord,
   type JobResult,
@@ -14,7 +15,16 @@ import { WaitTimeoutError } from "./client.js";
 import { followLogs } from "./follow.js";
 
 /** Error codes the supervisor answers with that this client acts on (see src/supervisor). */
-const CODES = { jobNotFound: -32013, jobState: -32014, waitTimeout: -32040 } as const;
+const CODES = {
+  jobNotFound: -32013,
+  jobState: -32014,
+  waitTimeout: -32040,
+  flowNotFound: -32091,
+  flowState: -32092,
+} as const;
+
+/** How often waitFlow asks for a flow's status. */
+const FLOW_POLL_MS = 500;
 
 export class SupervisorRpcError extends Error {
   override readonly name = "SupervisorRpcError";
@@ -239,6 +249,75 @@ export class SupervisorClient {
       ...(ids === undefined ? {} : { job_ids: ids }),
     });
     return job_ids;
+  }
+
+  // Flows (docs/flows.md): signed here by the caller (signFlow), verified by the supervisor.
+
+  /**
+   * Stores a signed flow and starts it (flow.create, flow.start). With `checkRunners` false
+   * the supervisor takes nodes for runner ids nobody serves yet.
+   */
+  async submitFlow(flow: Flow, checkRunners = true): Promise<string> {
+    await this.call("flow.create", { flow, check_runners: checkRunners });
+    await this.call("flow.start", { flow_id: flow.id });
+    return flow.id;
+  }
+
+  /** Cancels a flow; false when there is none (for this key) or it ended already. */
+  async cancelFlow(id: string): Promise<boolean> {
+    try {
+      await this.call("flow.cancel", { flow_id: id });
+      return true;
+    } catch (e) {
+      if (
+        e instanceof SupervisorRpcError &&
+        (e.code === CODES.flowNotFound || e.code === CODES.flowState)
+      )
+        return false;
+      throw e;
+    }
+  }
+
+  /** The newest flows (a user key: those it stored), with their nodes' states. */
+  async listFlows(max = 50): Promise<FlowRecord[]> {
+    const { flows } = await this.call<{ flows: FlowRecord[] }>("flow.list", {
+      limit: Math.min(500, max),
+    });
+    return flows;
+  }
+
+  async flowStatus(id: string): Promise<FlowRecord | undefined> {
+    try {
+      return await this.call<FlowRecord>("flow.status", { flow_id: id });
+    } catch (e) {
+      if (e instanceof SupervisorRpcError && e.code === CODES.flowNotFound) return undefined;
+      throw e;
+    }
+  }
+
+  /** Waits until the flow ends (finished or error), asking twice a second; its record. */
+  async waitFlow(id: string, timeoutS = 300): Promise<FlowRecord> {
+    const deadline = Date.now() + timeoutS * 1000;
+    for (;;) {
+      const record = await this.flowStatus(id);
+      if (record === undefined) throw new Error(`no flow "${id}"`);
+      if (record.status === "finished" || record.status === "error") return record;
+      if (Date.now() > deadline)
+        throw new WaitTimeoutError(`flow ${id} did not end within ${timeoutS} s`);
+      await new Promise((r) => setTimeout(r, FLOW_POLL_MS));
+    }
+  }
+
+  /**
+   * The runner ids among those given with no live instance and no registration with the
+   * supervisor (list_runners).
+   */
+  async unknownRunners(runnerIds: Iterable<string>): Promise<string[]> {
+    const { runners } = await this.call<{
+      runners: { name: string; registered: boolean; online: boolean }[];
+    }>("list_runners");
+    const known = new Set(runners.filter((r) => r.registered || r.online).map((r) => r.name));
+    return [...new Set(runnerIds)].filter((id) => !known.has(id)).sort();
   }
 
   /** Nothing to release (HTTP requests are independent); here so callers treat both alike. */

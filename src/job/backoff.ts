@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { canonicalJson } from "./canonical.js";
 import { verifyJobSignatures } from "./crypto.js";
+import { nodeOfJobId } from "./flow.js";
 import { JOB_LIMITS } from "./limits.js";
 import type { Backoff, ErrorKind, Job } from "./types.js";
 
@@ -76,6 +77,12 @@ export function retryJobOf(dead: Job, now: Date = new Date()): Job {
  * payload someone changed in Redis while it lay among the dead (every signature must hold).
  */
 export function retryRefusal(dead: Job): string | undefined {
+  // A flow's node has no signature of its own: its flow's authorises it, for that flow's
+  // run alone. Signed again as a job of its own it would run without its parents' results
+  // (PARENTS) and without the flow going on after it, so it is not (docs/flows.md).
+  const node = dead.signatures.length === 0 ? nodeOfJobId(dead.id) : undefined;
+  if (node !== undefined)
+    return `job ${dead.id} is node "${node.node}" of flow "${node.flow}": its flow's signature authorises it, and it has none of its own to sign again (alone it would run without its parents' results and nothing would follow it). Run the flow again: horus flow run FILE signs it under a new id`;
   const report = verifyJobSignatures(dead);
   if (report.valid.length > 0 && report.invalid.length === 0) return undefined;
   const why = report.invalid.length > 0 ? `: ${report.invalid.join("; ")}` : "";

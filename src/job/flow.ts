@@ -7,7 +7,13 @@
 import { z } from "zod";
 import { DEFAULT_TIMEOUT_S } from "./create.js";
 import { withSignature } from "./crypto.js";
-import { checkWindow, dropUndefined, envelopeBytes, verifyEnvelope } from "./envelope.js";
+import {
+  checkWindow,
+  dropUndefined,
+  type EnvelopeVerdict,
+  envelopeBytes,
+  verifyEnvelope,
+} from "./envelope.js";
 import { JOB_LIMITS } from "./limits.js";
 import { describeIssues, jobSchema } from "./schema.js";
 import type { ErrorKind, Job, JobSignature } from "./types.js";
@@ -51,8 +57,20 @@ export interface Flow {
   failure_policy: FailurePolicy;
   /** RFC 3339: when it was signed; every node's job carries it as its created_at. */
   created_at: string;
+  /**
+   * RFC 3339, optional: until when its nodes may run. Without it a node must start within
+   * the runner's --max-job-age of created_at; with it, until this time, if it lies within
+   * the runner's --max-flow-age of created_at (flowWindow).
+   */
+  expires_at?: string;
   signatures: JobSignature[];
 }
+
+/**
+ * A day: the longest a runner lets a flow's signed window (created_at to expires_at) be by
+ * default (`--max-flow-age`), so also how long its replay guards must remember a node.
+ */
+export const DEFAULT_MAX_FLOW_AGE_S = 86_400;
 
 export const FLOW_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export const NODE_ID = /^[A-Za-z0-9._-]{1,48}$/;
@@ -102,9 +120,19 @@ export const flowSchema = z
       .max(FLOW_LIMITS.nodes, `has more than ${FLOW_LIMITS.nodes} nodes`),
     failure_policy: z.enum(["fail_fast", "continue"]).default("fail_fast"),
     created_at: s.created_at,
+    expires_at: s.created_at.optional(),
     signatures: s.signatures,
   })
   .superRefine((flow, ctx) => {
+    if (
+      flow.expires_at !== undefined &&
+      !(Date.parse(flow.expires_at) > Date.parse(flow.created_at))
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["expires_at"],
+        message: "must lie after created_at",
+      });
     for (const problem of graphProblems(flow.nodes))
       ctx.addIssue({ code: "custom", path: ["nodes"], message: problem });
     const total = flow.nodes.reduce((n, node) => n + Buffer.byteLength(node.payload, "utf8"), 0);
@@ -224,7 +252,7 @@ export function nodeJobId(flowId: string, nodeId: string): string {
 /**
  * The job a node runs, built from the flow alone: the same flow and node always give the
  * same job. It carries no signatures of its own (the flow's authorise it) and the flow's
- * created_at, so its window (--max-job-age) runs from when the flow was signed.
+ * created_at; its window is the flow's (flowWindow), judged by checkNode.
  */
 export function nodeJob(flow: Flow, nodeId: string): Job {
   const node = flow.nodes.find((n) => n.id === nodeId);
@@ -248,6 +276,30 @@ export function nodeJob(flow: Flow, nodeId: string): Job {
   return job;
 }
 
+/**
+ * What to tell whoever submits `flow` when `unknown` runner ids (no live instance, no
+ * registration) have nodes in it: the nodes by runner id, and `skip` (how to go on anyway:
+ * a runner started later). Undefined when there is none.
+ */
+export function unknownRunnersMessage(
+  flow: Pick<Flow, "id" | "nodes">,
+  unknown: readonly string[],
+  skip: string,
+): string | undefined {
+  if (unknown.length === 0) return undefined;
+  const parts = [...unknown].sort().map((runner) => {
+    const ids = flow.nodes.filter((n) => n.runner === runner).map((n) => `"${n.id}"`);
+    return `node${ids.length === 1 ? "" : "s"} ${ids.join(", ")} for runner "${runner}"`;
+  });
+  return `flow ${flow.id}: ${parts.join("; ")}: no live instance serves ${unknown.length === 1 ? "that runner id" : "those runner ids"} and none is registered; start the runners first, or ${skip}`;
+}
+
+/** The flow and node ids a node's job id is made of (nodeJobId), or undefined. */
+export function nodeOfJobId(jobId: string): { flow: string; node: string } | undefined {
+  const m = /^flow:([A-Za-z0-9._-]{1,64}):([A-Za-z0-9._-]{1,48})$/.exec(jobId);
+  return m === null ? undefined : { flow: m[1] as string, node: m[2] as string };
+}
+
 /** The fields a node job's hash holds besides the job's: the signed flow and the node id. */
 export function nodeFields(flowJson: string, nodeId: string): Record<string, string> {
   return { flow: flowJson, node: nodeId };
@@ -259,6 +311,75 @@ export interface NodePolicy {
   trustedKeys: ReadonlySet<string>;
   maxJobAgeS: number;
   clockSkewS: number;
+  /** The longest expires_at - created_at accepted; DEFAULT_MAX_FLOW_AGE_S when absent. */
+  maxFlowAgeS?: number;
+}
+
+export type FlowWindow =
+  | { ok: true /** When the flow's nodes stop being accepted (ms). */; endMs: number }
+  | { ok: false; kind: ErrorKind; message: string };
+
+/**
+ * The window in which a flow's nodes are accepted, from its signed times alone: from its
+ * created_at (less the clock skew) until its expires_at, or without one until --max-job-age
+ * after created_at. An expires_at further than --max-flow-age after created_at is refused
+ * whole: the runner's replay guards (claims, run ledger) remember a node that long at most.
+ * Nothing in Redis (when a node was queued, when its parents ended) moves the window.
+ */
+export function flowWindow(
+  flow: Pick<Flow, "created_at" | "expires_at">,
+  policy: Pick<NodePolicy, "maxJobAgeS" | "clockSkewS" | "maxFlowAgeS">,
+  nowMs: number,
+): FlowWindow {
+  const created = Date.parse(flow.created_at);
+  const future = checkWindow(
+    created,
+    nowMs,
+    { maxAgeS: Number.POSITIVE_INFINITY, clockSkewS: policy.clockSkewS },
+    "flow",
+    "created_at",
+  );
+  if (!future.ok) return future;
+  if (flow.expires_at === undefined) {
+    const ageS = (nowMs - created) / 1000;
+    if (ageS > policy.maxJobAgeS)
+      return refuse(
+        "invalid_job",
+        `flow is too old: created ${Math.round(ageS)} s ago, the limit is ${policy.maxJobAgeS} s (--max-job-age; a flow that runs longer signs an expires_at)`,
+      );
+    return { ok: true, endMs: created + policy.maxJobAgeS * 1000 };
+  }
+  const expires = Date.parse(flow.expires_at);
+  const maxFlowAgeS = policy.maxFlowAgeS ?? DEFAULT_MAX_FLOW_AGE_S;
+  const spanS = (expires - created) / 1000;
+  if (spanS > maxFlowAgeS)
+    return refuse(
+      "invalid_job",
+      `flow's expires_at is ${Math.round(spanS)} s after its created_at, more than the limit of ${maxFlowAgeS} s (--max-flow-age)`,
+    );
+  if (nowMs > expires)
+    return refuse(
+      "invalid_job",
+      `flow has expired: its expires_at was ${Math.round((nowMs - expires) / 1000)} s ago`,
+    );
+  return { ok: true, endMs: expires };
+}
+
+/**
+ * A flow's signatures and window, as a runner judges them before any node (and the
+ * supervisor before it stores a flow, trusting every valid signatory): every signature
+ * valid, one by a trusted key, inside flowWindow.
+ */
+export function checkFlow(
+  flow: Flow,
+  policy: Omit<NodePolicy, "runnerId">,
+  now: Date = new Date(),
+): (EnvelopeVerdict & { ok: false }) | (EnvelopeVerdict & { ok: true; endMs: number }) {
+  const verdict = verifyEnvelope(flowBytes(flow), flow.signatures, policy.trustedKeys, "flow");
+  if (!verdict.ok) return verdict;
+  const window = flowWindow(flow, policy, now.getTime());
+  if (!window.ok) return window;
+  return { ...verdict, endMs: window.endMs };
 }
 
 export type NodeVerdict =
@@ -269,6 +390,8 @@ export type NodeVerdict =
       node: FlowNode;
       signatories: string[];
       untrusted: string[];
+      /** When the flow's window ends (ms): no attempt after, and replay guards to then. */
+      endMs: number;
     }
   | { ok: false; kind: ErrorKind; message: string };
 
@@ -278,8 +401,8 @@ function refuse(kind: ErrorKind, message: string): { ok: false; kind: ErrorKind;
 
 /**
  * Judges a node job's hash (as TAKE returns it): its flow must be valid and signed by a
- * trusted key (every signature valid), hold the node the hash names, for this runner, under
- * the id the hash is queued as, inside the window from the flow's created_at. The job is
+ * trusted key (every signature valid), inside its window (flowWindow), hold the node the
+ * hash names, for this runner, under the id the hash is queued as. The job is
  * then rebuilt from the flow (the hash's own job fields are never read). The signature is
  * checked before anything it covers, so an edited payload or an added node is `unauthorized`.
  */
@@ -296,7 +419,7 @@ export function checkNode(
   } catch (e) {
     return refuse("invalid_job", (e as Error).message);
   }
-  const verdict = verifyEnvelope(flowBytes(flow), flow.signatures, policy.trustedKeys, "flow");
+  const verdict = checkFlow(flow, policy, now);
   if (!verdict.ok) return verdict;
   const nodeId = hash.node ?? "";
   const node = flow.nodes.find((n) => n.id === nodeId);
@@ -316,14 +439,6 @@ export function checkNode(
       "invalid_job",
       `node "${node.id}" of flow "${flow.id}" is for runner "${node.runner}", not "${policy.runnerId}"`,
     );
-  const window = checkWindow(
-    Date.parse(flow.created_at),
-    now.getTime(),
-    { maxAgeS: policy.maxJobAgeS, clockSkewS: policy.clockSkewS },
-    "flow",
-    "created_at",
-  );
-  if (!window.ok) return window;
   return {
     ok: true,
     job: nodeJob(flow, node.id),
@@ -331,5 +446,6 @@ export function checkNode(
     node,
     signatories: verdict.signatories,
     untrusted: verdict.untrusted,
+    endMs: verdict.endMs,
   };
 }

@@ -13,6 +13,11 @@ export interface AcceptancePolicy {
   /** How far in the future created_at may lie (clocks differ a little). */
   clockSkewS: number;
   /**
+   * The longest a flow's signed window (created_at to expires_at) may be (seconds;
+   * `--max-flow-age`, DEFAULT_MAX_FLOW_AGE_S when absent). See flowWindow.
+   */
+  maxFlowAgeS?: number;
+  /**
    * Runner keys (compressed hex) a flow node's parents' results must be signed by
    * (`--result-keys`); absent, a parent's result is taken signed or not, a signed one only
    * if its signature verifies.

@@ -98,9 +98,10 @@ export const FLOW_CREATE: ScriptDef = {
   lua: `
 -- KEYS[1] the flow's hash, KEYS[2] its node states
 -- ARGV[1] flow id, ARGV[2] the signed flow's JSON, ARGV[3] the plan (JSON: nodes in
--- topological order, each {id, job, runner, deps}), ARGV[4] failure policy, ARGV[6..] node
--- id, SUBMIT's ARGV for the node's job (JSON array) pairs
--- KEYS[3] the namespace's flow index; ARGV[1..4] as above and ARGV[5] the retention (s)
+-- topological order, each {id, job, runner, deps}), ARGV[4] failure policy, ARGV[5] the
+-- retention (s), ARGV[6] more field/value pairs for the flow's hash (JSON array: who stored
+-- it), ARGV[7..] node id, SUBMIT's ARGV for the node's job (JSON array) pairs
+-- KEYS[3] the namespace's flow index
 -- returns 1 stored, -1 a flow under the id exists already
 ${NOW_FN}
 ${EVENT_FN}
@@ -115,7 +116,9 @@ if ttl > 0 then
 end
 redis.call('HSET', KEYS[1], 'flow', ARGV[2], 'plan', ARGV[3], 'policy', ARGV[4],
   'status', 'created', 'created_at', now_rfc3339())
-for i = 6, #ARGV, 2 do
+local extra = cjson.decode(ARGV[6])
+if #extra > 0 then redis.call('HSET', KEYS[1], unpack(extra)) end
+for i = 7, #ARGV, 2 do
   redis.call('HSET', KEYS[1], 'job:' .. ARGV[i], ARGV[i + 1])
   redis.call('HSET', KEYS[2], ARGV[i], 'pending')
 end

@@ -74,6 +74,12 @@ export interface RunHost extends Pick<EventEmitter<RunnerEvents>, "emit" | "list
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** When a run's window ends (ms, no attempt after it), and how messages name that window. */
+interface RunWindow {
+  endMs: number;
+  named: string;
+}
+
 /**
  * Failures that go to the dead letters once the job has no attempt left: it ran and failed.
  * A refusal (never ran) or a cancel (someone chose it) is no letter for anyone to look at.
@@ -198,7 +204,7 @@ export class JobRun {
     hash: Record<string, string>,
     stop: JobStop,
     taken: TakenJob | undefined,
-    occurrence?: EnvelopeVerdict,
+    occurrence?: EnvelopeVerdict & { endMs?: number },
   ): Promise<void> {
     const id = job.id;
     // An occurrence was judged already, by its schedule (see handle).
@@ -245,15 +251,40 @@ export class JobRun {
           "unauthorized",
           `job id ${id} was started ${runs} time(s) before by this runner (its run ledger says so, though Redis let it start again); a replay is refused`,
         );
-      this.host.ledger.record(id, this.windowEndMs(job));
     }
-    await this.execute(job, verdict.signatories, stop, attempt, hash.started_at);
+    // A flow's node: its window is the flow's (flowWindow), which may outlast this take's
+    // claim: the claim of this attempt is kept to the window's end, so a node's attempt
+    // cannot be started twice while its flow's signature is accepted (docs/flows.md).
+    const flowEndMs = occurrence?.ok ? occurrence.endMs : undefined;
+    const windowEnd = this.windowEndMs(job, flowEndMs);
+    this.host.ledger?.record(id, windowEnd);
+    if (flowEndMs !== undefined) {
+      const claim = this.host.store.keys.claim(id);
+      await this.host.commands.pexpireat(
+        attempt > 1 ? `${claim}:${attempt}` : claim,
+        windowEnd + 60_000,
+        "GT",
+      );
+    }
+    const window: RunWindow = {
+      endMs: windowEnd,
+      named:
+        flowEndMs === undefined
+          ? `of --max-job-age ${this.host.policy.maxJobAgeS} s`
+          : "(its flow's, docs/flows.md)",
+    };
+    await this.execute(job, verdict.signatories, stop, attempt, hash.started_at, window);
   }
 
-  /** When the job's signed bytes stop being accepted (see checkJob): no attempt after. */
-  private windowEndMs(job: Job): number {
+  /**
+   * When the job's signed bytes stop being accepted (see checkJob; a flow's node: its flow's
+   * window end, `flowEndMs`): no attempt after, and the replay guards remember it to then.
+   */
+  private windowEndMs(job: Job, flowEndMs?: number): number {
+    const skewMs = this.host.policy.clockSkewS * 1000;
+    if (flowEndMs !== undefined) return flowEndMs + skewMs;
     const from = Date.parse(job.run_at ?? job.created_at);
-    return from + (this.host.policy.maxJobAgeS + this.host.policy.clockSkewS) * 1000;
+    return from + this.host.policy.maxJobAgeS * 1000 + skewMs;
   }
 
   /** A taken id this instance may not run: gone, run before, cancelled, or swept away. */
@@ -277,6 +308,7 @@ export class JobRun {
     stop: JobStop,
     attempt: number,
     startedAt: string | undefined,
+    window: RunWindow,
   ): Promise<void> {
     // Made on first use: at the usual levels a quick job logs nothing of its own.
     let child: Logger | undefined;
@@ -351,7 +383,7 @@ export class JobRun {
     if (logWrites.length > 0) await Promise.all(logWrites);
 
     const ms = Math.round(performance.now() - started);
-    const call = this.endCall(job, attempt, startedAt, output ?? "", failure);
+    const call = this.endCall(job, attempt, startedAt, output ?? "", failure, window);
     const ending = tracingOn()
       ? inSpan("job.finish", { "horus.status": call.status }, () => this.host.ends.write(call))
       : this.host.ends.write(call);
@@ -397,6 +429,7 @@ export class JobRun {
     startedAt: string | undefined,
     output: string,
     failure: { kind: ErrorKind; message: string } | undefined,
+    window: RunWindow,
   ): FinishCall {
     const opts = this.host.endOptions("holder");
     const multi = (job.max_attempts ?? 1) > 1;
@@ -421,7 +454,7 @@ export class JobRun {
     if (job.max_attempts !== undefined && RETRYABLE_KINDS.has(failure.kind)) {
       if (attempt < job.max_attempts) {
         const dueMs = Date.now() + retryDelayMs(job.backoff, attempt);
-        if (dueMs < this.windowEndMs(job))
+        if (dueMs < window.endMs)
           return prepareRetry(this.host.store.keys, {
             id: job.id,
             runnerId: this.host.runnerId,
@@ -432,7 +465,7 @@ export class JobRun {
             entry: JSON.parse(entry(failure, new Date(dueMs).toISOString())),
             retentionS: this.host.deadRetentionS,
           });
-        message += ` (attempt ${attempt} of ${job.max_attempts}; no more: the next would fall due after the job's window of --max-job-age ${this.host.policy.maxJobAgeS} s)`;
+        message += ` (attempt ${attempt} of ${job.max_attempts}; no more: the next would fall due after the job's window ${window.named})`;
       } else if (multi) message += ` (attempt ${attempt} of ${job.max_attempts}, the last)`;
     }
     const dead = DEAD_KINDS.has(failure.kind);

@@ -36,6 +36,12 @@ export const RPC_ERRORS = {
   scheduleExists: -32080,
   /** No such schedule. */
   scheduleNotFound: -32081,
+  /** A flow with this id exists already. */
+  flowExists: -32090,
+  /** No such flow (or not one this key stored). */
+  flowNotFound: -32091,
+  /** The flow is in a state that does not allow this (started twice, cancelled once ended). */
+  flowState: -32092,
 } as const;
 
 export class RpcError extends Error {

@@ -5,7 +5,12 @@
 // are not in the stream; they are read once a second, which also catches any change a
 // reconnect made the stream reader miss.
 import type { Redis } from "ioredis";
-import { type JobRecord, type JobStore, readEvents } from "../protocol/index.js";
+import {
+  type JobRecord,
+  type JobStateEvent,
+  type JobStore,
+  readEvents,
+} from "../protocol/index.js";
 import type { JobEvent } from "./schemas.js";
 
 /** Reads a job's record as subscribers see it (the supervisor adds owner and signature). */
@@ -28,24 +33,73 @@ export const EVENT_POLL_MS = 1000;
 /** How long one blocking read of the stream waits before it is sent again. */
 const STREAM_BLOCK_MS = 5000;
 
+/**
+ * Reads the namespace's event stream on a connection of its own (it blocks) from the moment
+ * it starts until it stops, handing each batch of events to `onEvents`. Shared by job and
+ * flow subscriptions.
+ */
+export class StreamFollower {
+  private reader: Redis | undefined;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly onEvents: (events: JobStateEvent[]) => void,
+  ) {}
+
+  start(): void {
+    if (this.reader === undefined) void this.follow();
+  }
+
+  stop(): void {
+    this.reader?.disconnect();
+    this.reader = undefined;
+  }
+
+  private async follow(): Promise<void> {
+    const reader = this.store.redis.duplicate();
+    reader.on("error", () => {});
+    this.reader = reader;
+    let after = "$";
+    while (this.reader === reader) {
+      try {
+        const events = await readEvents(reader, this.store.keys, {
+          after,
+          blockMs: STREAM_BLOCK_MS,
+          count: 1000,
+        });
+        after = events.at(-1)?.stream_id ?? after;
+        if (events.length > 0) this.onEvents(events);
+      } catch {
+        // Disconnected (stopped), or Redis away: the subscribers' timers' reads carry on.
+        if (this.reader === reader) await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+}
+
 export class JobEvents {
   private readonly subs = new Set<Subscription>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
-  /** The stream reader's own connection (it blocks), while anyone is subscribed. */
-  private reader: Redis | undefined;
+  /** The stream reader, while anyone is subscribed: checks each job it names at once. */
+  private readonly stream: StreamFollower;
 
   constructor(
     private readonly store: JobStore,
     private readonly readRecord: RecordReader = (id) => store.record(id),
     private readonly pollMs = EVENT_POLL_MS,
-  ) {}
+  ) {
+    this.stream = new StreamFollower(store, (events) => {
+      const named = new Set(events.map((e) => e.job));
+      for (const sub of this.subs) if (named.has(sub.jobId)) void this.check(sub);
+    });
+  }
 
   subscribe(jobId: string, sink: EventSink): void {
     for (const s of this.subs) if (s.jobId === jobId && s.sink === sink) return;
     this.subs.add({ jobId, sink, seenLogs: 0 });
     this.timer ??= setInterval(() => void this.tick(), this.pollMs);
-    if (this.reader === undefined) void this.follow();
+    this.stream.start();
     void this.tick();
   }
 
@@ -71,33 +125,7 @@ export class JobEvents {
       clearInterval(this.timer);
       this.timer = undefined;
     }
-    if (this.subs.size === 0 && this.reader) {
-      this.reader.disconnect();
-      this.reader = undefined;
-    }
-  }
-
-  /** Reads the event stream while anyone is subscribed; checks each job it names at once. */
-  private async follow(): Promise<void> {
-    const reader = this.store.redis.duplicate();
-    reader.on("error", () => {});
-    this.reader = reader;
-    let after = "$";
-    while (this.reader === reader) {
-      try {
-        const events = await readEvents(reader, this.store.keys, {
-          after,
-          blockMs: STREAM_BLOCK_MS,
-          count: 1000,
-        });
-        after = events.at(-1)?.stream_id ?? after;
-        const named = new Set(events.map((e) => e.job));
-        for (const sub of this.subs) if (named.has(sub.jobId)) void this.check(sub);
-      } catch {
-        // Disconnected (no subscriber left), or Redis away: the timer's reads carry on.
-        if (this.reader === reader) await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
+    if (this.subs.size === 0) this.stream.stop();
   }
 
   private async tick(): Promise<void> {

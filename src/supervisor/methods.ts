@@ -20,7 +20,6 @@ import {
   deadLetterOf,
   JobExistsError,
   type JobRecord,
-  type JobStore,
   jobCounts,
   listDead,
   listDeadWhere,
@@ -33,74 +32,28 @@ import {
   ScheduleStore,
   type SupervisorStore,
 } from "../protocol/index.js";
-import type { Authenticator, Caller, Scope } from "./auth.js";
+import type { Caller, Scope } from "./auth.js";
+import {
+  type CallContext,
+  type ConnectionState,
+  callerOf,
+  JOBS,
+  type MethodSpec,
+  type Services,
+} from "./context.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
-import type { EventSink, JobEvents } from "./events.js";
-import type { ActivityFeed, ActivitySink } from "./feed.js";
+import { FLOW_METHODS } from "./flow-methods.js";
 import { type JobView, mayAccess, readView, redactFor } from "./job-access.js";
-import type { OverviewCache } from "./overview.js";
-import type { MethodName, ParamsOf, ResultOf } from "./schemas.js";
+import type { MethodName, ResultOf } from "./schemas.js";
 import { verifyJobOrThrow } from "./verify.js";
-import type { JobWaiter } from "./waiter.js";
 
 /** How long past a job's whole span job.run keeps waiting (queueing, a busy runner). */
 export const RUN_WAIT_MARGIN_S = 30;
 
-export interface Services {
-  jobs: JobStore;
-  sup: SupervisorStore;
-  auth: Authenticator;
-  waiter: JobWaiter;
-  events: JobEvents;
-  /** The namespace's activity, pushed (events.subscribe). */
-  activity: ActivityFeed;
-  /** stats.overview's reads, shared for a second. */
-  overview: OverviewCache;
-  /** The OpenRPC document (built once, from the schemas). */
-  discover(): Record<string, unknown>;
-}
-
-/** A WebSocket connection's state: who authenticated on it, where its events go. */
-export interface ConnectionState {
-  caller?: Caller;
-  sink: EventSink;
-  /** Where events.subscribe's notices go. */
-  activity: ActivitySink;
-}
-
-export interface CallContext {
-  services: Services;
-  caller?: Caller;
-  /** Whether the request carried a key (so "unknown key" and "no key" read differently). */
-  keyGiven: boolean;
-  connection?: ConnectionState;
-}
-
-/**
- * Who may call: "public" needs no key; "any" any valid key; a list of scopes; "self" the
- * method checks the key it is given itself (auth.verify).
- */
-export type Access = "public" | "any" | "self" | readonly Scope[];
-
-export interface MethodSpec<M extends MethodName> {
-  summary: string;
-  access: Access;
-  /** Only over WebSocket (it sends notifications later). */
-  websocketOnly?: boolean;
-  handle(params: ParamsOf<M>, ctx: CallContext): Promise<ResultOf<M>>;
-}
-
 type MethodTable = { [M in MethodName]: MethodSpec<M> };
-
-const JOBS: readonly Scope[] = ["admin", "user"];
 
 function notFound(id: string): RpcError {
   return new RpcError(RPC_ERRORS.jobNotFound, `no job with id ${id}`);
-}
-
-/** The caller of a method with JOBS access: rpc.ts has checked there is one. */
-function callerOf(ctx: CallContext): Caller {
-  return ctx.caller as Caller;
 }
 
 /**
@@ -696,4 +649,6 @@ export const METHODS: MethodTable = {
       return { purged: purged.length, job_ids: purged };
     },
   },
+
+  ...FLOW_METHODS,
 };

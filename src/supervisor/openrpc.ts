@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { RPC_ERRORS } from "./errors.js";
 import { METHODS } from "./methods.js";
-import { activityNotice, jobEvent, type MethodName, SCHEMAS } from "./schemas.js";
+import { activityNotice, flowEvent, jobEvent, type MethodName, SCHEMAS } from "./schemas.js";
 
 export const OPENRPC_VERSION = "1.3.2";
 
@@ -67,6 +67,7 @@ export function openRpcDocument(version: string, serverUrl?: string): Record<str
       schemas: {
         JobEvent: toSchema(jobEvent, "output"),
         ActivityNotice: toSchema(activityNotice, "output"),
+        FlowEvent: toSchema(flowEvent, "output"),
       },
     },
   };

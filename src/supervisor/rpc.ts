@@ -6,8 +6,9 @@ import { InvalidJobError } from "../job/index.js";
 import { RedisOutOfMemoryError } from "../protocol/index.js";
 import { coerceError } from "../util/index.js";
 import type { Caller } from "./auth.js";
+import type { CallContext, ConnectionState, Services } from "./context.js";
 import { RPC_ERRORS, RpcError } from "./errors.js";
-import { type CallContext, type ConnectionState, METHODS, type Services } from "./methods.js";
+import { METHODS } from "./methods.js";
 import { type MethodName, SCHEMAS } from "./schemas.js";
 
 type Id = string | number | null;

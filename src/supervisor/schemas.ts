@@ -227,6 +227,33 @@ export const activityNotice = z.object({
   runners: z.array(z.string()),
 });
 
+const flowStatus = z.enum(["created", "started", "finished", "error"]);
+const nodeState = z.enum(["pending", "queued", "finished", "error", "cancelled"]);
+
+export const flowRecord = z.object({
+  id: z.string(),
+  status: flowStatus,
+  failure_policy: z.string(),
+  created_at: z.string().optional().describe("when it was stored"),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  expires_at: z.string().optional().describe("until when its nodes may run, if its signer said"),
+  submitted_by: z.string().optional().describe("public id of the API key that stored it"),
+  submitted_by_name: z.string().optional(),
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      job_id: z.string().describe("the node's job: flow:<flow id>:<node id>"),
+      runner: z.string(),
+      depends_on: z.array(z.string()),
+      state: nodeState.describe("queued: its job exists, and its own status says more"),
+      job: jobRecord.optional().describe("the node job's record, once queued (flow.status only)"),
+    }),
+  ),
+});
+
+const flowId = z.string().min(1, "must not be empty").max(64).describe("the flow's id");
+const byFlowId = z.object({ flow_id: flowId });
 const empty = z.object({});
 const byJobId = z.object({ job_id: jobId });
 
@@ -480,9 +507,50 @@ export const SCHEMAS = {
       job_ids: z.array(z.string()).describe("the ids purged"),
     }),
   },
+  "flow.create": {
+    params: z.object({
+      flow: z
+        .record(z.string(), z.unknown())
+        .describe('a flow signed by the client (docs/flows.md, "The protocol")'),
+      check_runners: z
+        .boolean()
+        .default(true)
+        .describe(
+          "refuse a flow with a node for a runner id with no live instance and no registration (false: for runners started later)",
+        ),
+    }),
+    result: z.object({ flow_id: z.string(), nodes: z.number() }),
+  },
+  "flow.start": {
+    params: byFlowId,
+    result: z.object({
+      flow_id: z.string(),
+      status: flowStatus.describe("after starting: its root nodes are queued"),
+    }),
+  },
+  "flow.status": { params: byFlowId, result: flowRecord },
+  "flow.cancel": { params: byFlowId, result: z.object({ cancelled: z.literal(true) }) },
+  "flow.list": {
+    params: z.object({
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(500).default(50),
+    }),
+    result: z.object({
+      flows: z.array(flowRecord).describe("newest first; nodes without their job records"),
+      offset: z.number(),
+      limit: z.number(),
+      has_more: z.boolean(),
+    }),
+  },
+  "flow.subscribe": {
+    params: byFlowId,
+    result: z.object({ subscribed: z.literal(true), flow_id: z.string() }),
+  },
+  "flow.unsubscribe": { params: byFlowId, result: z.object({ unsubscribed: z.boolean() }) },
 } as const;
 
 export type MethodName = keyof typeof SCHEMAS;
+export type FlowMethodName = Extract<MethodName, `flow.${string}`>;
 export type ParamsOf<M extends MethodName> = z.output<(typeof SCHEMAS)[M]["params"]>;
 export type ResultOf<M extends MethodName> = z.input<(typeof SCHEMAS)[M]["result"]>;
 
@@ -495,3 +563,15 @@ export const jobEvent = z.object({
   record: jobRecord.optional(),
 });
 export type JobEvent = z.infer<typeof jobEvent>;
+
+/** The notification a WebSocket subscribed to a flow receives (method `flow.event`). */
+export const flowEvent = z.object({
+  flow_id: z.string(),
+  type: z.enum(["status", "node", "end"]),
+  status: z.union([flowStatus, z.literal("missing")]).optional(),
+  node: z.string().optional(),
+  state: nodeState.optional(),
+  job_status: jobStatus.optional().describe("a queued node's job status"),
+  record: flowRecord.optional().describe("with `end`: the flow's final record"),
+});
+export type FlowEvent = z.infer<typeof flowEvent>;

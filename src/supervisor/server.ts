@@ -9,21 +9,23 @@ import {
   closeRedis,
   connectRedis,
   DEFAULT_REDIS_URL,
+  FlowStore,
   JobStore,
   SupervisorStore,
   whenReady,
 } from "../protocol/index.js";
 import { Authenticator, type Caller } from "./auth.js";
+import type { ConnectionState, Services } from "./context.js";
 import { RPC_ERRORS } from "./errors.js";
 import { JobEvents } from "./events.js";
 import { ActivityFeed, type ActivityNotice } from "./feed.js";
+import { FlowEvents } from "./flow-events.js";
 import { readView } from "./job-access.js";
-import type { ConnectionState, Services } from "./methods.js";
 import { type SupervisorMetrics, supervisorMetrics } from "./metrics.js";
 import { openRpcDocument } from "./openrpc.js";
 import { OverviewCache, readOverview } from "./overview.js";
 import { RpcDispatcher, type Transport } from "./rpc.js";
-import type { JobEvent } from "./schemas.js";
+import type { FlowEvent, JobEvent } from "./schemas.js";
 import { StaticFiles } from "./static-files.js";
 import { JobWaiter } from "./waiter.js";
 
@@ -110,6 +112,7 @@ export class Supervisor {
       events: new JobEvents(jobs, async (id) => (await readView(jobs, sup, id))?.view),
       activity: new ActivityFeed(jobs),
       overview: new OverviewCache((q) => readOverview(this.redis, jobs, sup, q)),
+      flowEvents: new FlowEvents(jobs, (id) => new FlowStore(this.redis, jobs).status(id)),
       discover: () => {
         document ??= openRpcDocument(options.version, this.url);
         return document;
@@ -267,6 +270,7 @@ export class Supervisor {
       caller,
       sink: (event: JobEvent) => notify("job.event", event),
       activity: (notice: ActivityNotice) => notify("events.activity", notice),
+      flowSink: (event: FlowEvent) => notify("flow.event", event),
     };
     const transport: Transport = {
       hasKey: caller !== undefined,
@@ -294,6 +298,7 @@ export class Supervisor {
     ws.on("close", () => {
       this.services.events.dropSink(connection.sink);
       this.services.activity.unsubscribe(connection.activity);
+      this.services.flowEvents.dropSink(connection.flowSink);
     });
     ws.on("error", () => ws.terminate());
   }
@@ -302,6 +307,7 @@ export class Supervisor {
     this.closing = true;
     this.services.events.close();
     this.services.activity.close();
+    this.services.flowEvents.close();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
     await new Promise<void>((resolve) => {

@@ -1,7 +1,8 @@
 // The console's files, served by the supervisor itself: the console folder at the project
 // root, the job's canonical form from dist/job (the browser signs the very bytes the
 // runners verify), @noble's ESM files from node_modules (the curve the console signs
-// with) and uPlot's ESM build and stylesheet (the overview's charts; never from a CDN).
+// with), uPlot's ESM build and stylesheet (the overview's charts) and dagre's ESM file (the
+// flow graph's layout): never from a CDN.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, resolve, sep } from "node:path";
@@ -74,6 +75,18 @@ export class StaticFiles {
             }
           : undefined,
       ),
+      // The flow graph's layout (console/pages/flows.js): its one self-contained ESM file.
+      ...["@dagrejs/dagre"].map((name) => {
+        const dir = packageDir(name);
+        return dir
+          ? {
+              prefix: `/vendor/${name}/`,
+              dir,
+              extensions: js,
+              only: new Set(["dist/dagre.esm.js"]),
+            }
+          : undefined;
+      }),
     ];
     this.mounts = mounts.filter((m): m is Mount => m !== undefined);
   }

@@ -37,6 +37,7 @@ describe("runner command line", () => {
       "--namespace",
       "--log-level",
       "--max-job-age",
+      "--max-flow-age",
     ]) {
       expect(help.stdout).toContain(flag);
     }
@@ -48,12 +49,13 @@ describe("runner command line", () => {
     const r = await runToEnd(process.execPath, [
       RUNNER,
       "r1",
-      ...["--concurrency", "0", "--max-attempts", "x"],
+      ...["--concurrency", "0", "--max-attempts", "x", "--max-flow-age", "0"],
       ...["--trusted-keys", generateKeyPair().public_key],
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       "test-runner: --concurrency: expected a whole number >= 1, got '0'\n" +
+        "test-runner: --max-flow-age: expected a number of seconds > 0, got '0'\n" +
         "test-runner: --max-attempts: expected a whole number >= 1, got 'x'\n",
     );
   });

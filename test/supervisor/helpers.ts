@@ -70,9 +70,11 @@ export async function httpCall<T = unknown>(
   return (await response.json()) as RpcAnswer<T>;
 }
 
-/** A WebSocket JSON-RPC client that also collects job.event notifications. */
+/** A WebSocket JSON-RPC client that also collects job.event and flow.event notifications. */
 export class WsClient {
   readonly events: Record<string, unknown>[] = [];
+  /** flow.event notifications, in order. */
+  readonly flowEvents: Record<string, unknown>[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, (answer: RpcAnswer) => void>();
   private eventWaiters: { test: (e: Record<string, unknown>) => boolean; resolve: () => void }[] =
@@ -81,6 +83,10 @@ export class WsClient {
   private constructor(readonly socket: WebSocket) {
     socket.on("message", (data) => {
       const msg = JSON.parse(data.toString()) as Record<string, unknown>;
+      if (msg.method === "flow.event") {
+        this.flowEvents.push(msg.params as Record<string, unknown>);
+        return;
+      }
       if (msg.method === "job.event") {
         const event = msg.params as Record<string, unknown>;
         this.events.push(event);
