@@ -11,6 +11,7 @@ import {
   type JobStore,
   readEvents,
 } from "../protocol/index.js";
+import { type CheckState, checkOneAtATime } from "./one-check.js";
 import type { JobEvent } from "./schemas.js";
 
 /** Reads a job's record as subscribers see it (the supervisor adds owner and signature). */
@@ -18,14 +19,11 @@ export type RecordReader = (id: string) => Promise<JobRecord | undefined>;
 
 export type EventSink = (event: JobEvent) => void;
 
-interface Subscription {
+interface Subscription extends CheckState {
   jobId: string;
   sink: EventSink;
   seenLogs: number;
   lastStatus?: string;
-  /** A check is under way; `again`: another was asked for meanwhile (see check). */
-  checking?: boolean;
-  again?: boolean;
 }
 
 /** How often subscribed jobs' logs are read (and their records, as a safety net). */
@@ -142,20 +140,12 @@ export class JobEvents {
    * Checks a subscription, one check at a time: a stream event and the timer may both ask,
    * and two checks at once would send the same log lines twice.
    */
-  private async check(sub: Subscription): Promise<void> {
-    if (sub.checking) {
-      sub.again = true;
-      return;
-    }
-    sub.checking = true;
-    try {
-      do {
-        sub.again = false;
-        await this.checkOnce(sub);
-      } while (sub.again && this.subs.has(sub));
-    } finally {
-      sub.checking = false;
-    }
+  private check(sub: Subscription): Promise<void> {
+    return checkOneAtATime(
+      sub,
+      () => this.subs.has(sub),
+      () => this.checkOnce(sub),
+    );
   }
 
   private async checkOnce(sub: Subscription): Promise<void> {

@@ -7,6 +7,7 @@
 import { nodeOfJobId } from "../job/index.js";
 import type { FlowRecord, FlowStatus, JobStore } from "../protocol/index.js";
 import { StreamFollower } from "./events.js";
+import { type CheckState, checkOneAtATime } from "./one-check.js";
 import type { FlowEvent } from "./schemas.js";
 
 /** Reads a flow's record as a subscriber may see it (undefined: none, or not theirs). */
@@ -14,14 +15,12 @@ export type FlowReader = (id: string) => Promise<FlowRecord | undefined>;
 
 export type FlowEventSink = (event: FlowEvent) => void;
 
-interface Subscription {
+interface Subscription extends CheckState {
   flowId: string;
   sink: FlowEventSink;
   status?: FlowStatus;
   /** Each node's last state sent, with its job's status (`queued/started`). */
   nodes: Map<string, string>;
-  checking?: boolean;
-  again?: boolean;
 }
 
 /** How often subscribed flows are read besides when the stream names them. */
@@ -88,20 +87,12 @@ export class FlowEvents {
   }
 
   /** One check of a subscription at a time: the stream and the timer may both ask. */
-  private async check(sub: Subscription): Promise<void> {
-    if (sub.checking) {
-      sub.again = true;
-      return;
-    }
-    sub.checking = true;
-    try {
-      do {
-        sub.again = false;
-        await this.checkOnce(sub);
-      } while (sub.again && this.subs.has(sub));
-    } finally {
-      sub.checking = false;
-    }
+  private check(sub: Subscription): Promise<void> {
+    return checkOneAtATime(
+      sub,
+      () => this.subs.has(sub),
+      () => this.checkOnce(sub),
+    );
   }
 
   private async checkOnce(sub: Subscription): Promise<void> {
