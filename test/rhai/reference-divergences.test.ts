@@ -169,6 +169,19 @@ describe("cases where we once differed from the reference", () => {
       'try { "abc"[9223372036854775807] } catch (e) { print(e.index) }',
       ["9223372036854775807", "=> ()"],
     ],
+    // Expression depth, counted per construct as the reference counts it: about two levels
+    // a pair of parentheses, three an array literal; a function starts again under its own
+    // limit (32), a closure stays under the limit of the code around it.
+    [`${"(".repeat(31)}1${")".repeat(31)}`, ["=> 1"]],
+    [`${"(".repeat(32)}1${")".repeat(32)}`, ["!! ExprTooDeep"]],
+    [`fn f() { ${"(".repeat(14)}1${")".repeat(14)} } f()`, ["=> 1"]],
+    [`fn f() { ${"(".repeat(15)}1${")".repeat(15)} } f()`, ["!! ExprTooDeep"]],
+    [`let f = || ${"(".repeat(29)}1${")".repeat(29)}; f.call()`, ["=> 1"]],
+    [`fn g() { let c = || ${"(".repeat(13)}1${")".repeat(13)}; c.call() } g()`, ["!! ExprTooDeep"]],
+    [`${"[".repeat(21)}1${"]".repeat(21)}`, ["!! ExprTooDeep"]],
+    [`fn f() { ${Array(30).fill(1).join("+")} } f()`, ["!! ExprTooDeep"]],
+    [`fn f() { ${Array(29).fill(1).join("+")} } f()`, ["=> 29"]],
+    [`\`\${${"(".repeat(30)}1${")".repeat(30)}}\``, ["!! ExprTooDeep"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

@@ -56,6 +56,8 @@ export abstract class FunctionParser extends ExpressionParser {
     }
     let body: Node;
     try {
+      // The body is one level below the closure, under the limit of the code around it.
+      this.up(pos);
       body = this.statement(false);
     } finally {
       this.depth = savedDepth;
@@ -107,8 +109,12 @@ export abstract class FunctionParser extends ExpressionParser {
     if (KEYWORD_FUNCTIONS.has(nameTok.text)) throw this.reserved(nameTok);
     const saved = this.ctx;
     const savedDepth = this.depth;
+    const savedLimit = this.depthLimit;
     this.ctx = newContext(undefined, false, true);
+    // A function starts from level 0 under the functions' own limit.
     this.depth = 0;
+    this.depthLimit = this.opt.maxFunctionExprDepth;
+    this.up(posOf(kw));
     const params: VarDecl[] = [];
     if (!this.isSym("(")) {
       throw perr(
@@ -160,6 +166,7 @@ export abstract class FunctionParser extends ExpressionParser {
     const usesEval = this.ctx.usesEval;
     this.ctx = saved;
     this.depth = savedDepth;
+    this.depthLimit = savedLimit;
     this.fnKeys.add(key);
     if (this.opt.maxFunctions > 0 && this.fnKeys.size > this.opt.maxFunctions) {
       throw perr("TooManyFunctions", "Too many functions", posOf(nameTok));

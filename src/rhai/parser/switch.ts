@@ -3,7 +3,7 @@
 // compiled code looks up at run time.
 
 import type { Node, SwitchCase, SwitchRange } from "../ast.js";
-import { RhaiParseError } from "../errors.js";
+import { type Position, RhaiParseError } from "../errors.js";
 import { neg } from "../int.js";
 import { Char, Float, type Value } from "../value.js";
 import { StatementParser } from "./statements.js";
@@ -13,7 +13,10 @@ import { badInput, perr, posOf, SELF_TERMINATED } from "./support.js";
 export class Parser extends StatementParser {
   protected switchExpr(): Node {
     const kw = this.nextTok();
-    const pos = posOf(kw);
+    return this.nested(posOf(kw), () => this.switchRest(posOf(kw)));
+  }
+
+  private switchRest(pos: Position): Node {
     const subject = this.expr();
     this.expectSym("{", "to start a switch block");
     const table = new Map<unknown, SwitchCase[]>();
@@ -41,7 +44,8 @@ export class Parser extends StatementParser {
         isDefault = true;
       } else {
         for (;;) {
-          this.enter(posOf(this.tok));
+          const saved = this.depth;
+          this.up(posOf(this.tok));
           let e: Node;
           const start = this.tok;
           try {
@@ -59,7 +63,7 @@ export class Parser extends StatementParser {
             }
             throw x;
           } finally {
-            this.leave();
+            this.depth = saved;
           }
           // The reference wants the case's `=>` (or `if`, `|`) before it checks the value.
           if (!this.isSym("=>") && !this.isSym("|") && !this.isKw("if")) {
@@ -139,7 +143,6 @@ export class Parser extends StatementParser {
   protected switchBody(): Node {
     // The reference's lexer does not join a `-` right after `=>` to the number after it.
     this.noMergeAt = posOf(this.tok);
-    if (this.isSym("{")) return this.block();
     const t = this.tok;
     if (t.kind === "keyword" && (t.text === "let" || t.text === "const" || t.text === "fn")) {
       throw badInput(`'${t.text}' is not allowed in a switch case`, posOf(t));
