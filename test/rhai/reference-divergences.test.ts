@@ -182,6 +182,16 @@ describe("cases where we once differed from the reference", () => {
     [`fn f() { ${Array(30).fill(1).join("+")} } f()`, ["!! ExprTooDeep"]],
     [`fn f() { ${Array(29).fill(1).join("+")} } f()`, ["=> 29"]],
     [`\`\${${"(".repeat(30)}1${")".repeat(30)}}\``, ["!! ExprTooDeep"]],
+    // Switch cases: a `|` ends a case value (it cannot start a closure there), the values
+    // are checked in order once the case's body is read, array and map literals are case
+    // values, and a `let` body is scoped to its case.
+    ["switch 1 { 0 => 1, + [] + [] |x| true, _ => 1 }", ["!! MissingToken"]],
+    ["switch 1 { 0 => 1, | () => 2 }", ["!! ExprExpected"]],
+    ["switch 1 { 1..3 | 5 => 1, _ => 2 }", ["!! WrongSwitchIntegerCase"]],
+    ["switch [1, [2]] { [1, [2]] => 1, _ => 2 }", ["=> 1"]],
+    ["switch [1.0] { [1] => 1, _ => 2 }", ["=> 2"]],
+    ['switch #{a: 1, b: "x"} { #{b: "x", a: 1} => 1, _ => 2 }', ["=> 1"]],
+    ["let x = 5; switch 1 { 1 => let x = 1, _ => 3 }; x", ["=> 5"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

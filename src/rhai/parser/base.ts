@@ -23,6 +23,8 @@ export abstract class ParserBase {
   /** A `-` here is an operator even against a number (the token after a case's `=>`). */
   protected noMergeAt: Position = { line: 0, column: 0 };
   protected anonCount = 0;
+  /** In a switch case's value: a `|` ends the expression and cannot begin one. */
+  protected pipeStops = false;
   protected readonly fnKeys = new Set<string>();
 
   constructor(

@@ -34,6 +34,7 @@ export abstract class ExpressionParser extends ParserBase {
   protected binaryOp(): string | undefined {
     const t = this.tok;
     if (t.kind === "symbol") {
+      if (this.pipeStops && t.text === "|") return undefined;
       if (t.text === "!" && this.isKw("in", this.peekTok())) return "!in";
       return BINARY_PRECEDENCE[t.text] !== undefined ? t.text : undefined;
     }
@@ -112,6 +113,9 @@ export abstract class ExpressionParser extends ParserBase {
 
   protected unary(): Node {
     const t = this.tok;
+    if (this.pipeStops && t.kind === "symbol" && t.text === "|") {
+      throw badInput("Unexpected '|'", posOf(t));
+    }
     if (t.kind === "symbol" && (t.text === ".." || t.text === "..=")) {
       // `..b`, `..=b`, `..`: a range from the start, read as `0..b` by the operator loop
       // (the `..` is left for it).

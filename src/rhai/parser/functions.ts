@@ -14,6 +14,9 @@ export abstract class FunctionParser extends ExpressionParser {
     this.nextTok();
     const outer = this.ctx;
     const savedDepth = this.depth;
+    // A closure's body is parsed afresh: a switch case's `|` rule does not reach it.
+    const savedStops = this.pipeStops;
+    this.pipeStops = false;
     this.ctx = newContext(outer, true, true);
     this.ctx.loopDepth = 0;
     const params: VarDecl[] = [];
@@ -61,6 +64,7 @@ export abstract class FunctionParser extends ExpressionParser {
       body = this.statement(false);
     } finally {
       this.depth = savedDepth;
+      this.pipeStops = savedStops;
     }
     const ctx = this.ctx;
     this.ctx = outer;
