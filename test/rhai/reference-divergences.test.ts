@@ -192,6 +192,13 @@ describe("cases where we once differed from the reference", () => {
     ["switch [1.0] { [1] => 1, _ => 2 }", ["=> 2"]],
     ['switch #{a: 1, b: "x"} { #{b: "x", a: 1} => 1, _ => 2 }', ["=> 1"]],
     ["let x = 5; switch 1 { 1 => let x = 1, _ => 3 }; x", ["=> 5"]],
+    // A statement block cannot be a condition or a loop's source.
+    ["if {true} {}", ["!! ExprExpected"]],
+    ["for x in {[1]} {}", ["!! ExprExpected"]],
+    ["switch 1 { 1 if {true} => 1 }", ["!! ExprExpected"]],
+    // An interpolated string is a string literal to the parse-time boolean checks.
+    ["let a = 1; `x${a}` || false", ["!! MismatchedType"]],
+    ["let a = 1; while `${a}` {}", ["!! MismatchedType"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

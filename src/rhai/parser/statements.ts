@@ -247,11 +247,19 @@ export abstract class StatementParser extends FunctionParser {
   }
 
   protected condition(): Node {
+    this.notBlock();
     const e = this.expr();
     if (this.tok.kind === "symbol" && this.tok.text === "=") {
       throw badInput("Possibly a typo of '=='?", posOf(this.tok), "ImproperSymbol");
     }
     return ensureBool(e);
+  }
+
+  /** A condition or loop source cannot be a statement block (`if {x} {}`), as there. */
+  private notBlock(): void {
+    if (this.isSym("{")) {
+      throw perr("ExprExpected", "Expecting a boolean", posOf(this.tok), ["a boolean"]);
+    }
   }
 
   protected loopStmt(): Node {
@@ -314,6 +322,7 @@ export abstract class StatementParser extends FunctionParser {
           }
           this.nextTok();
           this.ctx.loopDepth--;
+          this.notBlock();
           const iterable = ensureIterable(this.expr());
           this.ctx.loopDepth++;
           const mark = this.ctx.vars.length;
