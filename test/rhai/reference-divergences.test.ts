@@ -199,6 +199,12 @@ describe("cases where we once differed from the reference", () => {
     // An interpolated string is a string literal to the parse-time boolean checks.
     ["let a = 1; `x${a}` || false", ["!! MismatchedType"]],
     ["let a = 1; while `${a}` {}", ["!! MismatchedType"]],
+    // The optimiser reduces an `if` with empty branches to its condition, run for its
+    // effects without the boolean check.
+    ["let x = 5; if x {} else {}", ["=> ()"]],
+    ["let x = 5; if x {} else if x {}", ["=> ()"]],
+    ['if print("a") {} else {}', ["a", "=> ()"]],
+    ['let x = 5; if x {} else if print("b") {} else {}', ["!! ErrorMismatchDataType"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

@@ -1,7 +1,7 @@
 // Questions about the tree the compiler asks before it compiles a node: whether it has
 // effects, is made of literals, is a place, may jump out of a loop, calls `eval`.
 
-import type { Node } from "../ast.js";
+import type { Node, NodeOf } from "../ast.js";
 
 /** Whether evaluating a node has no effect but its value: variables, literals, blocks of them. */
 export function isPure(n: Node): boolean {
@@ -20,6 +20,18 @@ export function isPure(n: Node): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Whether an `if` has nothing in either branch (`{}`, or an `else if` of the same kind whose
+ * condition has no effects), which the reference's optimiser reduces to its condition.
+ */
+export function isHollowIf(n: NodeOf<"If">): boolean {
+  if (n.then.type !== "Block" || n.then.body.length > 0) return false;
+  const other = n.else;
+  if (other === undefined) return true;
+  if (other.type === "Block") return other.body.length === 0;
+  return other.type === "If" && isPure(other.cond) && isHollowIf(other);
 }
 
 /** Whether a node is made of literals only (what the reference's optimiser folds). */
