@@ -205,6 +205,13 @@ describe("cases where we once differed from the reference", () => {
     ["let x = 5; if x {} else if x {}", ["=> ()"]],
     ['if print("a") {} else {}', ["a", "=> ()"]],
     ['let x = 5; if x {} else if print("b") {} else {}', ["!! ErrorMismatchDataType"]],
+    // Constant maps and arrays quote their chars in an interpolation that folds whole:
+    // operators, `&&`, `??`, indexes, properties of literals, nested interpolations and
+    // `if` on constants fold; `in` and method calls do not.
+    ["print(`${``} ${#{z1: 'c'}}`)", [` #{"z1": 'c'}`, "=> ()"]],
+    ["print(`${#{z1: 'c', a: [1][0]}}`)", [`#{"a": 1, "z1": 'c'}`, "=> ()"]],
+    ["print(`${#{z1: 'c', a: true && false}}`)", [`#{"a": false, "z1": 'c'}`, "=> ()"]],
+    ["print(`${#{z1: 'c', a: 3 in 0..3}}`)", [`#{"a": false, "z1": c}`, "=> ()"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

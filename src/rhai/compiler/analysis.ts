@@ -42,11 +42,28 @@ export function isConstant(n: Node): boolean {
     case "Unary":
       return isConstant(n.arg);
     case "Binary":
+      // `in` is a call of `contains`, which the optimiser does not run.
+      return n.op !== "in" && n.op !== "!in" && isConstant(n.left) && isConstant(n.right);
+    case "And":
+    case "Or":
+    case "Coalesce":
       return isConstant(n.left) && isConstant(n.right);
     case "Array":
       return n.items.every(isConstant);
     case "MapLit":
       return n.entries.every(([, v]) => isConstant(v));
+    case "Index":
+      return isConstant(n.target) && isConstant(n.index);
+    case "Prop":
+      return n.target.type === "MapLit" && isConstant(n.target);
+    case "Interp":
+      return n.parts.every(isConstant);
+    case "Block":
+      return n.body.every(isConstant);
+    case "If":
+      return (
+        isConstant(n.cond) && isConstant(n.then) && (n.else === undefined || isConstant(n.else))
+      );
     default:
       return false;
   }
