@@ -212,6 +212,11 @@ describe("cases where we once differed from the reference", () => {
     ["print(`${#{z1: 'c', a: [1][0]}}`)", [`#{"a": 1, "z1": 'c'}`, "=> ()"]],
     ["print(`${#{z1: 'c', a: true && false}}`)", [`#{"a": false, "z1": 'c'}`, "=> ()"]],
     ["print(`${#{z1: 'c', a: 3 in 0..3}}`)", [`#{"a": false, "z1": c}`, "=> ()"]],
+    // `-` and a number are one literal only where an operand may begin (not after `switch`
+    // or `break`).
+    ["switch -3.to_octal() { _ => 1 }", ["!! ErrorFunctionNotFound"]],
+    ["loop { break -5.abs() }", ["=> -5"]],
+    ["let f = |x| -5.abs(); f.call(1)", ["=> 5"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

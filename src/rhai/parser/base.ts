@@ -20,8 +20,6 @@ export abstract class ParserBase {
   protected depth = 0;
   /** The level limit in force: the script's, or inside a `fn` the functions' one. */
   protected depthLimit: number;
-  /** A `-` here is an operator even against a number (the token after a case's `=>`). */
-  protected noMergeAt: Position = { line: 0, column: 0 };
   protected anonCount = 0;
   /** In a switch case's value: a `|` ends the expression and cannot begin one. */
   protected pipeStops = false;

@@ -19,6 +19,58 @@ import {
   posOf,
 } from "./support.js";
 
+/** The tokens after which the reference's lexer joins `-` and a number into one literal. */
+const MERGE_AFTER: ReadonlySet<string> = new Set([
+  ";",
+  ":",
+  ",",
+  "??",
+  "..",
+  "..=",
+  "{",
+  "(",
+  "[",
+  "?[",
+  "+",
+  "+=",
+  "-",
+  "-=",
+  "*",
+  "*=",
+  "/",
+  "/=",
+  "%",
+  "%=",
+  "**",
+  "**=",
+  "<<",
+  "<<=",
+  ">>",
+  ">>=",
+  "=",
+  "==",
+  "!=",
+  "<",
+  ">",
+  "<=",
+  ">=",
+  "!",
+  "|",
+  "|=",
+  "&",
+  "&=",
+  "&&",
+  "||",
+  "^",
+  "^=",
+  "if",
+  "while",
+  "until",
+  "in",
+  "return",
+  "throw",
+]);
+
 export abstract class ExpressionParser extends ParserBase {
   expr(): Node {
     const saved = this.depth;
@@ -127,15 +179,16 @@ export abstract class ExpressionParser extends ParserBase {
       try {
         const n = this.tok;
         // The reference lexes a `-` written right against a number as part of the literal,
-        // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result.
-        // Nor one right after a `}` (a statement after a block or a function).
+        // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result. It does so
+        // only where an operand may begin: at the start, or after a token of MERGE_AFTER
+        // (not after `}`, `)`, `=>`, `switch`, a name...).
         const before = this.i >= 2 ? this.toks[this.i - 2] : undefined;
-        const afterBrace = before?.kind === "symbol" && before.text === "}";
         const adjacent =
           n.line === t.line &&
           n.column === t.column + 1 &&
-          !afterBrace &&
-          !(t.line === this.noMergeAt.line && t.column === this.noMergeAt.column);
+          (before === undefined ||
+            ((before.kind === "symbol" || before.kind === "keyword") &&
+              MERGE_AFTER.has(before.text)));
         // A `-` joined to its number is one literal token there, not an operator with its
         // level.
         if (!(adjacent && t.text === "-" && (n.kind === "int" || n.kind === "float"))) {

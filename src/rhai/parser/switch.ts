@@ -142,8 +142,6 @@ export class Parser extends StatementParser {
    * (then in a block of its own, so the variable ends with the case).
    */
   protected switchBody(): Node {
-    // The reference's lexer does not join a `-` right after `=>` to the number after it.
-    this.noMergeAt = posOf(this.tok);
     const mark = this.ctx.vars.length;
     const stmt = this.statement(false);
     if (stmt.type !== "Let") return stmt;
