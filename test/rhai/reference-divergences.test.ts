@@ -217,6 +217,10 @@ describe("cases where we once differed from the reference", () => {
     ["switch -3.to_octal() { _ => 1 }", ["!! ErrorFunctionNotFound"]],
     ["loop { break -5.abs() }", ["=> -5"]],
     ["let f = |x| -5.abs(); f.call(1)", ["=> 5"]],
+    // A case guarded by the literal `false` is dropped by the optimiser (after the parse-time
+    // checks).
+    ["switch 2 { 2 if false => 1, 1..=7 => 2, _ => 3 }", ["=> 2"]],
+    ["switch 2 { 1..=7 if false => 2, 2 => 5, _ => 3 }", ["!! WrongSwitchIntegerCase"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

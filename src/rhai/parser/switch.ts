@@ -23,6 +23,7 @@ export class Parser extends StatementParser {
     const ranges: SwitchRange[] = [];
     let def: Node | undefined;
     let defPos = pos;
+    let rangeSeen = false;
     for (;;) {
       if (this.isSym("}")) {
         this.nextTok();
@@ -68,6 +69,8 @@ export class Parser extends StatementParser {
       else {
         // As the reference, the case values are checked once the case is read, in order.
         const kase: SwitchCase = { condition, body };
+        // The optimiser drops a case whose guard is the literal `false` (after these checks).
+        const dropped = condition?.type === "Const" && condition.value === false;
         for (const e of exprs) {
           const v = this.constValue(e);
           if (v === NOT_CONST) {
@@ -75,19 +78,20 @@ export class Parser extends StatementParser {
           }
           if (v instanceof RangeValue) {
             // An empty range (2..=0) never matches and does not count as a range case.
-            if (!isEmptyRange(v)) ranges.push({ ...v, case: kase });
+            if (!isEmptyRange(v)) {
+              rangeSeen = true;
+              if (!dropped) ranges.push({ ...v, case: kase });
+            }
             continue;
           }
-          if (
-            (typeof v === "number" || typeof v === "bigint" || v instanceof Float) &&
-            ranges.length > 0
-          ) {
+          if ((typeof v === "number" || typeof v === "bigint" || v instanceof Float) && rangeSeen) {
             throw perr(
               "WrongSwitchIntegerCase",
               "Numeric switch case cannot follow a range case",
               e.position,
             );
           }
+          if (dropped) continue;
           const key = switchKey(v);
           const list = table.get(key);
           // A repeated case is allowed; the first one that matches wins (as the reference).
