@@ -221,6 +221,12 @@ describe("cases where we once differed from the reference", () => {
     // checks).
     ["switch 2 { 2 if false => 1, 1..=7 => 2, _ => 3 }", ["=> 2"]],
     ["switch 2 { 1..=7 if false => 2, 2 => 5, _ => 3 }", ["!! WrongSwitchIntegerCase"]],
+    // Type names in errors: iterators are "range", a range used as a map index its Rust type.
+    ['try { "hello".chars()[4] } catch (e) { print(e.type) }', ["range [i64]", "=> ()"]],
+    [
+      "try { #{}[2..=3] } catch (e) { print(e.actual) }",
+      ["core::ops::range::RangeInclusive<i64>", "=> ()"],
+    ],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
