@@ -227,6 +227,10 @@ describe("cases where we once differed from the reference", () => {
       "try { #{}[2..=3] } catch (e) { print(e.actual) }",
       ["core::ops::range::RangeInclusive<i64>", "=> ()"],
     ],
+    [
+      'try { parse_float(" ") } catch (e) { print(e.message) }',
+      ["Error parsing floating-point number ' ': cannot parse float from empty string", "=> ()"],
+    ],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });
