@@ -231,6 +231,11 @@ describe("cases where we once differed from the reference", () => {
       'try { parse_float(" ") } catch (e) { print(e.message) }',
       ["Error parsing floating-point number ' ': cannot parse float from empty string", "=> ()"],
     ],
+    // The optimiser drops `&&`/`||` operands that cannot change the result.
+    ["let x = 5; x && true", ["=> 5"]],
+    ["let x = 5; false || x", ["=> 5"]],
+    ["let x = 5; x && false", ["=> false"]],
+    ['print("a") && false', ["a", "!! ErrorMismatchDataType"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

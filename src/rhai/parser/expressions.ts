@@ -146,9 +146,13 @@ export abstract class ExpressionParser extends ParserBase {
   protected makeBinary(op: string, left: Node, right: Node, position: Position): Node {
     switch (op) {
       case "&&":
-        return { type: "And", left: ensureBool(left), right: ensureBool(right), position };
+        ensureBool(left);
+        ensureBool(right);
+        return logical("And", left, right, position);
       case "||":
-        return { type: "Or", left: ensureBool(left), right: ensureBool(right), position };
+        ensureBool(left);
+        ensureBool(right);
+        return logical("Or", left, right, position);
       case "??":
         return { type: "Coalesce", left, right, position };
       default:
@@ -690,4 +694,21 @@ export abstract class ExpressionParser extends ParserBase {
       bad("Array access expects integer index, not a boolean");
     }
   }
+}
+
+/**
+ * `&&` and `||` as the reference's optimiser leaves them: an operand that cannot change the
+ * result (`x && true`, `false || x`) is dropped and the other stands alone, with no boolean
+ * check; one that decides it (`x && false`) replaces an operand without effects.
+ */
+function logical(type: "And" | "Or", left: Node, right: Node, position: Position): Node {
+  const neutral = type === "And";
+  const isLit = (n: Node, b: boolean) => n.type === "Const" && n.value === b;
+  const plain = (n: Node) => n.type === "Const" || n.type === "Var";
+  if (isLit(right, neutral)) return left;
+  if (isLit(left, neutral)) return right;
+  if ((isLit(right, !neutral) && plain(left)) || (isLit(left, !neutral) && plain(right))) {
+    return { type: "Const", value: !neutral, position };
+  }
+  return { type, left, right, position };
 }
