@@ -236,6 +236,10 @@ describe("cases where we once differed from the reference", () => {
     ["let x = 5; false || x", ["=> 5"]],
     ["let x = 5; x && false", ["=> false"]],
     ['print("a") && false', ["a", "!! ErrorMismatchDataType"]],
+    // `print`, `call` and the other keyword functions can only be called.
+    ["print[0]", ["!! Reserved"]],
+    ['print"a"', ["!! Reserved"]],
+    ["is_shared", ["!! Reserved"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

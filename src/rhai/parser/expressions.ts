@@ -5,7 +5,12 @@
 import type { Node } from "../ast.js";
 import { type Position, RhaiParseError } from "../errors.js";
 import { neg } from "../int.js";
-import { BINARY_PRECEDENCE, RESERVED_SYMBOLS, type Token } from "../lexer/index.js";
+import {
+  BINARY_PRECEDENCE,
+  KEYWORD_FUNCTIONS,
+  RESERVED_SYMBOLS,
+  type Token,
+} from "../lexer/index.js";
 import { utf8Length } from "../ops.js";
 import { Char, char, Float, type Value } from "../value.js";
 import { ParserBase } from "./base.js";
@@ -505,6 +510,15 @@ export abstract class ExpressionParser extends ParserBase {
     if (name === "this") {
       this.ctx.usesThis = true;
       return { type: "This", position: pos };
+    }
+    // The language's own functions (`print`, `call`...) are reserved words there: only a
+    // call may name them.
+    if (
+      KEYWORD_FUNCTIONS.has(name) &&
+      !this.isSym("(") &&
+      !(this.isSym("!") && this.isSym("(", this.peekTok()))
+    ) {
+      throw this.reserved(t);
     }
     // Namespaced name: `module::name` or `module::fn(...)`.
     if (this.isSym("::")) {
