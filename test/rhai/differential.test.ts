@@ -14,11 +14,11 @@ const refDir = findReference(repoRoot);
 /** Programs per run (seeds 100000 on). */
 const COUNT = 3000;
 /**
- * How many of them may end differently: what the engine reached (9, 0.30%; each remaining
+ * How many of them may end differently: what the engine reached (3, 0.10%; each remaining
  * class is listed in src/rhai/README.md). It can only go down: lower it when a fix lands.
- * The goal is 0.2% (6).
+ * The goal was 0.2% (6).
  */
-const MAX_DIVERGENCES = 9;
+const MAX_DIVERGENCES = 3;
 
 describe("differential fuzzing against the reference engine", () => {
   if (refDir === undefined) {

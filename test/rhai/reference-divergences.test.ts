@@ -169,6 +169,77 @@ describe("cases where we once differed from the reference", () => {
       'try { "abc"[9223372036854775807] } catch (e) { print(e.index) }',
       ["9223372036854775807", "=> ()"],
     ],
+    // Expression depth, counted per construct as the reference counts it: about two levels
+    // a pair of parentheses, three an array literal; a function starts again under its own
+    // limit (32), a closure stays under the limit of the code around it.
+    [`${"(".repeat(31)}1${")".repeat(31)}`, ["=> 1"]],
+    [`${"(".repeat(32)}1${")".repeat(32)}`, ["!! ExprTooDeep"]],
+    [`fn f() { ${"(".repeat(14)}1${")".repeat(14)} } f()`, ["=> 1"]],
+    [`fn f() { ${"(".repeat(15)}1${")".repeat(15)} } f()`, ["!! ExprTooDeep"]],
+    [`let f = || ${"(".repeat(29)}1${")".repeat(29)}; f.call()`, ["=> 1"]],
+    [`fn g() { let c = || ${"(".repeat(13)}1${")".repeat(13)}; c.call() } g()`, ["!! ExprTooDeep"]],
+    [`${"[".repeat(21)}1${"]".repeat(21)}`, ["!! ExprTooDeep"]],
+    [`fn f() { ${Array(30).fill(1).join("+")} } f()`, ["!! ExprTooDeep"]],
+    [`fn f() { ${Array(29).fill(1).join("+")} } f()`, ["=> 29"]],
+    [`\`\${${"(".repeat(30)}1${")".repeat(30)}}\``, ["!! ExprTooDeep"]],
+    // Switch cases: a `|` ends a case value (it cannot start a closure there), the values
+    // are checked in order once the case's body is read, array and map literals are case
+    // values, and a `let` body is scoped to its case.
+    ["switch 1 { 0 => 1, + [] + [] |x| true, _ => 1 }", ["!! MissingToken"]],
+    ["switch 1 { 0 => 1, | () => 2 }", ["!! ExprExpected"]],
+    ["switch 1 { 1..3 | 5 => 1, _ => 2 }", ["!! WrongSwitchIntegerCase"]],
+    ["switch [1, [2]] { [1, [2]] => 1, _ => 2 }", ["=> 1"]],
+    ["switch [1.0] { [1] => 1, _ => 2 }", ["=> 2"]],
+    ['switch #{a: 1, b: "x"} { #{b: "x", a: 1} => 1, _ => 2 }', ["=> 1"]],
+    ["let x = 5; switch 1 { 1 => let x = 1, _ => 3 }; x", ["=> 5"]],
+    // A statement block cannot be a condition or a loop's source.
+    ["if {true} {}", ["!! ExprExpected"]],
+    ["for x in {[1]} {}", ["!! ExprExpected"]],
+    ["switch 1 { 1 if {true} => 1 }", ["!! ExprExpected"]],
+    // An interpolated string is a string literal to the parse-time boolean checks.
+    ["let a = 1; `x${a}` || false", ["!! MismatchedType"]],
+    ["let a = 1; while `${a}` {}", ["!! MismatchedType"]],
+    // The optimiser reduces an `if` with empty branches to its condition, run for its
+    // effects without the boolean check.
+    ["let x = 5; if x {} else {}", ["=> ()"]],
+    ["let x = 5; if x {} else if x {}", ["=> ()"]],
+    ['if print("a") {} else {}', ["a", "=> ()"]],
+    ['let x = 5; if x {} else if print("b") {} else {}', ["!! ErrorMismatchDataType"]],
+    // Constant maps and arrays quote their chars in an interpolation that folds whole:
+    // operators, `&&`, `??`, indexes, properties of literals, nested interpolations and
+    // `if` on constants fold; `in` and method calls do not.
+    ["print(`${``} ${#{z1: 'c'}}`)", [` #{"z1": 'c'}`, "=> ()"]],
+    ["print(`${#{z1: 'c', a: [1][0]}}`)", [`#{"a": 1, "z1": 'c'}`, "=> ()"]],
+    ["print(`${#{z1: 'c', a: true && false}}`)", [`#{"a": false, "z1": 'c'}`, "=> ()"]],
+    ["print(`${#{z1: 'c', a: 3 in 0..3}}`)", [`#{"a": false, "z1": c}`, "=> ()"]],
+    // `-` and a number are one literal only where an operand may begin (not after `switch`
+    // or `break`).
+    ["switch -3.to_octal() { _ => 1 }", ["!! ErrorFunctionNotFound"]],
+    ["loop { break -5.abs() }", ["=> -5"]],
+    ["let f = |x| -5.abs(); f.call(1)", ["=> 5"]],
+    // A case guarded by the literal `false` is dropped by the optimiser (after the parse-time
+    // checks).
+    ["switch 2 { 2 if false => 1, 1..=7 => 2, _ => 3 }", ["=> 2"]],
+    ["switch 2 { 1..=7 if false => 2, 2 => 5, _ => 3 }", ["!! WrongSwitchIntegerCase"]],
+    // Type names in errors: iterators are "range", a range used as a map index its Rust type.
+    ['try { "hello".chars()[4] } catch (e) { print(e.type) }', ["range [i64]", "=> ()"]],
+    [
+      "try { #{}[2..=3] } catch (e) { print(e.actual) }",
+      ["core::ops::range::RangeInclusive<i64>", "=> ()"],
+    ],
+    [
+      'try { parse_float(" ") } catch (e) { print(e.message) }',
+      ["Error parsing floating-point number ' ': cannot parse float from empty string", "=> ()"],
+    ],
+    // The optimiser drops `&&`/`||` operands that cannot change the result.
+    ["let x = 5; x && true", ["=> 5"]],
+    ["let x = 5; false || x", ["=> 5"]],
+    ["let x = 5; x && false", ["=> false"]],
+    ['print("a") && false', ["a", "!! ErrorMismatchDataType"]],
+    // `print`, `call` and the other keyword functions can only be called.
+    ["print[0]", ["!! Reserved"]],
+    ['print"a"', ["!! Reserved"]],
+    ["is_shared", ["!! Reserved"]],
   ])("%s", (src, expected) => {
     expect(outcome(src)).toEqual(expected);
   });

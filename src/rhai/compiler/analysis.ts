@@ -1,7 +1,7 @@
 // Questions about the tree the compiler asks before it compiles a node: whether it has
 // effects, is made of literals, is a place, may jump out of a loop, calls `eval`.
 
-import type { Node } from "../ast.js";
+import type { Node, NodeOf } from "../ast.js";
 
 /** Whether evaluating a node has no effect but its value: variables, literals, blocks of them. */
 export function isPure(n: Node): boolean {
@@ -22,6 +22,18 @@ export function isPure(n: Node): boolean {
   }
 }
 
+/**
+ * Whether an `if` has nothing in either branch (`{}`, or an `else if` of the same kind whose
+ * condition has no effects), which the reference's optimiser reduces to its condition.
+ */
+export function isHollowIf(n: NodeOf<"If">): boolean {
+  if (n.then.type !== "Block" || n.then.body.length > 0) return false;
+  const other = n.else;
+  if (other === undefined) return true;
+  if (other.type === "Block") return other.body.length === 0;
+  return other.type === "If" && isPure(other.cond) && isHollowIf(other);
+}
+
 /** Whether a node is made of literals only (what the reference's optimiser folds). */
 export function isConstant(n: Node): boolean {
   switch (n.type) {
@@ -30,11 +42,28 @@ export function isConstant(n: Node): boolean {
     case "Unary":
       return isConstant(n.arg);
     case "Binary":
+      // `in` is a call of `contains`, which the optimiser does not run.
+      return n.op !== "in" && n.op !== "!in" && isConstant(n.left) && isConstant(n.right);
+    case "And":
+    case "Or":
+    case "Coalesce":
       return isConstant(n.left) && isConstant(n.right);
     case "Array":
       return n.items.every(isConstant);
     case "MapLit":
       return n.entries.every(([, v]) => isConstant(v));
+    case "Index":
+      return isConstant(n.target) && isConstant(n.index);
+    case "Prop":
+      return n.target.type === "MapLit" && isConstant(n.target);
+    case "Interp":
+      return n.parts.every(isConstant);
+    case "Block":
+      return n.body.every(isConstant);
+    case "If":
+      return (
+        isConstant(n.cond) && isConstant(n.then) && (n.else === undefined || isConstant(n.else))
+      );
     default:
       return false;
   }

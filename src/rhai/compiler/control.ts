@@ -22,7 +22,7 @@ import {
   RETURN,
 } from "../runtime/index.js";
 import { Blob, char, type Int, Range, typeName, u8, type Value } from "../value.js";
-import { hasLoopJump, isRefNode } from "./analysis.js";
+import { hasLoopJump, isHollowIf, isRefNode } from "./analysis.js";
 import { type Compiling, MAX_SAFE, mismatch } from "./context.js";
 
 export function bool(e: Eval, pos: Position): (f: Frame) => boolean {
@@ -61,6 +61,15 @@ function loopExit(c: Compiling, inCtl: boolean): (r: Value) => { value: Value } 
 }
 
 export function ifExpr(c: Compiling, n: NodeOf<"If">, inCtl = false): Eval {
+  if (isHollowIf(n)) {
+    // The reference's optimiser turns `if c {} else {}` into `c`: the condition runs for
+    // its effects and is not required to be a boolean.
+    const only = c.expr(n.cond);
+    return (f) => {
+      only(f);
+      return undefined;
+    };
+  }
   const cond = bool(c.expr(n.cond), n.cond.position);
   const then = inCtl ? c.ctl(n.then) : c.expr(n.then);
   const otherwise = n.else ? (inCtl ? c.ctl(n.else) : c.expr(n.else)) : undefined;

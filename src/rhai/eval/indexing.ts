@@ -4,7 +4,7 @@
 
 import { boundsError, type Position, RhaiRuntimeError, typeMismatch } from "../errors.js";
 import * as int from "../int.js";
-import { Blob, Char, char, type Int, Range, typeName, type Value } from "../value.js";
+import { Blob, Char, char, type Int, Range, typeName, typeOf, type Value } from "../value.js";
 import { nativeCtx } from "./calls.js";
 import type { EvalContext } from "./context.js";
 import { display } from "./display.js";
@@ -40,7 +40,7 @@ export function indexGet(
       return v;
     }
     if (i instanceof Char) return c.get(i.value);
-    throw typeMismatch("string", typeName(i)).at(at);
+    throw typeMismatch("string", indexTypeName(i)).at(at);
   }
   if (typeof c === "string") {
     if (typeof i === "number" || typeof i === "bigint") {
@@ -168,7 +168,7 @@ export function indexSet(
       c.set(i.value, v);
       return c;
     }
-    throw typeMismatch("string", typeName(i)).at(at);
+    throw typeMismatch("string", indexTypeName(i)).at(at);
   }
   if (typeof c === "string") {
     const chars = [...c];
@@ -261,6 +261,7 @@ function indexTypeName(i: Value): string {
 
 /** ErrorIndexingType: no indexer for this container and index type. */
 function indexingError(c: Value, i: Value, pos: Position): RhaiRuntimeError {
-  const what = `${typeName(c)} [${typeName(i)}]`;
+  // The reference names its iterators (`chars()`, stepped ranges) "range" here too.
+  const what = `${typeOf(c)} [${typeName(i)}]`;
   return new RhaiRuntimeError("ErrorIndexingType", what, pos, undefined, undefined, { type: what });
 }

@@ -212,11 +212,14 @@ export const mathPackage: Package = (lib) => {
     ["string"],
     (_ctx, [s]) => {
       const text = str(s);
-      const v = parseFloatStrict(text.trim());
-      if (v === null)
-        throw arithmeticError(
-          `Error parsing floating-point number '${text}': invalid float literal`,
-        );
+      const trimmed = text.trim();
+      const v = parseFloatStrict(trimmed);
+      if (v === null) {
+        // Rust's own two messages: nothing to parse, or not a number.
+        const why =
+          trimmed === "" ? "cannot parse float from empty string" : "invalid float literal";
+        throw arithmeticError(`Error parsing floating-point number '${text}': ${why}`);
+      }
       return f(v);
     },
     { ...pure, doc: 'Parses a floating-point number; `parse_float("1.5")`.' },

@@ -13,10 +13,16 @@ export abstract class ParserBase {
   protected i = 0;
   protected ctx: FnContext;
   protected readonly functions: FnDef[] = [];
+  /**
+   * The reference's nesting level: each parsing step that the reference counts raises it by
+   * one for what it parses inside, and a step restores it when done (`up`, `nested`).
+   */
   protected depth = 0;
-  /** A `-` here is an operator even against a number (the token after a case's `=>`). */
-  protected noMergeAt: Position = { line: 0, column: 0 };
+  /** The level limit in force: the script's, or inside a `fn` the functions' one. */
+  protected depthLimit: number;
   protected anonCount = 0;
+  /** In a switch case's value: a `|` ends the expression and cannot begin one. */
+  protected pipeStops = false;
   protected readonly fnKeys = new Set<string>();
 
   constructor(
@@ -26,6 +32,7 @@ export abstract class ParserBase {
   ) {
     this.ctx = newContext(undefined, false, false);
     this.root = this.ctx;
+    this.depthLimit = opt.maxExprDepth;
   }
 
   protected readonly root: FnContext;
@@ -73,16 +80,24 @@ export abstract class ParserBase {
     throw perr("VariableExpected", `Expecting name of a variable ${what}`, posOf(t));
   }
 
-  protected enter(pos: Position): void {
-    this.depth++;
-    const max = this.ctx.isFunction ? this.opt.maxFunctionExprDepth : this.opt.maxExprDepth;
-    if (max > 0 && this.depth > max) {
+  /** One level deeper for the rest of the current step (the caller restores `depth`). */
+  protected up(pos: Position): void {
+    const max = this.depthLimit;
+    if (max > 0 && this.depth >= max) {
       throw perr("ExprTooDeep", "Expression exceeds maximum complexity", pos);
     }
+    this.depth++;
   }
 
-  protected leave(): void {
-    this.depth--;
+  /** Runs `parse` one level deeper, then restores the level. */
+  protected nested<T>(pos: Position, parse: () => T): T {
+    const saved = this.depth;
+    this.up(pos);
+    try {
+      return parse();
+    } finally {
+      this.depth = saved;
+    }
   }
 
   protected declare(name: string, constant: boolean, pos: Position): VarDecl {

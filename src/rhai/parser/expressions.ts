@@ -5,7 +5,12 @@
 import type { Node } from "../ast.js";
 import { type Position, RhaiParseError } from "../errors.js";
 import { neg } from "../int.js";
-import { BINARY_PRECEDENCE, RESERVED_SYMBOLS, type Token } from "../lexer/index.js";
+import {
+  BINARY_PRECEDENCE,
+  KEYWORD_FUNCTIONS,
+  RESERVED_SYMBOLS,
+  type Token,
+} from "../lexer/index.js";
 import { utf8Length } from "../ops.js";
 import { Char, char, Float, type Value } from "../value.js";
 import { ParserBase } from "./base.js";
@@ -19,14 +24,66 @@ import {
   posOf,
 } from "./support.js";
 
+/** The tokens after which the reference's lexer joins `-` and a number into one literal. */
+const MERGE_AFTER: ReadonlySet<string> = new Set([
+  ";",
+  ":",
+  ",",
+  "??",
+  "..",
+  "..=",
+  "{",
+  "(",
+  "[",
+  "?[",
+  "+",
+  "+=",
+  "-",
+  "-=",
+  "*",
+  "*=",
+  "/",
+  "/=",
+  "%",
+  "%=",
+  "**",
+  "**=",
+  "<<",
+  "<<=",
+  ">>",
+  ">>=",
+  "=",
+  "==",
+  "!=",
+  "<",
+  ">",
+  "<=",
+  ">=",
+  "!",
+  "|",
+  "|=",
+  "&",
+  "&=",
+  "&&",
+  "||",
+  "^",
+  "^=",
+  "if",
+  "while",
+  "until",
+  "in",
+  "return",
+  "throw",
+]);
+
 export abstract class ExpressionParser extends ParserBase {
   expr(): Node {
-    const t = this.tok;
-    this.enter(posOf(t));
+    const saved = this.depth;
+    this.up(posOf(this.tok));
     try {
       return this.binary(0, this.unary());
     } finally {
-      this.leave();
+      this.depth = saved;
     }
   }
 
@@ -34,6 +91,7 @@ export abstract class ExpressionParser extends ParserBase {
   protected binaryOp(): string | undefined {
     const t = this.tok;
     if (t.kind === "symbol") {
+      if (this.pipeStops && t.text === "|") return undefined;
       if (t.text === "!" && this.isKw("in", this.peekTok())) return "!in";
       return BINARY_PRECEDENCE[t.text] !== undefined ? t.text : undefined;
     }
@@ -47,51 +105,59 @@ export abstract class ExpressionParser extends ParserBase {
     return undefined;
   }
 
-  protected binary(minPrec: number, lhs: Node): Node {
+  /**
+   * The operators after `lhs` that bind tighter than `parentPrec` (or as tight, for the
+   * right-binding `**`). Shaped as the reference's loop, for its level count: each operator
+   * applied raises the level for the operators after it, and a tighter operator on the
+   * right is parsed one level deeper.
+   */
+  protected binary(parentPrec: number, lhs: Node): Node {
+    const saved = this.depth;
     let left = lhs;
-    let levels = 0;
+    let levelPos = lhs.position;
     try {
       for (;;) {
         const op = this.binaryOp();
         if (op === undefined) return left;
         const prec = BINARY_PRECEDENCE[op] as number;
-        if (prec < minPrec) return left;
+        const bindRight = op === "**";
+        if (prec < parentPrec || (prec === parentPrec && !bindRight)) return left;
         const opTok = this.nextTok();
         if (op === "!in") this.nextTok();
-        this.enter(posOf(opTok));
-        levels++;
+        let right: Node;
         if ((op === ".." || op === "..=") && !this.startsExpression()) {
           // An open-ended range `a..` runs to the end.
-          left = this.makeBinary(
-            op,
-            left,
-            { type: "Const", value: I64_MAX, position: posOf(opTok) },
-            posOf(opTok),
-          );
-          continue;
-        }
-        let right = this.unary();
-        for (;;) {
+          right = { type: "Const", value: I64_MAX, position: posOf(opTok) };
+        } else {
+          right = this.unary();
           const next = this.binaryOp();
-          if (next === undefined) break;
-          const nprec = BINARY_PRECEDENCE[next] as number;
-          if (nprec > prec || (next === "**" && op === "**" && nprec === prec)) {
-            right = this.binary(nprec, right);
-          } else break;
+          if (next !== undefined) {
+            const nprec = BINARY_PRECEDENCE[next] as number;
+            if (nprec > prec || (nprec === prec && bindRight)) {
+              const rhs = right;
+              right = this.nested(levelPos, () => this.binary(prec, rhs));
+            }
+          }
         }
+        this.up(levelPos);
+        levelPos = posOf(opTok);
         left = this.makeBinary(op, left, right, posOf(opTok));
       }
     } finally {
-      this.depth -= levels;
+      this.depth = saved;
     }
   }
 
   protected makeBinary(op: string, left: Node, right: Node, position: Position): Node {
     switch (op) {
       case "&&":
-        return { type: "And", left: ensureBool(left), right: ensureBool(right), position };
+        ensureBool(left);
+        ensureBool(right);
+        return logical("And", left, right, position);
       case "||":
-        return { type: "Or", left: ensureBool(left), right: ensureBool(right), position };
+        ensureBool(left);
+        ensureBool(right);
+        return logical("Or", left, right, position);
       case "??":
         return { type: "Coalesce", left, right, position };
       default:
@@ -108,36 +174,35 @@ export abstract class ExpressionParser extends ParserBase {
 
   protected unary(): Node {
     const t = this.tok;
+    if (this.pipeStops && t.kind === "symbol" && t.text === "|") {
+      throw badInput("Unexpected '|'", posOf(t));
+    }
     if (t.kind === "symbol" && (t.text === ".." || t.text === "..=")) {
-      // `..b`, `..=b`, `..`: a range from the start.
-      this.nextTok();
-      const pos = posOf(t);
-      const zero: Node = { type: "Const", value: 0, position: pos };
-      if (!this.startsExpression()) {
-        return this.makeBinary(t.text, zero, { type: "Const", value: I64_MAX, position: pos }, pos);
-      }
-      this.enter(pos);
-      try {
-        return this.makeBinary(t.text, zero, this.binary(141, this.unary()), pos);
-      } finally {
-        this.leave();
-      }
+      // `..b`, `..=b`, `..`: a range from the start, read as `0..b` by the operator loop
+      // (the `..` is left for it).
+      return { type: "Const", value: 0, position: posOf(t) };
     }
     if (t.kind === "symbol" && (t.text === "-" || t.text === "+" || t.text === "!")) {
       this.nextTok();
-      this.enter(posOf(t));
+      const saved = this.depth;
       try {
         const n = this.tok;
         // The reference lexes a `-` written right against a number as part of the literal,
-        // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result.
-        // Nor one right after a `}` (a statement after a block or a function).
+        // so `-5.abs()` is 5; with a space, `- 5.abs()` negates the call's result. It does so
+        // only where an operand may begin: at the start, or after a token of MERGE_AFTER
+        // (not after `}`, `)`, `=>`, `switch`, a name...).
         const before = this.i >= 2 ? this.toks[this.i - 2] : undefined;
-        const afterBrace = before?.kind === "symbol" && before.text === "}";
         const adjacent =
           n.line === t.line &&
           n.column === t.column + 1 &&
-          !afterBrace &&
-          !(t.line === this.noMergeAt.line && t.column === this.noMergeAt.column);
+          (before === undefined ||
+            ((before.kind === "symbol" || before.kind === "keyword") &&
+              MERGE_AFTER.has(before.text)));
+        // A `-` joined to its number is one literal token there, not an operator with its
+        // level.
+        if (!(adjacent && t.text === "-" && (n.kind === "int" || n.kind === "float"))) {
+          this.up(posOf(t));
+        }
         if (t.text === "-" && n.kind === "int" && (adjacent || !this.postfixFollows(1))) {
           this.nextTok();
           const value = n.overflow ? -(2n ** 63n) : (neg(n.int as number) ?? 0);
@@ -156,7 +221,7 @@ export abstract class ExpressionParser extends ParserBase {
         const arg = this.unary();
         return { type: "Unary", op: t.text as "-" | "+" | "!", arg, position: posOf(t) };
       } finally {
-        this.leave();
+        this.depth = saved;
       }
     }
     return this.postfix(this.primary());
@@ -199,7 +264,7 @@ export abstract class ExpressionParser extends ParserBase {
         return { type: "Const", value: char(t.text), position: pos };
       case "interp":
         this.nextTok();
-        return this.interpolated(t);
+        return this.nested(pos, () => this.interpolated(t));
       case "ident":
         return this.identExpr();
       case "reserved":
@@ -222,19 +287,19 @@ export abstract class ExpressionParser extends ParserBase {
           this.nextTok();
           return { type: "Const", value: undefined, position: pos };
         }
-        const e = this.expr();
+        const e = this.nested(pos, () => this.expr());
         this.expectSym(")", "for a matching ( in this expression");
         return e;
       }
       case "[":
-        return this.arrayLit();
+        return this.nested(pos, () => this.arrayLit());
       case "#{":
-        return this.mapLit();
+        return this.nested(pos, () => this.mapLit());
       case "{":
         if (!this.opt.allowStatementExpression) {
           throw badInput("Statement blocks are not allowed as expressions", pos);
         }
-        return this.block();
+        return this.nested(pos, () => this.block());
       case "|":
       case "||":
         return this.closure();
@@ -282,9 +347,12 @@ export abstract class ExpressionParser extends ParserBase {
     const savedI = this.i;
     this.toks = tokens;
     this.i = 0;
+    const saved = this.depth;
     try {
       const body: Node[] = [];
       const pos = posOf(this.tok);
+      // Each `${...}` is a block to the reference, one level deeper.
+      this.up(pos);
       while (this.tok.kind !== "eof") {
         if (this.isSym(";")) {
           this.nextTok();
@@ -299,6 +367,7 @@ export abstract class ExpressionParser extends ParserBase {
     } finally {
       this.toks = savedToks;
       this.i = savedI;
+      this.depth = saved;
     }
   }
 
@@ -311,7 +380,7 @@ export abstract class ExpressionParser extends ParserBase {
           "]",
         ]);
       }
-      items.push(this.expr());
+      items.push(this.nested(posOf(open), () => this.expr()));
       if (this.isSym(",")) this.nextTok();
       else if (!this.isSym("]")) {
         throw perr(
@@ -364,7 +433,7 @@ export abstract class ExpressionParser extends ParserBase {
       }
       seen.add(key);
       this.expectSym(":", "to follow the property name in this object map literal");
-      entries.push([key, this.expr()]);
+      entries.push([key, this.nested(posOf(open), () => this.expr())]);
       if (this.isSym(",")) this.nextTok();
       else if (!this.isSym("}")) {
         throw perr(
@@ -400,12 +469,12 @@ export abstract class ExpressionParser extends ParserBase {
       case "if":
         if (!this.opt.allowIfExpression)
           throw badInput("'if' is not allowed as an expression", pos);
-        return this.ifExpr();
+        return this.nested(pos, () => this.ifExpr());
       case "switch":
         if (!this.opt.allowSwitchExpression) {
           throw badInput("'switch' is not allowed as an expression", pos);
         }
-        return this.switchExpr();
+        return this.nested(pos, () => this.switchExpr());
       case "while":
       case "loop":
       case "do":
@@ -413,7 +482,7 @@ export abstract class ExpressionParser extends ParserBase {
         if (!this.opt.allowLoopExpressions) {
           throw badInput("Loops are not allowed as expressions", pos);
         }
-        return this.loopStmt();
+        return this.nested(pos, () => this.loopStmt());
       case "global": {
         this.nextTok();
         this.expectSym("::", "after 'global'");
@@ -442,6 +511,15 @@ export abstract class ExpressionParser extends ParserBase {
       this.ctx.usesThis = true;
       return { type: "This", position: pos };
     }
+    // The language's own functions (`print`, `call`...) are reserved words there: only a
+    // call may name them.
+    if (
+      KEYWORD_FUNCTIONS.has(name) &&
+      !this.isSym("(") &&
+      !(this.isSym("!") && this.isSym("(", this.peekTok()))
+    ) {
+      throw this.reserved(t);
+    }
     // Namespaced name: `module::name` or `module::fn(...)`.
     if (this.isSym("::")) {
       const path: string[] = [name];
@@ -455,20 +533,20 @@ export abstract class ExpressionParser extends ParserBase {
         throw perr("ModuleUndefined", `Undefined module: ${path[0]}`, pos, [path[0]]);
       }
       if (this.isSym("(")) {
-        const args = this.callArgs();
+        const args = this.callArgs(pos);
         if (last === "eval") this.ctx.usesEval = true;
         return { type: "Call", name: last, args, capture: false, namespace, position: pos };
       }
       return { type: "Var", name: `${namespace}::${last}`, decl: undefined, position: pos };
     }
     if (this.isSym("(")) {
-      const args = this.callArgs();
+      const args = this.callArgs(pos);
       if (name === "eval") this.ctx.usesEval = true;
       return { type: "Call", name, args, capture: false, position: pos };
     }
     if (this.isSym("!") && this.isSym("(", this.peekTok())) {
       this.nextTok();
-      const args = this.callArgs();
+      const args = this.callArgs(pos);
       if (name === "eval") this.ctx.usesEval = true;
       return { type: "Call", name, args, capture: true, position: pos };
     }
@@ -486,30 +564,49 @@ export abstract class ExpressionParser extends ParserBase {
     return this.root.imports.includes(name);
   }
 
-  protected callArgs(): Node[] {
+  /** A call's arguments; with any, they are one level deeper (`pos`: the function's name). */
+  protected callArgs(pos: Position): Node[] {
     this.expectSym("(", "to start the arguments");
     const args: Node[] = [];
-    while (!this.isSym(")")) {
-      if (this.tok.kind === "eof") {
-        throw perr("MissingToken", "Expecting ')' to close the arguments list", posOf(this.tok), [
-          ")",
-        ]);
+    if (this.isSym(")")) {
+      this.nextTok();
+      return args;
+    }
+    const saved = this.depth;
+    this.up(pos);
+    try {
+      while (!this.isSym(")")) {
+        if (this.tok.kind === "eof") {
+          throw perr("MissingToken", "Expecting ')' to close the arguments list", posOf(this.tok), [
+            ")",
+          ]);
+        }
+        args.push(this.expr());
+        if (this.isSym(",")) this.nextTok();
+        else if (!this.isSym(")")) {
+          throw perr("MissingToken", "Expecting ',' to separate the arguments", posOf(this.tok), [
+            ",",
+          ]);
+        }
       }
-      args.push(this.expr());
-      if (this.isSym(",")) this.nextTok();
-      else if (!this.isSym(")")) {
-        throw perr("MissingToken", "Expecting ',' to separate the arguments", posOf(this.tok), [
-          ",",
-        ]);
-      }
+    } finally {
+      this.depth = saved;
     }
     this.nextTok();
     return args;
   }
 
+  /**
+   * The chain after a primary: properties, method calls and indexing. Levels as the
+   * reference counts them: each `.` nests the rest of the chain one level deeper; a run of
+   * indexes `[i][j]` goes one level deeper per index, and each index expression one more,
+   * until the run ends.
+   */
   protected postfix(base: Node): Node {
     let e = base;
-    let levels = 0;
+    const saved = this.depth;
+    // The level before the current run of indexes (-1: not in one).
+    let runStart = -1;
     // After `?.` or `?[`, the rest of the chain also stops at `()`.
     let chainSafe = false;
     try {
@@ -517,6 +614,10 @@ export abstract class ExpressionParser extends ParserBase {
         const t = this.tok;
         if (t.kind !== "symbol") return e;
         if (t.text === "." || t.text === "?.") {
+          if (runStart >= 0) {
+            this.depth = runStart;
+            runStart = -1;
+          }
           this.nextTok();
           const safe: boolean = t.text === "?." || chainSafe;
           chainSafe = safe;
@@ -525,9 +626,10 @@ export abstract class ExpressionParser extends ParserBase {
             if (nameTok.kind === "reserved") throw this.reserved(nameTok);
             throw perr("PropertyExpected", "Expecting name of a property", posOf(nameTok));
           }
+          this.up(posOf(t));
           this.nextTok();
           if (this.isSym("(")) {
-            const args = this.callArgs();
+            const args = this.callArgs(posOf(nameTok));
             e = {
               type: "Method",
               target: e,
@@ -545,26 +647,24 @@ export abstract class ExpressionParser extends ParserBase {
           } else {
             e = { type: "Prop", target: e, name: nameTok.text, safe, position: posOf(nameTok) };
           }
-          this.enter(posOf(t));
-          levels++;
           continue;
         }
         if (t.text === "[" || t.text === "?[") {
           this.nextTok();
-          const index = this.expr();
+          if (runStart < 0) runStart = this.depth;
+          this.up(posOf(t));
+          const index = this.nested(posOf(t), () => this.expr());
           this.expectSym("]", "to close the index expression");
           this.checkIndex(e, index);
           const safe: boolean = t.text === "?[" || chainSafe;
           chainSafe = safe;
           e = { type: "Index", target: e, index, safe, position: posOf(t) };
-          this.enter(posOf(t));
-          levels++;
           continue;
         }
         return e;
       }
     } finally {
-      this.depth -= levels;
+      this.depth = saved;
     }
   }
 
@@ -608,4 +708,21 @@ export abstract class ExpressionParser extends ParserBase {
       bad("Array access expects integer index, not a boolean");
     }
   }
+}
+
+/**
+ * `&&` and `||` as the reference's optimiser leaves them: an operand that cannot change the
+ * result (`x && true`, `false || x`) is dropped and the other stands alone, with no boolean
+ * check; one that decides it (`x && false`) replaces an operand without effects.
+ */
+function logical(type: "And" | "Or", left: Node, right: Node, position: Position): Node {
+  const neutral = type === "And";
+  const isLit = (n: Node, b: boolean) => n.type === "Const" && n.value === b;
+  const plain = (n: Node) => n.type === "Const" || n.type === "Var";
+  if (isLit(right, neutral)) return left;
+  if (isLit(left, neutral)) return right;
+  if ((isLit(right, !neutral) && plain(left)) || (isLit(left, !neutral) && plain(right))) {
+    return { type: "Const", value: !neutral, position };
+  }
+  return { type, left, right, position };
 }

@@ -14,6 +14,9 @@ export abstract class FunctionParser extends ExpressionParser {
     this.nextTok();
     const outer = this.ctx;
     const savedDepth = this.depth;
+    // A closure's body is parsed afresh: a switch case's `|` rule does not reach it.
+    const savedStops = this.pipeStops;
+    this.pipeStops = false;
     this.ctx = newContext(outer, true, true);
     this.ctx.loopDepth = 0;
     const params: VarDecl[] = [];
@@ -56,9 +59,12 @@ export abstract class FunctionParser extends ExpressionParser {
     }
     let body: Node;
     try {
+      // The body is one level below the closure, under the limit of the code around it.
+      this.up(pos);
       body = this.statement(false);
     } finally {
       this.depth = savedDepth;
+      this.pipeStops = savedStops;
     }
     const ctx = this.ctx;
     this.ctx = outer;
@@ -107,8 +113,12 @@ export abstract class FunctionParser extends ExpressionParser {
     if (KEYWORD_FUNCTIONS.has(nameTok.text)) throw this.reserved(nameTok);
     const saved = this.ctx;
     const savedDepth = this.depth;
+    const savedLimit = this.depthLimit;
     this.ctx = newContext(undefined, false, true);
+    // A function starts from level 0 under the functions' own limit.
     this.depth = 0;
+    this.depthLimit = this.opt.maxFunctionExprDepth;
+    this.up(posOf(kw));
     const params: VarDecl[] = [];
     if (!this.isSym("(")) {
       throw perr(
@@ -160,6 +170,7 @@ export abstract class FunctionParser extends ExpressionParser {
     const usesEval = this.ctx.usesEval;
     this.ctx = saved;
     this.depth = savedDepth;
+    this.depthLimit = savedLimit;
     this.fnKeys.add(key);
     if (this.opt.maxFunctions > 0 && this.fnKeys.size > this.opt.maxFunctions) {
       throw perr("TooManyFunctions", "Too many functions", posOf(nameTok));

@@ -55,12 +55,14 @@ export abstract class StatementParser extends FunctionParser {
   }
 
   protected statement(topLevel: boolean): Node {
-    // A statement is one level of nesting, as in the reference's depth count.
-    this.enter(posOf(this.tok));
+    // A statement is one level of nesting, as in the reference's depth count (but not a bare
+    // `continue`, which parses nothing more).
+    const saved = this.depth;
+    if (!this.isKw("continue")) this.up(posOf(this.tok));
     try {
       return this.statementInner(topLevel);
     } finally {
-      this.leave();
+      this.depth = saved;
     }
   }
 
@@ -183,7 +185,7 @@ export abstract class StatementParser extends FunctionParser {
     let value: Node | undefined;
     if (this.isSym("=")) {
       this.nextTok();
-      value = this.expr();
+      value = this.nested(posOf(kw), () => this.expr());
     } else if (this.tok.kind === "reserved" && this.tok.text === "=") {
       throw this.reserved(this.tok);
     }
@@ -193,6 +195,11 @@ export abstract class StatementParser extends FunctionParser {
 
   protected block(): Node {
     const open = this.expectSym("{", "to start a statement block");
+    return this.nested(posOf(open), () => this.blockBody(posOf(open)));
+  }
+
+  /** The statements of a block up to its `}` (the `{` read). */
+  private blockBody(position: Position): Node {
     const mark = this.ctx.vars.length;
     const body: Node[] = [];
     for (;;) {
@@ -215,7 +222,7 @@ export abstract class StatementParser extends FunctionParser {
       this.terminator(stmt);
     }
     this.popVars(mark);
-    return { type: "Block", body, position: posOf(open) };
+    return { type: "Block", body, position };
   }
 
   /** Forgets the variables declared since `mark` (a captured one keeps its own record). */
@@ -225,6 +232,10 @@ export abstract class StatementParser extends FunctionParser {
 
   protected ifExpr(): Node {
     const kw = this.nextTok();
+    return this.nested(posOf(kw), () => this.ifRest(kw));
+  }
+
+  private ifRest(kw: Token): Node {
     const cond = this.condition();
     const then = this.block();
     let otherwise: Node | undefined;
@@ -236,6 +247,7 @@ export abstract class StatementParser extends FunctionParser {
   }
 
   protected condition(): Node {
+    this.notBlock();
     const e = this.expr();
     if (this.tok.kind === "symbol" && this.tok.text === "=") {
       throw badInput("Possibly a typo of '=='?", posOf(this.tok), "ImproperSymbol");
@@ -243,10 +255,19 @@ export abstract class StatementParser extends FunctionParser {
     return ensureBool(e);
   }
 
+  /** A condition or loop source cannot be a statement block (`if {x} {}`), as there. */
+  private notBlock(): void {
+    if (this.isSym("{")) {
+      throw perr("ExprExpected", "Expecting a boolean", posOf(this.tok), ["a boolean"]);
+    }
+  }
+
   protected loopStmt(): Node {
     const kw = this.nextTok();
     const pos = posOf(kw);
     if (!this.opt.allowLooping) throw badInput("Looping is not allowed", pos);
+    const saved = this.depth;
+    this.up(pos);
     this.ctx.loopDepth++;
     try {
       switch (kw.text) {
@@ -301,6 +322,7 @@ export abstract class StatementParser extends FunctionParser {
           }
           this.nextTok();
           this.ctx.loopDepth--;
+          this.notBlock();
           const iterable = ensureIterable(this.expr());
           this.ctx.loopDepth++;
           const mark = this.ctx.vars.length;
@@ -316,11 +338,16 @@ export abstract class StatementParser extends FunctionParser {
       }
     } finally {
       this.ctx.loopDepth--;
+      this.depth = saved;
     }
   }
 
   protected tryStmt(): Node {
     const kw = this.nextTok();
+    return this.nested(posOf(kw), () => this.tryRest(kw));
+  }
+
+  private tryRest(kw: Token): Node {
     const body = this.block();
     if (!this.isKw("catch")) {
       throw perr("MissingToken", "Expecting 'catch' after a 'try' block", posOf(this.tok), [
@@ -343,7 +370,7 @@ export abstract class StatementParser extends FunctionParser {
 
   protected importStmt(): Node {
     const kw = this.nextTok();
-    const path = this.expr();
+    const path = this.nested(posOf(kw), () => this.expr());
     let alias: VarDecl | undefined;
     if (this.isKw("as")) {
       this.nextTok();
@@ -356,7 +383,9 @@ export abstract class StatementParser extends FunctionParser {
 
   protected exportStmt(): Node {
     const kw = this.nextTok();
-    if (this.isKw("let") || this.isKw("const")) return this.letStmt(true);
+    if (this.isKw("let") || this.isKw("const")) {
+      return this.nested(posOf(kw), () => this.letStmt(true));
+    }
     const names: [string, string][] = [];
     for (;;) {
       const name = this.identifier("to export");

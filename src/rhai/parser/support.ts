@@ -105,6 +105,8 @@ export function literalKind(n: Node): string | undefined {
       return "an array";
     case "MapLit":
       return "an object map";
+    case "Interp":
+      return "a string";
     default:
       return undefined;
   }

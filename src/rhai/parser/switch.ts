@@ -3,22 +3,27 @@
 // compiled code looks up at run time.
 
 import type { Node, SwitchCase, SwitchRange } from "../ast.js";
-import { RhaiParseError } from "../errors.js";
+import { type Position, RhaiParseError } from "../errors.js";
 import { neg } from "../int.js";
 import { Char, Float, type Value } from "../value.js";
 import { StatementParser } from "./statements.js";
-import { badInput, perr, posOf, SELF_TERMINATED } from "./support.js";
+import { perr, posOf, SELF_TERMINATED } from "./support.js";
 
 /** The whole parser: the top of the chain (base, expressions, functions, statements, switch). */
 export class Parser extends StatementParser {
   protected switchExpr(): Node {
     const kw = this.nextTok();
-    const pos = posOf(kw);
+    return this.nested(posOf(kw), () => this.switchRest(posOf(kw)));
+  }
+
+  private switchRest(pos: Position): Node {
     const subject = this.expr();
     this.expectSym("{", "to start a switch block");
     const table = new Map<unknown, SwitchCase[]>();
     const ranges: SwitchRange[] = [];
     let def: Node | undefined;
+    let defPos = pos;
+    let rangeSeen = false;
     for (;;) {
       if (this.isSym("}")) {
         this.nextTok();
@@ -30,55 +35,20 @@ export class Parser extends StatementParser {
         ]);
       }
       if (def !== undefined) {
-        throw perr("WrongSwitchDefaultCase", "Default case must be the last", posOf(this.tok));
+        throw perr("WrongSwitchDefaultCase", "Default case must be the last", defPos);
       }
       const caseTok = this.tok;
       let isDefault = false;
-      const values: Value[] = [];
-      const rangeVals: { start: Value; end: Value; inclusive: boolean }[] = [];
+      const exprs: Node[] = [];
       if (caseTok.kind === "ident" && caseTok.text === "_") {
         this.nextTok();
         isDefault = true;
+        defPos = posOf(caseTok);
       } else {
         for (;;) {
-          this.enter(posOf(this.tok));
-          let e: Node;
-          const start = this.tok;
-          try {
-            e = this.binary(31, this.unary());
-          } catch (x) {
-            // A token that cannot start a case value at all: the reference asks for a literal.
-            if (
-              x instanceof RhaiParseError &&
-              x.code === "BadInput" &&
-              x.lexError === "UnexpectedInput" &&
-              x.position.line === start.line &&
-              x.position.column === start.column
-            ) {
-              throw perr("ExprExpected", "Expecting literal expression", posOf(start), ["literal"]);
-            }
-            throw x;
-          } finally {
-            this.leave();
-          }
-          // The reference wants the case's `=>` (or `if`, `|`) before it checks the value.
-          if (!this.isSym("=>") && !this.isSym("|") && !this.isKw("if")) {
-            throw perr("MissingToken", "Expecting '=>' in this switch case", posOf(this.tok), [
-              "=>",
-              "in this switch case",
-            ]);
-          }
-          const c = this.constValue(e);
-          if (c === NOT_CONST) {
-            throw perr("ExprExpected", "Expecting a constant", e.position, ["a constant"]);
-          }
-          if (c instanceof RangeValue) rangeVals.push(c);
-          else values.push(c);
-          if (this.isSym("|")) {
-            this.nextTok();
-            continue;
-          }
-          break;
+          exprs.push(this.caseExpr());
+          if (!this.isSym("|")) break;
+          this.nextTok();
         }
       }
       let condition: Node | undefined;
@@ -91,32 +61,43 @@ export class Parser extends StatementParser {
           );
         }
         this.nextTok();
-        condition = this.expr();
+        condition = this.condition();
       }
       this.expectSym("=>", "in this switch case");
       const body = this.switchBody();
       if (isDefault) def = body;
       else {
+        // As the reference, the case values are checked once the case is read, in order.
         const kase: SwitchCase = { condition, body };
-        for (const v of values) {
-          if (
-            (typeof v === "number" || typeof v === "bigint" || v instanceof Float) &&
-            ranges.length > 0
-          ) {
+        // The optimiser drops a case whose guard is the literal `false` (after these checks).
+        const dropped = condition?.type === "Const" && condition.value === false;
+        for (const e of exprs) {
+          const v = this.constValue(e);
+          if (v === NOT_CONST) {
+            throw perr("ExprExpected", "Expecting a literal", e.position, ["a literal"]);
+          }
+          if (v instanceof RangeValue) {
+            // An empty range (2..=0) never matches and does not count as a range case.
+            if (!isEmptyRange(v)) {
+              rangeSeen = true;
+              if (!dropped) ranges.push({ ...v, case: kase });
+            }
+            continue;
+          }
+          if ((typeof v === "number" || typeof v === "bigint" || v instanceof Float) && rangeSeen) {
             throw perr(
               "WrongSwitchIntegerCase",
               "Numeric switch case cannot follow a range case",
-              posOf(caseTok),
+              e.position,
             );
           }
+          if (dropped) continue;
           const key = switchKey(v);
           const list = table.get(key);
           // A repeated case is allowed; the first one that matches wins (as the reference).
           if (list === undefined) table.set(key, [kase]);
           else list.push(kase);
         }
-        // An empty range (2..=0) never matches and does not count as a range case.
-        for (const r of rangeVals) if (!isEmptyRange(r)) ranges.push({ ...r, case: kase });
       }
       if (this.isSym(",")) {
         this.nextTok();
@@ -124,7 +105,11 @@ export class Parser extends StatementParser {
       }
       if (this.isSym("}")) continue;
       // A case body that ends with a block (`if`, a loop, `switch`, `try`) needs no comma.
-      if (SELF_TERMINATED.has(body.type)) continue;
+      if (
+        SELF_TERMINATED.has(body.type) &&
+        !(body.type === "Block" && body.body[0]?.type === "Let")
+      )
+        continue;
       throw perr(
         "MissingToken",
         "Expecting ',' to separate the cases of this switch block",
@@ -135,21 +120,61 @@ export class Parser extends StatementParser {
     return { type: "Switch", subject, table, ranges, default: def, position: pos };
   }
 
-  /** A case body is a statement: an expression, a block, an assignment, `break`... */
-  protected switchBody(): Node {
-    // The reference's lexer does not join a `-` right after `=>` to the number after it.
-    this.noMergeAt = posOf(this.tok);
-    if (this.isSym("{")) return this.block();
-    const t = this.tok;
-    if (t.kind === "keyword" && (t.text === "let" || t.text === "const" || t.text === "fn")) {
-      throw badInput(`'${t.text}' is not allowed in a switch case`, posOf(t));
+  /**
+   * One value of a case, up to a `|`. The reference parses it as an expression that stops
+   * at any `|` (one cannot start a closure there), and reports any error in it as a missing
+   * literal.
+   */
+  private caseExpr(): Node {
+    const saved = this.depth;
+    const savedStop = this.pipeStops;
+    this.pipeStops = true;
+    try {
+      this.up(posOf(this.tok));
+      return this.binary(0, this.unary());
+    } catch (x) {
+      if (!(x instanceof RhaiParseError)) throw x;
+      throw perr("ExprExpected", "Expecting a literal", x.position, ["literal"]);
+    } finally {
+      this.depth = saved;
+      this.pipeStops = savedStop;
     }
-    return this.statement(false);
+  }
+
+  /**
+   * A case body is a statement: an expression, a block, an assignment, `break`, even a `let`
+   * (then in a block of its own, so the variable ends with the case).
+   */
+  protected switchBody(): Node {
+    const mark = this.ctx.vars.length;
+    const stmt = this.statement(false);
+    if (stmt.type !== "Let") return stmt;
+    this.popVars(mark);
+    return { type: "Block", body: [stmt], position: stmt.position };
   }
 
   /** The value of a constant expression (literals, ranges of literals, negation). */
   protected constValue(e: Node): Value | RangeValue | typeof NOT_CONST {
     if (e.type === "Const") return e.value;
+    // Array and map literals of literals are case values too, matched by their contents.
+    if (e.type === "Array") {
+      const items: Value[] = [];
+      for (const item of e.items) {
+        const v = this.constValue(item);
+        if (v === NOT_CONST || v instanceof RangeValue) return NOT_CONST;
+        items.push(v);
+      }
+      return items;
+    }
+    if (e.type === "MapLit") {
+      const map = new Map<string, Value>();
+      for (const [k, item] of e.entries) {
+        const v = this.constValue(item);
+        if (v === NOT_CONST || v instanceof RangeValue) return NOT_CONST;
+        map.set(k, v);
+      }
+      return map;
+    }
     if (e.type === "Binary" && (e.op === ".." || e.op === "..=")) {
       const a = this.constValue(e.left);
       const b = this.constValue(e.right);
@@ -188,8 +213,29 @@ class RangeValue {
 
 /** The key under which a switch case value is stored (and looked up at run time). */
 export function switchKey(v: Value): unknown {
+  if (Array.isArray(v) || v instanceof Map) return `\u0000x${contentKey(v)}`;
   if (v instanceof Float) return `\u0000f${v.value}`;
   if (v instanceof Char) return `\u0000c${v.value}`;
   if (typeof v === "string") return `\u0000s${v}`;
   return v;
+}
+
+/**
+ * A string that two values share when they are equal item by item and of the same types
+ * (map keys in order), for arrays and maps as switch cases. Values no literal can hold get
+ * a key no case has.
+ */
+function contentKey(v: Value): string {
+  if (typeof v === "number" || typeof v === "bigint") return `i${v};`;
+  if (typeof v === "boolean") return v ? "T" : "F";
+  if (v === undefined) return "U";
+  if (typeof v === "string") return `s${v.length}:${v}`;
+  if (v instanceof Float) return `f${v.value};`;
+  if (v instanceof Char) return `c${v.value.length}:${v.value}`;
+  if (Array.isArray(v)) return `a${v.length}[${v.map(contentKey).join("")}]`;
+  if (v instanceof Map) {
+    const keys = [...v.keys()].sort();
+    return `m${v.size}{${keys.map((k) => `${k.length}:${k}${contentKey(v.get(k))}`).join("")}}`;
+  }
+  return "\u0001";
 }
