@@ -16,6 +16,8 @@ import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers
 import { httpCall, type RunningSupervisor, startSupervisor } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
+/** What is pushed (flow.event, events.activity) may wait on a busy machine. */
+const LIVE = { timeout: 10_000 };
 const ns = uniqueNamespace("console-flows");
 const signer = generateKeyPair();
 
@@ -133,7 +135,7 @@ test("the Flows page draws a flow's graph and follows its nodes live", async () 
   expect(await rowNodes.textContent()).toBe("0/4 finished · 4 pending");
   expect(await page.isHidden("#flow-detail")).toBe(true);
   await row.click();
-  await expect.poll(() => page.url()).toMatch(new RegExp(`#/flows/${flow.id}$`));
+  await expect.poll(() => page.url(), LIVE).toMatch(new RegExp(`#/flows/${flow.id}$`));
 
   // The graph: four boxes, four arrows, laid out parents left of children.
   const box = (id: string) => page.locator(`#flow-graph [data-node='${id}']`);
@@ -144,7 +146,7 @@ test("the Flows page draws a flow's graph and follows its nodes live", async () 
   expect(await x("fetch")).toBeLessThan(await x("gate"));
   expect(await x("gate")).toBeLessThan(await x("report"));
   expect(await box("fetch").getAttribute("data-state")).toBe("pending");
-  await expect.poll(() => calls("flow.subscribe")).toEqual([{ flow_id: flow.id }]);
+  await expect.poll(() => calls("flow.subscribe"), LIVE).toEqual([{ flow_id: flow.id }]);
 
   const started = await httpCall(sup.url, "flow.start", { flow_id: flow.id }, userKey);
   expect(started.error).toBeUndefined();
@@ -157,8 +159,8 @@ test("the Flows page draws a flow's graph and follows its nodes live", async () 
     .toBe("finished");
   expect(await box("report").getAttribute("data-state")).toBe("pending");
   expect(await page.textContent("#flow-status")).toBe("started");
-  await expect.poll(() => rowStatus.textContent()).toBe("started");
-  await expect.poll(() => rowNodes.textContent()).toBe("2/4 finished · 1 queued · 1 pending");
+  await expect.poll(() => rowStatus.textContent(), LIVE).toBe("started");
+  await expect.poll(() => rowNodes.textContent(), LIVE).toBe("2/4 finished · 1 queued · 1 pending");
   mkdirSync(join(ROOT, "test-results"), { recursive: true });
   await page.screenshot({
     path: join(ROOT, "test-results", "supervisor-console-flow-running.png"),
@@ -181,7 +183,7 @@ test("the Flows page draws a flow's graph and follows its nodes live", async () 
   expect((await httpCall(sup.url, "flow.create", { flow: other }, userKey)).error).toBeUndefined();
   const otherRow = page.locator(`#flows tr[data-flow='${other.id}']`);
   await expect
-    .poll(() => otherRow.locator("td[data-field='status']").textContent())
+    .poll(() => otherRow.locator("td[data-field='status']").textContent(), LIVE)
     .toBe("created");
   expect(
     (await httpCall(sup.url, "flow.start", { flow_id: other.id }, userKey)).error,
@@ -199,14 +201,14 @@ test("the Flows page draws a flow's graph and follows its nodes live", async () 
   for (const id of ["fetch", "gate", "double", "report"])
     expect(await box(id).getAttribute("data-state")).toBe("finished");
   // The list agrees with the graph.
-  await expect.poll(() => rowStatus.textContent()).toBe("finished");
+  await expect.poll(() => rowStatus.textContent(), LIVE).toBe("finished");
   expect(await rowNodes.textContent()).toBe("4/4 finished");
   expect(await page.isHidden("#flow-live")).toBe(true);
 
   // A node's facts: its job (a link to the job's page), times, output.
   await box("report").click();
   const fact = (name: string) => page.locator(`#flow-node-info [data-field='${name}']`);
-  await expect.poll(() => fact("output").textContent()).toBe("84 / open");
+  await expect.poll(() => fact("output").textContent(), LIVE).toBe("84 / open");
   const jobLink = fact("job").locator("a");
   expect(await jobLink.textContent()).toBe(`flow:${flow.id}:report`);
   expect(await jobLink.getAttribute("href")).toBe(
@@ -222,11 +224,11 @@ test("the Flows page draws a flow's graph and follows its nodes live", async () 
 
   // The job's page, through the node's link: the Flows section is gone.
   await jobLink.click();
-  await expect.poll(() => page.textContent("#detail-result")).toBe("84 / open");
+  await expect.poll(() => page.textContent("#detail-result"), LIVE).toBe("84 / open");
   for (const id of ["#page-flows", "#flows", "#flow-graph"])
     expect(await page.isHidden(id), id).toBe(true);
   await page.goBack();
-  await expect.poll(() => page.textContent("#flow-status")).toBe("finished");
+  await expect.poll(() => page.textContent("#flow-status"), LIVE).toBe("finished");
 
   // A running flow followed, then left for another page: unsubscribed.
   const third = signFlow(
@@ -244,9 +246,9 @@ test("the Flows page draws a flow's graph and follows its nodes live", async () 
   expect((await httpCall(sup.url, "flow.create", { flow: third }, userKey)).error).toBeUndefined();
   await page.goto(`${sup.url}/console/#/flows/${third.id}`);
   await box("later").waitFor();
-  await expect.poll(() => calls("flow.subscribe")).toContainEqual({ flow_id: third.id });
+  await expect.poll(() => calls("flow.subscribe"), LIVE).toContainEqual({ flow_id: third.id });
   await page.click("nav a[data-page='jobs']");
-  await expect.poll(() => calls("flow.unsubscribe")).toContainEqual({ flow_id: third.id });
+  await expect.poll(() => calls("flow.unsubscribe"), LIVE).toContainEqual({ flow_id: third.id });
   expect(await page.isHidden("#page-flows")).toBe(true);
 
   // dagre came from the supervisor's node_modules; nothing was fetched from elsewhere; one
@@ -265,7 +267,7 @@ test("the Flows page draws a flow's graph and follows its nodes live", async () 
   await narrow.fill("#api-key", userKey);
   await narrow.click("#connect");
   await narrow.locator("#flow-graph [data-node='report']").waitFor();
-  await expect.poll(() => narrow.textContent("#flow-status")).toBe("finished");
+  await expect.poll(() => narrow.textContent("#flow-status"), LIVE).toBe("finished");
   expect(
     await narrow.evaluate<boolean>("document.documentElement.scrollWidth <= window.innerWidth"),
   ).toBe(true);
