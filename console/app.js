@@ -1,23 +1,26 @@
 // The supervisor's web console. It speaks the same JSON-RPC API as every other client, over
 // one WebSocket: auth.verify with the key authenticates the connection, events.subscribe
 // pushes a notice when jobs change state (the page shown refreshes then, at most once a
-// second), job.subscribe streams a job's status and log lines. Jobs and schedules are
-// signed here (signing.js, over the project's own canonical form), and so are the retries
-// of dead letters; the private key lives in local storage and is never sent.
+// second), job.subscribe streams a job's status and log lines, flow.subscribe a flow's node
+// states. Jobs and schedules are signed here (signing.js, over the project's own canonical
+// form), and so are the retries of dead letters; the private key lives in local storage and
+// is never sent.
 //
 // Each page is a module of pages/ whose default export is
 //   { name, title, html, nav?, navAs?, init?(section), show?(arg), refresh?(reason), hide?() }
 // name: its address (#/<name>, #/<name>/<arg>); html: its markup, put in a <section> once;
 // nav: false keeps it out of the navigation (reached by links; navAs: the tab it lights);
-// show: when it is routed to; refresh: when the supervisor pushes activity or the timer
-// fires, while it is shown ("activity", "timer"); hide: when another page is shown. Pages
-// share lib/session.js (the connection, who is connected, the runners). A page is added by
-// importing it here and listing it in PAGES.
+// show: when it is routed to, and again after a reconnect (its subscriptions are gone);
+// refresh: when the supervisor pushes activity or the timer fires, while it is shown
+// ("activity", "timer"); hide: when another page is shown. Pages share lib/session.js (the
+// connection, who is connected, the runners, the handlers of job.event and flow.event
+// notifications). A page is added by importing it here and listing it in PAGES.
 import { $, el } from "./lib/dom.js";
 import { Rpc } from "./lib/rpc.js";
 import { session } from "./lib/session.js";
 import admin from "./pages/admin.js";
 import dead from "./pages/dead.js";
+import flows from "./pages/flows.js";
 import job from "./pages/job.js";
 import jobs from "./pages/jobs.js";
 import overview from "./pages/overview.js";
@@ -25,7 +28,7 @@ import schedules from "./pages/schedules.js";
 import submit from "./pages/submit.js";
 
 /** In the order of the navigation; `nav: false` pages are reached by links only. */
-const PAGES = [overview, jobs, job, submit, schedules, dead, admin];
+const PAGES = [overview, jobs, job, flows, submit, schedules, dead, admin];
 /** What the page shown is refreshed by when nothing is pushed (heartbeats, queue ages). */
 const REFRESH_MS = 5000;
 /** No page refreshes more often than this, however much is pushed. */
@@ -107,6 +110,7 @@ function refresh(reason) {
 
 function onNotice(method, params) {
   if (method === "job.event") for (const h of session.jobEventHandlers) h(params);
+  else if (method === "flow.event") for (const h of session.flowEventHandlers) h(params);
   else if (method === "events.activity") refresh("activity");
 }
 

@@ -1,5 +1,5 @@
 // JSON-RPC 2.0 over one WebSocket: call() returns a promise; notifications (job.event,
-// events.activity) go to the handler given for their method.
+// flow.event, events.activity) go to the handler given, with their method.
 export class Rpc {
   constructor(url, onNotice, onClose) {
     this.pending = new Map();

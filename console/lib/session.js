@@ -9,6 +9,8 @@ export const session = {
   runners: [],
   /** Subscribers to job.event notifications (the job page). */
   jobEventHandlers: new Set(),
+  /** Subscribers to flow.event notifications (the flows page). */
+  flowEventHandlers: new Set(),
 
   call(method, params) {
     if (!this.rpc) return Promise.reject(new Error("not connected"));

@@ -465,7 +465,7 @@ test("at 420 px every page fits the width: tables scroll inside, charts shrink",
     .evaluateAll((cs) => cs.map((c) => c.getBoundingClientRect().right));
   for (const right of widths) expect(right).toBeLessThanOrEqual(420);
   await shot(page, "console-narrow-overview.png");
-  for (const name of ["jobs", "dead", "schedules", "submit", "admin"]) {
+  for (const name of ["jobs", "flows", "dead", "schedules", "submit", "admin"]) {
     await go(page, name);
     expect(await fits(), name).toBe(true);
   }
