@@ -2,12 +2,13 @@
 // for each, and what came back. Everything it starts it stops again.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkResultSignature, HorusClient } from "../dist/client/index.js";
 import { createJob, generateKeyPair, signFlow, signJob, signSchedule } from "../dist/job/index.js";
-import { ScheduleStore } from "../dist/protocol/index.js";
+import { jobCounts, ScheduleStore } from "../dist/protocol/index.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const REDIS_URL = process.env.HORUS_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -53,7 +54,22 @@ const DEMOS = [
   },
 ];
 
+/** A free loopback port, for the Rhai runner's metrics. */
+function sparePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+const METRICS_PORT = await sparePort();
+
 function startRunner(demo, publicKey) {
+  // The Rhai runner also serves Prometheus metrics and health probes (docs/observability.md).
+  const metrics = demo.runnerId === "demo-sal" ? ["--metrics-port", String(METRICS_PORT)] : [];
   const child = spawn(
     process.execPath,
     [
@@ -70,6 +86,7 @@ function startRunner(demo, publicKey) {
       // Its run ledger and result-signing key (made on first start) live here.
       "--state-dir",
       join(WORK_DIR, "state", demo.runnerId),
+      ...metrics,
     ],
     { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, HORUS_LOG_JSON: "1" } },
   );
@@ -154,6 +171,28 @@ async function lifecycleDemo(keys) {
   );
   if (ticks.length < 2) wrong += 1;
   return wrong + (await flowDemo(keys));
+}
+
+/** What an operator sees: the Rhai runner's /metrics and /readyz, and every runner's counts. */
+async function metricsDemo() {
+  const base = `http://127.0.0.1:${METRICS_PORT}`;
+  const ready = await fetch(`${base}/readyz`);
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const ended = text
+    .split("\n")
+    .filter((l) => l.startsWith("horus_jobs_ended_total{"))
+    .map((l) => l.replace(/,?runner_id="demo-sal"/, ""));
+  console.log(`== ${base}/metrics of runner_sal (readyz: ${ready.status}):`);
+  for (const line of ended) console.log(`   ${line}`);
+  const counts = await jobCounts(
+    client.store,
+    DEMOS.map((d) => d.runnerId),
+  );
+  console.log("== horus jobs counts:");
+  for (const c of counts)
+    console.log(`   ${c.runner}: finished ${c.finished}, error ${c.error}, dead ${c.dead}`);
+  console.log();
+  return ready.status === 200 && ended.length > 0 ? 0 : 1;
 }
 
 /** A signed flow across the three runners: a diamond, its last node sees both parents. */
@@ -255,6 +294,7 @@ try {
   console.log(`== the last job, deleted and submitted again: ${replay}\n`);
   if (!replay.startsWith("refused")) failed += 1;
   failed += await lifecycleDemo(keys);
+  failed += await metricsDemo();
 } finally {
   for (const r of runners) r.child.kill("SIGTERM");
   const codes = await Promise.all(runners.map((r) => r.exited));

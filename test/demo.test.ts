@@ -23,5 +23,9 @@ test("the demo runs a job on each runner and stops them cleanly", async () => {
   expect(r.stdout).toContain(
     "== a flow across three runners (start -> double, greet -> report): finished, report says: 42 and hero saw 21",
   );
+  // The Rhai runner's metrics counted the jobs it ended (the retries and the dead letter too).
+  expect(r.stdout).toMatch(/\/metrics of runner_sal \(readyz: 200\)/);
+  expect(r.stdout).toMatch(/horus_jobs_ended_total\{outcome="retry",error_kind="script"\} [1-9]/);
+  expect(r.stdout).toMatch(/demo-sal: finished [1-9]\d*, error [1-9]\d*, dead 1/);
   expect(r.stdout).toContain("runners stopped (exit codes 0, 0, 0)");
 });
