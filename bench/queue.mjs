@@ -14,7 +14,7 @@
 // (1000), BENCH_RATE_JOBS (600), BENCH_INFLIGHT (200), BENCH_BATCH (200: jobs per bulk
 // call), BENCH_WARMUP (1000: jobs before a latency run measures), BENCH_THROUGHPUT_WARMUP
 // (5000: the same for the warmed-up throughput row), BENCH_SCRAPE_MS (1000: how often the
-// metrics-on runner is scraped), BENCH_ONLY (a pattern of scenario labels), BENCH_VERBOSE.
+// metrics-on runner is scraped), BENCH_METRICS_PAIRS (6: metrics off/on pairs), BENCH_ONLY (a pattern of scenario labels), BENCH_VERBOSE.
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
@@ -33,6 +33,7 @@ const RATE = 200;
 const RATE_JOBS = Number(env.BENCH_RATE_JOBS ?? 600);
 const INFLIGHT = Number(env.BENCH_INFLIGHT ?? 200);
 const BATCH = Number(env.BENCH_BATCH ?? 200);
+const METRICS_PAIRS = Number(env.BENCH_METRICS_PAIRS ?? 6);
 // Jobs each latency run sends before it measures, the same for both systems: a runner is a
 // long-lived process, and its steady state is what a user waits on. 100 left ours (and
 // BullMQ less so) still compiling: 0.55 ms closed-loop p50 after 100, 0.43 after 1000.
@@ -153,10 +154,9 @@ scenarios.push({
   id: "c10",
   label: `throughput, ${C10}`,
   kind: "rate",
-  weight: 380,
+  weight: 300,
   systems: [
     ["ours", ours, () => throughput(ours, 10, JOBS)],
-    ["oursMetrics", oursMetrics, () => throughput(oursMetrics, 10, JOBS)],
     ["bullSigned", bullSigned, () => throughput(bullSigned, 10, JOBS)],
     ["bull", bull, () => throughput(bull, 10, JOBS)],
     ["bee", bee, () => throughput(bee, 10, JOBS)],
@@ -167,12 +167,6 @@ scenarios.push({
       label: `throughput, ${C10}, BullMQ signing and verifying as we do`,
       ours: "ours",
       bull: "bullSigned",
-    },
-    {
-      label: `throughput, ${C10}, ours with --metrics-port (scraped every second)`,
-      ours: "oursMetrics",
-      bull: "bull",
-      bee: "bee",
     },
   ],
 });
@@ -191,21 +185,32 @@ scenarios.push({
   id: "prefilled",
   label: `throughput, ${PRE}`,
   kind: "prefilled",
-  weight: 130,
+  weight: 100,
   systems: [
     ["ours", ours, () => prefilled(ours, 10, SMALL_JOBS)],
-    ["oursMetrics", oursMetrics, () => prefilled(oursMetrics, 10, SMALL_JOBS)],
     ["bull", bull, () => prefilled(bull, 10, SMALL_JOBS)],
     ["bee", bee, () => prefilled(bee, 10, SMALL_JOBS)],
   ],
-  // Metrics on here too: the CPU a job costs is steadier than a rate on a shared machine.
+});
+// What metrics cost (#24): the same runner with and without --metrics-port, back to back in
+// METRICS_PAIRS pairs (which goes first alternates), each pair compared on its own. A few
+// runs spread over a round of five systems (as this row was until session 9) differed by
+// more than the metrics cost; a pair run within seconds sees the same machine.
+scenarios.push({
+  id: "metrics",
+  label: `metrics cost: ${PRE}, ${METRICS_PAIRS} back-to-back pairs`,
+  kind: "prefilled",
+  weight: 22 * METRICS_PAIRS,
+  repeat: METRICS_PAIRS,
+  systems: [
+    ["ours", ours, () => prefilled(ours, 10, SMALL_JOBS)],
+    ["oursMetrics", oursMetrics, () => prefilled(oursMetrics, 10, SMALL_JOBS)],
+  ],
   rows: [
-    { label: `throughput, ${PRE}`, ours: "ours", bull: "bull", bee: "bee" },
+    { label: `throughput, ${PRE}, metrics off`, ours: "ours" },
     {
       label: `throughput, ${PRE}, ours with --metrics-port (scraped every second)`,
       ours: "oursMetrics",
-      bull: "bull",
-      bee: "bee",
     },
   ],
 });
@@ -313,7 +318,7 @@ try {
       continue;
     }
     const values = Object.fromEntries(sc.systems.map(([column]) => [column, []]));
-    for (let rep = 0; rep < REPEAT; rep++) {
+    for (let rep = 0; rep < (sc.repeat ?? REPEAT); rep++) {
       // Rotate which system goes first, so drift in the machine's load hits all alike.
       const k = sc.systems.length;
       for (let j = 0; j < k; j++) {

@@ -5,17 +5,26 @@ import { formatTable, medianOf, resultRows, targetRows } from "../../bench/lib/t
 
 type Results = Parameters<typeof targetRows>[0];
 
+/** One pre-filled run: its rate and the runner's CPU per job. */
+const pre = (rate: number, workerUs: number) => ({ rate, workerUs, redisUs: 50 });
+
 /** Results in which every target sits exactly at its bound (each is met at equality). */
 function atTheBounds(): Results {
   return new Map<string, Record<string, (number | Record<string, number>)[]>>([
     ["bulk", { ours: [1500, 1400, 1600], bull: [1000, 1000, 1000], bee: [1499, 1499, 1499] }],
-    ["c10", { ours: [800], bull: [1000], bullSigned: [615], oursMetrics: [760] }],
+    ["c10", { ours: [800], bull: [1000], bullSigned: [615] }],
     [
       "prefilled",
       {
         ours: [{ rate: 1, workerUs: 150, redisUs: 80 }],
-        oursMetrics: [{ rate: 1, workerUs: 157.5, redisUs: 80 }],
         bull: [{ rate: 2, workerUs: 100, redisUs: 100 }],
+      },
+    ],
+    [
+      "metrics",
+      {
+        ours: [pre(100, 100), pre(100, 100), pre(100, 100)],
+        oursMetrics: [pre(95, 105), pre(95, 105), pre(95, 105)],
       },
     ],
     ["closed", { ours: [{ p50: 0.6, p99: 2 }], bull: [{ p50: 1, p99: 2 }] }],
@@ -45,8 +54,8 @@ describe("bench tables", () => {
       ["prefilled", "ours", [{ rate: 1, workerUs: 151, redisUs: 80 }], [4]],
       ["prefilled", "ours", [{ rate: 1, workerUs: 150, redisUs: 81 }], [5]],
       ["closed", "ours", [{ p50: 0.61, p99: 2 }], [6]],
-      ["c10", "oursMetrics", [759], [7]],
-      ["prefilled", "oursMetrics", [{ rate: 1, workerUs: 158, redisUs: 80 }], [8]],
+      ["metrics", "oursMetrics", [pre(94.9, 105), pre(94.9, 105), pre(95, 105)], [7]],
+      ["metrics", "oursMetrics", [pre(95, 105.1), pre(95, 105.1), pre(95, 105)], [8]],
     ];
     for (const [id, column, values, failing] of cases) {
       const results = atTheBounds();
@@ -55,6 +64,24 @@ describe("bench tables", () => {
       for (const index of failing) expected[index] = "not met";
       expect(verdicts(results), `${id}.${column}`).toEqual(expected);
     }
+  });
+
+  test("metrics on and off are judged pair by pair, not by the ratio of the medians", () => {
+    const results = atTheBounds();
+    // Rates spread over 100-300 jobs/s as the machine's load moved, and one metrics-on run
+    // disturbed: the ratio of the medians (120 against 200) would say metrics cost 40%.
+    (results.get("metrics") as Record<string, unknown>).ours = [
+      pre(100, 100),
+      pre(200, 50),
+      pre(300, 40),
+    ];
+    (results.get("metrics") as Record<string, unknown>).oursMetrics = [
+      pre(99, 101),
+      pre(198, 51),
+      pre(120, 100),
+    ];
+    expect(verdicts(results).slice(7)).toEqual(["met", "met"]);
+    expect(targetRows(results).rows[7]?.[1]).toContain("median of 3 pairs");
   });
 
   test("a scenario that did not run is said so, not judged", () => {
