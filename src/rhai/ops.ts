@@ -265,14 +265,15 @@ export function builtinBinary(op: string, a: Value, b: Value): Builtin {
   // Two strings first: they are common, and the byte, float and blob tests below would all
   // fail for them (those tests cost string loops about 15%).
   if (typeof a === "string" && typeof b === "string") return stringOp(op, a, b);
-  if (a instanceof U8) {
-    const r = byteOp(op, a, b);
-    if (r !== NONE) return r;
-  }
+  // Floats before bytes: more common, and a u8 is never a float operand (asFloat).
   if (a instanceof Float || b instanceof Float) {
     const x = asFloat(a);
     const y = asFloat(b);
     if (x !== undefined && y !== undefined) return floatOp(op, x, y);
+  }
+  if (a instanceof U8) {
+    const r = byteOp(op, a, b);
+    if (r !== NONE) return r;
   }
   const ta = typeof a;
   const tb = typeof b;

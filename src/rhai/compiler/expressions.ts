@@ -134,6 +134,9 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
         } else if (typeof a === "string" && typeof b === "string" && limits.maxStringSize === 0) {
           // A join with no size limit to check: the slow path would only come to this.
           return a + b;
+        } else if (a instanceof Float && b instanceof Float) {
+          // Float arithmetic as the slow path does it (a float has no size to check).
+          return new Float(a.value + b.value);
         }
         return slow(a, b);
       };
@@ -144,6 +147,8 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
         if (typeof a === "number" && typeof b === "number") {
           const x = a - b;
           if (x <= MAX_SAFE && x >= MIN_SAFE) return x;
+        } else if (a instanceof Float && b instanceof Float) {
+          return new Float(a.value - b.value);
         }
         return slow(a, b);
       };
@@ -154,6 +159,10 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
         if (typeof a === "number" && typeof b === "number") {
           const x = a * b;
           if (x <= MAX_SAFE && x >= MIN_SAFE) return x === 0 ? 0 : x;
+        } else if (a instanceof Float) {
+          // A float times a float or a (safe) integer, as the slow path's floatOp.
+          if (b instanceof Float) return new Float(a.value * b.value);
+          if (typeof b === "number") return new Float(a.value * b);
         }
         return slow(a, b);
       };
@@ -164,6 +173,8 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
         if (typeof a === "number" && typeof b === "number" && b !== 0) {
           const x = Math.trunc(a / b);
           return x === 0 ? 0 : x;
+        } else if (a instanceof Float && b instanceof Float) {
+          return new Float(a.value / b.value);
         }
         return slow(a, b);
       };
