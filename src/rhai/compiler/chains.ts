@@ -22,7 +22,7 @@ import {
   NO_THIS,
   type Ref,
 } from "../runtime/index.js";
-import type { Value } from "../value.js";
+import { Float, type Value } from "../value.js";
 import { type Compiling, MAX_SAFE, MIN_SAFE, NO_VALUES } from "./context.js";
 
 /** Compiles an assignable place. */
@@ -297,14 +297,18 @@ export function assign(c: Compiling, n: NodeOf<"Assign">): Eval {
     return (f) => {
       const b = value(f);
       const a = target.get(f);
+      let r: Value;
       if (typeof a === "number" && typeof b === "number") {
-        const r = plus ? a + b : a - b;
+        r = plus ? a + b : a - b;
         if (r <= MAX_SAFE && r >= MIN_SAFE) {
           target.set(f, r);
           return undefined;
         }
       }
-      const r = opAssign(ctx, op, a, b, site, opSite, pos);
+      if (a instanceof Float && b instanceof Float) {
+        // What opAssign would give (floats are not updated in place): `c[i] += x * y`.
+        r = new Float(plus ? a.value + b.value : a.value - b.value);
+      } else r = opAssign(ctx, op, a, b, site, opSite, pos);
       target.set(f, r);
       checkCompound(a, b, r);
       return undefined;

@@ -70,11 +70,26 @@ export function ifExpr(c: Compiling, n: NodeOf<"If">, inCtl = false): Eval {
       return undefined;
     };
   }
-  const cond = bool(c.expr(n.cond), n.cond.position);
+  // The condition's boolean check is made here rather than by a `bool` closure: one call
+  // less per `if` (fibonacci's `if n < 2` runs on every call).
+  const cond = c.expr(n.cond);
+  const condPos = n.cond.position;
   const then = inCtl ? c.ctl(n.then) : c.expr(n.then);
   const otherwise = n.else ? (inCtl ? c.ctl(n.else) : c.expr(n.else)) : undefined;
-  if (otherwise === undefined) return (f) => (cond(f) ? then(f) : undefined);
-  return (f) => (cond(f) ? then(f) : otherwise(f));
+  if (otherwise === undefined) {
+    return (f) => {
+      const v = cond(f);
+      if (v === true) return then(f);
+      if (v === false) return undefined;
+      throw mismatch("bool", v, condPos);
+    };
+  }
+  return (f) => {
+    const v = cond(f);
+    if (v === true) return then(f);
+    if (v === false) return otherwise(f);
+    throw mismatch("bool", v, condPos);
+  };
 }
 
 export function switchExpr(c: Compiling, n: NodeOf<"Switch">, inCtl = false): Eval {
@@ -149,14 +164,23 @@ function loopBody(c: Compiling, body: Node): Eval {
 
 export function whileLoop(c: Compiling, n: NodeOf<"While">, inCtl = false): Eval {
   const loopPos = n.position;
-  const cond = n.cond ? bool(c.expr(n.cond), n.cond.position) : undefined;
+  // The condition is checked to be a boolean here, not by a `bool` closure: one call less
+  // per iteration.
+  const cond = n.cond ? c.expr(n.cond) : undefined;
+  const condPos = n.cond?.position;
   const body = loopBody(c, n.body);
   const exit = loopExit(c, inCtl);
   const rt = c.rt;
   return (f) => {
     for (;;) {
       if (++rt.ops > rt.opsLimit) rt.checkOps(loopPos);
-      if (cond !== undefined && !cond(f)) return undefined;
+      if (cond !== undefined) {
+        const v = cond(f);
+        if (v !== true) {
+          if (v === false) return undefined;
+          throw mismatch("bool", v, condPos as Position);
+        }
+      }
       const r = body(f);
       if (r === JUMP) {
         const done = exit(r);

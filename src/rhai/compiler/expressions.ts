@@ -116,6 +116,7 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
   const r = c.expr(n.right);
   const site = new CallSite(ctx, op, pos);
   const slow = (a: Value, b: Value) => binaryOp(ctx, op, a, b, site, pos);
+  const limits = ctx.limits;
   const k =
     n.right.type === "Const" && typeof n.right.value === "number" ? n.right.value : undefined;
   if (k !== undefined) {
@@ -130,6 +131,12 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
         if (typeof a === "number" && typeof b === "number") {
           const x = a + b;
           if (x <= MAX_SAFE && x >= MIN_SAFE) return x;
+        } else if (typeof a === "string" && typeof b === "string" && limits.maxStringSize === 0) {
+          // A join with no size limit to check: the slow path would only come to this.
+          return a + b;
+        } else if (a instanceof Float && b instanceof Float) {
+          // Float arithmetic as the slow path does it (a float has no size to check).
+          return new Float(a.value + b.value);
         }
         return slow(a, b);
       };
@@ -140,6 +147,8 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
         if (typeof a === "number" && typeof b === "number") {
           const x = a - b;
           if (x <= MAX_SAFE && x >= MIN_SAFE) return x;
+        } else if (a instanceof Float && b instanceof Float) {
+          return new Float(a.value - b.value);
         }
         return slow(a, b);
       };
@@ -150,6 +159,10 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
         if (typeof a === "number" && typeof b === "number") {
           const x = a * b;
           if (x <= MAX_SAFE && x >= MIN_SAFE) return x === 0 ? 0 : x;
+        } else if (a instanceof Float) {
+          // A float times a float or a (safe) integer, as the slow path's floatOp.
+          if (b instanceof Float) return new Float(a.value * b.value);
+          if (typeof b === "number") return new Float(a.value * b);
         }
         return slow(a, b);
       };
@@ -160,6 +173,8 @@ export function binary(c: Compiling, n: NodeOf<"Binary">): Eval {
         if (typeof a === "number" && typeof b === "number" && b !== 0) {
           const x = Math.trunc(a / b);
           return x === 0 ? 0 : x;
+        } else if (a instanceof Float && b instanceof Float) {
+          return new Float(a.value / b.value);
         }
         return slow(a, b);
       };

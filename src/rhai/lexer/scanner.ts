@@ -12,7 +12,6 @@ import {
   KEYWORD_FUNCTIONS,
   KEYWORDS,
   NO_SYMBOLS,
-  RESERVED_SYMBOLS,
   RESERVED_WORDS,
   SYMBOLS_BY_CODE,
   SYMBOLS_BY_FIRST,
@@ -241,7 +240,7 @@ class Lexer {
     const code = c.charCodeAt(0);
     const candidates = (code < 128 ? SYMBOLS_BY_CODE[code] : SYMBOLS_BY_FIRST.get(c)) ?? NO_SYMBOLS;
     for (let k = 0; k < candidates.length; k++) {
-      const { text: sym, hint } = candidates[k] as SymbolEntry;
+      const { text: sym, hint, reserved } = candidates[k] as SymbolEntry;
       // The first character matched already; compare the rest by code (symbols are short).
       let match = true;
       for (let m = 1; m < sym.length; m++) {
@@ -255,10 +254,7 @@ class Lexer {
         this.pos += sym.length;
         this.col += sym.length;
         const disabled = this.options.disabled;
-        if (
-          (disabled !== undefined && disabled.size > 0 && disabled.has(sym)) ||
-          RESERVED_SYMBOLS.has(sym)
-        ) {
+        if ((disabled !== undefined && disabled.size > 0 && disabled.has(sym)) || reserved) {
           return mk("reserved", sym, line, column);
         }
         if (hint !== undefined) throw lexError("ImproperSymbol", hint, line, column);

@@ -243,6 +243,8 @@ export interface SymbolEntry {
   readonly text: string;
   /** Set for the symbols Rhai reserves: the hint its lex error gives. */
   readonly hint: string | undefined;
+  /** Whether it is in RESERVED_SYMBOLS, looked up once here rather than per token. */
+  readonly reserved: boolean;
 }
 
 export const NO_SYMBOLS: readonly SymbolEntry[] = [];
@@ -253,7 +255,7 @@ export const SYMBOLS_BY_FIRST: ReadonlyMap<string, readonly SymbolEntry[]> = (()
   for (const text of SYMBOLS) {
     const first = text[0] as string;
     const list = m.get(first) ?? [];
-    list.push({ text, hint: IMPROPER_SYMBOLS[text] });
+    list.push({ text, hint: IMPROPER_SYMBOLS[text], reserved: RESERVED_SYMBOLS.has(text) });
     m.set(first, list);
   }
   return m;

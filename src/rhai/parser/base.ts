@@ -23,7 +23,11 @@ export abstract class ParserBase {
   protected anonCount = 0;
   /** In a switch case's value: a `|` ends the expression and cannot begin one. */
   protected pipeStops = false;
-  protected readonly fnKeys = new Set<string>();
+  /**
+   * The `name/arity` keys of the functions defined so far; made at the first `fn`, as a Set
+   * costs a third of constructing the parser and most sources define none.
+   */
+  protected fnKeys: Set<string> | undefined;
 
   constructor(
     protected readonly src: string,
@@ -80,19 +84,29 @@ export abstract class ParserBase {
     throw perr("VariableExpected", `Expecting name of a variable ${what}`, posOf(t));
   }
 
-  /** One level deeper for the rest of the current step (the caller restores `depth`). */
-  protected up(pos: Position): void {
+  /**
+   * One level deeper for the rest of the current step (the caller restores `depth`). `at`
+   * may be a token: the position is copied out of it only for the error, so the hot path
+   * allocates nothing.
+   */
+  protected up(at: Position): void {
     const max = this.depthLimit;
     if (max > 0 && this.depth >= max) {
-      throw perr("ExprTooDeep", "Expression exceeds maximum complexity", pos);
+      throw perr("ExprTooDeep", "Expression exceeds maximum complexity", {
+        line: at.line,
+        column: at.column,
+      });
     }
     this.depth++;
   }
 
-  /** Runs `parse` one level deeper, then restores the level. */
-  protected nested<T>(pos: Position, parse: () => T): T {
+  /**
+   * Runs `parse` one level deeper, then restores the level. It allocates a closure per
+   * call: the frequent steps inline the same save, `up` and restore instead.
+   */
+  protected nested<T>(at: Position, parse: () => T): T {
     const saved = this.depth;
-    this.up(pos);
+    this.up(at);
     try {
       return parse();
     } finally {

@@ -79,8 +79,23 @@ const MERGE_AFTER: ReadonlySet<string> = new Set([
 export abstract class ExpressionParser extends ParserBase {
   expr(): Node {
     const saved = this.depth;
-    this.up(posOf(this.tok));
+    this.up(this.tok);
     try {
+      return this.binary(0, this.unary());
+    } finally {
+      this.depth = saved;
+    }
+  }
+
+  /**
+   * An expression one level deeper than the step at `at` (an item, an index, a `let` value):
+   * `nested` around `expr`, with both levels taken here, so one frame and no closure.
+   */
+  protected deeperExpr(at: Position): Node {
+    const saved = this.depth;
+    this.up(at);
+    try {
+      this.up(this.tok);
       return this.binary(0, this.unary());
     } finally {
       this.depth = saved;
@@ -114,7 +129,8 @@ export abstract class ExpressionParser extends ParserBase {
   protected binary(parentPrec: number, lhs: Node): Node {
     const saved = this.depth;
     let left = lhs;
-    let levelPos = lhs.position;
+    // Where the next level starts (a position, or the operator's token: `up` reads both).
+    let levelPos: Position = lhs.position;
     try {
       for (;;) {
         const op = this.binaryOp();
@@ -124,24 +140,31 @@ export abstract class ExpressionParser extends ParserBase {
         if (prec < parentPrec || (prec === parentPrec && !bindRight)) return left;
         const opTok = this.nextTok();
         if (op === "!in") this.nextTok();
+        const opPos = posOf(opTok);
         let right: Node;
         if ((op === ".." || op === "..=") && !this.startsExpression()) {
           // An open-ended range `a..` runs to the end.
-          right = { type: "Const", value: I64_MAX, position: posOf(opTok) };
+          right = { type: "Const", value: I64_MAX, position: opPos };
         } else {
           right = this.unary();
           const next = this.binaryOp();
           if (next !== undefined) {
             const nprec = BINARY_PRECEDENCE[next] as number;
             if (nprec > prec || (nprec === prec && bindRight)) {
-              const rhs = right;
-              right = this.nested(levelPos, () => this.binary(prec, rhs));
+              // One level deeper (as `nested`, inline: this is the parser's hottest loop).
+              const level = this.depth;
+              this.up(levelPos);
+              try {
+                right = this.binary(prec, right);
+              } finally {
+                this.depth = level;
+              }
             }
           }
         }
         this.up(levelPos);
-        levelPos = posOf(opTok);
-        left = this.makeBinary(op, left, right, posOf(opTok));
+        levelPos = opTok;
+        left = this.makeBinary(op, left, right, opPos);
       }
     } finally {
       this.depth = saved;
@@ -201,7 +224,7 @@ export abstract class ExpressionParser extends ParserBase {
         // A `-` joined to its number is one literal token there, not an operator with its
         // level.
         if (!(adjacent && t.text === "-" && (n.kind === "int" || n.kind === "float"))) {
-          this.up(posOf(t));
+          this.up(t);
         }
         if (t.text === "-" && n.kind === "int" && (adjacent || !this.postfixFollows(1))) {
           this.nextTok();
@@ -238,6 +261,13 @@ export abstract class ExpressionParser extends ParserBase {
 
   protected primary(): Node {
     const t = this.tok;
+    // Names and keywords make their own positions; nested literals count a level.
+    if (t.kind === "ident") return this.identExpr();
+    if (t.kind === "keyword") return this.keywordExpr(t);
+    if (t.kind === "interp") return this.nestedPrimary(t);
+    if (t.kind === "symbol" && (t.text === "[" || t.text === "#{" || t.text === "{")) {
+      return this.nestedPrimary(t);
+    }
     const pos = posOf(t);
     switch (t.kind) {
       case "int":
@@ -262,17 +292,10 @@ export abstract class ExpressionParser extends ParserBase {
       case "char":
         this.nextTok();
         return { type: "Const", value: char(t.text), position: pos };
-      case "interp":
-        this.nextTok();
-        return this.nested(pos, () => this.interpolated(t));
-      case "ident":
-        return this.identExpr();
       case "reserved":
         throw this.reserved(t);
       case "eof":
         throw perr("UnexpectedEOF", "Script is incomplete", pos);
-      case "keyword":
-        return this.keywordExpr(t);
       case "symbol":
         break;
     }
@@ -287,24 +310,36 @@ export abstract class ExpressionParser extends ParserBase {
           this.nextTok();
           return { type: "Const", value: undefined, position: pos };
         }
-        const e = this.nested(pos, () => this.expr());
+        const e = this.deeperExpr(t);
         this.expectSym(")", "for a matching ( in this expression");
         return e;
       }
-      case "[":
-        return this.nested(pos, () => this.arrayLit());
-      case "#{":
-        return this.nested(pos, () => this.mapLit());
-      case "{":
-        if (!this.opt.allowStatementExpression) {
-          throw badInput("Statement blocks are not allowed as expressions", pos);
-        }
-        return this.nested(pos, () => this.block());
       case "|":
       case "||":
         return this.closure();
       default:
         throw badInput(`Unexpected '${t.text}'`, pos);
+    }
+  }
+
+  /**
+   * An interpolated string, array, map or block as an expression: one level deeper (as
+   * `nested`, inline: literals are frequent).
+   */
+  private nestedPrimary(t: Token): Node {
+    if (t.text === "{" && t.kind === "symbol" && !this.opt.allowStatementExpression) {
+      throw badInput("Statement blocks are not allowed as expressions", posOf(t));
+    }
+    const saved = this.depth;
+    this.up(t);
+    try {
+      if (t.kind === "interp") {
+        this.nextTok();
+        return this.interpolated(t);
+      }
+      return t.text === "[" ? this.arrayLit() : t.text === "#{" ? this.mapLit() : this.block();
+    } finally {
+      this.depth = saved;
     }
   }
 
@@ -380,7 +415,7 @@ export abstract class ExpressionParser extends ParserBase {
           "]",
         ]);
       }
-      items.push(this.nested(posOf(open), () => this.expr()));
+      items.push(this.deeperExpr(open));
       if (this.isSym(",")) this.nextTok();
       else if (!this.isSym("]")) {
         throw perr(
@@ -433,7 +468,7 @@ export abstract class ExpressionParser extends ParserBase {
       }
       seen.add(key);
       this.expectSym(":", "to follow the property name in this object map literal");
-      entries.push([key, this.nested(posOf(open), () => this.expr())]);
+      entries.push([key, this.deeperExpr(open)]);
       if (this.isSym(",")) this.nextTok();
       else if (!this.isSym("}")) {
         throw perr(
@@ -469,12 +504,12 @@ export abstract class ExpressionParser extends ParserBase {
       case "if":
         if (!this.opt.allowIfExpression)
           throw badInput("'if' is not allowed as an expression", pos);
-        return this.nested(pos, () => this.ifExpr());
+        return this.nestedKeyword(t);
       case "switch":
         if (!this.opt.allowSwitchExpression) {
           throw badInput("'switch' is not allowed as an expression", pos);
         }
-        return this.nested(pos, () => this.switchExpr());
+        return this.nestedKeyword(t);
       case "while":
       case "loop":
       case "do":
@@ -482,7 +517,7 @@ export abstract class ExpressionParser extends ParserBase {
         if (!this.opt.allowLoopExpressions) {
           throw badInput("Loops are not allowed as expressions", pos);
         }
-        return this.nested(pos, () => this.loopStmt());
+        return this.nestedKeyword(t);
       case "global": {
         this.nextTok();
         this.expectSym("::", "after 'global'");
@@ -500,6 +535,18 @@ export abstract class ExpressionParser extends ParserBase {
       default:
         // A keyword that cannot start an expression (`let x = try {}`).
         throw badInput(`Unexpected '${t.text}'`, pos);
+    }
+  }
+
+  /** `if`, `switch` or a loop as an expression: one level deeper (as `nested`, inline). */
+  private nestedKeyword(t: Token): Node {
+    const saved = this.depth;
+    this.up(t);
+    try {
+      if (t.text === "if") return this.ifExpr();
+      return t.text === "switch" ? this.switchExpr() : this.loopStmt();
+    } finally {
+      this.depth = saved;
     }
   }
 
@@ -626,7 +673,7 @@ export abstract class ExpressionParser extends ParserBase {
             if (nameTok.kind === "reserved") throw this.reserved(nameTok);
             throw perr("PropertyExpected", "Expecting name of a property", posOf(nameTok));
           }
-          this.up(posOf(t));
+          this.up(t);
           this.nextTok();
           if (this.isSym("(")) {
             const args = this.callArgs(posOf(nameTok));
@@ -652,8 +699,8 @@ export abstract class ExpressionParser extends ParserBase {
         if (t.text === "[" || t.text === "?[") {
           this.nextTok();
           if (runStart < 0) runStart = this.depth;
-          this.up(posOf(t));
-          const index = this.nested(posOf(t), () => this.expr());
+          this.up(t);
+          const index = this.deeperExpr(t);
           this.expectSym("]", "to close the index expression");
           this.checkIndex(e, index);
           const safe: boolean = t.text === "?[" || chainSafe;

@@ -118,7 +118,7 @@ export abstract class FunctionParser extends ExpressionParser {
     // A function starts from level 0 under the functions' own limit.
     this.depth = 0;
     this.depthLimit = this.opt.maxFunctionExprDepth;
-    this.up(posOf(kw));
+    this.up(kw);
     const params: VarDecl[] = [];
     if (!this.isSym("(")) {
       throw perr(
@@ -149,7 +149,9 @@ export abstract class FunctionParser extends ExpressionParser {
     }
     this.nextTok();
     const key = `${thisType === undefined ? "" : `${thisType}.`}${nameTok.text}/${params.length}`;
-    if (this.fnKeys.has(key)) {
+    if (this.fnKeys === undefined) this.fnKeys = new Set();
+    const fnKeys = this.fnKeys;
+    if (fnKeys.has(key)) {
       throw perr(
         "FnDuplicatedDefinition",
         `Function '${nameTok.text}' with ${params.length} parameters already defined`,
@@ -171,8 +173,8 @@ export abstract class FunctionParser extends ExpressionParser {
     this.ctx = saved;
     this.depth = savedDepth;
     this.depthLimit = savedLimit;
-    this.fnKeys.add(key);
-    if (this.opt.maxFunctions > 0 && this.fnKeys.size > this.opt.maxFunctions) {
+    fnKeys.add(key);
+    if (this.opt.maxFunctions > 0 && fnKeys.size > this.opt.maxFunctions) {
       throw perr("TooManyFunctions", "Too many functions", posOf(nameTok));
     }
     this.functions.push({

@@ -58,7 +58,7 @@ export abstract class StatementParser extends FunctionParser {
     // A statement is one level of nesting, as in the reference's depth count (but not a bare
     // `continue`, which parses nothing more).
     const saved = this.depth;
-    if (!this.isKw("continue")) this.up(posOf(this.tok));
+    if (!this.isKw("continue")) this.up(this.tok);
     try {
       return this.statementInner(topLevel);
     } finally {
@@ -185,7 +185,7 @@ export abstract class StatementParser extends FunctionParser {
     let value: Node | undefined;
     if (this.isSym("=")) {
       this.nextTok();
-      value = this.nested(posOf(kw), () => this.expr());
+      value = this.deeperExpr(kw);
     } else if (this.tok.kind === "reserved" && this.tok.text === "=") {
       throw this.reserved(this.tok);
     }
@@ -195,7 +195,14 @@ export abstract class StatementParser extends FunctionParser {
 
   protected block(): Node {
     const open = this.expectSym("{", "to start a statement block");
-    return this.nested(posOf(open), () => this.blockBody(posOf(open)));
+    // One level deeper (as `nested`, inline: blocks are frequent).
+    const saved = this.depth;
+    this.up(open);
+    try {
+      return this.blockBody(posOf(open));
+    } finally {
+      this.depth = saved;
+    }
   }
 
   /** The statements of a block up to its `}` (the `{` read). */
@@ -232,7 +239,14 @@ export abstract class StatementParser extends FunctionParser {
 
   protected ifExpr(): Node {
     const kw = this.nextTok();
-    return this.nested(posOf(kw), () => this.ifRest(kw));
+    // One level deeper (as `nested`, inline: `if` is frequent).
+    const saved = this.depth;
+    this.up(kw);
+    try {
+      return this.ifRest(kw);
+    } finally {
+      this.depth = saved;
+    }
   }
 
   private ifRest(kw: Token): Node {
@@ -370,7 +384,7 @@ export abstract class StatementParser extends FunctionParser {
 
   protected importStmt(): Node {
     const kw = this.nextTok();
-    const path = this.nested(posOf(kw), () => this.expr());
+    const path = this.deeperExpr(kw);
     let alias: VarDecl | undefined;
     if (this.isKw("as")) {
       this.nextTok();

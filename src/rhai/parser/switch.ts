@@ -130,7 +130,7 @@ export class Parser extends StatementParser {
     const savedStop = this.pipeStops;
     this.pipeStops = true;
     try {
-      this.up(posOf(this.tok));
+      this.up(this.tok);
       return this.binary(0, this.unary());
     } catch (x) {
       if (!(x instanceof RhaiParseError)) throw x;
