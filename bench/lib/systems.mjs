@@ -5,7 +5,8 @@
 // time), prefill(n) (stored but not taken until release()), waitAll(what produce returned)
 // and, where the system can tell a caller when one job ended, once() (ms for one job).
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Bee from "bee-queue";
@@ -116,7 +117,11 @@ export class Ours {
     await this.client.ready();
     const script =
       this.kind === "noop" ? "test/fixtures/test-runner.mjs" : "dist/cli/runner_sal.js";
-    const extra = [];
+    // A state directory of its own: the run ledger of every earlier run would otherwise be
+    // read at start-up and held in memory (an hour of ids by default), and each run would pay
+    // more than the one before it (bench/RESULTS.md, session 9).
+    this.stateDir = mkdtempSync(join(tmpdir(), "horus-bench-state-"));
+    const extra = ["--state-dir", this.stateDir];
     if (this.metrics) {
       this.metricsPort = await sparePort();
       extra.push("--metrics-port", String(this.metricsPort));
@@ -165,6 +170,7 @@ export class Ours {
     } finally {
       await this.child?.stop();
       await this.client?.close();
+      if (this.stateDir) rmSync(this.stateDir, { recursive: true, force: true });
     }
   }
 

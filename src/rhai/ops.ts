@@ -263,7 +263,7 @@ function byteOp(op: string, a: Value, b: Value): Builtin {
 export function builtinBinary(op: string, a: Value, b: Value): Builtin {
   if (isIntV(a) && isIntV(b)) return intOp(op, a, b);
   // Two strings first: they are common, and the byte, float and blob tests below would all
-  // fail for them (those tests cost string loops about 15%).
+  // fail for them (string loops paid for those tests: bench/RESULTS.md, session 9).
   if (typeof a === "string" && typeof b === "string") return stringOp(op, a, b);
   // Floats before bytes: more common, and a u8 is never a float operand (asFloat).
   if (a instanceof Float || b instanceof Float) {

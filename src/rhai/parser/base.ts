@@ -25,7 +25,7 @@ export abstract class ParserBase {
   protected pipeStops = false;
   /**
    * The `name/arity` keys of the functions defined so far; made at the first `fn`, as a Set
-   * costs a third of constructing the parser and most sources define none.
+   * is a large share of constructing the parser and most sources define none.
    */
   protected fnKeys: Set<string> | undefined;
 
