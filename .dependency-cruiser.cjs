@@ -37,8 +37,9 @@ const LOADED_ALONE = [
   "^src/protocol/urls\\.ts$",
   // On demand: only the `rhai` command loads it, and only for `rhai conformance`.
   "^src/rhai/conformance\\.ts$",
-  // On demand: prom-client and the probe server, only for a runner given --metrics-port.
-  "^src/runtime/(metrics|probe-server)\\.ts$",
+  // On demand: prom-client and the probe server, only for a runner given --metrics-port;
+  // the process metrics for the supervisor's /metrics too.
+  "^src/runtime/(metrics|probe-server|process-metrics)\\.ts$",
 ];
 
 /** One rule per folder: what its layer may not import. */

@@ -2,9 +2,10 @@
 // scrape, by a few cheap reads of its runner id's queues. Label values are bounded: runner
 // id, outcome, error kind, refusal reason; never a job id.
 import type { Redis } from "ioredis";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { queueStats, type RedisKeys } from "../protocol/index.js";
 import type { Executor } from "./executor.js";
+import { processMetrics } from "./process-metrics.js";
 import type { Runner } from "./runner.js";
 
 /** Seconds: from a few milliseconds (a quick script) to hours (a long job). */
@@ -24,7 +25,7 @@ export interface RunnerMetricsSource {
 export function runnerMetrics(src: RunnerMetricsSource): Registry {
   const register = new Registry();
   register.setDefaultLabels({ runner_id: src.runnerId });
-  collectDefaultMetrics({ register, prefix: "horus_process_" });
+  processMetrics(register);
 
   const taken = new Counter({
     name: "horus_jobs_started_total",

@@ -2,9 +2,10 @@
 // live instances of every runner id it knows (registered, or with a live instance). Label
 // values are bounded: method names from the method table, runner ids, outcomes.
 import type { Redis } from "ioredis";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { SupervisorStore } from "../protocol/index.js";
 import { type JobStore, listInstances, queueStats } from "../protocol/index.js";
+import { processMetrics } from "../runtime/process-metrics.js";
 
 export interface SupervisorMetrics {
   readonly registry: Registry;
@@ -18,7 +19,7 @@ export function supervisorMetrics(
   sup: SupervisorStore,
 ): SupervisorMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "horus_process_" });
+  processMetrics(registry);
   const calls = new Counter({
     name: "horus_rpc_requests_total",
     help: "JSON-RPC calls answered, by method and outcome (ok, or the error's name)",

@@ -9,7 +9,11 @@ const read = (path: string) => readFileSync(new URL(path, ROOT), "utf8");
 /** Metric names the code registers (`name: "horus_..."` in the metrics modules). */
 function exported(): Set<string> {
   const names = new Set<string>();
-  for (const file of ["src/runtime/metrics.ts", "src/supervisor/metrics.ts"])
+  for (const file of [
+    "src/runtime/metrics.ts",
+    "src/runtime/process-metrics.ts",
+    "src/supervisor/metrics.ts",
+  ])
     for (const m of read(file).matchAll(/"(horus_[a-z_]+[a-z])"/g)) names.add(m[1] as string);
   return names;
 }

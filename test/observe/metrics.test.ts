@@ -129,6 +129,39 @@ describe("a runner's /metrics", () => {
     expect(text).not.toMatch(/job_id=/);
   });
 
+  test("the process's own metrics are read at scrape time, with no observer left running", async () => {
+    const ns = uniqueNamespace("metrics-process");
+    const client = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
+    cleanups.push(async () => {
+      await client.close();
+      await dropNamespace(redis, ns);
+    });
+    const { base } = await runnerWithMetrics(ns, REDIS_URL);
+    const first = (await get(`${base}/metrics`)).text;
+    // A job that uses 300 ms of the process's CPU between two scrapes.
+    expect((await client.run(job("spin 300"))).status).toBe("finished");
+    const text = (await get(`${base}/metrics`)).text;
+    const l = { runner_id: "m1" };
+    const cpu0 = sample(first, "horus_process_cpu_seconds_total", l) ?? Number.NaN;
+    const cpu1 = sample(text, "horus_process_cpu_seconds_total", l) ?? Number.NaN;
+    expect(cpu1 - cpu0).toBeGreaterThanOrEqual(0.3);
+    const started = sample(text, "horus_process_start_time_seconds", l) ?? Number.NaN;
+    expect(Math.abs(started - Date.now() / 1000)).toBeLessThan(600);
+    expect(sample(text, "horus_process_resident_memory_bytes", l)).toBeGreaterThan(1e7);
+    const used = sample(text, "horus_process_heap_bytes", { ...l, state: "used" }) ?? Number.NaN;
+    const total = sample(text, "horus_process_heap_bytes", { ...l, state: "total" }) ?? 0;
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThanOrEqual(total);
+    expect(sample(text, "horus_process_open_fds", l)).toBeGreaterThan(3);
+    // The loop was busy for the spin: a share well above nothing, never above one.
+    const busy = sample(text, "horus_process_event_loop_utilization", l) ?? Number.NaN;
+    expect(busy).toBeGreaterThan(0.05);
+    expect(busy).toBeLessThanOrEqual(1);
+    expect(sample(text, "horus_process_node_info", { ...l, version: process.version })).toBe(1);
+    // prom-client's defaults (a GC observer, an event-loop delay timer) are not installed.
+    expect(text).not.toMatch(/eventloop_lag|_gc_duration/);
+  });
+
   test("queue depth and the oldest job's age are read at scrape time", async () => {
     const ns = uniqueNamespace("depth");
     const client = new HorusClient({ redisUrl: REDIS_URL, namespace: ns });
