@@ -4,7 +4,7 @@
 import { Redis } from "ioredis";
 import { afterAll, expect, test } from "vitest";
 import { createJob, generateKeyPair, type Job, signJob } from "../../src/job/index.js";
-import { attemptHistory, JobStore, RedisKeys } from "../../src/protocol/index.js";
+import { attemptHistory, JobStore, listInstances, RedisKeys } from "../../src/protocol/index.js";
 import { executedIds } from "../helpers/executions.js";
 import { type Proc, ROOT, startRunner } from "../helpers/processes.js";
 import { OwnRedis } from "../helpers/redis-server.js";
@@ -54,10 +54,25 @@ test("kill -9 mid-attempt: every job ends, none runs more than its max_attempts"
     ),
   );
   for (const job of jobs) await store.submit(job);
-  // Kill one runner while it holds started jobs.
-  await until(async () => (await executedIds(redis, recordKey)).length >= 10, {
-    what: "jobs to be running",
+  // Kill one runner while it holds jobs whose payload has started. Frozen first, so what it
+  // holds can be read before it dies.
+  const victimInstance = await until(
+    async () =>
+      (await listInstances(redis, k, RUNNER)).find((i) => i.pid === victim.child.pid)?.instance,
+    { what: "the victim's instance to register" },
+  );
+  const runningOnVictim = async () => {
+    const executed = new Set(await executedIds(redis, recordKey));
+    const held = await redis.lrange(k.active(RUNNER, victimInstance), 0, -1);
+    return held.filter((id) => executed.has(id));
+  };
+  await until(async () => ((await runningOnVictim()).length > 0 ? true : undefined), {
+    what: "the victim to be running jobs",
+    every: 20,
   });
+  process.kill(victim.child.pid as number, "SIGSTOP");
+  const caughtMidRun = await runningOnVictim();
+  expect(caughtMidRun.length).toBeGreaterThan(0);
   await victim.stop("SIGKILL");
   await spawn();
   const statuses = await until(
@@ -72,13 +87,17 @@ test("kill -9 mid-attempt: every job ends, none runs more than its max_attempts"
   expect(statuses.filter((s) => s === "finished")).toHaveLength(jobs.length);
   expect(Math.max(...runs.values())).toBeLessThanOrEqual(3);
   // The jobs the victim held crashed on their first attempt and finished on a later one.
-  const crashed = [];
+  // One it had taken but not yet started (killed between the take and the executor's first
+  // step) crashed with no run recorded, so every crashed job ran at least once, and those
+  // caught mid-run ran twice.
+  const crashed: string[] = [];
   for (const job of jobs) {
     const history = await attemptHistory(redis, k, job.id);
     if (history.some((a) => a.error_kind === "crashed")) crashed.push(job.id);
   }
-  expect(crashed.length).toBeGreaterThan(0);
-  for (const id of crashed) expect(runs.get(id)).toBeGreaterThanOrEqual(2);
+  for (const id of caughtMidRun) expect(crashed).toContain(id);
+  for (const id of crashed) expect(runs.get(id)).toBeGreaterThanOrEqual(1);
+  for (const id of caughtMidRun) expect(runs.get(id)).toBeGreaterThanOrEqual(2);
   console.table([
     {
       scenario: "retries + kill -9",
