@@ -14,5 +14,11 @@ export function checkResultSignature(
   const statement = statementOf(record);
   if (statement === undefined)
     return { ok: false, reason: "unsigned", message: `job ${record.id} has no outcome yet` };
-  return verifyResult(statement, record.result_signature, record.result_signer, runnerKeys);
+  return verifyResult(
+    statement,
+    record.result_signature,
+    record.result_signer,
+    runnerKeys,
+    record.result_proof,
+  );
 }

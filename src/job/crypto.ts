@@ -160,10 +160,18 @@ function safeNormalise(key: string): string | undefined {
 export function verifySignature(
   message: Uint8Array,
   sig: JobSignature,
+  batchDomain?: string,
 ): { problem: string | null; signer?: string } {
-  const { problem, compressed } = checkWithKey(message, sig, lazyHash(message));
+  const { problem, compressed } =
+    sig.batch === undefined
+      ? checkWithKey(message, sig, lazyHash(message))
+      : checkBatchEntry(message, sig, sig.batch, batchDomain);
   return { problem, signer: compressed };
 }
+
+/** What a batch entry whose proof leads to a root its signature does not cover is told. */
+export const BATCH_MISMATCH =
+  "batch signature does not match the root this job's proof leads to (the job, its index or its path differs from what was signed)";
 
 /** What a signature that does not verify over its message is told (a batch's says more). */
 const MISMATCH = "signature does not match the job";
@@ -266,15 +274,19 @@ export function verifyJobSignatures(job: Job): SignatureReport {
 const BATCH_CACHE_SIZE = 4096;
 const verifiedBatches = new LRUCache<string, string>({ max: BATCH_CACHE_SIZE });
 
-/** A batch entry's verdict: the proof must lead from `message` to a root its key signed. */
+/**
+ * A batch entry's verdict: the proof must lead from `message` to a root its key signed, in
+ * a statement under `domain`'s tag (a job batch's unless told).
+ */
 function checkBatchEntry(
   message: Uint8Array,
   sig: JobSignature,
   proof: BatchProof,
+  domain?: string,
 ): { problem: string | null; compressed?: string } {
   let statement: Uint8Array;
   try {
-    statement = statementOfProof(message, proof);
+    statement = statementOfProof(message, proof, domain);
   } catch (e) {
     return { problem: `batch proof refused: ${coerceError(e).message}` };
   }
@@ -286,11 +298,7 @@ function checkBatchEntry(
   if (verdict.problem === null && verdict.compressed !== undefined)
     verifiedBatches.set(cacheKey, verdict.compressed);
   else if (verdict.problem === MISMATCH)
-    return {
-      problem:
-        "batch signature does not match the root this job's proof leads to (the job, its index or its path differs from what was signed)",
-      compressed: verdict.compressed,
-    };
+    return { problem: BATCH_MISMATCH, compressed: verdict.compressed };
   return verdict;
 }
 

@@ -136,26 +136,49 @@ export function rootFromProof(leaf: Uint8Array, proof: BatchProof): Buffer {
 }
 
 /**
- * The bytes a batch signature is made over: `horus-batch-v1`, a newline (0x0a), the batch's
- * size as 4 bytes big-endian, then the 32-byte root (51 bytes in all). Like every signature of
- * the protocol, ECDSA signs SHA-256 of these bytes. The tag cannot start a job's canonical
- * form (`{`), a schedule's (`horus-schedule-v1\n`) or a result's (`horus-result-v1\n`), so
- * none of those signatures can pass for this one nor this one for them.
+ * The bytes a batch signature is made over: the batch kind's tag (`horus-batch-v1` for jobs,
+ * `horus-result-batch-v1` for a runner's results), a newline (0x0a), the batch's size as 4
+ * bytes big-endian, then the 32-byte root. Like every signature of the protocol, ECDSA signs
+ * SHA-256 of these bytes. The tags cannot start a job's canonical form (`{`), a schedule's
+ * (`horus-schedule-v1\n`) or a result's (`horus-result-v1\n`), nor each other, so none of
+ * those signatures can pass for a batch's, a job batch's for a result batch's, nor the other
+ * way round.
  */
-const STATEMENT_TAG = Buffer.from(`${BATCH_SIGNATURE_DOMAIN}\n`, "ascii");
-
-export function batchStatement(size: number, root: Uint8Array): Buffer {
+export function batchStatement(
+  size: number,
+  root: Uint8Array,
+  domain: string = BATCH_SIGNATURE_DOMAIN,
+): Buffer {
   if (!Number.isInteger(size) || size < 1 || size > BATCH_MAX_SIZE)
     throw new Error(`size ${size} is not a batch size (1 to ${BATCH_MAX_SIZE})`);
   if (root.length !== 32) throw new Error("a batch root is 32 bytes");
-  const out = Buffer.allocUnsafe(STATEMENT_TAG.length + 4 + 32);
-  STATEMENT_TAG.copy(out, 0);
-  out.writeUInt32BE(size, STATEMENT_TAG.length);
-  out.set(root, STATEMENT_TAG.length + 4);
+  const tag = statementTag(domain);
+  const out = Buffer.allocUnsafe(tag.length + 4 + 32);
+  tag.copy(out, 0);
+  out.writeUInt32BE(size, tag.length);
+  out.set(root, tag.length + 4);
   return out;
 }
 
-/** The statement a job's batch proof says was signed: the root it leads to, with the size. */
-export function statementOfProof(signedBytes: Uint8Array, proof: BatchProof): Buffer {
-  return batchStatement(proof.size, rootFromProof(leafHash(signedBytes), proof));
+const statementTags = new Map<string, Buffer>();
+
+function statementTag(domain: string): Buffer {
+  let tag = statementTags.get(domain);
+  if (tag === undefined) {
+    tag = Buffer.from(`${domain}\n`, "ascii");
+    statementTags.set(domain, tag);
+  }
+  return tag;
+}
+
+/**
+ * The statement a batch proof says was signed: the root it leads to from the signed bytes,
+ * with the size, under the batch kind's tag (a job's batch unless `domain` says otherwise).
+ */
+export function statementOfProof(
+  signedBytes: Uint8Array,
+  proof: BatchProof,
+  domain: string = BATCH_SIGNATURE_DOMAIN,
+): Buffer {
+  return batchStatement(proof.size, rootFromProof(leafHash(signedBytes), proof), domain);
 }

@@ -1,5 +1,6 @@
 // Redis keys and operations (docs/protocol.md): the only layer that knows key strings.
 export * from "./connection.js";
+export * from "./end-signing.js";
 export * from "./events-stream.js";
 export * from "./flows.js";
 export * from "./instances.js";

@@ -18,7 +18,7 @@ export { NOW_FN };
 
 /** FINISH's keys and arguments per job (FINISH_MANY takes them once per job). */
 const FINISH_KEYS = 10;
-const FINISH_ARGS = 16;
+const FINISH_ARGS = 17;
 
 export interface ScriptDef {
   readonly name: string;
@@ -357,9 +357,12 @@ local function finish(K, A)
     redis.call('HSET', K[1], 'status', A[3], 'finished_at', A[7], 'updated_at', A[7])
   end
   -- A signed outcome names the instance that wrote it, as its signature does.
+  -- The proof is written even when empty (signed alone): a stale one (a Redis writer's)
+  -- never stays beside a signature it does not belong to.
+  local proof = A[17] or ''
   if A[11] ~= '' then
     redis.call('HSET', K[1], 'result_signature', A[11], 'result_signer', A[12],
-      'runner_instance', A[1])
+      'runner_instance', A[1], 'result_proof', proof)
     f[2] = A[1]
   end
   local ttl = tonumber(A[8])
@@ -378,7 +381,8 @@ local function finish(K, A)
       started_at = f[5] or nil, finished_at = A[7], attempts = count(f[6]),
       runner_instance = f[2] or nil, error = error or nil, error_kind = error_kind or nil,
       result_signature = A[11] ~= '' and A[11] or nil,
-      result_signer = A[12] ~= '' and A[12] or nil
+      result_signer = A[12] ~= '' and A[12] or nil,
+      result_proof = proof ~= '' and proof or nil
     })
     reply = string.sub(A[10], 1, -2) .. ',"record":' .. string.sub(record, 1, -2) ..
       ',"result":' .. A[4] .. '}}'
@@ -470,7 +474,8 @@ export const FINISH: ScriptDef = {
 -- signature over the outcome and ARGV[12] its public key ("" and "": unsigned), ARGV[13]
 -- finished jobs the runner id keeps at most (0: no count cap), ARGV[14] "dead" when the
 -- job goes to the dead letters (it used its attempts) and then ARGV[15] how many dead
--- letters are kept, ARGV[16] this attempt's entry for the history ("" for none)
+-- letters are kept, ARGV[16] this attempt's entry for the history ("" for none), ARGV[17]
+-- the outcome's place in the batch its signature covers (JSON, "" when signed alone)
 -- returns 1 written, 2 written before by this very call (a resend: same instance, same
 -- finished_at), -1 no such job, -2 already terminal, -4 held by another instance
 ${COUNT_FN}

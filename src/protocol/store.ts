@@ -18,6 +18,12 @@ import {
   SUBMIT_CODES,
 } from "./codes.js";
 import { isCluster } from "./connection.js";
+import {
+  type PendingSignature,
+  queueForSigning,
+  type ResultSigner,
+  signedArgs,
+} from "./end-signing.js";
 import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_RESULT_BYTES, type JobCaps } from "./job-caps.js";
 import { RedisKeys } from "./keys.js";
 import { sendTogether, textCommand, writeTogether } from "./one-write.js";
@@ -84,6 +90,8 @@ export interface JobRecord {
   result_signature?: string;
   /** Its public key (compressed hex). */
   result_signer?: string;
+  /** Where the outcome sits in the batch its signature covers (JSON text), if it does. */
+  result_proof?: string;
 }
 
 export const LOG_LINE_MAX_BYTES = 16 * 1024;
@@ -126,6 +134,7 @@ export function recordOf(
     error_kind: text("error_kind") as ErrorKind | undefined,
     result_signature: text("result_signature"),
     result_signer: text("result_signer"),
+    result_proof: text("result_proof") || undefined,
     result,
   };
 }
@@ -229,18 +238,13 @@ export interface FinishCall {
   dead?: boolean;
   keys: string[];
   args: (string | number)[];
+  /** What the outcome's signature will cover, until its write leaves (end-signing.ts). */
+  signing?: PendingSignature;
 }
 
 function clip(line: string): string {
   if (Buffer.byteLength(line, "utf8") <= LOG_LINE_MAX_BYTES) return line;
   return `${Buffer.from(line, "utf8").subarray(0, LOG_LINE_MAX_BYTES).toString("utf8")}…`;
-}
-
-/** Signs the outcomes a runner records with its own key. */
-export interface ResultSigner {
-  /** Compressed hex public key. */
-  readonly publicKey: string;
-  sign(statement: ResultStatement): string;
 }
 
 export interface EndOptions {
@@ -537,17 +541,18 @@ export class JobStore {
       ? this.keys.active(opts.active.runnerId, opts.active.instance)
       : this.keys.none();
     const finishedAt = new Date().toISOString();
-    let signature = "";
-    if (opts.signer !== undefined) {
-      signature = opts.signer.sign({
+    // Signed when its write leaves, with the other ends that leave with it (end-signing.ts).
+    const signing: PendingSignature | undefined = opts.signer && {
+      signer: opts.signer,
+      statement: {
         job_id: id,
         status,
         result,
         error_kind: errorKind || undefined,
         finished_at: finishedAt,
         runner_instance: opts.instance,
-      });
-    }
+      },
+    };
     return {
       id,
       status,
@@ -578,13 +583,15 @@ export class JobStore {
         opts.retentionS,
         id,
         JSON.stringify(reply),
-        signature,
-        signature === "" ? "" : (opts.signer?.publicKey ?? ""),
+        "", // the signature, the signer's key and the batch proof: see end-signing.ts
+        "",
         opts.active ? Math.max(0, Math.floor(opts.keepFinished ?? 0)) : 0,
         opts.dead ? "dead" : "",
         opts.dead?.keepDead ?? 0,
         opts.history ?? "",
+        "",
       ],
+      ...(signing ? { signing } : {}),
     };
   }
 
@@ -603,7 +610,9 @@ export class JobStore {
       const code = await runScriptBatched(this.redis, RETRY, call.keys, call.args);
       return decodeCode(RETRY_CODES, code, "RETRY");
     }
-    const code = await runScriptBatched(this.redis, FINISH, call.keys, call.args);
+    if (call.signing !== undefined) queueForSigning(call);
+    const args = call.signing === undefined ? call.args : () => signedArgs(call);
+    const code = await runScriptBatched(this.redis, FINISH, call.keys, args);
     return decodeCode(FINISH_CODES, code, "FINISH");
   }
 

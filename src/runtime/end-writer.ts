@@ -1,7 +1,12 @@
 // Recording a job's end so that a refused write never makes the job run again: the outcome
 // is decided once, as an exact FINISH call, and only the write is retried (in the state
 // directory too, so that the next start writes what a stopped runner could not).
-import type { FinishCall, FinishOutcome, JobStore } from "../protocol/index.js";
+import {
+  type FinishCall,
+  type FinishOutcome,
+  type JobStore,
+  signedArgs,
+} from "../protocol/index.js";
 import { coerceError } from "../util/index.js";
 import type { Logger } from "./logger.js";
 import type { PendingEnds } from "./state-dir.js";
@@ -49,6 +54,8 @@ export class EndWriter {
     }
     if (!saved) {
       try {
+        // Kept as it will be sent: signed now if its write never got as far (end-signing.ts).
+        signedArgs(call);
         this.pending?.save(call);
       } catch (e) {
         this.log.error({ job_id: call.id, err: describe(e) }, "cannot keep the job's end on disk");

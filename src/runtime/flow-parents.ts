@@ -79,6 +79,7 @@ export async function parentResults(
               record.result_signature,
               signer,
               resultKeys ?? new Set([signer]),
+              record.result_proof,
             );
       if (!verdict.ok) return refuse(`has a result that fails its check: ${verdict.message}`);
     }

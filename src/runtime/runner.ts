@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
-import { type AcceptancePolicy, publicKeyOf, signResult } from "../job/index.js";
+import { type AcceptancePolicy, publicKeyOf, signResults } from "../job/index.js";
 import {
   closeRedis,
   connectRedis,
@@ -193,7 +193,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     if (key !== undefined)
       this.signer = {
         publicKey: publicKeyOf(key),
-        sign: (statement) => signResult(statement, key),
+        signMany: (statements) => signResults(statements, key),
       };
     this.lease = new Lease(
       this.commands,

@@ -306,6 +306,8 @@ export class PendingEnds {
         const call = JSON.parse(readFileSync(path, "utf8")) as FinishCall;
         if (typeof call.id !== "string" || !Array.isArray(call.keys) || !Array.isArray(call.args))
           throw new Error("not a job end");
+        // Saved before FINISH took the batch proof (its 17th argument): none, signed alone.
+        if (call.args.length === 16) call.args.push("");
         out.push(call);
       } catch (e) {
         onBad(path, coerceError(e).message);

@@ -61,6 +61,12 @@ export const jobRecord = z.object({
     .string()
     .optional()
     .describe("that runner's public key (compressed hex); compare it with the keys you trust"),
+  result_proof: z
+    .string()
+    .optional()
+    .describe(
+      "the outcome's place in the batch that signature covers (JSON text), when the runner signed several ends at once",
+    ),
   submitted_by: z
     .string()
     .optional()

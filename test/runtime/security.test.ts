@@ -7,7 +7,12 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { checkResultSignature, HorusClient } from "../../src/client/index.js";
 import { createJob, generateKeyPair, type Job, publicKeyOf, signJob } from "../../src/job/index.js";
-import { JobExistsError, listInstances, RedisKeys } from "../../src/protocol/index.js";
+import {
+  JobExistsError,
+  type JobRecord,
+  listInstances,
+  RedisKeys,
+} from "../../src/protocol/index.js";
 import { executedIds } from "../helpers/executions.js";
 import { distBin, type Proc, ROOT, runToEnd, startRunner } from "../helpers/processes.js";
 import { dropNamespace, REDIS_URL, testRedis, uniqueNamespace } from "../helpers/redis.js";
@@ -92,7 +97,7 @@ async function replayByRedisWriter(s: Setup, job: Job): Promise<void> {
   const fresh: Record<string, string> = { ...hash, status: "dispatched", attempts: "0" };
   for (const f of ["started_at", "finished_at", "error", "error_kind", "runner_instance"])
     delete fresh[f];
-  for (const f of ["result_signature", "result_signer"]) delete fresh[f];
+  for (const f of ["result_signature", "result_signer", "result_proof"]) delete fresh[f];
   await redis.hset(s.keys.job(job.id), fresh);
   await redis.lpush(s.keys.queue("r1"), job.id);
 }
@@ -189,6 +194,42 @@ describe("signed results", () => {
       ok: false,
       reason: "untrusted",
     });
+  });
+
+  test("ends recorded together share one signature; each verifies alone, none with another's proof", async () => {
+    const s = await setup(["--concurrency", "10"]);
+    const [info] = await listInstances(redis, s.keys, "r1");
+    const keys = new Set([info?.public_key as string]);
+    const jobs = Array.from({ length: 40 }, (_, i) =>
+      s.job(i % 7 === 0 ? "fail broken" : `echo ${i}`),
+    );
+    const replies = await Promise.all(jobs.map((job) => s.client.run(job)));
+    for (const reply of replies) expect(checkResultSignature(reply, keys).ok).toBe(true);
+    const stored = await Promise.all(jobs.map(async (job) => s.client.status(job.id)));
+    for (const record of stored) expect(record && checkResultSignature(record, keys).ok).toBe(true);
+    // Ends that left in one write were signed as one batch: find two of a batch.
+    const batched = stored.filter((r): r is JobRecord => r?.result_proof !== undefined);
+    expect(batched.length).toBeGreaterThan(1);
+    const [a, b] = [0, 1].map((i) => batched[i]) as [JobRecord, JobRecord];
+    const mate = batched.find(
+      (r) => r.id !== a.id && r.result_signature === a.result_signature,
+    ) as JobRecord;
+    expect(mate).toBeDefined();
+    expect(JSON.parse(a.result_proof as string).index).not.toBe(
+      JSON.parse(mate.result_proof as string).index,
+    );
+    // A Redis writer gives a result its batch mate's proof, or another batch's signature.
+    await redis.hset(s.keys.job(a.id), "result_proof", mate.result_proof as string);
+    const swapped = (await s.client.status(a.id)) as JobRecord;
+    expect(checkResultSignature(swapped, keys)).toMatchObject({ ok: false, reason: "invalid" });
+    if (b.result_signature !== a.result_signature) {
+      await redis.hset(s.keys.job(a.id), {
+        result_proof: b.result_proof as string,
+        result_signature: b.result_signature as string,
+      });
+      const other = (await s.client.status(a.id)) as JobRecord;
+      expect(checkResultSignature(other, keys).ok).toBe(false);
+    }
   });
 
   test("horus run/result --runner-keys: says who signed, and catches a forged result", async () => {
