@@ -226,7 +226,10 @@ function startOutcomeOf(code: unknown): StartOutcome {
 }
 export type FinishOutcome = "written" | "missing" | "already-ended" | "not-holder";
 
-/** A job's end, ready to send (see JobStore.prepareEnd); plain data, kept as JSON if need be. */
+/**
+ * A job's end, ready to send (see JobStore.prepareEnd); plain data once its signature is made
+ * (`signing` gone, see end-signing.ts), kept as JSON if need be.
+ */
 export interface FinishCall {
   id: string;
   /** How the job ends, as the call records it (and the error, for an error). */
