@@ -43,7 +43,7 @@ import { advanceFlowOf, parentResults, parentVars } from "./flow-parents.js";
 import type { JobStop } from "./job-stop.js";
 import type { Lease } from "./lease.js";
 import type { Logger } from "./logger.js";
-import type { RunLedger } from "./state-dir.js";
+import type { RunLedger } from "./run-ledger.js";
 
 /** What a job's run needs of the runner instance it runs in. */
 export interface RunHost extends Pick<EventEmitter<RunnerEvents>, "emit" | "listenerCount"> {

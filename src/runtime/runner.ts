@@ -38,7 +38,8 @@ import { Minter } from "./minter.js";
 import { OrphanWatch } from "./orphans.js";
 import type { Readiness } from "./probe-server.js";
 import { watchRetention } from "./retention-check.js";
-import { PendingEnds, RunLedger } from "./state-dir.js";
+import { RunLedger } from "./run-ledger.js";
+import { PendingEnds } from "./state-dir.js";
 
 export interface RunnerOptions {
   runnerId: string;

@@ -1,24 +1,20 @@
 // A runner's state directory: what it must remember that Redis cannot be trusted to keep.
 //
 //   <dir>/runner-key                          the runner's result-signing key (0600), made once
-//   <dir>/runs/<namespace>/<runner>/<instance>.log   ids this instance has run (the run ledger)
+//   <dir>/runs/<namespace>/<runner>/<instance>.<ms>.log   ids this instance has run (the run
+//                                                          ledger, in segments: run-ledger.ts)
 //   <dir>/pending/<namespace>/<runner>/<id>.json     job ends Redis refused, to write again
 //
-// The claim key in Redis is what stops a job id from running twice, but whoever can write to
-// Redis can delete it. The run ledger is the second check, one Redis cannot erase: every id an
-// instance starts is written here before the job runs, and a starting instance reads the
-// ledgers its predecessors (same namespace and runner id, same directory) left behind.
+// The run ledger (run-ledger.ts) is the second check against running a job id twice, the one
+// Redis cannot erase.
 import {
-  closeSync,
   linkSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   unlinkSync,
   writeFileSync,
-  writeSync,
 } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -33,7 +29,7 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** A name usable as one path segment whatever it holds ("..", "/", a Cluster hash tag). */
-function segment(name: string): string {
+export function segment(name: string): string {
   if (name === "") return "_";
   return encodeURIComponent(name).replace(/\./g, "%2E");
 }
@@ -87,175 +83,6 @@ function readKeyFile(path: string): string {
     throw new Error(`${path} does not hold a secp256k1 private key: ${coerceError(e).message}`);
   }
   return key;
-}
-
-/** How often the ledger forgets expired ids, and when its own file is rewritten. */
-const PRUNE_EVERY_MS = 60_000;
-const REWRITE_AFTER_EXPIRED_LINES = 10_000;
-
-/** One id in the ledger: how often it was started here, and until when that matters. */
-interface Entry {
-  runs: number;
-  until: number;
-}
-
-/**
- * Ids run by this instance and by its predecessors, each with how many times it was started
- * and until when it could still be accepted at all (created_at + max job age + clock skew):
- * after that the acceptance policy refuses the job as too old, and the ledger can forget it.
- * A job handed back unfinished on a stop (to run again elsewhere, as the protocol says) is
- * written off again. Memory and disk: about 120 bytes per id held, so rate x max age ids.
- *
- * File format, one line per event: `<until ms> <id>` for a start, `- <id>` for a start
- * written off.
- */
-export class RunLedger {
-  /** Insertion order is close to expiry order. */
-  private readonly entries = new Map<string, Entry>();
-  private readonly dir: string;
-  private readonly ownFile: string;
-  private fd: number | undefined;
-  private ownLines = 0;
-  private lastPrune = Date.now();
-
-  constructor(stateDir: string, namespace: string, runnerId: string, instance: string) {
-    this.dir = join(stateDir, "runs", segment(namespace), segment(runnerId));
-    this.ownFile = join(this.dir, `${segment(instance)}.log`);
-  }
-
-  /** Reads every ledger left in the directory, drops expired ones, opens our own. */
-  open(now = Date.now()): { ids: number; files: number } {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    let files = 0;
-    for (const name of readdirSync(this.dir)) {
-      if (!name.endsWith(".log")) continue;
-      const path = join(this.dir, name);
-      let text: string;
-      try {
-        text = readFileSync(path, "utf8");
-      } catch {
-        continue; // removed by a sibling meanwhile
-      }
-      files += 1;
-      // Each file counts its own starts and write-offs; files add up (two instances that
-      // each started an id once started it twice).
-      const own = parseLedger(text);
-      let live = 0;
-      for (const [id, entry] of own) {
-        if (!(entry.until > now) || entry.runs <= 0) continue;
-        live += 1;
-        const known = this.entries.get(id);
-        if (known === undefined) this.entries.set(id, entry);
-        else {
-          known.runs += entry.runs;
-          known.until = Math.max(known.until, entry.until);
-        }
-      }
-      // A ledger whose every id has expired protects nothing any more.
-      if (live === 0 && path !== this.ownFile) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // a sibling removed it first
-        }
-      }
-    }
-    this.fd = openSync(this.ownFile, "a", 0o600);
-    return { ids: this.entries.size, files };
-  }
-
-  /** How many times this id was started here or by a predecessor (0 once it expired). */
-  runs(id: string, now = Date.now()): number {
-    const entry = this.entries.get(id);
-    return entry !== undefined && entry.until > now ? entry.runs : 0;
-  }
-
-  /**
-   * Writes a start down before its job runs: the write reaches the file (the kernel's page
-   * cache) before this returns, so a runner killed at any point afterwards still knows it.
-   */
-  record(id: string, untilMs: number, now = Date.now()): void {
-    this.write(`${Math.ceil(untilMs)} ${id}\n`);
-    const entry = this.entries.get(id);
-    if (entry === undefined) this.entries.set(id, { runs: 1, until: untilMs });
-    else {
-      entry.runs += 1;
-      entry.until = Math.max(entry.until, untilMs);
-    }
-    if (now - this.lastPrune > PRUNE_EVERY_MS) this.prune(now);
-  }
-
-  /** Writes off one start of the id: its job was handed back unfinished, to run again. */
-  writeOff(id: string): void {
-    const entry = this.entries.get(id);
-    if (entry === undefined || entry.runs <= 0) return;
-    this.write(`- ${id}\n`);
-    entry.runs -= 1;
-  }
-
-  private write(line: string): void {
-    if (this.fd === undefined) throw new Error("run ledger used before open()");
-    writeSync(this.fd, line);
-    this.ownLines += 1;
-  }
-
-  /** Forgets expired ids; rewrites our own file once it holds many dead lines. */
-  prune(now = Date.now()): void {
-    this.lastPrune = now;
-    for (const [id, entry] of this.entries) {
-      if (entry.until <= now || entry.runs <= 0) this.entries.delete(id);
-    }
-    if (this.ownLines - this.entries.size < REWRITE_AFTER_EXPIRED_LINES) return;
-    // Rewritten aside and renamed over: a crash leaves the old file or the new one, whole.
-    // Predecessors' ids still live go into ours (each file adds up, so theirs go once it is
-    // done): their files are then deleted by the next instance that finds them expired.
-    const aside = `${this.ownFile}.tmp`;
-    let text = "";
-    let lines = 0;
-    for (const [id, entry] of this.entries) {
-      for (let i = 0; i < entry.runs; i++) text += `${entry.until} ${id}\n`;
-      lines += entry.runs;
-    }
-    writeFileSync(aside, text, { mode: 0o600 });
-    renameSync(aside, this.ownFile);
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = openSync(this.ownFile, "a", 0o600);
-    this.ownLines = lines;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-}
-
-/** One ledger file's lines as counts per id. Lines it cannot read are skipped. */
-function parseLedger(text: string): Map<string, Entry> {
-  const out = new Map<string, Entry>();
-  for (const line of text.split("\n")) {
-    const space = line.indexOf(" ");
-    if (space <= 0) continue;
-    const head = line.slice(0, space);
-    const id = line.slice(space + 1);
-    if (id === "") continue;
-    const entry = out.get(id);
-    if (head === "-") {
-      if (entry !== undefined) entry.runs -= 1;
-      continue;
-    }
-    const until = Number(head);
-    if (!Number.isFinite(until)) continue;
-    if (entry === undefined) out.set(id, { runs: 1, until });
-    else {
-      entry.runs += 1;
-      entry.until = Math.max(entry.until, until);
-    }
-  }
-  return out;
 }
 
 /**

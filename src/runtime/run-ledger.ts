@@ -1,0 +1,292 @@
+// The run ledger: every job id an instance starts, written down before the job runs, in a
+// place Redis cannot erase (the state directory, see state-dir.ts). The claim key in Redis
+// stops an id from running twice, but whoever can write to Redis can delete it; a starting
+// instance reads the ledgers its predecessors (same namespace and runner id, same directory)
+// left behind, and refuses an id started as often as its job may be.
+//
+// Built for millions of ids (5,000 jobs/s for the default hour is 18 million): files are
+// written in segments that are deleted whole once every id in them has expired, never
+// rewritten; they are read in chunks, never as one string (V8's strings stop near 512 MB);
+// ids expire a minute's worth at a time, never by walking every id held.
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { segment } from "./state-dir.js";
+
+/** How long an instance appends to one segment file before it starts the next. */
+const SEGMENT_MS = 10 * 60_000;
+/** Ids expire in whole buckets of their `until`, this long each. */
+const BUCKET_MS = 60_000;
+/** How often expired buckets and segments are dropped (at a start, see record). */
+const PRUNE_EVERY_MS = 60_000;
+/** A line is a number, a space and an id of at most 128 characters. */
+const MAX_LINE_CHARS = 256;
+/** Bytes read from a ledger file at a time. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * A file nobody has written to for this long is no instance's current segment any more (an
+ * owner starts a new one every SEGMENT_MS), so another instance may delete it once expired.
+ */
+const IDLE_FILE_MS = 2 * SEGMENT_MS;
+
+/**
+ * An id's runs and its until's bucket in one number (a Map of numbers costs far less than a
+ * Map of objects): bucket * RUNS_SPAN + runs + RUNS_BIAS. Runs may go below zero while files
+ * are read (a write-off read before the start it cancels), hence the bias.
+ */
+const RUNS_SPAN = 65_536;
+const RUNS_BIAS = 32_768;
+
+const pack = (bucket: number, runs: number) => bucket * RUNS_SPAN + runs + RUNS_BIAS;
+const bucketOf = (value: number) => Math.floor(value / RUNS_SPAN);
+const runsOf = (value: number) => (value % RUNS_SPAN) - RUNS_BIAS;
+const bucketOfUntil = (untilMs: number) => Math.floor(untilMs / BUCKET_MS);
+/** The first moment an id of the bucket may be forgotten. */
+const bucketEnd = (bucket: number) => (bucket + 1) * BUCKET_MS;
+
+/** A ledger file read or written here: deleted whole once `maxUntil` has passed. */
+interface SegmentFile {
+  path: string;
+  maxUntil: number;
+}
+
+/**
+ * Ids run by this instance and by its predecessors, each with how many times it was started
+ * and until when that matters (created_at + max job age + clock skew: after that the
+ * acceptance policy refuses the job as too old). An id is forgotten within a minute after
+ * its until, never before. A job handed back unfinished on a stop (to run again elsewhere,
+ * as the protocol says) is written off again.
+ *
+ * Files: `<instance>.<segment start ms>.log`, one line per event: `<until ms> <id>` for a
+ * start, `-<until ms> <id>` for a start written off (`- <id>` from earlier versions, and
+ * their `<instance>.log`, are still read). Files add up: two instances that each started an
+ * id once started it twice.
+ */
+export class RunLedger {
+  /** id -> pack(bucket, runs). */
+  private readonly entries = new Map<string, number>();
+  /** bucket -> the ids put in it (an id moved to a later bucket is skipped when it expires). */
+  private readonly buckets = new Map<number, string[]>();
+  private readonly dir: string;
+  private readonly instance: string;
+  /** Files read at open and our own segments before the current one. */
+  private readonly older: SegmentFile[] = [];
+  private current: SegmentFile | undefined;
+  private currentStart = 0;
+  private fd: number | undefined;
+  private lastPrune = 0;
+
+  constructor(
+    stateDir: string,
+    namespace: string,
+    runnerId: string,
+    instance: string,
+    private readonly readChunkBytes = READ_CHUNK_BYTES,
+  ) {
+    this.dir = join(stateDir, "runs", segment(namespace), segment(runnerId));
+    this.instance = segment(instance);
+  }
+
+  /** Reads every ledger left in the directory, drops expired ones, opens our own segment. */
+  open(now = Date.now()): { ids: number; files: number } {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    let files = 0;
+    for (const name of readdirSync(this.dir)) {
+      if (!name.endsWith(".log")) continue;
+      const path = join(this.dir, name);
+      let maxUntil: number;
+      try {
+        maxUntil = this.readFile(path);
+      } catch {
+        continue; // removed by a sibling meanwhile
+      }
+      files += 1;
+      this.older.push({ path, maxUntil });
+    }
+    // Whatever a write-off cancelled entirely, or what expired, goes now.
+    for (const [id, value] of this.entries) {
+      if (runsOf(value) <= 0 || bucketEnd(bucketOf(value)) <= now) this.entries.delete(id);
+    }
+    for (const [bucket, ids] of this.buckets) {
+      if (bucketEnd(bucket) <= now) this.buckets.delete(bucket);
+      else
+        this.buckets.set(
+          bucket,
+          ids.filter((id) => this.entries.has(id)),
+        );
+    }
+    this.dropExpiredFiles(now);
+    this.startSegment(now);
+    this.lastPrune = now;
+    return { ids: this.entries.size, files };
+  }
+
+  /** How many times this id was started here or by a predecessor (0 once it expired). */
+  runs(id: string, now = Date.now()): number {
+    const value = this.entries.get(id);
+    if (value === undefined || bucketEnd(bucketOf(value)) <= now) return 0;
+    return runsOf(value);
+  }
+
+  /**
+   * Writes a start down before its job runs: the write reaches the file (the kernel's page
+   * cache) before this returns, so a runner killed at any point afterwards still knows it.
+   */
+  record(id: string, untilMs: number, now = Date.now()): void {
+    if (now - this.lastPrune > PRUNE_EVERY_MS) this.prune(now);
+    const until = Math.ceil(untilMs);
+    this.write(`${until} ${id}\n`, until);
+    this.add(id, until, 1);
+  }
+
+  /** Writes off one start of the id: its job was handed back unfinished, to run again. */
+  writeOff(id: string): void {
+    const value = this.entries.get(id);
+    if (value === undefined || runsOf(value) <= 0) return;
+    // The line carries its id's until, so its segment outlives the start it cancels.
+    const until = bucketEnd(bucketOf(value));
+    this.write(`-${until} ${id}\n`, until);
+    this.entries.set(id, value - 1);
+  }
+
+  /** Forgets expired ids; deletes segments whose every line has expired; starts a new one. */
+  prune(now = Date.now()): void {
+    this.lastPrune = now;
+    for (const [bucket, ids] of this.buckets) {
+      if (bucketEnd(bucket) > now) continue;
+      for (const id of ids) {
+        const value = this.entries.get(id);
+        if (value !== undefined && bucketOf(value) === bucket) this.entries.delete(id);
+      }
+      this.buckets.delete(bucket);
+    }
+    if (now - this.currentStart >= SEGMENT_MS) {
+      if (this.current !== undefined) this.older.push(this.current);
+      this.startSegment(now);
+    }
+    this.dropExpiredFiles(now);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private write(line: string, until: number): void {
+    if (this.current === undefined) throw new Error("run ledger used before open()");
+    // Made at its first line: an idle instance leaves no empty files about.
+    this.fd ??= openSync(this.current.path, "a", 0o600);
+    writeSync(this.fd, line);
+    if (until > this.current.maxUntil) this.current.maxUntil = until;
+  }
+
+  /** Counts `runs` more starts of the id (negative: write-offs), until at least `until`. */
+  private add(id: string, until: number, runs: number): void {
+    const value = this.entries.get(id);
+    const wanted = bucketOfUntil(until);
+    const bucket = value === undefined ? wanted : Math.max(bucketOf(value), wanted);
+    this.entries.set(id, pack(bucket, (value === undefined ? 0 : runsOf(value)) + runs));
+    if (value === undefined || bucket !== bucketOf(value)) {
+      let ids = this.buckets.get(bucket);
+      if (ids === undefined) {
+        ids = [];
+        this.buckets.set(bucket, ids);
+      }
+      ids.push(id);
+    }
+  }
+
+  private startSegment(now: number): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.currentStart = now;
+    this.current = { path: join(this.dir, `${this.instance}.${now}.log`), maxUntil: 0 };
+  }
+
+  /**
+   * Deletes the files whose every line has expired. Another instance's file only once it has
+   * been idle for IDLE_FILE_MS: its owner writes to a segment only until SEGMENT_MS after
+   * starting it (plus a prune's interval) and then starts the next, so a file idle that long
+   * is written to by nobody.
+   */
+  private dropExpiredFiles(now: number): void {
+    for (let i = this.older.length - 1; i >= 0; i--) {
+      const file = this.older[i] as SegmentFile;
+      if (file.maxUntil > now) continue;
+      try {
+        if (!this.isOurs(file.path) && now - statSync(file.path).mtimeMs < IDLE_FILE_MS) continue;
+        unlinkSync(file.path);
+      } catch {
+        // gone already (a sibling deleted it)
+      }
+      this.older.splice(i, 1);
+    }
+  }
+
+  private isOurs(path: string): boolean {
+    const name = path.slice(this.dir.length + 1);
+    return name.startsWith(`${this.instance}.`) && name !== `${this.instance}.log`;
+  }
+
+  /** Adds a file's lines to the entries, a chunk at a time; answers its latest until. */
+  private readFile(path: string): number {
+    const fd = openSync(path, "r");
+    let maxUntil = 0;
+    try {
+      const chunk = Buffer.allocUnsafe(this.readChunkBytes);
+      let carry = "";
+      for (;;) {
+        const n = readSync(fd, chunk, 0, chunk.length, null);
+        if (n === 0) break;
+        // Ids and numbers are ASCII (the id pattern), so latin1 decodes them exactly.
+        const text = carry + chunk.toString("latin1", 0, n);
+        const last = text.lastIndexOf("\n");
+        carry = last < 0 ? text : text.slice(last + 1);
+        // Longer than any line this ledger writes: not a ledger line, and not to be held.
+        if (carry.length > MAX_LINE_CHARS) carry = "";
+        if (last >= 0) maxUntil = Math.max(maxUntil, this.readLines(text, last));
+      }
+      // A last line without its newline was cut short by a crash mid-write: the start it
+      // began to record never ran (the job runs only after the write returns).
+    } finally {
+      closeSync(fd);
+    }
+    return maxUntil;
+  }
+
+  /** The lines of `text` up to `end` (a newline); answers their latest until. */
+  private readLines(text: string, end: number): number {
+    let maxUntil = 0;
+    let start = 0;
+    while (start < end) {
+      const newline = text.indexOf("\n", start);
+      const line = text.slice(start, newline);
+      start = newline + 1;
+      const space = line.indexOf(" ");
+      if (space <= 0) continue;
+      const head = line.slice(0, space);
+      const id = line.slice(space + 1);
+      if (id === "") continue;
+      const writtenOff = head.startsWith("-");
+      // An earlier version's write-off (`- <id>`) carries no until: it counts for whatever
+      // start it cancels.
+      const until = writtenOff ? (head === "-" ? 0 : Number(head.slice(1))) : Number(head);
+      if (!Number.isFinite(until)) continue;
+      maxUntil = Math.max(maxUntil, until);
+      this.add(id, until, writtenOff ? -1 : 1);
+    }
+    return maxUntil;
+  }
+}
