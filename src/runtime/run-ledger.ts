@@ -29,6 +29,7 @@ const BUCKET_MS = 60_000;
 const PRUNE_EVERY_MS = 60_000;
 /** A line is a number, a space and an id of at most 128 characters. */
 const MAX_LINE_CHARS = 256;
+const [NEWLINE, SPACE, MINUS, ZERO] = [0x0a, 0x20, 0x2d, 0x30];
 /** Bytes read from a ledger file at a time. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 /**
@@ -245,18 +246,23 @@ export class RunLedger {
     const fd = openSync(path, "r");
     let maxUntil = 0;
     try {
-      const chunk = Buffer.allocUnsafe(this.readChunkBytes);
-      let carry = "";
+      // Room for a chunk behind the start of a line carried over from the one before.
+      const buf = Buffer.allocUnsafe(this.readChunkBytes + MAX_LINE_CHARS);
+      let carried = 0;
       for (;;) {
-        const n = readSync(fd, chunk, 0, chunk.length, null);
+        const n = readSync(fd, buf, carried, this.readChunkBytes, null);
         if (n === 0) break;
-        // Ids and numbers are ASCII (the id pattern), so latin1 decodes them exactly.
-        const text = carry + chunk.toString("latin1", 0, n);
-        const last = text.lastIndexOf("\n");
-        carry = last < 0 ? text : text.slice(last + 1);
+        const view = buf.subarray(0, carried + n);
+        let start = 0;
+        for (let newline = view.indexOf(NEWLINE); newline >= 0; ) {
+          maxUntil = Math.max(maxUntil, this.readLine(view, start, newline));
+          start = newline + 1;
+          newline = view.indexOf(NEWLINE, start);
+        }
+        carried = view.length - start;
         // Longer than any line this ledger writes: not a ledger line, and not to be held.
-        if (carry.length > MAX_LINE_CHARS) carry = "";
-        if (last >= 0) maxUntil = Math.max(maxUntil, this.readLines(text, last));
+        if (carried > MAX_LINE_CHARS) carried = 0;
+        else view.copy(buf, 0, start);
       }
       // A last line without its newline was cut short by a crash mid-write: the start it
       // began to record never ran (the job runs only after the write returns).
@@ -266,27 +272,25 @@ export class RunLedger {
     return maxUntil;
   }
 
-  /** The lines of `text` up to `end` (a newline); answers their latest until. */
-  private readLines(text: string, end: number): number {
-    let maxUntil = 0;
-    let start = 0;
-    while (start < end) {
-      const newline = text.indexOf("\n", start);
-      const line = text.slice(start, newline);
-      start = newline + 1;
-      const space = line.indexOf(" ");
-      if (space <= 0) continue;
-      const head = line.slice(0, space);
-      const id = line.slice(space + 1);
-      if (id === "") continue;
-      const writtenOff = head.startsWith("-");
-      // An earlier version's write-off (`- <id>`) carries no until: it counts for whatever
-      // start it cancels.
-      const until = writtenOff ? (head === "-" ? 0 : Number(head.slice(1))) : Number(head);
-      if (!Number.isFinite(until)) continue;
-      maxUntil = Math.max(maxUntil, until);
-      this.add(id, until, writtenOff ? -1 : 1);
+  /**
+   * Adds one line (bytes `start` to `end`, its newline) to the entries; answers its until, or
+   * 0 for a line that is not a ledger line. Read from the bytes: each id becomes a string of
+   * its own, where a slice of the chunk's text would keep the whole chunk alive.
+   */
+  private readLine(buf: Buffer, start: number, end: number): number {
+    const space = buf.indexOf(SPACE, start);
+    if (space <= start || space >= end - 1) return 0;
+    const writtenOff = buf[start] === MINUS;
+    // An earlier version's write-off (`- <id>`) carries no until: it counts for whatever
+    // start it cancels.
+    let until = 0;
+    for (let i = writtenOff ? start + 1 : start; i < space; i++) {
+      const digit = (buf[i] as number) - ZERO;
+      if (digit < 0 || digit > 9) return 0;
+      until = until * 10 + digit;
     }
-    return maxUntil;
+    // Ids and numbers are ASCII (the id pattern), so latin1 decodes them exactly.
+    this.add(buf.toString("latin1", space + 1, end), until, writtenOff ? -1 : 1);
+    return until;
   }
 }
