@@ -65,7 +65,7 @@ describe("what a later instance reads back", () => {
     a.record("job-2", T0 + 60 * MIN, T0);
     // Eleven minutes on: the instance has started its next segment.
     a.prune(T0 + 11 * MIN);
-    a.writeOff("job-1");
+    a.writeOff("job-1", T0 + 11 * MIN);
     expect(a.runs("job-1", T0 + 11 * MIN)).toBe(0);
     a.close();
     expect(files(dir)).toHaveLength(2);
@@ -170,7 +170,7 @@ describe("expiry", () => {
     ledger.prune(T0 + 11 * MIN);
     ledger.record("job-1", T0 + 30 * MIN, T0 + 11 * MIN);
     ledger.prune(T0 + 22 * MIN);
-    ledger.writeOff("job-1"); // in the third segment, whose only line it is
+    ledger.writeOff("job-1", T0 + 22 * MIN); // in the third segment, its only line
     ledger.close();
     // It carries its id's until (rounded up to the minute), so its segment is kept as long
     // as the starts it cancels: dropped earlier, the start would count once too often.
@@ -185,6 +185,35 @@ describe("expiry", () => {
     expect(files(dir)).toEqual([]);
   });
 
+  test("a write-off after a long idle spell starts a new segment, not the stale one", () => {
+    const dir = stateDir();
+    const ledger = opened(dir, "a");
+    ledger.record("job-1", T0 + 60 * MIN, T0);
+    // Another instance deletes an expired file idle for 20 minutes: nothing may be added to
+    // one this old, whatever it is.
+    ledger.writeOff("job-1", T0 + 30 * MIN);
+    ledger.close();
+    expect(files(dir)).toEqual([`a.${T0}.log`, `a.${T0 + 30 * MIN}.log`]);
+    expect(readFileSync(join(ledgerDir(dir), `a.${T0 + 30 * MIN}.log`), "utf8")).toBe(
+      `-${T0 + 61 * MIN} job-1\n`,
+    );
+  });
+
+  test("another instance's file is read again before it goes: lines added since count", () => {
+    const dir = stateDir();
+    const a = opened(dir, "a");
+    a.record("job-1", T0 + 30 * MIN, T0);
+    const b = opened(dir, "b", T0 + MIN); // reads a's file as it is now
+    a.record("job-2", T0 + 90 * MIN, T0 + 2 * MIN);
+    a.close();
+    // Past the until b read, but a added a later one: the file stays.
+    b.prune(T0 + 31 * MIN);
+    expect(files(dir)).toEqual([`a.${T0}.log`]);
+    expect(opened(dir, "c", T0 + 32 * MIN).runs("job-2", T0 + 32 * MIN)).toBe(1);
+    b.prune(T0 + 91 * MIN);
+    expect(files(dir)).toEqual([]);
+  });
+
   test("another instance's expired file is left while its owner may still write to it", () => {
     const dir = stateDir();
     const a = opened(dir, "a", Date.now());
@@ -194,6 +223,35 @@ describe("expiry", () => {
     opened(dir, "b", later).close();
     expect(files(dir).some((f) => f.startsWith("a."))).toBe(true);
     a.close();
+  });
+});
+
+describe("forgetting", () => {
+  test("a start after its id expired counts from one, forgotten yet or not", () => {
+    const dir = stateDir();
+    const ledger = opened(dir, "a");
+    ledger.record("job-1", T0 + 5 * MIN, T0);
+    ledger.record("job-1", T0 + 5 * MIN, T0);
+    ledger.prune(T0 + 5.5 * MIN); // not expired yet: kept
+    // Expired (its minute is over) though no prune has run since.
+    const now = T0 + 6 * MIN + 1_000;
+    expect(ledger.runs("job-1", now)).toBe(0);
+    ledger.record("job-1", T0 + 60 * MIN, now);
+    expect(ledger.runs("job-1", now)).toBe(1);
+  });
+
+  test("a large expired minute is forgotten a slice at a time, answering 0 at once", () => {
+    const dir = stateDir();
+    const ledger = opened(dir, "a");
+    for (let i = 0; i < 50_000; i++) ledger.record(`old-${i}`, T0 + 5 * MIN, T0);
+    const now = T0 + 7 * MIN;
+    ledger.prune(now);
+    expect(ledger.size).toBeGreaterThan(0);
+    expect(ledger.size).toBeLessThan(50_000);
+    for (let i = 0; i < 50_000; i += 997) expect(ledger.runs(`old-${i}`, now)).toBe(0);
+    // Each start forgets a few more: the old ids are gone well before 50,000 starts.
+    for (let i = 0; i < 1_000; i++) ledger.record(`new-${i}`, T0 + 60 * MIN, now);
+    expect(ledger.size).toBe(1_000);
   });
 });
 
